@@ -1,0 +1,133 @@
+"""The helpdesk port: the one interface the service uses to read and change a helpdesk.
+
+Plain data in, plain data out. Vendor field names stay inside the adapters.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol, Sequence
+
+
+class HelpdeskError(Exception):
+    """The helpdesk refused or failed a call. ``retryable`` says whether trying later may help."""
+
+    def __init__(self, message: str, *, retryable: bool, status: int | None = None,
+                 retry_after: float | None = None):
+        super().__init__(message)
+        self.retryable = retryable
+        self.status = status
+        self.retry_after = retry_after
+
+
+class HelpdeskNotFound(HelpdeskError):
+    def __init__(self, message: str):
+        super().__init__(message, retryable=False, status=404)
+
+
+@dataclass(frozen=True)
+class HelpdeskUser:
+    id: int
+    name: str
+    email: str | None
+    locale: str
+    tags: tuple[str, ...] = ()
+    organization_id: int | None = None
+
+
+@dataclass(frozen=True)
+class HelpdeskTicket:
+    id: int
+    subject: str
+    description: str
+    status: str
+    requester_id: int | None
+    tags: tuple[str, ...]
+    type: str | None = None
+    problem_id: int | None = None
+    priority: str | None = None
+    channel: str | None = None
+    organization_id: int | None = None
+    brand_id: int | None = None
+    form_id: int | None = None
+    external_id: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    custom_fields: dict[int, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Comment:
+    body: str
+    public: bool
+
+
+@dataclass(frozen=True)
+class TicketChange:
+    """One ticket's change. Tags are added/removed, never replaced, so agents' tags survive."""
+
+    ticket_id: int
+    add_tags: tuple[str, ...] = ()
+    remove_tags: tuple[str, ...] = ()
+    type: str | None = None
+    problem_id: int | None = None
+    priority: str | None = None
+    status: str | None = None
+    comment: Comment | None = None
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    subject: str
+    comment: Comment
+    requester_email: str
+    requester_name: str
+    requester_locale: str | None = None
+    tags: tuple[str, ...] = ()
+    type: str | None = None
+    external_id: str | None = None
+
+
+@dataclass(frozen=True)
+class JobItemResult:
+    ticket_id: int | None
+    success: bool
+    error: str | None = None
+    index: int | None = None
+
+
+@dataclass(frozen=True)
+class JobResult:
+    id: str
+    status: str  # queued | working | completed | failed | killed
+    results: tuple[JobItemResult, ...] = ()
+    message: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in {"completed", "failed", "killed"}
+
+
+class HelpdeskPort(Protocol):
+    """What IncidentDesk needs from a helpdesk."""
+
+    def get_tickets(self, ticket_ids: Sequence[int]) -> list[HelpdeskTicket]:
+        """Tickets by id (missing ids are left out), up to 100 per underlying call."""
+
+    def get_users(self, user_ids: Sequence[int]) -> list[HelpdeskUser]:
+        """Users by id (missing ids are left out)."""
+
+    def update_ticket(self, change: TicketChange) -> None:
+        """Apply one change synchronously."""
+
+    def update_many(self, changes: Sequence[TicketChange]) -> JobResult:
+        """Start a bulk update of at most 100 tickets; returns the queued job."""
+
+    def create_many(self, tickets: Sequence[NewTicket]) -> JobResult:
+        """Start a bulk creation of at most 100 tickets; returns the queued job."""
+
+    def job_status(self, job_id: str) -> JobResult:
+        """The current state of a bulk job."""
+
+    def create_problem_ticket(self, subject: str, body: str, tags: Sequence[str]) -> int:
+        """Create the incident's problem ticket; returns its id."""

@@ -1,0 +1,1 @@
+"""Pure domain logic: no Flask, SQLAlchemy or zenpy imports here, only plain data."""

@@ -1,0 +1,98 @@
+"""Validation of what an admin submits for an incident, with messages that say what to fix."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from service.domain.locales import SUPPORTED_LOCALES, base_locale
+
+MAX_PHRASES = 200
+MAX_PHRASE_LENGTH = 200
+MAX_TITLE_LENGTH = 200
+MAX_STATUS_LENGTH = 5000
+
+
+class InvalidIncident(ValueError):
+    """``errors`` maps a field name to a list of messages, ready to show next to the field."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class IncidentDraft:
+    title: str
+    phrases: tuple[str, ...]
+    status_texts: dict[str, str] = field(default_factory=dict)
+    severity: str = "major"
+    default_locale: str = "en"
+    shadow_mode: bool = False
+
+
+SEVERITIES = ("minor", "major", "critical")
+
+
+def tag_for_title(title: str) -> str:
+    """A Zendesk-safe tag derived from the title: ``incident_checkout_is_down``."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "_", ascii_title.lower()).strip("_")[:50]
+    return f"incident_{slug or 'unnamed'}"
+
+
+def clean_draft(title: str, phrases: list[str] | tuple[str, ...], status_texts: dict[str, str],
+                severity: str = "major", default_locale: str = "en", shadow_mode: bool = False) -> IncidentDraft:
+    errors: dict[str, list[str]] = {}
+    title = (title or "").strip()
+    if not title:
+        errors.setdefault("title", []).append("Give the incident a title, e.g. 'Checkout is down'.")
+    elif len(title) > MAX_TITLE_LENGTH:
+        errors.setdefault("title", []).append(f"Keep the title under {MAX_TITLE_LENGTH} characters.")
+
+    cleaned: list[str] = []
+    for raw in phrases or ():
+        phrase = " ".join((raw or "").split())
+        if not phrase:
+            continue
+        if len(phrase) > MAX_PHRASE_LENGTH:
+            errors.setdefault("phrases", []).append(
+                f"The phrase '{phrase[:30]}…' is longer than {MAX_PHRASE_LENGTH} characters; shorten it.")
+        elif not any(ch.isalnum() for ch in phrase):
+            errors.setdefault("phrases", []).append(f"The phrase '{phrase}' has no letters or digits.")
+        elif phrase.casefold() not in {p.casefold() for p in cleaned}:
+            cleaned.append(phrase)
+    if not cleaned and "phrases" not in errors:
+        errors.setdefault("phrases", []).append(
+            "Add at least one phrase customers would write, one per line, e.g. 'checkout fails'.")
+    if len(cleaned) > MAX_PHRASES:
+        errors.setdefault("phrases", []).append(f"Use at most {MAX_PHRASES} phrases per incident.")
+
+    texts: dict[str, str] = {}
+    for locale, text in (status_texts or {}).items():
+        key = base_locale(locale)
+        text = (text or "").strip()
+        if not text:
+            continue
+        if key not in SUPPORTED_LOCALES:
+            errors.setdefault("status_texts", []).append(
+                f"Unknown language '{locale}'; use one of {', '.join(SUPPORTED_LOCALES)}.")
+        elif len(text) > MAX_STATUS_LENGTH:
+            errors.setdefault("status_texts", []).append(
+                f"The {key} status text is longer than {MAX_STATUS_LENGTH} characters.")
+        else:
+            texts[key] = text
+    if not texts and "status_texts" not in errors:
+        errors.setdefault("status_texts", []).append(
+            "Write the current status for customers in at least one language.")
+
+    if severity not in SEVERITIES:
+        errors.setdefault("severity", []).append(f"Severity must be one of {', '.join(SEVERITIES)}.")
+    default_locale = base_locale(default_locale) or "en"
+    if default_locale not in SUPPORTED_LOCALES:
+        errors.setdefault("default_locale", []).append(
+            f"Default language must be one of {', '.join(SUPPORTED_LOCALES)}.")
+    if errors:
+        raise InvalidIncident(errors)
+    return IncidentDraft(title=title, phrases=tuple(cleaned), status_texts=texts, severity=severity,
+                         default_locale=default_locale, shadow_mode=bool(shadow_mode))

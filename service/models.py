@@ -1,0 +1,164 @@
+"""Tables. Idempotency lives in unique keys: a delivery key, one link per (incident, ticket)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class AdminUser(Base):
+    __tablename__ = "admin_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(120), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Incident(Base):
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    tag: Mapped[str] = mapped_column(String(80), unique=True)
+    state: Mapped[str] = mapped_column(String(20), default="active")  # active | resolved
+    severity: Mapped[str] = mapped_column(String(20), default="major")
+    default_locale: Mapped[str] = mapped_column(String(10), default="en")
+    problem_ticket_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    shadow_mode: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    rules: Mapped[list["IncidentRule"]] = relationship(
+        back_populates="incident", cascade="all, delete-orphan", order_by="IncidentRule.id"
+    )
+    status_updates: Mapped[list["StatusUpdate"]] = relationship(
+        back_populates="incident", cascade="all, delete-orphan", order_by="StatusUpdate.version"
+    )
+
+    @property
+    def current_status(self) -> "StatusUpdate | None":
+        return self.status_updates[-1] if self.status_updates else None
+
+    @property
+    def phrases(self) -> list[str]:
+        return [r.value for r in self.rules if r.kind == "phrase"]
+
+
+class IncidentRule(Base):
+    """One condition of an incident: kind says how ``value`` is read (phrase, exclude_phrase, ...)."""
+
+    __tablename__ = "incident_rules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    value: Mapped[str] = mapped_column(Text)
+
+    incident: Mapped[Incident] = relationship(back_populates="rules")
+
+
+class StatusUpdate(Base):
+    """A version of the incident's status; ``texts`` maps a locale to the customer-facing text."""
+
+    __tablename__ = "status_updates"
+    __table_args__ = (UniqueConstraint("incident_id", "version", name="uq_status_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    stage: Mapped[str] = mapped_column(String(20), default="investigating")
+    texts: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    incident: Mapped[Incident] = relationship(back_populates="status_updates")
+
+
+class InboxDelivery(Base):
+    """A webhook delivery, committed before it is acknowledged; the worker's queue."""
+
+    __tablename__ = "inbox_deliveries"
+    __table_args__ = (Index("ix_inbox_claim", "state", "available_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    delivery_key: Mapped[str] = mapped_column(String(200), unique=True)
+    source: Mapped[str] = mapped_column(String(30), default="zendesk")
+    event_type: Mapped[str] = mapped_column(String(120))
+    ticket_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    payload: Mapped[str] = mapped_column(Text)
+    # pending -> (leased) -> done | ignored | failed
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    available_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class RejectedDelivery(Base):
+    """A webhook we refused (bad signature, stale, malformed), kept for inspection."""
+
+    __tablename__ = "rejected_deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    status_code: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    headers: Mapped[dict] = mapped_column(JSON)
+    body: Mapped[str] = mapped_column(Text)
+
+
+class TicketLink(Base):
+    """A ticket linked to an incident; unique per (incident, ticket) so a replay links once."""
+
+    __tablename__ = "ticket_links"
+    __table_args__ = (UniqueConstraint("incident_id", "ticket_id", name="uq_link_incident_ticket"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    ticket_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    requester_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    locale: Mapped[str] = mapped_column(String(10), default="en")
+    state: Mapped[str] = mapped_column(String(20), default="linked")  # linked | unlinked
+    status_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    evidence: Mapped[dict] = mapped_column(JSON, default=dict)
+    linked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AuditEntry(Base):
+    """Every action taken or (in shadow mode) considered, with its reason."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    action: Mapped[str] = mapped_column(String(60))
+    incident_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    ticket_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
+    delivery_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    actor: Mapped[str] = mapped_column(String(120), default="incidentdesk")
+    shadow: Mapped[bool] = mapped_column(Boolean, default=False)
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)

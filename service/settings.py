@@ -1,0 +1,131 @@
+"""Typed settings read from the environment.
+
+This module is the only reader of ``os.environ`` in the project. Everything else receives a
+``Settings`` object from the composition root (``service.create_app`` or the CLI).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Mapping
+
+
+class SettingsError(ValueError):
+    """A variable is present but cannot be used; the message names it and says what to fix."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    secret_key: str = field(repr=False)
+    api_token: str = field(default="", repr=False)
+    # Zendesk account the service talks to. ``zendesk_base_url`` points zenpy at another host
+    # (the sandbox) through the HTTP session, without touching zenpy.
+    zendesk_subdomain: str = "sandbox"
+    zendesk_email: str = ""
+    zendesk_api_token: str = field(default="", repr=False)
+    zendesk_base_url: str = ""
+    zendesk_webhook_secret: str = field(default="", repr=False)
+    insecure_skip_webhook_signature: bool = False
+    webhook_max_age_seconds: int = 300
+    max_webhook_bytes: int = 512 * 1024
+    # Worker behaviour.
+    run_worker_in_web: bool = False
+    worker_batch_size: int = 100
+    worker_batch_window_seconds: float = 0.3
+    worker_poll_seconds: float = 0.5
+    worker_lease_seconds: int = 60
+    worker_max_attempts: int = 8
+    job_poll_seconds: float = 0.2
+    # Web server.
+    host: str = "127.0.0.1"
+    port: int = 8000
+    session_cookie_secure: bool = False
+
+    @property
+    def zendesk_url(self) -> str:
+        """Where Zendesk API calls go: the sandbox when configured, otherwise the account."""
+        if self.zendesk_base_url:
+            return self.zendesk_base_url.rstrip("/")
+        return f"https://{self.zendesk_subdomain}.zendesk.com"
+
+    def with_overrides(self, **changes) -> "Settings":
+        return replace(self, **changes)
+
+    def describe(self) -> dict[str, object]:
+        """Settings safe to print: secrets are reported only as set or unset."""
+        shown: dict[str, object] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            shown[f.name] = ("set" if value else "unset") if not f.repr else value
+        return shown
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if env is None else env
+        default_db = f"sqlite:///{Path('var').absolute() / 'incidentdesk.db'}"
+        secret_key = env.get("INCIDENTDESK_SECRET_KEY", "")
+        if not secret_key:
+            raise SettingsError(
+                "INCIDENTDESK_SECRET_KEY is not set: give it a long random value "
+                "(for example the output of `python -c 'import secrets; print(secrets.token_hex(32))'`)"
+            )
+        return cls(
+            database_url=env.get("INCIDENTDESK_DATABASE_URL") or default_db,
+            secret_key=secret_key,
+            api_token=env.get("INCIDENTDESK_API_TOKEN", ""),
+            zendesk_subdomain=env.get("ZENDESK_SUBDOMAIN", "sandbox"),
+            zendesk_email=env.get("ZENDESK_EMAIL", ""),
+            zendesk_api_token=env.get("ZENDESK_API_TOKEN", ""),
+            zendesk_base_url=env.get("ZENDESK_BASE_URL", ""),
+            zendesk_webhook_secret=env.get("ZENDESK_WEBHOOK_SECRET", ""),
+            insecure_skip_webhook_signature=_bool(env, "INCIDENTDESK_INSECURE_SKIP_WEBHOOK_SIGNATURE", False),
+            webhook_max_age_seconds=_int(env, "INCIDENTDESK_WEBHOOK_MAX_AGE_SECONDS", 300, minimum=1),
+            max_webhook_bytes=_int(env, "INCIDENTDESK_MAX_WEBHOOK_BYTES", 512 * 1024, minimum=1024),
+            run_worker_in_web=_bool(env, "INCIDENTDESK_RUN_WORKER_IN_WEB", False),
+            worker_batch_size=_int(env, "INCIDENTDESK_WORKER_BATCH_SIZE", 100, minimum=1),
+            worker_batch_window_seconds=_float(env, "INCIDENTDESK_WORKER_BATCH_WINDOW_SECONDS", 0.3),
+            worker_poll_seconds=_float(env, "INCIDENTDESK_WORKER_POLL_SECONDS", 0.5),
+            worker_lease_seconds=_int(env, "INCIDENTDESK_WORKER_LEASE_SECONDS", 60, minimum=1),
+            worker_max_attempts=_int(env, "INCIDENTDESK_WORKER_MAX_ATTEMPTS", 8, minimum=1),
+            job_poll_seconds=_float(env, "INCIDENTDESK_JOB_POLL_SECONDS", 0.2),
+            host=env.get("INCIDENTDESK_HOST", "127.0.0.1"),
+            port=_int(env, "INCIDENTDESK_PORT", 8000, minimum=1),
+            session_cookie_secure=_bool(env, "INCIDENTDESK_SESSION_COOKIE_SECURE", False),
+        )

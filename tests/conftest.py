@@ -1,0 +1,64 @@
+"""Shared fixtures: a migrated database on SQLite and on PostgreSQL, settings, the Flask app."""
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from service.migrate import upgrade
+from service.settings import Settings
+
+POSTGRES_URL = os.environ.get("INCIDENTDESK_TEST_POSTGRES_URL",
+                              "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _postgres_schema_url(schema: str) -> str:
+    sep = "&" if "?" in POSTGRES_URL else "?"
+    return f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """A freshly migrated database: a file on SQLite, a private schema on PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'incidentdesk.db'}"
+        upgrade(url)
+        yield url
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = _postgres_schema_url(schema)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path):
+    url = f"sqlite:///{tmp_path / 'incidentdesk.db'}"
+    upgrade(url)
+    return url
+
+
+def make_settings(database_url: str, **overrides) -> Settings:
+    base = Settings(
+        database_url=database_url,
+        secret_key="test-secret-key-" + "x" * 32,
+        api_token="test-api-token",
+        zendesk_subdomain="sandbox",
+        zendesk_email="agent@example.com",
+        zendesk_api_token="test-zendesk-token",
+        zendesk_webhook_secret="test-webhook-secret",
+        worker_poll_seconds=0.05,
+        worker_batch_window_seconds=0.05,
+        job_poll_seconds=0.05,
+    )
+    return base.with_overrides(**overrides)
