@@ -1,0 +1,82 @@
+"""Admin UI: incident list, the "declare incident" form, and an incident's detail page."""
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Flask, abort, g, redirect, render_template, request, url_for
+
+from integrations.base import HelpdeskError
+from service.domain.incident_input import InvalidIncident
+from service.domain.locales import LOCALE_NAMES, direction
+from service.incidents import declare_incident, get_incident, linked_tickets, list_incidents
+from service.web import services
+from service.web.auth import bp as auth_bp
+from service.web.auth import login_required
+from service.web.chart import hourly_chart
+from service.web.forms import IncidentForm
+from service.web.i18n import register_i18n
+from service.web.readmodels import as_utc, audit_entries, linked_counts
+
+log = logging.getLogger("incidentdesk.web")
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.get("/")
+@bp.get("/incidents")
+@login_required
+def incidents():
+    with services().db.transaction() as db:
+        rows = list_incidents(db)
+        counts = linked_counts(db)
+    return render_template("incidents/list.html", incidents=rows, counts=counts)
+
+
+@bp.route("/incidents/new", methods=["GET", "POST"])
+@login_required
+def new_incident():
+    form = IncidentForm()
+    errors: dict[str, list[str]] = {}
+    helpdesk_failed = False
+    if request.method == "POST":
+        form = IncidentForm.from_request(request.form)
+        try:
+            draft = form.to_draft()
+            with services().db.transaction() as db:
+                incident = declare_incident(db, services().helpdesk, draft, actor=f"admin:{g.admin}")
+            return redirect(url_for("admin.incident", incident_id=incident.id, declared=1))
+        except InvalidIncident as invalid:
+            errors = invalid.errors
+        except HelpdeskError:
+            log.exception("the helpdesk refused the problem ticket for a new incident")
+            helpdesk_failed = True
+    status = 422 if errors else 503 if helpdesk_failed else 200
+    return render_template("incidents/new.html", form=form, errors=errors,
+                           helpdesk_failed=helpdesk_failed), status
+
+
+@bp.get("/incidents/<int:incident_id>")
+@login_required
+def incident(incident_id: int):
+    with services().db.transaction() as db:
+        found = get_incident(db, incident_id)
+        if found is None:
+            abort(404)
+        links = linked_tickets(db, incident_id)
+        audit = audit_entries(db, incident_id)
+    chart = hourly_chart(link.linked_at for link in links)
+    return render_template("incidents/detail.html", incident=found, links=links, audit=audit,
+                           chart=chart, declared=request.args.get("declared") == "1")
+
+
+@bp.app_template_filter("utc")
+def format_utc(moment) -> str:
+    return as_utc(moment).strftime("%Y-%m-%d %H:%M UTC") if moment else ""
+
+
+def register(app: Flask) -> None:
+    register_i18n(app)
+    app.jinja_env.globals.update(locale_names=LOCALE_NAMES, text_direction=direction)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(bp)
+    app.add_url_rule("/", "index", lambda: redirect(url_for("admin.incidents")))

@@ -1,0 +1,97 @@
+"""REST API v1: incidents for scripts and other tools. Bearer-token auth, JSON in and out."""
+from __future__ import annotations
+
+import hmac
+
+from flask import Blueprint, jsonify, request
+from marshmallow import ValidationError
+
+from integrations.base import HelpdeskError
+from service.domain.incident_input import InvalidIncident, clean_draft
+from service.incidents import declare_incident, get_incident, linked_tickets, list_incidents
+from service.web import services
+from service.web.errors import json_error
+from service.web.readmodels import linked_counts
+from service.web.schemas import IncidentCreateSchema, IncidentSchema, TicketLinkSchema
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+API_ACTOR = "api"
+
+
+def _token_is_valid(header: str) -> bool:
+    expected = services().settings.api_token
+    scheme, _, token = header.partition(" ")
+    if not expected or scheme.lower() != "bearer" or not token.strip():
+        return False
+    return hmac.compare_digest(token.strip().encode(), expected.encode())
+
+
+@bp.before_request
+def require_token():
+    if not _token_is_valid(request.headers.get("Authorization", "")):
+        return json_error(401, headers={"WWW-Authenticate": 'Bearer realm="incidentdesk"'})
+    return None
+
+
+def _incident_json(incident, count: int) -> dict:
+    data = IncidentSchema().dump(incident)
+    data["linked_ticket_count"] = count
+    return data
+
+
+@bp.get("/incidents")
+def list_all():
+    with services().db.transaction() as db:
+        incidents = list_incidents(db)
+        counts = linked_counts(db)
+    return jsonify({"incidents": [_incident_json(i, counts.get(i.id, 0)) for i in incidents]})
+
+
+@bp.post("/incidents")
+def create():
+    if not request.is_json:
+        return json_error(400, "Send the incident as JSON with 'Content-Type: application/json'.")
+    payload = request.get_json(silent=True)
+    if payload is None:
+        return json_error(400, "The body is not valid JSON; check quotes, commas and brackets.")
+    if not isinstance(payload, dict):
+        return json_error(400, "Send a JSON object, e.g. {\"title\": ..., \"phrases\": [...], \"status_texts\": {...}}.")
+    try:
+        fields = IncidentCreateSchema().load(payload)
+        draft = clean_draft(**fields)
+    except ValidationError as invalid:
+        return json_error(422, "Some fields are missing or have the wrong type.", fields=invalid.normalized_messages())
+    except InvalidIncident as invalid:
+        return json_error(422, "Some fields need fixing; see 'fields'.", fields=invalid.errors)
+    try:
+        with services().db.transaction() as db:
+            incident = declare_incident(db, services().helpdesk, draft, actor=API_ACTOR)
+            body = _incident_json(incident, 0)
+    except HelpdeskError as failure:
+        status = 503 if failure.retryable else 502
+        return json_error(status, f"The helpdesk did not open the problem ticket ({failure}); nothing was "
+                                  "saved. Try again in a moment.")
+    response = jsonify(body)
+    response.status_code = 201
+    response.headers["Location"] = f"{bp.url_prefix}/incidents/{incident.id}"
+    return response
+
+
+@bp.get("/incidents/<int:incident_id>")
+def show(incident_id: int):
+    with services().db.transaction() as db:
+        incident = get_incident(db, incident_id)
+        if incident is None:
+            return json_error(404, f"There is no incident {incident_id}.")
+        count = linked_counts(db).get(incident_id, 0)
+        return jsonify(_incident_json(incident, count))
+
+
+@bp.get("/incidents/<int:incident_id>/tickets")
+def tickets(incident_id: int):
+    with services().db.transaction() as db:
+        if get_incident(db, incident_id) is None:
+            return json_error(404, f"There is no incident {incident_id}.")
+        links = linked_tickets(db, incident_id)
+    return jsonify({"incident_id": incident_id, "tickets": TicketLinkSchema(many=True).dump(links)})

@@ -1,0 +1,78 @@
+"""Error pages: JSON for machines (/api/, /webhooks/), a friendly HTML page for people.
+
+Whatever goes wrong, the client gets a status code and a message saying what to do — never a
+bare 500 with a traceback.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger("incidentdesk.web")
+
+JSON_PREFIXES = ("/api/", "/webhooks/")
+HANDLED_CODES = (400, 401, 403, 404, 405, 413, 422, 500)
+
+# Messages that tell a client what to do next, rather than werkzeug's generic descriptions.
+JSON_MESSAGES = {
+    400: "The request could not be read. Send a well-formed JSON body with Content-Type: application/json.",
+    401: "Authentication required. Send 'Authorization: Bearer <token>' with a valid API token.",
+    403: "You are not allowed to do this.",
+    404: "No such resource. Check the URL and the id.",
+    405: "This method is not allowed on this URL.",
+    413: "The request body is too large.",
+    422: "The request was understood but some fields are invalid.",
+    500: "Something went wrong on our side. The error was logged; try again later.",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith(JSON_PREFIXES) or request.path in ("/api", "/webhooks")
+
+
+def json_error(status: int, message: str | None = None, fields: dict | None = None, headers=None):
+    body = {"error": message or JSON_MESSAGES.get(status, "Error.")}
+    if fields:
+        body["fields"] = fields
+    response = jsonify(body)
+    response.status_code = status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _html_error(status: int) -> str:
+    from service.web.i18n import translate
+
+    try:
+        return render_template("error.html", status=status, heading=translate(f"error.{status}.title"),
+                               message=translate(f"error.{status}.text"))
+    except Exception:  # the error page itself must never fail
+        log.exception("could not render the error page for %s", status)
+        return f"Error {status}"
+
+
+def _handle_http(error: HTTPException):
+    status = error.code or 500
+    if status not in HANDLED_CODES:
+        return error
+    headers = {}
+    if status == 405 and error.valid_methods:
+        headers["Allow"] = ", ".join(error.valid_methods)
+    if wants_json():
+        message = error.description if isinstance(error, CSRFError) else None
+        return json_error(status, message, headers=headers)
+    return _html_error(status), status, headers
+
+
+def _handle_unexpected(error: Exception):
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return _handle_http(InternalServerError())
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(HTTPException, _handle_http)
+    app.register_error_handler(Exception, _handle_unexpected)

@@ -1,0 +1,46 @@
+"""UI strings from JSON catalogs (service/i18n/<lang>.json) and the visitor's chosen language.
+
+The language lives in the session; until the visitor picks one, the browser's Accept-Language
+decides. Templates call ``t("key", name=value)``; a missing key falls back to English, then to
+the key itself, so a gap in a catalog is visible but never breaks a page.
+"""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Flask, request, session
+
+from service.domain.locales import LOCALE_NAMES, SUPPORTED_LOCALES, direction
+
+CATALOG_DIR = Path(__file__).resolve().parent.parent / "i18n"
+UI_LANGUAGES = SUPPORTED_LOCALES
+FALLBACK = "en"
+
+
+@lru_cache(maxsize=None)
+def catalog(lang: str) -> dict[str, str]:
+    with open(CATALOG_DIR / f"{lang}.json", encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def current_language() -> str:
+    chosen = session.get("lang")
+    if chosen in UI_LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(UI_LANGUAGES) or FALLBACK
+
+
+def translate(key: str, lang: str | None = None, **values: object) -> str:
+    lang = lang or current_language()
+    text = catalog(lang).get(key) or catalog(FALLBACK).get(key) or key
+    return text.format(**values) if values else text
+
+
+def register_i18n(app: Flask) -> None:
+    @app.context_processor
+    def _i18n_context() -> dict:
+        lang = current_language()
+        return {"t": translate, "ui_lang": lang, "ui_dir": direction(lang),
+                "ui_languages": [(code, LOCALE_NAMES[code]) for code in UI_LANGUAGES]}

@@ -1,0 +1,70 @@
+"""marshmallow schemas for the REST API: what clients may send, and what they get back."""
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, fields
+
+from service.web.readmodels import as_utc
+
+
+class UtcDateTime(fields.DateTime):
+    """ISO 8601 with an explicit UTC offset, whatever the database hands back."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else as_utc(value).isoformat()
+
+
+class IncidentCreateSchema(Schema):
+    """Shape and types only; what makes a good incident is checked by clean_draft, with
+    messages saying what to fix."""
+
+    class Meta:
+        unknown = RAISE
+
+    title = fields.String(required=True, error_messages={
+        "required": "Give the incident a title, e.g. 'Checkout is down'."})
+    phrases = fields.List(fields.String(), required=True, error_messages={
+        "required": "Send 'phrases': a list of phrases customers would write, e.g. [\"checkout fails\"]."})
+    status_texts = fields.Dict(keys=fields.String(), values=fields.String(), required=True, error_messages={
+        "required": "Send 'status_texts': the customer-facing status per language, e.g. {\"en\": \"...\"}."})
+    severity = fields.String(load_default="major")
+    default_locale = fields.String(load_default="en")
+    shadow_mode = fields.Boolean(load_default=False)
+
+
+class StatusSchema(Schema):
+    version = fields.Integer()
+    stage = fields.String()
+    texts = fields.Dict(keys=fields.String(), values=fields.String())
+    created_at = UtcDateTime()
+
+
+class RuleSchema(Schema):
+    kind = fields.String()
+    value = fields.String()
+
+
+class IncidentSchema(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    tag = fields.String()
+    state = fields.String()
+    severity = fields.String()
+    default_locale = fields.String()
+    shadow_mode = fields.Boolean()
+    problem_ticket_id = fields.Integer(allow_none=True)
+    phrases = fields.List(fields.String())
+    rules = fields.List(fields.Nested(RuleSchema))
+    status = fields.Nested(StatusSchema, attribute="current_status", allow_none=True)
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
+
+
+class TicketLinkSchema(Schema):
+    ticket_id = fields.Integer()
+    subject = fields.String()
+    requester_id = fields.Integer(allow_none=True)
+    locale = fields.String()
+    state = fields.String()
+    status_version = fields.Integer(allow_none=True)
+    evidence = fields.Dict()
+    linked_at = UtcDateTime()
