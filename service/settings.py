@@ -97,8 +97,13 @@ class Settings:
         return shown
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
-        env = os.environ if env is None else env
+    def from_env(cls, env: Mapping[str, str] | None = None,
+                 defaults: Mapping[str, str] | None = None) -> "Settings":
+        """``defaults`` fill in variables the environment leaves unset (the demo uses this)."""
+        env = dict(os.environ if env is None else env)
+        for name, value in (defaults or {}).items():
+            if not env.get(name):
+                env[name] = value
         default_db = f"sqlite:///{Path('var').absolute() / 'incidentdesk.db'}"
         secret_key = env.get("INCIDENTDESK_SECRET_KEY", "")
         if not secret_key:

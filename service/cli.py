@@ -1,0 +1,152 @@
+"""The `incidentdesk` command: serve, worker, sandbox, demo, migrate, create-admin, setup-zendesk."""
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import signal
+import sys
+import threading
+
+from service.settings import Settings, SettingsError
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        raise SystemExit(f"configuration error: {exc}") from None
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    from service import build_services, create_app
+    from service.worker import start_in_thread
+
+    settings = _settings()
+    with_worker = args.with_worker or settings.run_worker_in_web
+
+    class Server(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"{args.host or settings.host}:{args.port or settings.port}")
+            self.cfg.set("workers", args.workers)
+            self.cfg.set("threads", args.threads)
+            self.cfg.set("accesslog", "-")
+            if with_worker:
+                self.cfg.set("post_worker_init", lambda _worker: start_in_thread(self._services))
+
+        def load(self):
+            self._services = build_services(settings)
+            return create_app(services=self._services)
+
+    Server().run()
+
+
+def cmd_worker(_args: argparse.Namespace) -> None:
+    from service import build_services
+    from service.worker import Worker
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    Worker(build_services(_settings())).run_forever(stop)
+
+
+def cmd_sandbox(args: argparse.Namespace) -> None:
+    from integrations.zendesk.sandbox import serve
+
+    serve(host=args.host, port=args.port, plan=args.plan, seed=args.seed, persist_path=args.persist)
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    from service.demo import run
+
+    run(host=args.host, port=args.port, sandbox_port=args.sandbox_port)
+
+
+def cmd_migrate(_args: argparse.Namespace) -> None:
+    from service.migrate import upgrade
+
+    upgrade(_settings().database_url)
+    print("database is at the latest schema")
+
+
+def cmd_create_admin(args: argparse.Namespace) -> None:
+    from service.db import Database
+    from service.users import create_admin
+
+    password = args.password_stdin and sys.stdin.readline().rstrip("\n") or getpass.getpass("Password: ")
+    db = Database(_settings().database_url)
+    try:
+        with db.transaction() as session:
+            create_admin(session, args.username, password)
+    except ValueError as exc:
+        raise SystemExit(f"cannot create admin: {exc}") from None
+    print(f"admin user {args.username!r} is ready")
+
+
+def cmd_setup_zendesk(args: argparse.Namespace) -> None:
+    from integrations.zendesk.adapter import zenpy_client
+    from integrations.zendesk.setup import install
+
+    settings = _settings()
+    client = zenpy_client(settings.zendesk_subdomain, settings.zendesk_email, settings.zendesk_api_token,
+                          settings.zendesk_url)
+    result = install(client, args.endpoint)
+    print(f"webhook {result.webhook_id} and trigger {result.trigger_id} installed.")
+    print("Copy the webhook's signing secret from Zendesk Admin Center into ZENDESK_WEBHOOK_SECRET.")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="incidentdesk", description=__doc__)
+    parser.add_argument("--log-level", default="INFO")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the web service with gunicorn")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int, default=2)
+    serve.add_argument("--threads", type=int, default=4)
+    serve.add_argument("--with-worker", action="store_true", help="also run the inbox worker in each process")
+    serve.set_defaults(func=cmd_serve)
+
+    sub.add_parser("worker", help="process the inbox").set_defaults(func=cmd_worker)
+
+    sandbox = sub.add_parser("sandbox", help="run the Zendesk sandbox")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8001)
+    sandbox.add_argument("--plan", default="team")
+    sandbox.add_argument("--seed", default="demo", help="scenario to seed, or 'none'")
+    sandbox.add_argument("--persist", default=None, help="file to keep the sandbox's state in")
+    sandbox.set_defaults(func=cmd_sandbox)
+
+    demo = sub.add_parser("demo", help="service + worker + sandbox with demo data (loopback only)")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--sandbox-port", type=int, default=8001)
+    demo.set_defaults(func=cmd_demo)
+
+    sub.add_parser("migrate", help="upgrade the database schema").set_defaults(func=cmd_migrate)
+
+    admin = sub.add_parser("create-admin", help="create or reset a local admin user")
+    admin.add_argument("username")
+    admin.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    admin.set_defaults(func=cmd_create_admin)
+
+    setup = sub.add_parser("setup-zendesk", help="install the webhook and trigger in Zendesk")
+    setup.add_argument("--endpoint", required=True, help="public URL of /webhooks/zendesk")
+    setup.set_defaults(func=cmd_setup_zendesk)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "sandbox" and args.seed == "none":
+        args.seed = None
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

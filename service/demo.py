@@ -1,0 +1,133 @@
+"""`incidentdesk demo`: the embedded default with demo data, on loopback only.
+
+Starts the Zendesk sandbox, installs IncidentDesk's webhook and trigger in it, declares the
+demo incident, and runs the web app and the worker in one process. The demo credentials are
+fixed and documented in the README so scripts can use them; that is why it refuses any host
+but loopback.
+"""
+from __future__ import annotations
+
+import ipaddress
+import logging
+from pathlib import Path
+
+from werkzeug.serving import make_server
+
+from integrations.zendesk.adapter import ZendeskAdapter, zenpy_client
+from integrations.zendesk.sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN, SandboxServer
+from integrations.zendesk.setup import install
+from service import build_services, create_app
+from service.domain.incident_input import clean_draft
+from service.incidents import declare_incident
+from service.migrate import upgrade
+from service.settings import Settings
+from service.users import create_admin
+from service.worker import start_in_thread
+
+log = logging.getLogger("incidentdesk.demo")
+
+DEMO_ADMIN_USERNAME = "admin"
+DEMO_ADMIN_PASSWORD = "incidentdesk-demo"
+DEMO_API_TOKEN_FOR_SERVICE = "demo-api-token"
+DEMO_DATABASE = Path("var") / "demo.db"
+
+DEMO_INCIDENT = dict(
+    title="Checkout is down",
+    severity="critical",
+    phrases=[
+        "checkout", "can't pay", "cannot pay", "payment fails", "payment failed", "card declined",
+        "תשלום", "לא מצליח לשלם", "לא מצליחה לשלם",
+        "плащане", "не мога да платя", "поръчката не минава",
+    ],
+    status_texts={
+        "en": ("Hi {{first_name}}, thank you for writing to us. Our checkout is down at the moment, so "
+               "orders cannot be paid for. Our engineers are on it and we expect checkout back within "
+               "3 hours. Failed attempts were not charged. We will keep you posted right here."),
+        "he": ("שלום {{first_name}}, תודה שפנית אלינו. מערכת התשלום באתר מושבתת כרגע ולא ניתן להשלים "
+               "הזמנות. הצוות שלנו מטפל בתקלה ואנו צופים שהתשלום יחזור לפעול תוך 3 שעות. ניסיונות "
+               "שנכשלו לא חויבו. נמשיך לעדכן אותך כאן."),
+        "bg": ("Здравейте, {{first_name}}, благодарим ви, че ни писахте. В момента плащането на сайта не "
+               "работи и поръчките не могат да бъдат платени. Екипът ни работи по проблема и очакваме "
+               "плащането да бъде възстановено до 3 часа. Неуспешните опити не са таксувани. Ще ви "
+               "държим в течение тук."),
+    },
+)
+
+
+def demo_settings(host: str, port: int, sandbox_url: str) -> Settings:
+    defaults = {
+        "INCIDENTDESK_SECRET_KEY": "demo-only-secret-key-not-for-production-use-0000",
+        "INCIDENTDESK_API_TOKEN": DEMO_API_TOKEN_FOR_SERVICE,
+        "INCIDENTDESK_DATABASE_URL": f"sqlite:///{DEMO_DATABASE.absolute()}",
+        "ZENDESK_EMAIL": DEMO_AGENT_EMAIL,
+        "ZENDESK_API_TOKEN": DEMO_API_TOKEN,
+    }
+    settings = Settings.from_env(defaults=defaults)
+    return settings.with_overrides(host=host, port=port, zendesk_base_url=sandbox_url, run_worker_in_web=True)
+
+
+def require_loopback(host: str) -> None:
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise SystemExit(f"The demo uses fixed, published credentials, so it only listens on loopback; "
+                         f"got host {host!r}. Use 127.0.0.1, or run `incidentdesk serve` with your own settings.")
+
+
+def prepare(host: str, port: int, sandbox: SandboxServer):
+    """Everything but serving: returns (app, services). Used by `incidentdesk demo` and its tests."""
+    settings = demo_settings(host, port, sandbox.url)
+    if settings.database_url.startswith("sqlite:///") and DEMO_DATABASE.name in settings.database_url:
+        DEMO_DATABASE.unlink(missing_ok=True)  # the sandbox starts empty, so the demo does too
+    upgrade(settings.database_url)
+    client = zenpy_client(settings.zendesk_subdomain, settings.zendesk_email, settings.zendesk_api_token,
+                          sandbox.url)
+    installation = install(client, f"http://{host}:{port}/webhooks/zendesk")
+    settings = settings.with_overrides(zendesk_webhook_secret=installation.signing_secret)
+    services = build_services(settings, helpdesk=ZendeskAdapter(client))
+    with services.db.transaction() as session:
+        create_admin(session, DEMO_ADMIN_USERNAME, DEMO_ADMIN_PASSWORD)
+        draft = clean_draft(DEMO_INCIDENT["title"], DEMO_INCIDENT["phrases"], DEMO_INCIDENT["status_texts"],
+                            severity=DEMO_INCIDENT["severity"])
+        declare_incident(session, services.helpdesk, draft, actor="demo")
+    return create_app(services=services), services
+
+
+def banner(host: str, port: int, sandbox_url: str) -> str:
+    base = f"http://{host}:{port}"
+    return "\n".join([
+        "",
+        "IncidentDesk demo is running.",
+        f"  Admin UI        {base}/admin/   login {DEMO_ADMIN_USERNAME} / {DEMO_ADMIN_PASSWORD}",
+        f"  REST API        {base}/api/v1/incidents   Authorization: Bearer {DEMO_API_TOKEN_FOR_SERVICE}",
+        f"  Webhook         {base}/webhooks/zendesk   (signed; the sandbox's trigger sends to it)",
+        f"  Zendesk sandbox {sandbox_url}/api/v2/   agent {DEMO_AGENT_EMAIL} / API token {DEMO_API_TOKEN}",
+        "",
+        "Try it: create a ticket that says the checkout fails and watch it get linked and answered:",
+        f"  curl -s -u '{DEMO_AGENT_EMAIL}/token:{DEMO_API_TOKEN}' -H 'Content-Type: application/json' \\",
+        f"    -d '{{\"ticket\": {{\"subject\": \"Help\", \"comment\": {{\"body\": \"Checkout fails with an error\"}}}}}}' \\",
+        f"    {sandbox_url}/api/v2/tickets.json",
+        "Press Ctrl-C to stop.",
+        "",
+    ])
+
+
+def run(host: str = "127.0.0.1", port: int = 8000, sandbox_port: int = 8001) -> None:
+    require_loopback(host)
+    sandbox = SandboxServer(host="127.0.0.1", port=sandbox_port)
+    sandbox.start()
+    sandbox.seed("demo")
+    app, services = prepare(host, port, sandbox)
+    server = make_server(host, port, app, threaded=True)
+    _, stop_worker = start_in_thread(services)
+    print(banner(host, port, sandbox.url), flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop_worker.set()
+        server.server_close()
+        sandbox.stop()

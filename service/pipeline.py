@@ -1,0 +1,236 @@
+"""One batch of deliveries -> context (tickets, requesters, incidents) -> decisions -> actions.
+
+Loading and recording happen here; deciding is ``service.domain.decisions``; writing to the
+helpdesk is the ``Executor``. Every ticket's outcome is recorded in the same transaction that
+completes its delivery, so a crash anywhere leaves the delivery leased and it is done again;
+the decision then sees the helpdesk's state and does not answer twice.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from datetime import timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from integrations.base import Comment, HelpdeskError, HelpdeskTicket, HelpdeskUser, TicketChange
+from service import Services, inbox
+from service.audit import record
+from service.domain.decisions import Decision, LeaveAlone, LinkTicket, RecordExistingLink, decide
+from service.domain.facts import IncidentFacts, TicketFacts
+from service.domain.matching import PhraseMatcher, PhraseRule
+from service.executor import Executor
+from service.incidents import active_incidents
+from service.models import TicketLink
+
+log = logging.getLogger("incidentdesk.pipeline")
+
+
+@dataclass
+class BatchReport:
+    linked: int = 0
+    recorded: int = 0
+    shadow: int = 0
+    left_alone: int = 0
+    retried: int = 0
+    write_calls: int = 0
+
+
+class MatcherCache:
+    """Recompile the automaton only when the active rules change."""
+
+    def __init__(self) -> None:
+        self._key: tuple = ()
+        self._matcher = PhraseMatcher([])
+
+    def get(self, rules: list[PhraseRule]) -> PhraseMatcher:
+        key = tuple(rules)
+        if key != self._key:
+            self._matcher = PhraseMatcher(rules)
+            self._key = key
+        return self._matcher
+
+
+def _incident_facts(session: Session) -> tuple[dict[int, IncidentFacts], list[PhraseRule]]:
+    facts: dict[int, IncidentFacts] = {}
+    rules: list[PhraseRule] = []
+    for incident in active_incidents(session):
+        status = incident.current_status
+        if status is None:
+            continue
+        facts[incident.id] = IncidentFacts(
+            id=incident.id, title=incident.title, tag=incident.tag,
+            problem_ticket_id=incident.problem_ticket_id, status_version=status.version,
+            status_texts=dict(status.texts), status_updated_at=status.created_at,
+            default_locale=incident.default_locale, shadow_mode=incident.shadow_mode,
+            created_at=incident.created_at)
+        rules.extend(PhraseRule(incident_id=incident.id, phrase=r.value, rule_id=r.id,
+                                exclude=r.kind == "exclude_phrase")
+                     for r in incident.rules if r.kind in ("phrase", "exclude_phrase"))
+    return facts, rules
+
+
+def _ticket_facts(ticket: HelpdeskTicket, requester: HelpdeskUser | None) -> TicketFacts:
+    return TicketFacts(
+        id=ticket.id, subject=ticket.subject, description=ticket.description, status=ticket.status,
+        requester_id=ticket.requester_id, requester_locale=requester.locale if requester else None,
+        requester_name=requester.name if requester else "", requester_tags=requester.tags if requester else (),
+        tags=ticket.tags, type=ticket.type, problem_id=ticket.problem_id, channel=ticket.channel,
+        organization_id=ticket.organization_id, brand_id=ticket.brand_id, form_id=ticket.form_id,
+        created_at=ticket.created_at, custom_fields=ticket.custom_fields)
+
+
+def _drop_stale_reservations(session: Session, ticket_ids: list[int], older_than_seconds: int) -> None:
+    """A reservation left by a crashed worker: drop it, so the ticket is decided afresh. If that
+    worker's write did land, the ticket now carries the tag and is recorded, not answered again."""
+    cutoff = inbox.now_utc() - timedelta(seconds=older_than_seconds)
+    session.execute(delete(TicketLink).where(TicketLink.ticket_id.in_(ticket_ids),
+                                             TicketLink.state == "applying", TicketLink.linked_at < cutoff))
+
+
+def _reserve(session: Session, decision: LinkTicket, ticket: HelpdeskTicket) -> bool:
+    """Insert the link as 'applying' before writing: the unique key makes one worker the writer."""
+    try:
+        with session.begin_nested():
+            session.add(TicketLink(incident_id=decision.incident_id, ticket_id=decision.ticket_id,
+                                   requester_id=ticket.requester_id, subject=ticket.subject[:300],
+                                   locale=decision.locale, status_version=decision.status_version,
+                                   evidence=decision.evidence, state="applying"))
+            session.flush()
+        return True
+    except IntegrityError:
+        return False
+
+
+def _known_links(session: Session, ticket_ids: list[int]) -> dict[int, frozenset[int]]:
+    rows = session.execute(select(TicketLink.ticket_id, TicketLink.incident_id)
+                           .where(TicketLink.ticket_id.in_(ticket_ids)))
+    known: dict[int, set[int]] = {}
+    for ticket_id, incident_id in rows:
+        known.setdefault(ticket_id, set()).add(incident_id)
+    return {t: frozenset(s) for t, s in known.items()}
+
+
+class Pipeline:
+    def __init__(self, services: Services):
+        self.services = services
+        self.executor = Executor(services.helpdesk, job_poll_seconds=services.settings.job_poll_seconds)
+        self.matchers = MatcherCache()
+
+    def process(self, claimed: list[inbox.ClaimedDelivery], owner: str) -> BatchReport:
+        settings = self.services.settings
+        db = self.services.db
+        report = BatchReport()
+        by_ticket: dict[int, list[inbox.ClaimedDelivery]] = {}
+        for delivery in claimed:
+            by_ticket.setdefault(delivery.ticket_id, []).append(delivery)
+        ticket_ids = list(by_ticket)
+
+        with db.transaction() as session:
+            _drop_stale_reservations(session, ticket_ids, settings.worker_lease_seconds)
+            incidents, rules = _incident_facts(session)
+            known = _known_links(session, ticket_ids)
+        try:
+            tickets = self.services.helpdesk.get_tickets(ticket_ids)
+            requester_ids = [t.requester_id for t in tickets if t.requester_id]
+            users = {u.id: u for u in self.services.helpdesk.get_users(requester_ids)}
+        except HelpdeskError as exc:
+            self._retry_all(claimed, owner, f"loading tickets: {exc}", exc.retry_after)
+            report.retried = len(claimed)
+            return report
+
+        matcher = self.matchers.get(rules)
+        decisions: dict[int, Decision] = {}
+        for ticket in tickets:
+            facts = _ticket_facts(ticket, users.get(ticket.requester_id))
+            hits = matcher.match(facts.text) if incidents else {}
+            decisions[ticket.id] = decide(facts, incidents, hits, known.get(ticket.id, frozenset()))
+        missing = [t for t in ticket_ids if t not in decisions]
+        tickets_by_id = {t.id: t for t in tickets}
+
+        with db.transaction() as session:
+            to_write = []
+            for ticket_id, d in list(decisions.items()):
+                if not isinstance(d, LinkTicket) or d.shadow:
+                    continue
+                if _reserve(session, d, tickets_by_id[ticket_id]):
+                    to_write.append(d)
+                else:
+                    decisions[ticket_id] = LeaveAlone(ticket_id, "another worker is linking this ticket")
+        outcome = self.executor.apply([
+            TicketChange(ticket_id=d.ticket_id, add_tags=(d.tag,), type="incident" if d.problem_id else None,
+                         problem_id=d.problem_id, comment=Comment(d.public_comment, public=True))
+            for d in to_write])
+        linked = [d for d in to_write if outcome.errors.get(d.ticket_id, "not attempted") is None]
+        notes = self.executor.apply([TicketChange(ticket_id=d.ticket_id, comment=Comment(d.internal_note, False))
+                                     for d in linked])
+        report.write_calls = outcome.calls + notes.calls
+
+        with db.transaction() as session:
+            done: list[int] = []
+            for ticket_id, decision in decisions.items():
+                deliveries = [d.id for d in by_ticket[ticket_id]]
+                if isinstance(decision, LinkTicket) and not decision.shadow and outcome.errors.get(ticket_id):
+                    session.execute(delete(TicketLink).where(TicketLink.ticket_id == ticket_id,
+                                                             TicketLink.incident_id == decision.incident_id,
+                                                             TicketLink.state == "applying"))
+                    for d in by_ticket[ticket_id]:
+                        inbox.retry_later(session, d.id, owner, outcome.errors[ticket_id], attempts=d.attempts,
+                                          max_attempts=settings.worker_max_attempts)
+                    report.retried += 1
+                    continue
+                self._record(session, decision, tickets_by_id[ticket_id], deliveries[0],
+                             notes.errors.get(ticket_id), report)
+                done.extend(deliveries)
+            for ticket_id in missing:
+                for d in by_ticket[ticket_id]:
+                    record(session, "ticket.not_found", ticket_id=ticket_id, delivery_id=d.id,
+                           detail={"reason": "the helpdesk has no such ticket (deleted, or not visible to us)"})
+                    done.append(d.id)
+            inbox.complete(session, done, owner)
+        return report
+
+    def _record(self, session: Session, decision: Decision, ticket: HelpdeskTicket, delivery_id: int,
+                note_error: str | None, report: BatchReport) -> None:
+        if isinstance(decision, LeaveAlone):
+            report.left_alone += 1
+            return
+        if isinstance(decision, RecordExistingLink):
+            try:
+                with session.begin_nested():
+                    session.add(TicketLink(incident_id=decision.incident_id, ticket_id=decision.ticket_id,
+                                           requester_id=ticket.requester_id, subject=ticket.subject[:300],
+                                           evidence=decision.evidence))
+            except IntegrityError:
+                return  # recorded by a concurrent worker already
+            record(session, "ticket.link_recorded", incident_id=decision.incident_id,
+                   ticket_id=decision.ticket_id, delivery_id=delivery_id, detail=decision.evidence)
+            report.recorded += 1
+            return
+        detail = {**decision.evidence, "locale": decision.locale, "status_version": decision.status_version,
+                  "public_comment": decision.public_comment, "internal_note": decision.internal_note}
+        if decision.shadow:
+            record(session, "ticket.would_link", incident_id=decision.incident_id, ticket_id=decision.ticket_id,
+                   delivery_id=delivery_id, shadow=True, detail=detail)
+            report.shadow += 1
+            return
+        if note_error:
+            detail["internal_note_error"] = note_error
+        session.execute(update(TicketLink).where(TicketLink.ticket_id == decision.ticket_id,
+                                                 TicketLink.incident_id == decision.incident_id)
+                        .values(state="linked"))
+        record(session, "ticket.linked", incident_id=decision.incident_id, ticket_id=decision.ticket_id,
+               delivery_id=delivery_id, detail=detail)
+        report.linked += 1
+
+    def _retry_all(self, claimed: list[inbox.ClaimedDelivery], owner: str, error: str,
+                   retry_after: float | None) -> None:
+        log.warning("batch of %d deliveries will be retried: %s", len(claimed), error)
+        with self.services.db.transaction() as session:
+            for d in claimed:
+                inbox.retry_later(session, d.id, owner, error, attempts=d.attempts,
+                                  max_attempts=self.services.settings.worker_max_attempts,
+                                  retry_after=retry_after)

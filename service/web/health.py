@@ -1,0 +1,28 @@
+"""Liveness and readiness."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+from sqlalchemy import text
+
+from service import inbox
+from service.web import services
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+def readyz():
+    """Ready when the database answers and is migrated; reports the queue while at it."""
+    try:
+        with services().db.transaction() as session:
+            session.execute(text("SELECT 1 FROM inbox_deliveries LIMIT 1"))
+            queue = inbox.counts(session)
+            age = inbox.oldest_pending_age(session)
+    except Exception as exc:  # any database failure means "not ready", never a 500
+        return jsonify(status="unavailable", reason=type(exc).__name__), 503
+    return jsonify(status="ready", inbox=queue, oldest_pending_seconds=age)

@@ -1,0 +1,64 @@
+"""The worker loop: claim a batch from the inbox, run the pipeline, repeat."""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+
+from service import Services, inbox
+from service.pipeline import BatchReport, Pipeline
+
+log = logging.getLogger("incidentdesk.worker")
+
+
+class Worker:
+    def __init__(self, services: Services, name: str | None = None):
+        self.services = services
+        self.owner = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.pipeline = Pipeline(services)
+
+    def run_once(self) -> BatchReport | None:
+        """Claim and process one batch; None when nothing was due."""
+        settings = self.services.settings
+        claimed = inbox.claim(self.services.db, self.owner, settings.worker_batch_size, settings.worker_lease_seconds)
+        if claimed and len(claimed) < settings.worker_batch_size and settings.worker_batch_window_seconds > 0:
+            # A surge arrives over a moment: wait briefly and top the batch up, so one bulk call
+            # carries many tickets instead of one call each.
+            time.sleep(settings.worker_batch_window_seconds)
+            claimed += inbox.claim(self.services.db, self.owner, settings.worker_batch_size - len(claimed),
+                                   settings.worker_lease_seconds)
+        if not claimed:
+            return None
+        try:
+            report = self.pipeline.process(claimed, self.owner)
+        except Exception:  # leave the leases to expire: the rows are claimed again, nothing is lost
+            log.exception("batch of %d deliveries failed; they will be retried after the lease", len(claimed))
+            raise
+        log.info("batch of %d: linked %d, recorded %d, shadow %d, left alone %d, retried %d, %d write calls",
+                 len(claimed), report.linked, report.recorded, report.shadow, report.left_alone, report.retried,
+                 report.write_calls)
+        return report
+
+    def run_forever(self, stop: threading.Event | None = None) -> None:
+        stop = stop or threading.Event()
+        log.info("worker %s started", self.owner)
+        while not stop.is_set():
+            try:
+                report = self.run_once()
+            except Exception:
+                stop.wait(self.services.settings.worker_poll_seconds * 4)
+                continue
+            if report is None:
+                stop.wait(self.services.settings.worker_poll_seconds)
+        log.info("worker %s stopped", self.owner)
+
+
+def start_in_thread(services: Services) -> tuple[threading.Thread, threading.Event]:
+    stop = threading.Event()
+    thread = threading.Thread(target=Worker(services).run_forever, args=(stop,), name="incidentdesk-worker",
+                              daemon=True)
+    thread.start()
+    return thread, stop
