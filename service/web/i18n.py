@@ -1,7 +1,7 @@
 """UI strings from JSON catalogs (service/i18n/<lang>.json) and the visitor's chosen language.
 
 The language lives in the session; until the visitor picks one, the browser's Accept-Language
-decides. Templates call ``t("key", name=value)``; a missing key falls back to English, then to
+decides. Templates call ``t("detail.chart_summary", total=3, ...)``; a missing key falls back to English, then to
 the key itself, so a gap in a catalog is visible but never breaks a page.
 """
 from __future__ import annotations
@@ -39,8 +39,10 @@ def translate(key: str, lang: str | None = None, **values: object) -> str:
 
 
 def register_i18n(app: Flask) -> None:
+    # Globals, not context, so imported template macros can translate too.
+    app.jinja_env.globals.update(t=translate, ui_languages=[(code, LOCALE_NAMES[code]) for code in UI_LANGUAGES])
+
     @app.context_processor
     def _i18n_context() -> dict:
         lang = current_language()
-        return {"t": translate, "ui_lang": lang, "ui_dir": direction(lang),
-                "ui_languages": [(code, LOCALE_NAMES[code]) for code in UI_LANGUAGES]}
+        return {"ui_lang": lang, "ui_dir": direction(lang)}
