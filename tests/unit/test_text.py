@@ -1,0 +1,103 @@
+"""Normalisation: what two texts must have in common to be compared as equal."""
+import pytest
+
+from service.domain.text import mapped_match_form, match_form, normalize
+
+
+@pytest.mark.parametrize("raw, expected", [
+    # case and accents (Latin)
+    ("Café", "cafe"),
+    ("CAFE\u0301", "cafe"),                      # decomposed accent
+    ("Crème brûlée, naïve façade", "creme brulee naive facade"),
+    ("Straße", "strasse"),
+    ("ＣＨＥＣＫＯＵＴ ﬁne", "checkout fine"),   # full-width letters, ligature
+    # apostrophes and quotes
+    ("I can't pay", "i cant pay"),
+    ("I can’t pay", "i cant pay"),
+    ("I can`t pay", "i cant pay"),
+    ("I cant pay", "i cant pay"),
+    ('He said "checkout"', "he said checkout"),
+    ("«Плащането»", "плащането"),
+    # punctuation separates words, whitespace collapses
+    ("checkout...FAILS!!!", "checkout fails"),
+    ("e-mail/sms", "e mail sms"),
+    ("  order\t#123\n\n\r\nfailed  ", "order 123 failed"),
+    ("user_name@example.com", "user name example com"),
+    # Hebrew: niqqud, cantillation, final letters, geresh and gershayim
+    ("הַתַּשְׁלוּם", "התשלומ"),
+    ("בְּרֵאשִׁ֖ית בָּרָ֣א", "בראשית ברא"),
+    ("ך ם ן ף ץ", "כ מ נ פ צ"),
+    ("שלום עולם", "שלומ עולמ"),
+    ("ג׳ינס", "גינס"),
+    ("צה״ל", "צהל"),
+    ("שׁ", "ש"),                                  # presentation form with a point
+    # Bulgarian / Cyrillic
+    ("ПЛАЩАНЕТО НА САЙТА", "плащането на саита"),
+    ("Край, мой", "краи мои"),                   # й folds to и (documented choice)
+    ("ёлка", "елка"),
+    ("ѝ", "и"),                                  # grave-accented и, a stress mark
+    # invisible marks inside words vanish
+    ("\u200fהתשלום\u200e באתר\u200f", "התשלומ באתר"),
+    ("che\u200bck\u00adout", "checkout"),
+    ("\ufeffcheckout", "checkout"),
+    # emoji and symbols separate words
+    ("checkout😡fails", "checkout fails"),
+    ("👨‍👩‍👧 🇧🇬 👍🏽", ""),
+    ("€50 → $60 ©", "50 60"),
+    # mixed scripts stay as they are, each folded
+    ("Order 12: התשלום לא עובד / Плащане", "order 12 התשלומ לא עובד плащане"),
+    # nothing left
+    ("", ""),
+    ("   \n\t ", ""),
+    ("?!… —", ""),
+])
+def test_normalize(raw, expected):
+    assert normalize(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["Café CHECKOUT", "הַתַּשְׁלוּם באתר", "Плащането, й", "can’t 😡 pay", "½ ﬁ"])
+def test_normalize_is_idempotent(raw):
+    once = normalize(raw)
+    assert normalize(once) == once
+
+
+def test_ascii_fast_path_agrees_with_the_general_path():
+    sentence = "Checkout FAILS (error #500); I can't pay -- order_42!"
+    assert normalize(sentence + " é") == normalize(sentence) + " e"
+
+
+@pytest.mark.parametrize("latin_lookalike, cyrillic", [
+    ("плащанетo", "плащането"),      # Latin o at the end
+    ("pабoти", "работи"),            # Latin p and o
+    ("CAЙТА", "сайта"),              # Latin C and A, upper case
+])
+def test_match_form_folds_cyrillic_lookalikes(latin_lookalike, cyrillic):
+    assert normalize(latin_lookalike) != normalize(cyrillic)
+    assert match_form(latin_lookalike) == match_form(cyrillic)
+
+
+@pytest.mark.parametrize("raw", [
+    "", "Checkout fails with error 500", "I can’t pay on your site!!",
+    "הַתַּשְׁלוּם באתר\u200f לא עובד", "плащането на сайта не работи 😡", "½ ﬁx — Straße",
+])
+def test_mapped_form_equals_match_form(raw):
+    assert mapped_match_form(raw).text == match_form(raw)
+
+
+@pytest.mark.parametrize("raw, folded_word, original_word", [
+    ("Hi — הַתַּשְׁלוּם\u200f באתר", "התשלומ", "הַתַּשְׁלוּם"),   # marks kept, RLM dropped
+    ("I can’t pay", "cant", "can’t"),
+    ("'Checkout' is down", "checkout", "Checkout"),                  # quotes trimmed
+    ("ПЛАЩАНЕТО!", "плaщaнeтo", "ПЛАЩАНЕТО"),
+    ("straße", "strasse", "straße"),                                 # one letter became two
+])
+def test_mapped_form_maps_words_back_to_the_original(raw, folded_word, original_word):
+    mapped = mapped_match_form(raw)
+    start = mapped.text.index(folded_word)
+    assert mapped.original_words(start, start + len(folded_word)) == original_word
+
+
+def test_mapped_form_spans_several_words_with_the_original_separators():
+    mapped = mapped_match_form("Your checkout...\n\nFAILS again")
+    start = mapped.text.index("checkout fails")
+    assert mapped.original_words(start, start + len("checkout fails")) == "checkout...\n\nFAILS"
