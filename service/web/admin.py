@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Flask, abort, g, redirect, render_template, request, url_for
+from markupsafe import Markup
 
 from integrations.base import HelpdeskError
 from service.domain.incident_input import InvalidIncident
@@ -70,8 +71,13 @@ def incident(incident_id: int):
 
 
 @bp.app_template_filter("utc")
-def format_utc(moment) -> str:
-    return as_utc(moment).strftime("%Y-%m-%d %H:%M UTC") if moment else ""
+def format_utc(moment) -> Markup:
+    """A <time> element kept left-to-right, so dates read correctly inside Hebrew text."""
+    if not moment:
+        return Markup("")
+    moment = as_utc(moment)
+    return Markup('<time datetime="{}" dir="ltr">{}</time>').format(
+        moment.isoformat(), moment.strftime("%Y-%m-%d %H:%M UTC"))
 
 
 def register(app: Flask) -> None:

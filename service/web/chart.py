@@ -8,9 +8,10 @@ from typing import Iterable
 
 from service.web.readmodels import as_utc
 
-WIDTH = 640
-HEIGHT = 160
-AXIS = 20  # room under the bars for hour labels
+WIDTH = 960
+HEIGHT = 200
+AXIS = 22  # room under the bars for hour labels
+HEADROOM = 18  # room above the tallest bar for its count
 MAX_HOURS = 48
 
 
@@ -47,12 +48,12 @@ def hourly_chart(moments: Iterable[datetime], max_hours: int = MAX_HOURS) -> Hou
     peak = max(hours[first + timedelta(hours=i)] for i in range(span))
     slot = WIDTH / span
     label_every = max(1, span // 8)
-    plot = HEIGHT - AXIS
+    plot = HEIGHT - AXIS - HEADROOM
     bars = []
     for i in range(span):
         hour = first + timedelta(hours=i)
         count = hours[hour]
         height = plot * count / peak
-        bars.append(Bar(hour=hour, count=count, x=i * slot + slot * 0.1, y=plot - height,
+        bars.append(Bar(hour=hour, count=count, x=i * slot + slot * 0.1, y=HEADROOM + plot - height,
                         width=slot * 0.8, height=height, labelled=i % label_every == 0))
     return HourlyChart(bars=tuple(bars), peak=peak, total=sum(b.count for b in bars))

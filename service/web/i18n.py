@@ -1,8 +1,8 @@
 """UI strings from JSON catalogs (service/i18n/<lang>.json) and the visitor's chosen language.
 
 The language lives in the session; until the visitor picks one, the browser's Accept-Language
-decides. Templates call ``t("detail.chart_summary", total=3, ...)``; a missing key falls back to English, then to
-the key itself, so a gap in a catalog is visible but never breaks a page.
+decides. Templates call ``t("detail.chart_summary", total=3, ...)``; a missing key falls back to
+English, then to the key itself, so a gap in a catalog is visible but never breaks a page.
 """
 from __future__ import annotations
 

@@ -79,8 +79,8 @@ def test_detail_lists_linked_tickets_with_reasons_and_a_chart(logged_in, db):
     add_links(db, incident_id)
     page = logged_in.get(f"/admin/incidents/{incident_id}").data.decode()
     assert "#1000" in page and "#1004" in page
-    assert '<td dir="auto">התשלום באתר לא עובד</td>' in page
-    assert '<span class="chip" dir="auto">checkout fails</span>' in page
+    assert '<td><bdi>התשלום באתר לא עובד</bdi></td>' in page
+    assert '<bdi class="chip">checkout fails</bdi>' in page
     assert "…my checkout fails at the last step…" in page
     # Two hours of links: 2 at 09:00, 3 at 10:00.
     assert page.count('class="chart-bar"') == 2

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from service.web.chart import HEIGHT, AXIS, WIDTH, hourly_chart
+from service.web.chart import AXIS, HEADROOM, HEIGHT, WIDTH, hourly_chart
 
 T0 = datetime(2026, 11, 22, 9, 30, tzinfo=timezone.utc)
 
@@ -16,7 +16,8 @@ def test_one_bar_per_hour_including_empty_hours():
     chart = hourly_chart([T0, T0 + timedelta(minutes=5), T0 + timedelta(hours=2)])
     assert [b.count for b in chart.bars] == [2, 0, 1]
     assert chart.total == 3 and chart.peak == 2
-    assert chart.bars[0].height == HEIGHT - AXIS and chart.bars[1].height == 0
+    assert chart.bars[0].height == HEIGHT - AXIS - HEADROOM and chart.bars[0].y == HEADROOM
+    assert chart.bars[1].height == 0 and chart.bars[1].y == HEIGHT - AXIS
     assert chart.bars[-1].x + chart.bars[-1].width <= WIDTH
 
 
