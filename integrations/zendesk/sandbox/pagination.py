@@ -1,0 +1,95 @@
+"""Zendesk's two list pagination styles.
+
+* offset: ``?page=2&per_page=50`` -> ``next_page`` / ``previous_page`` URLs and ``count``;
+* cursor: ``?page[size]=50&page[after]=...`` -> ``meta`` {has_more, after_cursor,
+  before_cursor} and ``links`` {next, prev}.
+
+Items are sorted by ``sort_key`` (id by default); cursors are opaque base64 of the
+boundary item's key.
+"""
+from __future__ import annotations
+
+import base64
+import json
+from urllib.parse import urlencode
+
+from flask import request
+
+from .common import bad_request, base_url
+
+MAX_PAGE_SIZE = 100
+
+
+def _encode(key) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
+
+
+def _decode(cursor: str):
+    try:
+        return json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, TypeError):
+        raise bad_request("The page cursor is invalid", error="InvalidPaginationParameter") from None
+
+
+def _url(params: dict) -> str:
+    kept = {k: v for k, v in request.args.items() if not k.startswith("page") and k != "per_page"}
+    kept.update(params)
+    return f"{base_url()}{request.path}?{urlencode(kept)}"
+
+
+def _size(raw, default: int) -> int:
+    try:
+        size = int(raw) if raw is not None else default
+    except ValueError:
+        raise bad_request("page size must be an integer", error="InvalidPaginationParameter") from None
+    return max(1, min(size, MAX_PAGE_SIZE))
+
+
+def wants_cursor() -> bool:
+    return any(k.startswith("page[") for k in request.args)
+
+
+def paginate(items: list, key: str, render, sort_key=lambda item: item["id"]) -> dict:
+    """Render one page of ``items`` (already filtered) under ``key``."""
+    items = sorted(items, key=sort_key)
+    if wants_cursor():
+        return _cursor_page(items, key, render, sort_key)
+    per_page = _size(request.args.get("per_page"), 100)
+    try:
+        page = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        raise bad_request("page must be an integer", error="InvalidPaginationParameter") from None
+    start = (page - 1) * per_page
+    chunk = items[start:start + per_page]
+    has_next = start + per_page < len(items)
+    return {key: [render(i) for i in chunk],
+            "next_page": _url({"page": page + 1, "per_page": per_page}) if has_next else None,
+            "previous_page": _url({"page": page - 1, "per_page": per_page}) if page > 1 else None,
+            "count": len(items)}
+
+
+def _cursor_page(items: list, key: str, render, sort_key) -> dict:
+    size = _size(request.args.get("page[size]"), 100)
+    after, before = request.args.get("page[after]"), request.args.get("page[before]")
+    if after:
+        boundary = _decode(after)
+        chunk = [i for i in items if sort_key(i) > boundary]
+        has_more = len(chunk) > size
+        chunk = chunk[:size]
+    elif before:
+        boundary = _decode(before)
+        earlier = [i for i in items if sort_key(i) < boundary]
+        has_more = len(earlier) > size
+        chunk = earlier[-size:]
+    else:
+        chunk, has_more = items[:size], len(items) > size
+    after_cursor = _encode(sort_key(chunk[-1])) if chunk else None
+    before_cursor = _encode(sort_key(chunk[0])) if chunk else None
+    more_after = has_more if not before else bool(chunk)
+    return {key: [render(i) for i in chunk],
+            "meta": {"has_more": more_after, "after_cursor": after_cursor,
+                     "before_cursor": before_cursor},
+            "links": {"next": _url({"page[size]": size, "page[after]": after_cursor})
+                      if more_after and after_cursor else None,
+                      "prev": _url({"page[size]": size, "page[before]": before_cursor})
+                      if before_cursor else None}}

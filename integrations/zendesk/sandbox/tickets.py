@@ -1,0 +1,273 @@
+"""Ticket records: create, update, comments and audits, with Zendesk's rules.
+
+Route modules and the bulk job worker both go through ``create_ticket`` and
+``update_ticket`` so that every change, single or bulk, fires triggers the same way.
+Call them with ``state.lock`` held.
+"""
+from __future__ import annotations
+
+import html
+import re
+
+from . import triggers
+from .common import ApiError, invalid, not_found
+from .locales import locale_for_id, normalise_locale
+from .state import SandboxState
+
+STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
+TYPES = (None, "question", "incident", "problem", "task")
+PRIORITIES = (None, "low", "normal", "high", "urgent")
+_TAG_SPLIT = re.compile(r"[\s,]+")
+
+
+def normalise_tags(tags) -> list[str]:
+    """Zendesk stores tags lower-case, without spaces, each once, in the order given."""
+    if isinstance(tags, str):
+        tags = [tags]
+    out: list[str] = []
+    for tag in tags or []:
+        for part in _TAG_SPLIT.split(str(tag).strip().lower()):
+            if part and part not in out:
+                out.append(part)
+    return out
+
+
+def render(state: SandboxState, ticket: dict, base_url: str) -> dict:
+    body = {k: v for k, v in ticket.items() if not k.startswith("_")}
+    values = ticket["_custom"]
+    fields = [{"id": fid, "value": values.get(fid)} for fid in sorted(state.ticket_fields)
+              if not state.ticket_fields[fid].get("_system")]
+    body["custom_fields"] = fields
+    body["fields"] = [dict(f) for f in fields]
+    body["has_incidents"] = any(t.get("problem_id") == ticket["id"]
+                                for t in state.tickets.values())
+    return {"url": f"{base_url}/api/v2/tickets/{ticket['id']}.json", **body}
+
+
+def get(state: SandboxState, ticket_id: int) -> dict:
+    ticket = state.tickets.get(ticket_id)
+    if ticket is None:
+        raise not_found()
+    return ticket
+
+
+def via_block(channel: str) -> dict:
+    return {"channel": channel, "source": {"from": {}, "to": {}, "rel": None}}
+
+
+def _html_body(text: str) -> str:
+    paragraphs = [p for p in text.split("\n\n") if p.strip()] or [""]
+    inner = "".join('<p dir="auto">' + html.escape(p).replace("\n", "<br>") + "</p>"
+                    for p in paragraphs)
+    return f'<div class="zd-comment" dir="auto">{inner}</div>'
+
+
+def _plain_from_html(markup: str) -> str:
+    text = re.sub(r"<br\s*/?>", "\n", markup)
+    text = re.sub(r"</p>\s*<p[^>]*>", "\n\n", text)
+    return html.unescape(re.sub(r"<[^>]+>", "", text)).strip()
+
+
+def resolve_requester(state: SandboxState, data: dict, actor_id: int) -> int:
+    if data.get("requester_id") is not None:
+        if data["requester_id"] not in state.users:
+            raise invalid("requester", "Requester: is invalid")
+        return data["requester_id"]
+    spec = data.get("requester")
+    if isinstance(spec, dict) and (spec.get("email") or spec.get("name")):
+        existing = state.user_by_email(spec.get("email"))
+        if existing:
+            return existing["id"]
+        locale = spec.get("locale") or (locale_for_id(spec["locale_id"])
+                                        if spec.get("locale_id") else None)
+        name = spec.get("name") or (spec.get("email") or "").split("@")[0]
+        return state.add_user(name=name, email=spec.get("email"),
+                              locale=normalise_locale(locale))
+    return actor_id
+
+
+def _validate_fields(state: SandboxState, data: dict, current: dict | None) -> None:
+    if "status" in data and data["status"] not in STATUSES:
+        raise invalid("status", f"Status: {data['status']} is not a valid status")
+    if "type" in data and data["type"] not in TYPES:
+        raise invalid("type", f"Type: {data['type']} is not a valid type")
+    if "priority" in data and data["priority"] not in PRIORITIES:
+        raise invalid("priority", f"Priority: {data['priority']} is not a valid priority")
+    problem_id = data.get("problem_id")
+    if problem_id is not None:
+        problem = state.tickets.get(problem_id)
+        if problem is None or problem["type"] != "problem" or (current and problem_id == current["id"]):
+            raise invalid("problem_id", "Problem: is invalid")
+
+
+def _set_custom_fields(ticket: dict, items) -> list[dict]:
+    events = []
+    for item in items or []:
+        if isinstance(item, dict) and "id" in item:
+            previous = ticket["_custom"].get(item["id"])
+            ticket["_custom"][item["id"]] = item.get("value")
+            if previous != item.get("value"):
+                events.append({"type": "Change", "field_name": str(item["id"]),
+                               "value": item.get("value"), "previous_value": previous})
+    return events
+
+
+def _comment_from(data: dict) -> dict | None:
+    comment = data.get("comment")
+    if isinstance(comment, str):
+        comment = {"body": comment}
+    if not isinstance(comment, dict):
+        return None
+    if not (comment.get("body") or comment.get("html_body")):
+        return None
+    return comment
+
+
+def _add_comment(state: SandboxState, ticket: dict, spec: dict, author_id: int,
+                 audit_id: int, channel: str, now: str) -> dict:
+    if spec.get("html_body"):
+        html_body = spec["html_body"]
+        plain = _plain_from_html(html_body)
+    else:
+        plain = str(spec["body"])
+        html_body = _html_body(plain)
+    comment = {
+        "id": state.next_id(), "type": "Comment", "author_id": spec.get("author_id") or author_id,
+        "body": plain, "html_body": html_body, "plain_body": plain,
+        "public": bool(spec.get("public", True)), "attachments": [], "audit_id": audit_id,
+        "via": via_block(channel), "created_at": now,
+        "metadata": {"system": {}, "custom": {}},
+    }
+    state.comments.setdefault(ticket["id"], []).append(comment)
+    return comment
+
+
+def _audit(state: SandboxState, ticket: dict, author_id: int, channel: str, now: str) -> dict:
+    audit = {"id": state.next_id(), "ticket_id": ticket["id"], "created_at": now,
+             "author_id": author_id, "metadata": {"system": {}, "custom": {}},
+             "events": [], "via": via_block(channel)}
+    state.audits.setdefault(ticket["id"], []).append(audit)
+    return audit
+
+
+def _comment_event(comment: dict) -> dict:
+    return {k: comment[k] for k in ("id", "type", "author_id", "body", "html_body",
+                                    "plain_body", "public", "attachments", "audit_id")}
+
+
+def create_ticket(state: SandboxState, data: dict, actor_id: int,
+                  channel: str = "api") -> tuple[dict, dict]:
+    comment_spec = _comment_from(data)
+    if comment_spec is None and data.get("description"):
+        comment_spec = {"body": data["description"]}
+    if comment_spec is None:
+        raise invalid("description", "Description: cannot be blank", "BlankValue")
+    _validate_fields(state, data, None)
+    channel = (data.get("via") or {}).get("channel") or channel
+    requester_id = resolve_requester(state, data, actor_id)
+    submitter_id = data.get("submitter_id") or comment_spec.get("author_id") or actor_id
+    requester = state.users[requester_id]
+    now = state.now()
+    ticket_type = data.get("type")
+    ticket = {
+        "id": state.next_ticket_id(), "external_id": data.get("external_id"),
+        "via": via_block(channel), "created_at": now, "updated_at": now,
+        "type": ticket_type, "subject": data.get("subject") or "",
+        "raw_subject": data.get("subject") or "", "description": "",
+        "priority": data.get("priority"), "status": data.get("status") or "new",
+        "recipient": data.get("recipient"), "requester_id": requester_id,
+        "submitter_id": submitter_id, "assignee_id": data.get("assignee_id"),
+        "organization_id": data.get("organization_id") or requester.get("organization_id"),
+        "group_id": data.get("group_id"), "collaborator_ids": [], "follower_ids": [],
+        "email_cc_ids": [], "forum_topic_id": None,
+        "problem_id": data.get("problem_id") if ticket_type == "incident" else None,
+        "has_incidents": False, "is_public": bool(comment_spec.get("public", True)),
+        "due_at": data.get("due_at"), "tags": normalise_tags(data.get("tags")),
+        "satisfaction_rating": None, "sharing_agreement_ids": [], "custom_status_id": None,
+        "followup_ids": [], "ticket_form_id": data.get("ticket_form_id"),
+        "brand_id": data.get("brand_id"), "allow_channelback": False,
+        "allow_attachments": True, "from_messaging_channel": channel in ("chat", "messaging"),
+        "_custom": {}, "_updates": [],
+    }
+    state.tickets[ticket["id"]] = ticket
+    _set_custom_fields(ticket, data.get("custom_fields"))
+    audit = _audit(state, ticket, submitter_id, channel, now)
+    comment = _add_comment(state, ticket, comment_spec, submitter_id, audit["id"], channel, now)
+    ticket["description"] = comment["plain_body"]
+    audit["events"].append(_comment_event(comment))
+    for name in ("subject", "requester_id", "priority", "type", "status", "tags"):
+        value = ticket[name]
+        audit["events"].append({"id": state.next_id(), "type": "Create", "field_name": name,
+                                "value": value if name == "tags" or value is None else str(value)})
+    triggers.run(state, ticket, {"update_type": "Create", "previous": {}, "comment": comment,
+                                 "channel": channel, "actor_id": actor_id}, audit)
+    return ticket, audit
+
+
+_PLAIN_FIELDS = ("subject", "status", "type", "priority", "problem_id", "external_id",
+                 "assignee_id", "group_id", "organization_id", "requester_id", "due_at",
+                 "ticket_form_id", "brand_id")
+
+
+def update_ticket(state: SandboxState, ticket_id: int, data: dict, actor_id: int,
+                  channel: str = "api") -> tuple[dict, dict]:
+    ticket = get(state, ticket_id)
+    if ticket["status"] == "closed":
+        raise invalid("status", "Status: closed prevents ticket update", "ClosedTicket")
+    if data.get("safe_update") and data.get("updated_stamp") not in (None, ticket["updated_at"]):
+        raise ApiError(409, {"error": "UpdateConflict", "description": "Safe Update prevented "
+                             "the update due to outdated ticket data. Please fetch the latest "
+                             "ticket data and try again."})
+    _validate_fields(state, data, ticket)
+    if data.get("requester_id") is not None and data["requester_id"] not in state.users:
+        raise invalid("requester", "Requester: is invalid")
+    previous = {k: ticket[k] for k in ("status", "type", "priority", "problem_id", "subject")}
+    previous["tags"] = list(ticket["tags"])
+    now = state.now()
+    audit = _audit(state, ticket, actor_id, channel, now)
+    events = audit["events"]
+    for name in _PLAIN_FIELDS:
+        if name in data and data[name] != ticket[name]:
+            events.append({"id": state.next_id(), "type": "Change", "field_name": name,
+                           "value": data[name], "previous_value": ticket[name]})
+            ticket[name] = data[name]
+    if "subject" in data:
+        ticket["raw_subject"] = ticket["subject"]
+    if ticket["type"] != "incident":
+        ticket["problem_id"] = None
+    tags = normalise_tags(data["tags"]) if "tags" in data else list(ticket["tags"])
+    tags += [t for t in normalise_tags(data.get("additional_tags")) if t not in tags]
+    removed = set(normalise_tags(data.get("remove_tags")))
+    tags = [t for t in tags if t not in removed]
+    if tags != ticket["tags"]:
+        events.append({"id": state.next_id(), "type": "Change", "field_name": "tags",
+                       "value": tags, "previous_value": ticket["tags"]})
+        ticket["tags"] = tags
+    events.extend(_set_custom_fields(ticket, data.get("custom_fields")))
+    comment = None
+    comment_spec = _comment_from(data)
+    if comment_spec is not None:
+        comment = _add_comment(state, ticket, comment_spec, actor_id, audit["id"], channel, now)
+        events.insert(0, _comment_event(comment))
+    if "status" not in data and ticket["status"] == "new" and ticket.get("assignee_id"):
+        ticket["status"] = "open"
+        events.append({"id": state.next_id(), "type": "Change", "field_name": "status",
+                       "value": "open", "previous_value": "new"})
+    ticket["updated_at"] = now
+    triggers.run(state, ticket, {"update_type": "Change", "previous": previous,
+                                 "comment": comment, "channel": channel,
+                                 "actor_id": actor_id}, audit)
+    if previous["status"] != "solved" and ticket["status"] == "solved" and ticket["type"] == "problem":
+        _solve_incidents(state, ticket, comment_spec, actor_id, channel)
+    return ticket, audit
+
+
+def _solve_incidents(state, problem: dict, comment_spec: dict | None, actor_id: int,
+                     channel: str) -> None:
+    """Solving a problem ticket solves its open incidents with the same comment."""
+    for incident in list(state.tickets.values()):
+        if incident.get("problem_id") == problem["id"] and incident["status"] not in ("solved", "closed"):
+            change = {"status": "solved"}
+            if comment_spec is not None:
+                change["comment"] = dict(comment_spec)
+            update_ticket(state, incident["id"], change, actor_id, channel)

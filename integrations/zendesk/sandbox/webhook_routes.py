@@ -1,0 +1,191 @@
+"""``/api/v2/webhooks``: CRUD, signing secret, test requests, invocations and attempts."""
+from __future__ import annotations
+
+from flask import Blueprint, request
+
+from . import delivery
+from .common import current_state, current_user_id, json_body, webhook_error
+from .state import SandboxState, ulid
+
+bp = Blueprint("sandbox_webhooks", __name__)
+STATIC_TEST_SECRET = "dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ=="
+_FIELDS = ("name", "description", "status", "subscriptions", "endpoint", "http_method",
+           "request_format", "custom_headers")
+
+
+def render(webhook: dict) -> dict:
+    body = {k: v for k, v in webhook.items() if not k.startswith("_")}
+    auth = webhook.get("_auth")
+    if auth:
+        shown = {"type": auth.get("type"), "add_position": auth.get("add_position", "header")}
+        if auth.get("type") == "basic_auth":
+            shown = {"type": "basic_auth",
+                     "data": {"username": (auth.get("data") or {}).get("username")},
+                     "add_position": shown["add_position"]}
+        body["authentication"] = shown
+    return body
+
+
+def _get(state: SandboxState, webhook_id: str) -> dict:
+    webhook = state.webhooks.get(webhook_id)
+    if webhook is None:
+        raise webhook_error(404, "WebhookNotFound", "Webhook not found",
+                            f"No webhook with id {webhook_id}")
+    return webhook
+
+
+def _validate(spec: dict) -> None:
+    missing = [k for k in ("name", "endpoint", "status", "subscriptions") if not spec.get(k)]
+    if missing:
+        raise webhook_error(400, "InvalidInput", "Invalid input",
+                            f"Missing required field(s): {', '.join(missing)}")
+    if spec["status"] not in ("active", "inactive"):
+        raise webhook_error(400, "InvalidInput", "Invalid input", "status must be active or inactive")
+    if spec.get("http_method", "POST") not in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        raise webhook_error(400, "InvalidInput", "Invalid input", "http_method is not valid")
+    if not str(spec["endpoint"]).startswith(("http://", "https://")):
+        raise webhook_error(400, "InvalidInput", "Invalid input", "endpoint must be a URL")
+
+
+def create_webhook(state: SandboxState, spec: dict, actor_id: int) -> dict:
+    _validate(spec)
+    webhook = {"id": ulid(), "name": spec["name"], "status": spec["status"],
+               "subscriptions": list(spec["subscriptions"]), "created_at": state.now(),
+               "created_by": str(actor_id), "endpoint": spec["endpoint"],
+               "http_method": spec.get("http_method", "POST"),
+               "request_format": spec.get("request_format", "json"),
+               "_auth": spec.get("authentication")}
+    if spec.get("description"):
+        webhook["description"] = spec["description"]
+    state.webhooks[webhook["id"]] = webhook
+    state.webhook_secrets[webhook["id"]] = state.new_signing_secret()
+    return webhook
+
+
+@bp.get("/api/v2/webhooks")
+def list_webhooks():
+    state = current_state()
+    contains = (request.args.get("filter[name_contains]") or "").lower()
+    status = request.args.get("filter[status]")
+    with state.lock:
+        found = [render(w) for w in state.webhooks.values()
+                 if contains in w["name"].lower() and (not status or w["status"] == status)]
+    return {"meta": {"has_more": False}, "webhooks": found}
+
+
+@bp.post("/api/v2/webhooks")
+def create():
+    state = current_state()
+    with state.lock:
+        if request.args.get("webhook_id"):
+            source = _get(state, request.args["webhook_id"])
+            spec = {k: v for k, v in source.items() if k in _FIELDS}
+            spec["authentication"] = source.get("_auth")
+        else:
+            spec = json_body().get("webhook") or {}
+        return {"webhook": render(create_webhook(state, spec, current_user_id()))}, 201
+
+
+@bp.get("/api/v2/webhooks/<webhook_id>")
+def show(webhook_id: str):
+    state = current_state()
+    with state.lock:
+        return {"webhook": render(_get(state, webhook_id))}
+
+
+@bp.route("/api/v2/webhooks/<webhook_id>", methods=["PUT", "PATCH"])
+def update(webhook_id: str):
+    state = current_state()
+    spec = json_body().get("webhook") or {}
+    with state.lock:
+        webhook = _get(state, webhook_id)
+        merged = {k: v for k, v in webhook.items() if k in _FIELDS}
+        merged.update({k: v for k, v in spec.items() if k in _FIELDS})
+        if request.method == "PUT":
+            _validate(merged)
+        for key in _FIELDS:
+            if key in merged:
+                webhook[key] = merged[key]
+        if "authentication" in spec:
+            webhook["_auth"] = spec["authentication"]
+        webhook["updated_at"] = state.now()
+        webhook["updated_by"] = str(current_user_id())
+    return "", 204
+
+
+@bp.delete("/api/v2/webhooks/<webhook_id>")
+def delete(webhook_id: str):
+    state = current_state()
+    with state.lock:
+        _get(state, webhook_id)
+        del state.webhooks[webhook_id]
+        state.webhook_secrets.pop(webhook_id, None)
+    return "", 204
+
+
+@bp.route("/api/v2/webhooks/<webhook_id>/signing_secret", methods=["GET", "POST"])
+def signing_secret(webhook_id: str):
+    state = current_state()
+    with state.lock:
+        _get(state, webhook_id)
+        if request.method == "POST":
+            state.webhook_secrets[webhook_id] = state.new_signing_secret()
+        body = {"signing_secret": {"secret": state.webhook_secrets[webhook_id],
+                                   "algorithm": "SHA256"}}
+    return body, 201 if request.method == "POST" else 200
+
+
+@bp.post("/api/v2/webhooks/test")
+def test_webhook():
+    """Send one request now and report the receiver's answer (Zendesk's Test Webhook)."""
+    state = current_state()
+    body = json_body()
+    with state.lock:
+        if request.args.get("webhook_id"):
+            webhook = dict(_get(state, request.args["webhook_id"]))
+            secret = state.webhook_secrets[webhook["id"]]
+        else:
+            spec = body.get("webhook") or {}
+            _validate({"status": "active", "subscriptions": ["x"], **spec})
+            webhook = {"id": "test", "endpoint": spec["endpoint"],
+                       "http_method": spec.get("http_method", "POST"),
+                       "_auth": spec.get("authentication")}
+            secret = STATIC_TEST_SECRET
+    req = body.get("request") or {}
+    payload = req.get("payload") or ""
+    webhook["endpoint"] = req.get("endpoint", webhook["endpoint"])
+    webhook["http_method"] = req.get("method", webhook.get("http_method", "POST"))
+    status, text, headers = delivery.send(delivery.new_session(), webhook, secret, ulid(),
+                                          payload, delivery.TIMEOUT_SECONDS)
+    response_headers = headers.pop("_response_headers", {})
+    return {"response": {"headers": [{"key": k, "value": v} for k, v in response_headers.items()],
+                         "status_code": status or 504, "payload": text}}
+
+
+@bp.get("/api/v2/webhooks/<webhook_id>/invocations")
+def invocations(webhook_id: str):
+    state = current_state()
+    with state.lock:
+        _get(state, webhook_id)
+        found = [{"id": i["id"], "status": i["status"],
+                  **({"status_code": i["status_code"]} if i.get("status_code") else {}),
+                  "latest_completed_at": i.get("latest_completed_at")}
+                 for i in reversed(list(state.invocations.values()))
+                 if i["webhook_id"] == webhook_id]
+    return {"meta": {"has_more": False}, "links": {}, "invocations": found}
+
+
+@bp.get("/api/v2/webhooks/<webhook_id>/invocations/<invocation_id>/attempts")
+def attempts(webhook_id: str, invocation_id: str):
+    state = current_state()
+    with state.lock:
+        _get(state, webhook_id)
+        found = [{"id": webhook_id, "invocation_id": invocation_id,
+                  "status_code": d["status"], "status": "success" if d["status"] and
+                  200 <= d["status"] < 300 else "failed",
+                  "request": {"headers": [{"key": k, "value": v} for k, v in d["headers"].items()],
+                              "payload": d["body"]},
+                  "response": {"headers": [], "payload": d["response"] or ""},
+                  "completed_at": d["at"]}
+                 for d in state.deliveries if d["invocation_id"] == invocation_id]
+    return {"attempts": found}
