@@ -11,6 +11,7 @@ import ipaddress
 import logging
 from pathlib import Path
 
+import requests
 from werkzeug.serving import make_server
 
 from integrations.zendesk.adapter import ZendeskAdapter, zenpy_client
@@ -118,7 +119,8 @@ def run(host: str = "127.0.0.1", port: int = 8000, sandbox_port: int = 8001) -> 
     require_loopback(host)
     sandbox = SandboxServer(host="127.0.0.1", port=sandbox_port)
     sandbox.start()
-    sandbox.seed("demo")
+    seeded = requests.post(f"{sandbox.url}/_sandbox/seed", json={"scenario": "demo"}, timeout=10)
+    seeded.raise_for_status()
     app, services = prepare(host, port, sandbox)
     server = make_server(host, port, app, threaded=True)
     _, stop_worker = start_in_thread(services)

@@ -117,7 +117,8 @@ def _known_links(session: Session, ticket_ids: list[int]) -> dict[int, frozenset
 class Pipeline:
     def __init__(self, services: Services):
         self.services = services
-        self.executor = Executor(services.helpdesk, job_poll_seconds=services.settings.job_poll_seconds)
+        self.executor = Executor(services.helpdesk, job_poll_seconds=services.settings.job_poll_seconds,
+                                 job_timeout_seconds=services.settings.job_timeout_seconds)
         self.matchers = MatcherCache()
 
     def process(self, claimed: list[inbox.ClaimedDelivery], owner: str) -> BatchReport:
@@ -130,7 +131,9 @@ class Pipeline:
         ticket_ids = list(by_ticket)
 
         with db.transaction() as session:
-            _drop_stale_reservations(session, ticket_ids, settings.worker_lease_seconds)
+            # Older than a lease plus the longest job wait: its writer is gone.
+            _drop_stale_reservations(session, ticket_ids,
+                                     settings.worker_lease_seconds + int(settings.job_timeout_seconds))
             incidents, rules = _incident_facts(session)
             known = _known_links(session, ticket_ids)
         try:

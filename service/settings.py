@@ -73,6 +73,7 @@ class Settings:
     worker_lease_seconds: int = 60
     worker_max_attempts: int = 8
     job_poll_seconds: float = 0.2
+    job_timeout_seconds: float = 120.0
     # Web server.
     host: str = "127.0.0.1"
     port: int = 8000
@@ -130,6 +131,7 @@ class Settings:
             worker_lease_seconds=_int(env, "INCIDENTDESK_WORKER_LEASE_SECONDS", 60, minimum=1),
             worker_max_attempts=_int(env, "INCIDENTDESK_WORKER_MAX_ATTEMPTS", 8, minimum=1),
             job_poll_seconds=_float(env, "INCIDENTDESK_JOB_POLL_SECONDS", 0.2),
+            job_timeout_seconds=_float(env, "INCIDENTDESK_JOB_TIMEOUT_SECONDS", 120.0),
             host=env.get("INCIDENTDESK_HOST", "127.0.0.1"),
             port=_int(env, "INCIDENTDESK_PORT", 8000, minimum=1),
             session_cookie_secure=_bool(env, "INCIDENTDESK_SESSION_COOKIE_SECURE", False),

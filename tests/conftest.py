@@ -62,3 +62,29 @@ def make_settings(database_url: str, **overrides) -> Settings:
         job_poll_seconds=0.05,
     )
     return base.with_overrides(**overrides)
+
+
+@pytest.fixture
+def sandbox():
+    """A Zendesk sandbox on a free loopback port, fresh for each test."""
+    from integrations.zendesk.sandbox import SandboxServer
+
+    with SandboxServer(plan="team") as server:
+        yield server
+
+
+@pytest.fixture
+def zendesk_client(sandbox):
+    """Unmodified zenpy, pointed at the sandbox through configuration."""
+    from integrations.zendesk.adapter import zenpy_client
+    from integrations.zendesk.sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
+
+    return zenpy_client("sandbox", DEMO_AGENT_EMAIL, DEMO_API_TOKEN, sandbox.url)
+
+
+@pytest.fixture
+def helpdesk(zendesk_client):
+    """The real helpdesk adapter over HTTP against the sandbox."""
+    from integrations.zendesk.adapter import ZendeskAdapter
+
+    return ZendeskAdapter(zendesk_client)

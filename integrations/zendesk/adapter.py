@@ -6,6 +6,9 @@ from datetime import datetime
 from typing import Iterator, Sequence
 
 import requests
+from requests import PreparedRequest, Response
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 from zenpy import Zenpy
 from zenpy.lib.api_objects import Comment as ZenpyComment
 from zenpy.lib.api_objects import Ticket as ZenpyTicket
@@ -26,28 +29,45 @@ from integrations.base import (
 BULK_LIMIT = 100
 
 
-class RebasedSession(requests.Session):
-    """A requests session that sends calls meant for ``origin`` to ``base_url`` instead.
+class RebasingAdapter(HTTPAdapter):
+    """Route calls meant for ``origin`` to ``base_url``, and show zenpy the origin in the response.
 
-    zenpy always builds ``https://{subdomain}.zendesk.com/api/v2/...``; this is how the same,
-    unmodified zenpy talks to the sandbox (or any Zendesk-compatible host) by configuration.
+    zenpy always builds ``https://{subdomain}.zendesk.com/api/v2/...`` and only accepts responses
+    whose request URL carries that host. Mounted on the session zenpy is given, this transport
+    adapter is how the same, unmodified zenpy talks to the sandbox (or any Zendesk-compatible
+    host) by configuration. Links the host returns (``next_page``) are routed the same way.
     """
 
-    def __init__(self, origin: str, base_url: str):
-        super().__init__()
-        self._origin = origin.rstrip("/")
-        self._base_url = base_url.rstrip("/")
+    def __init__(self, origin: str, base_url: str, **kwargs):
+        super().__init__(**kwargs)
+        self.origin = origin.rstrip("/")
+        self.base_url = base_url.rstrip("/")
 
-    def request(self, method, url, *args, **kwargs):  # noqa: D102 - same contract as requests
-        if isinstance(url, str) and url.startswith(self._origin):
-            url = self._base_url + url[len(self._origin):]
-        return super().request(method, url, *args, **kwargs)
+    def send(self, request: PreparedRequest, **kwargs) -> Response:
+        url = request.url or ""
+        if url.startswith(self.origin):
+            routed_url, shown_url = self.base_url + url[len(self.origin):], url
+        else:
+            routed_url, shown_url = url, self.origin + url[len(self.base_url):]
+        routed = request.copy()
+        routed.url = routed_url
+        response = super().send(routed, **kwargs)
+        request.url = shown_url
+        response.request = request
+        response.url = shown_url
+        return response
 
 
 def zenpy_client(subdomain: str, email: str, api_token: str, base_url: str | None = None,
                  timeout: float = 30.0, ratelimit_budget: float = 120.0) -> Zenpy:
     origin = f"https://{subdomain}.zendesk.com"
-    session = RebasedSession(origin, base_url or origin)
+    session = requests.Session()
+    retries = Retry(total=3, backoff_factor=0.5, status_forcelist=(502, 503, 504),
+                    allowed_methods=frozenset({"GET"}), respect_retry_after_header=False)
+    adapter = RebasingAdapter(origin, base_url or origin, max_retries=retries)
+    session.mount(origin + "/", adapter)
+    if base_url and base_url.rstrip("/") != origin:
+        session.mount(base_url.rstrip("/") + "/", adapter)
     return Zenpy(subdomain=subdomain, email=email, token=api_token or None, session=session, timeout=timeout,
                  ratelimit_budget=ratelimit_budget, disable_cache=True)
 

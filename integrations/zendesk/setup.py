@@ -24,7 +24,7 @@ class Installation:
 
 
 def _find_webhook(client: Zenpy, endpoint: str):
-    for webhook in client.webhooks.list(filter={"name_contains": WEBHOOK_NAME}):
+    for webhook in client.webhooks.list():
         if webhook.endpoint == endpoint:
             return webhook
     return None
