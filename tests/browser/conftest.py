@@ -6,8 +6,7 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-from service import Services, build_services, create_app
-from service.db import Database
+from service import build_services, create_app
 from service.users import create_admin
 from tests.conftest import make_settings
 
@@ -18,22 +17,12 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 
 
 @pytest.fixture
-def helpdesk():
-    """TEMPORARY until tests/conftest.py provides the sandbox-backed adapter: no helpdesk."""
-    return None
-
-
-@pytest.fixture
 def live_server(sqlite_url, helpdesk):
-    settings = make_settings(sqlite_url)
-    if helpdesk is None:  # TEMPORARY, goes with the fixture above
-        services = Services(settings=settings, db=Database(sqlite_url), helpdesk=None)
-    else:
-        services = build_services(settings, helpdesk=helpdesk)
+    services = build_services(make_settings(sqlite_url), helpdesk=helpdesk)
     with services.db.transaction() as session:
         create_admin(session, ADMIN_USERNAME, ADMIN_PASSWORD)
     server = make_server("127.0.0.1", 0, create_app(services=services), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()

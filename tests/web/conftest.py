@@ -4,9 +4,11 @@ from __future__ import annotations
 import re
 
 import pytest
+import requests
 
-from service import Services, build_services, create_app
-from service.db import Database
+from integrations.zendesk.sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
+
+from service import build_services, create_app
 from service.users import create_admin
 from tests.conftest import make_settings
 
@@ -15,19 +17,9 @@ ADMIN_PASSWORD = "correct-horse-battery"
 API_TOKEN = "test-api-token"  # make_settings' api_token
 
 
-@pytest.fixture
-def helpdesk():
-    """TEMPORARY until tests/conftest.py provides the sandbox-backed adapter: no helpdesk."""
-    return None
-
-
 def build_app(database_url: str, helpdesk, **overrides):
-    settings = make_settings(database_url, **overrides)
-    if helpdesk is None:  # TEMPORARY, goes with the fixture above
-        services = Services(settings=settings, db=Database(database_url), helpdesk=None)
-    else:
-        services = build_services(settings, helpdesk=helpdesk)
-    return create_app(services=services)
+    """The app on the given database, talking to the sandbox helpdesk (tests/conftest.py)."""
+    return create_app(services=build_services(make_settings(database_url, **overrides), helpdesk=helpdesk))
 
 
 @pytest.fixture
@@ -52,6 +44,14 @@ def admin(db):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+def sandbox_ticket(sandbox, ticket_id: int) -> dict:
+    """A ticket as the sandbox's Zendesk API returns it, read over HTTP."""
+    response = requests.get(f"{sandbox.url}/api/v2/tickets/{ticket_id}.json", timeout=5,
+                            auth=(f"{DEMO_AGENT_EMAIL}/token", DEMO_API_TOKEN))
+    response.raise_for_status()
+    return response.json()["ticket"]
 
 
 def csrf_token(html: bytes | str) -> str:

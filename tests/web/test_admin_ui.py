@@ -4,8 +4,10 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
+import requests
+
 from service.models import AuditEntry, Incident, TicketLink
-from tests.web.conftest import declare_form, post_form
+from tests.web.conftest import declare_form, post_form, sandbox_ticket
 
 
 def add_links(db, incident_id: int) -> None:
@@ -113,9 +115,23 @@ def test_login_page_follows_the_browser_language(client):
     assert '<html lang="he" dir="rtl">' in page
 
 
-def test_declared_incident_gets_a_problem_ticket(logged_in, db, helpdesk):
-    if helpdesk is None:  # TEMPORARY: until tests/conftest.py provides the sandbox helpdesk
-        return
+def test_declared_incident_opens_a_problem_ticket_in_the_helpdesk(logged_in, db, sandbox):
     incident_id = declared_incident_id(post_form(logged_in, "/admin/incidents/new", declare_form()))
     with db.transaction() as session:
-        assert session.get(Incident, incident_id).problem_ticket_id
+        problem_id = session.get(Incident, incident_id).problem_ticket_id
+    assert problem_id
+    problem = sandbox_ticket(sandbox, problem_id)
+    assert problem["subject"] == "[Incident] Checkout is down"
+    assert "incident_checkout_is_down" in problem["tags"]
+    assert f"#{problem_id}" in logged_in.get(f"/admin/incidents/{incident_id}").data.decode()
+
+
+def test_helpdesk_failure_saves_nothing_and_keeps_input(logged_in, db, sandbox):
+    requests.post(f"{sandbox.url}/_sandbox/faults", json={"error_burst": {"status": 500, "count": 5}}, timeout=5)
+    response = post_form(logged_in, "/admin/incidents/new", declare_form())
+    assert response.status_code == 503
+    page = response.data.decode()
+    assert "could not open the problem ticket" in page
+    assert 'value="Checkout is down"' in page
+    with db.transaction() as session:
+        assert session.query(Incident).count() == 0

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import pytest
+import requests
 
 from service.models import Incident
-from tests.web.conftest import API_TOKEN, build_app
+from tests.web.conftest import API_TOKEN, build_app, sandbox_ticket
 from tests.web.test_admin_ui import add_links
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
@@ -77,10 +78,10 @@ def test_created_incident_is_recorded_with_the_api_as_actor(client, db):
         assert incident.shadow_mode is True and incident.problem_ticket_id is None
 
 
-def test_declared_incident_gets_a_problem_ticket(client, helpdesk):
-    if helpdesk is None:  # TEMPORARY: until tests/conftest.py provides the sandbox helpdesk
-        return
-    assert create(client).json["problem_ticket_id"]
+def test_declared_incident_opens_a_problem_ticket_in_the_helpdesk(client, sandbox):
+    problem_id = create(client).json["problem_ticket_id"]
+    problem = sandbox_ticket(sandbox, problem_id)
+    assert problem["type"] == "problem" and "incident_checkout_is_down" in problem["tags"]
 
 
 def test_unknown_incident_is_404(client):
@@ -132,3 +133,11 @@ def test_wrong_method_is_405_json(client):
     response = client.delete("/api/v1/incidents", headers=AUTH)
     assert response.status_code == 405
     assert "error" in response.json and "GET" in response.headers["Allow"]
+
+
+def test_helpdesk_failure_is_reported_and_saves_nothing(client, sandbox):
+    requests.post(f"{sandbox.url}/_sandbox/faults", json={"error_burst": {"status": 500, "count": 5}}, timeout=5)
+    response = create(client)
+    assert response.status_code in (502, 503)
+    assert "nothing was saved" in response.json["error"]
+    assert client.get("/api/v1/incidents", headers=AUTH).json["incidents"] == []
