@@ -105,13 +105,17 @@ def _reserve(session: Session, decision: LinkTicket, ticket: HelpdeskTicket) -> 
         return False
 
 
-def _known_links(session: Session, ticket_ids: list[int]) -> dict[int, frozenset[int]]:
-    rows = session.execute(select(TicketLink.ticket_id, TicketLink.incident_id)
+def _known_links(session: Session, ticket_ids: list[int]) -> tuple[dict[int, frozenset[int]], set[int]]:
+    """Incidents each ticket is linked to, and the tickets another worker is writing right now."""
+    rows = session.execute(select(TicketLink.ticket_id, TicketLink.incident_id, TicketLink.state)
                            .where(TicketLink.ticket_id.in_(ticket_ids)))
     known: dict[int, set[int]] = {}
-    for ticket_id, incident_id in rows:
+    busy: set[int] = set()
+    for ticket_id, incident_id, state in rows:
         known.setdefault(ticket_id, set()).add(incident_id)
-    return {t: frozenset(s) for t, s in known.items()}
+        if state == "applying":
+            busy.add(ticket_id)
+    return {t: frozenset(s) for t, s in known.items()}, busy
 
 
 class Pipeline:
@@ -130,12 +134,20 @@ class Pipeline:
             by_ticket.setdefault(delivery.ticket_id, []).append(delivery)
         ticket_ids = list(by_ticket)
 
+        # A reservation older than a lease plus the longest job wait has lost its writer.
+        stale_after = settings.worker_lease_seconds + int(settings.job_timeout_seconds)
         with db.transaction() as session:
-            # Older than a lease plus the longest job wait: its writer is gone.
-            _drop_stale_reservations(session, ticket_ids,
-                                     settings.worker_lease_seconds + int(settings.job_timeout_seconds))
+            _drop_stale_reservations(session, ticket_ids, stale_after)
             incidents, rules = _incident_facts(session)
-            known = _known_links(session, ticket_ids)
+            known, busy = _known_links(session, ticket_ids)
+            for ticket_id in busy:  # come back when that write has finished or gone stale
+                for d in by_ticket.pop(ticket_id):
+                    inbox.retry_later(session, d.id, owner, "another worker is writing this ticket",
+                                      attempts=d.attempts, max_attempts=settings.worker_max_attempts + d.attempts,
+                                      retry_after=stale_after)
+        ticket_ids = list(by_ticket)
+        if not ticket_ids:
+            return report
         try:
             tickets = self.services.helpdesk.get_tickets(ticket_ids)
             requester_ids = [t.requester_id for t in tickets if t.requester_id]
