@@ -23,7 +23,7 @@ def add_organization(state: SandboxState, spec: dict) -> dict:
     now = state.now()
     org = {"id": state.next_id(), "name": name, "shared_tickets": False,
            "shared_comments": False, "external_id": None, "created_at": now, "updated_at": now,
-           "domain_names": [], "details": "", "notes": "", "group_id": None, "tags": [],
+           "domain_names": [], "details": None, "notes": None, "group_id": None, "tags": [],
            "organization_fields": {}}
     _apply(state, org, spec)
     state.organizations[org["id"]] = org

@@ -60,13 +60,25 @@ def ticket_values(state: SandboxState, ticket: dict, actor_id: int | None) -> di
     return values
 
 
-def render(template: str, values: dict, dynamic_content=None) -> str:
-    """Substitute placeholders; unknown ones render empty, as Liquid does."""
+def render(template: str, values: dict, dynamic_content=None, json_escape: bool = True) -> str:
+    """Substitute placeholders; unknown ones render empty, as Liquid does. With
+    ``json_escape`` each value is escaped to sit inside a JSON string."""
     def substitute(match: re.Match) -> str:
         name = match.group(1)
         if name.startswith("dc.") and dynamic_content is not None:
             value = dynamic_content(name[3:])
         else:
             value = values.get(name, "")
-        return json.dumps(str(value), ensure_ascii=False)[1:-1]
+        text = str(value)
+        return json.dumps(text, ensure_ascii=False)[1:-1] if json_escape else text
     return _PLACEHOLDER.sub(substitute, template)
+
+
+def render_text(state: SandboxState, ticket: dict, actor_id: int | None, text: str) -> str:
+    """Placeholders in a comment or macro text, rendered for ``ticket`` (no escaping)."""
+    if "{{" not in text:
+        return text
+    from .dynamic_content import resolver
+    values = ticket_values(state, ticket, actor_id)
+    return render(text, values, resolver(state, state.users.get(ticket["requester_id"])),
+                  json_escape=False)

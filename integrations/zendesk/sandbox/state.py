@@ -94,6 +94,10 @@ class SandboxState:
             from .limits import RateLimits
             self.rate_limits = RateLimits(self)
             self.default_group_id = self._add_group("Support")
+            self.brand_id = self.next_id()
+            self.ticket_form_id = self.next_id()
+            self.custom_status_ids = {status: self.next_id() for status in
+                                      ("new", "open", "pending", "hold", "solved", "closed")}
             self.admin_id = self.add_user(name="Sandbox Admin", email=DEMO_AGENT_EMAIL,
                                           role="admin", default_group_id=self.default_group_id)
             self.oauth_tokens[DEMO_OAUTH_TOKEN] = self.admin_id

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import re
 
-from . import triggers
+from . import placeholders, triggers
 from .common import ApiError, invalid, not_found
 from .locales import locale_for_id, normalise_locale
 from .state import SandboxState
@@ -35,10 +35,10 @@ def normalise_tags(tags) -> list[str]:
 def render(state: SandboxState, ticket: dict, base_url: str) -> dict:
     body = {k: v for k, v in ticket.items() if not k.startswith("_")}
     values = ticket["_custom"]
-    fields = [{"id": fid, "value": values.get(fid)} for fid in sorted(state.ticket_fields)
-              if not state.ticket_fields[fid].get("_system")]
+    fields = [{"id": fid, "value": values.get(fid)} for fid in sorted(state.ticket_fields)]
     body["custom_fields"] = fields
     body["fields"] = [dict(f) for f in fields]
+    body["custom_status_id"] = state.custom_status_ids.get(ticket["status"])
     body["has_incidents"] = any(t.get("problem_id") == ticket["id"]
                                 for t in state.tickets.values())
     return {"url": f"{base_url}/api/v2/tickets/{ticket['id']}.json", **body}
@@ -55,7 +55,7 @@ def via_block(channel: str) -> dict:
     return {"channel": channel, "source": {"from": {}, "to": {}, "rel": None}}
 
 
-def _html_body(text: str) -> str:
+def html_body(text: str) -> str:
     paragraphs = [p for p in text.split("\n\n") if p.strip()] or [""]
     inner = "".join('<p dir="auto">' + html.escape(p).replace("\n", "<br>") + "</p>"
                     for p in paragraphs)
@@ -100,12 +100,20 @@ def _validate_fields(state: SandboxState, data: dict, current: dict | None) -> N
             raise invalid("problem_id", "Problem: is invalid")
 
 
-def _set_custom_fields(ticket: dict, items) -> list[dict]:
+def _set_custom_fields(state: SandboxState, ticket: dict, items) -> list[dict]:
+    """Store custom field values; a drop-down or multi-select value is also a tag."""
     events = []
     for item in items or []:
         if isinstance(item, dict) and "id" in item:
             previous = ticket["_custom"].get(item["id"])
             ticket["_custom"][item["id"]] = item.get("value")
+            field = state.ticket_fields.get(item["id"]) or {}
+            if field.get("type") in ("tagger", "multiselect"):
+                option_tags = {o["value"] for o in field.get("custom_field_options", [])}
+                chosen = item.get("value") or []
+                chosen = chosen if isinstance(chosen, list) else [chosen]
+                ticket["tags"] = [t for t in ticket["tags"] if t not in option_tags] + \
+                    [t for t in chosen if t in option_tags and t not in ticket["tags"]]
             if previous != item.get("value"):
                 events.append({"type": "Change", "field_name": str(item["id"]),
                                "value": item.get("value"), "previous_value": previous})
@@ -126,14 +134,14 @@ def _comment_from(data: dict) -> dict | None:
 def _add_comment(state: SandboxState, ticket: dict, spec: dict, author_id: int,
                  audit_id: int, channel: str, now: str) -> dict:
     if spec.get("html_body"):
-        html_body = spec["html_body"]
-        plain = _plain_from_html(html_body)
+        markup = placeholders.render_text(state, ticket, author_id, spec["html_body"])
+        plain = _plain_from_html(markup)
     else:
-        plain = str(spec["body"])
-        html_body = _html_body(plain)
+        plain = placeholders.render_text(state, ticket, author_id, str(spec["body"]))
+        markup = html_body(plain)
     comment = {
         "id": state.next_id(), "type": "Comment", "author_id": spec.get("author_id") or author_id,
-        "body": plain, "html_body": html_body, "plain_body": plain,
+        "body": plain, "html_body": markup, "plain_body": plain,
         "public": bool(spec.get("public", True)), "attachments": [], "audit_id": audit_id,
         "via": via_block(channel), "created_at": now,
         "metadata": {"system": {}, "custom": {}},
@@ -184,13 +192,13 @@ def create_ticket(state: SandboxState, data: dict, actor_id: int,
         "has_incidents": False, "is_public": bool(comment_spec.get("public", True)),
         "due_at": data.get("due_at"), "tags": normalise_tags(data.get("tags")),
         "satisfaction_rating": None, "sharing_agreement_ids": [], "custom_status_id": None,
-        "followup_ids": [], "ticket_form_id": data.get("ticket_form_id"),
-        "brand_id": data.get("brand_id"), "allow_channelback": False,
+        "followup_ids": [], "ticket_form_id": data.get("ticket_form_id") or state.ticket_form_id,
+        "brand_id": data.get("brand_id") or state.brand_id, "allow_channelback": False,
         "allow_attachments": True, "from_messaging_channel": channel in ("chat", "messaging"),
         "_custom": {}, "_updates": [],
     }
     state.tickets[ticket["id"]] = ticket
-    _set_custom_fields(ticket, data.get("custom_fields"))
+    _set_custom_fields(state, ticket, data.get("custom_fields"))
     audit = _audit(state, ticket, submitter_id, channel, now)
     comment = _add_comment(state, ticket, comment_spec, submitter_id, audit["id"], channel, now)
     ticket["description"] = comment["plain_body"]
@@ -243,7 +251,7 @@ def update_ticket(state: SandboxState, ticket_id: int, data: dict, actor_id: int
         events.append({"id": state.next_id(), "type": "Change", "field_name": "tags",
                        "value": tags, "previous_value": ticket["tags"]})
         ticket["tags"] = tags
-    events.extend(_set_custom_fields(ticket, data.get("custom_fields")))
+    events.extend(_set_custom_fields(state, ticket, data.get("custom_fields")))
     comment = None
     comment_spec = _comment_from(data)
     if comment_spec is not None:

@@ -77,9 +77,10 @@ def list_webhooks():
 def create():
     state = current_state()
     with state.lock:
-        if request.args.get("webhook_id"):
-            source = _get(state, request.args["webhook_id"])
+        if request.args.get("clone_webhook_id"):
+            source = _get(state, request.args["clone_webhook_id"])
             spec = {k: v for k, v in source.items() if k in _FIELDS}
+            spec["name"] = f"{source['name']} (copy)"
             spec["authentication"] = source.get("_auth")
         else:
             spec = json_body().get("webhook") or {}
@@ -154,7 +155,7 @@ def test_webhook():
     req = body.get("request") or {}
     payload = req.get("payload") or ""
     webhook["endpoint"] = req.get("endpoint", webhook["endpoint"])
-    webhook["http_method"] = req.get("method", webhook.get("http_method", "POST"))
+    webhook["http_method"] = req.get("http_method", webhook.get("http_method", "POST"))
     status, text, headers = delivery.send(delivery.new_session(), webhook, secret, ulid(),
                                           payload, delivery.TIMEOUT_SECONDS)
     response_headers = headers.pop("_response_headers", {})
