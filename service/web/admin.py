@@ -16,7 +16,7 @@ from service.web.auth import login_required
 from service.web.chart import hourly_chart
 from service.web.forms import IncidentForm
 from service.web.i18n import register_i18n
-from service.web.readmodels import as_utc, audit_entries, linked_counts
+from service.web.readmodels import MAX_ROW_ID, as_utc, audit_entries, linked_counts
 
 log = logging.getLogger("incidentdesk.web")
 
@@ -56,7 +56,7 @@ def new_incident():
                            helpdesk_failed=helpdesk_failed), status
 
 
-@bp.get("/incidents/<int:incident_id>")
+@bp.get(f"/incidents/<int(max={MAX_ROW_ID}):incident_id>")
 @login_required
 def incident(incident_id: int):
     with services().db.transaction() as db:

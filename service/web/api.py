@@ -11,7 +11,7 @@ from service.domain.incident_input import InvalidIncident, clean_draft
 from service.incidents import declare_incident, get_incident, linked_tickets, list_incidents
 from service.web import services
 from service.web.errors import json_error
-from service.web.readmodels import linked_counts
+from service.web.readmodels import MAX_ROW_ID, linked_counts
 from service.web.schemas import IncidentCreateSchema, IncidentSchema, TicketLinkSchema
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -78,7 +78,7 @@ def create():
     return response
 
 
-@bp.get("/incidents/<int:incident_id>")
+@bp.get(f"/incidents/<int(max={MAX_ROW_ID}):incident_id>")
 def show(incident_id: int):
     with services().db.transaction() as db:
         incident = get_incident(db, incident_id)
@@ -88,7 +88,7 @@ def show(incident_id: int):
         return jsonify(_incident_json(incident, count))
 
 
-@bp.get("/incidents/<int:incident_id>/tickets")
+@bp.get(f"/incidents/<int(max={MAX_ROW_ID}):incident_id>/tickets")
 def tickets(incident_id: int):
     with services().db.transaction() as db:
         if get_incident(db, incident_id) is None:

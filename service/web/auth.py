@@ -17,8 +17,8 @@ bp = Blueprint("auth", __name__)
 
 def safe_next(target: str | None) -> str | None:
     """Only same-site paths are followed after login, so the login page is no open redirect."""
-    if not target:
-        return None
+    if not target or "\\" in target or any(ord(ch) < 0x20 for ch in target):
+        return None  # browsers read a backslash as a slash: "/\\evil.example" would leave the site
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
@@ -48,7 +48,7 @@ def login():
     error = None
     username = ""
     if request.method == "POST":
-        username = request.form.get("username", "")
+        username = request.form.get("username", "").replace("\x00", "")
         with services().db.transaction() as db:
             user = authenticate(db, username, request.form.get("password", ""))
         if user is not None:

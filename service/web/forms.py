@@ -23,12 +23,16 @@ class IncidentForm:
 
     @classmethod
     def from_request(cls, form: MultiDict) -> "IncidentForm":
+        def text(name: str, default: str = "") -> str:
+            # NUL cannot be typed and cannot be stored; a crafted request must not cause a 500.
+            return form.get(name, default).replace("\x00", "")
+
         return cls(
-            title=form.get("title", ""),
-            severity=form.get("severity", "major"),
-            default_locale=form.get("default_locale", "en"),
-            phrases=form.get("phrases", ""),
-            status_texts={lang: form.get(f"status_{lang}", "") for lang in SUPPORTED_LOCALES},
+            title=text("title"),
+            severity=text("severity", "major"),
+            default_locale=text("default_locale", "en"),
+            phrases=text("phrases"),
+            status_texts={lang: text(f"status_{lang}") for lang in SUPPORTED_LOCALES},
             shadow_mode=form.get("shadow_mode") == "on",
         )
 

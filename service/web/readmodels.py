@@ -8,6 +8,9 @@ from sqlalchemy.orm import Session
 
 from service.models import AuditEntry, TicketLink
 
+# Integer primary keys are 32-bit in PostgreSQL; a larger id in a URL is simply not found.
+MAX_ROW_ID = 2**31 - 1
+
 
 def as_utc(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes; everything stored is UTC."""

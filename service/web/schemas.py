@@ -1,7 +1,7 @@
 """marshmallow schemas for the REST API: what clients may send, and what they get back."""
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields
+from marshmallow import RAISE, Schema, ValidationError, fields
 
 from service.web.readmodels import as_utc
 
@@ -13,6 +13,21 @@ class UtcDateTime(fields.DateTime):
         return None if value is None else as_utc(value).isoformat()
 
 
+class Text(fields.String):
+    """A string a database can store: no NUL characters, no unpaired surrogates."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if "\x00" in text:
+            raise ValidationError("Remove the NUL character (\\u0000) from this text.")
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValidationError("This text has an unpaired surrogate escape (\\ud800-\\udfff); "
+                                  "send valid UTF-8.") from None
+        return text
+
+
 class IncidentCreateSchema(Schema):
     """Shape and types only; what makes a good incident is checked by clean_draft, with
     messages saying what to fix."""
@@ -20,14 +35,14 @@ class IncidentCreateSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    title = fields.String(required=True, error_messages={
+    title = Text(required=True, error_messages={
         "required": "Give the incident a title, e.g. 'Checkout is down'."})
-    phrases = fields.List(fields.String(), required=True, error_messages={
+    phrases = fields.List(Text(), required=True, error_messages={
         "required": "Send 'phrases': a list of phrases customers would write, e.g. [\"checkout fails\"]."})
-    status_texts = fields.Dict(keys=fields.String(), values=fields.String(), required=True, error_messages={
+    status_texts = fields.Dict(keys=Text(), values=Text(), required=True, error_messages={
         "required": "Send 'status_texts': the customer-facing status per language, e.g. {\"en\": \"...\"}."})
-    severity = fields.String(load_default="major")
-    default_locale = fields.String(load_default="en")
+    severity = Text(load_default="major")
+    default_locale = Text(load_default="en")
     shadow_mode = fields.Boolean(load_default=False)
 
 

@@ -135,3 +135,10 @@ def test_helpdesk_failure_saves_nothing_and_keeps_input(logged_in, db, sandbox):
     assert 'value="Checkout is down"' in page
     with db.transaction() as session:
         assert session.query(Incident).count() == 0
+
+
+def test_nul_characters_in_a_crafted_form_are_dropped(logged_in, db):
+    incident_id = declared_incident_id(post_form(logged_in, "/admin/incidents/new",
+                                                 declare_form(title="Check\x00out is down")))
+    with db.transaction() as session:
+        assert session.get(Incident, incident_id).title == "Checkout is down"

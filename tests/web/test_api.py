@@ -141,3 +141,15 @@ def test_helpdesk_failure_is_reported_and_saves_nothing(client, sandbox):
     assert response.status_code in (502, 503)
     assert "nothing was saved" in response.json["error"]
     assert client.get("/api/v1/incidents", headers=AUTH).json["incidents"] == []
+
+
+@pytest.mark.parametrize("bad", ["check\u0000out fails", "\ud800checkout fails"])
+def test_text_a_database_cannot_store_is_422(client, bad):
+    response = create(client, {**INCIDENT, "title": bad, "phrases": [bad], "status_texts": {"en": bad}})
+    assert response.status_code == 422
+    fields = response.json["fields"]
+    assert {"title", "phrases", "status_texts"} <= set(fields)
+
+
+def test_ids_beyond_the_database_range_are_404(client):
+    assert client.get("/api/v1/incidents/99999999999999999999", headers=AUTH).status_code == 404

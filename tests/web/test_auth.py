@@ -65,3 +65,12 @@ def test_declare_without_csrf_token_is_refused(logged_in):
 def test_declare_with_a_forged_csrf_token_is_refused(logged_in):
     response = logged_in.post("/admin/incidents/new", data={"csrf_token": "forged", **declare_form()})
     assert response.status_code == 400
+
+
+def test_backslash_next_url_is_not_followed(client, admin):
+    assert log_in(client, next_url="/\\evil.example").location == "/admin/incidents"
+
+
+def test_nul_in_username_is_just_a_failed_login(client, admin):
+    response = log_in(client, username="nobody\x00", password="whatever-password")
+    assert response.status_code == 200 and b"do not match" in response.data
