@@ -101,10 +101,23 @@ class JobRunner:
                 job_id = self.state.job_queue.get(timeout=0.05)
             except queue.Empty:
                 continue
-            delay = float(self.state.faults.get("job_delay_seconds", 0) or 0)
-            if delay and self._stop.wait(delay):
-                return
-            self._run(job_id)
+            if self._wait_until_due(job_id):
+                self._run(job_id)
+
+    def _wait_until_due(self, job_id: str) -> bool:
+        """Honour the slow-job-queue fault: a job starts ``job_delay_seconds`` after it was
+        queued. False if the job vanished (reset) or the runner is stopping."""
+        while not self._stop.is_set():
+            with self.state.lock:
+                job = self.state.jobs.get(job_id)
+                delay = float(self.state.faults.get("job_delay_seconds", 0) or 0)
+            if job is None:
+                return False
+            remaining = job["_created"] + delay - time.time()
+            if remaining <= 0:
+                return True
+            self._stop.wait(min(remaining, 0.05))
+        return False
 
     def _run(self, job_id: str) -> None:
         state = self.state
