@@ -13,6 +13,8 @@ def services() -> Services:
 def register_blueprints(app: Flask) -> None:
     from flask_wtf.csrf import CSRFProtect
 
+    from service.web.admin import register as register_admin
+    from service.web.api import bp as api_bp
     from service.web.errors import register_error_handlers
     from service.web.health import bp as health_bp
     from service.web.webhooks import bp as webhooks_bp
@@ -22,17 +24,7 @@ def register_blueprints(app: Flask) -> None:
     csrf.exempt(webhooks_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(webhooks_bp)
-    try:
-        from service.web.api import bp as api_bp
-    except ImportError:  # pragma: no cover - while the API module is being built
-        api_bp = None
-    if api_bp is not None:
-        csrf.exempt(api_bp)
-        app.register_blueprint(api_bp)
-    try:
-        from service.web.admin import register as register_admin
-    except ImportError:  # pragma: no cover
-        register_admin = None
-    if register_admin is not None:
-        register_admin(app)
+    csrf.exempt(api_bp)
+    app.register_blueprint(api_bp)
+    register_admin(app)
     register_error_handlers(app)
