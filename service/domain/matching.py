@@ -57,48 +57,67 @@ def _is_hebrew_word(word: str) -> bool:
 def _token_matches(token: str, word: str, whole: bool, may_have_prefix: bool) -> bool:
     """Whether a token of the text is ``word`` (or, when not ``whole``, begins with it),
     possibly after Hebrew one-letter prefixes."""
-    readings = [token]
+    if token == word if whole else token.startswith(word):
+        return True
     if may_have_prefix:
-        readings += [token[n:] for n in range(1, MAX_HEBREW_PREFIX + 1)
-                     if len(token) > n and not token[:n].strip(HEBREW_PREFIX_LETTERS)]
-    return any(r == word if whole else r.startswith(word) for r in readings)
+        for length in range(1, min(MAX_HEBREW_PREFIX, len(token) - 1) + 1):
+            if token[length - 1] not in HEBREW_PREFIX_LETTERS:
+                return False
+            rest = token[length:]
+            if rest == word if whole else rest.startswith(word):
+                return True
+    return False
 
 
 class _Pattern:
-    """One folded phrase and how to confirm an automaton hit on its key.
+    """One folded phrase, the automaton key that finds it, and how to confirm a hit on the key.
 
-    The key is the whole folded phrase, unless a Hebrew word after the first may carry a prefix;
-    then the key is the first word and a space, and the remaining words are compared token by
-    token after the hit."""
+    The key is the whole folded phrase when only its first word may carry a Hebrew prefix (the
+    automaton then does all the work). Otherwise the key is the phrase's longest word, its
+    "anchor", and the words around it are compared token by token after a hit."""
 
     def __init__(self, words: list[str]) -> None:
         self.words = words
-        self.first_may_have_prefix = _is_hebrew_word(words[0])
-        tail_has_prefixes = any(_is_hebrew_word(w) for w in words[1:])
-        self.key = f"{words[0]} " if tail_has_prefixes else " ".join(words)
-        self.tail = words[1:] if tail_has_prefixes else []
+        self.may_have_prefix = [_is_hebrew_word(w) for w in words]
+        last = len(words) - 1
+        if not any(self.may_have_prefix[1:]):
+            self.anchor, self.key, self.lead = 0, " ".join(words), 0
+            self.checks_neighbours = False
+        else:
+            self.anchor = max(range(len(words)), key=lambda i: len(words[i]))
+            self.lead = 0 if self.may_have_prefix[self.anchor] or self.anchor == 0 else 1
+            self.key = " " * self.lead + words[self.anchor] + (" " if self.anchor < last else "")
+            self.checks_neighbours = True
 
-    def confirm(self, text: str, start: int, end: int) -> int:
-        """The end of the match that begins with the key at text[start:end], or -1."""
-        if start and text[start - 1] != " ":
-            if not self.first_may_have_prefix:
-                return -1
-            prefix = text[text.rfind(" ", 0, start) + 1:start]
-            if len(prefix) > MAX_HEBREW_PREFIX or prefix.strip(HEBREW_PREFIX_LETTERS):
-                return -1
-        if not self.tail:
-            return end
-        position = end
-        last = len(self.tail) - 1
-        for index, word in enumerate(self.tail):
+    def confirm(self, text: str, start: int, end: int) -> tuple[int, int] | None:
+        """The span of the phrase whose key was found at text[start:end], or None."""
+        word_start = start + self.lead
+        token_start = text.rfind(" ", 0, word_start) + 1
+        if token_start < word_start and not (
+                self.may_have_prefix[self.anchor] and word_start - token_start <= MAX_HEBREW_PREFIX
+                and not text[token_start:word_start].strip(HEBREW_PREFIX_LETTERS)):
+            return None
+        if not self.checks_neighbours:
+            return token_start, end
+        first_start = token_start
+        for index in range(self.anchor - 1, -1, -1):
+            if first_start < 2:
+                return None
+            token_end = first_start - 1
+            first_start = text.rfind(" ", 0, token_end) + 1
+            if not _token_matches(text[first_start:token_end], self.words[index], True,
+                                  self.may_have_prefix[index]):
+                return None
+        position, last = end, len(self.words) - 1
+        for index in range(self.anchor + 1, last + 1):
             token_end = text.find(" ", position)
             if token_end < 0:
                 token_end = len(text)
-            if not _token_matches(text[position:token_end], word, whole=index != last,
-                                  may_have_prefix=_is_hebrew_word(word)):
-                return -1
+            if not _token_matches(text[position:token_end], self.words[index], index < last,
+                                  self.may_have_prefix[index]):
+                return None
             position = token_end + 1
-        return position - 1
+        return first_start, max(end, position - 1)
 
 
 class PhraseMatcher:
@@ -134,10 +153,10 @@ class PhraseMatcher:
             for pattern, rule_indexes in entries:
                 if rule_indexes[0] in found:
                     continue
-                end = pattern.confirm(text, start, last_char + 1)
-                if end >= 0:
+                span = pattern.confirm(text, start, last_char + 1)
+                if span:
                     for index in rule_indexes:
-                        found[index] = (start, end)
+                        found[index] = span
         return found
 
     def _matching_incidents(self, found: dict[int, tuple[int, int]]) -> set[int]:
@@ -147,12 +166,12 @@ class PhraseMatcher:
 
     def match(self, text: str) -> dict[int, PhraseHit]:
         """Incidents with at least one phrase hit and no exclusion hit, keyed by incident id."""
-        found = self._first_matches(match_form(text))
-        if not self._matching_incidents(found):
+        folded = match_form(text)
+        found = self._first_matches(folded)
+        incidents = self._matching_incidents(found)
+        if not incidents:
             return {}
-        mapped = mapped_match_form(text)
-        found = self._first_matches(mapped.text)
-        return self._hits(self._matching_incidents(found), found, mapped)
+        return self._hits(incidents, found, mapped_match_form(text, folded))
 
     def _hits(self, incidents: set[int], found: dict[int, tuple[int, int]],
               mapped: MappedText) -> dict[int, PhraseHit]:

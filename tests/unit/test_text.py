@@ -1,6 +1,10 @@
 """Normalisation: what two texts must have in common to be compared as equal."""
+import random
+
 import pytest
 
+from service.domain.codepage_folding import fold_collapsed
+from service.domain.folding import fold_words
 from service.domain.text import mapped_match_form, match_form, normalize
 
 
@@ -101,3 +105,49 @@ def test_mapped_form_spans_several_words_with_the_original_separators():
     mapped = mapped_match_form("Your checkout...\n\nFAILS again")
     start = mapped.text.index("checkout fails")
     assert mapped.original_words(start, start + len("checkout fails")) == "checkout...\n\nFAILS"
+
+
+def _alphabet() -> list[str]:
+    """Every character of the three code pages, plus characters that none of them has."""
+    chars = {bytes([b]).decode(cp, errors="ignore") for cp in ("cp1252", "cp1255", "cp1251") for b in range(256)}
+    chars |= set("ßẞİ™½ﬁＡ😡👍🏽\u200d\u200f\u0301\u05b8\ufb2aЁйΣς中文\u2028\u00a0\U000e0067")
+    return sorted(c for c in chars if c)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_code_page_route_gives_the_general_result_or_steps_aside(seed):
+    rng = random.Random(seed)
+    alphabet = _alphabet()
+    pool = alphabet if seed % 2 else [c for c in alphabet if c.isascii()] + list("אבגדהוזחטיכךלמםנןסעפףצץקרשת׳״ְֱ")
+    text = "".join(rng.choice(pool) for _ in range(300))
+    for lookalikes in (False, True):
+        general = " ".join(fold_words(text, lookalikes).split())
+        assert fold_collapsed(text, lookalikes) in (None, general)
+        assert fold_collapsed(text + "\u0301", lookalikes) in (None, general)
+
+
+@pytest.mark.parametrize("text", [
+    "Checkout fails — I can’t pay 😡",
+    "הַתַּשְׁלוּם באתר לא עובד ‏🙏",
+    "Плащането на сайта не работи… 👍🏽",
+])
+def test_code_page_route_takes_single_script_tickets(text):
+    assert fold_collapsed(text, True) == " ".join(fold_words(text, True).split())
+
+
+@pytest.mark.parametrize("text", ["Straße", "Плащане שלום", "™ 2024"])
+def test_code_page_route_steps_aside_when_the_text_does_not_fit(text):
+    assert fold_collapsed(text, False) is None
+    assert normalize(text) == " ".join(fold_words(text, False).split())
+
+
+@pytest.mark.parametrize("raw, folded_words, original_words", [
+    ("Half ½ off, checkout fails", "checkout fails", "checkout fails"),   # ½ folds into two words
+    ("™ checkout", "checkout", "checkout"),                              # ™ folds into a word
+    ("x ' y 😡 \u200f z checkout", "checkout", "checkout"),               # lone apostrophe, emoji, RLM
+    ("🄐 checkout", "checkout", "checkout"),                              # enclosed letter outside the BMP
+])
+def test_mapped_form_finds_words_after_characters_that_fold_unusually(raw, folded_words, original_words):
+    mapped = mapped_match_form(raw)
+    start = mapped.text.index(folded_words)
+    assert mapped.original_words(start, start + len(folded_words)) == original_words
