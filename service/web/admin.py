@@ -16,7 +16,7 @@ from service.web.auth import login_required
 from service.web.chart import hourly_chart
 from service.web.forms import IncidentForm
 from service.web.i18n import register_i18n
-from service.web.readmodels import MAX_ROW_ID, as_utc, audit_entries, linked_counts
+from service.web.readmodels import MAX_ROW_ID, as_utc, audit_entries, link_times, linked_counts
 
 log = logging.getLogger("incidentdesk.web")
 
@@ -64,10 +64,11 @@ def incident(incident_id: int):
         if found is None:
             abort(404)
         links = linked_tickets(db, incident_id)
+        linked_count = linked_counts(db).get(incident_id, 0)
+        chart = hourly_chart(link_times(db, incident_id))
         audit = audit_entries(db, incident_id)
-    chart = hourly_chart(link.linked_at for link in links)
-    return render_template("incidents/detail.html", incident=found, links=links, audit=audit,
-                           chart=chart, declared=request.args.get("declared") == "1")
+    return render_template("incidents/detail.html", incident=found, links=links, linked_count=linked_count,
+                           audit=audit, chart=chart, declared=request.args.get("declared") == "1")
 
 
 @bp.app_template_filter("utc")

@@ -24,6 +24,11 @@ def linked_counts(session: Session) -> dict[int, int]:
     return {incident_id: count for incident_id, count in session.execute(stmt)}
 
 
+def link_times(session: Session, incident_id: int) -> list[datetime]:
+    """When each of the incident's tickets was linked: all of them, for the hourly chart."""
+    return list(session.scalars(select(TicketLink.linked_at).where(TicketLink.incident_id == incident_id)))
+
+
 def audit_entries(session: Session, incident_id: int, limit: int = 50) -> list[AuditEntry]:
     stmt = (select(AuditEntry).where(AuditEntry.incident_id == incident_id)
             .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit))

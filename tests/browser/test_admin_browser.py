@@ -41,7 +41,7 @@ def test_declare_an_incident_and_read_it_in_hebrew(page):
     row = page.get_by_role("row", name="Checkout is down")
     assert "incident_checkout_is_down" in row.inner_text()
 
-    page.get_by_label("Language").select_option("he")  # submits itself (JavaScript)
+    page.get_by_label("Language", exact=True).select_option("he")  # submits itself (JavaScript)
     page.wait_for_function("document.documentElement.dir === 'rtl'")
     assert page.evaluate("document.documentElement.lang") == "he"
     assert page.get_by_role("heading", level=1).inner_text() == "תקלות"
@@ -62,3 +62,21 @@ def test_invalid_form_keeps_what_was_typed(page):
     assert page.locator("#title-errors").is_visible()
     assert page.get_by_label("עברית").input_value() == HE_STATUS
     assert page.get_by_label("Title").get_attribute("aria-invalid") == "true"
+
+
+def test_switching_language_mid_form_asks_before_dropping_typed_text(page):
+    sign_in(page)
+    page.goto("/admin/incidents/new")
+    page.get_by_label("Title").fill("Checkout is down")
+    dialogs = []
+
+    def dismiss(dialog):
+        dialogs.append(dialog.type)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
+    page.get_by_label("Language", exact=True).select_option("bg")
+    page.wait_for_timeout(300)
+    assert dialogs == ["beforeunload"]
+    assert page.evaluate("document.documentElement.lang") == "en"
+    assert page.get_by_label("Title").input_value() == "Checkout is down"
