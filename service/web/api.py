@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 
 from flask import Blueprint, jsonify, request
 from marshmallow import ValidationError
@@ -13,6 +14,8 @@ from service.web import services
 from service.web.errors import json_error
 from service.web.readmodels import MAX_ROW_ID, linked_counts
 from service.web.schemas import IncidentCreateSchema, IncidentSchema, TicketLinkSchema
+
+log = logging.getLogger("incidentdesk.web")
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -56,12 +59,13 @@ def create():
     if payload is None:
         return json_error(400, "The body is not valid JSON; check quotes, commas and brackets.")
     if not isinstance(payload, dict):
-        return json_error(400, "Send a JSON object, e.g. {\"title\": ..., \"phrases\": [...], \"status_texts\": {...}}.")
+        return json_error(400, 'Send a JSON object, e.g. {"title": ..., "phrases": [...], "status_texts": {...}}.')
     try:
         fields = IncidentCreateSchema().load(payload)
         draft = clean_draft(**fields)
     except ValidationError as invalid:
-        return json_error(422, "Some fields are missing or have the wrong type.", fields=invalid.normalized_messages())
+        return json_error(422, "Some fields are missing or have the wrong type.",
+                          fields=invalid.normalized_messages())
     except InvalidIncident as invalid:
         return json_error(422, "Some fields need fixing; see 'fields'.", fields=invalid.errors)
     try:
@@ -69,9 +73,9 @@ def create():
             incident = declare_incident(db, services().helpdesk, draft, actor=API_ACTOR)
             body = _incident_json(incident, 0)
     except HelpdeskError as failure:
-        status = 503 if failure.retryable else 502
-        return json_error(status, f"The helpdesk did not open the problem ticket ({failure}); nothing was "
-                                  "saved. Try again in a moment.")
+        log.exception("the helpdesk refused the problem ticket for a new incident")
+        return json_error(503 if failure.retryable else 502, "The helpdesk did not open the problem ticket, "
+                          "so nothing was saved. Try again in a moment.")
     response = jsonify(body)
     response.status_code = 201
     response.headers["Location"] = f"{bp.url_prefix}/incidents/{incident.id}"

@@ -7,7 +7,6 @@ import pytest
 import requests
 
 from integrations.zendesk.sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
-
 from service import build_services, create_app
 from service.users import create_admin
 from tests.conftest import make_settings

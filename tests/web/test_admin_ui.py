@@ -35,7 +35,8 @@ def test_declare_incident_and_see_it_everywhere(logged_in, db):
     assert "Checkout is down" in detail
     assert "incident_checkout_is_down" in detail
     assert '<blockquote lang="he" dir="rtl">אנחנו יודעים שהתשלום באתר לא עובד ומתקנים זאת.</blockquote>' in detail
-    assert '<blockquote lang="bg" dir="ltr">Знаем, че плащането на сайта не работи, и го поправяме.</blockquote>' in detail
+    assert ('<blockquote lang="bg" dir="ltr">Знаем, че плащането на сайта не работи, и го поправяме.</blockquote>'
+            in detail)
     assert "плащането на сайта не работи" in detail  # a phrase rule
     assert "incident.declared" in detail  # the audit log
     assert "admin:ada" in detail

@@ -114,7 +114,8 @@ def test_content_rules_are_422_with_messages_saying_what_to_fix(client):
 
 
 def test_malformed_bodies_are_400(client):
-    broken = client.post("/api/v1/incidents", data='{"title": "x",', headers={**AUTH, "Content-Type": "application/json"})
+    broken = client.post("/api/v1/incidents", data='{"title": "x",',
+                         headers={**AUTH, "Content-Type": "application/json"})
     assert broken.status_code == 400 and "not valid JSON" in broken.json["error"]
     form = client.post("/api/v1/incidents", data={"title": "x"}, headers=AUTH)
     assert form.status_code == 400 and "Content-Type: application/json" in form.json["error"]

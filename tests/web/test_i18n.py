@@ -38,7 +38,8 @@ def test_translations_are_in_their_own_script():
 def test_every_literal_key_used_exists():
     used: set[str] = set()
     for path in [*TEMPLATES.rglob("*.html"), *WEB_CODE.glob("*.py")]:
-        used |= set(re.findall(r'\b(?:t|translate)\(\s*["\']([a-z0-9_.]+)["\']\s*[,)]', path.read_text(encoding="utf-8")))
+        text = path.read_text(encoding="utf-8")
+        used |= set(re.findall(r'\b(?:t|translate)\(\s*["\']([a-z0-9_.]+)["\']\s*[,)]', text))
     assert used, "no keys found; the pattern is wrong"
     assert used - set(catalog("en")) == set()
 
