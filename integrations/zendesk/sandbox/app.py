@@ -60,6 +60,14 @@ def _is_ticket_update() -> bool:
         and parts[3].isdigit()
 
 
+def _set_location(response) -> None:
+    """Zendesk answers a creation with the new resource's URL in ``Location``."""
+    body = response.get_json(silent=True) or {}
+    created = next(iter(body.values()), None) if len(body) == 1 else None
+    if isinstance(created, dict) and created.get("url"):
+        response.headers["Location"] = created["url"]
+
+
 def create_sandbox_app(*, plan: str = "team", state: SandboxState | None = None,
                        webhook_delivery: bool = True) -> Flask:
     state = state or SandboxState(plan=plan)
@@ -91,6 +99,8 @@ def create_sandbox_app(*, plan: str = "team", state: SandboxState | None = None,
             with state.lock:
                 response.headers.update(state.rate_limits.headers())
             response.headers["X-Zendesk-API-Version"] = "v2"
+            if response.status_code == 201 and "Location" not in response.headers:
+                _set_location(response)
         return response
 
     @app.errorhandler(ApiError)

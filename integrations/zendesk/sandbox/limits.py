@@ -102,9 +102,11 @@ class RateLimits:
     def headers(self) -> dict:
         now = time.monotonic()
         limit, remaining = str(self.account.limit), str(self.account.remaining(now))
+        reset = str(self.account.reset_in(now) or int(self.window_seconds))
         return {"X-Rate-Limit": limit, "X-Rate-Limit-Remaining": remaining,
                 "ratelimit-limit": limit, "ratelimit-remaining": remaining,
-                "ratelimit-reset": str(self.account.reset_in(now) or int(self.window_seconds))}
+                "ratelimit-reset": reset, "rate-limit": limit,
+                "rate-limit-remaining": remaining, "rate-limit-reset": reset}
 
 
 def _too_many(wait: float, error: str, description: str) -> ApiError:

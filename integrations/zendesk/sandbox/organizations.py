@@ -7,7 +7,7 @@ from . import jobs
 from .common import (bad_request, base_url, current_state, current_user_id, ids_param,
                      invalid, json_body, not_found, too_many_values)
 from .pagination import paginate
-from .state import ACCOUNT_ID, SandboxState
+from .state import SandboxState
 
 bp = Blueprint("sandbox_organizations", __name__)
 _ORG_FIELDS = ("name", "details", "notes", "external_id", "group_id", "shared_tickets",
@@ -104,7 +104,7 @@ def create_many():
 
 def run_create(state: SandboxState, spec: dict, index: int, job: dict) -> dict:
     org = add_organization(state, spec)
-    return {"index": index, "id": org["id"], "account_id": ACCOUNT_ID}
+    return {"status": "Created", "id": org["id"]}
 
 
 @bp.put("/api/v2/organizations/<int:org_id>")

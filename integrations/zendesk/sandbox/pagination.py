@@ -20,11 +20,11 @@ from .common import bad_request, base_url
 MAX_PAGE_SIZE = 100
 
 
-def _encode(key) -> str:
+def encode_cursor(key) -> str:
     return base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
 
 
-def _decode(cursor: str):
+def decode_cursor(cursor: str):
     try:
         return json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except (ValueError, TypeError):
@@ -49,10 +49,12 @@ def wants_cursor() -> bool:
     return any(k.startswith("page[") for k in request.args)
 
 
-def paginate(items: list, key: str, render, sort_key=lambda item: item["id"]) -> dict:
-    """Render one page of ``items`` (already filtered) under ``key``."""
+def paginate(items: list, key: str, render, sort_key=lambda item: item["id"],
+             force_cursor: bool = False) -> dict:
+    """Render one page of ``items`` (already filtered) under ``key``; endpoints that only
+    speak cursor pagination pass ``force_cursor``."""
     items = sorted(items, key=sort_key)
-    if wants_cursor():
+    if force_cursor or wants_cursor():
         return _cursor_page(items, key, render, sort_key)
     per_page = _size(request.args.get("per_page"), 100)
     try:
@@ -72,19 +74,19 @@ def _cursor_page(items: list, key: str, render, sort_key) -> dict:
     size = _size(request.args.get("page[size]"), 100)
     after, before = request.args.get("page[after]"), request.args.get("page[before]")
     if after:
-        boundary = _decode(after)
+        boundary = decode_cursor(after)
         chunk = [i for i in items if sort_key(i) > boundary]
         has_more = len(chunk) > size
         chunk = chunk[:size]
     elif before:
-        boundary = _decode(before)
+        boundary = decode_cursor(before)
         earlier = [i for i in items if sort_key(i) < boundary]
         has_more = len(earlier) > size
         chunk = earlier[-size:]
     else:
         chunk, has_more = items[:size], len(items) > size
-    after_cursor = _encode(sort_key(chunk[-1])) if chunk else None
-    before_cursor = _encode(sort_key(chunk[0])) if chunk else None
+    after_cursor = encode_cursor(sort_key(chunk[-1])) if chunk else None
+    before_cursor = encode_cursor(sort_key(chunk[0])) if chunk else None
     more_after = has_more if not before else bool(chunk)
     return {key: [render(i) for i in chunk],
             "meta": {"has_more": more_after, "after_cursor": after_cursor,

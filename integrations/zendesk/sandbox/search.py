@@ -13,12 +13,13 @@ from __future__ import annotations
 import re
 import shlex
 import time
+from urllib.parse import urlencode
 
 from flask import Blueprint, request
 
 from . import organizations, tickets, users
 from .common import ApiError, bad_request, base_url, current_state, current_user_id
-from .pagination import paginate
+from .pagination import decode_cursor, encode_cursor, paginate
 from .state import SandboxState, parse_iso
 
 bp = Blueprint("sandbox_search", __name__)
@@ -63,7 +64,8 @@ def _ticket_term(state: SandboxState, ticket: dict, key: str, op: str, value: st
         return _compare(order.index(actual), op, order.index(value_l))
     if key in ("tags", "tag"):
         return value_l in ticket["tags"]
-    if key in ("created", "updated"):
+    if key in ("created", "updated", "created_at", "updated_at"):
+        key = key.removesuffix("_at")
         stamp = parse_iso(ticket[f"{key}_at"])
         wanted = _time_value(value)
         if op == ":" and len(value) == 10:
@@ -95,8 +97,11 @@ def _ticket_text(state: SandboxState, ticket: dict) -> str:
     return f"{ticket['subject']} {comments}".lower()
 
 
-def _user_term(user: dict, key: str, value: str) -> bool:
+def _user_term(user: dict, key: str, op: str, value: str) -> bool:
     value_l = value.lower()
+    if key in ("created", "created_at", "updated", "updated_at"):
+        field = key if key.endswith("_at") else f"{key}_at"
+        return _compare(parse_iso(user[field]), op, _time_value(value))
     return {"email": (user["email"] or "") == value_l, "role": user["role"] == value_l,
             "tags": value_l in user["tags"], "tag": value_l in user["tags"],
             "name": value_l in user["name"].lower(),
@@ -139,7 +144,7 @@ def _holds(state, kind, record, term) -> bool:
     if kind == "ticket":
         return _ticket_term(state, record, key, op, value)
     if kind == "user":
-        return _user_term(record, key, value)
+        return _user_term(record, key, op, value)
     return key in ("name",) and value.lower() in record["name"].lower() or \
         (key in ("tags", "tag") and value.lower() in record["tags"])
 
@@ -214,23 +219,63 @@ def export():
     return body
 
 
-@bp.get("/api/v2/incremental/tickets")
-@bp.get("/api/v2/incremental/tickets/cursor")
-def incremental_tickets():
+def _changed_since(state: SandboxState, start: float) -> list[dict]:
+    return sorted((t for t in state.tickets.values() if parse_iso(t["updated_at"]) >= start),
+                  key=lambda t: (t["updated_at"], t["id"]))
+
+
+def _incremental_row(state: SandboxState, ticket: dict) -> dict:
+    return {**tickets.render(state, ticket, base_url()),
+            "generated_timestamp": int(parse_iso(ticket["updated_at"]))}
+
+
+def _per_page() -> int:
     try:
-        start = int(request.args.get("start_time", 0))
+        return max(1, min(int(request.args.get("per_page", 1000)), 1000))
+    except ValueError:
+        raise bad_request("per_page must be an integer", error="InvalidValue") from None
+
+
+@bp.get("/api/v2/incremental/tickets")
+def incremental_tickets():
+    """Time-based incremental export: tickets updated at or after ``start_time``."""
+    try:
+        start = int(request.args.get("start_time", ""))
     except ValueError:
         raise bad_request("start_time must be a Unix timestamp", error="InvalidValue") from None
+    per_page = _per_page()
     state = current_state()
     with state.lock:
-        changed = sorted((t for t in state.tickets.values()
-                          if parse_iso(t["updated_at"]) >= start),
-                         key=lambda t: (t["updated_at"], t["id"]))
-        per_page = min(int(request.args.get("per_page", 1000)), 1000)
-        chunk = changed[:per_page]
-        rendered = [{**tickets.render(state, t, base_url()),
-                     "generated_timestamp": int(parse_iso(t["updated_at"]))} for t in chunk]
-    end_time = rendered[-1]["generated_timestamp"] if rendered else start
-    return {"tickets": rendered, "count": len(rendered), "end_time": end_time,
+        changed = _changed_since(state, start)
+        rows = [_incremental_row(state, t) for t in changed[:per_page]]
+    end_time = rows[-1]["generated_timestamp"] if rows else start
+    return {"tickets": rows, "count": len(rows), "end_time": end_time,
             "end_of_stream": len(changed) <= per_page,
             "next_page": f"{base_url()}/api/v2/incremental/tickets.json?start_time={end_time}"}
+
+
+@bp.get("/api/v2/incremental/tickets/cursor")
+def incremental_tickets_cursor():
+    """Cursor-based incremental export; the cursor encodes the last (updated_at, id)."""
+    per_page = _per_page()
+    state = current_state()
+    with state.lock:
+        if request.args.get("cursor"):
+            after = tuple(decode_cursor(request.args["cursor"]))
+            changed = [t for t in _changed_since(state, 0) if (t["updated_at"], t["id"]) > after]
+        else:
+            try:
+                start = int(request.args.get("start_time", ""))
+            except ValueError:
+                raise bad_request("start_time or cursor is required", error="InvalidValue") from None
+            changed = _changed_since(state, start)
+        chunk = changed[:per_page]
+        rows = [_incremental_row(state, t) for t in chunk]
+    cursor = encode_cursor([chunk[-1]["updated_at"], chunk[-1]["id"]]) if chunk else \
+        request.args.get("cursor")
+    done = len(changed) <= per_page
+    return {"tickets": rows,
+            "after_url": f"{base_url()}/api/v2/incremental/tickets/cursor.json?"
+            f"{urlencode({'cursor': cursor, 'per_page': per_page})}" if cursor else None,
+            "before_url": None, "after_cursor": cursor, "before_cursor": None,
+            "end_of_stream": done}

@@ -56,8 +56,7 @@ def create_ticket():
     with state.lock:
         ticket, audit = tickets.create_ticket(state, spec, current_user_id())
         body = {"ticket": _one(state, ticket), "audit": audit}
-    url = f"{base_url()}/api/v2/tickets/{ticket['id']}.json"
-    return body, 201, {"Location": url}
+    return body, 201, {"Location": body["ticket"]["url"]}
 
 
 @bp.put("/api/v2/tickets/<int:ticket_id>")
@@ -202,6 +201,21 @@ def change_tags(ticket_id: int):
         limits.check_ticket_update(state, ticket_id)
         ticket, _ = tickets.update_ticket(state, ticket_id, {key: given}, current_user_id())
         return {"tags": list(ticket["tags"])}
+
+
+@bp.get("/api/v2/tags")
+def account_tags():
+    """The account's ticket tags with how many tickets carry each, most used first."""
+    state = current_state()
+    counts: dict[str, int] = {}
+    with state.lock:
+        for ticket in state.tickets.values():
+            for tag in ticket["tags"]:
+                counts[tag] = counts.get(tag, 0) + 1
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    rows = [{"name": name, "count": n, "_rank": i} for i, (name, n) in enumerate(ranked)]
+    return paginate(rows, "tags", lambda r: {"name": r["name"], "count": r["count"]},
+                    sort_key=lambda r: r["_rank"])
 
 
 JOB_HANDLERS = {"create_tickets": run_create, "update_tickets": run_update,

@@ -9,6 +9,8 @@ from __future__ import annotations
 import html
 import re
 
+from flask import has_request_context, request
+
 from . import placeholders, triggers
 from .common import ApiError, invalid, not_found
 from .locales import locale_for_id, normalise_locale
@@ -150,9 +152,17 @@ def _add_comment(state: SandboxState, ticket: dict, spec: dict, author_id: int,
     return comment
 
 
+def _client_metadata() -> dict:
+    """Zendesk records the caller's client and address on each audit."""
+    if not has_request_context():
+        return {}
+    return {"client": request.headers.get("User-Agent", ""), "ip_address": request.remote_addr,
+            "location": "Sandbox", "latitude": 0.0, "longitude": 0.0}
+
+
 def _audit(state: SandboxState, ticket: dict, author_id: int, channel: str, now: str) -> dict:
     audit = {"id": state.next_id(), "ticket_id": ticket["id"], "created_at": now,
-             "author_id": author_id, "metadata": {"system": {}, "custom": {}},
+             "author_id": author_id, "metadata": {"system": _client_metadata(), "custom": {}},
              "events": [], "via": via_block(channel)}
     state.audits.setdefault(ticket["id"], []).append(audit)
     return audit

@@ -108,7 +108,8 @@ def update(trigger_id: int):
                 trigger[key] = spec[key]
         trigger["raw_title"] = trigger["title"]
         trigger["updated_at"] = state.now()
-        return {"trigger": render(trigger)}
+        body = {"trigger": render(trigger)}
+    return body, 200, {"Location": body["trigger"]["url"]}
 
 
 @bp.delete("/api/v2/triggers/<int:trigger_id>")

@@ -2,6 +2,8 @@
 create_many, update, identities."""
 from __future__ import annotations
 
+import secrets
+
 from flask import Blueprint, request
 
 from . import jobs
@@ -86,7 +88,8 @@ def show_user(user_id: int):
 def me():
     state = current_state()
     with state.lock:
-        return {"user": render(_get(state, current_user_id()))}
+        user = render(_get(state, current_user_id()))
+    return {"user": {**user, "authenticity_token": secrets.token_urlsafe(64)}}
 
 
 @bp.get("/api/v2/users/show_many")

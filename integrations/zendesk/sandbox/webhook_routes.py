@@ -5,6 +5,7 @@ from flask import Blueprint, request
 
 from . import delivery
 from .common import current_state, current_user_id, json_body, webhook_error
+from .pagination import paginate
 from .state import SandboxState, ulid
 
 bp = Blueprint("sandbox_webhooks", __name__)
@@ -68,7 +69,8 @@ def list_webhooks():
     contains = (request.args.get("filter[name_contains]") or "").lower()
     status = request.args.get("filter[status]")
     with state.lock:
-        found = [render(w) for w in state.webhooks.values()
+        found = [render(w) for w in sorted(state.webhooks.values(), key=lambda w: w["id"],
+                                           reverse=True)
                  if contains in w["name"].lower() and (not status or w["status"] == status)]
     return {"meta": {"has_more": False}, "webhooks": found}
 
@@ -146,8 +148,9 @@ def test_webhook():
             webhook = dict(_get(state, request.args["webhook_id"]))
             secret = state.webhook_secrets[webhook["id"]]
         else:
-            spec = body.get("webhook") or {}
-            _validate({"status": "active", "subscriptions": ["x"], **spec})
+            spec = {**(body.get("webhook") or {}), **(body.get("request") or {})}
+            if not str(spec.get("endpoint", "")).startswith(("http://", "https://")):
+                raise webhook_error(400, "InvalidInput", "Invalid input", "endpoint must be a URL")
             webhook = {"id": "test", "endpoint": spec["endpoint"],
                        "http_method": spec.get("http_method", "POST"),
                        "_auth": spec.get("authentication")}
@@ -165,15 +168,23 @@ def test_webhook():
 
 @bp.get("/api/v2/webhooks/<webhook_id>/invocations")
 def invocations(webhook_id: str):
+    """The webhook's invocations, newest first, cursor-paginated."""
     state = current_state()
     with state.lock:
         _get(state, webhook_id)
-        found = [{"id": i["id"], "status": i["status"],
-                  **({"status_code": i["status_code"]} if i.get("status_code") else {}),
-                  "latest_completed_at": i.get("latest_completed_at")}
-                 for i in reversed(list(state.invocations.values()))
-                 if i["webhook_id"] == webhook_id]
-    return {"meta": {"has_more": False}, "links": {}, "invocations": found}
+        mine = [dict(i, _order=-n) for n, i in enumerate(state.invocations.values())
+                if i["webhook_id"] == webhook_id]
+    body = paginate(mine, "invocations", _render_invocation, sort_key=lambda i: i["_order"],
+                    force_cursor=True)
+    return body
+
+
+def _render_invocation(invocation: dict) -> dict:
+    shown = {"id": invocation["id"], "status": invocation["status"]}
+    if invocation.get("status_code"):
+        shown["status_code"] = invocation["status_code"]
+    shown["latest_completed_at"] = invocation.get("latest_completed_at")
+    return shown
 
 
 @bp.get("/api/v2/webhooks/<webhook_id>/invocations/<invocation_id>/attempts")
