@@ -21,6 +21,8 @@ def sign_in(page) -> None:
 
 
 def test_declare_an_incident_and_read_it_in_hebrew(page):
+    console_errors = []
+    page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
     sign_in(page)
     page.get_by_role("link", name="Declare incident").first.click()
     page.get_by_label("Title").fill("Checkout is down")
@@ -52,6 +54,7 @@ def test_declare_an_incident_and_read_it_in_hebrew(page):
     row.get_by_role("link").click()
     page.wait_for_url("**/admin/incidents/*")
     page.screenshot(path="/tmp/incidentdesk-detail-he.png", full_page=True)
+    assert console_errors == []  # no blocked resource, no script error
 
 
 def test_invalid_form_keeps_what_was_typed(page):

@@ -74,3 +74,11 @@ def test_backslash_next_url_is_not_followed(client, admin):
 def test_nul_in_username_is_just_a_failed_login(client, admin):
     response = log_in(client, username="nobody\x00", password="whatever-password")
     assert response.status_code == 200 and b"do not match" in response.data
+
+
+def test_pages_forbid_foreign_scripts_and_caching(client):
+    response = client.get("/login")
+    policy = response.headers["Content-Security-Policy"]
+    assert policy.startswith("default-src 'self';") and "object-src 'none'" in policy
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
