@@ -18,7 +18,7 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
+def upgrade(database_url: str, revision: str = "heads") -> None:
     """Upgrade through the service's own engine (SQLite folder created, same pragmas)."""
     engine = make_engine(database_url)
     try:

@@ -8,6 +8,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -45,6 +46,12 @@ class Incident(Base):
     severity: Mapped[str] = mapped_column(String(20), default="major")
     default_locale: Mapped[str] = mapped_column(String(10), default="en")
     problem_ticket_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    macro_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    dynamic_content_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    affected_products: Mapped[list] = mapped_column(JSON, default=list)
+    affected_regions: Mapped[list] = mapped_column(JSON, default=list)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     shadow_mode: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
@@ -89,7 +96,12 @@ class StatusUpdate(Base):
     version: Mapped[int] = mapped_column(Integer)
     stage: Mapped[str] = mapped_column(String(20), default="investigating")
     texts: Mapped[dict] = mapped_column(JSON)
+    created_by: Mapped[str] = mapped_column(String(120), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Broadcast of this update to the linked unsolved tickets: none | queued | running | done | failed
+    broadcast_state: Mapped[str] = mapped_column(String(20), default="none")
+    broadcast_total: Mapped[int] = mapped_column(Integer, default=0)
+    broadcast_done: Mapped[int] = mapped_column(Integer, default=0)
 
     incident: Mapped[Incident] = relationship(back_populates="status_updates")
 
@@ -142,10 +154,13 @@ class TicketLink(Base):
     requester_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     subject: Mapped[str] = mapped_column(String(300), default="")
     locale: Mapped[str] = mapped_column(String(10), default="en")
-    state: Mapped[str] = mapped_column(String(20), default="linked")  # linked | unlinked
+    state: Mapped[str] = mapped_column(String(20), default="linked")  # applying | linked | unlinked
+    source: Mapped[str] = mapped_column(String(20), default="auto")  # auto | helpdesk | manual
     status_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     evidence: Mapped[dict] = mapped_column(JSON, default=dict)
     linked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    unlinked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    unlink_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class AuditEntry(Base):
@@ -162,3 +177,14 @@ class AuditEntry(Base):
     actor: Mapped[str] = mapped_column(String(120), default="incidentdesk")
     shadow: Mapped[bool] = mapped_column(Boolean, default=False)
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class RateBudget(Base):
+    """Helpdesk API calls spent per window, shared by every worker process on every machine."""
+
+    __tablename__ = "rate_budgets"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    window_start: Mapped[int] = mapped_column(BigInteger, default=0)  # epoch second the window began
+    used: Mapped[int] = mapped_column(Integer, default=0)
+    blocked_until: Mapped[float] = mapped_column(Float, default=0.0)  # epoch seconds, from Retry-After
