@@ -56,10 +56,11 @@ def test_macro_crud_and_apply_preview_with_dynamic_content(api, sandbox, zd):
         {"field": "current_tags", "value": "incident_1"}]))
     ticket = _ticket(zd, "pay", User(name="Noa Levi", email="noa@example.com", locale="he"))
     resp = api.get(f"{sandbox.url}/api/v2/tickets/{ticket.id}/macros/{macro.id}/apply.json")
-    result = resp.json()["result"]
+    result = resp.json()["result"]["ticket"]
     assert result["comment"]["body"] == "Hi Noa, אנחנו מתקנים את התשלום."
     assert result["comment"]["public"] is True
-    assert "incident_1" in result["ticket"]["tags"]
+    assert result["comment"]["scoped_body"] == [["channel:all", result["comment"]["body"]]]
+    assert "incident_1" in result["tags"] and result["id"] == ticket.id
     assert "incident_1" not in sandbox.state.tickets[ticket.id]["tags"]  # preview only
     macro.title = "Renamed"
     assert zd.macros.update(macro).title == "Renamed"

@@ -1,8 +1,6 @@
 """``/api/v2/macros``: CRUD, and the ``apply`` preview that changes nothing."""
 from __future__ import annotations
 
-import copy
-
 from flask import Blueprint
 
 from . import placeholders, tickets
@@ -100,9 +98,12 @@ def _comment_text(value) -> str:
 
 
 def preview(state: SandboxState, macro: dict, ticket: dict | None, actor_id: int) -> dict:
-    """What applying ``macro`` would do: changed ticket fields and the comment."""
-    result_ticket = copy.deepcopy(ticket) if ticket else {"tags": [], "_custom": {}}
-    comment = {"body": "", "html_body": "", "public": True, "scoped_body": []}
+    """What applying ``macro`` would do: the ticket fields it sets and the comment, as
+    ``{"result": {"ticket": {..., "comment": {...}}}}``. Nothing is saved."""
+    tags = list(ticket["tags"]) if ticket else []
+    changes: dict = {}
+    fields: list = []
+    comment = {"body": "", "public": True}
     for action in macro["actions"]:
         field, value = action.get("field"), action.get("value")
         if field in ("comment_value", "comment_value_html"):
@@ -110,29 +111,34 @@ def preview(state: SandboxState, macro: dict, ticket: dict | None, actor_id: int
             if ticket:
                 text = placeholders.render_text(state, ticket, actor_id, text)
             key = "html_body" if field == "comment_value_html" else "body"
-            comment[key] = (comment[key] + "\n" + text).strip() if comment[key] else text
+            comment[key] = (comment[key] + "\n" + text).strip() if comment.get(key) else text
         elif field == "comment_mode_is_public":
             comment["public"] = str(value).lower() == "true"
-        elif field == "set_tags":
-            result_ticket["tags"] = tickets.normalise_tags(value)
-        elif field == "current_tags":
-            result_ticket["tags"] += [t for t in tickets.normalise_tags(value)
-                                      if t not in result_ticket["tags"]]
-        elif field == "remove_tags":
-            drop = set(tickets.normalise_tags(value))
-            result_ticket["tags"] = [t for t in result_ticket["tags"] if t not in drop]
+        elif field in ("set_tags", "current_tags", "remove_tags"):
+            given = tickets.normalise_tags(value)
+            if field == "set_tags":
+                tags = given
+            elif field == "current_tags":
+                tags += [t for t in given if t not in tags]
+            else:
+                tags = [t for t in tags if t not in given]
+            changes["tags"] = tags
         elif field.startswith("custom_fields_"):
-            result_ticket["_custom"][int(field.split("_")[-1])] = value
+            fields.append({"id": int(field.rsplit("_", 1)[-1]), "value": value})
         else:
-            result_ticket[field] = value
-    if comment["body"] and not comment["html_body"]:
-        comment["html_body"] = tickets.html_body(comment["body"])
-    comment["scoped_body"] = [["channel:all", comment["body"]]]
-    shown = {k: v for k, v in result_ticket.items() if not k.startswith("_")}
-    shown["fields"] = [{"id": fid, "value": v} for fid, v in result_ticket["_custom"].items()]
+            changes[field] = value
+    result: dict = {}
     if ticket:
-        shown["url"] = f"{base_url()}/api/v2/tickets/{ticket['id']}.json"
-    return {"result": {"ticket": shown, "comment": comment}}
+        result = {"id": ticket["id"], "url": f"{base_url()}/api/v2/tickets/{ticket['id']}.json"}
+    result.update(changes)
+    if fields:
+        result["fields"] = fields
+    if comment["body"] or comment.get("html_body"):
+        if not comment.get("html_body"):
+            comment["html_body"] = tickets.html_body(comment["body"])
+        comment["scoped_body"] = [["channel:all", comment["body"]]]
+        result["comment"] = comment
+    return {"result": {"ticket": result}}
 
 
 @bp.get("/api/v2/macros/<int:macro_id>/apply")

@@ -34,6 +34,20 @@ def normalise_tags(tags) -> list[str]:
     return out
 
 
+def event_value(value):
+    """Audit event values are strings, as Zendesk writes them (ids too; tags space-separated)."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return " ".join(str(v) for v in value)
+    return str(value)
+
+
+def change_event(state: SandboxState, field: str, value, previous) -> dict:
+    return {"id": state.next_id(), "type": "Change", "field_name": field,
+            "value": event_value(value), "previous_value": event_value(previous)}
+
+
 def render(state: SandboxState, ticket: dict, base_url: str) -> dict:
     body = {k: v for k, v in ticket.items() if not k.startswith("_")}
     values = ticket["_custom"]
@@ -117,8 +131,7 @@ def _set_custom_fields(state: SandboxState, ticket: dict, items) -> list[dict]:
                 ticket["tags"] = [t for t in ticket["tags"] if t not in option_tags] + \
                     [t for t in chosen if t in option_tags and t not in ticket["tags"]]
             if previous != item.get("value"):
-                events.append({"type": "Change", "field_name": str(item["id"]),
-                               "value": item.get("value"), "previous_value": previous})
+                events.append(change_event(state, str(item["id"]), item.get("value"), previous))
     return events
 
 
@@ -214,9 +227,8 @@ def create_ticket(state: SandboxState, data: dict, actor_id: int,
     ticket["description"] = comment["plain_body"]
     audit["events"].append(_comment_event(comment))
     for name in ("subject", "requester_id", "priority", "type", "status", "tags"):
-        value = ticket[name]
         audit["events"].append({"id": state.next_id(), "type": "Create", "field_name": name,
-                                "value": value if name == "tags" or value is None else str(value)})
+                                "value": event_value(ticket[name])})
     triggers.run(state, ticket, {"update_type": "Create", "previous": {}, "comment": comment,
                                  "channel": channel, "actor_id": actor_id}, audit)
     return ticket, audit
@@ -246,8 +258,7 @@ def update_ticket(state: SandboxState, ticket_id: int, data: dict, actor_id: int
     events = audit["events"]
     for name in _PLAIN_FIELDS:
         if name in data and data[name] != ticket[name]:
-            events.append({"id": state.next_id(), "type": "Change", "field_name": name,
-                           "value": data[name], "previous_value": ticket[name]})
+            events.append(change_event(state, name, data[name], ticket[name]))
             ticket[name] = data[name]
     if "subject" in data:
         ticket["raw_subject"] = ticket["subject"]
@@ -258,8 +269,7 @@ def update_ticket(state: SandboxState, ticket_id: int, data: dict, actor_id: int
     removed = set(normalise_tags(data.get("remove_tags")))
     tags = [t for t in tags if t not in removed]
     if tags != ticket["tags"]:
-        events.append({"id": state.next_id(), "type": "Change", "field_name": "tags",
-                       "value": tags, "previous_value": ticket["tags"]})
+        events.append(change_event(state, "tags", tags, ticket["tags"]))
         ticket["tags"] = tags
     events.extend(_set_custom_fields(state, ticket, data.get("custom_fields")))
     comment = None
@@ -269,8 +279,7 @@ def update_ticket(state: SandboxState, ticket_id: int, data: dict, actor_id: int
         events.insert(0, _comment_event(comment))
     if "status" not in data and ticket["status"] == "new" and ticket.get("assignee_id"):
         ticket["status"] = "open"
-        events.append({"id": state.next_id(), "type": "Change", "field_name": "status",
-                       "value": "open", "previous_value": "new"})
+        events.append(change_event(state, "status", "open", "new"))
     ticket["updated_at"] = now
     triggers.run(state, ticket, {"update_type": "Change", "previous": previous,
                                  "comment": comment, "channel": channel,

@@ -102,7 +102,7 @@ def matches(trigger: dict, ticket: dict, change: dict, state: SandboxState) -> b
 def _apply_action(state: SandboxState, ticket: dict, action: dict, notifications: list,
                   trigger: dict) -> dict | None:
     """Apply one action; returns an audit event for ticket changes."""
-    from .tickets import normalise_tags
+    from .tickets import change_event, normalise_tags
     field, value = action.get("field"), action.get("value")
     before = list(ticket["tags"])
     if field == "notification_webhook":
@@ -120,14 +120,12 @@ def _apply_action(state: SandboxState, ticket: dict, action: dict, notifications
         ticket[field] = value or None
         if previous == ticket[field]:
             return None
-        return {"type": "Change", "field_name": field, "value": ticket[field],
-                "previous_value": previous, "via": _rule_via(trigger)}
+        return {**change_event(state, field, ticket[field], previous), "via": _rule_via(trigger)}
     else:
         return None
     if before == ticket["tags"]:
         return None
-    return {"type": "Change", "field_name": "tags", "value": list(ticket["tags"]),
-            "previous_value": before, "via": _rule_via(trigger)}
+    return {**change_event(state, "tags", ticket["tags"], before), "via": _rule_via(trigger)}
 
 
 def _rule_via(trigger: dict) -> dict:
@@ -151,7 +149,6 @@ def run(state: SandboxState, ticket: dict, change: dict, audit: dict) -> list[in
             for action in trigger.get("actions") or []:
                 event = _apply_action(state, ticket, action, notifications, trigger)
                 if event is not None:
-                    event["id"] = state.next_id()
                     audit["events"].append(event)
             restart = True
             break
