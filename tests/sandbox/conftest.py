@@ -57,7 +57,8 @@ def wait_for(predicate, timeout: float = 5.0, interval: float = 0.02):
 
 
 class Receiver:
-    """A webhook endpoint answering with queued status codes (then 200)."""
+    """A webhook endpoint answering with queued statuses (then 200). An entry is a status
+    code or ``(status, headers, delay_seconds)``."""
 
     def __init__(self):
         self.requests: list[dict] = []
@@ -74,8 +75,11 @@ class Receiver:
             self.requests.append({"headers": dict(request.headers),
                                   "body": request.get_data(as_text=True),
                                   "method": request.method})
-            status = self.statuses.pop(0) if self.statuses else 200
-        return Response("ok", status=status)(environ, start_response)
+            answer = self.statuses.pop(0) if self.statuses else 200
+        status, headers, delay = answer if isinstance(answer, tuple) else (answer, {}, 0)
+        if delay:
+            time.sleep(delay)
+        return Response("ok", status=status, headers=headers)(environ, start_response)
 
     def close(self):
         self._server.shutdown()

@@ -10,7 +10,6 @@ import time
 from urllib.parse import quote, urlsplit
 
 import pytest
-import requests
 
 from integrations.zendesk.sandbox.seed import seed_demo
 

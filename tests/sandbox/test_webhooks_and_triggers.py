@@ -139,6 +139,28 @@ def test_500_is_not_retried(api, sandbox, zd, receiver):
     assert len(receiver.requests) == 1
 
 
+def test_429_and_503_are_retried_only_with_a_short_retry_after(api, sandbox, zd, receiver):
+    receiver.statuses = [(503, {"Retry-After": "1"}, 0), (429, {"Retry-After": "0"}, 0),
+                         (503, {"Retry-After": "120"}, 0)]
+    api.post(f"{sandbox.url}/_sandbox/webhook_options", json={"max_retry_after_seconds": 0.05})
+    hook = _webhook(api, sandbox, receiver.url)
+    _trigger(api, sandbox, hook["id"])
+    zd.tickets.create(Ticket(subject="s", description="d"))
+    wait_for(lambda: next(iter(sandbox.state.invocations.values()))["status"] == "failed")
+    assert [d["status"] for d in sandbox.state.deliveries] == [503, 429, 503]
+
+
+def test_timeouts_are_retried_up_to_five_times(api, sandbox, zd, receiver):
+    receiver.statuses = [(200, {}, 0.3)] * 6
+    api.post(f"{sandbox.url}/_sandbox/webhook_options", json={"timeout_seconds": 0.05})
+    hook = _webhook(api, sandbox, receiver.url)
+    _trigger(api, sandbox, hook["id"])
+    zd.tickets.create(Ticket(subject="s", description="d"))
+    wait_for(lambda: next(iter(sandbox.state.invocations.values()))["status"] == "failed")
+    log = sandbox.state.deliveries
+    assert len(log) == 6 and all(d["status"] is None and d["error"] == "timeout" for d in log)
+
+
 def test_duplicate_option_sends_an_invocation_twice(api, sandbox, zd, receiver):
     api.post(f"{sandbox.url}/_sandbox/webhook_options", json={"duplicate": True})
     hook = _webhook(api, sandbox, receiver.url)
