@@ -21,15 +21,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help=f"benchmarks to run (default: all of {', '.join(available())})")
     parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
-    parser.add_argument("bench_args", nargs=argparse.REMAINDER, help="after --: options for each benchmark")
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    split = argv.index("--") if "--" in argv else len(argv)
+    args, bench_args = parser.parse_args(argv[:split]), argv[split + 1:]
     if args.list:
         print("\n".join(available()))
         return 0
     unknown = sorted(set(args.names) - set(available()))
     if unknown:
         parser.error(f"no benchmark called {', '.join(unknown)}; there are: {', '.join(available())}")
-    bench_args = [a for a in args.bench_args if a != "--"]
     failed = []
     for name in args.names or available():
         print(f"== {name} ==", flush=True)

@@ -2,7 +2,7 @@
 
 Most tickets are written in one script: Latin (Windows-1252), Hebrew (Windows-1255) or Cyrillic
 (Windows-1251). Such a text is encoded to its code page, folded with one ``bytes.translate``,
-collapsed with ``bytes.split`` and decoded, which is several times faster than the regular
+its runs of spaces collapsed, and decoded, which is several times faster than the regular
 expressions of ``folding.fold_words``. The byte tables are derived from ``fold_words`` itself,
 one character at a time, so both routes give the same result; characters outside the code page
 (emoji, a stray accent) are folded by ``fold_words`` through an encoding error handler. When the
@@ -13,6 +13,7 @@ general route.
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ from service.domain.folding import fold_words
 _ERROR_HANDLER = "incidentdesk-fold"
 _MATCH_FORM_HANDLER = "incidentdesk-fold-lookalikes"
 _SCRIPT_LETTER = re.compile("[\u0590-\u05ff\ufb1d-\ufb4f\u0400-\u04ff]")
+_SPACES = re.compile(b"  +")
 
 
 @dataclass(frozen=True)
@@ -53,11 +55,15 @@ def _code_page(name: str, lookalikes: bool) -> _CodePage:
 
 
 def _fold_unencodable(lookalikes: bool):
-    """An encoding error handler that folds what the code page lacks; if the folded characters
-    are still not in the code page, the encoder raises UnicodeEncodeError."""
+    """An encoding error handler that folds what the code page lacks (emoji, marks, other
+    scripts); if the folded characters are still not in the code page, the encoder raises
+    UnicodeEncodeError. The same few emoji and marks come back again and again, hence the cache."""
+    @functools.lru_cache(maxsize=4096)
+    def fold_run(run: str) -> str:
+        return "".join(" " if char.isspace() else char for char in fold_words(run, lookalikes))
+
     def handler(error: UnicodeEncodeError) -> tuple[str, int]:
-        folded = fold_words(error.object[error.start:error.end], lookalikes)
-        return "".join(" " if char.isspace() else char for char in folded), error.end
+        return fold_run(error.object[error.start:error.end]), error.end
     return handler
 
 
@@ -80,4 +86,5 @@ def fold_collapsed(text: str, lookalikes: bool) -> str | None:
     data = data.translate(page.table, page.dropped)
     if any(byte in data for byte in page.unsupported):
         return None
-    return b" ".join(data.split()).decode(page.name)
+    # Every kind of whitespace is a plain space by now, so collapsing runs of spaces is enough.
+    return _SPACES.sub(b" ", data).strip(b" ").decode(page.name)

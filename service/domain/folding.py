@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from itertools import accumulate
 
 HEBREW_FINAL_LETTERS = {"ך": "כ", "ם": "מ", "ן": "נ", "ף": "פ", "ץ": "צ"}
 CYRILLIC_LOOKALIKES = {"а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x",
@@ -97,7 +98,7 @@ def _original_word_pattern() -> re.Pattern[str]:
         elif folded.isspace():
             separating.append(cp)
     not_start = _character_class(sorted(separating + dropping))
-    return re.compile(f"[^{not_start[1:-1]}][^{_character_class(separating)[1:-1]}]*")
+    return re.compile(f"([^{not_start[1:-1]}][^{_character_class(separating)[1:-1]}]*)")
 
 
 _ORIGINAL_WORD = _original_word_pattern()
@@ -113,5 +114,6 @@ def word_spans(text: str) -> list[tuple[int, int]]:
     """Where each word of ``fold_words(text)`` comes from in ``text``, as (start, end): exact for
     text whose characters each fold into at most one word. A character such as "½" (which folds
     to "1 2") makes the two disagree, so callers check the words they take from it."""
-    bmp_text = _ASTRAL.sub(_bmp_stand_in, text)
-    return [m.span() for m in _ORIGINAL_WORD.finditer(bmp_text)]
+    pieces = _ORIGINAL_WORD.split(_ASTRAL.sub(_bmp_stand_in, text))  # gap, word, gap, ..., word, gap
+    bounds = list(accumulate(map(len, pieces), initial=0))
+    return list(zip(bounds[1::2], bounds[2::2]))
