@@ -129,5 +129,21 @@ class HelpdeskPort(Protocol):
     def job_status(self, job_id: str) -> JobResult:
         """The current state of a bulk job."""
 
+    def job_statuses(self, job_ids: Sequence[str]) -> list[JobResult]:
+        """Several jobs' states in one call (show_many)."""
+
     def create_problem_ticket(self, subject: str, body: str, tags: Sequence[str]) -> int:
         """Create the incident's problem ticket; returns its id."""
+
+    def merge_tickets(self, target_id: int, source_ids: Sequence[int], *, target_comment: str,
+                      source_comment: str, target_public: bool, source_public: bool) -> JobResult:
+        """Merge the sources into the target (asynchronous; Zendesk cannot undo it)."""
+
+    def search_tickets(self, query: str, limit: int = 1000) -> list[HelpdeskTicket]:
+        """Tickets matching a helpdesk search query (``type:ticket`` is added)."""
+
+    def search_users(self, query: str, limit: int = 10000) -> list[HelpdeskUser]:
+        """Users matching a helpdesk user search query."""
+
+    def tickets_by_external_id(self, external_id: str) -> list[HelpdeskTicket]:
+        """Tickets carrying this external id (how outreach finds what it already created)."""

@@ -24,7 +24,9 @@ from service.domain.facts import IncidentFacts, TicketFacts
 from service.domain.matching import PhraseMatcher, PhraseRule
 from service.executor import Executor
 from service.incidents import active_incidents
+from service.merging.stage import MergeStage
 from service.models import TicketLink
+from service.pipeline_context import BatchContext
 
 log = logging.getLogger("incidentdesk.pipeline")
 
@@ -124,6 +126,7 @@ class Pipeline:
         self.executor = Executor(services.helpdesk, job_poll_seconds=services.settings.job_poll_seconds,
                                  job_timeout_seconds=services.settings.job_timeout_seconds)
         self.matchers = MatcherCache()
+        self.merges = MergeStage(services)
 
     def process(self, claimed: list[inbox.ClaimedDelivery], owner: str) -> BatchReport:
         settings = self.services.settings
@@ -158,13 +161,16 @@ class Pipeline:
             return report
 
         matcher = self.matchers.get(rules)
-        decisions: dict[int, Decision] = {}
-        for ticket in tickets:
-            facts = _ticket_facts(ticket, users.get(ticket.requester_id))
-            hits = matcher.match(facts.text) if incidents else {}
-            decisions[ticket.id] = decide(facts, incidents, hits, known.get(ticket.id, frozenset()))
-        missing = [t for t in ticket_ids if t not in decisions]
         tickets_by_id = {t.id: t for t in tickets}
+        facts = {t.id: _ticket_facts(t, users.get(t.requester_id)) for t in tickets}
+        decisions: dict[int, Decision] = {}
+        for ticket_id, ticket_facts in facts.items():
+            hits = matcher.match(ticket_facts.text) if incidents else {}
+            decisions[ticket_id] = decide(ticket_facts, incidents, hits, known.get(ticket_id, frozenset()))
+        missing = [t for t in ticket_ids if t not in decisions]
+        batch = BatchContext(tickets=tickets_by_id, facts=facts, users=users, incidents=incidents,
+                             known_links=known, delivery_ids={t: [d.id for d in ds] for t, ds in by_ticket.items()})
+        decisions = self.merges.review(batch, decisions, owner)
 
         with db.transaction() as session:
             to_write = []

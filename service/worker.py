@@ -9,6 +9,7 @@ import time
 import uuid
 
 from service import Services, inbox
+from service.outreach.runner import OutreachRunner
 from service.pipeline import BatchReport, Pipeline
 
 log = logging.getLogger("incidentdesk.worker")
@@ -19,9 +20,17 @@ class Worker:
         self.services = services
         self.owner = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.pipeline = Pipeline(services)
+        self.outreach = OutreachRunner(services, self.owner)
 
     def run_once(self) -> BatchReport | None:
-        """Claim and process one batch; None when nothing was due."""
+        """Claim and process one batch, then a step of outreach; None when nothing was due."""
+        report = self._inbox_batch()
+        sent = self.outreach.run_once()
+        if report is None and sent:
+            return BatchReport()
+        return report
+
+    def _inbox_batch(self) -> BatchReport | None:
         settings = self.services.settings
         claimed = inbox.claim(self.services.db, self.owner, settings.worker_batch_size, settings.worker_lease_seconds)
         if claimed and len(claimed) < settings.worker_batch_size and settings.worker_batch_window_seconds > 0:

@@ -144,9 +144,9 @@ def _job_from_zendesk(job: object) -> JobResult:
     data = _as_dict(job)
     results = []
     for index, item in enumerate(data.get("results") or []):
-        item = _as_dict(item)
-        success = bool(item.get("success", "error" not in item and "errors" not in item))
+        item = {k: v for k, v in _as_dict(item).items() if v is not None}  # zenpy fills gaps with None
         error = item.get("error") or item.get("details") or item.get("errors")
+        success = bool(item.get("success", not error))
         results.append(JobItemResult(ticket_id=item.get("id"), success=success,
                                      error=str(error) if error and not success else None,
                                      index=item.get("index", index)))
@@ -222,9 +222,9 @@ class ZendeskAdapter:
             raise ValueError(f"create_many takes 1 to {BULK_LIMIT} tickets, got {len(tickets)}")
         payload = []
         for new in tickets:
-            requester = {"email": new.requester_email, "name": new.requester_name}
+            requester = ZenpyUser(email=new.requester_email, name=new.requester_name)
             if new.requester_locale:
-                requester["locale"] = new.requester_locale
+                requester.locale = new.requester_locale
             fields: dict[str, object] = {
                 "subject": new.subject, "requester": requester, "tags": list(new.tags),
                 "comment": ZenpyComment(body=new.comment.body, public=new.comment.public),
@@ -240,6 +240,57 @@ class ZendeskAdapter:
     def job_status(self, job_id: str) -> JobResult:
         with self._calling(f"job status {job_id}"):
             return _job_from_zendesk(self.client.job_status(id=job_id))
+
+    def job_statuses(self, job_ids: Sequence[str]) -> list[JobResult]:
+        found: list[JobResult] = []
+        ids = list(dict.fromkeys(job_ids))
+        for start in range(0, len(ids), BULK_LIMIT):
+            chunk = ids[start:start + BULK_LIMIT]
+            with self._calling("show_many job statuses"):
+                answer = self.client.job_status(ids=chunk)  # zenpy hands back {"job_statuses": [...]}
+                items = answer.get("job_statuses", []) if isinstance(answer, dict) else list(answer)
+                found.extend(_job_from_zendesk(j) for j in items)
+        return found
+
+    def merge_tickets(self, target_id: int, source_ids: Sequence[int], *, target_comment: str,
+                      source_comment: str, target_public: bool, source_public: bool) -> JobResult:
+        # zenpy's merge sends no *_is_public flags, so this one call goes through its session.
+        payload = {"ids": [int(i) for i in source_ids], "target_comment": target_comment,
+                   "source_comment": source_comment, "target_comment_is_public": target_public,
+                   "source_comment_is_public": source_public}
+        url = f"https://{self.client.tickets.subdomain}.zendesk.com/api/v2/tickets/{int(target_id)}/merge.json"
+        with self._calling(f"merge {list(source_ids)} into {target_id}"):
+            response = self.client.tickets.session.post(url, json=payload, timeout=30)
+            if response.status_code == 429:
+                raise HelpdeskError("merge: rate limited", retryable=True, status=429,
+                                    retry_after=float(response.headers.get("Retry-After", "1") or 1))
+            if response.status_code >= 400:
+                raise HelpdeskError(f"merge {list(source_ids)} into {target_id}: Zendesk answered "
+                                    f"{response.status_code}: {response.text[:300]}",
+                                    retryable=response.status_code >= 500, status=response.status_code)
+            return _job_from_zendesk(response.json()["job_status"])
+
+    def search_tickets(self, query: str, limit: int = 1000) -> list[HelpdeskTicket]:
+        found: list[HelpdeskTicket] = []
+        with self._calling(f"search tickets {query[:60]!r}"):
+            for item in self.client.search(f"type:ticket {query}"):
+                found.append(ticket_from_zendesk(_as_dict(item)))
+                if len(found) >= limit:
+                    break
+        return found
+
+    def search_users(self, query: str, limit: int = 10000) -> list[HelpdeskUser]:
+        found: list[HelpdeskUser] = []
+        with self._calling(f"search users {query[:60]!r}"):
+            for item in self.client.users.search(query=query):
+                found.append(user_from_zendesk(_as_dict(item)))
+                if len(found) >= limit:
+                    break
+        return found
+
+    def tickets_by_external_id(self, external_id: str) -> list[HelpdeskTicket]:
+        with self._calling(f"tickets with external id {external_id[:60]!r}"):
+            return [ticket_from_zendesk(_as_dict(t)) for t in self.client.tickets(external_id=external_id)]
 
     def create_problem_ticket(self, subject: str, body: str, tags: Sequence[str]) -> int:
         ticket = ZenpyTicket(subject=subject, type="problem", tags=list(tags),

@@ -1,4 +1,4 @@
-"""UI strings from JSON catalogs (service/i18n/<lang>.json) and the visitor's chosen language.
+"""UI strings from JSON catalogs (service/i18n/<lang>.json and service/i18n/<feature>/<lang>.json) and the visitor's chosen language.
 
 The language lives in the session; until the visitor picks one, the browser's Accept-Language
 decides. Templates call ``t("detail.chart_summary", total=3, ...)``; a missing key falls back to
@@ -21,8 +21,12 @@ FALLBACK = "en"
 
 @lru_cache(maxsize=None)
 def catalog(lang: str) -> dict[str, str]:
-    with open(CATALOG_DIR / f"{lang}.json", encoding="utf-8") as fh:
-        return json.load(fh)
+    """The language's strings: ``i18n/<lang>.json`` plus each feature's ``i18n/<feature>/<lang>.json``."""
+    merged: dict[str, str] = {}
+    for path in sorted(CATALOG_DIR.rglob(f"{lang}.json")):
+        with open(path, encoding="utf-8") as fh:
+            merged.update(json.load(fh))
+    return merged
 
 
 def current_language() -> str:

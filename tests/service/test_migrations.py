@@ -4,14 +4,14 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 
 from service.migrate import downgrade, upgrade
-from service.models import Base
+from service.schema import metadata
 
 
 def _differences(url: str) -> list:
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
-            return compare_metadata(MigrationContext.configure(connection), Base.metadata)
+            return compare_metadata(MigrationContext.configure(connection), metadata)
     finally:
         engine.dispose()
 

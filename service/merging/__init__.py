@@ -1,0 +1,1 @@
+"""Duplicate tickets: find them, merge them safely, keep the record."""

@@ -1,0 +1,1 @@
+"""Proactive outreach campaigns: one personal ticket per affected customer, once."""
