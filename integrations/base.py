@@ -108,6 +108,14 @@ class JobResult:
         return self.status in {"completed", "failed", "killed"}
 
 
+class RequestBudget(Protocol):
+    """Paces calls to the helpdesk account: one ``acquire`` per request; ``block_for`` on a 429."""
+
+    def acquire(self) -> None: ...
+
+    def block_for(self, seconds: float) -> None: ...
+
+
 class HelpdeskPort(Protocol):
     """What IncidentDesk needs from a helpdesk."""
 

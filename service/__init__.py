@@ -23,11 +23,16 @@ class Services:
 
 
 def build_services(settings: Settings, helpdesk: HelpdeskPort | None = None) -> Services:
+    """``helpdesk`` is given by tests and the demo; otherwise the Zendesk adapter is built here,
+    pacing every request through the account's budget shared in the database."""
+    db = Database(settings.database_url)
     if helpdesk is None:
         from integrations.zendesk.adapter import ZendeskAdapter
+        from service.rate_budget import SharedRateBudget
 
-        helpdesk = ZendeskAdapter.from_settings(settings)
-    return Services(settings=settings, db=Database(settings.database_url), helpdesk=helpdesk)
+        budget = SharedRateBudget(db, settings.our_requests_per_minute)
+        helpdesk = ZendeskAdapter.from_settings(settings, budget=budget)
+    return Services(settings=settings, db=db, helpdesk=helpdesk)
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:

@@ -14,7 +14,7 @@ from pathlib import Path
 import requests
 from werkzeug.serving import make_server
 
-from integrations.zendesk.adapter import ZendeskAdapter, zenpy_client
+from integrations.zendesk.adapter import zenpy_client
 from integrations.zendesk.sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN, SandboxServer
 from integrations.zendesk.setup import install
 from service import build_services, create_app
@@ -87,7 +87,7 @@ def prepare(host: str, port: int, sandbox: SandboxServer):
                           sandbox.url)
     installation = install(client, f"http://{host}:{port}/webhooks/zendesk")
     settings = settings.with_overrides(zendesk_webhook_secret=installation.signing_secret)
-    services = build_services(settings, helpdesk=ZendeskAdapter(client))
+    services = build_services(settings)
     with services.db.transaction() as session:
         create_admin(session, DEMO_ADMIN_USERNAME, DEMO_ADMIN_PASSWORD)
         draft = clean_draft(DEMO_INCIDENT["title"], DEMO_INCIDENT["phrases"], DEMO_INCIDENT["status_texts"],

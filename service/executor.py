@@ -2,17 +2,19 @@
 from __future__ import annotations
 
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 from integrations.base import HelpdeskError, HelpdeskPort, JobResult, TicketChange
 
 BULK_LIMIT = 100
+MAX_JOBS_IN_FLIGHT = 25
 
 
 @dataclass
 class BulkOutcome:
-    """Per ticket: None when applied, otherwise the error. ``retry_after`` from the helpdesk."""
+    """Per ticket: None when applied, otherwise the error; ``calls`` made to the helpdesk."""
 
     errors: dict[int, str | None] = field(default_factory=dict)
     retryable: set[int] = field(default_factory=set)
@@ -31,20 +33,49 @@ class Executor:
         self.sleep = sleep
 
     def apply(self, changes: Sequence[TicketChange]) -> BulkOutcome:
-        """Start every chunk's job first, then poll them all: the helpdesk works on them in parallel."""
+        """Submit bulk jobs (at most ``MAX_JOBS_IN_FLIGHT`` at once, as Zendesk allows about 30)
+        and poll every running job with one ``show_many`` call per round."""
         outcome = BulkOutcome()
-        started: list[tuple[JobResult, list[int]]] = []
-        for start in range(0, len(changes), BULK_LIMIT):
-            chunk = list(changes[start:start + BULK_LIMIT])
-            ids = [c.ticket_id for c in chunk]
-            try:
+        waiting = deque(list(changes[i:i + BULK_LIMIT]) for i in range(0, len(changes), BULK_LIMIT))
+        running: dict[str, tuple[list[int], float]] = {}
+        while waiting or running:
+            while waiting and len(running) < MAX_JOBS_IN_FLIGHT:
+                chunk = waiting.popleft()
+                ids = [c.ticket_id for c in chunk]
                 outcome.calls += 1
-                started.append((self.helpdesk.update_many(chunk), ids))
-            except HelpdeskError as exc:
-                self._fail(outcome, ids, str(exc), exc.retryable)
-        for job, ids in started:
-            self._settle(outcome, job, ids)
+                try:
+                    job = self.helpdesk.update_many(chunk)
+                except HelpdeskError as exc:
+                    self._fail(outcome, ids, str(exc), exc.retryable)
+                    continue
+                if job.finished:
+                    self._settle(outcome, job, ids)
+                else:
+                    running[job.id] = (ids, time.monotonic() + self.job_timeout_seconds)
+            if running:
+                self.sleep(self.job_poll_seconds)
+                self._poll(outcome, running)
         return outcome
+
+    def _poll(self, outcome: BulkOutcome, running: dict[str, tuple[list[int], float]]) -> None:
+        outcome.calls += 1
+        try:
+            jobs = self.helpdesk.job_statuses(list(running))
+        except HelpdeskError as exc:
+            if not exc.retryable:
+                for job_id, (ids, _) in list(running.items()):
+                    self._fail(outcome, ids, f"polling job {job_id}: {exc}", False)
+                    del running[job_id]
+            return
+        for job in jobs:
+            if job.id in running and job.finished:
+                ids, _ = running.pop(job.id)
+                self._settle(outcome, job, ids)
+        now = time.monotonic()
+        for job_id, (ids, deadline) in list(running.items()):
+            if now > deadline:
+                self._fail(outcome, ids, f"job {job_id} did not finish in {self.job_timeout_seconds:.0f} s", True)
+                del running[job_id]
 
     def _fail(self, outcome: BulkOutcome, ids: list[int], error: str, retryable: bool) -> None:
         for ticket_id in ids:
@@ -53,18 +84,6 @@ class Executor:
                 outcome.retryable.add(ticket_id)
 
     def _settle(self, outcome: BulkOutcome, job: JobResult, ids: list[int]) -> None:
-        deadline = time.monotonic() + self.job_timeout_seconds
-        try:
-            while not job.finished:
-                if time.monotonic() > deadline:
-                    self._fail(outcome, ids, f"job {job.id} did not finish in {self.job_timeout_seconds:.0f} s", True)
-                    return
-                self.sleep(self.job_poll_seconds)
-                outcome.calls += 1
-                job = self.helpdesk.job_status(job.id)
-        except HelpdeskError as exc:
-            self._fail(outcome, ids, f"polling job {job.id}: {exc}", exc.retryable)
-            return
         by_ticket = {r.ticket_id: r for r in job.results if r.ticket_id is not None}
         for position, ticket_id in enumerate(ids):
             result = by_ticket.get(ticket_id)

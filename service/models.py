@@ -152,8 +152,11 @@ class TicketLink(Base):
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
     ticket_id: Mapped[int] = mapped_column(BigInteger, index=True)
     requester_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    requester_name: Mapped[str] = mapped_column(String(200), default="")
     subject: Mapped[str] = mapped_column(String(300), default="")
     locale: Mapped[str] = mapped_column(String(10), default="en")
+    # The ticket's status as last seen in the helpdesk (every update of it reaches us by webhook).
+    ticket_status: Mapped[str] = mapped_column(String(20), default="new")
     state: Mapped[str] = mapped_column(String(20), default="linked")  # applying | linked | unlinked
     source: Mapped[str] = mapped_column(String(20), default="auto")  # auto | helpdesk | manual
     status_version: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -74,10 +74,20 @@ class Settings:
     worker_max_attempts: int = 8
     job_poll_seconds: float = 0.2
     job_timeout_seconds: float = 120.0
+    # The account's API budget (Team 200, Growth/Professional 400, Enterprise 700, High Volume
+    # 2,500 a minute) and the share of it left to agents and other integrations.
+    zendesk_requests_per_minute: int = 200
+    agent_headroom: float = 0.2
     # Web server.
     host: str = "127.0.0.1"
     port: int = 8000
     session_cookie_secure: bool = False
+
+    @property
+    def our_requests_per_minute(self) -> int:
+        """What IncidentDesk may spend: the plan's budget minus the agents' head-room."""
+        share = min(max(1.0 - self.agent_headroom, 0.05), 1.0)
+        return max(1, int(self.zendesk_requests_per_minute * share))
 
     @property
     def zendesk_url(self) -> str:
@@ -132,6 +142,8 @@ class Settings:
             worker_max_attempts=_int(env, "INCIDENTDESK_WORKER_MAX_ATTEMPTS", 8, minimum=1),
             job_poll_seconds=_float(env, "INCIDENTDESK_JOB_POLL_SECONDS", 0.2),
             job_timeout_seconds=_float(env, "INCIDENTDESK_JOB_TIMEOUT_SECONDS", 120.0),
+            zendesk_requests_per_minute=_int(env, "ZENDESK_REQUESTS_PER_MINUTE", 200, minimum=10),
+            agent_headroom=_float(env, "INCIDENTDESK_AGENT_HEADROOM", 0.2),
             host=env.get("INCIDENTDESK_HOST", "127.0.0.1"),
             port=_int(env, "INCIDENTDESK_PORT", 8000, minimum=1),
             session_cookie_secure=_bool(env, "INCIDENTDESK_SESSION_COOKIE_SECURE", False),

@@ -23,6 +23,7 @@ from integrations.base import (
     JobItemResult,
     JobResult,
     NewTicket,
+    RequestBudget,
     TicketChange,
 )
 
@@ -38,12 +39,24 @@ class RebasingAdapter(HTTPAdapter):
     host) by configuration. Links the host returns (``next_page``) are routed the same way.
     """
 
-    def __init__(self, origin: str, base_url: str, **kwargs):
+    def __init__(self, origin: str, base_url: str, budget: RequestBudget | None = None, **kwargs):
         super().__init__(**kwargs)
         self.origin = origin.rstrip("/")
         self.base_url = base_url.rstrip("/")
+        self.budget = budget
 
     def send(self, request: PreparedRequest, **kwargs) -> Response:
+        if self.budget is not None:
+            self.budget.acquire()
+        response = self._send_routed(request, **kwargs)
+        if response.status_code == 429 and self.budget is not None:
+            try:
+                self.budget.block_for(float(response.headers.get("Retry-After", "1")))
+            except ValueError:
+                self.budget.block_for(1.0)
+        return response
+
+    def _send_routed(self, request: PreparedRequest, **kwargs) -> Response:
         url = request.url or ""
         if url.startswith(self.origin):
             routed_url, shown_url = self.base_url + url[len(self.origin):], url
@@ -59,12 +72,13 @@ class RebasingAdapter(HTTPAdapter):
 
 
 def zenpy_client(subdomain: str, email: str, api_token: str, base_url: str | None = None,
-                 timeout: float = 30.0, ratelimit_budget: float = 120.0) -> Zenpy:
+                 timeout: float = 30.0, ratelimit_budget: float = 120.0,
+                 budget: RequestBudget | None = None) -> Zenpy:
     origin = f"https://{subdomain}.zendesk.com"
     session = requests.Session()
     retries = Retry(total=3, backoff_factor=0.5, status_forcelist=(502, 503, 504),
                     allowed_methods=frozenset({"GET"}), respect_retry_after_header=False)
-    adapter = RebasingAdapter(origin, base_url or origin, max_retries=retries)
+    adapter = RebasingAdapter(origin, base_url or origin, budget, max_retries=retries)
     session.mount(origin + "/", adapter)
     if base_url and base_url.rstrip("/") != origin:
         session.mount(base_url.rstrip("/") + "/", adapter)
@@ -161,11 +175,11 @@ class ZendeskAdapter:
         self.client = client
 
     @classmethod
-    def from_settings(cls, settings) -> "ZendeskAdapter":
+    def from_settings(cls, settings, budget: RequestBudget | None = None) -> "ZendeskAdapter":
         if not settings.zendesk_api_token:
             raise ValueError("ZENDESK_API_TOKEN is not set: IncidentDesk needs an API token of a Zendesk admin")
         return cls(zenpy_client(settings.zendesk_subdomain, settings.zendesk_email,
-                                settings.zendesk_api_token, settings.zendesk_url))
+                                settings.zendesk_api_token, settings.zendesk_url, budget=budget))
 
     @contextmanager
     def _calling(self, what: str) -> Iterator[None]:

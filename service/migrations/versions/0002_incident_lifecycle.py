@@ -29,6 +29,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("broadcast_done", sa.Integer(), nullable=False, server_default="0"))
     with op.batch_alter_table("ticket_links") as batch:
         batch.add_column(sa.Column("source", sa.String(20), nullable=False, server_default="auto"))
+        batch.add_column(sa.Column("requester_name", sa.String(200), nullable=False, server_default=""))
+        batch.add_column(sa.Column("ticket_status", sa.String(20), nullable=False, server_default="new"))
         batch.add_column(sa.Column("unlinked_at", sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("unlink_reason", sa.Text(), nullable=True))
     op.create_table(
@@ -45,6 +47,8 @@ def downgrade() -> None:
     with op.batch_alter_table("ticket_links") as batch:
         batch.drop_column("unlink_reason")
         batch.drop_column("unlinked_at")
+        batch.drop_column("ticket_status")
+        batch.drop_column("requester_name")
         batch.drop_column("source")
     with op.batch_alter_table("status_updates") as batch:
         for name in ("broadcast_done", "broadcast_total", "broadcast_state", "created_by"):

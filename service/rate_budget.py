@@ -1,0 +1,82 @@
+"""One helpdesk request budget per account, shared by every worker on every machine.
+
+Fixed one-minute windows kept in the ``rate_budgets`` table: taking a request is a single
+conditional UPDATE (``used + 1 <= limit``), so concurrent processes can never overspend, on
+SQLite or PostgreSQL. A 429's ``Retry-After`` blocks everyone until it has passed.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from typing import Callable
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from service.db import Database
+from service.models import RateBudget
+
+log = logging.getLogger("incidentdesk.rate_budget")
+WINDOW_SECONDS = 60
+
+
+class SharedRateBudget:
+    def __init__(self, db: Database, per_minute: int, name: str = "zendesk",
+                 clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep):
+        if per_minute < 1:
+            raise ValueError("the request budget must allow at least one request a minute")
+        self.db = db
+        self.per_minute = per_minute
+        self.name = name
+        self.clock = clock
+        self.sleep = sleep
+        self._row_ready = False
+
+    def _ensure_row(self) -> None:
+        if self._row_ready:
+            return
+        try:
+            with self.db.transaction() as session:
+                if session.get(RateBudget, self.name) is None:
+                    session.add(RateBudget(name=self.name, window_start=0, used=0, blocked_until=0.0))
+        except IntegrityError:
+            pass  # another process created it first
+        self._row_ready = True
+
+    def try_take(self, now: float) -> float:
+        """Take one request now (returns 0), or return how long to wait before trying again."""
+        self._ensure_row()
+        window = int(now // WINDOW_SECONDS) * WINDOW_SECONDS
+        with self.db.transaction() as session:
+            blocked_until = session.scalar(select(RateBudget.blocked_until).where(RateBudget.name == self.name))
+            if blocked_until and blocked_until > now:
+                return blocked_until - now
+            session.execute(update(RateBudget).where(RateBudget.name == self.name, RateBudget.window_start < window)
+                            .values(window_start=window, used=0))
+            taken = session.execute(
+                update(RateBudget)
+                .where(RateBudget.name == self.name, RateBudget.window_start == window,
+                       RateBudget.used + 1 <= self.per_minute)
+                .values(used=RateBudget.used + 1)).rowcount
+        return 0.0 if taken == 1 else window + WINDOW_SECONDS - now
+
+    def acquire(self) -> None:
+        while True:
+            wait = self.try_take(self.clock())
+            if wait <= 0:
+                return
+            self.sleep(min(wait, 5.0))
+
+    def block_for(self, seconds: float) -> None:
+        self._ensure_row()
+        until = self.clock() + max(0.0, seconds)
+        log.warning("helpdesk asked us to wait %.0f s (429); every worker pauses", seconds)
+        with self.db.transaction() as session:
+            session.execute(update(RateBudget).where(RateBudget.name == self.name, RateBudget.blocked_until < until)
+                            .values(blocked_until=until))
+
+    def used_this_window(self) -> int:
+        with self.db.transaction() as session:
+            row = session.get(RateBudget, self.name)
+            window = int(self.clock() // WINDOW_SECONDS) * WINDOW_SECONDS
+            return row.used if row and row.window_start == window else 0
