@@ -4,6 +4,8 @@ import time
 import requests
 from zenpy.lib.api_objects import Ticket
 
+from .conftest import wait_for
+
 
 def test_counters_normalise_ids_and_reset(api, sandbox, zd):
     requests.post(f"{sandbox.url}/_sandbox/counters/reset")
@@ -75,10 +77,12 @@ def test_latency_and_timeout_faults(api, sandbox):
 
 
 def test_slow_job_queue(api, sandbox, zd):
-    requests.post(f"{sandbox.url}/_sandbox/faults", json={"job_delay_seconds": 0.3})
+    requests.post(f"{sandbox.url}/_sandbox/faults", json={"job_delay_seconds": 5})
     job = zd.tickets.create([Ticket(subject="s", description="d")])
     time.sleep(0.1)
     assert zd.job_status(id=job.id).status == "queued"
+    requests.delete(f"{sandbox.url}/_sandbox/faults")
+    wait_for(lambda: zd.job_status(id=job.id).status == "completed")
 
 
 def test_customer_and_agent_activity_fire_like_api_changes(sandbox):

@@ -62,7 +62,7 @@ def json_body() -> dict:
     raw = request.get_data(cache=True)
     if not raw.strip():
         return {}
-    data = request.get_json(silent=True)
+    data = request.get_json(force=True, silent=True)
     if not isinstance(data, dict):
         raise bad_request("The request body must be a JSON object", error="InvalidJSON")
     return data
