@@ -19,8 +19,8 @@ Semantics, for admins and agents alike:
 - Phrases with no letters or digits (nothing left after folding) match nothing.
 
 All incidents' phrases are compiled into one Aho-Corasick automaton, so the cost of a ticket
-hardly grows with the number of rules. A ticket that matches is folded a second time, character
-by character, to map positions back to the original text.
+hardly grows with the number of rules. Only for a ticket that matches are the words of the
+original text located, to cut the excerpts (``text.MappedText``).
 """
 from __future__ import annotations
 

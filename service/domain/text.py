@@ -23,8 +23,10 @@ the other keyboard layout ("плащанетo" with a Latin "o") still matches.
 slices of the original text, so an excerpt shows the customer's actual words.
 
 The rules themselves live in ``folding``; ``codepage_folding`` is a faster route to the same
-result for texts in one script. ``mapped_match_form`` works character by character and is meant
-for texts that have matched.
+result for texts in one script. ``MappedText`` finds the original words with one regular
+expression, checks each excerpt by folding it again, and falls back to folding the text
+character by character when a character folds into more than one word (such as "½"); it is
+meant for texts that have matched.
 """
 from __future__ import annotations
 

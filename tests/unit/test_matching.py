@@ -1,7 +1,10 @@
 """Phrase matching in English, Hebrew and Bulgarian: what links a ticket to an incident, and why."""
+import random
+
 import pytest
 
 from service.domain.matching import PhraseHit, PhraseMatcher, PhraseRule
+from service.domain.text import match_form
 
 CHECKOUT, DELIVERY, PAYMENT_PAGE = 1, 2, 3
 
@@ -142,3 +145,39 @@ def test_many_rules_for_many_incidents_keep_them_apart():
     assert set(big.match("product17 broken, product1999 Broken!")) == {17, 1999}
     assert big.match("product1234 broken today") == {}
     assert set(big.match("product1234 broken yesterday")) == {1234}
+
+
+def _reference_match(phrase: str, text: str) -> bool:
+    """The documented semantics, written the slow and obvious way, token by token."""
+    words, tokens = match_form(phrase).split(" "), match_form(text).split(" ")
+
+    def readings(token, word):
+        yield token
+        if "א" <= word[0] <= "ת":
+            for n in range(1, 4):
+                if len(token) > n and all(ch in "והבלמשכ" for ch in token[:n]):
+                    yield token[n:]
+
+    def fits(token, word, last):
+        return any(r.startswith(word) if last else r == word for r in readings(token, word))
+
+    return any(all(fits(tokens[i + j], w, j == len(words) - 1) for j, w in enumerate(words))
+               for i in range(len(tokens) - len(words) + 1))
+
+
+VOCABULARY = ["תשלום", "התשלום", "ובתשלום", "כשהתשלום", "באתר", "אתר", "לא", "שלא", "עובד", "עובדים",
+              "checkout", "checkouts", "fails", "failed", "can't", "cant", "pay", "плащане", "плащането",
+              "не", "работи", "сайта", "x", ",", "...", "😡", "\u200f"]
+PHRASES = ["תשלום באתר", "תשלום לא עובד", "לא עובד", "אתר", "checkout fails", "can't pay", "плащане",
+           "сайта не работи", "לא checkout", "pay תשלום", "fails לא עובד"]
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_matcher_agrees_with_the_token_by_token_reference(seed):
+    rng = random.Random(seed)
+    rules = [PhraseRule(n, phrase) for n, phrase in enumerate(PHRASES)]
+    compiled = PhraseMatcher(rules)
+    for _ in range(40):
+        text = " ".join(rng.choice(VOCABULARY) for _ in range(rng.randint(0, 12)))
+        expected = {n for n, phrase in enumerate(PHRASES) if _reference_match(phrase, text)}
+        assert set(compiled.match(text)) == expected, text
