@@ -180,3 +180,28 @@ def test_persistence_round_trip(tmp_path, zd, sandbox):
     assert restored.tickets[ticket.id]["subject"] == "persist me"
     assert restored.next_ticket_id() == ticket.id + 1
     assert restored.comments[ticket.id][0]["body"] == "body of persist me"
+
+
+def test_dynamic_content_variants(api, sandbox):
+    item = api.post(f"{sandbox.url}/api/v2/dynamic_content/items", json={"item": {
+        "name": "Outage", "default_locale_id": 1,
+        "variants": [{"locale_id": 1, "content": "Down"}]}}).json()["item"]
+    base = f"{sandbox.url}/api/v2/dynamic_content/items/{item['id']}"
+    made = api.post(f"{base}/variants/create_many.json", json={"variants": [
+        {"locale_id": 30, "content": "לא עובד"}, {"locale_id": 1004, "content": "Не работи"}]})
+    assert made.status_code == 201 and len(made.json()["variants"]) == 2
+    assert api.post(f"{base}/variants", json={"variant": {"locale_id": 30, "content": "x"}}).status_code == 422
+    he = made.json()["variants"][0]
+    api.put(f"{base}/variants/{he['id']}.json", json={"variant": {"content": "עדיין לא עובד"}})
+    variants = api.get(f"{base}/variants").json()["variants"]
+    assert {v["locale_id"]: v["content"] for v in variants} == {1: "Down", 30: "עדיין לא עובד",
+                                                               1004: "Не работи"}
+    assert [v["default"] for v in variants] == [True, False, False]
+
+
+def test_tickets_by_external_id_through_zenpy(zd):
+    _ticket(zd, "a", external_id="order-48213")
+    _ticket(zd, "b")
+    assert [t.subject for t in zd.tickets(external_id="order-48213")] == ["a"]
+    assert [u.email for u in zd.users(query="email:agent@sandbox.incidentdesk.test")] == \
+        ["agent@sandbox.incidentdesk.test"]

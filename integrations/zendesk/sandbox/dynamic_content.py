@@ -8,6 +8,7 @@ from .locales import locale_id_for
 from .state import SandboxState
 
 bp = Blueprint("sandbox_dynamic_content", __name__)
+_ITEMS = "/api/v2/dynamic_content/items"
 
 
 def resolver(state: SandboxState, user: dict | None):
@@ -25,22 +26,45 @@ def resolver(state: SandboxState, user: dict | None):
     return lookup
 
 
-def _variant(state: SandboxState, spec: dict, default_locale_id: int, now: str) -> dict:
-    locale_id = spec.get("locale_id") or locale_id_for(spec.get("locale", "en-US"))
-    return {"id": state.next_id(), "content": spec.get("content", ""), "locale_id": locale_id,
-            "outdated": False, "active": spec.get("active", True),
-            "default": bool(spec.get("default", locale_id == default_locale_id)),
-            "created_at": now, "updated_at": now}
+def _item(state: SandboxState, item_id: int) -> dict:
+    item = state.dynamic_content.get(item_id)
+    if item is None:
+        raise not_found()
+    return item
+
+
+def _render_variant(item_id: int, variant: dict) -> dict:
+    return {"url": f"{base_url()}{_ITEMS}/{item_id}/variants/{variant['id']}.json", **variant}
 
 
 def _render(item: dict) -> dict:
-    base = base_url() + "/api/v2/dynamic_content/items"
-    variants = [{"url": f"{base}/{item['id']}/variants/{v['id']}.json", **v}
-                for v in item["variants"]]
-    return {"url": f"{base}/{item['id']}.json", **item, "variants": variants}
+    return {"url": f"{base_url()}{_ITEMS}/{item['id']}.json", **item,
+            "variants": [_render_variant(item["id"], v) for v in item["variants"]]}
 
 
-@bp.get("/api/v2/dynamic_content/items")
+def _add_variants(state: SandboxState, item: dict, specs) -> list[dict]:
+    """Append variants, one per locale; the default locale's is the default variant."""
+    now = state.now()
+    taken = {v["locale_id"] for v in item["variants"]}
+    added = []
+    for spec in specs or []:
+        locale_id = spec.get("locale_id") or locale_id_for(spec.get("locale", "en-US"))
+        if locale_id in taken:
+            raise invalid("locale_id", "Locale: a variant for this locale already exists",
+                          "DuplicateValue")
+        taken.add(locale_id)
+        variant = {"id": state.next_id(), "content": spec.get("content", ""),
+                   "locale_id": locale_id, "outdated": False,
+                   "active": spec.get("active", True),
+                   "default": bool(spec.get("default", locale_id == item["default_locale_id"])),
+                   "created_at": now, "updated_at": now}
+        item["variants"].append(variant)
+        added.append(variant)
+    item["updated_at"] = now
+    return added
+
+
+@bp.get(_ITEMS)
 def list_items():
     state = current_state()
     with state.lock:
@@ -48,16 +72,14 @@ def list_items():
     return {"items": items, "next_page": None, "previous_page": None, "count": len(items)}
 
 
-@bp.get("/api/v2/dynamic_content/items/<int:item_id>")
+@bp.get(f"{_ITEMS}/<int:item_id>")
 def show_item(item_id: int):
     state = current_state()
     with state.lock:
-        if item_id not in state.dynamic_content:
-            raise not_found()
-        return {"item": _render(state.dynamic_content[item_id])}
+        return {"item": _render(_item(state, item_id))}
 
 
-@bp.post("/api/v2/dynamic_content/items")
+@bp.post(_ITEMS)
 def create_item():
     state = current_state()
     spec = json_body().get("item") or {}
@@ -65,26 +87,21 @@ def create_item():
         raise invalid("name", "Name: cannot be blank", "BlankValue")
     with state.lock:
         now = state.now()
-        default_locale = spec.get("default_locale_id") or 1
-        placeholder_name = "_".join(spec["name"].lower().split())
         item = {"id": state.next_id(), "name": spec["name"],
-                "placeholder": "{{dc.%s}}" % placeholder_name,
-                "default_locale_id": default_locale, "outdated": False,
-                "created_at": now, "updated_at": now,
-                "variants": [_variant(state, v, default_locale, now)
-                             for v in spec.get("variants") or []]}
+                "placeholder": "{{dc.%s}}" % "_".join(spec["name"].lower().split()),
+                "default_locale_id": spec.get("default_locale_id") or 1, "outdated": False,
+                "created_at": now, "updated_at": now, "variants": []}
+        _add_variants(state, item, spec.get("variants"))
         state.dynamic_content[item["id"]] = item
         return {"item": _render(item)}, 201
 
 
-@bp.put("/api/v2/dynamic_content/items/<int:item_id>")
+@bp.put(f"{_ITEMS}/<int:item_id>")
 def update_item(item_id: int):
     state = current_state()
     spec = json_body().get("item") or {}
     with state.lock:
-        item = state.dynamic_content.get(item_id)
-        if item is None:
-            raise not_found()
+        item = _item(state, item_id)
         for key in ("name", "default_locale_id"):
             if key in spec:
                 item[key] = spec[key]
@@ -92,27 +109,52 @@ def update_item(item_id: int):
         return {"item": _render(item)}
 
 
-@bp.put("/api/v2/dynamic_content/items/<int:item_id>/variants/<int:variant_id>")
+@bp.delete(f"{_ITEMS}/<int:item_id>")
+def delete_item(item_id: int):
+    state = current_state()
+    with state.lock:
+        _item(state, item_id)
+        del state.dynamic_content[item_id]
+    return "", 204
+
+
+@bp.get(f"{_ITEMS}/<int:item_id>/variants")
+def list_variants(item_id: int):
+    state = current_state()
+    with state.lock:
+        item = _item(state, item_id)
+        return {"variants": [_render_variant(item_id, v) for v in item["variants"]]}
+
+
+@bp.post(f"{_ITEMS}/<int:item_id>/variants")
+def create_variant(item_id: int):
+    state = current_state()
+    spec = json_body().get("variant") or {}
+    with state.lock:
+        added = _add_variants(state, _item(state, item_id), [spec])
+        return {"variant": _render_variant(item_id, added[0])}, 201
+
+
+@bp.post(f"{_ITEMS}/<int:item_id>/variants/create_many")
+def create_variants(item_id: int):
+    state = current_state()
+    specs = json_body().get("variants") or []
+    with state.lock:
+        added = _add_variants(state, _item(state, item_id), specs)
+        return {"variants": [_render_variant(item_id, v) for v in added]}, 201
+
+
+@bp.put(f"{_ITEMS}/<int:item_id>/variants/<int:variant_id>")
 def update_variant(item_id: int, variant_id: int):
     state = current_state()
     spec = json_body().get("variant") or {}
     with state.lock:
-        item = state.dynamic_content.get(item_id)
-        variant = next((v for v in (item or {}).get("variants", []) if v["id"] == variant_id), None)
+        item = _item(state, item_id)
+        variant = next((v for v in item["variants"] if v["id"] == variant_id), None)
         if variant is None:
             raise not_found()
         for key in ("content", "active", "default", "locale_id"):
             if key in spec:
                 variant[key] = spec[key]
         variant["updated_at"] = item["updated_at"] = state.now()
-        base = base_url() + "/api/v2/dynamic_content/items"
-        return {"variant": {"url": f"{base}/{item_id}/variants/{variant_id}.json", **variant}}
-
-
-@bp.delete("/api/v2/dynamic_content/items/<int:item_id>")
-def delete_item(item_id: int):
-    state = current_state()
-    with state.lock:
-        if state.dynamic_content.pop(item_id, None) is None:
-            raise not_found()
-    return "", 204
+        return {"variant": _render_variant(item_id, variant)}

@@ -19,9 +19,13 @@ def _one(state: SandboxState, ticket: dict) -> dict:
 
 @bp.get("/api/v2/tickets")
 def list_tickets():
+    """All tickets, or those with ``?external_id=``."""
     state = current_state()
+    external_id = request.args.get("external_id")
     with state.lock:
-        return paginate(list(state.tickets.values()), "tickets", lambda t: _one(state, t))
+        found = [t for t in state.tickets.values()
+                 if external_id is None or t["external_id"] == external_id]
+        return paginate(found, "tickets", lambda t: _one(state, t))
 
 
 @bp.get("/api/v2/tickets/<int:ticket_id>")
