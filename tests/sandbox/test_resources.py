@@ -205,3 +205,17 @@ def test_tickets_by_external_id_through_zenpy(zd):
     assert [t.subject for t in zd.tickets(external_id="order-48213")] == ["a"]
     assert [u.email for u in zd.users(query="email:agent@sandbox.incidentdesk.test")] == \
         ["agent@sandbox.incidentdesk.test"]
+
+
+def test_cursor_pages_forward_and_back(api, sandbox, zd):
+    for i in range(5):
+        api.post(f"{sandbox.url}/api/v2/triggers", json={"trigger": {
+            "title": f"t{i}", "actions": [{"field": "current_tags", "value": "x"}]}})
+    first = api.get(f"{sandbox.url}/api/v2/triggers?page[size]=2").json()
+    assert [t["title"] for t in first["triggers"]] == ["t0", "t1"]
+    assert first["links"]["prev"] is None and first["meta"]["has_more"] is True
+    second = api.get(first["links"]["next"]).json()
+    third = api.get(second["links"]["next"]).json()
+    assert [t["title"] for t in third["triggers"]] == ["t4"] and third["links"]["next"] is None
+    back = api.get(third["links"]["prev"]).json()
+    assert [t["title"] for t in back["triggers"]] == ["t2", "t3"]

@@ -10,6 +10,7 @@ boundary item's key.
 from __future__ import annotations
 
 import base64
+import bisect
 import json
 from urllib.parse import urlencode
 
@@ -70,28 +71,31 @@ def paginate(items: list, key: str, render, sort_key=lambda item: item["id"],
             "count": len(items)}
 
 
+def _boundary(cursor: str):
+    value = decode_cursor(cursor)
+    return tuple(value) if isinstance(value, list) else value
+
+
 def _cursor_page(items: list, key: str, render, sort_key) -> dict:
     size = _size(request.args.get("page[size]"), 100)
     after, before = request.args.get("page[after]"), request.args.get("page[before]")
+    keys = [sort_key(i) for i in items]
     if after:
-        boundary = decode_cursor(after)
-        chunk = [i for i in items if sort_key(i) > boundary]
-        has_more = len(chunk) > size
-        chunk = chunk[:size]
+        start = bisect.bisect_right(keys, _boundary(after))
     elif before:
-        boundary = decode_cursor(before)
-        earlier = [i for i in items if sort_key(i) < boundary]
-        has_more = len(earlier) > size
-        chunk = earlier[-size:]
+        start = max(0, bisect.bisect_left(keys, _boundary(before)) - size)
     else:
-        chunk, has_more = items[:size], len(items) > size
-    after_cursor = encode_cursor(sort_key(chunk[-1])) if chunk else None
-    before_cursor = encode_cursor(sort_key(chunk[0])) if chunk else None
-    more_after = has_more if not before else bool(chunk)
+        start = 0
+    end = min(len(items), start + size) if not before else \
+        bisect.bisect_left(keys, _boundary(before))
+    chunk = items[start:end]
+    has_more, has_prev = end < len(items), start > 0
+    after_cursor = encode_cursor(keys[end - 1]) if chunk else None
+    before_cursor = encode_cursor(keys[start]) if chunk else None
     return {key: [render(i) for i in chunk],
-            "meta": {"has_more": more_after, "after_cursor": after_cursor,
+            "meta": {"has_more": has_more, "after_cursor": after_cursor,
                      "before_cursor": before_cursor},
             "links": {"next": _url({"page[size]": size, "page[after]": after_cursor})
-                      if more_after and after_cursor else None,
+                      if has_more else None,
                       "prev": _url({"page[size]": size, "page[before]": before_cursor})
-                      if before_cursor else None}}
+                      if has_prev else None}}
