@@ -82,7 +82,7 @@ def send(session: requests.Session, webhook: dict, secret: str, invocation_id: s
     return resp.status_code, resp.text[:2000], headers | {"_response_headers": dict(resp.headers)}
 
 
-def retry_delay(status: int | None, error: str, attempt: int, response_headers: dict,
+def retry_delay(status: int | None, attempt: int, response_headers: dict,
                 options: dict) -> float | None:
     """Seconds until the next attempt, or None when Zendesk would not retry."""
     if status is None:
@@ -110,7 +110,7 @@ class Deliverer:
         self._heap_lock = threading.Lock()
         self._seq = itertools.count()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sandbox-hook")
-        self._session = new_session()
+        self._sessions = threading.local()  # requests sessions are not shared across threads
         self._thread = threading.Thread(target=self._loop, name="sandbox-deliveries", daemon=True)
 
     def start(self) -> None:
@@ -166,11 +166,13 @@ class Deliverer:
         if invocation is None or webhook is None:
             return
         options = self._options()
-        status, text, headers = send(self._session, webhook, secret, invocation_id,
+        if not hasattr(self._sessions, "session"):
+            self._sessions.session = new_session()
+        status, text, headers = send(self._sessions.session, webhook, secret, invocation_id,
                                      invocation["body"], float(options["timeout_seconds"]))
         response_headers = headers.pop("_response_headers", {})
         delay = None if status is not None and 200 <= status < 300 else \
-            retry_delay(status, text, attempt, response_headers, options)
+            retry_delay(status, attempt, response_headers, options)
         with state.lock:
             state.deliveries.append({
                 "webhook_id": webhook["id"], "invocation_id": invocation_id,

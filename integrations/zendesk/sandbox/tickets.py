@@ -157,7 +157,7 @@ def _add_comment(state: SandboxState, ticket: dict, spec: dict, author_id: int,
     comment = {
         "id": state.next_id(), "type": "Comment", "author_id": spec.get("author_id") or author_id,
         "body": plain, "html_body": markup, "plain_body": plain,
-        "public": bool(spec.get("public", True)), "attachments": [], "audit_id": audit_id,
+        "public": spec.get("public") is not False, "attachments": [], "audit_id": audit_id,
         "via": via_block(channel), "created_at": now,
         "metadata": {"system": {}, "custom": {}},
     }
@@ -194,7 +194,8 @@ def create_ticket(state: SandboxState, data: dict, actor_id: int,
     if comment_spec is None:
         raise invalid("description", "Description: cannot be blank", "BlankValue")
     _validate_fields(state, data, None)
-    channel = (data.get("via") or {}).get("channel") or channel
+    via = data.get("via")
+    channel = (via.get("channel") if isinstance(via, dict) else None) or channel
     requester_id = resolve_requester(state, data, actor_id)
     submitter_id = data.get("submitter_id") or comment_spec.get("author_id") or actor_id
     requester = state.users[requester_id]
@@ -212,7 +213,7 @@ def create_ticket(state: SandboxState, data: dict, actor_id: int,
         "group_id": data.get("group_id"), "collaborator_ids": [], "follower_ids": [],
         "email_cc_ids": [], "forum_topic_id": None,
         "problem_id": data.get("problem_id") if ticket_type == "incident" else None,
-        "has_incidents": False, "is_public": bool(comment_spec.get("public", True)),
+        "has_incidents": False, "is_public": comment_spec.get("public") is not False,
         "due_at": data.get("due_at"), "tags": normalise_tags(data.get("tags")),
         "satisfaction_rating": None, "sharing_agreement_ids": [], "custom_status_id": None,
         "followup_ids": [], "ticket_form_id": data.get("ticket_form_id") or state.ticket_form_id,

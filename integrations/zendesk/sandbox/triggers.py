@@ -23,9 +23,13 @@ def _words(value) -> list[str]:
 
 
 def _via_matches(channel: str, value) -> bool:
+    """``value`` is a Zendesk via id (``4``, ``"4"``) or, in the sandbox, a channel name."""
     if isinstance(value, str) and not value.isdigit():
         return value == channel
-    return VIA_IDS.get(channel) == int(value)
+    try:
+        return VIA_IDS.get(channel) == int(value)
+    except (TypeError, ValueError):
+        return False
 
 
 def _compare(current, op: str, value, previous=None, was_set=False) -> bool:
