@@ -1,9 +1,39 @@
-"""The pipeline's duplicate stage: merge duplicates before anything is answered."""
+"""The pipeline's duplicate stage: merge duplicates before anything is answered.
+
+For each ticket of the batch that is about to be linked to an incident (or matched no incident
+and is open), under its requester's review lock: index it (requester, incident, text sketch and
+LSH bands) and read its candidate duplicates from the index and the link table. The lock makes
+reviews of one requester's tickets take turns on every database, so of two duplicates arriving
+together on two workers the second always sees the first. Then the candidates' live state is
+read through the helpdesk port, the policy (``service.domain.merge_policy``) decides, and each
+merge is reserved in ``merges`` (unique per source ticket) before Zendesk is asked, so a replay
+or a concurrent worker cannot merge a ticket twice. Targets are the oldest mergeable ticket of a
+group, so everyone picks the same one. Jobs are polled to completion; a job that fails is
+reported (refusal 'failed' + audit), one still running or a retryable error sends the delivery
+back to the inbox, and the reservation tells the next attempt which job to look at.
+"""
 from __future__ import annotations
 
-from service import Services
-from service.domain.decisions import Decision
+import logging
+import time
+from datetime import timedelta
+
+from integrations.base import HelpdeskError, HelpdeskTicket, HelpdeskUser, JobResult
+from service import Services, inbox
+from service.audit import record
+from service.domain.decisions import Decision, LeaveAlone, LinkTicket, RecordExistingLink
+from service.domain.duplicates import Fingerprint, similarity
+from service.domain.merge_policy import OPEN_STATUSES, Candidate, Grouping, MergeInto, Refusal, review
+from service.merging import store
+from service.merging.models import Merge
+from service.models import InboxDelivery, utcnow
 from service.pipeline_context import BatchContext
+
+log = logging.getLogger("incidentdesk.merging")
+
+
+def _text(ticket: HelpdeskTicket) -> str:
+    return f"{ticket.subject}\n{ticket.description}"
 
 
 class MergeStage:
@@ -13,4 +43,200 @@ class MergeStage:
     def review(self, batch: BatchContext, decisions: dict[int, Decision], owner: str) -> dict[int, Decision]:
         """Merge what should be merged; return the decisions for every ticket of the batch, with
         merged tickets' decisions replaced by ``LeaveAlone`` saying where they went."""
+        scope = self._considered(batch, decisions)
+        if not scope:
+            return decisions
+        decisions = dict(decisions)
+        fingerprints = {t: Fingerprint.of(_text(batch.tickets[t])) for t in scope}
+        settings = self.services.settings
+        with self.services.db.transaction() as session:
+            store.drop_stale_reservations(session, list(scope), timedelta(
+                seconds=settings.worker_lease_seconds + settings.job_timeout_seconds))
+            known = store.merged_into(session, list(scope))
+            store.lock_requesters(session, [batch.tickets[t].requester_id for t in scope])
+            rules, candidates = {}, {}
+            for ticket_id, incident_id in scope.items():
+                ticket = batch.tickets[ticket_id]
+                rules[ticket_id] = store.rules_for(session, incident_id)
+                store.index_ticket(session, ticket_id=ticket_id, requester_id=ticket.requester_id,
+                                   organization_id=ticket.organization_id, incident_id=incident_id,
+                                   created_at=ticket.created_at or utcnow(), fingerprint=fingerprints[ticket_id])
+                candidates[ticket_id] = store.candidate_ids(
+                    session, ticket_id=ticket_id, requester_id=ticket.requester_id, incident_id=incident_id,
+                    bands=fingerprints[ticket_id].bands, since=utcnow() - rules[ticket_id].window)
+            incidents_of = store.incidents_of(session, {c for ids in candidates.values() for c in ids})
+        for ticket_id, merge in known.items():
+            self._settle_known(merge, decisions, batch, owner)
+            scope.pop(ticket_id, None)
+        wanted = {c for t in scope for c in candidates[t]}
+        if not wanted:
+            return decisions
+        users = dict(batch.users)
+        try:
+            live = self._live(wanted, users)
+        except HelpdeskError as exc:
+            self._retry(batch, list(scope), owner, f"loading merge candidates: {exc}", decisions, exc.retry_after)
+            return decisions
+        for ticket_id, incident_id in scope.items():
+            others = [live[c] for c in candidates[ticket_id] if c in live]
+            if not others:
+                continue
+            me = self._candidate(batch.tickets[ticket_id], incident_id, users)
+            mine = fingerprints[ticket_id].sketch
+            scores = {o.id: similarity(mine, Fingerprint.of(_text(o)).sketch) for o in others}
+            views = [self._candidate(o, incidents_of.get(o.id), users) for o in others]
+            for outcome in review(me, views, scores, rules[ticket_id], utcnow()):
+                self._act(outcome, incident_id, batch, decisions, owner)
         return decisions
+
+    def _considered(self, batch: BatchContext, decisions: dict[int, Decision]) -> dict[int, int | None]:
+        """Ticket id -> the incident it is about to be linked to (None: no incident)."""
+        problem_ids = {i.problem_ticket_id for i in batch.incidents.values()}
+        scope: dict[int, int | None] = {}
+        for ticket_id, decision in decisions.items():
+            ticket = batch.tickets.get(ticket_id)
+            if ticket is None or not ticket.requester_id:
+                continue
+            if isinstance(decision, LinkTicket) and not decision.shadow:
+                scope[ticket_id] = decision.incident_id
+            elif (not isinstance(decision, RecordExistingLink) and not batch.known_links.get(ticket_id)
+                  and ticket.status in OPEN_STATUSES and ticket.type != "problem" and ticket_id not in problem_ids):
+                scope[ticket_id] = None
+        return scope
+
+    def _live(self, ticket_ids: set[int], users: dict[int, HelpdeskUser]) -> dict[int, HelpdeskTicket]:
+        """Candidates as the helpdesk has them now; their requesters are added to ``users``."""
+        live = {t.id: t for t in self.services.helpdesk.get_tickets(sorted(ticket_ids))}
+        missing = {t.requester_id for t in live.values() if t.requester_id and t.requester_id not in users}
+        if missing:
+            users.update({u.id: u for u in self.services.helpdesk.get_users(sorted(missing))})
+        return live
+
+    @staticmethod
+    def _candidate(ticket: HelpdeskTicket, incident_id: int | None, users: dict[int, HelpdeskUser]) -> Candidate:
+        user = users.get(ticket.requester_id)
+        # The port does not expose comments yet, so agents' public replies cannot be seen here.
+        return Candidate(id=ticket.id, requester_id=ticket.requester_id, status=ticket.status,
+                         created_at=ticket.created_at or utcnow(), organization_id=ticket.organization_id,
+                         requester_tags=user.tags if user else (), requester_name=user.name if user else "",
+                         requester_locale=user.locale if user else None, channel=ticket.channel,
+                         tags=ticket.tags, incident_id=incident_id, custom_fields=ticket.custom_fields)
+
+    def _act(self, outcome, incident_id: int | None, batch: BatchContext, decisions: dict[int, Decision],
+             owner: str) -> None:
+        if isinstance(outcome, (Refusal, Grouping)):
+            kind = "refused" if isinstance(outcome, Refusal) else "grouped"
+            with self.services.db.transaction() as session:
+                if store.note_refusal(session, ticket_id=outcome.ticket_id, other_id=outcome.other_id,
+                                      incident_id=incident_id, kind=kind, reason=outcome.reason,
+                                      evidence=outcome.evidence):
+                    record(session, f"merge.{kind}", incident_id=incident_id, ticket_id=outcome.ticket_id,
+                           detail={"other_ticket_id": outcome.other_id, "reason": outcome.reason, **outcome.evidence})
+            return
+        self._merge(outcome, incident_id, batch, decisions, owner)
+
+    def _merge(self, plan: MergeInto, incident_id: int | None, batch: BatchContext,
+               decisions: dict[int, Decision], owner: str) -> None:
+        row = Merge(source_ticket_id=plan.source_id, target_ticket_id=plan.target_id, incident_id=incident_id,
+                    requester_id=plan.evidence.get("requester_id"), reason=plan.reason, evidence=plan.evidence,
+                    locale=plan.locale, public=plan.public, owner=owner, state="applying")
+        with self.services.db.transaction() as session:
+            if not store.reserve(session, row):
+                existing = store.merged_into(session, [plan.source_id])[plan.source_id]
+                self._leave(decisions, plan.source_id, f"merged into #{existing.target_ticket_id}")
+                return
+        try:
+            job = self.services.helpdesk.merge_tickets(
+                plan.target_id, [plan.source_id], target_comment=plan.target_comment,
+                source_comment=plan.source_comment, target_public=plan.public, source_public=plan.public)
+            job = self._wait(job)
+        except HelpdeskError as exc:
+            if exc.retryable:
+                self._forget(row.id)
+                self._retry(batch, [plan.source_id, plan.target_id], owner, f"merge: {exc}", decisions,
+                            exc.retry_after)
+            else:
+                self._fail(row.id, str(exc))
+            return
+        self._finish(row.id, job, decisions, batch, owner)
+
+    def _wait(self, job: JobResult) -> JobResult:
+        settings = self.services.settings
+        deadline = time.monotonic() + settings.job_timeout_seconds
+        while not job.finished and time.monotonic() < deadline:
+            time.sleep(settings.job_poll_seconds)
+            job = self.services.helpdesk.job_status(job.id)
+        return job
+
+    def _finish(self, row_id: int, job: JobResult, decisions: dict[int, Decision], batch: BatchContext,
+                owner: str) -> None:
+        with self.services.db.transaction() as session:
+            row = session.get(Merge, row_id)
+            row.job_id = job.id
+            source, target = row.source_ticket_id, row.target_ticket_id
+        if not job.finished:
+            self._retry(batch, [source, target], owner, f"merge job {job.id} still {job.status}", decisions, None)
+            return
+        failures = [r.error or "failed" for r in job.results if not r.success]
+        if job.status != "completed" or failures:
+            self._fail(row_id, f"merge job {job.id} {job.status}: {'; '.join(failures) or job.message or ''}")
+            return
+        with self.services.db.transaction() as session:
+            row = session.get(Merge, row_id)
+            row.state, row.merged_at = "merged", utcnow()
+            record(session, "ticket.merged", incident_id=row.incident_id, ticket_id=source,
+                   detail={"source_ticket_id": source, "target_ticket_id": target, "reason": row.reason,
+                           "job_id": job.id, "public_comments": row.public, "locale": row.locale, **row.evidence})
+        self._leave(decisions, source, f"merged into #{target}")
+
+    def _settle_known(self, merge: Merge, decisions: dict[int, Decision], batch: BatchContext, owner: str) -> None:
+        """A replayed or retried ticket that is a merge source already: finish what is pending."""
+        if merge.state == "merged":
+            self._leave(decisions, merge.source_ticket_id, f"merged into #{merge.target_ticket_id}")
+        elif merge.job_id is None:  # another worker is calling the helpdesk right now
+            self._retry(batch, [merge.source_ticket_id], owner, "another worker is merging this ticket",
+                        decisions, None)
+        else:
+            try:
+                job = self.services.helpdesk.job_status(merge.job_id)
+            except HelpdeskError as exc:
+                self._retry(batch, [merge.source_ticket_id], owner, f"merge job: {exc}", decisions, exc.retry_after)
+                return
+            self._finish(merge.id, job, decisions, batch, owner)
+
+    def _fail(self, row_id: int, error: str) -> None:
+        log.warning("merge %s failed: %s", row_id, error)
+        with self.services.db.transaction() as session:
+            row = session.get(Merge, row_id)
+            evidence = {**row.evidence, "job_id": row.job_id, "error": error[:500]}
+            store.note_refusal(session, ticket_id=row.source_ticket_id, other_id=row.target_ticket_id,
+                               incident_id=row.incident_id, kind="failed", reason=f"merge failed: {error[:300]}",
+                               evidence=evidence)
+            record(session, "merge.failed", incident_id=row.incident_id, ticket_id=row.source_ticket_id,
+                   detail={"source_ticket_id": row.source_ticket_id, "target_ticket_id": row.target_ticket_id,
+                           **evidence})
+            session.delete(row)
+
+    def _forget(self, row_id: int) -> None:
+        with self.services.db.transaction() as session:
+            row = session.get(Merge, row_id)
+            if row is not None:
+                session.delete(row)
+
+    def _retry(self, batch: BatchContext, ticket_ids: list[int], owner: str, error: str,
+               decisions: dict[int, Decision], retry_after: float | None) -> None:
+        """Send these tickets' deliveries back to the inbox; nothing is written for them now."""
+        settings = self.services.settings
+        with self.services.db.transaction() as session:
+            for ticket_id in ticket_ids:
+                for delivery_id in batch.delivery_ids.get(ticket_id, ()):
+                    delivery = session.get(InboxDelivery, delivery_id)
+                    inbox.retry_later(session, delivery_id, owner, error, attempts=delivery.attempts,
+                                      max_attempts=settings.worker_max_attempts, retry_after=retry_after)
+                if ticket_id in decisions:
+                    decisions[ticket_id] = LeaveAlone(ticket_id, f"merging is retried later: {error}")
+
+    @staticmethod
+    def _leave(decisions: dict[int, Decision], ticket_id: int, reason: str) -> None:
+        if ticket_id in decisions:
+            decisions[ticket_id] = LeaveAlone(ticket_id, reason)

@@ -1,0 +1,153 @@
+"""Near-duplicate text: quoted replies and signatures cut, a MinHash sketch, LSH band keys.
+
+How two tickets are compared:
+
+1. ``message_body`` keeps what the customer wrote this time: quoted lines ("> ..."), everything
+   after a reply header ("On Mon, Dana wrote:", "... написа:", "... כתב:") and everything after a
+   signature delimiter ("-- ", "Sent from my iPhone", "Best regards", ...) are cut.
+2. The body is normalised like phrase matching does (``text.normalize``: case, accents, Hebrew
+   final letters, punctuation) and cut into overlapping character 5-grams (spaces included).
+   Character shingles forgive typos: one wrong letter changes at most five shingles.
+3. The shingle set is sketched by densified one-permutation MinHash (Shrivastava & Li, 2014):
+   each shingle is hashed once (BLAKE2b, 64 bits, stable across processes), its low bits pick one
+   of ``SKETCH_SIZE`` bins and the bin keeps the smallest remaining value. Empty bins borrow the
+   value of the next filled bin (with an offset per hop), so short texts still give a full sketch.
+   The share of equal bins estimates the Jaccard similarity of the two shingle sets.
+4. For lookup the sketch is cut into ``BANDS`` bands of ``ROWS`` bins; each band hashes to one
+   64-bit key. Two texts become candidates when they share any band key: with 32 bands of 4 rows,
+   texts of similarity 0.6 meet with probability 0.99, texts of similarity 0.2 with 0.05.
+"""
+from __future__ import annotations
+
+import re
+import struct
+from dataclasses import dataclass
+from hashlib import blake2b
+
+from service.domain.text import normalize
+
+SHINGLE = 5
+SKETCH_SIZE = 128
+BANDS = 32
+ROWS = SKETCH_SIZE // BANDS
+_BIN_BITS = SKETCH_SIZE.bit_length() - 1
+_EMPTY = (1 << 64) - 1
+_HOP = 0x9E3779B97F4A7C15  # added per borrowed hop, so borrowed bins differ from their source
+
+_QUOTE_HEADER = re.compile(
+    r"^\s*(on\s.{0,200}\bwrote:|.{0,200}\bнаписа:|.{0,200}כתב/?ה?:|-{2,}\s*original message\s*-{2,}|"
+    r"-{2,}\s*оригинално съобщение\s*-{2,}|from:\s.+@.+)\s*$", re.IGNORECASE)
+_SIGNATURE = re.compile(
+    r"^\s*(--\s*|__+|sent from my \w+.*|изпратено от .*|נשלח מ.*|(best|kind|warm)?\s*regards,?|"
+    r"thanks?( you)?,?|cheers,?|с уважение,?|поздрави,?|благодаря,?|בברכה,?|תודה,?)\s*$", re.IGNORECASE)
+
+
+def message_body(text: str) -> str:
+    """The customer's own words: stop at a reply header or signature, drop quoted lines."""
+    kept: list[str] = []
+    for line in text.splitlines():
+        if _QUOTE_HEADER.match(line) or (_SIGNATURE.match(line) and kept):
+            break
+        if not line.lstrip().startswith(">"):
+            kept.append(line)
+    return "\n".join(kept)
+
+
+def shingles(text: str) -> set[str]:
+    words = normalize(message_body(text))
+    if len(words) <= SHINGLE:
+        return {words} if words else set()
+    return {words[i:i + SHINGLE] for i in range(len(words) - SHINGLE + 1)}
+
+
+def _hash64(value: str) -> int:
+    return int.from_bytes(blake2b(value.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+def sketch(text: str) -> tuple[int, ...]:
+    """A MinHash sketch of ``SKETCH_SIZE`` 64-bit values; all-empty for a text with no words."""
+    bins = [_EMPTY] * SKETCH_SIZE
+    mask = SKETCH_SIZE - 1
+    for shingle in shingles(text):
+        h = _hash64(shingle)
+        slot, value = h & mask, h >> _BIN_BITS
+        if value < bins[slot]:
+            bins[slot] = value
+    if all(v == _EMPTY for v in bins):
+        return tuple(bins)
+    filled = bins[:]
+    for slot in range(SKETCH_SIZE):
+        hops, source = 0, slot
+        while bins[source] == _EMPTY:
+            source = (source + 1) & mask
+            hops += 1
+        filled[slot] = (bins[source] + hops * _HOP) & _EMPTY
+    return tuple(filled)
+
+
+def similarity(a: tuple[int, ...], b: tuple[int, ...]) -> float:
+    """Estimated Jaccard similarity of two sketches (0.0 when either text had no words)."""
+    if not a or not b or a[0] == _EMPTY and len(set(a)) == 1 or b[0] == _EMPTY and len(set(b)) == 1:
+        return 0.0
+    return sum(x == y for x, y in zip(a, b)) / SKETCH_SIZE
+
+
+def band_keys(values: tuple[int, ...]) -> list[int]:
+    """One signed 63-bit key per band (fits a BIGINT column); none for an empty sketch."""
+    if not values or len(set(values)) == 1 and values[0] == _EMPTY:
+        return []
+    keys = []
+    for band in range(BANDS):
+        chunk = struct.pack(f"<B{ROWS}Q", band, *values[band * ROWS:(band + 1) * ROWS])
+        keys.append(int.from_bytes(blake2b(chunk, digest_size=8).digest(), "little") >> 1)
+    return keys
+
+
+def encode(values: tuple[int, ...]) -> bytes:
+    return struct.pack(f"<{SKETCH_SIZE}Q", *values)
+
+
+def decode(blob: bytes) -> tuple[int, ...]:
+    return struct.unpack(f"<{SKETCH_SIZE}Q", blob)
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    sketch: tuple[int, ...]
+    bands: tuple[int, ...]
+
+    @classmethod
+    def of(cls, text: str) -> "Fingerprint":
+        values = sketch(text)
+        return cls(values, tuple(band_keys(values)))
+
+
+class BandIndex:
+    """In-memory LSH index: band key -> ids. The database keeps the same keys in a table."""
+
+    def __init__(self) -> None:
+        self._buckets: dict[int, list[int]] = {}
+        self._sketches: dict[int, tuple[int, ...]] = {}
+
+    def __len__(self) -> int:
+        return len(self._sketches)
+
+    def add(self, item_id: int, fingerprint: Fingerprint) -> None:
+        self._sketches[item_id] = fingerprint.sketch
+        for key in fingerprint.bands:
+            self._buckets.setdefault(key, []).append(item_id)
+
+    def candidates(self, fingerprint: Fingerprint) -> set[int]:
+        found: set[int] = set()
+        for key in fingerprint.bands:
+            found.update(self._buckets.get(key, ()))
+        return found
+
+    def best(self, fingerprint: Fingerprint, threshold: float) -> tuple[int | None, float]:
+        """The most similar indexed item at or above ``threshold``: (id, score) or (None, 0.0)."""
+        best_id, best_score = None, 0.0
+        for item_id in self.candidates(fingerprint):
+            score = similarity(fingerprint.sketch, self._sketches[item_id])
+            if score >= threshold and score > best_score:
+                best_id, best_score = item_id, score
+        return best_id, best_score

@@ -1,0 +1,99 @@
+"""Tables of duplicate merging. A source ticket merges once: the unique key on ``merges`` says so."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from service.models import Base, utcnow
+
+
+class Merge(Base):
+    """One source merged (or being merged) into a target. Inserted as 'applying' before the call."""
+
+    __tablename__ = "merges"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_ticket_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    target_ticket_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    incident_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    requester_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    reason: Mapped[str] = mapped_column(String(40))
+    evidence: Mapped[dict] = mapped_column(JSON, default=dict)
+    locale: Mapped[str] = mapped_column(String(10), default="en")
+    public: Mapped[bool] = mapped_column(Boolean, default=False)
+    job_id: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    state: Mapped[str] = mapped_column(String(20), default="applying")  # applying | merged
+    owner: Mapped[str] = mapped_column(String(120), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    merged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class MergeRefusal(Base):
+    """A pair that looked like duplicates but was not merged (refused, grouped or failed), and why."""
+
+    __tablename__ = "merge_refusals"
+    __table_args__ = (UniqueConstraint("ticket_id", "other_ticket_id", "kind", name="uq_merge_refusal_pair"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    other_ticket_id: Mapped[int] = mapped_column(BigInteger)
+    incident_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # refused | grouped | failed
+    reason: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class MergeIndexEntry(Base):
+    """A ticket the merge stage has seen: who asked, about which incident, its text's sketch."""
+
+    __tablename__ = "merge_index"
+
+    ticket_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    requester_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    organization_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    incident_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    ticket_created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    sketch: Mapped[bytes] = mapped_column(LargeBinary)
+    indexed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class MergeBand(Base):
+    """LSH band keys of an indexed ticket: texts sharing a key are candidate duplicates."""
+
+    __tablename__ = "merge_bands"
+
+    band_key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, index=True)
+
+
+class MergeLock(Base):
+    """One row per requester, updated at the start of a review: reviews of one requester's
+    tickets run one at a time on every database, so two workers see each other's tickets."""
+
+    __tablename__ = "merge_locks"
+
+    requester_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    touched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class MergeSettings(Base):
+    """Merge rules for the account (incident_id NULL -> scope 0) or one incident."""
+
+    __tablename__ = "merge_settings"
+
+    scope: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0 = account, else an incident id
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    window_minutes: Mapped[int] = mapped_column(Integer, default=24 * 60)
+    similarity_threshold: Mapped[float] = mapped_column(Float, default=0.6)
+    public_comments: Mapped[bool] = mapped_column(Boolean, default=True)
+    skip_tag: Mapped[str] = mapped_column(String(80), default="incidentdesk_no_merge")
+    merge_after_agent_reply: Mapped[bool] = mapped_column(Boolean, default=False)
+    cross_requester_org_ids: Mapped[list] = mapped_column(JSON, default=list)
+    intermediary_tags: Mapped[list] = mapped_column(JSON, default=list)
+    intermediary_org_ids: Mapped[list] = mapped_column(JSON, default=list)
+    order_field_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    comments: Mapped[dict] = mapped_column(JSON, default=dict)  # {"source"|"target": {locale: text}}
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)

@@ -1,0 +1,165 @@
+"""Database side of merging: rules, the candidate index, per-requester locks, merge records."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from service.domain.duplicates import Fingerprint, encode
+from service.domain.merge_policy import DEFAULT_COMMENTS, MergeRules
+from service.merging.models import Merge, MergeBand, MergeIndexEntry, MergeLock, MergeRefusal, MergeSettings
+from service.models import TicketLink, utcnow
+
+ACCOUNT_SCOPE = 0
+CANDIDATE_LIMIT = 50
+
+
+def settings_row(session: Session, incident_id: int | None = None) -> MergeSettings | None:
+    return session.get(MergeSettings, incident_id or ACCOUNT_SCOPE)
+
+
+def rules_from(row: MergeSettings | None) -> MergeRules:
+    if row is None:
+        return MergeRules()
+    comments = {kind: {**DEFAULT_COMMENTS[kind], **{k: v for k, v in (row.comments or {}).get(kind, {}).items() if v}}
+                for kind in DEFAULT_COMMENTS}
+    return MergeRules(
+        enabled=row.enabled, window=timedelta(minutes=row.window_minutes),
+        similarity_threshold=row.similarity_threshold, public_comments=row.public_comments,
+        skip_tag=row.skip_tag, merge_after_agent_reply=row.merge_after_agent_reply,
+        cross_requester_org_ids=frozenset(int(i) for i in row.cross_requester_org_ids or ()),
+        intermediary_tags=frozenset(row.intermediary_tags or ()),
+        intermediary_org_ids=frozenset(int(i) for i in row.intermediary_org_ids or ()),
+        order_field_id=row.order_field_id, comments=comments)
+
+
+def rules_for(session: Session, incident_id: int | None) -> MergeRules:
+    """An incident's own rules if it has any, else the account's, else the defaults."""
+    row = settings_row(session, incident_id) if incident_id else None
+    return rules_from(row or settings_row(session))
+
+
+def save_settings(session: Session, incident_id: int | None, values: dict) -> MergeSettings:
+    row = settings_row(session, incident_id)
+    if row is None:
+        defaults = MergeRules()
+        row = MergeSettings(scope=incident_id or ACCOUNT_SCOPE, enabled=defaults.enabled,
+                            window_minutes=int(defaults.window.total_seconds() // 60),
+                            similarity_threshold=defaults.similarity_threshold,
+                            public_comments=defaults.public_comments, skip_tag=defaults.skip_tag,
+                            merge_after_agent_reply=False, cross_requester_org_ids=[], intermediary_tags=[],
+                            intermediary_org_ids=[], order_field_id=None, comments={})
+        session.add(row)
+    for key, value in values.items():
+        setattr(row, key, value)
+    session.flush()
+    return row
+
+
+def lock_requesters(session: Session, requester_ids: list[int]) -> None:
+    """Take each requester's review lock (a row update holds it until commit), in id order."""
+    for requester_id in sorted(set(requester_ids)):
+        if session.get(MergeLock, requester_id) is None:
+            try:
+                with session.begin_nested():
+                    session.add(MergeLock(requester_id=requester_id))
+                    session.flush()
+            except IntegrityError:
+                pass  # another worker created it; the update below waits for that worker
+        session.execute(update(MergeLock).where(MergeLock.requester_id == requester_id).values(touched_at=utcnow()))
+
+
+def index_ticket(session: Session, *, ticket_id: int, requester_id: int, organization_id: int | None,
+                 incident_id: int | None, created_at: datetime, fingerprint: Fingerprint) -> None:
+    entry = session.get(MergeIndexEntry, ticket_id)
+    if entry is not None:
+        if incident_id is not None and entry.incident_id is None:
+            entry.incident_id = incident_id
+        return
+    session.add(MergeIndexEntry(ticket_id=ticket_id, requester_id=requester_id, organization_id=organization_id,
+                                incident_id=incident_id, ticket_created_at=created_at,
+                                sketch=encode(fingerprint.sketch)))
+    session.add_all(MergeBand(band_key=key, ticket_id=ticket_id) for key in set(fingerprint.bands))
+    session.flush()
+
+
+def candidate_ids(session: Session, *, ticket_id: int, requester_id: int, incident_id: int | None,
+                  bands: tuple[int, ...], since: datetime) -> list[int]:
+    """Tickets that may duplicate this one: the requester's tickets of the same incident (ours
+    and the link table's), and recent tickets sharing an LSH band (any requester)."""
+    found: set[int] = set()
+    if incident_id is not None:
+        found.update(session.scalars(select(MergeIndexEntry.ticket_id).where(
+            MergeIndexEntry.requester_id == requester_id, MergeIndexEntry.incident_id == incident_id)))
+        found.update(session.scalars(select(TicketLink.ticket_id).where(
+            TicketLink.requester_id == requester_id, TicketLink.incident_id == incident_id,
+            TicketLink.state.in_(("linked", "applying")))))
+    if bands:
+        found.update(session.scalars(
+            select(MergeBand.ticket_id).join(MergeIndexEntry, MergeIndexEntry.ticket_id == MergeBand.ticket_id)
+            .where(MergeBand.band_key.in_(bands), MergeIndexEntry.ticket_created_at >= since).distinct()
+            .limit(CANDIDATE_LIMIT * 4)))
+    found.discard(ticket_id)
+    if found:
+        found -= set(session.scalars(select(Merge.source_ticket_id).where(Merge.source_ticket_id.in_(found))))
+    return sorted(found)[-CANDIDATE_LIMIT:]
+
+
+def incidents_of(session: Session, ticket_ids: set[int]) -> dict[int, int]:
+    """The incident each ticket is (being) linked to, from the link table and the index."""
+    if not ticket_ids:
+        return {}
+    found = dict(session.execute(select(MergeIndexEntry.ticket_id, MergeIndexEntry.incident_id).where(
+        MergeIndexEntry.ticket_id.in_(ticket_ids), MergeIndexEntry.incident_id.is_not(None))).all())
+    found.update(session.execute(select(TicketLink.ticket_id, TicketLink.incident_id).where(
+        TicketLink.ticket_id.in_(ticket_ids), TicketLink.state.in_(("linked", "applying")))).all())
+    return found
+
+
+def merged_into(session: Session, ticket_ids: list[int]) -> dict[int, Merge]:
+    rows = session.scalars(select(Merge).where(Merge.source_ticket_id.in_(ticket_ids)))
+    return {row.source_ticket_id: row for row in rows}
+
+
+def reserve(session: Session, merge: Merge) -> bool:
+    """Insert the merge as 'applying'; False when the source is merged (or merging) already."""
+    try:
+        with session.begin_nested():
+            session.add(merge)
+            session.flush()
+        return True
+    except IntegrityError:
+        return False
+
+
+def note_refusal(session: Session, *, ticket_id: int, other_id: int, incident_id: int | None, kind: str,
+                 reason: str, evidence: dict) -> bool:
+    """Keep one row per pair and kind (a replay refuses again, but is not listed twice)."""
+    exists = session.scalar(select(MergeRefusal.id).where(
+        MergeRefusal.ticket_id == ticket_id, MergeRefusal.other_ticket_id == other_id, MergeRefusal.kind == kind))
+    if exists:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(MergeRefusal(ticket_id=ticket_id, other_ticket_id=other_id, incident_id=incident_id,
+                                     kind=kind, reason=reason, evidence=evidence))
+            session.flush()
+        return True
+    except IntegrityError:
+        return False
+
+
+def drop_stale_reservations(session: Session, ticket_ids: list[int], older_than: timedelta) -> None:
+    """A merge left 'applying' by a crashed worker: forget it so the ticket is reviewed again."""
+    session.execute(delete(Merge).where(
+        or_(Merge.source_ticket_id.in_(ticket_ids), Merge.target_ticket_id.in_(ticket_ids)),
+        Merge.state == "applying", Merge.created_at < utcnow() - older_than))
+
+
+def for_incident(session: Session, incident_id: int) -> tuple[list[Merge], list[MergeRefusal]]:
+    merges = list(session.scalars(select(Merge).where(Merge.incident_id == incident_id).order_by(Merge.id.desc())))
+    refusals = list(session.scalars(select(MergeRefusal).where(MergeRefusal.incident_id == incident_id)
+                                    .order_by(MergeRefusal.id.desc())))
+    return merges, refusals
