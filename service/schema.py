@@ -2,8 +2,6 @@
 from service.models import Base
 
 import service.merging.models  # noqa: F401
-
-import service.merging.models  # noqa: F401
 import service.outreach.models  # noqa: F401
 
 metadata = Base.metadata
