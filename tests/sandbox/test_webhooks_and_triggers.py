@@ -181,3 +181,27 @@ def test_shuffle_option_can_reorder_deliveries(api, sandbox, zd, receiver):
     order = [json.loads(r["body"])["id"] for r in receiver.requests]
     assert sorted(order) == list(range(1, 13)) and order != sorted(order)
     assert job.id
+
+
+def test_install_flow_through_zenpy(sandbox, zd, receiver):
+    """What IncidentDesk's setup does: webhook, its secret, a trigger; then a ticket."""
+    from zenpy.lib.api_objects import Trigger, Webhook
+    hook = zd.webhooks.create(Webhook(name="IncidentDesk", endpoint=receiver.url,
+                                      http_method="POST", request_format="json",
+                                      status="active",
+                                      subscriptions=["conditional_ticket_events"]))
+    assert [w.id for w in zd.webhooks.list()] == [hook.id]
+    secret = zd.webhooks.show_secret(hook.id).secret
+    zd.triggers.create(Trigger(title="IncidentDesk", conditions={"all": [
+        {"field": "update_type", "operator": "is", "value": "Create"}], "any": []},
+        actions=[{"field": "notification_webhook", "value": [hook.id, '{"id": "{{ticket.id}}"}']}]))
+    ticket = zd.tickets.create(Ticket(subject="s", description="d")).ticket
+    got = wait_for(lambda: receiver.requests)[0]
+    timestamp = got["headers"]["X-Zendesk-Webhook-Signature-Timestamp"]
+    expected = base64.b64encode(hmac.new(secret.encode(), (timestamp + got["body"]).encode(),
+                                         hashlib.sha256).digest()).decode()
+    assert got["headers"]["X-Zendesk-Webhook-Signature"] == expected
+    assert json.loads(got["body"]) == {"id": str(ticket.id)}
+    assert zd.webhooks.reset_secret(hook.id).secret != secret
+    zd.webhooks.delete(hook)
+    assert list(zd.webhooks.list()) == []
