@@ -172,3 +172,62 @@ def test_recorded_zendesk_needs_the_same_allowance(validate):
     validate("POST", "/api/v2/tickets", _Recorded(created["status"], created["body"]))
     me = interactions("TestUserMe.test_users_me.json")[0]
     validate("GET", "/api/v2/users/me", _Recorded(me["status"], me["body"]))
+
+
+def test_more_operations(api, sandbox, validate):
+    u = sandbox.url
+    first = api.post(f"{u}/api/v2/tickets", json={"ticket": {"subject": "a", "comment": {"body": "b"},
+                                                            "tags": ["x"]}}).json()["ticket"]["id"]
+    second = api.post(f"{u}/api/v2/tickets", json={"ticket": {"subject": "c", "comment": {"body": "d"}}}).json()["ticket"]["id"]
+    validate("GET", "/api/v2/tickets/{ticket_id}/tags", api.get(f"{u}/api/v2/tickets/{first}/tags"))
+    validate("PUT", "/api/v2/tickets/{ticket_id}/tags", api.put(f"{u}/api/v2/tickets/{first}/tags", json={"tags": ["y"]}))
+    validate("GET", "/api/v2/tickets/{ticket_id}/audits", api.get(f"{u}/api/v2/tickets/{first}/audits"))
+    merged = api.post(f"{u}/api/v2/tickets/{first}/merge", json={"ids": [second]})
+    validate("POST", "/api/v2/tickets/{ticket_id}/merge", merged)
+    _job(api, sandbox, merged.json()["job_status"]["id"])
+    validate("GET", "/api/v2/job_statuses", api.get(f"{u}/api/v2/job_statuses"))
+    validate("GET", "/api/v2/incremental/tickets", api.get(f"{u}/api/v2/incremental/tickets?start_time=0"))
+    validate("GET", "/api/v2/search/count", api.get(f"{u}/api/v2/search/count?query=type:ticket"))
+    users = api.post(f"{u}/api/v2/users/create_many", json={"users": [{"name": "A", "email": "a@example.com"}]})
+    validate("POST", "/api/v2/users/create_many", users)
+    _job(api, sandbox, users.json()["job_status"]["id"])
+    user_id = api.get(f"{u}/api/v2/users/search?query=a@example.com").json()["users"][0]["id"]
+    validate("PUT", "/api/v2/users/{user_id}", api.put(f"{u}/api/v2/users/{user_id}", json={"user": {"locale": "he"}}))
+    validate("GET", "/api/v2/users/{user_id}/identities", api.get(f"{u}/api/v2/users/{user_id}/identities"))
+    validate("GET", "/api/v2/users", api.get(f"{u}/api/v2/users"))
+    orgs = api.post(f"{u}/api/v2/organizations/create_many", json={"organizations": [{"name": "O"}]})
+    validate("POST", "/api/v2/organizations/create_many", orgs)
+    _job(api, sandbox, orgs.json()["job_status"]["id"])
+    org_id = next(iter(sandbox.state.organizations))
+    validate("GET", "/api/v2/organizations/show_many", api.get(f"{u}/api/v2/organizations/show_many?ids={org_id}"))
+    group_id = next(iter(sandbox.state.groups))
+    validate("GET", "/api/v2/groups/{group_id}", api.get(f"{u}/api/v2/groups/{group_id}"))
+
+
+def test_more_rule_and_content_operations(api, sandbox, validate):
+    u = sandbox.url
+    trigger = api.post(f"{u}/api/v2/triggers", json={"trigger": {
+        "title": "t", "actions": [{"field": "current_tags", "value": "x"}]}}).json()["trigger"]["id"]
+    validate("GET", "/api/v2/triggers/{trigger_id}", api.get(f"{u}/api/v2/triggers/{trigger}"))
+    validate("PUT", "/api/v2/triggers/{trigger_id}", api.put(f"{u}/api/v2/triggers/{trigger}", json={"trigger": {"title": "u"}}))
+    validate("GET", "/api/v2/triggers/active", api.get(f"{u}/api/v2/triggers/active"))
+    macro = api.post(f"{u}/api/v2/macros", json={"macro": {"title": "m", "actions": [
+        {"field": "status", "value": "pending"}]}}).json()["macro"]["id"]
+    validate("GET", "/api/v2/macros/{macro_id}", api.get(f"{u}/api/v2/macros/{macro}"))
+    validate("PUT", "/api/v2/macros/{macro_id}", api.put(f"{u}/api/v2/macros/{macro}", json={"macro": {"title": "n"}}))
+    validate("GET", "/api/v2/macros/active", api.get(f"{u}/api/v2/macros/active"))
+    validate("GET", "/api/v2/macros/{macro_id}/apply", api.get(f"{u}/api/v2/macros/{macro}/apply"))
+    item = api.post(f"{u}/api/v2/dynamic_content/items", json={"item": {
+        "name": "s", "default_locale_id": 1, "variants": [{"locale_id": 1, "content": "x"}]}}).json()["item"]["id"]
+    base = "/api/v2/dynamic_content/items/{dynamic_content_item_id}"
+    validate("GET", base, api.get(f"{u}/api/v2/dynamic_content/items/{item}"))
+    validate("PUT", base, api.put(f"{u}/api/v2/dynamic_content/items/{item}", json={"item": {"name": "t"}}))
+    validate("GET", base + "/variants", api.get(f"{u}/api/v2/dynamic_content/items/{item}/variants"))
+    validate("POST", base + "/variants/create_many", api.post(
+        f"{u}/api/v2/dynamic_content/items/{item}/variants/create_many",
+        json={"variants": [{"locale_id": 30, "content": "y"}]}))
+    field = api.post(f"{u}/api/v2/ticket_fields", json={"ticket_field": {"title": "f", "type": "tagger",
+        "custom_field_options": [{"name": "A", "value": "a"}]}}).json()["ticket_field"]["id"]
+    validate("GET", "/api/v2/ticket_fields/{ticket_field_id}", api.get(f"{u}/api/v2/ticket_fields/{field}"))
+    validate("PUT", "/api/v2/ticket_fields/{ticket_field_id}", api.put(f"{u}/api/v2/ticket_fields/{field}",
+                                                                      json={"ticket_field": {"title": "g"}}))

@@ -63,8 +63,8 @@ def run_merge(state: SandboxState, item: dict, index: int, job: dict) -> dict:
     tickets.update_ticket(state, target_id, {"comment": {
         "body": target_text, "public": _public(item.get("target_comment_is_public"), same_requester)}},
         actor)
-    return {"id": source_id, "index": index, "action": "merge", "success": True,
-            "status": "Merged", "target_id": target_id}
+    return {"id": source_id, "action": "merge", "success": True, "status": "Merged",
+            "target_id": target_id}
 
 
 def _public(given, same_requester: bool) -> bool:
