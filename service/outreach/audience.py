@@ -1,0 +1,60 @@
+"""The audience from the helpdesk: users found by a search (a tag, an organisation, a user field),
+and the customers who already have a ticket linked to the incident."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from integrations.base import HelpdeskPort, HelpdeskUser
+from service.domain.outreach_audience import Customer, customer_key
+from service.models import TicketLink
+
+TERM_VALUE = re.compile(r"^[\w.@\-]+$", re.UNICODE)
+MAX_SEARCH_RESULTS = 50_000
+
+
+class InvalidSearch(ValueError):
+    pass
+
+
+def search_query(*, tag: str = "", organization: str = "", field_key: str = "", field_value: str = "") -> str:
+    """A helpdesk user search from the form's parts; each part must be one plain word."""
+    terms = []
+    for label, key, value in (("tag", "tags", tag), ("organisation", "organization", organization),
+                              ("user field value", field_key.strip(), field_value)):
+        value = value.strip()
+        if not value:
+            continue
+        if not key or not TERM_VALUE.match(key):
+            raise InvalidSearch("name the user field (its key, like product_bought)")
+        if not TERM_VALUE.match(value):
+            raise InvalidSearch(f"the {label} must be one word without spaces or quotes: {value!r}")
+        terms.append(f"{key}:{value}")
+    return " ".join(terms)
+
+
+def _customer(user: HelpdeskUser) -> Customer:
+    return Customer(email=user.email or "", name=user.name, locale=user.locale, helpdesk_user_id=user.id,
+                    tags=user.tags, source="search")
+
+
+def search_customers(helpdesk: HelpdeskPort, query: str) -> tuple[list[Customer], int]:
+    """Users the search finds, as customers; and how many were left out for having no email."""
+    users = helpdesk.search_users(query, limit=MAX_SEARCH_RESULTS)
+    with_email = [_customer(u) for u in users if u.email]
+    return with_email, len(users) - len(with_email)
+
+
+def linked_requesters(session: Session, helpdesk: HelpdeskPort, incident_id: int) -> dict[str, int]:
+    """Customer key -> the newest ticket of theirs linked to the incident (they wrote in already)."""
+    rows = session.execute(select(TicketLink.requester_id, TicketLink.ticket_id)
+                           .where(TicketLink.incident_id == incident_id, TicketLink.state == "linked",
+                                  TicketLink.requester_id.is_not(None))
+                           .order_by(TicketLink.ticket_id)).all()
+    newest = {requester: ticket for requester, ticket in rows}
+    if not newest:
+        return {}
+    users = helpdesk.get_users(list(newest))
+    return {customer_key(u.email): newest[u.id] for u in users if u.email}

@@ -1,0 +1,197 @@
+"""Campaign use cases shared by the admin UI and the REST API: create, set the audience, attach
+coupons, launch/pause/resume/cancel, progress and per-customer results."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict
+from datetime import datetime, timezone
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from integrations.base import HelpdeskPort
+from service.audit import record
+from service.domain import outreach_coupons as coupons
+from service.domain.outreach_audience import Audience, combine
+from service.domain.outreach_exclusions import EXISTING_TICKET, route
+from service.domain.outreach_state import CANCELLED, RUNNING, TransitionRefused, editable, next_state
+from service.outreach.audience import linked_requesters, search_customers
+from service.outreach.models import Campaign, Coupon, Exclusion, Recipient, SendJob
+
+REPORT_LIST_LIMIT = 200
+IN_PROGRESS = ("pending", "sending", "queued", "uncertain")
+
+
+class CampaignConflict(ValueError):
+    """The request is fine but the campaign's state (or another campaign) does not allow it now."""
+
+
+def external_id_for(incident_id: int, customer_key: str) -> str:
+    digest = hashlib.sha256(customer_key.encode()).hexdigest()[:32]
+    return f"incidentdesk-outreach-{incident_id}-{digest}"
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def create_campaign(session: Session, incident_id: int, actor: str, **options) -> Campaign:
+    campaign = Campaign(incident_id=incident_id, created_by=actor, audience_report={}, **options)
+    session.add(campaign)
+    session.flush()
+    record(session, "outreach.campaign_created", actor=actor, incident_id=incident_id,
+           detail={"campaign_id": campaign.id, "name": campaign.name})
+    return campaign
+
+
+def campaigns_of(session: Session, incident_id: int) -> list[Campaign]:
+    return list(session.scalars(select(Campaign).where(Campaign.incident_id == incident_id)
+                                .order_by(Campaign.id.desc())))
+
+
+def _require_draft(campaign: Campaign) -> None:
+    if not editable(campaign.state):
+        raise CampaignConflict(f"the campaign is {campaign.state}; only a draft can change")
+
+
+def _contacted_elsewhere(session: Session, campaign: Campaign) -> dict[str, str]:
+    rows = session.execute(select(Recipient.customer_key, Campaign.name)
+                           .join(Campaign, Campaign.id == Recipient.campaign_id)
+                           .where(Recipient.incident_id == campaign.incident_id,
+                                  Recipient.campaign_id != campaign.id))
+    return {key: f"campaign “{name}”" for key, name in rows}
+
+
+def save_audience(session: Session, helpdesk: HelpdeskPort, campaign: Campaign, csv_audience: Audience | None,
+                  query: str) -> dict:
+    """Replace the draft's audience; the (incident, customer) keys are taken now, before sending."""
+    _require_draft(campaign)
+    searched, no_email = search_customers(helpdesk, query) if query else ([], 0)
+    audience = combine(csv_audience, searched)
+    routed = route(audience.customers, linked_tickets=linked_requesters(session, helpdesk, campaign.incident_id),
+                   opted_out_emails=campaign.opt_out_emails, opt_out_tag=campaign.opt_out_tag,
+                   contacted=_contacted_elsewhere(session, campaign))
+    session.execute(delete(Exclusion).where(Exclusion.campaign_id == campaign.id))
+    session.execute(update(Coupon).where(Coupon.campaign_id == campaign.id).values(recipient_id=None))
+    session.execute(delete(Recipient).where(Recipient.campaign_id == campaign.id))
+    rows = [dict(campaign_id=campaign.id, incident_id=campaign.incident_id, customer_key=r.customer.key,
+                 external_id=external_id_for(campaign.incident_id, r.customer.key), email=r.customer.email,
+                 name=r.customer.name[:500], locale=r.customer.locale[:20], external_ref=r.customer.external_ref[:200],
+                 helpdesk_user_id=r.customer.helpdesk_user_id, fields=dict(r.customer.fields),
+                 vip=bool(campaign.vip_tag) and campaign.vip_tag in r.customer.tags, source=r.customer.source,
+                 route=r.route, ticket_id=r.ticket_id, state="pending", attempts=0, available_at=now())
+            for r in routed if r.sends]
+    try:
+        with session.begin_nested():
+            if rows:
+                session.execute(insert(Recipient), rows)
+    except IntegrityError:
+        raise CampaignConflict("another campaign of this incident took some of these customers a moment "
+                               "ago; save the audience again to see them excluded") from None
+    excluded = [r for r in routed if not r.sends]
+    if excluded:
+        session.execute(insert(Exclusion), [dict(campaign_id=campaign.id, email=r.customer.email, reason=r.route,
+                                                  detail=r.reason) for r in excluded])
+    campaign.search_query = query
+    campaign.audience_report = {
+        "count": len(rows), "on_existing_ticket": sum(r["route"] == EXISTING_TICKET for r in rows),
+        "searched": len(searched), "search_without_email": no_email,
+        "duplicates_removed": len(audience.duplicates), "invalid": len(audience.invalid),
+        "excluded": len(excluded),
+        "invalid_rows": [asdict(r) for r in audience.invalid[:REPORT_LIST_LIMIT]],
+        "duplicate_rows": [asdict(r) for r in audience.duplicates[:REPORT_LIST_LIMIT]],
+    }
+    return campaign.audience_report
+
+
+def exclusions(session: Session, campaign_id: int, limit: int = REPORT_LIST_LIMIT) -> list[Exclusion]:
+    return list(session.scalars(select(Exclusion).where(Exclusion.campaign_id == campaign_id)
+                                .order_by(Exclusion.id).limit(limit)))
+
+
+def add_coupon_pool(session: Session, campaign: Campaign, text: str) -> dict:
+    _require_draft(campaign)
+    codes, problems = coupons.parse_pool(text)
+    taken = set(session.scalars(select(Coupon.code).where(Coupon.code.in_(codes)))) if codes else set()
+    fresh = [c for c in codes if c not in taken]
+    if fresh:
+        session.execute(insert(Coupon), [dict(campaign_id=campaign.id, code=c) for c in fresh])
+    campaign.coupon_mode = "pool"
+    return {"added": len(fresh), "already_known": len(taken),
+            "problems": [{"line": line, "reason": reason} for line, reason in problems[:REPORT_LIST_LIMIT]]}
+
+
+def _assign_coupons(session: Session, campaign: Campaign) -> int:
+    needing = list(session.scalars(select(Recipient.id).where(Recipient.campaign_id == campaign.id,
+                                                              Recipient.coupon_code.is_(None))
+                                   .order_by(Recipient.id)))
+    if campaign.coupon_mode == "generated":
+        existing = set(session.scalars(select(Coupon.code).where(Coupon.campaign_id == campaign.id)))
+        new = coupons.generate(campaign.coupon_format, len(needing), existing)
+        if new:
+            session.execute(insert(Coupon), [dict(campaign_id=campaign.id, code=c) for c in new])
+    free = list(session.scalars(select(Coupon).where(Coupon.campaign_id == campaign.id,
+                                                     Coupon.recipient_id.is_(None)).order_by(Coupon.id)))
+    if len(free) < len(needing):
+        raise CampaignConflict(f"the coupon pool has {len(free)} unused codes for {len(needing)} customers; "
+                               "upload more codes or generate them")
+    stamp = now()
+    for recipient_id, coupon in zip(needing, free):
+        coupon.recipient_id, coupon.assigned_at = recipient_id, stamp
+        session.execute(update(Recipient).where(Recipient.id == recipient_id).values(coupon_code=coupon.code))
+    return len(needing)
+
+
+def transition(session: Session, campaign: Campaign, action: str, actor: str) -> Campaign:
+    """launch | pause | resume | cancel; refused with the reason when the state does not allow it."""
+    try:
+        target = next_state(campaign.state, action)
+    except TransitionRefused as refused:
+        raise CampaignConflict(str(refused)) from None
+    detail = {"campaign_id": campaign.id, "from": campaign.state, "to": target}
+    if action == "launch":
+        if not campaign.messages:
+            raise CampaignConflict("write the message before launching")
+        if not session.scalar(select(func.count()).select_from(Recipient).where(Recipient.campaign_id == campaign.id)):
+            raise CampaignConflict("the audience is empty; upload a CSV or define a helpdesk search")
+        if campaign.coupon_mode != "none":
+            detail["coupons_assigned"] = _assign_coupons(session, campaign)
+        campaign.launched_at = now()
+    if target == CANCELLED:  # customers never attempted are released for a later campaign
+        released = session.execute(delete(Recipient).where(Recipient.campaign_id == campaign.id,
+                                                           Recipient.state == "pending", Recipient.attempts == 0))
+        detail["released"] = released.rowcount
+        campaign.finished_at = now()
+    campaign.state = target
+    record(session, f"outreach.campaign_{action}", actor=actor, incident_id=campaign.incident_id, detail=detail)
+    return campaign
+
+
+def progress(session: Session, campaign: Campaign) -> dict:
+    counts = dict(session.execute(select(Recipient.state, func.count()).where(Recipient.campaign_id == campaign.id)
+                                  .group_by(Recipient.state)).all())
+    excluded = session.scalar(select(func.count()).select_from(Exclusion).where(Exclusion.campaign_id == campaign.id))
+    sent, failed = counts.get("sent", 0), counts.get("failed", 0)
+    queued = sum(counts.get(s, 0) for s in IN_PROGRESS)
+    total = sent + failed + queued
+    jobs = session.scalar(select(func.count()).select_from(SendJob).where(SendJob.campaign_id == campaign.id,
+                                                                           SendJob.state == "in_flight"))
+    return {"campaign_id": campaign.id, "state": campaign.state, "total": total, "sent": sent, "queued": queued,
+            "failed": failed, "skipped": excluded, "jobs_in_flight": jobs,
+            "percent": round(100.0 * (sent + failed) / total, 1) if total else 100.0}
+
+
+RESULT_COLUMNS = ("email", "name", "locale", "external_ref", "result", "ticket_id", "route", "coupon_code",
+                  "attempts", "error", "external_id", "sent_at")
+
+
+def result_rows(session: Session, campaign: Campaign):
+    """One row per customer: sent, queued, failed, or skipped with the reason."""
+    query = select(Recipient).where(Recipient.campaign_id == campaign.id).order_by(Recipient.id)
+    for r in session.scalars(query.execution_options(yield_per=1000)):
+        result = "queued" if r.state in IN_PROGRESS else r.state
+        yield (r.email, r.name, r.locale, r.external_ref, result, r.ticket_id or "", r.route, r.coupon_code or "",
+               r.attempts, r.last_error or "", r.external_id, r.sent_at.isoformat() if r.sent_at else "")
+    for e in session.scalars(select(Exclusion).where(Exclusion.campaign_id == campaign.id).order_by(Exclusion.id)):
+        yield (e.email, "", "", "", f"skipped: {e.reason}", "", "", "", 0, e.detail, "", "")

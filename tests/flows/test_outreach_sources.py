@@ -1,0 +1,58 @@
+"""Outreach end to end through the sandbox over HTTP, for each audience source."""
+from sqlalchemy import select
+
+from service.models import Incident
+from service.outreach import store
+from service.outreach.models import Campaign, Coupon, Recipient
+from tests.flows.outreach_support import (first_comment, new_campaign, outreach_services, run_until_done,
+                                          sandbox_outreach_tickets, sandbox_user_email)
+
+CSV = """email,name,locale,customer id,order
+dana@example.com,Dana Levi,he,C-1,#1001
+ivan@example.bg,Иван Петров,bg,C-2,#1002
+sam@example.com,Sam Smith,en,C-3,#1003
+SAM@example.com,Sam Again,en,C-4,#1004
+not-an-email,Broken Row,en,C-5,#1005
+"""
+
+
+def test_csv_audience_gets_one_ticket_each_in_their_language(database_url, sandbox, helpdesk):
+    services = outreach_services(database_url, sandbox, helpdesk)
+    incident_id, campaign_id = new_campaign(services, csv_text=CSV)
+    with services.db.transaction() as session:
+        report = session.get(Campaign, campaign_id).audience_report
+    assert (report["count"], report["duplicates_removed"], report["invalid"]) == (3, 1, 1)
+    assert report["invalid_rows"][0]["line"] == 6
+
+    progress = run_until_done(services, campaign_id)
+    assert (progress["sent"], progress["failed"], progress["queued"]) == (3, 0, 0)
+
+    tickets = sandbox_outreach_tickets(sandbox, incident_id)
+    by_email = {sandbox_user_email(sandbox, t["requester_id"]): t for t in tickets}
+    assert sorted(by_email) == ["dana@example.com", "ivan@example.bg", "sam@example.com"]
+    with services.db.transaction() as session:
+        incident_tag = session.get(Incident, incident_id).tag
+        recipients = {r.email: r for r in session.scalars(select(Recipient))}
+        codes = set(session.scalars(select(Coupon.code).where(Coupon.recipient_id.is_not(None))))
+    assert len(codes) == 3
+    hebrew = first_comment(sandbox, by_email["dana@example.com"]["id"])["body"]
+    assert hebrew.startswith("שלום \u2068Dana\u2069") and recipients["dana@example.com"].coupon_code in hebrew
+    assert "Иван" in first_comment(sandbox, by_email["ivan@example.bg"]["id"])["body"]
+    for email, ticket in by_email.items():
+        assert ticket["external_id"] == recipients[email].external_id
+        assert ticket["id"] == recipients[email].ticket_id
+        assert "incidentdesk_outreach" in ticket["tags"] and incident_tag in ticket["tags"]
+        assert ticket["type"] == "incident"
+
+
+def test_result_csv_matches_the_sandbox(database_url, sandbox, helpdesk):
+    services = outreach_services(database_url, sandbox, helpdesk)
+    incident_id, campaign_id = new_campaign(services, csv_text=CSV)
+    run_until_done(services, campaign_id)
+    with services.db.transaction() as session:
+        rows = list(store.result_rows(session, session.get(Campaign, campaign_id)))
+    sent = {r[0]: r for r in rows if r[4] == "sent"}
+    tickets = {t["id"]: t for t in sandbox_outreach_tickets(sandbox, incident_id)}
+    assert {r[5] for r in sent.values()} == set(tickets)
+    for email, row in sent.items():
+        assert sandbox_user_email(sandbox, tickets[row[5]]["requester_id"]) == email
