@@ -219,3 +219,14 @@ def test_cursor_pages_forward_and_back(api, sandbox, zd):
     assert [t["title"] for t in third["triggers"]] == ["t4"] and third["links"]["next"] is None
     back = api.get(third["links"]["prev"]).json()
     assert [t["title"] for t in back["triggers"]] == ["t2", "t3"]
+
+
+def test_macro_ids_are_only_recorded_in_the_audit(api, sandbox, zd):
+    macro = zd.macros.create(Macro(title="Status", actions=[{"field": "status", "value": "solved"}]))
+    ticket = _ticket(zd, "m")
+    resp = api.put(f"{sandbox.url}/api/v2/tickets/{ticket.id}", json={"ticket": {
+        "macro_ids": [macro.id], "comment": {"body": "Current status: fixing"}}})
+    assert resp.json()["ticket"]["status"] == "new"
+    refs = [e for e in resp.json()["audit"]["events"] if e["type"] == "AgentMacroReference"]
+    assert refs == [{"id": refs[0]["id"], "type": "AgentMacroReference", "macro_id": str(macro.id),
+                     "macro_title": "Status", "macro_deleted": False}]

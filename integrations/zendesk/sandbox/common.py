@@ -76,10 +76,6 @@ def ids_param(name: str = "ids") -> list[int]:
         raise bad_request(f"{name} must be a comma-separated list of integers") from None
 
 
-def resource_url(kind: str, rid) -> str:
-    return f"{base_url()}/api/v2/{kind}/{rid}.json"
-
-
 def current_state():
     """The ``SandboxState`` of the app serving this request."""
     return current_app.config["SANDBOX_STATE"]

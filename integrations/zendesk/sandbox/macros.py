@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import placeholders, tickets
+from . import comments, placeholders, tickets
 from .common import base_url, current_state, current_user_id, invalid, json_body, not_found
 from .pagination import paginate
 from .state import SandboxState
@@ -135,7 +135,7 @@ def preview(state: SandboxState, macro: dict, ticket: dict | None, actor_id: int
         result["fields"] = fields
     if comment["body"] or comment.get("html_body"):
         if not comment.get("html_body"):
-            comment["html_body"] = tickets.html_body(comment["body"])
+            comment["html_body"] = comments.html_body(comment["body"])
         comment["scoped_body"] = [["channel:all", comment["body"]]]
         result["comment"] = comment
     return {"result": {"ticket": result}}

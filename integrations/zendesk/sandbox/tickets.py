@@ -6,12 +6,9 @@ Call them with ``state.lock`` held.
 """
 from __future__ import annotations
 
-import html
 import re
 
-from flask import has_request_context, request
-
-from . import placeholders, triggers
+from . import comments, triggers
 from .common import ApiError, invalid, not_found
 from .locales import locale_for_id, normalise_locale
 from .state import SandboxState
@@ -34,20 +31,6 @@ def normalise_tags(tags) -> list[str]:
     return out
 
 
-def event_value(value):
-    """Audit event values are strings, as Zendesk writes them (ids too; tags space-separated)."""
-    if value is None:
-        return None
-    if isinstance(value, list):
-        return " ".join(str(v) for v in value)
-    return str(value)
-
-
-def change_event(state: SandboxState, field: str, value, previous) -> dict:
-    return {"id": state.next_id(), "type": "Change", "field_name": field,
-            "value": event_value(value), "previous_value": event_value(previous)}
-
-
 def render(state: SandboxState, ticket: dict, base_url: str) -> dict:
     body = {k: v for k, v in ticket.items() if not k.startswith("_")}
     values = ticket["_custom"]
@@ -65,23 +48,6 @@ def get(state: SandboxState, ticket_id: int) -> dict:
     if ticket is None:
         raise not_found()
     return ticket
-
-
-def via_block(channel: str) -> dict:
-    return {"channel": channel, "source": {"from": {}, "to": {}, "rel": None}}
-
-
-def html_body(text: str) -> str:
-    paragraphs = [p for p in text.split("\n\n") if p.strip()] or [""]
-    inner = "".join('<p dir="auto">' + html.escape(p).replace("\n", "<br>") + "</p>"
-                    for p in paragraphs)
-    return f'<div class="zd-comment" dir="auto">{inner}</div>'
-
-
-def _plain_from_html(markup: str) -> str:
-    text = re.sub(r"<br\s*/?>", "\n", markup)
-    text = re.sub(r"</p>\s*<p[^>]*>", "\n\n", text)
-    return html.unescape(re.sub(r"<[^>]+>", "", text)).strip()
 
 
 def resolve_requester(state: SandboxState, data: dict, actor_id: int) -> int:
@@ -131,64 +97,14 @@ def _set_custom_fields(state: SandboxState, ticket: dict, items) -> list[dict]:
                 ticket["tags"] = [t for t in ticket["tags"] if t not in option_tags] + \
                     [t for t in chosen if t in option_tags and t not in ticket["tags"]]
             if previous != item.get("value"):
-                events.append(change_event(state, str(item["id"]), item.get("value"), previous))
+                events.append(comments.change_event(state, str(item["id"]), item.get("value"),
+                                                    previous))
     return events
-
-
-def _comment_from(data: dict) -> dict | None:
-    comment = data.get("comment")
-    if isinstance(comment, str):
-        comment = {"body": comment}
-    if not isinstance(comment, dict):
-        return None
-    if not (comment.get("body") or comment.get("html_body")):
-        return None
-    return comment
-
-
-def _add_comment(state: SandboxState, ticket: dict, spec: dict, author_id: int,
-                 audit_id: int, channel: str, now: str) -> dict:
-    if spec.get("html_body"):
-        markup = placeholders.render_text(state, ticket, author_id, spec["html_body"])
-        plain = _plain_from_html(markup)
-    else:
-        plain = placeholders.render_text(state, ticket, author_id, str(spec["body"]))
-        markup = html_body(plain)
-    comment = {
-        "id": state.next_id(), "type": "Comment", "author_id": spec.get("author_id") or author_id,
-        "body": plain, "html_body": markup, "plain_body": plain,
-        "public": spec.get("public") is not False, "attachments": [], "audit_id": audit_id,
-        "via": via_block(channel), "created_at": now,
-        "metadata": {"system": {}, "custom": {}},
-    }
-    state.comments.setdefault(ticket["id"], []).append(comment)
-    return comment
-
-
-def _client_metadata() -> dict:
-    """Zendesk records the caller's client and address on each audit."""
-    if not has_request_context():
-        return {}
-    return {"client": request.headers.get("User-Agent", ""), "ip_address": request.remote_addr,
-            "location": "Sandbox", "latitude": 0.0, "longitude": 0.0}
-
-
-def _audit(state: SandboxState, ticket: dict, author_id: int, channel: str, now: str) -> dict:
-    audit = {"id": state.next_id(), "ticket_id": ticket["id"], "created_at": now,
-             "author_id": author_id, "metadata": {"system": _client_metadata(), "custom": {}},
-             "events": [], "via": via_block(channel)}
-    state.audits.setdefault(ticket["id"], []).append(audit)
-    return audit
-
-
-def _comment_event(comment: dict) -> dict:
-    return {k: comment[k] for k in ("id", "type", "author_id", "body", "html_body",
-                                    "plain_body", "public", "attachments", "audit_id")}
 
 
 def create_ticket(state: SandboxState, data: dict, actor_id: int,
                   channel: str = "api") -> tuple[dict, dict]:
-    comment_spec = _comment_from(data)
+    comment_spec = comments.comment_from(data)
     if comment_spec is None and data.get("description"):
         comment_spec = {"body": data["description"]}
     if comment_spec is None:
@@ -203,7 +119,7 @@ def create_ticket(state: SandboxState, data: dict, actor_id: int,
     ticket_type = data.get("type")
     ticket = {
         "id": state.next_ticket_id(), "external_id": data.get("external_id"),
-        "via": via_block(channel), "created_at": now, "updated_at": now,
+        "via": comments.via_block(channel), "created_at": now, "updated_at": now,
         "type": ticket_type, "subject": data.get("subject") or "",
         "raw_subject": data.get("subject") or "", "description": "",
         "priority": data.get("priority"), "status": data.get("status") or "new",
@@ -223,13 +139,14 @@ def create_ticket(state: SandboxState, data: dict, actor_id: int,
     }
     state.tickets[ticket["id"]] = ticket
     _set_custom_fields(state, ticket, data.get("custom_fields"))
-    audit = _audit(state, ticket, submitter_id, channel, now)
-    comment = _add_comment(state, ticket, comment_spec, submitter_id, audit["id"], channel, now)
+    audit = comments.new_audit(state, ticket, submitter_id, channel, now)
+    comment = comments.add_comment(state, ticket, comment_spec, submitter_id, audit["id"],
+                                   channel, now)
     ticket["description"] = comment["plain_body"]
-    audit["events"].append(_comment_event(comment))
+    audit["events"].append(comments.comment_event(comment))
     for name in ("subject", "requester_id", "priority", "type", "status", "tags"):
         audit["events"].append({"id": state.next_id(), "type": "Create", "field_name": name,
-                                "value": event_value(ticket[name])})
+                                "value": comments.event_value(ticket[name])})
     triggers.run(state, ticket, {"update_type": "Create", "previous": {}, "comment": comment,
                                  "channel": channel, "actor_id": actor_id}, audit)
     return ticket, audit
@@ -255,11 +172,11 @@ def update_ticket(state: SandboxState, ticket_id: int, data: dict, actor_id: int
     previous = {k: ticket[k] for k in ("status", "type", "priority", "problem_id", "subject")}
     previous["tags"] = list(ticket["tags"])
     now = state.now()
-    audit = _audit(state, ticket, actor_id, channel, now)
+    audit = comments.new_audit(state, ticket, actor_id, channel, now)
     events = audit["events"]
     for name in _PLAIN_FIELDS:
         if name in data and data[name] != ticket[name]:
-            events.append(change_event(state, name, data[name], ticket[name]))
+            events.append(comments.change_event(state, name, data[name], ticket[name]))
             ticket[name] = data[name]
     if "subject" in data:
         ticket["raw_subject"] = ticket["subject"]
@@ -270,17 +187,24 @@ def update_ticket(state: SandboxState, ticket_id: int, data: dict, actor_id: int
     removed = set(normalise_tags(data.get("remove_tags")))
     tags = [t for t in tags if t not in removed]
     if tags != ticket["tags"]:
-        events.append(change_event(state, "tags", tags, ticket["tags"]))
+        events.append(comments.change_event(state, "tags", tags, ticket["tags"]))
         ticket["tags"] = tags
     events.extend(_set_custom_fields(state, ticket, data.get("custom_fields")))
     comment = None
-    comment_spec = _comment_from(data)
+    comment_spec = comments.comment_from(data)
     if comment_spec is not None:
-        comment = _add_comment(state, ticket, comment_spec, actor_id, audit["id"], channel, now)
-        events.insert(0, _comment_event(comment))
+        comment = comments.add_comment(state, ticket, comment_spec, actor_id, audit["id"],
+                                       channel, now)
+        events.insert(0, comments.comment_event(comment))
+    for macro_id in data.get("macro_ids") or []:  # recorded in the audit, nothing applied
+        macro = state.macros.get(macro_id)
+        if macro is not None:
+            events.append({"id": state.next_id(), "type": "AgentMacroReference",
+                           "macro_id": str(macro_id), "macro_title": macro["title"],
+                           "macro_deleted": False})
     if "status" not in data and ticket["status"] == "new" and ticket.get("assignee_id"):
         ticket["status"] = "open"
-        events.append(change_event(state, "status", "open", "new"))
+        events.append(comments.change_event(state, "status", "open", "new"))
     ticket["updated_at"] = now
     triggers.run(state, ticket, {"update_type": "Change", "previous": previous,
                                  "comment": comment, "channel": channel,

@@ -106,7 +106,8 @@ def matches(trigger: dict, ticket: dict, change: dict, state: SandboxState) -> b
 def _apply_action(state: SandboxState, ticket: dict, action: dict, notifications: list,
                   trigger: dict) -> dict | None:
     """Apply one action; returns an audit event for ticket changes."""
-    from .tickets import change_event, normalise_tags
+    from .comments import change_event
+    from .tickets import normalise_tags
     field, value = action.get("field"), action.get("value")
     before = list(ticket["tags"])
     if field == "notification_webhook":
