@@ -36,6 +36,13 @@ class HelpdeskUser:
 
 
 @dataclass(frozen=True)
+class HelpdeskOrganization:
+    id: int
+    name: str
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class HelpdeskTicket:
     id: int
     subject: str
@@ -125,6 +132,9 @@ class HelpdeskPort(Protocol):
     def get_users(self, user_ids: Sequence[int]) -> list[HelpdeskUser]:
         """Users by id (missing ids are left out)."""
 
+    def get_organizations(self, organization_ids: Sequence[int]) -> list[HelpdeskOrganization]:
+        """Organisations by id (missing ids are left out)."""
+
     def update_ticket(self, change: TicketChange) -> None:
         """Apply one change synchronously."""
 
@@ -142,6 +152,13 @@ class HelpdeskPort(Protocol):
 
     def create_problem_ticket(self, subject: str, body: str, tags: Sequence[str]) -> int:
         """Create the incident's problem ticket; returns its id."""
+
+    def publish_status_content(self, name: str, texts: dict[str, str], default_locale: str,
+                               item_id: int | None = None) -> tuple[int, str]:
+        """Create or update the per-locale status text (dynamic content); returns (id, placeholder)."""
+
+    def ensure_status_macro(self, title: str, tag: str, placeholder: str, macro_id: int | None = None) -> int:
+        """Create or update the incident's macro that applies the status text; returns its id."""
 
     def merge_tickets(self, target_id: int, source_ids: Sequence[int], *, target_comment: str,
                       source_comment: str, target_public: bool, source_public: bool) -> JobResult:

@@ -28,9 +28,9 @@ def build_services(settings: Settings, helpdesk: HelpdeskPort | None = None) -> 
     db = Database(settings.database_url)
     if helpdesk is None:
         from integrations.zendesk.adapter import ZendeskAdapter
-        from service.rate_budget import SharedRateBudget
+        from service.rate_budget import rate_budget_for
 
-        budget = SharedRateBudget(db, settings.our_requests_per_minute)
+        budget = rate_budget_for(db, settings.our_requests_per_minute)
         helpdesk = ZendeskAdapter.from_settings(settings, budget=budget)
     return Services(settings=settings, db=db, helpdesk=helpdesk)
 

@@ -87,7 +87,7 @@ def cmd_create_admin(args: argparse.Namespace) -> None:
 
 
 def cmd_setup_zendesk(args: argparse.Namespace) -> None:
-    from integrations.zendesk.adapter import zenpy_client
+    from integrations.zendesk.transport import zenpy_client
     from integrations.zendesk.setup import install
 
     settings = _settings()

@@ -14,7 +14,7 @@ from pathlib import Path
 import requests
 from werkzeug.serving import make_server
 
-from integrations.zendesk.adapter import zenpy_client
+from integrations.zendesk.transport import zenpy_client
 from integrations.zendesk.sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN, SandboxServer
 from integrations.zendesk.setup import install
 from service import build_services, create_app

@@ -8,6 +8,7 @@ from integrations.base import HelpdeskPort
 from service.audit import record
 from service.domain.incident_input import IncidentDraft, tag_for_title
 from service.models import Incident, IncidentRule, StatusUpdate, TicketLink
+from service.status import publish_safely
 
 
 def _unique_tag(session: Session, title: str) -> str:
@@ -35,6 +36,7 @@ def declare_incident(session: Session, helpdesk: HelpdeskPort | None, draft: Inc
         summary = draft.status_texts.get(draft.default_locale) or next(iter(draft.status_texts.values()))
         incident.problem_ticket_id = helpdesk.create_problem_ticket(
             subject=f"[Incident] {draft.title}", body=summary, tags=(tag, "incidentdesk_problem"))
+    publish_safely(session, helpdesk, incident, dict(draft.status_texts), actor=actor, version=1)
     record(session, "incident.declared", actor=actor, incident_id=incident.id,
            detail={"title": incident.title, "tag": tag, "phrases": list(draft.phrases),
                    "problem_ticket_id": incident.problem_ticket_id})

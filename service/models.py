@@ -102,6 +102,8 @@ class StatusUpdate(Base):
     broadcast_state: Mapped[str] = mapped_column(String(20), default="none")
     broadcast_total: Mapped[int] = mapped_column(Integer, default=0)
     broadcast_done: Mapped[int] = mapped_column(Integer, default=0)
+    broadcast_owner: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    broadcast_lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     incident: Mapped[Incident] = relationship(back_populates="status_updates")
 
@@ -160,6 +162,8 @@ class TicketLink(Base):
     state: Mapped[str] = mapped_column(String(20), default="linked")  # applying | linked | unlinked
     source: Mapped[str] = mapped_column(String(20), default="auto")  # auto | helpdesk | manual
     status_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # A broadcast version sent but not yet confirmed; the ticket's version tag settles it.
+    pending_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     evidence: Mapped[dict] = mapped_column(JSON, default=dict)
     linked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     unlinked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -16,9 +16,12 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from integrations.base import Comment, HelpdeskError, HelpdeskTicket, HelpdeskUser, TicketChange
+from integrations.base import Comment, HelpdeskError, HelpdeskOrganization, HelpdeskTicket, HelpdeskUser, TicketChange
 from service import Services, inbox
 from service.audit import record
+from service.broadcast import version_tag
+from service.incident_rules import PHRASE_KINDS, stored_rule_specs
+from service.link_mirror import mirror_linked_tickets
 from service.domain.decisions import Decision, LeaveAlone, LinkTicket, RecordExistingLink, decide
 from service.domain.facts import IncidentFacts, TicketFacts
 from service.domain.matching import PhraseMatcher, PhraseRule
@@ -63,26 +66,31 @@ def _incident_facts(session: Session) -> tuple[dict[int, IncidentFacts], list[Ph
         status = incident.current_status
         if status is None:
             continue
+        phrase_rules = [PhraseRule(incident_id=incident.id, phrase=r.value, rule_id=r.id,
+                                   exclude=r.kind == "exclude_phrase")
+                        for r in incident.rules if r.kind in PHRASE_KINDS]
         facts[incident.id] = IncidentFacts(
             id=incident.id, title=incident.title, tag=incident.tag,
             problem_ticket_id=incident.problem_ticket_id, status_version=status.version,
             status_texts=dict(status.texts), status_updated_at=status.created_at,
             default_locale=incident.default_locale, shadow_mode=incident.shadow_mode,
-            created_at=incident.created_at)
-        rules.extend(PhraseRule(incident_id=incident.id, phrase=r.value, rule_id=r.id,
-                                exclude=r.kind == "exclude_phrase")
-                     for r in incident.rules if r.kind in ("phrase", "exclude_phrase"))
+            created_at=incident.created_at, has_phrases=any(not r.exclude for r in phrase_rules),
+            other_rules=stored_rule_specs(incident))
+        rules.extend(phrase_rules)
     return facts, rules
 
 
-def _ticket_facts(ticket: HelpdeskTicket, requester: HelpdeskUser | None) -> TicketFacts:
+def _ticket_facts(ticket: HelpdeskTicket, requester: HelpdeskUser | None,
+                  organization: HelpdeskOrganization | None) -> TicketFacts:
     return TicketFacts(
         id=ticket.id, subject=ticket.subject, description=ticket.description, status=ticket.status,
         requester_id=ticket.requester_id, requester_locale=requester.locale if requester else None,
-        requester_name=requester.name if requester else "", requester_tags=requester.tags if requester else (),
-        tags=ticket.tags, type=ticket.type, problem_id=ticket.problem_id, channel=ticket.channel,
-        organization_id=ticket.organization_id, brand_id=ticket.brand_id, form_id=ticket.form_id,
-        created_at=ticket.created_at, custom_fields=ticket.custom_fields)
+        requester_name=requester.name if requester else "", requester_email=requester.email if requester else None,
+        requester_tags=requester.tags if requester else (),
+        organization_tags=organization.tags if organization else (),
+        tags=ticket.tags, type=ticket.type, problem_id=ticket.problem_id, priority=ticket.priority,
+        channel=ticket.channel, organization_id=ticket.organization_id, brand_id=ticket.brand_id,
+        form_id=ticket.form_id, created_at=ticket.created_at, custom_fields=ticket.custom_fields)
 
 
 def _drop_stale_reservations(session: Session, ticket_ids: list[int], older_than_seconds: int) -> None:
@@ -93,12 +101,13 @@ def _drop_stale_reservations(session: Session, ticket_ids: list[int], older_than
                                              TicketLink.state == "applying", TicketLink.linked_at < cutoff))
 
 
-def _reserve(session: Session, decision: LinkTicket, ticket: HelpdeskTicket) -> bool:
+def _reserve(session: Session, decision: LinkTicket, ticket: HelpdeskTicket, requester_name: str) -> bool:
     """Insert the link as 'applying' before writing: the unique key makes one worker the writer."""
     try:
         with session.begin_nested():
             session.add(TicketLink(incident_id=decision.incident_id, ticket_id=decision.ticket_id,
-                                   requester_id=ticket.requester_id, subject=ticket.subject[:300],
+                                   requester_id=ticket.requester_id, requester_name=requester_name[:200],
+                                   subject=ticket.subject[:300], ticket_status=ticket.status,
                                    locale=decision.locale, status_version=decision.status_version,
                                    evidence=decision.evidence, state="applying"))
             session.flush()
@@ -155,6 +164,8 @@ class Pipeline:
             tickets = self.services.helpdesk.get_tickets(ticket_ids)
             requester_ids = [t.requester_id for t in tickets if t.requester_id]
             users = {u.id: u for u in self.services.helpdesk.get_users(requester_ids)}
+            org_ids = {t.organization_id for t in tickets if t.organization_id}
+            orgs = {o.id: o for o in self.services.helpdesk.get_organizations(sorted(org_ids))} if org_ids else {}
         except HelpdeskError as exc:
             self._retry_all(claimed, owner, f"loading tickets: {exc}", exc.retry_after)
             report.retried = len(claimed)
@@ -162,11 +173,14 @@ class Pipeline:
 
         matcher = self.matchers.get(rules)
         tickets_by_id = {t.id: t for t in tickets}
-        facts = {t.id: _ticket_facts(t, users.get(t.requester_id)) for t in tickets}
+        with db.transaction() as session:
+            mirror_linked_tickets(session, tickets_by_id, incidents)
+        facts = {t.id: _ticket_facts(t, users.get(t.requester_id), orgs.get(t.organization_id)) for t in tickets}
+        vip_tags = frozenset(settings.vip_tags)
         decisions: dict[int, Decision] = {}
         for ticket_id, ticket_facts in facts.items():
             hits = matcher.match(ticket_facts.text) if incidents else {}
-            decisions[ticket_id] = decide(ticket_facts, incidents, hits, known.get(ticket_id, frozenset()))
+            decisions[ticket_id] = decide(ticket_facts, incidents, hits, known.get(ticket_id, frozenset()), vip_tags)
         missing = [t for t in ticket_ids if t not in decisions]
         batch = BatchContext(tickets=tickets_by_id, facts=facts, users=users, incidents=incidents,
                              known_links=known, delivery_ids={t: [d.id for d in ds] for t, ds in by_ticket.items()})
@@ -177,13 +191,14 @@ class Pipeline:
             for ticket_id, d in list(decisions.items()):
                 if not isinstance(d, LinkTicket) or d.shadow:
                     continue
-                if _reserve(session, d, tickets_by_id[ticket_id]):
+                if _reserve(session, d, tickets_by_id[ticket_id], facts[ticket_id].requester_name):
                     to_write.append(d)
                 else:
                     decisions[ticket_id] = LeaveAlone(ticket_id, "another worker is linking this ticket")
         outcome = self.executor.apply([
-            TicketChange(ticket_id=d.ticket_id, add_tags=(d.tag,), type="incident" if d.problem_id else None,
-                         problem_id=d.problem_id, comment=Comment(d.public_comment, public=True))
+            TicketChange(ticket_id=d.ticket_id, add_tags=(d.tag, version_tag(d.tag, d.status_version)),
+                         type="incident" if d.problem_id else None, problem_id=d.problem_id, priority=d.priority,
+                         comment=Comment(d.public_comment, public=True))
             for d in to_write])
         linked = [d for d in to_write if outcome.errors.get(d.ticket_id, "not attempted") is None]
         notes = self.executor.apply([TicketChange(ticket_id=d.ticket_id, comment=Comment(d.internal_note, False))

@@ -1,12 +1,15 @@
 """One helpdesk request budget per account, shared by every worker on every machine.
 
-Fixed one-minute windows kept in the ``rate_budgets`` table: taking a request is a single
-conditional UPDATE (``used + 1 <= limit``), so concurrent processes can never overspend, on
-SQLite or PostgreSQL. A 429's ``Retry-After`` blocks everyone until it has passed.
+Fixed one-minute windows. On PostgreSQL the window lives in the ``rate_budgets`` table: taking a
+request is a single conditional UPDATE (``used + 1 <= limit``), so processes on many machines can
+never overspend together. SQLite is the one-process embedded default, and its single writer lock
+would make a budget row wait on whatever transaction the caller holds, so there the window lives
+in memory. Either way a 429's ``Retry-After`` blocks everyone sharing the budget until it passes.
 """
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from typing import Callable
 
@@ -18,6 +21,51 @@ from service.models import RateBudget
 
 log = logging.getLogger("incidentdesk.rate_budget")
 WINDOW_SECONDS = 60
+
+
+class LocalRateBudget:
+    """The same budget for one process (threads share it under a lock)."""
+
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.time,
+                 sleep: Callable[[float], None] = time.sleep):
+        if per_minute < 1:
+            raise ValueError("the request budget must allow at least one request a minute")
+        self.per_minute = per_minute
+        self.clock = clock
+        self.sleep = sleep
+        self._lock = threading.Lock()
+        self._window = 0
+        self._used = 0
+        self._blocked_until = 0.0
+
+    def try_take(self, now: float) -> float:
+        with self._lock:
+            if self._blocked_until > now:
+                return self._blocked_until - now
+            window = int(now // WINDOW_SECONDS) * WINDOW_SECONDS
+            if window != self._window:
+                self._window, self._used = window, 0
+            if self._used < self.per_minute:
+                self._used += 1
+                return 0.0
+            return window + WINDOW_SECONDS - now
+
+    def acquire(self) -> None:
+        while (wait := self.try_take(self.clock())) > 0:
+            self.sleep(min(wait, 5.0))
+
+    def block_for(self, seconds: float) -> None:
+        log.warning("helpdesk asked us to wait %.0f s (429)", seconds)
+        with self._lock:
+            self._blocked_until = max(self._blocked_until, self.clock() + max(0.0, seconds))
+
+    def used_this_window(self) -> int:
+        with self._lock:
+            return self._used if self._window == int(self.clock() // WINDOW_SECONDS) * WINDOW_SECONDS else 0
+
+
+def rate_budget_for(db: Database, per_minute: int) -> "LocalRateBudget | SharedRateBudget":
+    return LocalRateBudget(per_minute) if db.is_sqlite else SharedRateBudget(db, per_minute)
 
 
 class SharedRateBudget:

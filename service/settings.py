@@ -78,6 +78,8 @@ class Settings:
     # 2,500 a minute) and the share of it left to agents and other integrations.
     zendesk_requests_per_minute: int = 200
     agent_headroom: float = 0.2
+    # Requesters or organisations with one of these tags get their tickets' priority raised.
+    vip_tags: tuple[str, ...] = ("vip",)
     # Web server.
     host: str = "127.0.0.1"
     port: int = 8000
@@ -144,6 +146,7 @@ class Settings:
             job_timeout_seconds=_float(env, "INCIDENTDESK_JOB_TIMEOUT_SECONDS", 120.0),
             zendesk_requests_per_minute=_int(env, "ZENDESK_REQUESTS_PER_MINUTE", 200, minimum=10),
             agent_headroom=_float(env, "INCIDENTDESK_AGENT_HEADROOM", 0.2),
+            vip_tags=tuple(t.strip() for t in env.get("INCIDENTDESK_VIP_TAGS", "vip").split(",") if t.strip()),
             host=env.get("INCIDENTDESK_HOST", "127.0.0.1"),
             port=_int(env, "INCIDENTDESK_PORT", 8000, minimum=1),
             session_cookie_secure=_bool(env, "INCIDENTDESK_SESSION_COOKIE_SECURE", False),

@@ -76,7 +76,7 @@ def sandbox():
 @pytest.fixture
 def zendesk_client(sandbox):
     """Unmodified zenpy, pointed at the sandbox through configuration."""
-    from integrations.zendesk.adapter import zenpy_client
+    from integrations.zendesk.transport import zenpy_client
     from integrations.zendesk.sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
 
     return zenpy_client("sandbox", DEMO_AGENT_EMAIL, DEMO_API_TOKEN, sandbox.url)

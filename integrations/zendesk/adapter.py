@@ -2,13 +2,9 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import datetime
 from typing import Iterator, Sequence
 
 import requests
-from requests import PreparedRequest, Response
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 from zenpy import Zenpy
 from zenpy.lib.api_objects import Comment as ZenpyComment
 from zenpy.lib.api_objects import Ticket as ZenpyTicket
@@ -18,154 +14,24 @@ from zenpy.lib.exception import APIException, RatelimitBudgetExceeded, RecordNot
 from integrations.base import (
     HelpdeskError,
     HelpdeskNotFound,
+    HelpdeskOrganization,
     HelpdeskTicket,
     HelpdeskUser,
-    JobItemResult,
     JobResult,
     NewTicket,
     RequestBudget,
     TicketChange,
 )
+from integrations.zendesk.conversions import (
+    as_dict,
+    job_from_zendesk,
+    ticket_from_zendesk,
+    ticket_payload,
+    user_from_zendesk,
+)
+from integrations.zendesk.transport import zenpy_client
 
 BULK_LIMIT = 100
-
-
-class RebasingAdapter(HTTPAdapter):
-    """Route calls meant for ``origin`` to ``base_url``, and show zenpy the origin in the response.
-
-    zenpy always builds ``https://{subdomain}.zendesk.com/api/v2/...`` and only accepts responses
-    whose request URL carries that host. Mounted on the session zenpy is given, this transport
-    adapter is how the same, unmodified zenpy talks to the sandbox (or any Zendesk-compatible
-    host) by configuration. Links the host returns (``next_page``) are routed the same way.
-    """
-
-    def __init__(self, origin: str, base_url: str, budget: RequestBudget | None = None, **kwargs):
-        super().__init__(**kwargs)
-        self.origin = origin.rstrip("/")
-        self.base_url = base_url.rstrip("/")
-        self.budget = budget
-
-    def send(self, request: PreparedRequest, **kwargs) -> Response:
-        if self.budget is not None:
-            self.budget.acquire()
-        response = self._send_routed(request, **kwargs)
-        if response.status_code == 429 and self.budget is not None:
-            try:
-                self.budget.block_for(float(response.headers.get("Retry-After", "1")))
-            except ValueError:
-                self.budget.block_for(1.0)
-        return response
-
-    def _send_routed(self, request: PreparedRequest, **kwargs) -> Response:
-        url = request.url or ""
-        if url.startswith(self.origin):
-            routed_url, shown_url = self.base_url + url[len(self.origin):], url
-        else:
-            routed_url, shown_url = url, self.origin + url[len(self.base_url):]
-        routed = request.copy()
-        routed.url = routed_url
-        response = super().send(routed, **kwargs)
-        request.url = shown_url
-        response.request = request
-        response.url = shown_url
-        return response
-
-
-def zenpy_client(subdomain: str, email: str, api_token: str, base_url: str | None = None,
-                 timeout: float = 30.0, ratelimit_budget: float = 120.0,
-                 budget: RequestBudget | None = None) -> Zenpy:
-    origin = f"https://{subdomain}.zendesk.com"
-    session = requests.Session()
-    retries = Retry(total=3, backoff_factor=0.5, status_forcelist=(502, 503, 504),
-                    allowed_methods=frozenset({"GET"}), respect_retry_after_header=False)
-    adapter = RebasingAdapter(origin, base_url or origin, budget, max_retries=retries)
-    session.mount(origin + "/", adapter)
-    if base_url and base_url.rstrip("/") != origin:
-        session.mount(base_url.rstrip("/") + "/", adapter)
-    return Zenpy(subdomain=subdomain, email=email, token=api_token or None, session=session, timeout=timeout,
-                 ratelimit_budget=ratelimit_budget, disable_cache=True)
-
-
-def _parse_time(value: object) -> datetime | None:
-    if not value:
-        return None
-    if isinstance(value, datetime):
-        return value
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
-def _as_dict(obj: object) -> dict:
-    if obj is None:
-        return {}
-    if isinstance(obj, dict):
-        return obj
-    return obj.to_dict(serialize=False) if hasattr(obj, "to_dict") else dict(vars(obj))
-
-
-def ticket_from_zendesk(data: dict) -> HelpdeskTicket:
-    via = _as_dict(data.get("via"))
-    fields = {}
-    for item in data.get("custom_fields") or []:
-        item = _as_dict(item)
-        if item.get("id") is not None:
-            fields[int(item["id"])] = item.get("value")
-    return HelpdeskTicket(
-        id=int(data["id"]),
-        subject=data.get("subject") or "",
-        description=data.get("description") or "",
-        status=data.get("status") or "new",
-        requester_id=data.get("requester_id"),
-        tags=tuple(data.get("tags") or ()),
-        type=data.get("type"),
-        problem_id=data.get("problem_id"),
-        priority=data.get("priority"),
-        channel=via.get("channel"),
-        organization_id=data.get("organization_id"),
-        brand_id=data.get("brand_id"),
-        form_id=data.get("ticket_form_id"),
-        external_id=data.get("external_id"),
-        created_at=_parse_time(data.get("created_at")),
-        updated_at=_parse_time(data.get("updated_at")),
-        custom_fields=fields,
-    )
-
-
-def user_from_zendesk(data: dict) -> HelpdeskUser:
-    return HelpdeskUser(id=int(data["id"]), name=data.get("name") or "", email=data.get("email"),
-                        locale=data.get("locale") or "en", tags=tuple(data.get("tags") or ()),
-                        organization_id=data.get("organization_id"))
-
-
-def _ticket_payload(change: TicketChange) -> ZenpyTicket:
-    fields: dict[str, object] = {"id": change.ticket_id}
-    if change.add_tags:
-        fields["additional_tags"] = list(change.add_tags)
-    if change.remove_tags:
-        fields["remove_tags"] = list(change.remove_tags)
-    for name in ("type", "problem_id", "priority", "status"):
-        value = getattr(change, name)
-        if value is not None:
-            fields[name] = value
-    if change.comment is not None:
-        fields["comment"] = ZenpyComment(body=change.comment.body, public=change.comment.public)
-    return ZenpyTicket(**fields)
-
-
-def _job_from_zendesk(job: object) -> JobResult:
-    data = _as_dict(job)
-    results = []
-    for index, item in enumerate(data.get("results") or []):
-        item = {k: v for k, v in _as_dict(item).items() if v is not None}  # zenpy fills gaps with None
-        error = item.get("error") or item.get("details") or item.get("errors")
-        success = bool(item.get("success", not error))
-        results.append(JobItemResult(ticket_id=item.get("id"), success=success,
-                                     error=str(error) if error and not success else None,
-                                     index=item.get("index", index)))
-    return JobResult(id=str(data["id"]), status=str(data.get("status") or "queued"),
-                     results=tuple(results), message=data.get("message"))
 
 
 class ZendeskAdapter:
@@ -209,7 +75,7 @@ class ZendeskAdapter:
         for start in range(0, len(ids), BULK_LIMIT):
             chunk = ids[start:start + BULK_LIMIT]
             with self._calling(f"show tickets {chunk[:3]}…"):
-                found.extend(ticket_from_zendesk(_as_dict(t)) for t in self.client.tickets(ids=chunk))
+                found.extend(ticket_from_zendesk(as_dict(t)) for t in self.client.tickets(ids=chunk))
         return found
 
     def get_users(self, user_ids: Sequence[int]) -> list[HelpdeskUser]:
@@ -218,18 +84,30 @@ class ZendeskAdapter:
         for start in range(0, len(ids), BULK_LIMIT):
             chunk = ids[start:start + BULK_LIMIT]
             with self._calling("show users"):
-                found.extend(user_from_zendesk(_as_dict(u)) for u in self.client.users(ids=chunk))
+                found.extend(user_from_zendesk(as_dict(u)) for u in self.client.users(ids=chunk))
+        return found
+
+    def get_organizations(self, organization_ids: Sequence[int]) -> list[HelpdeskOrganization]:
+        found: list[HelpdeskOrganization] = []
+        ids = list(dict.fromkeys(int(i) for i in organization_ids if i))
+        for start in range(0, len(ids), BULK_LIMIT):
+            chunk = ids[start:start + BULK_LIMIT]
+            with self._calling("show organizations"):
+                for org in self.client.organizations(ids=chunk):
+                    data = as_dict(org)
+                    found.append(HelpdeskOrganization(id=int(data["id"]), name=data.get("name") or "",
+                                                      tags=tuple(data.get("tags") or ())))
         return found
 
     def update_ticket(self, change: TicketChange) -> None:
         with self._calling(f"update ticket {change.ticket_id}"):
-            self.client.tickets.update(_ticket_payload(change))
+            self.client.tickets.update(ticket_payload(change))
 
     def update_many(self, changes: Sequence[TicketChange]) -> JobResult:
         if not changes or len(changes) > BULK_LIMIT:
             raise ValueError(f"update_many takes 1 to {BULK_LIMIT} changes, got {len(changes)}")
         with self._calling(f"update_many of {len(changes)} tickets"):
-            return _job_from_zendesk(self.client.tickets.update([_ticket_payload(c) for c in changes]))
+            return job_from_zendesk(self.client.tickets.update([ticket_payload(c) for c in changes]))
 
     def create_many(self, tickets: Sequence[NewTicket]) -> JobResult:
         if not tickets or len(tickets) > BULK_LIMIT:
@@ -249,11 +127,11 @@ class ZendeskAdapter:
                 fields["external_id"] = new.external_id
             payload.append(ZenpyTicket(**fields))
         with self._calling(f"create_many of {len(tickets)} tickets"):
-            return _job_from_zendesk(self.client.tickets.create(payload))
+            return job_from_zendesk(self.client.tickets.create(payload))
 
     def job_status(self, job_id: str) -> JobResult:
         with self._calling(f"job status {job_id}"):
-            return _job_from_zendesk(self.client.job_status(id=job_id))
+            return job_from_zendesk(self.client.job_status(id=job_id))
 
     def job_statuses(self, job_ids: Sequence[str]) -> list[JobResult]:
         found: list[JobResult] = []
@@ -263,7 +141,7 @@ class ZendeskAdapter:
             with self._calling("show_many job statuses"):
                 answer = self.client.job_status(ids=chunk)  # zenpy hands back {"job_statuses": [...]}
                 items = answer.get("job_statuses", []) if isinstance(answer, dict) else list(answer)
-                found.extend(_job_from_zendesk(j) for j in items)
+                found.extend(job_from_zendesk(j) for j in items)
         return found
 
     def merge_tickets(self, target_id: int, source_ids: Sequence[int], *, target_comment: str,
@@ -282,13 +160,13 @@ class ZendeskAdapter:
                 raise HelpdeskError(f"merge {list(source_ids)} into {target_id}: Zendesk answered "
                                     f"{response.status_code}: {response.text[:300]}",
                                     retryable=response.status_code >= 500, status=response.status_code)
-            return _job_from_zendesk(response.json()["job_status"])
+            return job_from_zendesk(response.json()["job_status"])
 
     def search_tickets(self, query: str, limit: int = 1000) -> list[HelpdeskTicket]:
         found: list[HelpdeskTicket] = []
         with self._calling(f"search tickets {query[:60]!r}"):
             for item in self.client.search(f"type:ticket {query}"):
-                found.append(ticket_from_zendesk(_as_dict(item)))
+                found.append(ticket_from_zendesk(as_dict(item)))
                 if len(found) >= limit:
                     break
         return found
@@ -297,14 +175,78 @@ class ZendeskAdapter:
         found: list[HelpdeskUser] = []
         with self._calling(f"search users {query[:60]!r}"):
             for item in self.client.users.search(query=query):
-                found.append(user_from_zendesk(_as_dict(item)))
+                found.append(user_from_zendesk(as_dict(item)))
                 if len(found) >= limit:
                     break
         return found
 
     def tickets_by_external_id(self, external_id: str) -> list[HelpdeskTicket]:
         with self._calling(f"tickets with external id {external_id[:60]!r}"):
-            return [ticket_from_zendesk(_as_dict(t)) for t in self.client.tickets(external_id=external_id)]
+            return [ticket_from_zendesk(as_dict(t)) for t in self.client.tickets(external_id=external_id)]
+
+    def _session_call(self, method: str, path: str, payload: dict | None = None) -> dict:
+        """A plain JSON call through zenpy's session (same routing, auth and budget), for the few
+        endpoints zenpy does not model the way we need."""
+        url = f"https://{self.client.tickets.subdomain}.zendesk.com/api/v2/{path}"
+        response = self.client.tickets.session.request(method, url, json=payload, timeout=30)
+        if response.status_code >= 400:
+            retry_after = response.headers.get("Retry-After")
+            raise HelpdeskError(f"{method} {path}: Zendesk answered {response.status_code}: {response.text[:300]}",
+                                retryable=response.status_code >= 500 or response.status_code == 429,
+                                status=response.status_code, retry_after=float(retry_after) if retry_after else None)
+        return response.json() if response.content else {}
+
+    def _locale_ids(self) -> dict[str, int]:
+        """The account's locales by base code ('en', 'he', 'bg') -> Zendesk locale id."""
+        if not hasattr(self, "_locale_cache"):
+            with self._calling("list locales"):
+                answer = self._session_call("GET", "locales.json")
+            ids: dict[str, int] = {}
+            for item in answer.get("locales", []):
+                code = str(item.get("locale", "")).lower()
+                ids.setdefault(code.split("-")[0], int(item["id"]))
+                ids[code] = int(item["id"])
+            self._locale_cache = ids
+        return self._locale_cache
+
+    def publish_status_content(self, name: str, texts: dict[str, str], default_locale: str,
+                               item_id: int | None = None) -> tuple[int, str]:
+        """Create or update the dynamic content item holding an incident's status per locale;
+        returns (item id, placeholder such as ``{{dc.incident_checkout_status}}``)."""
+        locale_ids = self._locale_ids()
+        wanted = {locale_ids[code]: text for code, text in texts.items() if code in locale_ids}
+        default_id = locale_ids.get(default_locale) or next(iter(wanted))
+        with self._calling(f"publish status content {name}"):
+            if item_id is None:
+                variants = [{"locale_id": lid, "content": text, "default": lid == default_id}
+                            for lid, text in wanted.items()]
+                item = self._session_call("POST", "dynamic_content/items.json", {"item": {
+                    "name": name, "default_locale_id": default_id, "variants": variants}})["item"]
+                return int(item["id"]), item["placeholder"]
+            item = self._session_call("GET", f"dynamic_content/items/{item_id}.json")["item"]
+            existing = {int(v["locale_id"]): int(v["id"]) for v in item.get("variants", [])}
+            missing = [{"locale_id": lid, "content": text} for lid, text in wanted.items() if lid not in existing]
+            for lid, text in wanted.items():
+                if lid in existing:
+                    self._session_call("PUT", f"dynamic_content/items/{item_id}/variants/{existing[lid]}.json",
+                                       {"variant": {"content": text}})
+            if missing:
+                self._session_call("POST", f"dynamic_content/items/{item_id}/variants/create_many.json",
+                                   {"variants": missing})
+            return int(item_id), item["placeholder"]
+
+    def ensure_status_macro(self, title: str, tag: str, placeholder: str, macro_id: int | None = None) -> int:
+        """The incident's macro: tags the ticket and replies with the status placeholder."""
+        macro = {"title": title, "active": True, "actions": [
+            {"field": "current_tags", "value": tag},
+            {"field": "comment_mode_is_public", "value": "true"},
+            {"field": "comment_value", "value": placeholder},
+        ]}
+        with self._calling(f"save macro {title}"):
+            if macro_id is None:
+                return int(self._session_call("POST", "macros.json", {"macro": macro})["macro"]["id"])
+            self._session_call("PUT", f"macros/{macro_id}.json", {"macro": macro})
+            return int(macro_id)
 
     def create_problem_ticket(self, subject: str, body: str, tags: Sequence[str]) -> int:
         ticket = ZenpyTicket(subject=subject, type="problem", tags=list(tags),
@@ -316,7 +258,7 @@ class ZendeskAdapter:
     def find_user_by_email(self, email: str) -> HelpdeskUser | None:
         with self._calling("search user"):
             for user in self.client.users(query=f"email:{email}"):
-                return user_from_zendesk(_as_dict(user))
+                return user_from_zendesk(as_dict(user))
         return None
 
     def create_user(self, name: str, email: str, locale: str | None = None) -> HelpdeskUser:
@@ -324,4 +266,4 @@ class ZendeskAdapter:
         if locale:
             fields["locale"] = locale
         with self._calling("create user"):
-            return user_from_zendesk(_as_dict(self.client.users.create(ZenpyUser(**fields))))
+            return user_from_zendesk(as_dict(self.client.users.create(ZenpyUser(**fields))))

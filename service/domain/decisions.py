@@ -10,6 +10,7 @@ from typing import Mapping
 from service.domain.facts import IncidentFacts, TicketFacts
 from service.domain.locales import pick_text
 from service.domain.matching import PhraseHit
+from service.domain.rule_evaluation import judge
 from service.domain.templates import first_name, render
 
 CLOSED_STATUSES = frozenset({"solved", "closed"})
@@ -29,6 +30,7 @@ class LinkTicket:
     internal_note: str
     evidence: dict
     shadow: bool
+    priority: str | None = None  # raised for VIP requesters and organisations
 
 
 @dataclass(frozen=True)
@@ -50,34 +52,73 @@ class LeaveAlone:
 Decision = LinkTicket | RecordExistingLink | LeaveAlone
 
 
-def _choose(hits: Mapping[int, PhraseHit], incidents: Mapping[int, IncidentFacts]) -> PhraseHit | None:
-    """Best match: most distinct phrases matched; ties go to the longest-running incident."""
-    candidates = [hit for incident_id, hit in hits.items() if incident_id in incidents]
-    if not candidates:
-        return None
-    def rank(hit: PhraseHit) -> tuple:
-        started = incidents[hit.incident_id].created_at
-        return -len(hit.phrases), started.timestamp() if started else 0.0, hit.incident_id
-
-    return min(candidates, key=rank)
+VIP_PRIORITY = "urgent"
 
 
-def explain(incident: IncidentFacts, hit: PhraseHit, locale: str, competing: int) -> str:
-    quoted = ", ".join(f"“{p}”" for p in hit.phrases)
-    words = ", ".join(f"“{e}”" for e in hit.excerpts)
-    lines = [
-        f"IncidentDesk linked this ticket to the incident “{incident.title}” (tag {incident.tag}).",
-        f"Why: phrase rule {quoted} matched the customer's words {words}.",
-        f"Answered with status update v{incident.status_version} in '{locale}'.",
-    ]
+@dataclass(frozen=True)
+class Match:
+    incident_id: int
+    phrases: tuple[str, ...]
+    excerpts: tuple[str, ...]
+    other_reasons: str  # why the other rules (tags, fields, channel, ...) hold; "" if none
+
+
+def matches(ticket: TicketFacts, incidents: Mapping[int, IncidentFacts],
+            hits: Mapping[int, PhraseHit]) -> list[Match]:
+    """Incidents whose rules all hold: a phrase hit where the incident has phrases (exclusions
+    already applied by the matcher), and every other kind of rule it has."""
+    found: list[Match] = []
+    for incident in incidents.values():
+        hit = hits.get(incident.id)
+        if incident.has_phrases and hit is None:
+            continue
+        if not incident.has_phrases and not incident.other_rules:
+            continue
+        reasons = ""
+        if incident.other_rules:
+            verdict = judge(incident.other_rules, ticket, requester_email=ticket.requester_email)
+            if not verdict.matched:
+                continue
+            reasons = verdict.why
+        found.append(Match(incident.id, hit.phrases if hit else (), hit.excerpts if hit else (), reasons))
+    return found
+
+
+def _choose(found: list[Match], incidents: Mapping[int, IncidentFacts]) -> Match | None:
+    """Best match: most distinct phrases matched, then more kinds of rule satisfied; ties go to
+    the longest-running incident, then the lower id, so the choice is predictable."""
+    def rank(match: Match) -> tuple:
+        incident = incidents[match.incident_id]
+        started = incident.created_at.timestamp() if incident.created_at else 0.0
+        return -len(match.phrases), -len(incident.other_rules), started, match.incident_id
+
+    return min(found, key=rank) if found else None
+
+
+def is_vip(ticket: TicketFacts, vip_tags: frozenset[str]) -> bool:
+    return bool(vip_tags & (set(ticket.requester_tags) | set(ticket.organization_tags)))
+
+
+def explain(incident: IncidentFacts, match: Match, locale: str, competing: int, vip: bool) -> str:
+    lines = [f"IncidentDesk linked this ticket to the incident “{incident.title}” (tag {incident.tag})."]
+    if match.phrases:
+        quoted = ", ".join(f"“{p}”" for p in match.phrases)
+        words = ", ".join(f"“{e}”" for e in match.excerpts)
+        lines.append(f"Why: phrase rule {quoted} matched the customer's words {words}.")
+    if match.other_reasons:
+        lines.append(f"Other rules: {match.other_reasons}.")
+    lines.append(f"Answered with status update v{incident.status_version} in '{locale}'.")
+    if vip:
+        lines.append(f"VIP requester or organisation: priority raised to {VIP_PRIORITY}.")
     if competing > 1:
-        lines.append(f"{competing} active incidents matched; this one matched the most phrases.")
+        lines.append(f"{competing} active incidents matched; this one matched best "
+                     "(most phrases, then most rules, then the earliest declared).")
     lines.append("Wrong match? Remove the tag or the problem link and IncidentDesk will leave it alone.")
     return "\n".join(lines)
 
 
 def decide(ticket: TicketFacts, incidents: Mapping[int, IncidentFacts], hits: Mapping[int, PhraseHit],
-           known_incident_ids: frozenset[int]) -> Decision:
+           known_incident_ids: frozenset[int], vip_tags: frozenset[str] = frozenset({"vip"})) -> Decision:
     """``known_incident_ids``: incidents this ticket was ever linked to or unlinked from."""
     problem_ids = {i.problem_ticket_id for i in incidents.values() if i.problem_ticket_id}
     if ticket.id in problem_ids or ticket.type == "problem":
@@ -90,19 +131,22 @@ def decide(ticket: TicketFacts, incidents: Mapping[int, IncidentFacts], hits: Ma
             return RecordExistingLink(ticket.id, incident.id, {"reason": "the ticket already carries the incident's tag"})
     if ticket.status in CLOSED_STATUSES:
         return LeaveAlone(ticket.id, f"ticket is {ticket.status}")
-    hit = _choose(hits, incidents)
-    if hit is None:
+    found = matches(ticket, incidents, hits)
+    match = _choose(found, incidents)
+    if match is None:
         return LeaveAlone(ticket.id, "no active incident's rules matched")
 
-    incident = incidents[hit.incident_id]
+    incident = incidents[match.incident_id]
+    vip = is_vip(ticket, vip_tags)
     locale, status_text = pick_text(incident.status_texts, ticket.requester_locale, incident.default_locale)
     values = {
         "first_name": first_name(ticket.requester_name),
         "incident_title": incident.title,
         "status_time": incident.status_updated_at.strftime("%Y-%m-%d %H:%M UTC") if incident.status_updated_at else "",
     }
-    evidence = {"rule": "phrase", "phrases": list(hit.phrases), "excerpts": list(hit.excerpts),
-                "competing_incidents": sorted(hits)}
+    evidence = {"rule": "phrase" if match.phrases else "rules", "phrases": list(match.phrases),
+                "excerpts": list(match.excerpts), "other_rules": match.other_reasons,
+                "competing_incidents": sorted(m.incident_id for m in found), "vip": vip}
     return LinkTicket(
         ticket_id=ticket.id,
         incident_id=incident.id,
@@ -111,7 +155,8 @@ def decide(ticket: TicketFacts, incidents: Mapping[int, IncidentFacts], hits: Ma
         status_version=incident.status_version,
         locale=locale,
         public_comment=render(status_text, values),
-        internal_note=explain(incident, hit, locale, len(hits)),
+        internal_note=explain(incident, match, locale, len(found), vip),
         evidence=evidence,
         shadow=incident.shadow_mode,
+        priority=VIP_PRIORITY if vip and ticket.priority != VIP_PRIORITY else None,
     )

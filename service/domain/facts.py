@@ -14,10 +14,13 @@ class TicketFacts:
     requester_id: int | None
     requester_locale: str | None = None
     requester_name: str = ""
+    requester_email: str | None = None
     requester_tags: tuple[str, ...] = ()
+    organization_tags: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     type: str | None = None
     problem_id: int | None = None
+    priority: str | None = None
     channel: str | None = None
     organization_id: int | None = None
     brand_id: int | None = None
@@ -42,3 +45,6 @@ class IncidentFacts:
     default_locale: str = "en"
     shadow_mode: bool = False
     created_at: datetime | None = None
+    has_phrases: bool = True
+    # Rules other than phrases (tags, fields, channel, ...): ``service.domain.rules.RuleSpec``.
+    other_rules: tuple = ()

@@ -32,6 +32,41 @@ class IncidentDraft:
 
 
 SEVERITIES = ("minor", "major", "critical")
+STAGES = ("investigating", "identified", "monitoring", "resolved")
+
+
+def clean_texts(texts: dict[str, str] | None, errors: dict[str, list[str]],
+                field: str = "status_texts") -> dict[str, str]:
+    """Customer texts per language: known languages only, trimmed, at least one."""
+    cleaned: dict[str, str] = {}
+    for locale, text in (texts or {}).items():
+        key = base_locale(locale)
+        text = (text or "").strip()
+        if not text:
+            continue
+        if key not in SUPPORTED_LOCALES:
+            errors.setdefault(field, []).append(
+                f"Unknown language '{locale}'; use one of {', '.join(SUPPORTED_LOCALES)}.")
+        elif len(text) > MAX_STATUS_LENGTH:
+            errors.setdefault(field, []).append(
+                f"The {key} text is longer than {MAX_STATUS_LENGTH} characters.")
+        else:
+            cleaned[key] = text
+    if not cleaned and field not in errors:
+        errors.setdefault(field, []).append(
+            "Write the text for customers in at least one language.")
+    return cleaned
+
+
+def clean_status(stage: str, texts: dict[str, str] | None) -> tuple[str, dict[str, str]]:
+    """A status update: a known stage and its customer text per language."""
+    errors: dict[str, list[str]] = {}
+    if stage not in STAGES:
+        errors["stage"] = [f"Stage must be one of {', '.join(STAGES)}."]
+    cleaned = clean_texts(texts, errors)
+    if errors:
+        raise InvalidIncident(errors)
+    return stage, cleaned
 
 
 def tag_for_title(title: str) -> str:
@@ -68,24 +103,7 @@ def clean_draft(title: str, phrases: list[str] | tuple[str, ...], status_texts: 
     if len(cleaned) > MAX_PHRASES:
         errors.setdefault("phrases", []).append(f"Use at most {MAX_PHRASES} phrases per incident.")
 
-    texts: dict[str, str] = {}
-    for locale, text in (status_texts or {}).items():
-        key = base_locale(locale)
-        text = (text or "").strip()
-        if not text:
-            continue
-        if key not in SUPPORTED_LOCALES:
-            errors.setdefault("status_texts", []).append(
-                f"Unknown language '{locale}'; use one of {', '.join(SUPPORTED_LOCALES)}.")
-        elif len(text) > MAX_STATUS_LENGTH:
-            errors.setdefault("status_texts", []).append(
-                f"The {key} status text is longer than {MAX_STATUS_LENGTH} characters.")
-        else:
-            texts[key] = text
-    if not texts and "status_texts" not in errors:
-        errors.setdefault("status_texts", []).append(
-            "Write the current status for customers in at least one language.")
-
+    texts = clean_texts(status_texts, errors)
     if severity not in SEVERITIES:
         errors.setdefault("severity", []).append(f"Severity must be one of {', '.join(SEVERITIES)}.")
     default_locale = base_locale(default_locale) or "en"

@@ -4,7 +4,7 @@ import threading
 import pytest
 
 from service.db import Database
-from service.rate_budget import SharedRateBudget
+from service.rate_budget import LocalRateBudget, SharedRateBudget
 
 
 class FakeClock:
@@ -65,3 +65,16 @@ def test_concurrent_takers_never_exceed_the_limit(db):
     for t in threads:
         t.join()
     assert len(taken) == 40 and budget.used_this_window() == 40
+
+
+def test_local_budget_for_the_embedded_default_behaves_the_same():
+    clock = FakeClock()
+    budget = LocalRateBudget(per_minute=2, clock=clock, sleep=clock.sleep)
+    budget.acquire()
+    budget.acquire()
+    budget.acquire()
+    assert clock.now >= 1_000_080 and budget.used_this_window() == 1
+    budget.block_for(5)
+    before = clock.now
+    budget.acquire()
+    assert clock.now - before == pytest.approx(5)

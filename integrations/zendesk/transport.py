@@ -1,0 +1,66 @@
+"""How unmodified zenpy reaches a Zendesk-compatible host, paced by the request budget."""
+from __future__ import annotations
+
+import requests
+from requests import PreparedRequest, Response
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+from zenpy import Zenpy
+
+from integrations.base import RequestBudget
+
+
+class RebasingAdapter(HTTPAdapter):
+    """Route calls meant for ``origin`` to ``base_url``, and show zenpy the origin in the response.
+
+    zenpy always builds ``https://{subdomain}.zendesk.com/api/v2/...`` and only accepts responses
+    whose request URL carries that host. Mounted on the session zenpy is given, this transport
+    adapter is how the same, unmodified zenpy talks to the sandbox (or any Zendesk-compatible
+    host) by configuration. Links the host returns (``next_page``) are routed the same way.
+    """
+
+    def __init__(self, origin: str, base_url: str, budget: RequestBudget | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.origin = origin.rstrip("/")
+        self.base_url = base_url.rstrip("/")
+        self.budget = budget
+
+    def send(self, request: PreparedRequest, **kwargs) -> Response:
+        if self.budget is not None:
+            self.budget.acquire()
+        response = self._send_routed(request, **kwargs)
+        if response.status_code == 429 and self.budget is not None:
+            try:
+                self.budget.block_for(float(response.headers.get("Retry-After", "1")))
+            except ValueError:
+                self.budget.block_for(1.0)
+        return response
+
+    def _send_routed(self, request: PreparedRequest, **kwargs) -> Response:
+        url = request.url or ""
+        if url.startswith(self.origin):
+            routed_url, shown_url = self.base_url + url[len(self.origin):], url
+        else:
+            routed_url, shown_url = url, self.origin + url[len(self.base_url):]
+        routed = request.copy()
+        routed.url = routed_url
+        response = super().send(routed, **kwargs)
+        request.url = shown_url
+        response.request = request
+        response.url = shown_url
+        return response
+
+
+def zenpy_client(subdomain: str, email: str, api_token: str, base_url: str | None = None,
+                 timeout: float = 30.0, ratelimit_budget: float = 120.0,
+                 budget: RequestBudget | None = None) -> Zenpy:
+    origin = f"https://{subdomain}.zendesk.com"
+    session = requests.Session()
+    retries = Retry(total=3, backoff_factor=0.5, status_forcelist=(502, 503, 504),
+                    allowed_methods=frozenset({"GET"}), respect_retry_after_header=False)
+    adapter = RebasingAdapter(origin, base_url or origin, budget, max_retries=retries)
+    session.mount(origin + "/", adapter)
+    if base_url and base_url.rstrip("/") != origin:
+        session.mount(base_url.rstrip("/") + "/", adapter)
+    return Zenpy(subdomain=subdomain, email=email, token=api_token or None, session=session, timeout=timeout,
+                 ratelimit_budget=ratelimit_budget, disable_cache=True)

@@ -1,0 +1,168 @@
+"""Send a status update to every linked unsolved ticket, in bulk, once per ticket and version.
+
+A worker leases the broadcast, then works through the links in slices. Each ticket's change
+carries a version tag (``<incident tag>_v<version>``) together with the comment, so a slice
+interrupted by a crash is settled by reading the tickets back: a ticket with the tag got the
+update, one without it is sent again. A resolution (stage ``resolved``) also solves the tickets.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from integrations.base import Comment, HelpdeskError, TicketChange
+from service import Services
+from service.audit import record
+from service.domain.locales import pick_text
+from service.domain.templates import first_name, render
+from service.executor import Executor
+from service.inbox import now_utc
+from service.models import Incident, StatusUpdate, TicketLink
+
+log = logging.getLogger("incidentdesk.broadcast")
+OPEN_STATUSES = ("new", "open", "pending", "hold")
+SLICE = 1000
+
+
+def version_tag(incident_tag: str, version: int) -> str:
+    return f"{incident_tag}_v{version}"
+
+
+def status_comment(status: StatusUpdate, incident: Incident, link: TicketLink) -> str:
+    _, text = pick_text(status.texts, link.locale, incident.default_locale)
+    return render(text, {"first_name": first_name(link.requester_name), "incident_title": incident.title,
+                         "status_time": status.created_at.strftime("%Y-%m-%d %H:%M UTC")})
+
+
+class BroadcastRunner:
+    def __init__(self, services: Services, owner: str):
+        self.services = services
+        self.owner = owner
+        settings = services.settings
+        self.executor = Executor(services.helpdesk, job_poll_seconds=settings.job_poll_seconds,
+                                 job_timeout_seconds=settings.job_timeout_seconds)
+
+    def _lease(self) -> int | None:
+        now = now_utc()
+        expires = now + timedelta(seconds=self.services.settings.worker_lease_seconds
+                                  + self.services.settings.job_timeout_seconds)
+        free = or_(StatusUpdate.broadcast_state == "queued",
+                   and_(StatusUpdate.broadcast_state == "running",
+                        or_(StatusUpdate.broadcast_lease_expires_at.is_(None),
+                            StatusUpdate.broadcast_lease_expires_at < now)))
+        with self.services.db.transaction() as session:
+            for status_id in session.scalars(select(StatusUpdate.id).where(free).order_by(StatusUpdate.id).limit(5)):
+                taken = session.execute(update(StatusUpdate).where(StatusUpdate.id == status_id, free).values(
+                    broadcast_state="running", broadcast_owner=self.owner, broadcast_lease_expires_at=expires))
+                if taken.rowcount == 1:
+                    return status_id
+        return None
+
+    def run_once(self) -> int:
+        """Send one slice of one due broadcast; returns how many tickets were settled."""
+        status_id = self._lease()
+        if status_id is None:
+            return 0
+        with self.services.db.transaction() as session:
+            status = session.get(StatusUpdate, status_id)
+            incident = session.get(Incident, status.incident_id)
+            if incident.shadow_mode:
+                return self._finish(session, status, "shadow mode: nothing was sent")
+            self._settle_pending(session, status, incident)
+            links = self._due_links(session, status)
+            if not links:
+                return self._finish(session, status, None)
+            if status.broadcast_total == 0:
+                status.broadcast_total = self._count_due(session, status)
+            for link in links:
+                link.pending_version = status.version
+            changes = [self._change(status, incident, link) for link in links]
+        outcome = self.executor.apply(changes)
+        with self.services.db.transaction() as session:
+            status = session.get(StatusUpdate, status_id)
+            done = [t for t, error in outcome.errors.items() if error is None]
+            self._confirm(session, status, done)
+            failed = {t: e for t, e in outcome.errors.items() if e}
+            if failed:
+                session.execute(update(TicketLink).where(TicketLink.incident_id == status.incident_id,
+                                                         TicketLink.ticket_id.in_(list(failed)))
+                                .values(pending_version=None))
+                record(session, "status.broadcast_failures", incident_id=status.incident_id,
+                       detail={"version": status.version, "errors": dict(list(failed.items())[:20]),
+                               "count": len(failed)})
+                self._skip_unsendable(session, status, failed)
+            record(session, "status.broadcast_slice", incident_id=status.incident_id,
+                   detail={"version": status.version, "sent": len(done), "failed": len(failed),
+                           "calls": outcome.calls})
+        return len(done)
+
+    def _due_links(self, session: Session, status: StatusUpdate) -> list[TicketLink]:
+        return list(session.scalars(self._due(status).order_by(TicketLink.id).limit(SLICE)))
+
+    def _count_due(self, session: Session, status: StatusUpdate) -> int:
+        return len(session.scalars(self._due(status).with_only_columns(TicketLink.id)).all())
+
+    @staticmethod
+    def _due(status: StatusUpdate):
+        return select(TicketLink).where(
+            TicketLink.incident_id == status.incident_id, TicketLink.state == "linked",
+            TicketLink.ticket_status.in_(OPEN_STATUSES),
+            or_(TicketLink.status_version.is_(None), TicketLink.status_version < status.version),
+            or_(TicketLink.pending_version.is_(None), TicketLink.pending_version != status.version))
+
+    def _change(self, status: StatusUpdate, incident: Incident, link: TicketLink) -> TicketChange:
+        old = (version_tag(incident.tag, link.status_version),) if link.status_version else ()
+        return TicketChange(ticket_id=link.ticket_id, add_tags=(version_tag(incident.tag, status.version),),
+                            remove_tags=old, status="solved" if status.stage == "resolved" else None,
+                            comment=Comment(status_comment(status, incident, link), public=True))
+
+    def _confirm(self, session: Session, status: StatusUpdate, ticket_ids: list[int]) -> None:
+        if not ticket_ids:
+            return
+        values = {"status_version": status.version, "pending_version": None}
+        if status.stage == "resolved":
+            values["ticket_status"] = "solved"
+        session.execute(update(TicketLink).where(TicketLink.incident_id == status.incident_id,
+                                                 TicketLink.ticket_id.in_(ticket_ids)).values(**values))
+        status.broadcast_done += len(ticket_ids)
+
+    def _skip_unsendable(self, session: Session, status: StatusUpdate, failed: dict[int, str]) -> None:
+        """A ticket the helpdesk refuses (closed, deleted) will not take the update later either."""
+        permanent = [t for t, e in failed.items() if "closed" in e.lower() or "not found" in e.lower()]
+        if permanent:
+            session.execute(update(TicketLink).where(TicketLink.incident_id == status.incident_id,
+                                                     TicketLink.ticket_id.in_(permanent))
+                            .values(ticket_status="closed"))
+
+    def _settle_pending(self, session: Session, status: StatusUpdate, incident: Incident) -> None:
+        """Links left pending by a crashed worker: the version tag on the ticket says what happened."""
+        pending = list(session.scalars(select(TicketLink).where(TicketLink.incident_id == status.incident_id,
+                                                                TicketLink.pending_version == status.version)))
+        if not pending:
+            return
+        try:
+            tickets = {t.id: t for t in self.services.helpdesk.get_tickets([link.ticket_id for link in pending])}
+        except HelpdeskError as exc:
+            log.warning("could not settle %d pending tickets yet: %s", len(pending), exc)
+            return
+        tag = version_tag(incident.tag, status.version)
+        delivered = [link.ticket_id for link in pending
+                     if link.ticket_id in tickets and tag in tickets[link.ticket_id].tags]
+        self._confirm(session, status, delivered)
+        for link in pending:
+            if link.ticket_id not in delivered:
+                link.pending_version = None
+        record(session, "status.broadcast_settled", incident_id=status.incident_id,
+               detail={"version": status.version, "already_delivered": len(delivered),
+                       "to_send_again": len(pending) - len(delivered)})
+
+    def _finish(self, session: Session, status: StatusUpdate, note: str | None) -> int:
+        status.broadcast_state = "done"
+        status.broadcast_owner = None
+        status.broadcast_lease_expires_at = None
+        record(session, "status.broadcast_done", incident_id=status.incident_id,
+               detail={"version": status.version, "sent": status.broadcast_done, "note": note})
+        return 0

@@ -1,0 +1,121 @@
+"""Status updates, resolution, reopening and shadow mode: what a support lead does during an incident.
+
+Each status update is a new version. The helpdesk's dynamic content (and so the incident's
+macro) is updated at once; newly linked tickets get the new text; a broadcast, when asked for,
+is queued and carried out by the workers (``service.broadcast``) in bulk.
+"""
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from integrations.base import HelpdeskError, HelpdeskPort
+from service.audit import record
+from service.domain.incident_input import InvalidIncident, clean_status
+from service.domain.locales import SUPPORTED_LOCALES, pick_text
+from service.inbox import now_utc
+from service.models import Incident, StatusUpdate, TicketLink
+
+# Zendesk renders this placeholder in the notification e-mail as the satisfaction survey.
+SURVEY_PLACEHOLDER = "{{satisfaction.rating_section}}"
+
+
+class IncidentStateError(ValueError):
+    """The incident is not in a state that allows this; the message says why."""
+
+
+def status_content_name(incident: Incident) -> str:
+    return f"{incident.tag}_status"
+
+
+def publish_to_helpdesk(helpdesk: HelpdeskPort, incident: Incident, texts: dict[str, str]) -> None:
+    """Keep the incident's dynamic content and macro in step with its current status. Every
+    supported language gets a variant (the fallback text where none was written), so agents
+    applying the macro by hand always get the current text."""
+    full = {locale: pick_text(texts, locale, incident.default_locale)[1] for locale in SUPPORTED_LOCALES}
+    item_id, placeholder = helpdesk.publish_status_content(
+        status_content_name(incident), full, incident.default_locale, incident.dynamic_content_id)
+    incident.dynamic_content_id = item_id
+    incident.macro_id = helpdesk.ensure_status_macro(
+        f"Incident: {incident.title}", incident.tag, placeholder, incident.macro_id)
+
+
+def publish_safely(session: Session, helpdesk: HelpdeskPort | None, incident: Incident, texts: dict[str, str],
+                   *, actor: str, version: int) -> None:
+    """Publish unless in shadow mode; a helpdesk failure is recorded, not fatal: the status
+    stands here, and the macro catches up with the next update."""
+    if helpdesk is None or incident.shadow_mode:
+        return
+    try:
+        publish_to_helpdesk(helpdesk, incident, texts)
+    except HelpdeskError as exc:
+        record(session, "macro.update_failed", actor=actor, incident_id=incident.id,
+               detail={"version": version, "error": str(exc)})
+
+
+def post_status_update(session: Session, helpdesk: HelpdeskPort | None, incident: Incident, stage: str,
+                       texts: dict[str, str], *, broadcast: bool, actor: str) -> StatusUpdate:
+    if incident.state != "active":
+        raise IncidentStateError("The incident is resolved; reopen it before posting a status update.")
+    stage, texts = clean_status(stage, texts)
+    if stage == "resolved":
+        raise InvalidIncident({"stage": ["Use “Resolve” to close the incident with a final message."]})
+    return _new_version(session, helpdesk, incident, stage, texts, broadcast=broadcast, actor=actor)
+
+
+def _new_version(session: Session, helpdesk: HelpdeskPort | None, incident: Incident, stage: str,
+                 texts: dict[str, str], *, broadcast: bool, actor: str) -> StatusUpdate:
+    version = (session.scalar(select(func.max(StatusUpdate.version))
+                              .where(StatusUpdate.incident_id == incident.id)) or 0) + 1
+    status = StatusUpdate(incident_id=incident.id, version=version, stage=stage, texts=texts, created_by=actor,
+                          broadcast_state="queued" if broadcast else "none")
+    session.add(status)
+    publish_safely(session, helpdesk, incident, texts, actor=actor, version=version)
+    session.flush()
+    record(session, "status.posted", actor=actor, incident_id=incident.id,
+           detail={"version": version, "stage": stage, "languages": sorted(texts), "broadcast": broadcast})
+    return status
+
+
+def resolve_incident(session: Session, helpdesk: HelpdeskPort | None, incident: Incident,
+                     texts: dict[str, str], *, actor: str, survey: bool = True) -> StatusUpdate:
+    """The final message goes to every linked unsolved ticket, which is then solved."""
+    if incident.state != "active":
+        raise IncidentStateError("The incident is already resolved.")
+    _, texts = clean_status("resolved", texts)
+    if survey:
+        texts = {locale: f"{text}\n\n{SURVEY_PLACEHOLDER}" for locale, text in texts.items()}
+    status = _new_version(session, helpdesk, incident, "resolved", texts, broadcast=True, actor=actor)
+    incident.state = "resolved"
+    incident.resolved_at = now_utc()
+    record(session, "incident.resolved", actor=actor, incident_id=incident.id,
+           detail={"version": status.version, "survey": survey})
+    return status
+
+
+def reopen_incident(session: Session, incident: Incident, *, actor: str) -> None:
+    if incident.state == "active":
+        raise IncidentStateError("The incident is already active.")
+    incident.state = "active"
+    incident.resolved_at = None
+    record(session, "incident.reopened", actor=actor, incident_id=incident.id, detail={})
+
+
+def set_shadow_mode(session: Session, incident: Incident, on: bool, *, actor: str) -> None:
+    incident.shadow_mode = bool(on)
+    record(session, "incident.shadow_mode", actor=actor, incident_id=incident.id, detail={"on": bool(on)})
+
+
+def cancel_broadcast(session: Session, status: StatusUpdate, *, actor: str) -> None:
+    if status.broadcast_state in ("queued", "running"):
+        status.broadcast_state = "cancelled"
+        record(session, "status.broadcast_cancelled", actor=actor, incident_id=status.incident_id,
+               detail={"version": status.version, "done": status.broadcast_done})
+
+
+def unlink_ticket(session: Session, link: TicketLink, *, reason: str, actor: str) -> None:
+    """Record an unlink (by an agent in the helpdesk, or an admin here): it sticks."""
+    session.execute(update(TicketLink).where(TicketLink.id == link.id)
+                    .values(state="unlinked", unlinked_at=now_utc(), unlink_reason=reason))
+    record(session, "ticket.unlinked", actor=actor, incident_id=link.incident_id, ticket_id=link.ticket_id,
+           detail={"reason": reason, "phrases": (link.evidence or {}).get("phrases", [])})
