@@ -74,6 +74,8 @@ class BroadcastRunner:
             self._settle_pending(session, status, incident)
             links = self._due_links(session, status)
             if not links:
+                if status.stage == "resolved":
+                    self._solve_problem(session, incident, status)
                 return self._finish(session, status, None)
             if status.broadcast_total == 0:
                 status.broadcast_total = self._count_due(session, status)
@@ -158,6 +160,16 @@ class BroadcastRunner:
         record(session, "status.broadcast_settled", incident_id=status.incident_id,
                detail={"version": status.version, "already_delivered": len(delivered),
                        "to_send_again": len(pending) - len(delivered)})
+
+    def _solve_problem(self, session: Session, incident: Incident, status: StatusUpdate) -> None:
+        if not incident.problem_ticket_id:
+            return
+        note = f"Resolved in IncidentDesk (status v{status.version}); linked tickets were answered and solved."
+        try:
+            self.services.helpdesk.update_ticket(TicketChange(ticket_id=incident.problem_ticket_id, status="solved",
+                                                              comment=Comment(note, public=False)))
+        except HelpdeskError as exc:
+            record(session, "problem.solve_failed", incident_id=incident.id, detail={"error": str(exc)})
 
     def _finish(self, session: Session, status: StatusUpdate, note: str | None) -> int:
         status.broadcast_state = "done"

@@ -27,7 +27,9 @@ def declare_incident(session: Session, helpdesk: HelpdeskPort | None, draft: Inc
     """Store the incident and open its problem ticket in the helpdesk."""
     tag = _unique_tag(session, draft.title)
     incident = Incident(title=draft.title, tag=tag, severity=draft.severity,
-                        default_locale=draft.default_locale, shadow_mode=draft.shadow_mode)
+                        default_locale=draft.default_locale, shadow_mode=draft.shadow_mode,
+                        affected_products=list(draft.affected_products),
+                        affected_regions=list(draft.affected_regions), started_at=draft.started_at)
     incident.rules = [IncidentRule(kind="phrase", value=p) for p in draft.phrases]
     incident.status_updates = [StatusUpdate(version=1, stage="investigating", texts=dict(draft.status_texts))]
     session.add(incident)

@@ -9,6 +9,7 @@ import time
 import uuid
 
 from service import Services, inbox
+from service.broadcast import BroadcastRunner
 from service.outreach.runner import OutreachRunner
 from service.pipeline import BatchReport, Pipeline
 
@@ -21,11 +22,13 @@ class Worker:
         self.owner = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.pipeline = Pipeline(services)
         self.outreach = OutreachRunner(services, self.owner)
+        self.broadcasts = BroadcastRunner(services, self.owner)
 
     def run_once(self) -> BatchReport | None:
-        """Claim and process one batch, then a step of outreach; None when nothing was due."""
+        """Claim and process one batch, then a step of broadcasting and of outreach; None when
+        nothing was due."""
         report = self._inbox_batch()
-        sent = self.outreach.run_once()
+        sent = self.broadcasts.run_once() + self.outreach.run_once()
         if report is None and sent:
             return BatchReport()
         return report

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 from service.domain.locales import SUPPORTED_LOCALES, base_locale
 
@@ -29,6 +30,9 @@ class IncidentDraft:
     severity: str = "major"
     default_locale: str = "en"
     shadow_mode: bool = False
+    affected_products: tuple[str, ...] = ()
+    affected_regions: tuple[str, ...] = ()
+    started_at: datetime | None = None
 
 
 SEVERITIES = ("minor", "major", "critical")
@@ -76,9 +80,23 @@ def tag_for_title(title: str) -> str:
     return f"incident_{slug or 'unnamed'}"
 
 
+def _names(raw: object) -> tuple[str, ...]:
+    """A list typed one per line or comma separated, or given as a list."""
+    items = raw if isinstance(raw, (list, tuple)) else re.split(r"[\n,]", str(raw or ""))
+    return tuple(dict.fromkeys(" ".join(str(i).split()) for i in items if str(i).strip()))
+
+
 def clean_draft(title: str, phrases: list[str] | tuple[str, ...], status_texts: dict[str, str],
-                severity: str = "major", default_locale: str = "en", shadow_mode: bool = False) -> IncidentDraft:
+                severity: str = "major", default_locale: str = "en", shadow_mode: bool = False,
+                affected_products: object = (), affected_regions: object = (),
+                started_at: datetime | None = None, now: datetime | None = None) -> IncidentDraft:
     errors: dict[str, list[str]] = {}
+    now = now or datetime.now(timezone.utc)
+    if started_at is not None:
+        if started_at.tzinfo is None:
+            started_at = started_at.replace(tzinfo=timezone.utc)
+        if started_at > now:
+            errors.setdefault("started_at", []).append("The start time is in the future; use when it began.")
     title = (title or "").strip()
     if not title:
         errors.setdefault("title", []).append("Give the incident a title, e.g. 'Checkout is down'.")
@@ -113,4 +131,6 @@ def clean_draft(title: str, phrases: list[str] | tuple[str, ...], status_texts: 
     if errors:
         raise InvalidIncident(errors)
     return IncidentDraft(title=title, phrases=tuple(cleaned), status_texts=texts, severity=severity,
-                         default_locale=default_locale, shadow_mode=bool(shadow_mode))
+                         default_locale=default_locale, shadow_mode=bool(shadow_mode),
+                         affected_products=_names(affected_products), affected_regions=_names(affected_regions),
+                         started_at=started_at)
