@@ -6,7 +6,10 @@ of a few seconds that scales the rate-limit window down to 6 s).
 1. Overhead: typical calls (show ticket, update ticket, show_many, search, create) timed
    in-process through Flask's test client (the sandbox's own cost) and over loopback HTTP
    with a keep-alive ``requests`` session (what a test or the service pays), limits off.
-2. Rate-limit accuracy: the Team plan (200 requests/minute), two client threads sending
+2. Surge: 1,000 tickets through 10 ``create_many`` jobs with a trigger that notifies a
+   local webhook receiver: time until the jobs complete and until every signed delivery
+   has arrived.
+3. Rate-limit accuracy: the Team plan (200 requests/minute), two client threads sending
    a request every 10 ms for a minute and a bit. Reported: requests admitted within the
    first window against the limit, the Retry-After given at the first refusal against the
    time the window really reopened, and admissions after it reopened.
@@ -21,6 +24,7 @@ import threading
 import time
 
 import requests
+from werkzeug.serving import make_server
 
 from integrations.zendesk.sandbox import (DEMO_AGENT_EMAIL, DEMO_API_TOKEN, SandboxServer,
                                           create_sandbox_app)
@@ -68,6 +72,50 @@ def measure_overhead(rounds: int) -> None:
             label = f"{method} {path.split('?')[0]}"
             print(f"  {label:38s} in-process {_summary(inproc)} | HTTP {_summary(http)}")
     app.extensions["zendesk_sandbox"].stop()
+
+
+def _receiver(arrived: list):
+    def app(environ, start_response):
+        environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        arrived.append(time.monotonic())
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    return server
+
+
+def measure_surge(tickets: int) -> None:
+    print(f"\nSurge: {tickets} tickets in create_many jobs of 100, a trigger notifying a webhook")
+    arrived: list[float] = []
+    receiver = _receiver(arrived)
+    with SandboxServer(plan="high_volume") as server:
+        api = requests.Session()
+        api.trust_env = False
+        api.headers["Authorization"] = AUTH
+        hook = api.post(f"{server.url}/api/v2/webhooks", json={"webhook": {
+            "name": "bench", "status": "active", "subscriptions": ["conditional_ticket_events"],
+            "endpoint": f"http://127.0.0.1:{receiver.server_port}/hook"}}).json()["webhook"]
+        api.post(f"{server.url}/api/v2/triggers", json={"trigger": {
+            "title": "notify", "conditions": {"all": [
+                {"field": "update_type", "operator": "is", "value": "Create"}]},
+            "actions": [{"field": "notification_webhook",
+                         "value": [hook["id"], '{"id": "{{ticket.id}}", "title": "{{ticket.title}}"}']}]}})
+        started = time.monotonic()
+        jobs = [api.post(f"{server.url}/api/v2/tickets/create_many.json", json={"tickets": [
+            {"subject": f"Checkout fails {n}", "comment": {"body": "I cannot pay"},
+             "requester": {"name": f"Customer {n}", "email": f"c{n}@example.com"}}
+            for n in range(batch, batch + 100)]}).json()["job_status"]["id"]
+            for batch in range(0, tickets, 100)]
+        while any(api.get(f"{server.url}/api/v2/job_statuses/{job}.json").json()["job_status"]
+                  ["status"] != "completed" for job in jobs):
+            time.sleep(0.02)
+        done = time.monotonic() - started
+        while len(arrived) < tickets and time.monotonic() - started < 60:
+            time.sleep(0.02)
+    receiver.shutdown()
+    print(f"  jobs completed after {done:.2f} s; {len(arrived)} webhooks delivered after "
+          f"{max(arrived) - started:.2f} s")
 
 
 def measure_rate_limit(window: float, extra: float, limit: int) -> None:
@@ -122,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     measure_overhead(rounds=50 if args.quick else 300)
+    measure_surge(tickets=200 if args.quick else 1000)
     if args.quick:
         measure_rate_limit(window=6.0, extra=1.0, limit=20)
     else:
