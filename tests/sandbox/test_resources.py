@@ -180,6 +180,9 @@ def test_persistence_round_trip(tmp_path, zd, sandbox):
     assert restored.tickets[ticket.id]["subject"] == "persist me"
     assert restored.next_ticket_id() == ticket.id + 1
     assert restored.comments[ticket.id][0]["body"] == "body of persist me"
+    assert restored.default_group_id in restored.groups
+    assert restored.users[restored.admin_id]["email"] == "agent@sandbox.incidentdesk.test"
+    assert restored.brand_id == sandbox.state.brand_id
 
 
 def test_dynamic_content_variants(api, sandbox):

@@ -9,7 +9,7 @@ from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import (auth, control, dynamic_content, jobs, macros, merge, organizations, search,
+from . import (auth, control, dynamic_content, jobs, locale_routes, macros, merge, organizations, search,
                ticket_fields, ticket_routes, trigger_routes, traffic, users, webhook_routes)
 from .common import ApiError
 from .delivery import Deliverer
@@ -17,7 +17,7 @@ from .state import SandboxState
 
 _BLUEPRINTS = (ticket_routes.bp, merge.bp, users.bp, organizations.bp, jobs.bp,
                webhook_routes.bp, trigger_routes.bp, macros.bp, dynamic_content.bp,
-               ticket_fields.bp, search.bp, control.bp)
+               ticket_fields.bp, search.bp, locale_routes.bp, control.bp)
 JOB_HANDLERS = {**ticket_routes.JOB_HANDLERS, **merge.JOB_HANDLERS, **users.JOB_HANDLERS,
                 **organizations.JOB_HANDLERS}
 

@@ -10,6 +10,8 @@ from .state import SandboxState
 _STORES = ("users", "organizations", "groups", "tickets", "comments", "audits", "triggers",
            "macros", "dynamic_content", "ticket_fields")
 _STRING_KEYED = ("webhooks", "webhook_secrets")
+_ACCOUNT = ("admin_id", "default_group_id", "brand_id", "ticket_form_id",
+            "custom_status_ids")
 
 
 def save_state(state: SandboxState, path: str) -> None:
@@ -18,6 +20,7 @@ def save_state(state: SandboxState, path: str) -> None:
         data["next_id"] = state.next_id()
         data["next_ticket_id"] = state.next_ticket_id()
         data["api_tokens"] = sorted(state.api_tokens)
+        data["account"] = {name: getattr(state, name) for name in _ACCOUNT}
     directory = os.path.dirname(os.path.abspath(path))
     with tempfile.NamedTemporaryFile("w", dir=directory, delete=False, suffix=".tmp") as handle:
         json.dump(data, handle, ensure_ascii=False)
@@ -32,9 +35,10 @@ def load_state(state: SandboxState, path: str) -> None:
         for name in _STORES + _STRING_KEYED:
             store = getattr(state, name)
             store.clear()
-            store.update({tuple(k) if isinstance(k, list) else k: v for k, v in data[name]})
+            store.update(dict(data[name]))
         for ticket in state.tickets.values():
             ticket["_custom"] = {int(k): v for k, v in ticket["_custom"].items()}
         state.restart_ids(data["next_id"], data["next_ticket_id"])
         state.api_tokens = set(data["api_tokens"])
-        state.admin_id = next(u["id"] for u in state.users.values() if u["role"] == "admin")
+        for name, value in data["account"].items():
+            setattr(state, name, value)
