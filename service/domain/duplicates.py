@@ -2,7 +2,8 @@
 
 How two tickets are compared:
 
-1. ``message_body`` keeps what the customer wrote this time: quoted lines ("> ..."), everything
+1. ``message_body`` keeps what the customer wrote this time: a salutation line ("Hi there,",
+   "Здравейте", "שלום רב"), quoted lines ("> ..."), everything
    after a reply header ("On Mon, Dana wrote:", "... написа:", "... כתב:") and everything after a
    signature delimiter ("-- ", "Sent from my iPhone", "Best regards", ...) are cut.
 2. The body is normalised like phrase matching does (``text.normalize``: case, accents, Hebrew
@@ -13,14 +14,21 @@ How two tickets are compared:
    of ``SKETCH_SIZE`` bins and the bin keeps the smallest remaining value. Empty bins borrow the
    value of the next filled bin (with an offset per hop), so short texts still give a full sketch.
    The share of equal bins estimates the Jaccard similarity of the two shingle sets.
-4. For lookup the sketch is cut into ``BANDS`` bands of ``ROWS`` bins; each band hashes to one
-   64-bit key. Two texts become candidates when they share any band key: with 32 bands of 4 rows,
-   texts of similarity 0.6 meet with probability 0.99, texts of similarity 0.2 with 0.05.
+4. For lookup the first ``BANDS * ROWS`` bins are cut into ``BANDS`` bands of ``ROWS`` bins; each
+   band hashes to one 64-bit key. Two texts become candidates when they share any band key: with
+   21 bands of 6 rows, texts of similarity 0.8 meet with probability 0.998, 0.7 with 0.93, 0.5
+   with 0.28 and 0.3 with 0.015.
+5. Identifiers veto: the numbers of two or more digits a text names, decimals included (order,
+   invoice and tracking numbers, amounts, error codes, sizes). Two texts that both name such numbers
+   but share none are about different things, however alike their words ("my order 123456 has
+   not arrived" / "my order 654321 has not arrived"), and score 0. A follow-up that names no
+   number ("it still does not work") is not vetoed.
 """
 from __future__ import annotations
 
 import re
 import struct
+from operator import eq
 from dataclasses import dataclass
 from hashlib import blake2b
 
@@ -28,28 +36,34 @@ from service.domain.text import normalize
 
 SHINGLE = 5
 SKETCH_SIZE = 128
-BANDS = 32
-ROWS = SKETCH_SIZE // BANDS
+BANDS = 21
+ROWS = 6
 _BIN_BITS = SKETCH_SIZE.bit_length() - 1
 _EMPTY = (1 << 64) - 1
 _HOP = 0x9E3779B97F4A7C15  # added per borrowed hop, so borrowed bins differ from their source
+_IDENTIFIER = re.compile(r"\d{2,}(?:[.,]\d+)?|\d+[.,]\d+")
 
 _QUOTE_HEADER = re.compile(
     r"^\s*(on\s.{0,200}\bwrote:|.{0,200}\bнаписа:|.{0,200}כתב/?ה?:|-{2,}\s*original message\s*-{2,}|"
     r"-{2,}\s*оригинално съобщение\s*-{2,}|from:\s.+@.+)\s*$", re.IGNORECASE)
+_GREETING = re.compile(
+    r"^\s*((hello|hi|hey|dear|good (morning|afternoon|evening)|здравейте|здрасти|здравей|добро утро|добър ден|"
+    r"уважаеми|שלום|היי|בוקר טוב|ערב טוב|לצוות)\b[^\n]{0,30}|[^\s,]+( [^\s,]+){0,3},)\s*$", re.IGNORECASE)
 _SIGNATURE = re.compile(
     r"^\s*(--\s*|__+|sent from my \w+.*|изпратено от .*|נשלח מ.*|(best|kind|warm)?\s*regards,?|"
     r"thanks?( you)?,?|cheers,?|с уважение,?|поздрави,?|благодаря,?|בברכה,?|תודה,?)\s*$", re.IGNORECASE)
 
 
 def message_body(text: str) -> str:
-    """The customer's own words: stop at a reply header or signature, drop quoted lines."""
+    """The customer's own words: skip a salutation line, stop at a reply header or signature,
+    drop quoted lines."""
     kept: list[str] = []
     for line in text.splitlines():
         if _QUOTE_HEADER.match(line) or (_SIGNATURE.match(line) and kept):
             break
-        if not line.lstrip().startswith(">"):
-            kept.append(line)
+        if line.lstrip().startswith(">") or not any(k.strip() for k in kept) and _GREETING.match(line):
+            continue
+        kept.append(line)
     return "\n".join(kept)
 
 
@@ -58,6 +72,12 @@ def shingles(text: str) -> set[str]:
     if len(words) <= SHINGLE:
         return {words} if words else set()
     return {words[i:i + SHINGLE] for i in range(len(words) - SHINGLE + 1)}
+
+
+def identifiers(text: str) -> frozenset[str]:
+    """Numbers of two or more digits or with decimals (orders, amounts, error codes, sizes) in
+    the customer's own words."""
+    return frozenset(_IDENTIFIER.findall(message_body(text)))
 
 
 def _hash64(value: str) -> int:
@@ -85,16 +105,18 @@ def sketch(text: str) -> tuple[int, ...]:
     return tuple(filled)
 
 
-def similarity(a: tuple[int, ...], b: tuple[int, ...]) -> float:
-    """Estimated Jaccard similarity of two sketches (0.0 when either text had no words)."""
-    if not a or not b or a[0] == _EMPTY and len(set(a)) == 1 or b[0] == _EMPTY and len(set(b)) == 1:
-        return 0.0
-    return sum(x == y for x, y in zip(a, b)) / SKETCH_SIZE
+def _is_empty(values: tuple[int, ...]) -> bool:
+    return not values or values[0] == _EMPTY and values.count(_EMPTY) == len(values)
+
+
+def estimate(a: tuple[int, ...], b: tuple[int, ...]) -> float:
+    """Estimated Jaccard similarity of two non-empty sketches: the share of equal bins."""
+    return sum(map(eq, a, b)) / SKETCH_SIZE
 
 
 def band_keys(values: tuple[int, ...]) -> list[int]:
     """One signed 63-bit key per band (fits a BIGINT column); none for an empty sketch."""
-    if not values or len(set(values)) == 1 and values[0] == _EMPTY:
+    if _is_empty(values):
         return []
     keys = []
     for band in range(BANDS):
@@ -115,11 +137,22 @@ def decode(blob: bytes) -> tuple[int, ...]:
 class Fingerprint:
     sketch: tuple[int, ...]
     bands: tuple[int, ...]
+    identifiers: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, text: str) -> "Fingerprint":
         values = sketch(text)
-        return cls(values, tuple(band_keys(values)))
+        return cls(values, tuple(band_keys(values)), identifiers(text))
+
+
+def similarity(a: Fingerprint, b: Fingerprint) -> float:
+    """Estimated Jaccard similarity of two texts; 0.0 when either had no words or when both name
+    long numbers and none in common."""
+    if not a.bands or not b.bands:
+        return 0.0
+    if a.identifiers and b.identifiers and not a.identifiers & b.identifiers:
+        return 0.0
+    return estimate(a.sketch, b.sketch)
 
 
 class BandIndex:
@@ -127,13 +160,13 @@ class BandIndex:
 
     def __init__(self) -> None:
         self._buckets: dict[int, list[int]] = {}
-        self._sketches: dict[int, tuple[int, ...]] = {}
+        self._fingerprints: dict[int, Fingerprint] = {}
 
     def __len__(self) -> int:
-        return len(self._sketches)
+        return len(self._fingerprints)
 
     def add(self, item_id: int, fingerprint: Fingerprint) -> None:
-        self._sketches[item_id] = fingerprint.sketch
+        self._fingerprints[item_id] = fingerprint
         for key in fingerprint.bands:
             self._buckets.setdefault(key, []).append(item_id)
 
@@ -147,7 +180,7 @@ class BandIndex:
         """The most similar indexed item at or above ``threshold``: (id, score) or (None, 0.0)."""
         best_id, best_score = None, 0.0
         for item_id in self.candidates(fingerprint):
-            score = similarity(fingerprint.sketch, self._sketches[item_id])
+            score = similarity(fingerprint, self._fingerprints[item_id])
             if score >= threshold and score > best_score:
                 best_id, best_score = item_id, score
         return best_id, best_score

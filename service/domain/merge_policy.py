@@ -56,7 +56,7 @@ DEFAULT_COMMENTS = {
 class MergeRules:
     enabled: bool = True
     window: timedelta = timedelta(hours=24)
-    similarity_threshold: float = 0.6
+    similarity_threshold: float = 0.7
     public_comments: bool = True
     skip_tag: str = "incidentdesk_no_merge"
     merge_after_agent_reply: bool = False

@@ -87,7 +87,7 @@ class MergeSettings(Base):
     scope: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0 = account, else an incident id
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     window_minutes: Mapped[int] = mapped_column(Integer, default=24 * 60)
-    similarity_threshold: Mapped[float] = mapped_column(Float, default=0.6)
+    similarity_threshold: Mapped[float] = mapped_column(Float, default=0.7)
     public_comments: Mapped[bool] = mapped_column(Boolean, default=True)
     skip_tag: Mapped[str] = mapped_column(String(80), default="incidentdesk_no_merge")
     merge_after_agent_reply: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -82,8 +82,7 @@ class MergeStage:
             if not others:
                 continue
             me = self._candidate(batch.tickets[ticket_id], incident_id, users)
-            mine = fingerprints[ticket_id].sketch
-            scores = {o.id: similarity(mine, Fingerprint.of(_text(o)).sketch) for o in others}
+            scores = {o.id: similarity(fingerprints[ticket_id], Fingerprint.of(_text(o))) for o in others}
             views = [self._candidate(o, incidents_of.get(o.id), users) for o in others]
             for outcome in review(me, views, scores, rules[ticket_id], utcnow()):
                 self._act(outcome, incident_id, batch, decisions, owner)

@@ -116,7 +116,7 @@ def test_double_submit_without_an_incident_is_merged_by_text_similarity(running)
     wait_for(lambda: running.ticket(second)["status"] == "closed")
     [merge] = merges(running.services)
     assert (merge.source_ticket_id, merge.target_ticket_id, merge.reason) == (second, first, "near_duplicate_text")
-    assert merge.incident_id is None and merge.evidence["similarity"] >= 0.6
+    assert merge.incident_id is None and merge.evidence["similarity"] >= 0.7
 
 
 def test_intermediary_tickets_are_grouped_not_merged(running):
