@@ -3,6 +3,7 @@ import base64
 import hashlib
 import hmac
 import json
+import time
 
 from zenpy.lib.api_objects import Comment, Ticket, User
 
@@ -205,3 +206,21 @@ def test_install_flow_through_zenpy(sandbox, zd, receiver):
     assert zd.webhooks.reset_secret(hook.id).secret != secret
     zd.webhooks.delete(hook)
     assert list(zd.webhooks.list()) == []
+
+
+def test_circuit_breaker_option_stops_sending_to_a_failing_endpoint(api, sandbox, zd, receiver):
+    receiver.statuses = [500] * 4
+    api.post(f"{sandbox.url}/_sandbox/webhook_options", json={
+        "circuit_breaker": True, "circuit_min_attempts": 4, "circuit_open_seconds": 0.3})
+    hook = _webhook(api, sandbox, receiver.url)
+    _trigger(api, sandbox, hook["id"], template='{"id": {{ticket.id}}}')
+    for n in range(4):
+        zd.tickets.create(Ticket(subject=str(n), description="d"))
+        wait_for(lambda: len(receiver.requests) == n + 1)
+    broken = zd.tickets.create(Ticket(subject="while open", description="d")).ticket
+    states = lambda: {i["ticket_id"]: i["status"] for i in sandbox.state.invocations.values()}  # noqa: E731
+    wait_for(lambda: states().get(broken.id) == "circuit broken")
+    assert len(receiver.requests) == 4
+    time.sleep(0.3)  # the circuit stays open this long
+    later = zd.tickets.create(Ticket(subject="after", description="d")).ticket
+    wait_for(lambda: states().get(later.id) == "success")

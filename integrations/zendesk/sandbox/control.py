@@ -10,7 +10,8 @@ from .state import PLAN_LIMITS
 bp = Blueprint("sandbox_control", __name__, url_prefix="/_sandbox")
 FAULT_KEYS = ("latency", "error_burst", "timeout", "rate_limit_storm", "job_delay_seconds")
 OPTION_KEYS = ("duplicate", "shuffle", "shuffle_window_ms", "retry_delay_seconds",
-               "max_retry_after_seconds", "timeout_seconds")
+               "max_retry_after_seconds", "timeout_seconds", "circuit_breaker",
+               "circuit_window_seconds", "circuit_min_attempts", "circuit_open_seconds")
 
 
 @bp.post("/reset")

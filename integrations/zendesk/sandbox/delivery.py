@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
+from .circuit import CircuitBreaker
 from .state import ACCOUNT_ID, SandboxState, iso
 
 TIMEOUT_SECONDS = 10.0
@@ -29,7 +30,9 @@ MAX_TIMEOUT_RETRIES = 5
 RETRY_AFTER_CEILING = 60
 DEFAULT_OPTIONS = {"duplicate": False, "shuffle": False, "shuffle_window_ms": 200,
                    "retry_delay_seconds": 0.2, "max_retry_after_seconds": 2.0,
-                   "timeout_seconds": TIMEOUT_SECONDS}
+                   "timeout_seconds": TIMEOUT_SECONDS, "circuit_breaker": False,
+                   "circuit_window_seconds": 300, "circuit_min_attempts": 10,
+                   "circuit_open_seconds": 5}
 
 
 def sign(secret: str, timestamp: str, body: str | bytes) -> str:
@@ -111,6 +114,7 @@ class Deliverer:
         self._seq = itertools.count()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sandbox-hook")
         self._sessions = threading.local()  # requests sessions are not shared across threads
+        self._breaker = CircuitBreaker()
         self._thread = threading.Thread(target=self._loop, name="sandbox-deliveries", daemon=True)
 
     def start(self) -> None:
@@ -166,14 +170,18 @@ class Deliverer:
         if invocation is None or webhook is None:
             return
         options = self._options()
+        if options["circuit_breaker"] and self._circuit_broken(invocation, webhook, attempt):
+            return
         if not hasattr(self._sessions, "session"):
             self._sessions.session = new_session()
         status, text, headers = send(self._sessions.session, webhook, secret, invocation_id,
                                      invocation["body"], float(options["timeout_seconds"]))
         response_headers = headers.pop("_response_headers", {})
-        delay = None if status is not None and 200 <= status < 300 else \
-            retry_delay(status, attempt, response_headers, options)
+        succeeded = status is not None and 200 <= status < 300
+        delay = None if succeeded else retry_delay(status, attempt, response_headers, options)
         with state.lock:
+            if options["circuit_breaker"]:
+                self._breaker.record(webhook["id"], not succeeded, time.monotonic(), options)
             state.deliveries.append({
                 "webhook_id": webhook["id"], "invocation_id": invocation_id,
                 "attempt": attempt, "url": webhook["endpoint"], "status": status,
@@ -183,7 +191,7 @@ class Deliverer:
             invocation["attempts"] += 1
             invocation["status_code"] = status
             invocation["latest_completed_at"] = iso(time.time())
-            if status is not None and 200 <= status < 300:
+            if succeeded:
                 invocation["status"] = "success"
             elif delay is None:
                 invocation["status"] = "failed"
@@ -191,3 +199,17 @@ class Deliverer:
                 invocation["status"] = "retrying"
         if delay is not None and not self._stop.is_set():
             self._schedule(time.monotonic() + delay, invocation_id, attempt + 1)
+
+    def _circuit_broken(self, invocation: dict, webhook: dict, attempt: int) -> bool:
+        """While the webhook's circuit is open the invocation ends unsent."""
+        with self.state.lock:
+            if self._breaker.allows(webhook["id"], time.monotonic()):
+                return False
+            self.state.deliveries.append({
+                "webhook_id": webhook["id"], "invocation_id": invocation["id"],
+                "attempt": attempt, "url": webhook["endpoint"], "status": None,
+                "error": "circuit broken", "body": invocation["body"], "headers": {},
+                "at": iso(time.time()), "response": None})
+            invocation["status"] = "circuit broken"
+            invocation["latest_completed_at"] = iso(time.time())
+            return True
