@@ -56,7 +56,7 @@ def test_show_show_many_and_list(zd, api, sandbox):
         zd.tickets(id=424242)
 
 
-def test_update_fields_tags_and_comments(zd, sandbox):
+def test_update_fields_tags_and_comments(zd, sandbox, api):
     ticket = _create(zd, tags=["a", "b"])
     ticket.tags = ["b", "c"]
     ticket.status = "open"
@@ -68,6 +68,8 @@ def test_update_fields_tags_and_comments(zd, sandbox):
     comments = list(zd.tickets.comments(ticket=ticket.id))
     assert [c.body for c in comments] == ["I cannot pay", "We are on it"]
     assert [c.public for c in comments] == [True, False]
+    newest_first = api.get(f"{sandbox.url}/api/v2/tickets/{ticket.id}/comments?sort_order=desc")
+    assert [c["body"] for c in newest_first.json()["comments"]] == ["We are on it", "I cannot pay"]
     assert comments[1].html_body.startswith('<div class="zd-comment"')
     raw = sandbox.state.comments[ticket.id][1]
     assert {"id", "body", "html_body", "plain_body", "public", "author_id", "created_at"} <= set(raw)

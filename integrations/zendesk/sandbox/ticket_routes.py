@@ -164,7 +164,8 @@ def comments(ticket_id: int):
     with state.lock:
         tickets.get(state, ticket_id)
         items = list(state.comments.get(ticket_id, []))
-    return paginate(items, "comments", dict, sort_key=lambda c: c["id"])
+    sign = -1 if request.args.get("sort_order") == "desc" else 1
+    return paginate(items, "comments", dict, sort_key=lambda c: sign * c["id"])
 
 
 @bp.get("/api/v2/tickets/<int:ticket_id>/audits")
