@@ -51,7 +51,8 @@ class BroadcastRunner:
                                   + self.services.settings.job_timeout_seconds)
         free = or_(StatusUpdate.broadcast_state == "queued",
                    and_(StatusUpdate.broadcast_state == "running",
-                        or_(StatusUpdate.broadcast_lease_expires_at.is_(None),
+                        or_(StatusUpdate.broadcast_owner == self.owner,
+                            StatusUpdate.broadcast_lease_expires_at.is_(None),
                             StatusUpdate.broadcast_lease_expires_at < now)))
         with self.services.db.transaction() as session:
             for status_id in session.scalars(select(StatusUpdate.id).where(free).order_by(StatusUpdate.id).limit(5)):

@@ -1,0 +1,141 @@
+"""Declare -> link -> status update -> broadcast -> resolve, through the sandbox over HTTP."""
+import pytest
+import requests
+from sqlalchemy import select
+
+from service.incidents import get_incident
+from service.models import AuditEntry, InboxDelivery, TicketLink
+from service.status import post_status_update, resolve_incident, set_shadow_mode
+from tests.flows.harness import declare_checkout_incident, start_service, wait_for
+
+UPDATE = {"en": "Update for {{first_name}}: the fix is deployed, checkout is recovering.",
+          "he": "עדכון ל{{first_name}}: התיקון הותקן, התשלום חוזר לפעול.",
+          "bg": "Новина за {{first_name}}: поправката е внедрена, плащането се възстановява."}
+FINAL = {"en": "Checkout is back. A failed database switch caused it; we added an automatic check.",
+         "he": "התשלום חזר לפעול. מעבר כושל בין מסדי נתונים גרם לתקלה; הוספנו בדיקה אוטומטית.",
+         "bg": "Плащането работи отново. Причината беше неуспешно превключване на базата данни."}
+
+
+@pytest.fixture
+def running(database_url, sandbox, helpdesk):
+    service = start_service(database_url, sandbox, helpdesk)
+    yield service
+    service.stop()
+
+
+def public_bodies(running, ticket_id):
+    return [c["body"] for c in running.comments(ticket_id)[1:] if c["public"]]
+
+
+def deliveries_done(running) -> bool:
+    with running.services.db.transaction() as session:
+        return not session.scalars(select(InboxDelivery.id).where(
+            InboxDelivery.state.in_(("pending", "leased")))).first()
+
+
+def link_state(running, ticket_id):
+    with running.services.db.transaction() as session:
+        link = session.scalars(select(TicketLink).where(TicketLink.ticket_id == ticket_id)).first()
+        return (link.state, link.status_version, link.ticket_status) if link else None
+
+
+def test_status_update_is_broadcast_once_and_resolution_solves_everything(running, sandbox):
+    incident_id, tag, problem_id = declare_checkout_incident(running.services)
+    customers = [("en", "Dana Levi", "checkout fails"), ("he", "נועה כהן", "התשלום באתר לא עובד"),
+                 ("bg", "Иван Петров", "плащането на сайта не работи")]
+    tickets = {locale: running.create_ticket(text, name=name, email=f"{locale}@example.com", locale=locale)
+               for locale, name, text in customers}
+    for ticket_id in tickets.values():
+        wait_for(lambda: (link_state(running, ticket_id) or ("",))[0] == "linked")
+    assert all(f"{tag}_v1" in running.ticket(t)["tags"] for t in tickets.values())
+
+    # The macro and its dynamic content exist in the helpdesk and hold the current text.
+    with running.services.db.transaction() as session:
+        incident = get_incident(session, incident_id)
+        macro_id, content_id = incident.macro_id, incident.dynamic_content_id
+    assert macro_id and content_id
+    item = running.api.get(f"{sandbox.url}/api/v2/dynamic_content/items/{content_id}.json").json()["item"]
+    assert any("3 hours" in v["content"] for v in item["variants"])
+
+    with running.services.db.transaction() as session:
+        post_status_update(session, running.services.helpdesk, get_incident(session, incident_id), "identified",
+                           UPDATE, broadcast=True, actor="lead")
+    for ticket_id in tickets.values():
+        wait_for(lambda: (link_state(running, ticket_id) or (0, 0))[1] == 2)
+    assert public_bodies(running, tickets["he"])[-1].startswith("עדכון לנועה")
+    assert public_bodies(running, tickets["bg"])[-1].startswith("Новина за Иван")
+    he_ticket = running.ticket(tickets["he"])
+    assert f"{tag}_v2" in he_ticket["tags"] and f"{tag}_v1" not in he_ticket["tags"] and tag in he_ticket["tags"]
+    item = running.api.get(f"{sandbox.url}/api/v2/dynamic_content/items/{content_id}.json").json()["item"]
+    assert any("recovering" in v["content"] for v in item["variants"])
+
+    with running.services.db.transaction() as session:
+        resolve_incident(session, running.services.helpdesk, get_incident(session, incident_id), FINAL,
+                         actor="lead")
+    for ticket_id in tickets.values():
+        wait_for(lambda: running.ticket(ticket_id)["status"] == "solved")
+    for locale, ticket_id in tickets.items():
+        bodies = public_bodies(running, ticket_id)
+        assert len(bodies) == 3, bodies  # first answer, the update, the final message: once each
+        assert bodies[-1].startswith(FINAL[locale])
+    with running.services.db.transaction() as session:  # the survey rides on Zendesk's placeholder,
+        final = get_incident(session, incident_id).current_status  # which the helpdesk renders
+        assert final.stage == "resolved"
+        assert all("{{satisfaction.rating_section}}" in text for text in final.texts.values())
+    wait_for(lambda: running.ticket(problem_id)["status"] == "solved")
+
+
+def test_shadow_mode_decides_but_writes_nothing(running, sandbox):
+    incident_id, tag, _ = declare_checkout_incident(running.services, shadow_mode=True)
+    requests.post(f"{sandbox.url}/_sandbox/counters/reset", timeout=5)
+    ticket_id = running.create_ticket("checkout fails at the last step")
+
+    def shadow_decision():
+        with running.services.db.transaction() as session:
+            return session.scalars(select(AuditEntry).where(AuditEntry.action == "ticket.would_link")).first()
+
+    entry = wait_for(shadow_decision)
+    assert entry.shadow and entry.ticket_id == ticket_id and entry.detail["public_comment"]
+    calls = requests.get(f"{sandbox.url}/_sandbox/counters", timeout=5).json()["calls"]
+    writes = {k: v for k, v in calls.items() if not k.startswith("GET ") and "tickets.json" not in k
+              and k != "POST /api/v2/tickets"}
+    assert writes == {}, writes
+    assert tag not in running.ticket(ticket_id)["tags"]
+
+
+def test_an_agents_unlink_sticks(running, sandbox):
+    incident_id, tag, _ = declare_checkout_incident(running.services)
+    ticket_id = running.create_ticket("checkout fails")
+    wait_for(lambda: (link_state(running, ticket_id) or ("",))[0] == "linked")
+    ticket = running.ticket(ticket_id)
+    kept = [t for t in ticket["tags"] if not t.startswith(tag)]
+    requests.post(f"{sandbox.url}/_sandbox/tickets/{ticket_id}/agent_update", timeout=5,
+                  json={"ticket": {"tags": kept, "type": "question", "problem_id": None}})
+    wait_for(lambda: (link_state(running, ticket_id) or ("",))[0] == "unlinked")
+    # The customer writes again; the ticket is not linked back.
+    requests.post(f"{sandbox.url}/_sandbox/tickets/{ticket_id}/agent_update", timeout=5,
+                  json={"ticket": {"comment": {"body": "checkout still fails", "public": True}}})
+    wait_for(lambda: len(running.comments(ticket_id)) >= 4)
+    wait_for(lambda: deliveries_done(running))
+    assert tag not in running.ticket(ticket_id)["tags"]
+    with running.services.db.transaction() as session:
+        unlinked = session.scalars(select(AuditEntry).where(AuditEntry.action == "ticket.unlinked")).one()
+    assert "removed" in unlinked.detail["reason"] and unlinked.detail["phrases"] == ["checkout"]
+    assert link_state(running, ticket_id)[0] == "unlinked"
+
+
+def test_vip_requesters_get_priority_raised(running, sandbox, zendesk_client):
+    declare_checkout_incident(running.services)
+    answer = running.api.post(f"{sandbox.url}/api/v2/users.json", timeout=5, json={"user": {
+        "name": "Vera Important", "email": "vera@example.com", "tags": ["vip"], "locale": "en"}})
+    vip_id = answer.json()["user"]["id"]
+    created = running.api.post(f"{sandbox.url}/api/v2/tickets.json", timeout=5, json={"ticket": {
+        "subject": "Help", "comment": {"body": "checkout fails"}, "requester_id": vip_id}})
+    ticket_id = created.json()["ticket"]["id"]
+    def raised():
+        ticket = running.ticket(ticket_id)
+        return ticket if ticket["priority"] == "urgent" else None
+
+    ticket = wait_for(raised)
+    notes = [c["body"] for c in running.comments(ticket_id) if not c["public"]]
+    assert ticket["type"] == "incident" and any("VIP" in n for n in notes)
