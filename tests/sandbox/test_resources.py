@@ -126,6 +126,7 @@ def test_search_query_syntax(zd, sandbox):
     assert ids("created>1hours") == [a.id, b.id, c.id]
     assert ids("created>2099-01-01") == []
     assert ids("checkout -tags:vip") == [c.id]
+    assert ids("status:new status:pending") == [a.id, b.id]
 
 
 def test_search_cap_and_export_cursor(zd, api, sandbox):

@@ -5,8 +5,9 @@ Query syntax covered: ``type:ticket|user|organization``; ``status``/``priority``
 ``ticket_type`` with ``:`` ``<`` ``>`` ``<=`` ``>=``; ``tags:`` (``tag:``);
 ``requester:`` (email, id, name or ``me``); ``organization:`` (name or id);
 ``created``/``updated`` with dates, ISO times or ``4hours``/``2days``; ``subject:``,
-``external_id:``, ``via:``, ``email:``, ``role:``; ``-key:value`` negates; other words
-match text. Quoted phrases keep spaces.
+``external_id:``, ``via:``, ``email:``, ``role:``; ``-key:value`` negates; repeated
+``key:value`` terms match any of the values; other words match text. Quoted phrases keep
+spaces.
 """
 from __future__ import annotations
 
@@ -125,10 +126,20 @@ def run_query(state: SandboxState, query: str, forced_type: str | None = None) -
         else:
             text.append(word.lower())
     kinds = [kind] if kind else ["ticket", "user", "organization"]
+    # Several "key:value" terms with the same key match any of the values, as on Zendesk.
+    either: dict[str, list] = {}
+    every = []
+    for term in terms:
+        if not term[0] and term[2] == ":":
+            either.setdefault(term[1], []).append(term)
+        else:
+            every.append(term)
     found = []
     for result_type in kinds:
         for record in _records(state, result_type):
-            if all(_holds(state, result_type, record, t) != t[0] for t in terms) and \
+            if all(_holds(state, result_type, record, t) != t[0] for t in every) and \
+                    all(any(_holds(state, result_type, record, t) for t in group)
+                        for group in either.values()) and \
                     all(w in _text(state, result_type, record) for w in text):
                 found.append((result_type, record))
     return found
