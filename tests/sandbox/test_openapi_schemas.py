@@ -126,6 +126,8 @@ def test_user_organization_group_operations(api, sandbox, validate):
     validate("POST", "/api/v2/users/create_or_update",
              api.post(f"{u}/api/v2/users/create_or_update", json={"user": {"email": "ivan@example.bg", "name": "I."}}))
     validate("GET", "/api/v2/groups", api.get(f"{u}/api/v2/groups"))
+    validate("GET", "/api/v2/locales", api.get(f"{u}/api/v2/locales"))
+    validate("GET", "/api/v2/locales/{locale_id}", api.get(f"{u}/api/v2/locales/he"))
 
 
 def test_business_rule_and_content_operations(api, sandbox, validate):

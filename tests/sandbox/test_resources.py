@@ -234,3 +234,13 @@ def test_macro_ids_are_only_recorded_in_the_audit(api, sandbox, zd):
     refs = [e for e in resp.json()["audit"]["events"] if e["type"] == "AgentMacroReference"]
     assert refs == [{"id": refs[0]["id"], "type": "AgentMacroReference", "macro_id": str(macro.id),
                      "macro_title": "Status", "macro_deleted": False}]
+
+
+def test_locales_match_user_locale_ids(api, sandbox, zd):
+    user = zd.users.create(User(name="Noa", email="noa@example.com", locale="he"))
+    locales = {loc["locale"]: loc for loc in api.get(f"{sandbox.url}/api/v2/locales").json()["locales"]}
+    assert {"en-US", "he", "bg"} <= set(locales)
+    assert locales["he"]["id"] == user.locale_id and locales["he"]["rtl"] is True
+    by_id = api.get(f"{sandbox.url}/api/v2/locales/{user.locale_id}.json").json()["locale"]
+    assert by_id["locale"] == "he"
+    assert api.get(f"{sandbox.url}/api/v2/locales/xx").status_code == 404

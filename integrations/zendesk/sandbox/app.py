@@ -9,8 +9,9 @@ from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import (auth, control, dynamic_content, jobs, locale_routes, macros, merge, organizations, search,
-               ticket_fields, ticket_routes, trigger_routes, traffic, users, webhook_routes)
+from . import (auth, control, dynamic_content, jobs, locale_routes, macros, merge,
+               organizations, search, ticket_fields, ticket_routes, trigger_routes, traffic,
+               users, webhook_routes)
 from .common import ApiError
 from .delivery import Deliverer
 from .state import SandboxState
