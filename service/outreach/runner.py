@@ -26,7 +26,7 @@ from service.outreach.store import IN_PROGRESS
 log = logging.getLogger("incidentdesk.outreach")
 
 MAX_JOBS_IN_FLIGHT = 25  # Zendesk allows about 30; the rest is left to the inbox's update jobs
-POLL_INTERVAL_SECONDS = 1.0
+POLL_INTERVAL_SECONDS = 3.0  # while sending; once all is sent, every second
 RECONCILE_CHUNK = 20
 
 
@@ -63,9 +63,11 @@ class OutreachRunner:
     # -- polling -------------------------------------------------------------------------
     def _poll(self, per_minute: int) -> int:
         in_flight = leases.jobs_in_flight(self.db)
-        if not in_flight or (in_flight < self.max_jobs and self._has_due_chunk() and not self._oldest_job_waiting()):
+        sending = self._has_due_chunk()
+        if not in_flight or (in_flight < self.max_jobs and sending and not self._oldest_job_waiting()):
             return 0  # polling can wait: sending comes first, and one poll later settles many jobs
-        jobs = leases.claim_jobs_to_poll(self.db, self.poll_interval)
+        interval = self.poll_interval if sending else min(1.0, self.poll_interval)
+        jobs = leases.claim_jobs_to_poll(self.db, interval)
         if not jobs or not self._call_allowed(per_minute):
             return 0
         try:

@@ -131,16 +131,19 @@ def _assign_coupons(session: Session, campaign: Campaign) -> int:
         new = coupons.generate(campaign.coupon_format, len(needing), existing)
         if new:
             session.execute(insert(Coupon), [dict(campaign_id=campaign.id, code=c) for c in new])
-    free = list(session.scalars(select(Coupon).where(Coupon.campaign_id == campaign.id,
-                                                     Coupon.recipient_id.is_(None)).order_by(Coupon.id)))
+    free = session.execute(select(Coupon.id, Coupon.code).where(Coupon.campaign_id == campaign.id,
+                                                                Coupon.recipient_id.is_(None))
+                           .order_by(Coupon.id)).all()
     if len(free) < len(needing):
         raise CampaignConflict(f"the coupon pool has {len(free)} unused codes for {len(needing)} customers; "
                                "upload more codes or generate them")
-    stamp = now()
-    for recipient_id, coupon in zip(needing, free):
-        coupon.recipient_id, coupon.assigned_at = recipient_id, stamp
-        session.execute(update(Recipient).where(Recipient.id == recipient_id).values(coupon_code=coupon.code))
-    return len(needing)
+    pairs = list(zip(needing, free))
+    if pairs:  # bulk updates by primary key: one statement each, however many customers
+        stamp = now()
+        session.execute(update(Coupon), [{"id": c_id, "recipient_id": r_id, "assigned_at": stamp}
+                                         for r_id, (c_id, _) in pairs])
+        session.execute(update(Recipient), [{"id": r_id, "coupon_code": code} for r_id, (_, code) in pairs])
+    return len(pairs)
 
 
 def transition(session: Session, campaign: Campaign, action: str, actor: str) -> Campaign:
