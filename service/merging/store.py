@@ -158,8 +158,11 @@ def drop_stale_reservations(session: Session, ticket_ids: list[int], older_than:
         Merge.state == "applying", Merge.created_at < utcnow() - older_than))
 
 
-def for_incident(session: Session, incident_id: int) -> tuple[list[Merge], list[MergeRefusal]]:
-    merges = list(session.scalars(select(Merge).where(Merge.incident_id == incident_id).order_by(Merge.id.desc())))
-    refusals = list(session.scalars(select(MergeRefusal).where(MergeRefusal.incident_id == incident_id)
-                                    .order_by(MergeRefusal.id.desc())))
-    return merges, refusals
+def listing(session: Session, incident_id: int | None, limit: int = 200) -> tuple[list[Merge], list[MergeRefusal]]:
+    """The newest merges and refusals of an incident, or of every incident and none."""
+    merges, refusals = select(Merge), select(MergeRefusal)
+    if incident_id is not None:
+        merges = merges.where(Merge.incident_id == incident_id)
+        refusals = refusals.where(MergeRefusal.incident_id == incident_id)
+    return (list(session.scalars(merges.order_by(Merge.id.desc()).limit(limit))),
+            list(session.scalars(refusals.order_by(MergeRefusal.id.desc()).limit(limit))))

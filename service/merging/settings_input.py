@@ -1,0 +1,129 @@
+"""Merge settings as admins send them (form fields or JSON): checked, with a message per field."""
+from __future__ import annotations
+
+from typing import Mapping
+
+from service.domain.locales import SUPPORTED_LOCALES
+from service.merging.models import MergeSettings
+
+MAX_WINDOW_MINUTES = 30 * 24 * 60
+MAX_COMMENT = 2000
+COMMENT_KINDS = ("source", "target")
+
+
+class InvalidSettings(ValueError):
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("invalid merge settings")
+        self.errors = errors
+
+
+def _ids(value: object) -> list[int]:
+    items = value.replace(",", " ").split() if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)):
+        raise ValueError
+    ids = [int(i) for i in items]
+    if any(i <= 0 or i >= 2 ** 63 for i in ids):
+        raise ValueError
+    return sorted(set(ids))
+
+
+def _tags(value: object) -> list[str]:
+    items = value.replace(",", " ").split() if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)) or not all(isinstance(t, str) for t in items):
+        raise ValueError
+    return sorted({t.strip().lower() for t in items if t.strip()})
+
+
+def _bool(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("1", "true", "on", "yes", "0", "false", "off", "no", ""):
+        return value.lower() in ("1", "true", "on", "yes")
+    raise ValueError
+
+
+def clean_settings(data: Mapping[str, object]) -> dict:
+    """Values for ``store.save_settings`` from the keys present in ``data``."""
+    values: dict = {}
+    errors: dict[str, str] = {}
+    checks = {
+        "enabled": (_bool, "true or false"),
+        "public_comments": (_bool, "true or false"),
+        "merge_after_agent_reply": (_bool, "true or false"),
+        "window_minutes": (lambda v: _in_range(int(v), 1, MAX_WINDOW_MINUTES),
+                           f"a whole number of minutes from 1 to {MAX_WINDOW_MINUTES}"),
+        "similarity_threshold": (lambda v: _in_range(float(v), 0.3, 1.0), "a number from 0.3 to 1.0"),
+        "skip_tag": (lambda v: _tag(v), "one tag: letters, digits, _ or -, up to 80 characters"),
+        "cross_requester_org_ids": (_ids, "organisation ids separated by commas or spaces"),
+        "intermediary_org_ids": (_ids, "organisation ids separated by commas or spaces"),
+        "intermediary_tags": (_tags, "tags separated by commas or spaces"),
+        "order_field_id": (lambda v: _ids(str(v))[0] if v not in (None, "") else None, "a ticket field id"),
+    }
+    for key, (convert, expected) in checks.items():
+        if key not in data:
+            continue
+        try:
+            values[key] = convert(data[key])
+        except (TypeError, ValueError, IndexError):
+            errors[key] = f"Expected {expected}."
+    comments = _comments(data, errors)
+    if comments is not None:
+        values["comments"] = comments
+    if errors:
+        raise InvalidSettings(errors)
+    return values
+
+
+def _in_range(value, low, high):
+    if not low <= value <= high:
+        raise ValueError
+    return value
+
+
+def _tag(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError
+    tag = value.strip().lower()
+    if len(tag) > 80 or not all(ch.isalnum() or ch in "_-" for ch in tag):
+        raise ValueError
+    return tag
+
+
+def _comments(data: Mapping[str, object], errors: dict[str, str]) -> dict | None:
+    """Comments come as {"source": {"en": ...}, "target": {...}} (JSON) or comment_source_en (form)."""
+    given = data.get("comments")
+    if given is None:
+        flat = {f"comment_{k}_{loc}": data.get(f"comment_{k}_{loc}") for k in COMMENT_KINDS for loc in SUPPORTED_LOCALES}
+        if all(v is None for v in flat.values()):
+            return None
+        given = {k: {loc: flat[f"comment_{k}_{loc}"] or "" for loc in SUPPORTED_LOCALES} for k in COMMENT_KINDS}
+    if not isinstance(given, dict) or set(given) - set(COMMENT_KINDS):
+        errors["comments"] = 'Expected {"source": {"en": "..."}, "target": {"en": "..."}}.'
+        return None
+    cleaned: dict[str, dict[str, str]] = {}
+    for kind, texts in given.items():
+        if not isinstance(texts, dict) or set(texts) - set(SUPPORTED_LOCALES) or \
+                not all(isinstance(v, str) and len(v) <= MAX_COMMENT and "\x00" not in v for v in texts.values()):
+            errors["comments"] = (f"Each comment maps a language ({', '.join(SUPPORTED_LOCALES)}) to a text of at "
+                                  f"most {MAX_COMMENT} characters.")
+            return None
+        cleaned[kind] = {loc: text.strip() for loc, text in texts.items() if text.strip()}
+    return cleaned
+
+
+def as_json(row: MergeSettings | None, rules) -> dict:
+    """Settings as the API shows them: the saved row, or the defaults when none is saved."""
+    return {
+        "saved": row is not None,
+        "enabled": rules.enabled,
+        "window_minutes": int(rules.window.total_seconds() // 60),
+        "similarity_threshold": rules.similarity_threshold,
+        "public_comments": rules.public_comments,
+        "skip_tag": rules.skip_tag,
+        "merge_after_agent_reply": rules.merge_after_agent_reply,
+        "cross_requester_org_ids": sorted(rules.cross_requester_org_ids),
+        "intermediary_tags": sorted(rules.intermediary_tags),
+        "intermediary_org_ids": sorted(rules.intermediary_org_ids),
+        "order_field_id": rules.order_field_id,
+        "comments": {kind: dict(texts) for kind, texts in rules.comments.items()},
+    }
