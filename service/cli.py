@@ -94,7 +94,7 @@ def cmd_setup_zendesk(args: argparse.Namespace) -> None:
     client = zenpy_client(settings.zendesk_subdomain, settings.zendesk_email, settings.zendesk_api_token,
                           settings.zendesk_url)
     result = install(client, args.endpoint)
-    print(f"webhook {result.webhook_id} and trigger {result.trigger_id} installed.")
+    print(f"webhook {result.webhook_id} and triggers {', '.join(map(str, result.trigger_ids))} installed.")
     print("Copy the webhook's signing secret from Zendesk Admin Center into ZENDESK_WEBHOOK_SECRET.")
 
 

@@ -1,4 +1,4 @@
-"""Install what IncidentDesk needs in a Zendesk account: a signed webhook and the trigger feeding it."""
+"""Install what IncidentDesk needs in a Zendesk account: a signed webhook and the triggers feeding it."""
 from __future__ import annotations
 
 import json
@@ -8,7 +8,16 @@ from zenpy import Zenpy
 from zenpy.lib.api_objects import Trigger, Webhook
 
 WEBHOOK_NAME = "IncidentDesk"
-TRIGGER_TITLE = "IncidentDesk: send new and updated tickets"
+API_VIA_ID = 5  # Zendesk's via id for "Web service (API)"
+# New tickets from anywhere; updates from anywhere but the API, so IncidentDesk's own writes do
+# not echo back (customers' replies by e-mail and agents' edits in Zendesk still reach us).
+TRIGGERS = {
+    "IncidentDesk: new tickets": {"all": [{"field": "update_type", "operator": "is", "value": "Create"}], "any": []},
+    "IncidentDesk: updated tickets (not through the API)": {"all": [
+        {"field": "update_type", "operator": "is", "value": "Change"},
+        {"field": "current_via_id", "operator": "is_not", "value": API_VIA_ID},
+    ], "any": []},
+}
 BODY_TEMPLATE = json.dumps({
     "ticket_id": "{{ticket.id}}",
     "event": "ticket.changed",
@@ -20,7 +29,7 @@ BODY_TEMPLATE = json.dumps({
 class Installation:
     webhook_id: str
     signing_secret: str
-    trigger_id: int
+    trigger_ids: tuple[int, ...]
 
 
 def _find_webhook(client: Zenpy, endpoint: str):
@@ -40,14 +49,13 @@ def install(client: Zenpy, endpoint: str) -> Installation:
     secret = client.webhooks.show_secret(webhook.id)
     secret_value = secret["secret"] if isinstance(secret, dict) else secret.secret
 
-    trigger = next((t for t in client.triggers() if t.title == TRIGGER_TITLE), None)
-    if trigger is None:
-        trigger = client.triggers.create(Trigger(
-            title=TRIGGER_TITLE,
-            conditions={"all": [], "any": [
-                {"field": "update_type", "operator": "is", "value": "Create"},
-                {"field": "update_type", "operator": "is", "value": "Change"},
-            ]},
-            actions=[{"field": "notification_webhook", "value": [webhook.id, BODY_TEMPLATE]}],
-        ))
-    return Installation(webhook_id=str(webhook.id), signing_secret=secret_value, trigger_id=int(trigger.id))
+    existing = {t.title: t for t in client.triggers()}
+    trigger_ids = []
+    for title, conditions in TRIGGERS.items():
+        trigger = existing.get(title)
+        if trigger is None:
+            trigger = client.triggers.create(Trigger(
+                title=title, conditions=conditions,
+                actions=[{"field": "notification_webhook", "value": [webhook.id, BODY_TEMPLATE]}]))
+        trigger_ids.append(int(trigger.id))
+    return Installation(webhook_id=str(webhook.id), signing_secret=secret_value, trigger_ids=tuple(trigger_ids))
