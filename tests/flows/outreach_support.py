@@ -21,8 +21,8 @@ MESSAGES = {
 
 
 def outreach_services(database_url: str, sandbox, helpdesk, **overrides) -> Services:
-    settings = make_settings(database_url, zendesk_base_url=sandbox.url, worker_lease_seconds=5,
-                             job_timeout_seconds=2, **overrides)
+    options = {"worker_lease_seconds": 5, "job_timeout_seconds": 2, **overrides}
+    settings = make_settings(database_url, zendesk_base_url=sandbox.url, **options)
     return build_services(settings, helpdesk=helpdesk)
 
 
