@@ -18,6 +18,7 @@ def register_blueprints(app: Flask) -> None:
     from service.web.errors import register_error_handlers
     from service.web.health import bp as health_bp
     from service.web.merges import register as register_merges
+    from service.web.outreach import register as register_outreach
     from service.web.webhooks import bp as webhooks_bp
 
     csrf: CSRFProtect = app.extensions["csrf"]
@@ -29,4 +30,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     register_admin(app)
     register_merges(app)
+    register_outreach(app)
     register_error_handlers(app)

@@ -1,0 +1,61 @@
+"""The outreach REST API: token required, clear 4xx errors, a campaign's life and its results."""
+import csv
+import io
+
+from tests.flows.harness import declare_checkout_incident
+from tests.web.conftest import API_TOKEN
+
+AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
+CAMPAIGN = {
+    "name": "Sorry", "coupon_mode": "generated",
+    "messages": {"en": {"subject": "About {{incident_title}}", "body": "Hi {{first_name}}, {{coupon}}"},
+                 "he": {"subject": "בנוגע ל{{incident_title}}", "body": "שלום {{first_name}}, {{coupon}}"}},
+    "csv": "email,name,locale\na@example.com,Ann Lee,en\nb@example.com,Dana Levi,he\nA@example.com,Dup,en\nbad,x,en\n",
+}
+
+
+def _incident(app) -> int:
+    return declare_checkout_incident(app.extensions["incidentdesk"])[0]
+
+
+def test_the_api_needs_the_token(app):
+    client = app.test_client()
+    assert client.get("/api/v1/incidents/1/campaigns").status_code == 401
+
+
+def test_create_preview_launch_and_results(app):
+    client = app.test_client()
+    incident_id = _incident(app)
+    created = client.post(f"/api/v1/incidents/{incident_id}/campaigns", json=CAMPAIGN, headers=AUTH)
+    assert created.status_code == 201, created.get_json()
+    body = created.get_json()
+    assert (body["audience"]["count"], body["audience"]["duplicates_removed"], body["audience"]["invalid"]) == (2, 1, 1)
+    base = f"/api/v1/incidents/{incident_id}/campaigns/{body['id']}"
+
+    samples = client.get(f"{base}/preview", headers=AUTH).get_json()["samples"]
+    hebrew = next(s for s in samples if s["locale"] == "he")
+    assert hebrew["direction"] == "rtl" and "\u2068Dana\u2069" in hebrew["body"]
+
+    assert client.post(f"{base}/resume", headers=AUTH).status_code == 409
+    launched = client.post(f"{base}/launch", headers=AUTH)
+    assert launched.status_code == 200 and launched.get_json()["state"] == "running"
+    assert client.post(f"{base}/launch", headers=AUTH).status_code == 409
+    assert client.post(f"{base}/pause", headers=AUTH).get_json()["state"] == "paused"
+
+    rows = list(csv.reader(io.StringIO(client.get(f"{base}/results.csv", headers=AUTH).get_data(as_text=True))))
+    assert rows[0][:2] == ["email", "name"] and sorted(r[0] for r in rows[1:]) == ["a@example.com", "b@example.com"]
+    assert all(r[7].startswith("SORRY-") for r in rows[1:])
+
+
+def test_bad_input_gets_422_with_fields(app):
+    client = app.test_client()
+    incident_id = _incident(app)
+    bad = client.post(f"/api/v1/incidents/{incident_id}/campaigns", json={"name": "", "messages": {},
+                                                                         "coupon_format": "XX"}, headers=AUTH)
+    assert bad.status_code == 422
+    assert {"name", "messages", "coupon_format"} <= set(bad.get_json()["fields"])
+    no_email = client.post(f"/api/v1/incidents/{incident_id}/campaigns",
+                           json={**CAMPAIGN, "csv": "name\nAnn\n"}, headers=AUTH)
+    assert no_email.status_code == 422 and "email" in no_email.get_json()["error"]
+    assert client.post("/api/v1/incidents/999/campaigns", json=CAMPAIGN, headers=AUTH).status_code == 404
+    assert client.post(f"/api/v1/incidents/{incident_id}/campaigns", data="x", headers=AUTH).status_code == 400
