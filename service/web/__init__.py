@@ -17,6 +17,7 @@ def register_blueprints(app: Flask) -> None:
     from service.web.api import bp as api_bp
     from service.web.errors import register_error_handlers
     from service.web.health import bp as health_bp
+    from service.web.lifecycle_app import register_lifecycle
     from service.web.merges import register as register_merges
     from service.web.outreach import register as register_outreach
     from service.web.webhooks import bp as webhooks_bp
@@ -29,6 +30,7 @@ def register_blueprints(app: Flask) -> None:
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
     register_admin(app)
+    register_lifecycle(app)
     register_merges(app)
     register_outreach(app)
     register_error_handlers(app)

@@ -3,20 +3,20 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Flask, Response, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, Response, g, redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from integrations.base import HelpdeskError
 from service.domain.incident_input import InvalidIncident
 from service.domain.locales import LOCALE_NAMES, direction
-from service.incidents import declare_incident, get_incident, linked_tickets, list_incidents
+from service.incidents import declare_incident, list_incidents
 from service.web import services
 from service.web.auth import bp as auth_bp
 from service.web.auth import login_required
-from service.web.chart import hourly_chart
 from service.web.forms import IncidentForm
 from service.web.i18n import register_i18n
-from service.web.readmodels import MAX_ROW_ID, as_utc, audit_entries, link_times, linked_counts
+from service.web.lifecycle import render_detail
+from service.web.readmodels import MAX_ROW_ID, as_utc, linked_counts
 
 log = logging.getLogger("incidentdesk.web")
 
@@ -59,16 +59,8 @@ def new_incident():
 @bp.get(f"/incidents/<int(max={MAX_ROW_ID}):incident_id>")
 @login_required
 def incident(incident_id: int):
-    with services().db.transaction() as db:
-        found = get_incident(db, incident_id)
-        if found is None:
-            abort(404)
-        links = linked_tickets(db, incident_id)
-        linked_count = linked_counts(db).get(incident_id, 0)
-        chart = hourly_chart(link_times(db, incident_id))
-        audit = audit_entries(db, incident_id)
-    return render_template("incidents/detail.html", incident=found, links=links, linked_count=linked_count,
-                           audit=audit, chart=chart, declared=request.args.get("declared") == "1")
+    notice = "declared" if request.args.get("declared") == "1" else request.args.get("done")
+    return render_detail(incident_id, notice=notice)
 
 
 @bp.app_template_filter("utc")

@@ -44,6 +44,10 @@ class IncidentCreateSchema(Schema):
     severity = Text(load_default="major")
     default_locale = Text(load_default="en")
     shadow_mode = fields.Boolean(load_default=False)
+    affected_products = fields.List(Text(), load_default=list)
+    affected_regions = fields.List(Text(), load_default=list)
+    started_at = fields.DateTime(load_default=None, allow_none=True, error_messages={
+        "invalid": "Give the start time in ISO 8601, e.g. 2026-11-22T14:00:00Z."})
 
 
 class StatusSchema(Schema):
@@ -69,6 +73,10 @@ class IncidentSchema(Schema):
     problem_ticket_id = fields.Integer(allow_none=True)
     phrases = fields.List(fields.String())
     rules = fields.List(fields.Nested(RuleSchema))
+    affected_products = fields.List(fields.String())
+    affected_regions = fields.List(fields.String())
+    started_at = UtcDateTime(allow_none=True)
+    resolved_at = UtcDateTime(allow_none=True)
     status = fields.Nested(StatusSchema, attribute="current_status", allow_none=True)
     created_at = UtcDateTime()
     updated_at = UtcDateTime()
