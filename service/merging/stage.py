@@ -43,16 +43,19 @@ class MergeStage:
     def review(self, batch: BatchContext, decisions: dict[int, Decision], owner: str) -> dict[int, Decision]:
         """Merge what should be merged; return the decisions for every ticket of the batch, with
         merged tickets' decisions replaced by ``LeaveAlone`` saying where they went."""
-        scope = self._considered(batch, decisions)
-        if not scope:
-            return decisions
         decisions = dict(decisions)
-        fingerprints = {t: Fingerprint.of(_text(batch.tickets[t])) for t in scope}
         settings = self.services.settings
         with self.services.db.transaction() as session:
-            store.drop_stale_reservations(session, list(scope), timedelta(
+            store.drop_stale_reservations(session, list(batch.tickets), timedelta(
                 seconds=settings.worker_lease_seconds + settings.job_timeout_seconds))
-            known = store.merged_into(session, list(scope))
+            known = store.merged_into(session, list(batch.tickets))
+        for merge in known.values():  # sources already: finish or report what is pending, merge nothing
+            self._settle_known(merge, decisions, batch, owner)
+        scope = {t: i for t, i in self._considered(batch, decisions).items() if t not in known}
+        if not scope:
+            return decisions
+        fingerprints = {t: Fingerprint.of(_text(batch.tickets[t])) for t in scope}
+        with self.services.db.transaction() as session:
             store.lock_requesters(session, [batch.tickets[t].requester_id for t in scope])
             rules, candidates = {}, {}
             for ticket_id, incident_id in scope.items():
@@ -65,9 +68,6 @@ class MergeStage:
                     session, ticket_id=ticket_id, requester_id=ticket.requester_id, incident_id=incident_id,
                     bands=fingerprints[ticket_id].bands, since=utcnow() - rules[ticket_id].window)
             incidents_of = store.incidents_of(session, {c for ids in candidates.values() for c in ids})
-        for ticket_id, merge in known.items():
-            self._settle_known(merge, decisions, batch, owner)
-            scope.pop(ticket_id, None)
         wanted = {c for t in scope for c in candidates[t]}
         if not wanted:
             return decisions

@@ -181,3 +181,47 @@ def test_concurrent_and_replayed_deliveries_give_one_merge_into_one_target(datab
 def _count_deliveries(services) -> int:
     with services.db.transaction() as session:
         return session.scalar(select(func.count()).select_from(InboxDelivery))
+
+
+def test_a_merge_job_still_running_is_settled_when_the_delivery_is_retried(database_url, sandbox, helpdesk):
+    running = start_service(database_url, sandbox, helpdesk, job_timeout_seconds=0.5)
+    try:
+        _, tag, _ = declare_checkout_incident(running.services)
+        first = running.create_ticket("Checkout fails when I pay")
+        wait_for(lambda: linked(running, first, tag))
+        requests.post(f"{sandbox.url}/_sandbox/faults", json={"job_delay_seconds": 1.5}, timeout=5)
+        second = running.create_ticket("checkout still fails", via="chat")
+
+        wait_for(lambda: any(m.state == "merged" for m in merges(running.services)), timeout=30)
+        [merge] = merges(running.services)
+        assert (merge.source_ticket_id, merge.target_ticket_id, merge.job_id is not None) == (second, first, True)
+        assert running.ticket(second)["status"] == "closed"
+        with running.services.db.transaction() as session:
+            errors = session.scalars(select(InboxDelivery.last_error).where(InboxDelivery.ticket_id == second))
+            assert any(e and "still" in e for e in errors)  # the first attempt saw the job unfinished
+            assert session.scalar(select(func.count()).select_from(AuditEntry)
+                                  .where(AuditEntry.action == "ticket.merged")) == 1
+    finally:
+        running.stop()
+
+
+def test_a_failed_merge_is_reported_and_the_ticket_still_answered(database_url, sandbox, helpdesk):
+    running = start_service(database_url, sandbox, helpdesk)
+    try:
+        _, tag, _ = declare_checkout_incident(running.services)
+        first = running.create_ticket("Checkout fails when I pay")
+        wait_for(lambda: linked(running, first, tag))
+        requests.post(f"{sandbox.url}/_sandbox/faults", json={"job_delay_seconds": 1.0}, timeout=5)
+        second = running.create_ticket("checkout still fails", via="chat")
+        wait_for(lambda: merges(running.services), interval=0.01)
+        running.api.delete(f"{sandbox.url}/api/v2/tickets/{first}.json", timeout=5)  # the target vanishes
+
+        wait_for(lambda: linked(running, second, tag), timeout=30)
+        assert merges(running.services) == [] and running.ticket(second)["status"] != "closed"
+        [failure] = [r for r in refusals(running.services) if r.kind == "failed"]
+        assert (failure.ticket_id, failure.other_ticket_id) == (second, first) and "failed" in failure.reason
+        with running.services.db.transaction() as session:
+            audit = session.scalars(select(AuditEntry).where(AuditEntry.action == "merge.failed")).one()
+            assert audit.detail["target_ticket_id"] == first
+    finally:
+        running.stop()
