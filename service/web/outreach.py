@@ -197,5 +197,8 @@ def results(incident_id: int, campaign_id: int):
 
 
 def register(app: Flask) -> None:
+    from service.web.outreach_pages import pages
+
     app.extensions["csrf"].exempt(bp)  # token-authenticated, like the rest of /api/v1
     app.register_blueprint(bp)
+    app.register_blueprint(pages)

@@ -1,0 +1,69 @@
+"""Outreach in the admin UI: login and CSRF required, a draft from an uploaded CSV, its report and
+RTL preview, launch/pause with CSRF, progress JSON and the results CSV."""
+import io
+
+from tests.flows.harness import declare_checkout_incident
+from tests.web.conftest import csrf_token, post_form
+
+CSV = ("email,name,locale,order\nann@example.com,Ann Lee,en,#7\ndana@example.com,Dana Levi,he,#8\n"
+       "ANN@example.com,Dup,en,#9\nbroken,Broken,en,#10\n").encode()
+FORM = {"name": "Sorry", "subject_en": "About {{incident_title}}", "body_en": "Hi {{first_name}}, order {{order}}",
+        "subject_he": "בנוגע ל{{incident_title}}", "body_he": "שלום {{first_name}}, הזמנה {{order}}",
+        "coupon_mode": "none", "coupon_format": "SORRY-XXXX-XXXX"}
+
+
+def _incident(app) -> int:
+    return declare_checkout_incident(app.extensions["incidentdesk"])[0]
+
+
+def test_pages_need_a_login(client, app):
+    incident_id = _incident(app)
+    answer = client.get(f"/admin/incidents/{incident_id}/campaigns")
+    assert answer.status_code == 302 and "/login" in answer.headers["Location"]
+    assert client.get("/admin/outreach").status_code == 302
+
+
+def test_a_form_without_csrf_is_refused(logged_in, app):
+    incident_id = _incident(app)
+    assert logged_in.post(f"/admin/incidents/{incident_id}/campaigns", data=FORM).status_code == 400
+
+
+def test_draft_from_csv_report_preview_launch_and_results(logged_in, app):
+    incident_id = _incident(app)
+    answer = post_form(logged_in, f"/admin/incidents/{incident_id}/campaigns",
+                       {**FORM, "csv_file": (io.BytesIO(CSV), "customers.csv")}, content_type="multipart/form-data")
+    assert answer.status_code == 302, answer.get_data(as_text=True)[:500]
+    page_url = answer.headers["Location"]
+    page = logged_in.get(page_url).get_data(as_text=True)
+    assert "2 customers will be contacted" in page and "1 duplicates removed, 1 invalid rows" in page
+    assert 'dir="rtl"' in page and "הזמנה \u2068#8\u2069" in page and "order #7" in page
+    assert 'data-progress-url=' in page and "outreach.js" in page
+
+    token = csrf_token(page)
+    assert logged_in.post(f"{page_url}/launch", data={"csrf_token": token}).status_code == 302
+    assert logged_in.get(f"{page_url}/progress.json").get_json()["state"] == "running"
+    refused = logged_in.post(f"{page_url}/resume", data={"csrf_token": token}, follow_redirects=True)
+    assert "cannot resume" in refused.get_data(as_text=True)
+    assert logged_in.post(f"{page_url}/pause", data={"csrf_token": token}).status_code == 302
+    progress = logged_in.get(f"{page_url}/progress.json").get_json()
+    assert (progress["state"], progress["queued"], progress["sent"]) == ("paused", 2, 0)
+    rows = logged_in.get(f"{page_url}/results.csv").get_data(as_text=True).splitlines()
+    assert rows[0].startswith("email,name") and len(rows) == 3
+    assert "Sorry" in logged_in.get("/admin/outreach").get_data(as_text=True)
+
+
+def test_invalid_form_keeps_input_and_says_what_to_fix(logged_in, app):
+    incident_id = _incident(app)
+    answer = post_form(logged_in, f"/admin/incidents/{incident_id}/campaigns",
+                       {**FORM, "name": "", "coupon_format": "XX", "csv_text": "email\na@example.com\n"})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422 and "name the campaign" in page and "at least 8" in page
+    assert 'value="About {{incident_title}}"' in page
+
+
+def test_overview_offers_active_incidents_in_hebrew(logged_in, app):
+    incident_id = _incident(app)
+    logged_in.post("/language", data={"lang": "he", "csrf_token": csrf_token(logged_in.get("/admin/outreach").data)})
+    page = logged_in.get("/admin/outreach").get_data(as_text=True)
+    assert f"/admin/incidents/{incident_id}/campaigns" in page
+    assert 'dir="rtl"' in page and "פנייה יזומה" in page and "outreach.start" not in page
