@@ -125,14 +125,6 @@ def band_keys(values: tuple[int, ...]) -> list[int]:
     return keys
 
 
-def encode(values: tuple[int, ...]) -> bytes:
-    return struct.pack(f"<{SKETCH_SIZE}Q", *values)
-
-
-def decode(blob: bytes) -> tuple[int, ...]:
-    return struct.unpack(f"<{SKETCH_SIZE}Q", blob)
-
-
 @dataclass(frozen=True)
 class Fingerprint:
     sketch: tuple[int, ...]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.models import Base, utcnow
@@ -47,7 +47,8 @@ class MergeRefusal(Base):
 
 
 class MergeIndexEntry(Base):
-    """A ticket the merge stage has seen: who asked, about which incident, its text's sketch."""
+    """A ticket the merge stage has seen: who asked, about which incident, when (its text's LSH
+    band keys are in ``merge_bands``)."""
 
     __tablename__ = "merge_index"
 
@@ -56,7 +57,6 @@ class MergeIndexEntry(Base):
     organization_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     incident_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     ticket_created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    sketch: Mapped[bytes] = mapped_column(LargeBinary)
     indexed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

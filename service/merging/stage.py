@@ -1,8 +1,8 @@
 """The pipeline's duplicate stage: merge duplicates before anything is answered.
 
 For each ticket of the batch that is about to be linked to an incident (or matched no incident
-and is open), under its requester's review lock: index it (requester, incident, text sketch and
-LSH bands) and read its candidate duplicates from the index and the link table. The lock makes
+and is open), under its requester's review lock: index it (requester, incident, its text's LSH
+band keys) and read its candidate duplicates from the index and the link table. The lock makes
 reviews of one requester's tickets take turns on every database, so of two duplicates arriving
 together on two workers the second always sees the first. Then the candidates' live state is
 read through the helpdesk port, the policy (``service.domain.merge_policy``) decides, and each

@@ -7,7 +7,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from service.domain.duplicates import Fingerprint, encode
+from service.domain.duplicates import Fingerprint
 from service.domain.merge_policy import DEFAULT_COMMENTS, MergeRules
 from service.merging.models import Merge, MergeBand, MergeIndexEntry, MergeLock, MergeRefusal, MergeSettings
 from service.models import TicketLink, utcnow
@@ -79,8 +79,7 @@ def index_ticket(session: Session, *, ticket_id: int, requester_id: int, organiz
             entry.incident_id = incident_id
         return
     session.add(MergeIndexEntry(ticket_id=ticket_id, requester_id=requester_id, organization_id=organization_id,
-                                incident_id=incident_id, ticket_created_at=created_at,
-                                sketch=encode(fingerprint.sketch)))
+                                incident_id=incident_id, ticket_created_at=created_at))
     session.add_all(MergeBand(band_key=key, ticket_id=ticket_id) for key in set(fingerprint.bands))
     session.flush()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, abort, g, jsonify, redirect, render_template, request
 
 from service.audit import record
-from service.incidents import get_incident
+from service.incidents import get_incident, list_incidents
 from service.merging import store
 from service.merging.settings_input import InvalidSettings, as_json, clean_settings
 from service.web import services
@@ -60,7 +60,9 @@ def overview(incident_id: int | None = None):
         merges, refusals = store.listing(db, incident_id)
         rules = store.rules_for(db, incident_id)
         own = store.settings_row(db, incident_id) is not None
-    return render_template("merges/overview.html", incident=incident, merges=merges, refusals=refusals,
+        incidents = [] if incident_id else [(i.id, i.title) for i in list_incidents(db)]
+    return render_template("merges/overview.html", incident=incident, incidents=incidents, merges=merges,
+                           refusals=refusals,
                            settings=as_json(None, rules), own_settings=own, errors=errors,
                            saved=request.args.get("saved") == "1"), 422 if errors else 200
 

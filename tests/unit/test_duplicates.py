@@ -3,8 +3,6 @@ from service.domain.duplicates import (
     BANDS,
     BandIndex,
     Fingerprint,
-    decode,
-    encode,
     identifiers,
     message_body,
     similarity,
@@ -52,10 +50,9 @@ def test_empty_text_has_no_bands_and_matches_nothing():
     assert similarity(empty, Fingerprint.of(MESSAGE)) == 0.0
 
 
-def test_fingerprints_are_stable_and_round_trip_through_bytes():
+def test_fingerprints_are_stable_and_band_keys_fit_a_bigint():
     first, second = Fingerprint.of(MESSAGE), Fingerprint.of(MESSAGE)
     assert first == second and len(first.bands) == BANDS
-    assert decode(encode(first.sketch)) == first.sketch
     assert all(0 <= key < 2 ** 63 for key in first.bands)
 
 

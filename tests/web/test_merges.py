@@ -38,6 +38,14 @@ def test_incident_page_lists_merges_refusals_and_groups(logged_in, db):
     assert "#12" in page and "#11" in page and "same requester, same incident" in page and "0.91" in page
     assert "different requesters" in page and "grouped (intermediary)" in page
     assert logged_in.get("/admin/incidents/999/merges").status_code == 404
+    overview = logged_in.get("/admin/merges").get_data(as_text=True)
+    assert f'href="/admin/incidents/{incident_id}/merges"' in overview and "#12" in overview
+
+
+def test_page_speaks_hebrew_right_to_left(logged_in, db):
+    add_incident_with_merges(db)
+    page = logged_in.get("/admin/merges", headers={"Accept-Language": "he"}).get_data(as_text=True)
+    assert 'dir="rtl"' in page and "מיזוג פניות כפולות" in page and "אותו פונה, אותה תקלה" in page
 
 
 def test_admin_changes_the_rules_with_a_csrf_token_only(logged_in, db):

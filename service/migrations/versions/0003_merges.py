@@ -58,7 +58,6 @@ def upgrade() -> None:
         sa.Column("organization_id", sa.BigInteger(), nullable=True),
         sa.Column("incident_id", sa.Integer(), nullable=True),
         sa.Column("ticket_created_at", _TIME, nullable=False),
-        sa.Column("sketch", sa.LargeBinary(), nullable=False),
         sa.Column("indexed_at", _TIME, nullable=False),
     )
     op.create_index("ix_merge_index_requester_id", "merge_index", ["requester_id"])
