@@ -17,7 +17,9 @@ from werkzeug.datastructures import MultiDict
 
 from service.domain.rules import InvalidRule, validate_rule
 
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _ID_OR_EMAIL = re.compile(r"^(\d+|[^@\s]+@[^@\s]+\.[^@\s]+)$")
+_ID_COLUMNS = {"id", "user_id", "requester_id", "customer_id", "requester"}
 
 # field name -> (rule kind, one rule per line?)
 FIELDS: dict[str, tuple[str, bool]] = {
@@ -28,18 +30,28 @@ FIELDS: dict[str, tuple[str, bool]] = {
 }
 
 
+def _customer_columns(header: list[str]) -> list[int]:
+    names = [cell.strip().casefold().replace(" ", "_") for cell in header]
+    return [i for i, name in enumerate(names) if "email" in name or name in _ID_COLUMNS]
+
+
+def _from_row(cells: list[str]) -> list[str]:
+    """A row without a usable header: its email cells, else its only or first cell as typed."""
+    emails = [cell for cell in cells if _EMAIL.match(cell)]
+    return emails or cells[:1]
+
+
 def audience_from_paste(text: str) -> str:
-    """Affected customers pasted as a CSV export (or typed one per line): the cells that are user
-    ids or email addresses, one per line; a header row or a name column is skipped. A line with
-    neither is kept as typed, so validation names it."""
+    """Affected customers pasted as a CSV export (or typed one per line), one per line: with a header
+    row, the cells of its id and email columns; without one, each row's emails, else its first cell.
+    Anything that is no id or email is kept as typed, so validation names it."""
+    rows = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+    rows = [row for row in rows if any(row)]
     found: list[str] = []
-    for line_no, row in enumerate(csv.reader(io.StringIO(text)), start=1):
-        cells = [cell.strip() for cell in row if cell.strip()]
-        usable = [cell for cell in cells if _ID_OR_EMAIL.match(cell)]
-        if usable:
-            found.extend(usable)
-        elif cells and line_no > 1:
-            found.append(" ".join(cells))
+    columns = _customer_columns(rows[0]) if rows and not any(_ID_OR_EMAIL.match(c) for c in rows[0]) else []
+    for row in rows[1:] if columns else rows:
+        cells = [row[i] for i in columns if i < len(row) and row[i]] if columns else [c for c in row if c]
+        found.extend(cells if columns else _from_row(cells))
     return "\n".join(dict.fromkeys(found))
 
 
