@@ -7,7 +7,7 @@ from service.web.lifecycle_reads import broadcast_progress
 from service.web.schemas import Text, UtcDateTime
 
 TEXTS_REQUIRED = ("Send 'texts': the customer-facing text per language, "
-                  "e.g. {\"en\": \"...\", \"he\": \"...\"}.")
+                  "e.g. {{\"en\": \"...\", \"he\": \"...\"}}.")
 
 
 class StatusPostSchema(Schema):
@@ -42,7 +42,7 @@ class RulesSchema(Schema):
         unknown = RAISE
 
     rules = fields.List(fields.Nested(RuleInputSchema), required=True, error_messages={
-        "required": "Send 'rules': a list of {\"kind\": ..., \"value\": ...}."})
+        "required": "Send 'rules': a list of {{\"kind\": ..., \"value\": ...}}."})
 
 
 class ShadowSchema(Schema):

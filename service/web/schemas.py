@@ -40,7 +40,7 @@ class IncidentCreateSchema(Schema):
     phrases = fields.List(Text(), required=True, error_messages={
         "required": "Send 'phrases': a list of phrases customers would write, e.g. [\"checkout fails\"]."})
     status_texts = fields.Dict(keys=Text(), values=Text(), required=True, error_messages={
-        "required": "Send 'status_texts': the customer-facing status per language, e.g. {\"en\": \"...\"}."})
+        "required": "Send 'status_texts': the customer-facing status per language, e.g. {{\"en\": \"...\"}}."})
     severity = Text(load_default="major")
     default_locale = Text(load_default="en")
     shadow_mode = fields.Boolean(load_default=False)
