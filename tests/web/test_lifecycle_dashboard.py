@@ -1,0 +1,70 @@
+"""The dashboard: per active incident, linked, unsolved, oldest unsolved, unlinked, broadcasts; a chart."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from service.inbox import now_utc
+from service.models import StatusUpdate, TicketLink
+from service.web.dashboard import age_in_words
+from tests.web.conftest import post_form
+from tests.web.test_lifecycle_ui import declare
+
+
+def link(incident_id: int, ticket_id: int, *, hours_ago: float, ticket_status: str = "open",
+         state: str = "linked") -> TicketLink:
+    return TicketLink(incident_id=incident_id, ticket_id=ticket_id, subject=f"Ticket {ticket_id}",
+                      ticket_status=ticket_status, state=state, evidence={"phrases": ["checkout fails"]},
+                      linked_at=now_utc() - timedelta(hours=hours_ago))
+
+
+def dashboard_row(page: str, incident_id: int) -> list[str]:
+    row = re.search(rf'<tr data-incident="{incident_id}">(.*?)</tr>', page, re.S).group(1)
+    return [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+
+
+def test_dashboard_shows_the_backlog_of_each_active_incident(logged_in, db):
+    checkout = declare(logged_in)
+    login = declare(logged_in, title="Login fails", phrases="cannot log in")
+    resolved = declare(logged_in, title="Old outage", phrases="old outage")
+    with db.transaction() as session:
+        session.add_all([
+            link(checkout, 1, hours_ago=3.5), link(checkout, 2, hours_ago=1, ticket_status="pending"),
+            link(checkout, 3, hours_ago=5, ticket_status="solved"), link(checkout, 4, hours_ago=0.5,
+                                                                          ticket_status="closed"),
+            link(checkout, 5, hours_ago=2, state="unlinked"), link(checkout, 6, hours_ago=0.2, state="applying"),
+            link(login, 7, hours_ago=0.25, ticket_status="new"),
+            link(resolved, 8, hours_ago=1)])
+        session.add(StatusUpdate(incident_id=checkout, version=2, stage="identified", texts={"en": "x"},
+                                 broadcast_state="running", broadcast_total=4, broadcast_done=1))
+    post_form(logged_in, f"/admin/incidents/{resolved}/resolve", {"final_en": "Fixed."})
+
+    page = logged_in.get("/admin/dashboard").data.decode()
+    assert '<a href="/admin/dashboard" aria-current="page">Dashboard</a>' in page
+    # title, stage, linked, unsolved, oldest unsolved, unlinked, broadcasts in progress
+    assert dashboard_row(page, checkout)[1:] == ["Identified", "4", "2", "3 h 30 min", "1", "1"]
+    assert dashboard_row(page, login)[1:] == ["Investigating", "1", "1", "0 h 15 min", "0", "0"]
+    assert f'data-incident="{resolved}"' not in page
+    totals = re.sub(r"<[^>]+>", " ", page[page.index('id="dashboard-totals">'):page.index("</dl>")])
+    assert " ".join(totals.split()[1:]) == ("Active incidents 2 Linked 5 Unsolved 3 Unlinked (feedback) 1 "
+                                        "Broadcasts in progress 1")
+    # Linked tickets per hour over the active incidents (not the reservation, not the resolved one).
+    bars = re.findall(r'<rect class="chart-bar"[^>]*><title>[0-9:]+ UTC: (\d+)</title>', page)
+    assert sum(map(int, bars)) == 6
+
+
+def test_dashboard_without_active_incidents(logged_in):
+    page = logged_in.get("/admin/dashboard").data.decode()
+    assert "No active incidents." in page and 'class="chart-bar"' not in page
+
+
+def test_dashboard_in_hebrew_is_right_to_left(logged_in, db):
+    declare(logged_in)
+    post_form(logged_in, "/language", {"lang": "he"})
+    page = logged_in.get("/admin/dashboard").data.decode()
+    assert '<html lang="he" dir="rtl">' in page and "לוח בקרה" in page
+
+
+def test_age_is_told_in_hours_and_minutes():
+    assert age_in_words(3 * 3600 + 30 * 60 + 59) == (3, 30)
+    assert age_in_words(-5) == (0, 0)
