@@ -18,6 +18,7 @@ from service.domain.outreach_exclusions import EXISTING_TICKET, route
 from service.domain.outreach_state import CANCELLED, RUNNING, TransitionRefused, editable, next_state
 from service.outreach.audience import linked_requesters, search_customers
 from service.outreach.models import Campaign, Coupon, Exclusion, Recipient, SendJob
+from service.outreach.vip import is_vip
 
 REPORT_LIST_LIMIT = 200
 IN_PROGRESS = ("pending", "sending", "queued", "uncertain")
@@ -79,7 +80,7 @@ def save_audience(session: Session, helpdesk: HelpdeskPort, campaign: Campaign, 
                  external_id=external_id_for(campaign.incident_id, r.customer.key), email=r.customer.email,
                  name=r.customer.name[:500], locale=r.customer.locale[:20], external_ref=r.customer.external_ref[:200],
                  helpdesk_user_id=r.customer.helpdesk_user_id, fields=dict(r.customer.fields),
-                 vip=bool(campaign.vip_tag) and campaign.vip_tag in r.customer.tags, source=r.customer.source,
+                 vip=is_vip(r.customer, campaign.vip_tag), source=r.customer.source,
                  route=r.route, ticket_id=r.ticket_id, state="pending", attempts=0, available_at=now())
             for r in routed if r.sends]
     try:
@@ -161,9 +162,9 @@ def transition(session: Session, campaign: Campaign, action: str, actor: str) ->
         if campaign.coupon_mode != "none":
             detail["coupons_assigned"] = _assign_coupons(session, campaign)
         campaign.launched_at = now()
-    if target == CANCELLED:  # customers never attempted are released for a later campaign
+    if target == CANCELLED:  # customers with no ticket yet ('pending') are released for a later campaign
         released = session.execute(delete(Recipient).where(Recipient.campaign_id == campaign.id,
-                                                           Recipient.state == "pending", Recipient.attempts == 0))
+                                                           Recipient.state == "pending"))
         detail["released"] = released.rowcount
         campaign.finished_at = now()
     campaign.state = target

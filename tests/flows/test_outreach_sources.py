@@ -7,6 +7,7 @@ from service.models import Incident
 from service.outreach import store
 from service.outreach.audience import search_query
 from service.outreach.models import Campaign, Coupon, Recipient
+from tests.flows.harness import wait_for
 from tests.flows.outreach_support import (first_comment, new_campaign, outreach_services, run_until_done,
                                           sandbox_outreach_tickets, sandbox_user_email)
 
@@ -96,3 +97,15 @@ def test_helpdesk_search_audience(sqlite_url, sandbox, helpdesk, query_parts, ex
     run_until_done(services, campaign_id)
     tickets = sandbox_outreach_tickets(sandbox, incident_id)
     assert {sandbox_user_email(sandbox, t["requester_id"]) for t in tickets} == expected
+
+
+def test_vip_customers_get_the_campaigns_priority(database_url, sandbox, helpdesk):
+    services = outreach_services(database_url, sandbox, helpdesk)
+    csv_text = "email,name,vip\nbig@example.com,Big Spender,yes\nsmall@example.com,Small,\n"
+    incident_id, campaign_id = new_campaign(services, csv_text=csv_text, vip_priority="urgent")
+    run_until_done(services, campaign_id)
+    def priorities():  # the priority update is a bulk job of its own
+        return {sandbox_user_email(sandbox, t["requester_id"]): t["priority"]
+                for t in sandbox_outreach_tickets(sandbox, incident_id)}
+    wait_for(lambda: priorities()["big@example.com"] == "urgent", timeout=10)
+    assert priorities()["small@example.com"] != "urgent"
