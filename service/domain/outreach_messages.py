@@ -84,12 +84,11 @@ def render_for(messages: Mapping[str, Message], customer: Customer, *, default_l
     """The message in the customer's language (else the default, else English, else any)."""
     locale, _ = pick_text({k: m.body for k, m in messages.items()}, customer.locale, default_locale)
     message = messages[locale]
-    status = ""
-    if status_texts and any(v.strip() for v in status_texts.values()):
-        status = pick_text(status_texts, locale, default_locale)[1]
-    values = values_for(customer, incident_title=incident_title, status=status, coupon=coupon)
+    values = values_for(customer, incident_title=incident_title, status="", coupon=coupon)
     if direction(locale) == "rtl":
         values = _isolated(values)
+    if status_texts and any(v.strip() for v in status_texts.values()):  # its own {{first_name}} filled in too
+        values["status"] = render(pick_text(status_texts, locale, default_locale)[1], values)
     subject = render(message.subject, values).replace("\n", " ")
     body = render(message.body, values)
     unknown = tuple(sorted(placeholders(subject) | placeholders(body)))

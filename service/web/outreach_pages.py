@@ -10,6 +10,7 @@ from sqlalchemy import select
 from integrations.base import HelpdeskError
 from service.domain.locales import LOCALE_NAMES, SUPPORTED_LOCALES
 from service.domain.outreach_audience import AudienceError
+from service.domain.outreach_state import TRANSITIONS
 from service.incidents import get_incident, list_incidents
 from service.outreach import store
 from service.outreach.audience import InvalidSearch
@@ -104,7 +105,8 @@ def campaign(incident_id: int, campaign_id: int):
         incident = get_incident(session, incident_id)
         return render_template("outreach/campaign.html", incident=incident, campaign=found,
                                progress=store.progress(session, found), samples=preview(session, found, incident),
-                               exclusions=store.exclusions(session, campaign_id), actions=ACTIONS,
+                               exclusions=store.exclusions(session, campaign_id),
+                               actions=[a for a in ACTIONS if found.state in TRANSITIONS[a][0]],
                                refused=request.args.get("refused"))
 
 

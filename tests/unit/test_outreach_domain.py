@@ -49,8 +49,8 @@ def test_message_in_the_customers_language_with_fallback_and_isolated_values_in_
                 "he": Message("בנוגע ל{{incident_title}}", "שלום {{first_name}}, קוד {{coupon}} {{oops}}")}
     ann = Customer("a@x.com", "Ann Lee", locale="bg", fields=(("order", "#1"),))
     text = render_for(messages, ann, default_locale="en", incident_title="Outage",
-                      status_texts={"en": "Back soon.", "bg": "Скоро."}, coupon="SORRY-1")
-    assert (text.locale, text.subject, text.body) == ("en", "Re Outage", "Hi Ann (#1) Back soon. SORRY-1")
+                      status_texts={"en": "{{first_name}}, back soon.", "bg": "Скоро."}, coupon="SORRY-1")
+    assert (text.locale, text.subject, text.body) == ("en", "Re Outage", "Hi Ann (#1) Ann, back soon. SORRY-1")
     dana = render_for(messages, Customer("d@x.com", "Dana", locale="he-IL"), default_locale="en",
                       incident_title="Outage", status_texts={}, coupon="SORRY-2")
     assert dana.direction == "rtl" and "\u2068SORRY-2\u2069" in dana.body and dana.unknown == ("oops",)
