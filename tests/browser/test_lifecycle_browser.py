@@ -1,0 +1,86 @@
+"""The incident lifecycle in a real browser: a Hebrew status update in the timeline, a rules preview."""
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.test_admin_browser import sign_in
+from tests.web.test_lifecycle_rules import recent_checkout_tickets
+
+pytestmark = pytest.mark.browser
+expect = pytest.importorskip("playwright.sync_api").expect
+
+HE_UPDATE = "מצאנו את הגורם לתקלה בתשלום ואנחנו מתקנים אותו."
+
+
+def declare_checkout(page) -> None:
+    page.goto("/admin/incidents/new")
+    page.get_by_label("Title").fill("Checkout is down")
+    page.get_by_label("Affected products").fill("Checkout, Mobile app")
+    page.get_by_label("Phrases customers would write").fill("checkout fails")
+    page.get_by_label("English").fill("We know checkout is failing and are fixing it.")
+    page.get_by_role("button", name="Declare incident").click()
+    page.wait_for_url("**/admin/incidents/*?declared=1")
+
+
+def test_hebrew_status_update_appears_right_to_left_in_the_timeline(page):
+    console_errors = []
+    page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
+    sign_in(page)
+    declare_checkout(page)
+
+    form = page.locator("#post-status")
+    form.get_by_label("Stage").select_option("identified")
+    hebrew = form.get_by_label("עברית")
+    assert hebrew.get_attribute("dir") == "rtl"
+    hebrew.fill(HE_UPDATE)
+    form.get_by_label("Broadcast to linked unsolved tickets").check()
+    form.get_by_role("button", name="Post status update").click()
+    page.wait_for_url("**/admin/incidents/*?done=status_posted")
+
+    newest = page.locator("#timeline li").first
+    assert newest.get_attribute("id") == "status-v2"
+    quote = newest.locator('blockquote[lang="he"]')
+    assert quote.inner_text() == HE_UPDATE
+    assert quote.get_attribute("dir") == "rtl"
+    expect(quote).to_have_css("direction", "rtl")
+    assert newest.locator(".badge").inner_text() == "Identified"
+    assert newest.locator("progress").is_visible()
+    page.screenshot(path="/tmp/incidentdesk-lifecycle-timeline.png", full_page=True)
+
+    page.get_by_label("Language", exact=True).select_option("he")
+    # expect() polls from Playwright's own world: a page-world wait_for_function is an eval the CSP refuses.
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    assert page.locator("#timeline-heading").inner_text() == "ציר הסטטוסים"
+    assert page.locator('#status-v2 blockquote[lang="he"]').inner_text() == HE_UPDATE
+    page.screenshot(path="/tmp/incidentdesk-lifecycle-timeline-he.png", full_page=True)
+
+    page.get_by_role("link", name="לוח בקרה").click()
+    row = page.get_by_role("row", name="Checkout is down")
+    assert row.locator("td").nth(1).inner_text() == "זוהתה"  # the current stage, in Hebrew
+    page.screenshot(path="/tmp/incidentdesk-lifecycle-dashboard-he.png", full_page=True)
+    assert console_errors == []
+
+
+def test_rules_preview_shows_a_match_and_a_near_miss(page, sandbox):
+    sign_in(page)
+    declare_checkout(page)
+    tickets = recent_checkout_tickets(sandbox)
+    page.get_by_role("link", name="Edit rules").click()
+    page.wait_for_url("**/rules")
+    assert page.get_by_label("Phrases customers write").input_value() == "checkout fails"
+    page.get_by_label("Exclude tickets that mention").fill("test order")
+    page.get_by_role("button", name="Preview").click()
+
+    match = page.locator("#preview-matches li")
+    assert match.count() == 1
+    assert f"#{tickets['match']}" in match.inner_text() and "mentions “checkout fails”" in match.inner_text()
+    near = page.locator("#preview-near-misses li")
+    assert near.count() == 2
+    assert "mentions the exclusion “test order”" in near.filter(has_text=f"#{tickets['excluded']}").inner_text()
+    assert "only part of one" in near.filter(has_text=f"#{tickets['partial']}").inner_text()
+    assert page.get_by_label("Exclude tickets that mention").input_value() == "test order"
+    page.screenshot(path="/tmp/incidentdesk-lifecycle-preview.png", full_page=True)
+
+    page.get_by_role("button", name="Save rules").click()
+    page.wait_for_url("**/admin/incidents/*?done=rules_saved")
+    assert "test order" in page.locator("#rules-heading + table").inner_text()
