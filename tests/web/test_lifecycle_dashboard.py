@@ -19,8 +19,8 @@ def link(incident_id: int, ticket_id: int, *, hours_ago: float, ticket_status: s
 
 
 def dashboard_row(page: str, incident_id: int) -> list[str]:
-    row = re.search(rf'<tr data-incident="{incident_id}">(.*?)</tr>', page, re.S).group(1)
-    return [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+    row = re.search(rf'<tr data-incident="{incident_id}">(.*?)</tr>', page, re.DOTALL).group(1)
+    return [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.DOTALL)]
 
 
 def test_dashboard_shows_the_backlog_of_each_active_incident(logged_in, db):
