@@ -20,14 +20,17 @@ and LSH band keys, the method the merge stage uses). Then queries are looked up:
 A query's answer is the most similar indexed ticket at or above the threshold. Precision is the
 share of answers that are the query's true original; recall is the share of duplicates answered
 with their original. Lookup time is per query: sketching the query's text plus the band lookup
-and verification against 100,000 indexed tickets.
+and verification against 100,000 indexed tickets, in memory and with the merge stage's own query
+on a migrated SQLite database holding the same band keys.
 """
 from __future__ import annotations
 
 import argparse
 import random
 import re
+import tempfile
 import time
+from datetime import datetime, timedelta, timezone
 
 from service.domain.duplicates import BandIndex, Fingerprint
 
@@ -165,6 +168,40 @@ def _numbers(text: str) -> set[str]:
     return set(re.findall(r"\d+(?:\.\d+)?", text))
 
 
+def database_lookup(fingerprints: list[Fingerprint], queries: list[str], rng: random.Random) -> list[float]:
+    """The merge stage's own candidate query (``store.candidate_ids``) against the same tickets
+    in a migrated SQLite file: one ``merge_index`` row and 21 ``merge_bands`` rows per ticket."""
+    from sqlalchemy import insert
+
+    from service.db import Database
+    from service.merging import store
+    from service.merging.models import MergeBand, MergeIndexEntry
+    from service.migrate import upgrade
+
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{folder}/merge-bench.db"
+        upgrade(url)
+        db = Database(url)
+        now = datetime.now(timezone.utc)
+        with db.engine.begin() as connection:
+            connection.execute(insert(MergeIndexEntry), [
+                {"ticket_id": n, "requester_id": rng.randrange(1, 60_000), "organization_id": None, "incident_id": None,
+                 "ticket_created_at": now - timedelta(minutes=rng.randrange(0, 600)), "indexed_at": now}
+                for n in range(len(fingerprints))])
+            rows = sorted((key, n) for n, f in enumerate(fingerprints) for key in set(f.bands))  # B-tree order
+            connection.exec_driver_sql(f"INSERT INTO {MergeBand.__tablename__} (band_key, ticket_id) VALUES (?, ?)",
+                                       rows)
+        timings = []
+        with db.transaction() as session:
+            for text in queries:
+                began = time.perf_counter()
+                store.candidate_ids(session, ticket_id=-1, requester_id=1, incident_id=None,
+                                    bands=Fingerprint.of(text).bands, since=now - timedelta(hours=24))
+                timings.append((time.perf_counter() - began) * 1000)
+        db.dispose()
+    return timings
+
+
 def p99(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
@@ -179,11 +216,12 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(20261122)
 
     started = time.perf_counter()
-    index, originals = BandIndex(), []
+    index, originals, fingerprints = BandIndex(), [], []
     for ticket_id in range(open_tickets):
         text, meta = ticket(rng)
         originals.append((text, meta))
-        index.add(ticket_id, Fingerprint.of(text))
+        fingerprints.append(Fingerprint.of(text))
+        index.add(ticket_id, fingerprints[-1])
     print(f"indexed {open_tickets:,} open tickets (en/he/bg) in {time.perf_counter() - started:.1f} s")
 
     queries: list[tuple[str, int | None]] = []
@@ -230,9 +268,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{threshold:9.2f}  {recall:6.3f}  {precision:9.4f}{mark}")
     recall, precision = score(THRESHOLD)
     lookup_p99 = p99(timings)
-    print(f"candidate lookup against {open_tickets:,}: median {sorted(timings)[len(timings) // 2]:.2f} ms, "
-          f"p99 {lookup_p99:.2f} ms (sketching the query included)")
-    met = recall >= TARGET_RECALL and precision >= TARGET_PRECISION and lookup_p99 < TARGET_P99_MS
+    print(f"candidate lookup against {open_tickets:,}, in memory: median {sorted(timings)[len(timings) // 2]:.2f} ms, "
+          f"p99 {lookup_p99:.2f} ms (sketching the query and verifying candidates included)")
+    loading = time.perf_counter()
+    stored = database_lookup(fingerprints, [text for text, _ in queries[::4]], rng)
+    stored_p99 = p99(stored)
+    print(f"candidate lookup against {open_tickets:,}, the stage's SQLite query: median "
+          f"{sorted(stored)[len(stored) // 2]:.2f} ms, p99 {stored_p99:.2f} ms over {len(stored):,} queries "
+          f"(sketching included; loading the table took {time.perf_counter() - loading:.0f} s)")
+    met = (recall >= TARGET_RECALL and precision >= TARGET_PRECISION and lookup_p99 < TARGET_P99_MS
+           and stored_p99 < TARGET_P99_MS)
     print(f"targets (recall >= {TARGET_RECALL}, precision >= {TARGET_PRECISION}, p99 < {TARGET_P99_MS} ms): "
           f"{'met' if met else 'MISSED'}; total {time.perf_counter() - started:.0f} s")
     return 0 if met else 1

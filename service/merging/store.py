@@ -84,25 +84,29 @@ def index_ticket(session: Session, *, ticket_id: int, requester_id: int, organiz
     session.flush()
 
 
+def _not_merged(ticket_id_column):
+    return ~select(Merge.id).where(Merge.source_ticket_id == ticket_id_column).exists()
+
+
 def candidate_ids(session: Session, *, ticket_id: int, requester_id: int, incident_id: int | None,
                   bands: tuple[int, ...], since: datetime) -> list[int]:
-    """Tickets that may duplicate this one: the requester's tickets of the same incident (ours
-    and the link table's), and recent tickets sharing an LSH band (any requester)."""
+    """Tickets that may duplicate this one and are not merged away: the requester's tickets of
+    the same incident (ours and the link table's), and recent tickets sharing an LSH band (any
+    requester)."""
     found: set[int] = set()
     if incident_id is not None:
         found.update(session.scalars(select(MergeIndexEntry.ticket_id).where(
-            MergeIndexEntry.requester_id == requester_id, MergeIndexEntry.incident_id == incident_id)))
+            MergeIndexEntry.requester_id == requester_id, MergeIndexEntry.incident_id == incident_id,
+            _not_merged(MergeIndexEntry.ticket_id))))
         found.update(session.scalars(select(TicketLink.ticket_id).where(
             TicketLink.requester_id == requester_id, TicketLink.incident_id == incident_id,
-            TicketLink.state.in_(("linked", "applying")))))
+            TicketLink.state.in_(("linked", "applying")), _not_merged(TicketLink.ticket_id))))
     if bands:
         found.update(session.scalars(
             select(MergeBand.ticket_id).join(MergeIndexEntry, MergeIndexEntry.ticket_id == MergeBand.ticket_id)
-            .where(MergeBand.band_key.in_(bands), MergeIndexEntry.ticket_created_at >= since).distinct()
-            .limit(CANDIDATE_LIMIT * 4)))
+            .where(MergeBand.band_key.in_(bands), MergeIndexEntry.ticket_created_at >= since,
+                   _not_merged(MergeBand.ticket_id)).distinct().limit(CANDIDATE_LIMIT * 4)))
     found.discard(ticket_id)
-    if found:
-        found -= set(session.scalars(select(Merge.source_ticket_id).where(Merge.source_ticket_id.in_(found))))
     return sorted(found)[-CANDIDATE_LIMIT:]
 
 
