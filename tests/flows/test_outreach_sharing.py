@@ -2,6 +2,8 @@
 import threading
 import time
 
+from integrations.zendesk.adapter import ZendeskAdapter, zenpy_client
+from integrations.zendesk.sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
 from service import build_services
 from service.outreach.budget import SharedBudget
 from service.outreach.runner import OutreachRunner
@@ -32,7 +34,9 @@ def test_two_workers_share_a_campaign(database_url, sandbox, helpdesk):
     stop = time.monotonic() + 60
 
     def work(name: str) -> None:
-        runner = OutreachRunner(outreach_services(database_url, sandbox, helpdesk), name, poll_interval=0.2)
+        # its own zenpy client, as each worker process has (zenpy objects are not thread-safe)
+        own = ZendeskAdapter(zenpy_client("sandbox", DEMO_AGENT_EMAIL, DEMO_API_TOKEN, sandbox.url))
+        runner = OutreachRunner(outreach_services(database_url, sandbox, own), name, poll_interval=0.2)
         while time.monotonic() < stop and len(sandbox_outreach_tickets(sandbox, incident_id)) < customers:
             handled[name] += runner.run_once()
             time.sleep(0.01)
