@@ -115,8 +115,8 @@ def parse_csv(data: bytes | str) -> Audience:
             continue
         if len(customers) + len(invalid) >= MAX_RECIPIENTS:
             raise AudienceError(f"more than {MAX_RECIPIENTS} rows; split the audience into several campaigns")
-        cell = lambda role: row[known[role]].strip() if role in known and known[role] < len(row) else ""
-        email = cell("email")
+        values = {role: row[i].strip() for role, i in known.items() if i < len(row)}
+        email = values.get("email", "")
         if not email:
             invalid.append(Rejected(line, "no email address"))
             continue
@@ -124,12 +124,12 @@ def parse_csv(data: bytes | str) -> Audience:
             invalid.append(Rejected(line, "not an email address", email[:100]))
             continue
         too_long = [name for name, i in extra.items() if i < len(row) and len(row[i]) > MAX_FIELD_CHARS]
-        if too_long or len(cell("name")) > MAX_FIELD_CHARS:
+        if too_long or len(values.get("name", "")) > MAX_FIELD_CHARS:
             invalid.append(Rejected(line, f"a value is longer than {MAX_FIELD_CHARS} characters", email))
             continue
         fields = tuple((name, row[i].strip()) for name, i in extra.items() if i < len(row))
-        customers.append(Customer(email=email, name=cell("name"), locale=cell("locale"),
-                                  external_ref=cell("external_id"), fields=fields, line=line))
+        customers.append(Customer(email=email, name=values.get("name", ""), locale=values.get("locale", ""),
+                                  external_ref=values.get("external_id", ""), fields=fields, line=line))
     return dedupe(customers, invalid)
 
 

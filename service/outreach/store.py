@@ -15,7 +15,7 @@ from service.audit import record
 from service.domain import outreach_coupons as coupons
 from service.domain.outreach_audience import Audience, combine
 from service.domain.outreach_exclusions import EXISTING_TICKET, route
-from service.domain.outreach_state import CANCELLED, RUNNING, TransitionRefused, editable, next_state
+from service.domain.outreach_state import CANCELLED, TransitionRefused, editable, next_state
 from service.outreach.audience import linked_requesters, search_customers
 from service.outreach.models import Campaign, Coupon, Exclusion, Recipient, SendJob
 from service.outreach.vip import is_vip

@@ -23,7 +23,8 @@ from service.web.errors import json_error
 from service.web.readmodels import MAX_ROW_ID
 
 log = logging.getLogger("incidentdesk.web")
-bp = Blueprint("outreach_api", __name__, url_prefix="/api/v1/incidents/<int(max=%d):incident_id>/campaigns" % MAX_ROW_ID)
+bp = Blueprint("outreach_api", __name__, url_prefix=f"/api/v1/incidents/<int(max={MAX_ROW_ID}):incident_id>/campaigns")
+CAMPAIGN = f"/<int(max={MAX_ROW_ID}):campaign_id>"
 bp.before_request(require_token)
 ACTIONS = ("launch", "pause", "resume", "cancel")
 
@@ -154,7 +155,7 @@ def create(incident_id: int):
     return response
 
 
-@bp.get("/<int(max=%d):campaign_id>" % MAX_ROW_ID)
+@bp.get(CAMPAIGN)
 def show(incident_id: int, campaign_id: int):
     with services().db.transaction() as session:
         campaign = _load(session, incident_id, campaign_id)
@@ -163,7 +164,7 @@ def show(incident_id: int, campaign_id: int):
         return jsonify(campaign_json(session, campaign))
 
 
-@bp.get("/<int(max=%d):campaign_id>/preview" % MAX_ROW_ID)
+@bp.get(f"{CAMPAIGN}/preview")
 def show_preview(incident_id: int, campaign_id: int):
     with services().db.transaction() as session:
         campaign = _load(session, incident_id, campaign_id)
@@ -172,7 +173,7 @@ def show_preview(incident_id: int, campaign_id: int):
         return jsonify({"samples": preview(session, campaign, get_incident(session, incident_id))})
 
 
-@bp.post("/<int(max=%d):campaign_id>/<action>" % MAX_ROW_ID)
+@bp.post(f"{CAMPAIGN}/<action>")
 def act(incident_id: int, campaign_id: int, action: str):
     if action not in ACTIONS:
         return json_error(404, f"Unknown action '{action}'; use {', '.join(ACTIONS)}.")
@@ -187,7 +188,7 @@ def act(incident_id: int, campaign_id: int, action: str):
         return json_error(409, str(conflict))
 
 
-@bp.get("/<int(max=%d):campaign_id>/results.csv" % MAX_ROW_ID)
+@bp.get(f"{CAMPAIGN}/results.csv")
 def results(incident_id: int, campaign_id: int):
     with services().db.transaction() as session:
         campaign = _load(session, incident_id, campaign_id)

@@ -46,7 +46,7 @@ def running(database_url, sandbox, helpdesk):
 
 
 def test_outreach_tickets_are_linked_to_the_incident_without_a_second_answer(running):
-    incident_id, tickets = _run_campaign(running, "email,name\nrita@example.com,Rita\nquiet@example.com,Q\n")
+    _, tickets = _run_campaign(running, "email,name\nrita@example.com,Rita\nquiet@example.com,Q\n")
     assert len(tickets) == 2
     wait_for(lambda: _deliveries(running.services)[1])
     for ticket_id in tickets:

@@ -4,10 +4,10 @@ import time
 
 from sqlalchemy import select
 
+from service.models import Incident
 from service.outreach import leases
 from service.outreach.messages import CampaignContext, new_ticket
 from service.outreach.models import Campaign, Recipient
-from service.models import Incident
 from tests.flows.harness import declare_checkout_incident
 from tests.flows.outreach_support import new_campaign, outreach_services, run_until_done, sandbox_outreach_tickets
 

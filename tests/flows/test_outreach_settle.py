@@ -4,8 +4,8 @@ from sqlalchemy import select
 
 from integrations.base import JobItemResult, JobResult
 from service import build_services
-from service.incidents import declare_incident
 from service.domain.incident_input import clean_draft
+from service.incidents import declare_incident
 from service.outreach import settle, store
 from service.outreach.models import Campaign, Recipient, SendJob
 from tests.conftest import make_settings

@@ -28,7 +28,7 @@ def test_two_workers_share_a_campaign(database_url, sandbox, helpdesk):
     services = outreach_services(database_url, sandbox, helpdesk)
     customers = 600
     csv_text = "email,name\n" + "".join(f"w{n}@example.com,Worker Test {n}\n" for n in range(customers))
-    incident_id, campaign_id = new_campaign(services, csv_text=csv_text, plan_requests_per_minute=400,
+    incident_id, _ = new_campaign(services, csv_text=csv_text, plan_requests_per_minute=400,
                                             api_share=1.0)
     handled = {"a": 0, "b": 0}
     stop = time.monotonic() + 60

@@ -8,8 +8,14 @@ from service.outreach import store
 from service.outreach.audience import search_query
 from service.outreach.models import Campaign, Coupon, Recipient
 from tests.flows.harness import wait_for
-from tests.flows.outreach_support import (first_comment, new_campaign, outreach_services, run_until_done,
-                                          sandbox_outreach_tickets, sandbox_user_email)
+from tests.flows.outreach_support import (
+    first_comment,
+    new_campaign,
+    outreach_services,
+    run_until_done,
+    sandbox_outreach_tickets,
+    sandbox_user_email,
+)
 
 CSV = """email,name,locale,customer id,order
 dana@example.com,Dana Levi,he,C-1,#1001
