@@ -42,9 +42,7 @@ def _refused(refused: Refused):
     return refused.response
 
 
-def _payload(schema: Schema, optional: bool = False) -> dict:
-    if optional and not request.get_data():
-        return schema.load({})
+def _payload(schema: Schema) -> dict:
     if not request.is_json:
         raise Refused(json_error(400, "Send JSON with 'Content-Type: application/json'."))
     body = request.get_json(silent=True)
@@ -139,7 +137,6 @@ def put_rules(incident_id: int):
         with services().db.transaction() as db:
             incident = _incident(db, incident_id)
             replace_rules(db, incident, fields["rules"], actor=API_ACTOR)
-            db.flush()
             body = {"incident_id": incident_id, "rules": rules_as_input(incident)}
     except InvalidIncident as invalid:
         return _invalid(invalid)

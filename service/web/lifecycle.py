@@ -4,6 +4,7 @@ switch shadow mode, cancel a broadcast, unlink a ticket. Every change goes throu
 input kept; a done one redirects back with a notice (post/redirect/get)."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from flask import Blueprint, abort, g, jsonify, redirect, render_template, request, url_for
@@ -11,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from service.domain.incident_input import STAGES, InvalidIncident
 from service.domain.locales import SUPPORTED_LOCALES
+from service.incident_rules import PHRASE_KINDS
 from service.incidents import get_incident, linked_tickets
 from service.status import (IncidentStateError, cancel_broadcast, post_status_update, reopen_incident,
                             resolve_incident, set_shadow_mode, unlink_ticket)
@@ -20,6 +22,7 @@ from service.web.chart import hourly_chart
 from service.web.lifecycle_reads import (broadcast_progress, find_link, find_status, shadow_decisions,
                                          unlinks_per_phrase)
 from service.web.readmodels import MAX_ROW_ID, audit_entries, link_times, linked_counts
+from service.web.rules_form import rule_text
 
 bp = Blueprint("lifecycle", __name__, url_prefix="/admin/incidents")
 INCIDENT = f"<int(max={MAX_ROW_ID}):incident_id>"
@@ -49,6 +52,12 @@ class StatusForm:
                    checked=form.get(checkbox) == "on")
 
 
+def rule_rows(incident) -> list[tuple[str, str]]:
+    """(kind, value as typed) per stored rule; kinds other than phrases store their value as JSON."""
+    return [(rule.kind, rule.value if rule.kind in PHRASE_KINDS else rule_text(json.loads(rule.value)))
+            for rule in incident.rules]
+
+
 def _actor() -> str:
     return f"admin:{g.admin}"
 
@@ -64,7 +73,7 @@ def render_detail(incident_id: int, *, notice: str | None = None, status_form: S
             incident=incident, links=linked_tickets(db, incident_id),
             linked_count=linked_counts(db).get(incident_id, 0), chart=hourly_chart(link_times(db, incident_id)),
             audit=audit_entries(db, incident_id), shadow_entries=shadow_decisions(db, incident_id),
-            feedback=unlinks_per_phrase(db, incident_id),
+            feedback=unlinks_per_phrase(db, incident_id), rules=rule_rows(incident),
             broadcasts={s.version: broadcast_progress(s) for s in incident.status_updates})
     return render_template(
         "incidents/detail.html", **context, notice=notice if notice in NOTICES else None,

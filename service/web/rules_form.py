@@ -70,7 +70,8 @@ def _local_input(moment: object) -> str:
     return parsed.strftime("%Y-%m-%dT%H:%M")
 
 
-def _as_text(value: object, joiner: str) -> str:
+def rule_text(value: object, joiner: str = " ") -> str:
+    """A stored rule value as an admin reads and types it."""
     if isinstance(value, (list, tuple)):
         return joiner.join(str(v) for v in value)
     if isinstance(value, Mapping):  # a custom field condition sent as JSON
@@ -115,7 +116,7 @@ class RulesForm:
                     start, _, end = str(value).partition("/")
                 start, end = _local_input(start), _local_input(end) if end.strip() else ""
             elif kind in by_kind:
-                values.setdefault(by_kind[kind], []).append(_as_text(value, "\n" if "phrase" in kind else " "))
+                values.setdefault(by_kind[kind], []).append(rule_text(value, "\n" if "phrase" in kind else " "))
         return cls(**{name: "\n".join(texts) for name, texts in values.items()},
                    window_start=start, window_end=end)
 

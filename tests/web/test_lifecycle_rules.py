@@ -93,7 +93,11 @@ def test_rules_of_every_kind_are_saved_and_shown_again(logged_in, db):
     assert "360012345 = size 42, size 43</textarea>" in page
     assert 'value="360002 360003"' in page and 'value="email chat"' in page
     assert 'name="window_start" type="datetime-local" value="2026-11-01T08:00"' in page
-    assert "Rules saved." in logged_in.get(response.location).data.decode()
+    detail = logged_in.get(response.location).data.decode()
+    assert "Rules saved." in detail
+    # The incident page lists the rules as typed, not as stored JSON.
+    assert '<td>Channel</td><td><bdi class="rule-value">email chat</bdi></td>' in detail
+    assert '<td>Custom field</td><td><bdi class="rule-value">360012345 = size 42, size 43</bdi></td>' in detail
 
 
 @pytest.mark.parametrize("fields, field, message", [
