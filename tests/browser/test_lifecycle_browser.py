@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import update
 
+from service.db import Database
+from service.models import StatusUpdate
 from tests.browser.test_admin_browser import sign_in
 from tests.web.test_lifecycle_rules import recent_checkout_tickets
 
@@ -84,3 +87,33 @@ def test_rules_preview_shows_a_match_and_a_near_miss(page, sandbox):
     page.get_by_role("button", name="Save rules").click()
     page.wait_for_url("**/admin/incidents/*?done=rules_saved")
     assert "test order" in page.locator("#rules-heading + table").inner_text()
+
+
+def test_broadcast_progress_bar_moves_without_a_reload(page, sqlite_url):
+    sign_in(page)
+    declare_checkout(page)
+    form = page.locator("#post-status")
+    form.get_by_label("English").fill("We found the cause.")
+    form.get_by_label("Broadcast to linked unsolved tickets").check()
+    form.get_by_role("button", name="Post status update").click()
+    page.wait_for_url("**/admin/incidents/*?done=status_posted")
+    broadcast = page.locator('[data-broadcast-version="2"]')
+    expect(broadcast.locator("[data-broadcast-state]")).to_have_text("queued")
+
+    db = Database(sqlite_url)  # the live server's database, as a worker would write it
+    try:
+        def progress(state: str, done: int, total: int) -> None:
+            with db.transaction() as session:
+                session.execute(update(StatusUpdate).where(StatusUpdate.version == 2).values(
+                    broadcast_state=state, broadcast_done=done, broadcast_total=total))
+
+        progress("running", 3, 4)
+        expect(broadcast.locator("progress")).to_have_attribute("value", "75", timeout=8000)
+        expect(broadcast.locator("[data-broadcast-count]")).to_have_text("3 of 4 tickets")
+        expect(broadcast.locator("[data-broadcast-state]")).to_have_text("sending")
+        progress("done", 4, 4)
+        expect(broadcast.locator("[data-broadcast-state]")).to_have_text("sent", timeout=8000)
+        expect(broadcast.locator("progress")).to_have_attribute("value", "100")
+        expect(broadcast.get_by_role("button", name="Stop broadcast")).to_have_count(0)
+    finally:
+        db.dispose()
