@@ -11,6 +11,7 @@ import sys
 from collections import Counter
 
 import pytest
+import requests
 from sqlalchemy import select
 
 from integrations.zendesk.adapter import ZendeskAdapter, zenpy_client
@@ -73,6 +74,8 @@ def test_five_thousand_customers_through_kills_and_error_bursts(database_url, hi
             worker.send_signal(signal.SIGTERM)
             worker.wait(timeout=10)
 
+    faults_left = requests.get(f"{sandbox.url}/_sandbox/faults", timeout=5).json()["faults"]
+    assert faults_left == {}, "every injected 429 and 503 was answered to some call"
     tickets = sandbox_outreach_tickets(sandbox, incident_id)
     assert len(tickets) == CUSTOMERS
     assert len({t["external_id"] for t in tickets}) == CUSTOMERS
