@@ -195,7 +195,7 @@ def database_lookup(fingerprints: list[Fingerprint], queries: list[str], rng: ra
         with db.transaction() as session:
             for text in queries:
                 began = time.perf_counter()
-                store.candidate_ids(session, ticket_id=-1, requester_id=1, incident_id=None,
+                store.candidate_ids(session, ticket_id=-1, requester_id=1, organization_id=None, incident_id=None,
                                     bands=Fingerprint.of(text).bands, since=now - timedelta(hours=24))
                 timings.append((time.perf_counter() - began) * 1000)
         db.dispose()

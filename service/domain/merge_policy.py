@@ -213,6 +213,8 @@ def review(ticket: Candidate, others: list[Candidate], scores: Mapping[int, floa
                                     evidence))
             continue
         same_requester = source.requester_id == target.requester_id
+        if not same_requester:
+            evidence["cross_requester_org_id"] = source.organization_id
         locale, target_text, source_text = comment_texts(rules, source, target.id, source.id)
         outcomes.append(MergeInto(target.id, source.id, evidence["match"] or "same_group", evidence,
                                   target_text, source_text, rules.public_comments and same_requester, locale))

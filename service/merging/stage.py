@@ -65,7 +65,8 @@ class MergeStage:
                                    organization_id=ticket.organization_id, incident_id=incident_id,
                                    created_at=ticket.created_at or utcnow(), fingerprint=fingerprints[ticket_id])
                 candidates[ticket_id] = store.candidate_ids(
-                    session, ticket_id=ticket_id, requester_id=ticket.requester_id, incident_id=incident_id,
+                    session, ticket_id=ticket_id, requester_id=ticket.requester_id,
+                    organization_id=ticket.organization_id, incident_id=incident_id,
                     bands=fingerprints[ticket_id].bands, since=utcnow() - rules[ticket_id].window)
             incidents_of = store.incidents_of(session, {c for ids in candidates.values() for c in ids})
         wanted = {c for t in scope for c in candidates[t]}

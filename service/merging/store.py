@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -88,11 +88,12 @@ def _not_merged(ticket_id_column):
     return ~select(Merge.id).where(Merge.source_ticket_id == ticket_id_column).exists()
 
 
-def candidate_ids(session: Session, *, ticket_id: int, requester_id: int, incident_id: int | None,
-                  bands: tuple[int, ...], since: datetime) -> list[int]:
+def candidate_ids(session: Session, *, ticket_id: int, requester_id: int, organization_id: int | None,
+                  incident_id: int | None, bands: tuple[int, ...], since: datetime) -> list[int]:
     """Tickets that may duplicate this one and are not merged away: the requester's tickets of
-    the same incident (ours and the link table's), and recent tickets sharing an LSH band (any
-    requester)."""
+    the same incident (ours and the link table's), and recent tickets sharing an LSH band from
+    the same requester or the same organisation. (Strangers writing alike during an incident are
+    not duplicates of each other; their tickets are not even compared, so a surge costs nothing.)"""
     found: set[int] = set()
     if incident_id is not None:
         found.update(session.scalars(select(MergeIndexEntry.ticket_id).where(
@@ -104,8 +105,10 @@ def candidate_ids(session: Session, *, ticket_id: int, requester_id: int, incide
     if bands:
         found.update(session.scalars(
             select(MergeBand.ticket_id).join(MergeIndexEntry, MergeIndexEntry.ticket_id == MergeBand.ticket_id)
-            .where(MergeBand.band_key.in_(bands), MergeIndexEntry.ticket_created_at >= since,
-                   _not_merged(MergeBand.ticket_id)).distinct().limit(CANDIDATE_LIMIT * 4)))
+            .where(MergeBand.band_key.in_(bands), MergeIndexEntry.ticket_created_at >= since, or_(
+                MergeIndexEntry.requester_id == requester_id,
+                and_(MergeIndexEntry.organization_id.is_not(None), MergeIndexEntry.organization_id == organization_id)),
+                _not_merged(MergeBand.ticket_id)).distinct().limit(CANDIDATE_LIMIT * 4)))
     found.discard(ticket_id)
     return sorted(found)[-CANDIDATE_LIMIT:]
 

@@ -83,11 +83,52 @@ def test_similar_text_from_two_users_is_not_merged(running):
                                    email="omer@example.com")
     wait_for(lambda: linked(running, second, tag))
     wait_for(lambda: settled(running.services))
-    assert merges(running.services) == []
+    assert merges(running.services) == [] and refusals(running.services) == []  # strangers are not compared
     assert running.ticket(first)["status"] != "closed" and running.ticket(second)["status"] != "closed"
+
+
+def _colleagues(running) -> int:
+    """Two users of one organisation; returns the organisation's id."""
+    answer = running.api.post(f"{running.sandbox_url}/api/v2/organizations.json",
+                              json={"organization": {"name": "Sports Club"}}, timeout=10)
+    assert answer.status_code == 201, answer.text
+    org_id = answer.json()["organization"]["id"]
+    for name, email in (("Dana Levi", "dana@club.example"), ("Omer Katz", "omer@club.example")):
+        user = running.api.post(f"{running.sandbox_url}/api/v2/users.json", json={"user": {
+            "name": name, "email": email, "organization_id": org_id}}, timeout=10)
+        assert user.status_code == 201, user.text
+    return org_id
+
+
+def test_colleagues_writing_alike_are_refused_and_the_refusal_recorded(running):
+    _colleagues(running)
+    _, tag, _ = declare_checkout_incident(running.services)
+    first = running.create_ticket("Checkout fails when I pay for our club order", email="dana@club.example")
+    wait_for(lambda: linked(running, first, tag))
+    second = running.create_ticket("Checkout fails when I pay for our club order", name="Omer Katz",
+                                   email="omer@club.example")
+    wait_for(lambda: linked(running, second, tag))
+    wait_for(lambda: settled(running.services))
+    assert merges(running.services) == []
     [refusal] = refusals(running.services)
     assert (refusal.ticket_id, refusal.other_ticket_id, refusal.reason) == (second, first, "different requesters")
     assert refusal.evidence["similarity"] > 0.9
+
+
+def test_an_allowed_organisation_merges_across_requesters_with_private_comments_only(running):
+    org_id = _colleagues(running)
+    with running.services.db.transaction() as session:
+        store.save_settings(session, None, {"cross_requester_org_ids": [org_id]})
+    first = running.create_ticket("Our club order 7731 was charged twice, please refund one payment",
+                                  subject="Charged twice", email="dana@club.example")
+    wait_for(lambda: settled(running.services))
+    second = running.create_ticket("Our club order 7731 was charged twice, please refund one payment!",
+                                   subject="Charged twice", name="Omer Katz", email="omer@club.example")
+    wait_for(lambda: running.ticket(second)["status"] == "closed")
+    [merge] = merges(running.services)
+    assert (merge.source_ticket_id, merge.target_ticket_id, merge.public) == (second, first, False)
+    assert merge.evidence["cross_requester_org_id"] == org_id
+    assert not running.comments(second)[-1]["public"] and not running.comments(first)[-1]["public"]
 
 
 def test_a_closed_older_ticket_is_not_a_merge_target(running):

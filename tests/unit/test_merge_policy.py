@@ -46,7 +46,7 @@ def test_different_requesters_are_refused_unless_their_organisation_is_allowed_a
     assert isinstance(refusal, Refusal) and refusal.reason == "different requesters"
     [merge] = review(mine, [theirs], {}, MergeRules(cross_requester_org_ids=frozenset({40})), NOW)
     assert isinstance(merge, MergeInto) and merge.public is False
-    assert merge.evidence["target_requester_id"] == 8
+    assert merge.evidence["target_requester_id"] == 8 and merge.evidence["cross_requester_org_id"] == 40
 
 
 def test_closed_solved_shared_and_skip_tagged_tickets_are_refused_with_reasons():
