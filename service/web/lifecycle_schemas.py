@@ -10,6 +10,29 @@ TEXTS_REQUIRED = ("Send 'texts': the customer-facing text per language, "
                   "e.g. {{\"en\": \"...\", \"he\": \"...\"}}.")
 
 
+_TEXT = Text()
+
+
+class RuleValue(fields.Raw):
+    """A rule's value as JSON gives it (text, list or object); every string in it must be storable."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        _check_storable(value)
+        return value
+
+
+def _check_storable(value: object) -> None:
+    if isinstance(value, str):
+        _TEXT.deserialize(value)  # raises ValidationError for NUL or an unpaired surrogate
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_storable(key)
+            _check_storable(item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_storable(item)
+
+
 class StatusPostSchema(Schema):
     class Meta:
         unknown = RAISE
@@ -33,7 +56,7 @@ class RuleInputSchema(Schema):
         unknown = RAISE
 
     kind = Text(required=True, error_messages={"required": "Give each rule a 'kind', e.g. \"phrase\"."})
-    value = fields.Raw(required=True, allow_none=False, error_messages={
+    value = RuleValue(required=True, allow_none=False, error_messages={
         "required": "Give each rule a 'value', e.g. [\"checkout fails\"] for phrases."})
 
 

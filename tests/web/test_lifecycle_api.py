@@ -152,6 +152,10 @@ def test_bad_rules_are_422_saying_what_to_fix(client, incident_id, db, rules, me
     ({"rules": [{"kind": "phrase"}]}, {"0": {"value": ["Give each rule a 'value', e.g. [\"checkout fails\"] for phrases."]}}),
     ({}, ["Send 'rules': a list of {\"kind\": ..., \"value\": ...}."]),
     ({"rules": "checkout fails"}, ["Not a valid list."]),
+    ({"rules": [{"kind": "phrase", "value": ["check\u0000out"]}]},
+     {"0": {"value": ["Remove the NUL character (\\u0000) from this text."]}}),
+    ({"rules": [{"kind": "custom_field", "value": {"field_id": 1, "values": ["\ud800"]}}]},
+     {"0": {"value": ["This text has an unpaired surrogate escape (\\ud800-\\udfff); send valid UTF-8."]}}),
 ])
 def test_misshapen_rules_are_422_by_field(client, incident_id, body, messages):
     response = call(client, "put", f"/api/v1/incidents/{incident_id}/rules", body)
