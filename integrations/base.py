@@ -92,6 +92,8 @@ class NewTicket:
     requester_locale: str | None = None
     tags: tuple[str, ...] = ()
     type: str | None = None
+    problem_id: int | None = None
+    priority: str | None = None
     external_id: str | None = None
 
 

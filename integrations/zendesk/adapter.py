@@ -121,8 +121,9 @@ class ZendeskAdapter:
                 "subject": new.subject, "requester": requester, "tags": list(new.tags),
                 "comment": ZenpyComment(body=new.comment.body, public=new.comment.public),
             }
-            if new.type:
-                fields["type"] = new.type
+            for name in ("type", "problem_id", "priority"):
+                if getattr(new, name):
+                    fields[name] = getattr(new, name)
             if new.external_id:
                 fields["external_id"] = new.external_id
             payload.append(ZenpyTicket(**fields))

@@ -103,11 +103,15 @@ def _user_term(user: dict, key: str, op: str, value: str) -> bool:
     if key in ("created", "created_at", "updated", "updated_at"):
         field = key if key.endswith("_at") else f"{key}_at"
         return _compare(parse_iso(user[field]), op, _time_value(value))
-    return {"email": (user["email"] or "") == value_l, "role": user["role"] == value_l,
-            "tags": value_l in user["tags"], "tag": value_l in user["tags"],
-            "name": value_l in user["name"].lower(),
-            "external_id": user["external_id"] == value,
-            "organization": str(user["organization_id"]) == value}.get(key, False)
+    builtin = {"email": (user["email"] or "") == value_l, "role": user["role"] == value_l,
+               "tags": value_l in user["tags"], "tag": value_l in user["tags"],
+               "name": value_l in user["name"].lower(),
+               "external_id": user["external_id"] == value,
+               "organization": str(user["organization_id"]) == value}
+    if key in builtin:
+        return builtin[key]
+    custom = (user.get("user_fields") or {}).get(key)  # user fields are searched by their key
+    return custom is not None and str(custom).lower() == value_l
 
 
 def run_query(state: SandboxState, query: str, forced_type: str | None = None) -> list[tuple]:

@@ -118,11 +118,14 @@ def search_users():
     with state.lock:
         if external_id:
             found = [u for u in state.users.values() if u["external_id"] == external_id]
+        elif ":" in query:  # the search syntax: tags:, organization:, role:, email:, user field keys
+            from .search import run_query
+
+            found = [record for _, record in run_query(state, query, "user")]
         else:
-            term = query.split(":", 1)[1] if query.startswith(("email:", "name:")) else query
             found = [u for u in state.users.values()
-                     if (u["email"] or "") == term or term in u["name"].lower()
-                     or (u["email"] and "@" not in term and term in u["email"])]
+                     if (u["email"] or "") == query or query in u["name"].lower()
+                     or (u["email"] and "@" not in query and query in u["email"])]
         return paginate(found, "users", render)
 
 
