@@ -6,6 +6,7 @@ duration with the floor its rate budget allows, measured in the same run.
 from __future__ import annotations
 
 import argparse
+import logging
 import math
 import sys
 import tempfile
@@ -88,11 +89,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--plan-rpm", type=int, default=200, help="the plan's requests a minute (Team: 200)")
     parser.add_argument("--share", type=float, default=0.5, help="share of the plan outreach may use")
     args = parser.parse_args(argv)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the sandbox's request log
     r = run(args.customers, args.plan_rpm, args.share)
     print(f"customers {r['customers']}: sent {r['sent']}, failed {r['failed']}")
     print(f"API calls {r['calls']}: " + ", ".join(f"{k} {v}" for k, v in sorted(r["by_endpoint"].items())))
-    print(f"budget {r['per_window']} calls/min; floor {r['floor']:.1f} s; duration {r['duration']:.1f} s "
-          f"({100 * (r['duration'] / r['floor'] - 1) if r['floor'] else 0:+.1f} % over the floor)")
+    over = f"{100 * (r['duration'] / r['floor'] - 1):+.1f} % over the floor" if r["floor"] else \
+        "every call fits in the first minute, so the rate limit sets no floor"
+    print(f"budget {r['per_window']} calls/min; floor {r['floor']:.1f} s; duration {r['duration']:.1f} s ({over})")
     calls_ok = r["calls"] <= 150 if r["customers"] == 10_000 else True
     time_ok = r["duration"] <= 1.10 * r["floor"] if r["floor"] else True
     print(f"at most 150 calls: {'met' if calls_ok else 'NOT met'}; within 10 % of the floor: "
