@@ -20,7 +20,6 @@ class Campaign(Base):
     messages: Mapped[dict] = mapped_column(JSON, default=dict)  # locale -> {subject, body}
     default_locale: Mapped[str] = mapped_column(String(10), default="en")
     tags: Mapped[list] = mapped_column(JSON, default=list)
-    group_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     vip_tag: Mapped[str] = mapped_column(String(80), default="vip")
     vip_priority: Mapped[str | None] = mapped_column(String(20), nullable=True)
     search_query: Mapped[str] = mapped_column(Text, default="")

@@ -28,7 +28,6 @@ def upgrade() -> None:
         sa.Column("messages", sa.JSON(), nullable=False),
         sa.Column("default_locale", sa.String(10), nullable=False),
         sa.Column("tags", sa.JSON(), nullable=False),
-        sa.Column("group_id", sa.BigInteger(), nullable=True),
         sa.Column("vip_tag", sa.String(80), nullable=False),
         sa.Column("vip_priority", sa.String(20), nullable=True),
         sa.Column("search_query", sa.Text(), nullable=False),
