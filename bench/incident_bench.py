@@ -87,8 +87,7 @@ class Stack:
         secret = install(client, f"http://127.0.0.1:{port}/webhooks/zendesk").signing_secret if webhooks else "x"
         settings = Settings(database_url=url, secret_key="bench" * 8, zendesk_email=DEMO_AGENT_EMAIL,
                             zendesk_api_token=DEMO_API_TOKEN, zendesk_base_url=self.sandbox.url,
-                            zendesk_webhook_secret=secret, worker_batch_window_seconds=1.0,
-                            job_poll_seconds=1.0, worker_poll_seconds=0.2)
+                            zendesk_webhook_secret=secret, job_poll_seconds=1.0, worker_poll_seconds=0.2)
         budget = LocalRateBudget(settings.our_requests_per_minute)
         helpdesk = ZendeskAdapter(zenpy_client("sandbox", DEMO_AGENT_EMAIL, DEMO_API_TOKEN, self.sandbox.url,
                                                budget=budget))

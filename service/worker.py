@@ -14,6 +14,7 @@ from service.outreach.runner import OutreachRunner
 from service.pipeline import BatchReport, Pipeline
 
 log = logging.getLogger("incidentdesk.worker")
+TOP_UP_PAUSE_SECONDS = 0.25
 
 
 class Worker:
@@ -36,12 +37,16 @@ class Worker:
     def _inbox_batch(self) -> BatchReport | None:
         settings = self.services.settings
         claimed = inbox.claim(self.services.db, self.owner, settings.worker_batch_size, settings.worker_lease_seconds)
-        if claimed and len(claimed) < settings.worker_batch_size and settings.worker_batch_window_seconds > 0:
-            # A surge arrives over a moment: wait briefly and top the batch up, so one bulk call
-            # carries many tickets instead of one call each.
-            time.sleep(settings.worker_batch_window_seconds)
-            claimed += inbox.claim(self.services.db, self.owner, settings.worker_batch_size - len(claimed),
-                                   settings.worker_lease_seconds)
+        # In a surge, keep collecting while deliveries keep coming (up to the batch window), so
+        # one bulk call carries many tickets; a lone delivery waits only one short pause.
+        deadline = time.monotonic() + settings.worker_batch_window_seconds
+        while claimed and len(claimed) < settings.worker_batch_size and time.monotonic() < deadline:
+            time.sleep(min(TOP_UP_PAUSE_SECONDS, max(0.0, deadline - time.monotonic())))
+            more = inbox.claim(self.services.db, self.owner, settings.worker_batch_size - len(claimed),
+                               settings.worker_lease_seconds)
+            if not more:
+                break
+            claimed += more
         if not claimed:
             return None
         try:
