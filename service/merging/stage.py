@@ -26,6 +26,7 @@ from service.domain.duplicates import Fingerprint, similarity
 from service.domain.merge_policy import OPEN_STATUSES, Candidate, Grouping, MergeInto, Refusal, review
 from service.merging import store
 from service.merging.models import Merge
+from service.merging.settings_input import MAX_WINDOW_MINUTES
 from service.models import InboxDelivery, utcnow
 from service.pipeline_context import BatchContext
 
@@ -49,6 +50,7 @@ class MergeStage:
             store.drop_stale_reservations(session, list(batch.tickets), timedelta(
                 seconds=settings.worker_lease_seconds + settings.job_timeout_seconds))
             known = store.merged_into(session, list(batch.tickets))
+            store.prune_index(session, utcnow() - timedelta(minutes=MAX_WINDOW_MINUTES + 24 * 60))
         for merge in known.values():  # sources already: finish or report what is pending, merge nothing
             self._settle_known(merge, decisions, batch, owner)
         scope = {t: i for t, i in self._considered(batch, decisions).items() if t not in known}

@@ -157,6 +157,15 @@ def note_refusal(session: Session, *, ticket_id: int, other_id: int, incident_id
         return False
 
 
+def prune_index(session: Session, older_than: datetime, limit: int = 500) -> None:
+    """Forget up to ``limit`` tickets created before ``older_than`` (beyond every window)."""
+    old = list(session.scalars(select(MergeIndexEntry.ticket_id).where(
+        MergeIndexEntry.ticket_created_at < older_than).limit(limit)))
+    if old:
+        session.execute(delete(MergeBand).where(MergeBand.ticket_id.in_(old)))
+        session.execute(delete(MergeIndexEntry).where(MergeIndexEntry.ticket_id.in_(old)))
+
+
 def drop_stale_reservations(session: Session, ticket_ids: list[int], older_than: timedelta) -> None:
     """A merge left 'applying' by a crashed worker: forget it so the ticket is reviewed again."""
     session.execute(delete(Merge).where(

@@ -266,3 +266,26 @@ def test_a_failed_merge_is_reported_and_the_ticket_still_answered(database_url, 
             assert audit.detail["target_ticket_id"] == first
     finally:
         running.stop()
+
+
+def test_the_candidate_index_forgets_tickets_older_than_every_window(database_url):
+    from datetime import timedelta
+
+    from service.db import Database
+    from service.domain.duplicates import Fingerprint
+    from service.merging.models import MergeBand, MergeIndexEntry
+
+    db = Database(database_url)
+    try:
+        fingerprint = Fingerprint.of("My parcel 55120 never arrived, tracking says in transit")
+        with db.transaction() as session:
+            for ticket_id, days in ((1, 40), (2, 1)):
+                store.index_ticket(session, ticket_id=ticket_id, requester_id=7, organization_id=None, incident_id=None,
+                                   created_at=utcnow() - timedelta(days=days), fingerprint=fingerprint)
+        with db.transaction() as session:
+            store.prune_index(session, utcnow() - timedelta(days=31))
+        with db.transaction() as session:
+            assert session.scalars(select(MergeIndexEntry.ticket_id)).all() == [2]
+            assert set(session.scalars(select(MergeBand.ticket_id))) == {2}
+    finally:
+        db.dispose()
