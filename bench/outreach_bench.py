@@ -66,7 +66,7 @@ def run(customers: int, plan_rpm: int, share: float) -> dict:
         runner = OutreachRunner(services, "bench")
         started = time.monotonic()
         with services.db.transaction() as session:
-            store.transition(session, session.get(Campaign, campaign_id), "launch", "bench")
+            store.transition(session, helpdesk, session.get(Campaign, campaign_id), "launch", "bench")
         while True:
             if not runner.run_once():
                 time.sleep(0.02)

@@ -50,7 +50,7 @@ def search_customers(helpdesk: HelpdeskPort, query: str) -> tuple[list[Customer]
 def linked_requesters(session: Session, helpdesk: HelpdeskPort, incident_id: int) -> dict[str, int]:
     """Customer key -> the newest ticket of theirs linked to the incident (they wrote in already)."""
     rows = session.execute(select(TicketLink.requester_id, TicketLink.ticket_id)
-                           .where(TicketLink.incident_id == incident_id, TicketLink.state == "linked",
+                           .where(TicketLink.incident_id == incident_id, TicketLink.state.in_(("linked", "applying")),
                                   TicketLink.requester_id.is_not(None))
                            .order_by(TicketLink.ticket_id)).all()
     newest = {requester: ticket for requester, ticket in rows}

@@ -14,7 +14,7 @@ from integrations.base import HelpdeskPort
 from service.audit import record
 from service.domain import outreach_coupons as coupons
 from service.domain.outreach_audience import Audience, combine
-from service.domain.outreach_exclusions import EXISTING_TICKET, route
+from service.domain.outreach_exclusions import EXISTING_TICKET, NEW_TICKET, route
 from service.domain.outreach_state import CANCELLED, TransitionRefused, editable, next_state
 from service.outreach.audience import linked_requesters, search_customers
 from service.outreach.models import Campaign, Coupon, Exclusion, Recipient, SendJob
@@ -147,7 +147,19 @@ def _assign_coupons(session: Session, campaign: Campaign) -> int:
     return len(pairs)
 
 
-def transition(session: Session, campaign: Campaign, action: str, actor: str) -> Campaign:
+def _reroute_writers(session: Session, helpdesk: HelpdeskPort, campaign: Campaign) -> int:
+    """Customers who wrote in since the audience was saved get the message on their own ticket."""
+    linked = linked_requesters(session, helpdesk, campaign.incident_id)
+    moved = 0
+    for key, ticket_id in linked.items():
+        moved += session.execute(update(Recipient).where(Recipient.campaign_id == campaign.id,
+                                                         Recipient.customer_key == key,
+                                                         Recipient.route == NEW_TICKET, Recipient.state == "pending")
+                                 .values(route=EXISTING_TICKET, ticket_id=ticket_id)).rowcount
+    return moved
+
+
+def transition(session: Session, helpdesk: HelpdeskPort, campaign: Campaign, action: str, actor: str) -> Campaign:
     """launch | pause | resume | cancel; refused with the reason when the state does not allow it."""
     try:
         target = next_state(campaign.state, action)
@@ -161,6 +173,7 @@ def transition(session: Session, campaign: Campaign, action: str, actor: str) ->
             raise CampaignConflict("the audience is empty; upload a CSV or define a helpdesk search")
         if campaign.coupon_mode != "none":
             detail["coupons_assigned"] = _assign_coupons(session, campaign)
+        detail["moved_to_own_ticket"] = _reroute_writers(session, helpdesk, campaign)
         campaign.launched_at = now()
     if target == CANCELLED:  # customers with no ticket yet ('pending') are released for a later campaign
         released = session.execute(delete(Recipient).where(Recipient.campaign_id == campaign.id,

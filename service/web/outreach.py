@@ -182,7 +182,7 @@ def act(incident_id: int, campaign_id: int, action: str):
             campaign = _load(session, incident_id, campaign_id)
             if campaign is None:
                 return json_error(404, f"Incident {incident_id} has no campaign {campaign_id}.")
-            store.transition(session, campaign, action, "api")
+            store.transition(session, services().helpdesk, campaign, action, "api")
             return jsonify(campaign_json(session, campaign))
     except store.CampaignConflict as conflict:
         return json_error(409, str(conflict))

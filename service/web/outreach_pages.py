@@ -118,7 +118,8 @@ def act(incident_id: int, campaign_id: int, action: str):
     refused = None
     try:
         with services().db.transaction() as session:
-            store.transition(session, _campaign_or_404(session, incident_id, campaign_id), action, f"admin:{g.admin}")
+            store.transition(session, services().helpdesk, _campaign_or_404(session, incident_id, campaign_id), action,
+                             f"admin:{g.admin}")
     except store.CampaignConflict as conflict:
         refused = str(conflict)
     return redirect(url_for("outreach.campaign", incident_id=incident_id, campaign_id=campaign_id, refused=refused))

@@ -35,7 +35,7 @@ def new_campaign(services: Services, *, csv_text: str | None = None, query: str 
     with services.db.transaction() as session:
         campaign = store.create_campaign(session, incident_id, "test", **defaults)
         store.save_audience(session, services.helpdesk, campaign, parse_csv(csv_text) if csv_text else None, query)
-        store.transition(session, campaign, "launch", "test")
+        store.transition(session, services.helpdesk, campaign, "launch", "test")
         return incident_id, campaign.id
 
 

@@ -54,3 +54,28 @@ def test_customer_who_wrote_in_gets_the_message_on_their_ticket(database_url, sa
         assert f"incidentdesk_outreach_{campaign_id}" in running.ticket(own)["tags"]
     finally:
         running.stop()
+
+
+def test_customer_who_writes_in_after_the_draft_gets_it_on_their_ticket(database_url, sandbox, helpdesk):
+    from service.domain.outreach_audience import parse_csv
+    from service.outreach import store
+    from tests.flows.harness import start_service, wait_for
+    from tests.flows.outreach_support import MESSAGES
+
+    running = start_service(database_url, sandbox, helpdesk)
+    try:
+        services = running.services
+        incident_id, tag, _ = declare_checkout_incident(services)
+        with services.db.transaction() as session:
+            campaign = store.create_campaign(session, incident_id, "test", name="Late", messages=MESSAGES)
+            store.save_audience(session, helpdesk, campaign, parse_csv("email,name\nlate@example.com,Lena Late\n"), "")
+            campaign_id = campaign.id
+        own = running.create_ticket("checkout fails", email="late@example.com", name="Lena Late")
+        wait_for(lambda: tag in running.ticket(own)["tags"])
+        with services.db.transaction() as session:
+            store.transition(session, helpdesk, session.get(Campaign, campaign_id), "launch", "test")
+        wait_for(lambda: f"incidentdesk_outreach_{campaign_id}" in running.ticket(own)["tags"], timeout=20)
+        assert sandbox_outreach_tickets(sandbox, incident_id) == []
+        assert any(c["body"].startswith("Hi Lena, sorry.") for c in running.comments(own))
+    finally:
+        running.stop()
