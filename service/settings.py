@@ -78,6 +78,10 @@ class Settings:
     # 2,500 a minute) and the share of it left to agents and other integrations.
     zendesk_requests_per_minute: int = 200
     agent_headroom: float = 0.2
+    # The Zendesk app's signed requests (ZAF JWT, RS256): the app's public key (PEM) and the
+    # audience Zendesk puts in the token for this installation.
+    zendesk_app_public_key: str = ""
+    zendesk_app_audience: str = ""
     # Requesters or organisations with one of these tags get their tickets' priority raised.
     vip_tags: tuple[str, ...] = ("vip",)
     # Web server.
@@ -146,6 +150,8 @@ class Settings:
             job_timeout_seconds=_float(env, "INCIDENTDESK_JOB_TIMEOUT_SECONDS", 120.0),
             zendesk_requests_per_minute=_int(env, "ZENDESK_REQUESTS_PER_MINUTE", 200, minimum=10),
             agent_headroom=_float(env, "INCIDENTDESK_AGENT_HEADROOM", 0.2),
+            zendesk_app_public_key=env.get("ZENDESK_APP_PUBLIC_KEY", "").replace("\\n", "\n"),
+            zendesk_app_audience=env.get("ZENDESK_APP_AUDIENCE", ""),
             vip_tags=tuple(t.strip() for t in env.get("INCIDENTDESK_VIP_TAGS", "vip").split(",") if t.strip()),
             host=env.get("INCIDENTDESK_HOST", "127.0.0.1"),
             port=_int(env, "INCIDENTDESK_PORT", 8000, minimum=1),
