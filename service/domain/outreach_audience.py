@@ -21,6 +21,7 @@ COLUMN_ALIASES = {
     "external_id": ("external id", "external_id", "customer id", "id"),
 }
 PLACEHOLDER_NAME = re.compile(r"[^a-z0-9_]+")
+VIP_WORDS = frozenset({"1", "yes", "true", "y", "x", "vip"})
 
 
 class AudienceError(ValueError):
@@ -56,6 +57,13 @@ class Audience:
     customers: list[Customer] = field(default_factory=list)
     invalid: list[Rejected] = field(default_factory=list)
     duplicates: list[Rejected] = field(default_factory=list)
+
+
+def is_vip(customer: Customer, vip_tag: str) -> bool:
+    """Tagged as VIP in the helpdesk, or marked in a ``vip`` column of the CSV."""
+    if vip_tag and vip_tag in customer.tags:
+        return True
+    return dict(customer.fields).get("vip", "").strip().lower() in VIP_WORDS
 
 
 def customer_key(email: str) -> str:

@@ -38,7 +38,8 @@ def route(customers: Iterable[Customer], *, linked_tickets: Mapping[str, int], o
     for customer in customers:
         key = customer.key
         if key in contacted:
-            routed.append(Routing(customer, ALREADY_CONTACTED, f"already contacted about this incident ({contacted[key]})"))
+            routed.append(Routing(customer, ALREADY_CONTACTED,
+                                  f"already contacted about this incident ({contacted[key]})"))
         elif key in opted_out:
             routed.append(Routing(customer, OPTED_OUT, "on the opt-out list"))
         elif opt_out_tag and opt_out_tag in customer.tags:

@@ -25,6 +25,8 @@ class CampaignContext:
     default_locale: str
     incident_title: str
     incident_tag: str
+    problem_id: int | None
+    vip_priority: str | None
     status_texts: dict[str, str]
     tags: tuple[str, ...]
 
@@ -34,6 +36,7 @@ class CampaignContext:
         return cls(campaign_id=campaign.id,
                    messages={k: Message(v["subject"], v["body"]) for k, v in campaign.messages.items()},
                    default_locale=campaign.default_locale, incident_title=incident.title, incident_tag=incident.tag,
+                   problem_id=incident.problem_ticket_id, vip_priority=campaign.vip_priority,
                    status_texts=dict(status.texts) if status else {},
                    tags=(incident.tag, OUTREACH_TAG, marker_tag(campaign.id), *campaign.tags))
 
@@ -50,11 +53,13 @@ def _rendered(context: CampaignContext, recipient: Recipient):
 
 
 def new_ticket(context: CampaignContext, recipient: Recipient) -> NewTicket:
-    """Tagged with the incident's tag, so the customer's reply is linked to the incident."""
+    """An incident ticket of the incident's problem, with its tag, so the customer's reply is linked;
+    VIPs get the campaign's priority."""
     text = _rendered(context, recipient)
     return NewTicket(subject=text.subject, comment=Comment(text.body, public=True),
                      requester_email=recipient.email, requester_name=recipient.name or recipient.email,
                      requester_locale=recipient.locale or None, tags=context.tags, type="incident",
+                     problem_id=context.problem_id, priority=context.vip_priority if recipient.vip else None,
                      external_id=recipient.external_id)
 
 

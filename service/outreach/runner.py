@@ -13,11 +13,11 @@ import logging
 
 from sqlalchemy import select, update
 
-from integrations.base import HelpdeskError, TicketChange
+from integrations.base import HelpdeskError
 from service import Services
 from service.audit import record
 from service.models import Incident
-from service.outreach import leases, settle, vip
+from service.outreach import leases, settle
 from service.outreach.budget import SharedBudget
 from service.outreach.messages import CampaignContext, comment_on_own_ticket, marker_tag, new_ticket
 from service.outreach.models import Campaign, Recipient, SendJob
@@ -76,7 +76,6 @@ class OutreachRunner:
             self._rate_limited(exc)
             log.warning("polling %d outreach jobs failed: %s", len(jobs), exc)
             return 0
-        self._raise_vip_priority(vip.priority_changes(self.db, jobs, results), per_minute)
         handled = 0
         with self.db.transaction() as session:
             for job in jobs:
@@ -89,21 +88,6 @@ class OutreachRunner:
                 else:
                     handled += sum(settle.record_job(session, job, result, self.grace_seconds))
         return handled
-
-    def _raise_vip_priority(self, changes: list[TicketChange], per_minute: int) -> None:
-        for start in range(0, len(changes), leases.CHUNK):
-            chunk = changes[start:start + leases.CHUNK]
-            try:
-                if not self._call_allowed(per_minute):
-                    raise HelpdeskError("no call left in the outreach budget", retryable=True)
-                job = self.helpdesk.update_many(chunk)
-            except HelpdeskError as exc:
-                self._rate_limited(exc)
-                log.warning("VIP priority for %d outreach tickets not set: %s", len(chunk), exc)
-                continue
-            with self.db.transaction() as session:
-                record(session, "outreach.vip_priority", detail={"job_id": job.id,
-                                                                 "ticket_ids": [c.ticket_id for c in chunk]})
 
     def _has_due_chunk(self) -> bool:
         with self.db.transaction() as session:

@@ -13,12 +13,11 @@ from sqlalchemy.orm import Session
 from integrations.base import HelpdeskPort
 from service.audit import record
 from service.domain import outreach_coupons as coupons
-from service.domain.outreach_audience import Audience, combine
+from service.domain.outreach_audience import Audience, combine, is_vip
 from service.domain.outreach_exclusions import EXISTING_TICKET, NEW_TICKET, route
 from service.domain.outreach_state import CANCELLED, TransitionRefused, editable, next_state
 from service.outreach.audience import linked_requesters, search_customers
 from service.outreach.models import Campaign, Coupon, Exclusion, Recipient, SendJob
-from service.outreach.vip import is_vip
 
 REPORT_LIST_LIMIT = 200
 IN_PROGRESS = ("pending", "sending", "queued", "uncertain")
@@ -138,7 +137,7 @@ def _assign_coupons(session: Session, campaign: Campaign) -> int:
     if len(free) < len(needing):
         raise CampaignConflict(f"the coupon pool has {len(free)} unused codes for {len(needing)} customers; "
                                "upload more codes or generate them")
-    pairs = list(zip(needing, free))
+    pairs = list(zip(needing, free[:len(needing)], strict=True))
     if pairs:  # bulk updates by primary key: one statement each, however many customers
         stamp = now()
         session.execute(update(Coupon), [{"id": c_id, "recipient_id": r_id, "assigned_at": stamp}

@@ -34,7 +34,8 @@ def _form_data(form, files) -> dict:
     upload = files.get("csv_file")
     pool = files.get("coupon_file")
     csv_data = upload.read(MAX_UPLOAD + 1) if upload and upload.filename else b""  # parse_csv checks size, UTF-8
-    pool_text = pool.read(MAX_UPLOAD).decode("utf-8", "replace") if pool and pool.filename else form.get("coupon_pool", "")
+    pool_text = (pool.read(MAX_UPLOAD).decode("utf-8", "replace") if pool and pool.filename
+                 else form.get("coupon_pool", ""))
     return {"name": form.get("name", ""), "messages": messages, "default_locale": form.get("default_locale", "en"),
             "tags": form.get("tags", "").replace(",", " ").split(), "vip_priority": form.get("vip_priority", ""),
             "coupon_mode": form.get("coupon_mode", "none"), "coupon_format": form.get("coupon_format", ""),

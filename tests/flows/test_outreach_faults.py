@@ -50,7 +50,9 @@ def test_five_thousand_customers_through_kills_and_error_bursts(database_url, hi
     helpdesk = ZendeskAdapter(zenpy_client("sandbox", DEMO_AGENT_EMAIL, DEMO_API_TOKEN, sandbox.url))
     services = outreach_services(database_url, sandbox, helpdesk)
     incident_id, campaign_id = new_campaign(services, csv_text=_csv(), plan_requests_per_minute=2500)
-    created = lambda: len(sandbox_outreach_tickets(sandbox, incident_id))
+
+    def created() -> int:
+        return len(sandbox_outreach_tickets(sandbox, incident_id))
 
     worker = _worker(database_url, sandbox.url)
     try:

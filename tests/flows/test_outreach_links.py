@@ -8,9 +8,6 @@ from service.outreach.models import Campaign
 from tests.flows.harness import declare_checkout_incident, start_service, wait_for
 from tests.flows.outreach_support import new_campaign, sandbox_outreach_tickets
 
-NO_PROBLEM_ID = ("integrations.base.NewTicket has no problem_id, so outreach tickets are created without the "
-                 "problem link, and the pipeline's link mirror reads that as an agent's unlink on the next update")
-
 
 def _deliveries(services) -> tuple[int, bool]:
     with services.db.transaction() as session:
@@ -53,7 +50,6 @@ def test_outreach_tickets_are_linked_to_the_incident_without_a_second_answer(run
         assert [c["body"][:2] for c in running.comments(ticket_id)] == ["Hi"]  # only the outreach message
 
 
-@pytest.mark.xfail(reason=NO_PROBLEM_ID, strict=False)
 def test_a_reply_to_an_outreach_ticket_keeps_it_linked(running):
     incident_id, tickets = _run_campaign(running, "email,name\nrita@example.com,Rita Reply\n")
     ticket_id, ticket = next(iter(tickets.items()))

@@ -33,7 +33,8 @@ def _queued(db, count: int) -> SendJob:
 
 def _states(db) -> list[tuple]:
     with db.transaction() as session:
-        return [(r.state, r.ticket_id, bool(r.last_error)) for r in session.scalars(select(Recipient).order_by(Recipient.id))]
+        recipients = session.scalars(select(Recipient).order_by(Recipient.id))
+        return [(r.state, r.ticket_id, bool(r.last_error)) for r in recipients]
 
 
 def test_a_refused_customer_is_retried_and_the_others_are_sent(database_url):

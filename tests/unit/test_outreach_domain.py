@@ -2,7 +2,7 @@
 import pytest
 
 from service.domain import outreach_coupons as coupons
-from service.domain.outreach_audience import AudienceError, Customer, combine, parse_csv
+from service.domain.outreach_audience import AudienceError, Customer, combine, is_vip, parse_csv
 from service.domain.outreach_exclusions import route
 from service.domain.outreach_messages import InvalidMessages, Message, clean_messages, render_for
 from service.domain.outreach_state import TransitionRefused, next_state
@@ -81,3 +81,9 @@ def test_state_machine():
     assert next_state("paused", "resume") == "running"
     with pytest.raises(TransitionRefused, match="cannot launch"):
         next_state("done", "launch")
+
+
+def test_vip_by_helpdesk_tag_or_csv_column():
+    assert is_vip(Customer("a@x.com", tags=("vip",)), "vip")
+    assert is_vip(Customer("b@x.com", fields=(("vip", "Yes"),)), "vip")
+    assert not is_vip(Customer("c@x.com", fields=(("vip", "no"),), tags=("gold",)), "vip")
