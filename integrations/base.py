@@ -81,6 +81,7 @@ class TicketChange:
     priority: str | None = None
     status: str | None = None
     comment: Comment | None = None
+    clear_problem: bool = False  # unlink from the problem ticket (problem_id becomes null)
 
 
 @dataclass(frozen=True)

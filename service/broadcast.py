@@ -71,7 +71,7 @@ class BroadcastRunner:
             status = session.get(StatusUpdate, status_id)
             incident = session.get(Incident, status.incident_id)
             if incident.shadow_mode:
-                return self._finish(session, status, "shadow mode: nothing was sent")
+                return self._finish(session, status, "shadow mode: nothing was sent", state="skipped")
             self._settle_pending(session, status, incident)
             links = self._due_links(session, status)
             if not links:
@@ -172,10 +172,10 @@ class BroadcastRunner:
         except HelpdeskError as exc:
             record(session, "problem.solve_failed", incident_id=incident.id, detail={"error": str(exc)})
 
-    def _finish(self, session: Session, status: StatusUpdate, note: str | None) -> int:
-        status.broadcast_state = "done"
+    def _finish(self, session: Session, status: StatusUpdate, note: str | None, state: str = "done") -> int:
+        status.broadcast_state = state
         status.broadcast_owner = None
         status.broadcast_lease_expires_at = None
-        record(session, "status.broadcast_done", incident_id=status.incident_id,
+        record(session, f"status.broadcast_{state}", incident_id=status.incident_id,
                detail={"version": status.version, "sent": status.broadcast_done, "note": note})
         return 0

@@ -31,7 +31,8 @@ def declare_incident(session: Session, helpdesk: HelpdeskPort | None, draft: Inc
                         affected_products=list(draft.affected_products),
                         affected_regions=list(draft.affected_regions), started_at=draft.started_at)
     incident.rules = [IncidentRule(kind="phrase", value=p) for p in draft.phrases]
-    incident.status_updates = [StatusUpdate(version=1, stage="investigating", texts=dict(draft.status_texts))]
+    incident.status_updates = [StatusUpdate(version=1, stage="investigating", texts=dict(draft.status_texts),
+                                            created_by=actor)]
     session.add(incident)
     session.flush()
     if helpdesk is not None and not draft.shadow_mode:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from integrations.base import HelpdeskError, HelpdeskPort
+from integrations.base import Comment, HelpdeskError, HelpdeskNotFound, HelpdeskPort, TicketChange
 from service.audit import record
 from service.domain.incident_input import InvalidIncident, clean_status
 from service.domain.locales import SUPPORTED_LOCALES, pick_text
@@ -64,13 +64,14 @@ def post_status_update(session: Session, helpdesk: HelpdeskPort | None, incident
 
 
 def _new_version(session: Session, helpdesk: HelpdeskPort | None, incident: Incident, stage: str,
-                 texts: dict[str, str], *, broadcast: bool, actor: str) -> StatusUpdate:
+                 texts: dict[str, str], *, broadcast: bool, actor: str,
+                 macro_texts: dict[str, str] | None = None) -> StatusUpdate:
     version = (session.scalar(select(func.max(StatusUpdate.version))
                               .where(StatusUpdate.incident_id == incident.id)) or 0) + 1
     status = StatusUpdate(incident_id=incident.id, version=version, stage=stage, texts=texts, created_by=actor,
                           broadcast_state="queued" if broadcast else "none")
     session.add(status)
-    publish_safely(session, helpdesk, incident, texts, actor=actor, version=version)
+    publish_safely(session, helpdesk, incident, macro_texts or texts, actor=actor, version=version)
     session.flush()
     record(session, "status.posted", actor=actor, incident_id=incident.id,
            detail={"version": version, "stage": stage, "languages": sorted(texts), "broadcast": broadcast})
@@ -83,9 +84,11 @@ def resolve_incident(session: Session, helpdesk: HelpdeskPort | None, incident: 
     if incident.state != "active":
         raise IncidentStateError("The incident is already resolved.")
     _, texts = clean_status("resolved", texts)
-    if survey:
-        texts = {locale: f"{text}\n\n{SURVEY_PLACEHOLDER}" for locale, text in texts.items()}
-    status = _new_version(session, helpdesk, incident, "resolved", texts, broadcast=True, actor=actor)
+    sent = {locale: f"{text}\n\n{SURVEY_PLACEHOLDER}" for locale, text in texts.items()} if survey else texts
+    # The macro gets the final text without the survey: agents applying it by hand later should
+    # not send a survey out of turn.
+    status = _new_version(session, helpdesk, incident, "resolved", sent, broadcast=True, actor=actor,
+                          macro_texts=texts)
     incident.state = "resolved"
     incident.resolved_at = now_utc()
     record(session, "incident.resolved", actor=actor, incident_id=incident.id,
@@ -93,16 +96,34 @@ def resolve_incident(session: Session, helpdesk: HelpdeskPort | None, incident: 
     return status
 
 
-def reopen_incident(session: Session, incident: Incident, *, actor: str) -> None:
+def reopen_incident(session: Session, incident: Incident, *, actor: str, helpdesk: HelpdeskPort | None = None) -> None:
+    """Active again; the macro goes back to the last status before the resolution."""
     if incident.state == "active":
         raise IncidentStateError("The incident is already active.")
     incident.state = "active"
     incident.resolved_at = None
+    before = [s for s in incident.status_updates if s.stage != "resolved"]
+    if before:
+        publish_safely(session, helpdesk, incident, dict(before[-1].texts), actor=actor, version=before[-1].version)
     record(session, "incident.reopened", actor=actor, incident_id=incident.id, detail={})
 
 
-def set_shadow_mode(session: Session, incident: Incident, on: bool, *, actor: str) -> None:
+def set_shadow_mode(session: Session, incident: Incident, on: bool, *, actor: str,
+                    helpdesk: HelpdeskPort | None = None) -> None:
+    """Leaving shadow mode does what declaring skipped: the problem ticket, the status macro."""
     incident.shadow_mode = bool(on)
+    if not on and helpdesk is not None:
+        status = incident.current_status
+        if incident.problem_ticket_id is None and status is not None:
+            try:
+                incident.problem_ticket_id = helpdesk.create_problem_ticket(
+                    subject=f"[Incident] {incident.title}", body=pick_text(status.texts, incident.default_locale)[1],
+                    tags=(incident.tag, "incidentdesk_problem"))
+            except HelpdeskError as exc:
+                record(session, "problem.create_failed", actor=actor, incident_id=incident.id,
+                       detail={"error": str(exc)})
+        if status is not None and status.stage != "resolved":
+            publish_safely(session, helpdesk, incident, dict(status.texts), actor=actor, version=status.version)
     record(session, "incident.shadow_mode", actor=actor, incident_id=incident.id, detail={"on": bool(on)})
 
 
@@ -111,6 +132,21 @@ def cancel_broadcast(session: Session, status: StatusUpdate, *, actor: str) -> N
         status.broadcast_state = "cancelled"
         record(session, "status.broadcast_cancelled", actor=actor, incident_id=status.incident_id,
                detail={"version": status.version, "done": status.broadcast_done})
+
+
+def unlink_in_helpdesk(session: Session, helpdesk: HelpdeskPort, link: TicketLink, incident: Incident, *,
+                       reason: str, actor: str) -> None:
+    """An unlink decided here (admin, agent's sidebar): undo the link in the helpdesk too, then
+    record it. The tag, its version tag and the problem link go; an internal note says why."""
+    tags = (incident.tag,) + ((f"{incident.tag}_v{link.status_version}",) if link.status_version else ())
+    try:
+        helpdesk.update_ticket(TicketChange(
+            ticket_id=link.ticket_id, remove_tags=tags, clear_problem=bool(incident.problem_ticket_id),
+            comment=Comment(f"IncidentDesk: unlinked from the incident “{incident.title}” by {actor}: {reason}",
+                            public=False)))
+    except HelpdeskNotFound:
+        pass  # the ticket is gone from the helpdesk: nothing to undo there
+    unlink_ticket(session, link, reason=reason, actor=actor)
 
 
 def unlink_ticket(session: Session, link: TicketLink, *, reason: str, actor: str) -> None:

@@ -74,7 +74,10 @@ def ticket_payload(change: TicketChange) -> ZenpyTicket:
             fields[name] = value
     if change.comment is not None:
         fields["comment"] = ZenpyComment(body=change.comment.body, public=change.comment.public)
-    return ZenpyTicket(**fields)
+    ticket = ZenpyTicket(**fields)
+    if change.clear_problem:
+        ticket.problem_id = None  # set after construction, so zenpy sends an explicit null
+    return ticket
 
 
 def job_from_zendesk(job: object) -> JobResult:

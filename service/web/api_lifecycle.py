@@ -114,7 +114,7 @@ def reopen(incident_id: int):
     try:
         with services().db.transaction() as db:
             incident = _incident(db, incident_id)
-            reopen_incident(db, incident, actor=API_ACTOR)
+            reopen_incident(db, incident, actor=API_ACTOR, helpdesk=services().helpdesk)
             body = _timeline(incident)
     except IncidentStateError as refused:
         return json_error(409, str(refused))
@@ -126,7 +126,7 @@ def shadow(incident_id: int):
     fields = _payload(ShadowSchema())
     with services().db.transaction() as db:
         incident = _incident(db, incident_id)
-        set_shadow_mode(db, incident, fields["shadow_mode"], actor=API_ACTOR)
+        set_shadow_mode(db, incident, fields["shadow_mode"], actor=API_ACTOR, helpdesk=services().helpdesk)
         return jsonify({"incident_id": incident_id, "shadow_mode": incident.shadow_mode})
 
 

@@ -5,17 +5,20 @@ input kept; a done one redirects back with a notice (post/redirect/get)."""
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 
 from flask import Blueprint, abort, g, jsonify, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
+
+from integrations.base import HelpdeskError
 
 from service.domain.incident_input import STAGES, InvalidIncident
 from service.domain.locales import SUPPORTED_LOCALES
 from service.incident_rules import PHRASE_KINDS
 from service.incidents import get_incident, linked_tickets
 from service.status import (IncidentStateError, cancel_broadcast, post_status_update, reopen_incident,
-                            resolve_incident, set_shadow_mode, unlink_ticket)
+                            resolve_incident, set_shadow_mode, unlink_in_helpdesk)
 from service.web import services
 from service.web.auth import login_required
 from service.web.chart import hourly_chart
@@ -24,6 +27,7 @@ from service.web.lifecycle_reads import (broadcast_progress, find_link, find_sta
 from service.web.readmodels import MAX_ROW_ID, audit_entries, link_times, linked_counts
 from service.web.rules_form import rule_text
 
+log = logging.getLogger("incidentdesk.web.lifecycle")
 bp = Blueprint("lifecycle", __name__, url_prefix="/admin/incidents")
 INCIDENT = f"<int(max={MAX_ROW_ID}):incident_id>"
 NOTICES = ("declared", "status_posted", "resolved", "reopened", "shadow_on", "shadow_off", "unlinked",
@@ -134,7 +138,7 @@ def resolve(incident_id: int):
 def reopen(incident_id: int):
     try:
         with services().db.transaction() as db:
-            reopen_incident(db, _load(db, incident_id), actor=_actor())
+            reopen_incident(db, _load(db, incident_id), actor=_actor(), helpdesk=services().helpdesk)
     except IncidentStateError as refused:
         return render_detail(incident_id, state_error=str(refused), code=409)
     return _done(incident_id, "reopened")
@@ -145,7 +149,7 @@ def reopen(incident_id: int):
 def shadow(incident_id: int):
     on = request.form.get("shadow_mode") == "on"
     with services().db.transaction() as db:
-        set_shadow_mode(db, _load(db, incident_id), on, actor=_actor())
+        set_shadow_mode(db, _load(db, incident_id), on, actor=_actor(), helpdesk=services().helpdesk)
     return _done(incident_id, "shadow_on" if on else "shadow_off")
 
 
@@ -160,7 +164,11 @@ def unlink(incident_id: int, ticket_id: int):
         if link.state == "unlinked":
             return _done(incident_id, "unlinked")
         reason = " ".join(_text(request.form, "reason").split())[:500] or f"unlinked by {_actor()} in IncidentDesk"
-        unlink_ticket(db, link, reason=reason, actor=_actor())
+        try:
+            unlink_in_helpdesk(db, services().helpdesk, link, _load(db, incident_id), reason=reason, actor=_actor())
+        except HelpdeskError as failure:
+            log.warning("unlink of ticket %s refused by the helpdesk: %s", ticket_id, failure)
+            abort(503, description="The helpdesk did not accept the unlink; nothing was changed. Try again.")
     return _done(incident_id, "unlinked")
 
 

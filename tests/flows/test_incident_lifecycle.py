@@ -5,7 +5,8 @@ from sqlalchemy import select
 
 from service.incidents import get_incident
 from service.models import AuditEntry, InboxDelivery, TicketLink
-from service.status import post_status_update, resolve_incident, set_shadow_mode
+from service.status import (post_status_update, reopen_incident, resolve_incident, set_shadow_mode,
+                            unlink_in_helpdesk)
 from tests.flows.harness import declare_checkout_incident, start_service, wait_for
 
 UPDATE = {"en": "Update for {{first_name}}: the fix is deployed, checkout is recovering.",
@@ -139,3 +140,49 @@ def test_vip_requesters_get_priority_raised(running, sandbox, zendesk_client):
     ticket = wait_for(raised)
     notes = [c["body"] for c in running.comments(ticket_id) if not c["public"]]
     assert ticket["type"] == "incident" and any("VIP" in n for n in notes)
+
+
+def test_leaving_shadow_mode_opens_the_problem_ticket_and_macro(running):
+    incident_id, tag, problem_id = declare_checkout_incident(running.services, shadow_mode=True)
+    assert problem_id is None
+    with running.services.db.transaction() as session:
+        set_shadow_mode(session, get_incident(session, incident_id), False, actor="lead",
+                        helpdesk=running.services.helpdesk)
+    with running.services.db.transaction() as session:
+        incident = get_incident(session, incident_id)
+        problem_id, macro_id = incident.problem_ticket_id, incident.macro_id
+    assert problem_id and macro_id
+    assert running.ticket(problem_id)["type"] == "problem"
+    ticket_id = running.create_ticket("checkout fails")
+    linked = wait_for(lambda: (t := running.ticket(ticket_id)).get("problem_id") == problem_id and t)
+    assert tag in linked["tags"]
+
+
+def test_an_admins_unlink_undoes_the_link_in_the_helpdesk(running):
+    incident_id, tag, _ = declare_checkout_incident(running.services)
+    ticket_id = running.create_ticket("checkout fails")
+    wait_for(lambda: (link_state(running, ticket_id) or ("",))[0] == "linked")
+    with running.services.db.transaction() as session:
+        link = session.scalars(select(TicketLink).where(TicketLink.ticket_id == ticket_id)).one()
+        unlink_in_helpdesk(session, running.services.helpdesk, link, get_incident(session, incident_id),
+                           reason="about an invoice", actor="admin:ada")
+    ticket = running.ticket(ticket_id)
+    assert not any(t.startswith(tag) for t in ticket["tags"]) and ticket["problem_id"] is None
+    assert "about an invoice" in running.comments(ticket_id)[-1]["body"]
+    assert link_state(running, ticket_id)[0] == "unlinked"
+
+
+def test_reopening_puts_the_last_status_back_into_the_macro(running, sandbox):
+    incident_id, _, _ = declare_checkout_incident(running.services)
+    with running.services.db.transaction() as session:
+        incident = get_incident(session, incident_id)
+        resolve_incident(session, running.services.helpdesk, incident, FINAL, actor="lead")
+        content_id = incident.dynamic_content_id
+    item = running.api.get(f"{sandbox.url}/api/v2/dynamic_content/items/{content_id}.json").json()["item"]
+    assert any(v["content"].startswith("Checkout is back") for v in item["variants"])
+    assert not any("satisfaction" in v["content"] for v in item["variants"])
+    with running.services.db.transaction() as session:
+        reopen_incident(session, get_incident(session, incident_id), actor="lead",
+                        helpdesk=running.services.helpdesk)
+    item = running.api.get(f"{sandbox.url}/api/v2/dynamic_content/items/{content_id}.json").json()["item"]
+    assert any("3 hours" in v["content"] for v in item["variants"])
