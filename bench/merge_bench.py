@@ -6,16 +6,17 @@ Run: ``.venv/bin/python -m bench.merge_bench`` (``--quick`` indexes 10,000 ticke
 A labelled set is generated: open tickets in English, Hebrew and Bulgarian, each a greeting, three
 sentences drawn from a topic's pool with their slots filled (order numbers, products, amounts,
 days, cities), eight to fourteen words of the customer's own (drawn from the language's
-vocabulary, so two customers do not write the same message) and a sign-off. Every ticket is indexed (``duplicates.BandIndex``: MinHash sketch
-and LSH band keys, the method the merge stage uses). Then queries are looked up:
+vocabulary, so two customers do not write the same message) and a sign-off. Every ticket is
+indexed (``duplicates.BandIndex``: MinHash sketch and LSH band keys, the method the merge stage
+uses). Then queries are looked up:
 
 - duplicates of an indexed ticket, written like customers resend: up to three typos (a letter
   dropped, doubled or swapped), a different greeting, the earlier message quoted under a reply
   header, a signature or "sent from my phone" line, changed case and punctuation;
 - new tickets that are not duplicates: same languages and topics; half of them are hard cases
   that repeat an indexed ticket's whole message word for word about another order, amount or
-  error code (a message with no number of its own would be the same message, so those are not
-  drawn as negatives).
+  error code or size (a message with no number of its own would be the same message, so those
+  are not drawn as negatives).
 
 A query's answer is the most similar indexed ticket at or above the threshold. Precision is the
 share of answers that are the query's true original; recall is the share of duplicates answered

@@ -93,7 +93,8 @@ def _comments(data: Mapping[str, object], errors: dict[str, str]) -> dict | None
     """Comments come as {"source": {"en": ...}, "target": {...}} (JSON) or comment_source_en (form)."""
     given = data.get("comments")
     if given is None:
-        flat = {f"comment_{k}_{loc}": data.get(f"comment_{k}_{loc}") for k in COMMENT_KINDS for loc in SUPPORTED_LOCALES}
+        flat = {f"comment_{kind}_{loc}": data.get(f"comment_{kind}_{loc}")
+                for kind in COMMENT_KINDS for loc in SUPPORTED_LOCALES}
         if all(v is None for v in flat.values()):
             return None
         given = {k: {loc: flat[f"comment_{k}_{loc}"] or "" for loc in SUPPORTED_LOCALES} for k in COMMENT_KINDS}
