@@ -167,8 +167,9 @@ class Pipeline:
             org_ids = {t.organization_id for t in tickets if t.organization_id}
             orgs = {o.id: o for o in self.services.helpdesk.get_organizations(sorted(org_ids))} if org_ids else {}
         except HelpdeskError as exc:
-            self._retry_all(claimed, owner, f"loading tickets: {exc}", exc.retry_after)
-            report.retried = len(claimed)
+            remaining = [d for deliveries in by_ticket.values() for d in deliveries]
+            self._retry_all(remaining, owner, f"loading tickets: {exc}", exc.retry_after)
+            report.retried = len(remaining)
             return report
 
         matcher = self.matchers.get(rules)
@@ -239,6 +240,7 @@ class Pipeline:
                 with session.begin_nested():
                     session.add(TicketLink(incident_id=decision.incident_id, ticket_id=decision.ticket_id,
                                            requester_id=ticket.requester_id, subject=ticket.subject[:300],
+                                           ticket_status=ticket.status, source="helpdesk",
                                            evidence=decision.evidence))
             except IntegrityError:
                 return  # recorded by a concurrent worker already
