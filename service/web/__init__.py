@@ -15,6 +15,7 @@ def register_blueprints(app: Flask) -> None:
 
     from service.web.admin import register as register_admin
     from service.web.api import bp as api_bp
+    from service.web.app_sidebar import register as register_app_sidebar
     from service.web.errors import register_error_handlers
     from service.web.health import bp as health_bp
     from service.web.lifecycle_app import register_lifecycle
@@ -33,4 +34,5 @@ def register_blueprints(app: Flask) -> None:
     register_lifecycle(app)
     register_merges(app)
     register_outreach(app)
+    register_app_sidebar(app)
     register_error_handlers(app)
