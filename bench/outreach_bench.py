@@ -57,12 +57,14 @@ def run(customers: int, plan_rpm: int, share: float) -> dict:
         with services.db.transaction() as session:
             draft = clean_draft("Checkout is down", ["checkout"], {"en": "Checkout is down; back in 3 hours."})
             incident = declare_incident(session, helpdesk, draft, actor="bench")
+        # Counted from here: the audience's helpdesk look-ups (opt-out tag, customers who wrote in) too.
+        requests.post(f"{sandbox.url}/_sandbox/counters/reset", timeout=5).raise_for_status()
+        with services.db.transaction() as session:
             campaign = store.create_campaign(session, incident.id, "bench", name="Bench", messages=MESSAGES,
                                              coupon_mode="generated", plan_requests_per_minute=plan_rpm,
                                              api_share=share)
             store.save_audience(session, helpdesk, campaign, parse_csv(csv_text), "")
             campaign_id = campaign.id
-        requests.post(f"{sandbox.url}/_sandbox/counters/reset", timeout=5).raise_for_status()
         runner = OutreachRunner(services, "bench")
         started = time.monotonic()
         with services.db.transaction() as session:

@@ -30,10 +30,12 @@ class Routing:
 
 
 def route(customers: Iterable[Customer], *, linked_tickets: Mapping[str, int], opted_out_emails: Iterable[str],
-          opt_out_tag: str, contacted: Mapping[str, str]) -> list[Routing]:
+          opt_out_tag: str, contacted: Mapping[str, str], tagged_emails: Iterable[str] = ()) -> list[Routing]:
     """``linked_tickets``: customer key -> their ticket linked to the incident;
-    ``contacted``: customer key -> where they were contacted before (a campaign's name)."""
+    ``contacted``: customer key -> where they were contacted before (a campaign's name);
+    ``tagged_emails``: helpdesk users carrying the opt-out tag (CSV rows do not carry tags)."""
     opted_out = {customer_key(e) for e in opted_out_emails if e.strip()}
+    tagged = {customer_key(e) for e in tagged_emails}
     routed = []
     for customer in customers:
         key = customer.key
@@ -42,7 +44,7 @@ def route(customers: Iterable[Customer], *, linked_tickets: Mapping[str, int], o
                                   f"already contacted about this incident ({contacted[key]})"))
         elif key in opted_out:
             routed.append(Routing(customer, OPTED_OUT, "on the opt-out list"))
-        elif opt_out_tag and opt_out_tag in customer.tags:
+        elif opt_out_tag and (opt_out_tag in customer.tags or key in tagged):
             routed.append(Routing(customer, OPTED_OUT, f"tagged {opt_out_tag} in the helpdesk"))
         elif key in linked_tickets:
             ticket_id = linked_tickets[key]

@@ -47,6 +47,13 @@ def search_customers(helpdesk: HelpdeskPort, query: str) -> tuple[list[Customer]
     return with_email, len(users) - len(with_email)
 
 
+def opted_out_by_tag(helpdesk: HelpdeskPort, tag: str) -> set[str]:
+    """Emails of the helpdesk users carrying the opt-out tag: one search, however large the CSV."""
+    if not tag or not TERM_VALUE.match(tag):
+        return set()
+    return {u.email for u in helpdesk.search_users(f"tags:{tag}", limit=MAX_SEARCH_RESULTS) if u.email}
+
+
 def linked_requesters(session: Session, helpdesk: HelpdeskPort, incident_id: int) -> dict[str, int]:
     """Customer key -> the newest ticket of theirs linked to the incident (they wrote in already)."""
     rows = session.execute(select(TicketLink.requester_id, TicketLink.ticket_id)

@@ -16,7 +16,7 @@ from service.domain import outreach_coupons as coupons
 from service.domain.outreach_audience import Audience, combine, is_vip
 from service.domain.outreach_exclusions import EXISTING_TICKET, NEW_TICKET, route
 from service.domain.outreach_state import CANCELLED, TransitionRefused, editable, next_state
-from service.outreach.audience import linked_requesters, search_customers
+from service.outreach.audience import linked_requesters, opted_out_by_tag, search_customers
 from service.outreach.models import Campaign, Coupon, Exclusion, Recipient, SendJob
 
 REPORT_LIST_LIMIT = 200
@@ -71,7 +71,8 @@ def save_audience(session: Session, helpdesk: HelpdeskPort, campaign: Campaign, 
     audience = combine(csv_audience, searched)
     routed = route(audience.customers, linked_tickets=linked_requesters(session, helpdesk, campaign.incident_id),
                    opted_out_emails=campaign.opt_out_emails, opt_out_tag=campaign.opt_out_tag,
-                   contacted=_contacted_elsewhere(session, campaign))
+                   contacted=_contacted_elsewhere(session, campaign),
+                   tagged_emails=opted_out_by_tag(helpdesk, campaign.opt_out_tag))
     session.execute(delete(Exclusion).where(Exclusion.campaign_id == campaign.id))
     session.execute(update(Coupon).where(Coupon.campaign_id == campaign.id).values(recipient_id=None))
     session.execute(delete(Recipient).where(Recipient.campaign_id == campaign.id))

@@ -108,3 +108,19 @@ def test_vip_customers_get_the_campaigns_priority(database_url, sandbox, helpdes
     priorities = {sandbox_user_email(sandbox, t["requester_id"]): t["priority"]
                   for t in sandbox_outreach_tickets(sandbox, incident_id)}
     assert priorities["big@example.com"] == "urgent" and priorities["small@example.com"] != "urgent"
+
+
+def test_csv_customers_tagged_opted_out_in_the_helpdesk_are_excluded(database_url, sandbox, helpdesk):
+    api = requests.Session()
+    api.auth = ("agent@sandbox.incidentdesk.test/token", "sandbox-demo-token")
+    user = {"user": {"name": "No Thanks", "email": "nothanks@example.com", "tags": ["no_outreach"]}}
+    assert api.post(f"{sandbox.url}/api/v2/users.json", json=user, timeout=5).status_code == 201
+    services = outreach_services(database_url, sandbox, helpdesk)
+    csv_text = "email,name\nnothanks@example.com,No Thanks\nyes@example.com,Yes Please\n"
+    incident_id, campaign_id = new_campaign(services, csv_text=csv_text)
+    run_until_done(services, campaign_id)
+    assert [sandbox_user_email(sandbox, t["requester_id"]) for t in sandbox_outreach_tickets(sandbox, incident_id)] \
+        == ["yes@example.com"]
+    with services.db.transaction() as session:
+        excluded = [(e.email, e.reason, e.detail) for e in store.exclusions(session, campaign_id)]
+    assert excluded == [("nothanks@example.com", "opted_out", "tagged no_outreach in the helpdesk")]
