@@ -1,0 +1,108 @@
+"""Zendesk's signed initial page (RS256 JWT) and the sidebar token that follows it."""
+from __future__ import annotations
+
+import html
+import time
+
+import jwt
+import pytest
+from itsdangerous import URLSafeTimedSerializer
+
+from service import build_services, create_app
+from service.web.zaf_auth import SIDEBAR_TOKEN_MAX_AGE, SIDEBAR_TOKEN_SALT
+from tests.app.zaf_signing import ACCOUNT, AGENT_ID, app_settings, key_pair, sidebar_token, zendesk_token
+from tests.conftest import make_settings
+
+
+@pytest.fixture
+def client(sqlite_url):
+    app = create_app(services=build_services(app_settings(make_settings(sqlite_url)), helpdesk=object()))
+    return app.test_client()
+
+
+def test_a_valid_zendesk_token_opens_the_sidebar_framable_by_zendesk_only(client):
+    answer = client.post("/app/sidebar?locale=he", data={"token": zendesk_token()})
+    assert answer.status_code == 200
+    page = answer.get_data(as_text=True)
+    assert '<html lang="he" dir="rtl">' in page
+    assert "https://static.zdassets.com/zendesk_app_framework_sdk/2.0/zaf_sdk.min.js" in page
+    policy = answer.headers["Content-Security-Policy"]
+    assert "frame-ancestors https://*.zendesk.com" in policy and "script-src 'self' https://static.zdassets.com" in policy
+    token = sidebar_token(page)
+    data = URLSafeTimedSerializer("test-secret-key-" + "x" * 32, salt=SIDEBAR_TOKEN_SALT).loads(token)
+    assert data == {"account": ACCOUNT, "user": str(AGENT_ID)}
+    assert "test-secret-key" not in page and key_pair("app").public_pem.splitlines()[1] not in page
+
+
+def test_the_admin_pages_keep_their_own_policy(client):
+    answer = client.get("/login")
+    assert "frame-ancestors" not in answer.headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("token, message", [
+    (zendesk_token(expires_in=-120), "The Zendesk token has expired. Reload the app in Zendesk."),
+    (zendesk_token(aud="https://sandbox.zendesk.com/api/v2/apps/installations/1.json"),
+     "The Zendesk token was issued for another app installation (audience mismatch)."),
+    (zendesk_token(iss="evil.zendesk.com"), "The Zendesk token was issued by another Zendesk account."),
+    (zendesk_token(key="someone-else"), "The Zendesk token's signature does not match this app's public key."),
+    (zendesk_token(exp=None), "The Zendesk token lacks the 'exp' claim."),
+    ("", "No Zendesk token was sent. Open IncidentDesk from the app in Zendesk"),
+    ("not.a.jwt", "The Zendesk token is not a valid RS256 JWT."),
+])
+def test_a_bad_zendesk_token_is_refused_with_a_message(client, token, message):
+    answer = client.post("/app/sidebar", data={"token": token})
+    assert answer.status_code == 401
+    assert message in html.unescape(answer.get_data(as_text=True))
+    assert "incidentdesk-sidebar-token" not in answer.get_data(as_text=True)
+
+
+def test_a_token_signed_with_the_public_key_as_an_hmac_secret_is_refused(client):
+    forged = jwt.encode({"iss": ACCOUNT, "aud": "x", "exp": int(time.time()) + 60}, "k" * 32, algorithm="HS256")
+    answer = client.post("/app/sidebar", data={"token": forged})
+    assert answer.status_code == 401 and "not a valid RS256 JWT" in answer.get_data(as_text=True)
+
+
+def test_the_nav_bar_page_is_signed_too_and_opens_the_admin_in_a_new_tab(client):
+    assert client.post("/app/nav", data={"token": zendesk_token(key="someone-else")}).status_code == 401
+    answer = client.post("/app/nav", data={"token": zendesk_token()})
+    assert answer.status_code == 200
+    assert ('href="http://localhost/admin/incidents" target="_blank" rel="noopener noreferrer"'
+            in answer.get_data(as_text=True))
+
+
+def test_an_unconfigured_server_says_what_the_operator_must_set(sqlite_url):
+    app = create_app(services=build_services(make_settings(sqlite_url), helpdesk=object()))
+    answer = app.test_client().post("/app/sidebar", data={"token": zendesk_token()})
+    assert answer.status_code == 503
+    assert "ZENDESK_APP_PUBLIC_KEY and ZENDESK_APP_AUDIENCE" in answer.get_data(as_text=True)
+
+
+def test_the_json_routes_want_the_sidebar_token_in_the_header(client):
+    token = sidebar_token(client.post("/app/sidebar", data={"token": zendesk_token()}).get_data(as_text=True))
+    assert client.get("/app/sidebar/tickets/7", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    missing = client.get("/app/sidebar/tickets/7")
+    assert missing.status_code == 401 and missing.get_json()["error"].startswith("Send the sidebar token")
+    assert client.get("/app/sidebar/tickets/7", headers={"Authorization": f"Bearer {token}x"}).status_code == 401
+    # State-changing routes are not reachable with a cookie or a form: the header is required.
+    refused = client.post("/app/sidebar/tickets/7/unlink", data={"token": zendesk_token()})
+    assert refused.status_code == 401
+
+
+def test_an_old_sidebar_token_or_one_from_another_account_is_refused(client, monkeypatch):
+    serializer = URLSafeTimedSerializer("test-secret-key-" + "x" * 32, salt=SIDEBAR_TOKEN_SALT)
+    other = serializer.dumps({"account": "evil.zendesk.com", "user": "1"})
+    answer = client.get("/app/sidebar/tickets/7", headers={"Authorization": f"Bearer {other}"})
+    assert answer.status_code == 401 and "another Zendesk account" in answer.get_json()["error"]
+    token = serializer.dumps({"account": ACCOUNT, "user": "1"})
+    later = time.time() + SIDEBAR_TOKEN_MAX_AGE + 5
+    monkeypatch.setattr(time, "time", lambda: later)
+    answer = client.get("/app/sidebar/tickets/7", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 401 and "expired" in answer.get_json()["error"]
+
+
+def test_a_broken_public_key_is_reported_as_the_servers_problem(sqlite_url):
+    settings = app_settings(make_settings(sqlite_url)).with_overrides(zendesk_app_public_key="not a PEM key")
+    app = create_app(services=build_services(settings, helpdesk=object()))
+    answer = app.test_client().post("/app/sidebar", data={"token": zendesk_token()})
+    assert answer.status_code == 503
+    assert "ZENDESK_APP_PUBLIC_KEY is not a usable RSA public key (PEM)." in answer.get_data(as_text=True)
