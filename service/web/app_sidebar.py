@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from integrations.base import Comment, HelpdeskError, HelpdeskNotFound, TicketChange
 from service.broadcast import status_comment, version_tag
 from service.domain.locales import SUPPORTED_LOCALES, base_locale, direction, pick_text
+from service.domain.templates import first_name, render
 from service.incidents import active_incidents, get_incident
 from service.manual_links import LIVE_STATES, ManualLinkRefused, link_manually
 from service.models import AuditEntry, Incident, StatusUpdate, TicketLink
@@ -122,13 +123,17 @@ def _applied(session: Session, incident: Incident, link: TicketLink) -> dict | N
             "text": status_comment(status, incident, link)}
 
 
-def _incident_view(incident: Incident, lang: str) -> dict:
+def _incident_view(incident: Incident, lang: str, link: TicketLink | None) -> dict:
+    """The current status in the agent's language, filled in for this ticket's requester."""
     status = incident.current_status
     view = {"id": incident.id, "title": incident.title, "tag": incident.tag, "state": incident.state,
             "problem_ticket_id": incident.problem_ticket_id, "stage": None, "stage_label": None,
             "version": None, "status_text": None, "status_locale": None, "status_dir": None, "status_at": None}
     if status is not None:
         text_locale, text = pick_text(status.texts, lang, incident.default_locale)
+        if link is not None:
+            text = render(text, {"first_name": first_name(link.requester_name), "incident_title": incident.title,
+                                 "status_time": status.created_at.strftime("%Y-%m-%d %H:%M UTC")})
         view.update(stage=status.stage, stage_label=translate(f"stage.{status.stage}", lang),
                     version=status.version, status_text=text, status_locale=text_locale,
                     status_dir=direction(text_locale), status_at=_iso(status.created_at))
@@ -148,7 +153,7 @@ def ticket_view(session: Session, ticket_id: int, lang: str) -> dict:
     live = link is not None and link.state in LIVE_STATES
     view = {
         "ticket_id": ticket_id, "locale": lang, "dir": direction(lang),
-        "link": None, "incident": _incident_view(incident, lang) if incident else None,
+        "link": None, "incident": _incident_view(incident, lang, link) if incident else None,
         "can_unlink": live and link.state == "linked",
         "active_incidents": [] if live else [
             {"id": i.id, "title": i.title} for i in sorted(active_incidents(session), key=lambda i: i.id)

@@ -81,7 +81,9 @@ def test_the_sidebar_shows_why_the_pipeline_linked_the_ticket_in_the_agents_lang
     assert (incident["id"], incident["tag"], incident["problem_ticket_id"]) == (incident_id, tag, problem_id)
     assert incident["stage"] == "investigating"
     assert incident["stage_label"] == translate("stage.investigating", "he") != translate("stage.investigating", "en")
-    assert incident["status_text"] == CHECKOUT_STATUS["he"] and incident["status_dir"] == "rtl"
+    # The current text in the agent's language, filled in for this ticket's requester.
+    assert incident["status_text"] == CHECKOUT_STATUS["he"].replace("{{first_name}}", "Dana")
+    assert incident["status_dir"] == "rtl"
     # What the customer got: the English text (the requester writes English), as rendered for them.
     assert link["applied"]["locale"] == "en" and link["applied"]["text"].startswith("Hi Dana, checkout is down")
     assert link["applied"]["text"] in public_replies(running, ticket_id)

@@ -44,6 +44,10 @@
     resize();
   }
 
+  /* Text of another direction inside a sentence (a date, an English title in Hebrew) is
+     isolated, so the sentence around it keeps its order. */
+  function isolate(text) { return "\u2068" + (text || "") + "\u2069"; }
+
   function when(iso) {
     return iso ? iso.slice(0, 16).replace("T", " ") + " UTC" : "";
   }
@@ -94,7 +98,7 @@
     addReason(list, t("sidebar.why_other"), evidence.other_rules ? [evidence.other_rules] : [], false);
     var notes = [];
     if (evidence.vip) { notes.push(t("sidebar.why_vip")); }
-    if (evidence.rule === "manual") { notes.push(t("sidebar.why_manual", { actor: evidence.linked_by })); }
+    if (evidence.rule === "manual") { notes.push(t("sidebar.why_manual", { actor: isolate(evidence.linked_by) })); }
     if (link.source === "helpdesk") { notes.push(t("sidebar.why_helpdesk")); }
     if (!evidence.rule && link.source === "auto" && !evidence.phrases.length) { notes.push(t("sidebar.why_existing")); }
     notes.forEach(function (note) {
@@ -105,16 +109,29 @@
     });
   }
 
+  function line(box, text, className, direction) {
+    var el = document.createElement("span");
+    el.className = className || "";
+    if (direction) { el.dir = direction; }
+    el.textContent = text;
+    box.appendChild(el);
+  }
+
+  function renderUnlinked(incident, link) {
+    var box = $("unlinked-notice");
+    box.textContent = "";
+    line(box, t("sidebar.unlinked_notice", { title: isolate(incident.title) }), "notice-title");
+    line(box, when(link.unlinked_at), "muted", "ltr");
+    if (link.unlink_reason) { line(box, t("sidebar.unlinked_reason", { reason: isolate(link.unlink_reason) })); }
+  }
+
   function renderIncident(view) {
     var incident = view.incident;
     var link = view.link;
     var live = link && link.state !== "unlinked";
     $("incident-section").hidden = !live;
     $("unlinked-notice").hidden = !(link && !live);
-    if (link && !live) {
-      $("unlinked-notice").textContent = t("sidebar.unlinked_notice", {
-        title: incident.title, when: when(link.unlinked_at), reason: link.unlink_reason || "" });
-    }
+    if (link && !live) { renderUnlinked(incident, link); }
     if (!live) { return; }
     $("incident-title").textContent = incident.title;
     $("incident-stage").textContent = incident.stage_label || "";
