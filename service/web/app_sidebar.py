@@ -8,8 +8,8 @@ exempt from the session CSRF check because no cookie authenticates them.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from functools import wraps
-from typing import Callable
 
 from flask import Blueprint, Flask, Response, g, render_template, request, url_for
 from sqlalchemy import select
@@ -27,7 +27,12 @@ from service.web import services
 from service.web.errors import json_error
 from service.web.i18n import FALLBACK, catalog, translate
 from service.web.readmodels import MAX_ROW_ID, as_utc
-from service.web.zaf_auth import ZafAuthError, issue_sidebar_token, verify_sidebar_token, verify_zendesk_token
+from service.web.zaf_auth import (
+    ZafAuthError,
+    issue_sidebar_token,
+    verify_sidebar_token,
+    verify_zendesk_token,
+)
 
 log = logging.getLogger("incidentdesk.web.app_sidebar")
 

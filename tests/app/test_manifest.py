@@ -11,7 +11,14 @@ import pytest
 from integrations.zendesk.setup import BODY_TEMPLATE, TRIGGERS, WEBHOOK_NAME
 from service import build_services, create_app
 from service.domain.locales import SUPPORTED_LOCALES
-from tests.app.zaf_rules import REFERENCE, constants, manifest_errors, message, reference, requirements_errors
+from tests.app.zaf_rules import (
+    REFERENCE,
+    constants,
+    manifest_errors,
+    message,
+    reference,
+    requirements_errors,
+)
 from tests.conftest import make_settings
 
 PACKAGE = Path(__file__).resolve().parents[2] / "manifests" / "zendesk"

@@ -8,8 +8,19 @@ from sqlalchemy import select
 
 from service.models import AuditEntry, InboxDelivery, TicketLink
 from service.web.i18n import translate
-from tests.app.zaf_signing import AGENT_ID, AUDIENCE, key_pair, sidebar_token, zendesk_token
-from tests.flows.harness import CHECKOUT_STATUS, declare_checkout_incident, start_service, wait_for
+from tests.app.zaf_signing import (
+    AGENT_ID,
+    AUDIENCE,
+    key_pair,
+    sidebar_token,
+    zendesk_token,
+)
+from tests.flows.harness import (
+    CHECKOUT_STATUS,
+    declare_checkout_incident,
+    start_service,
+    wait_for,
+)
 from tests.flows.test_incident_lifecycle import deliveries_done, link_state
 
 ACTOR = f"zendesk agent {AGENT_ID}"

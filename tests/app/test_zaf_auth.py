@@ -10,7 +10,14 @@ from itsdangerous import URLSafeTimedSerializer
 
 from service import build_services, create_app
 from service.web.zaf_auth import SIDEBAR_TOKEN_MAX_AGE, SIDEBAR_TOKEN_SALT
-from tests.app.zaf_signing import ACCOUNT, AGENT_ID, app_settings, key_pair, sidebar_token, zendesk_token
+from tests.app.zaf_signing import (
+    ACCOUNT,
+    AGENT_ID,
+    app_settings,
+    key_pair,
+    sidebar_token,
+    zendesk_token,
+)
 from tests.conftest import make_settings
 
 

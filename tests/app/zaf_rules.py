@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -14,12 +14,12 @@ REFERENCE = Path("/work/shared/reference/zendesk/zaf")
 PLACEHOLDER_URL = re.compile(r"^\{\{setting\.([a-z0-9_]+)\}\}(/\S*)?$")
 
 
-@lru_cache(maxsize=None)
+@cache
 def constants() -> dict:
     return json.loads((REFERENCE / "zaf-validation-constants.json").read_text(encoding="utf-8"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _messages() -> dict:
     data = yaml.safe_load((REFERENCE / "zas__config__locales__en.yml").read_text(encoding="utf-8"))
     return data["en"]["txt"]["apps"]["admin"]["error"]["app_build"]
@@ -62,7 +62,7 @@ def _location_uri_errors(url: object, location: str, parameters: dict, files: se
         # A setting filled in at install time: it must name a declared URL parameter.
         param = parameters.get(placeholder.group(1))
         return [] if param and param.get("type") == "url" else [message("invalid_location_uri", uri=url)]
-    if re.match(r"^[a-z][a-z0-9+.-]*:", url, re.I):
+    if re.match(r"^[a-z][a-z0-9+.-]*:", url, re.IGNORECASE):
         return [] if url.lower().startswith("https://") else [message("invalid_location_uri", uri=url)]
     return [] if url in files else [message("invalid_location_uri", uri=url)]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -22,7 +22,7 @@ class KeyPair:
     public_pem: str
 
 
-@lru_cache(maxsize=None)
+@cache
 def key_pair(name: str) -> KeyPair:
     private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     public_pem = private.public_key().public_bytes(

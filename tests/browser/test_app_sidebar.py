@@ -7,7 +7,12 @@ import json
 import pytest
 
 from tests.app.zaf_signing import AUDIENCE, key_pair, zendesk_token
-from tests.flows.harness import CHECKOUT_STATUS, declare_checkout_incident, start_service, wait_for
+from tests.flows.harness import (
+    CHECKOUT_STATUS,
+    declare_checkout_incident,
+    start_service,
+    wait_for,
+)
 from tests.flows.test_incident_lifecycle import deliveries_done, link_state
 
 pytestmark = pytest.mark.browser
@@ -42,7 +47,7 @@ def open_as_zendesk(page, url: str) -> None:
 
 
 def test_hebrew_sidebar_reads_right_to_left_and_unlinks_in_one_click(browser, running):
-    incident_id, tag, _ = declare_checkout_incident(running.services)
+    _, tag, _ = declare_checkout_incident(running.services)
     ticket_id = running.create_ticket("התשלום באתר לא עובד", name="נועה כהן", email="noa@example.com", locale="he")
     wait_for(lambda: (link_state(running, ticket_id) or ("",))[0] == "linked")
     wait_for(lambda: deliveries_done(running))
