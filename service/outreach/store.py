@@ -16,6 +16,7 @@ from service.domain import outreach_coupons as coupons
 from service.domain.outreach_audience import Audience, combine, is_vip
 from service.domain.outreach_exclusions import EXISTING_TICKET, NEW_TICKET, route
 from service.domain.outreach_state import CANCELLED, TransitionRefused, editable, next_state
+from service.models import Incident
 from service.outreach.audience import linked_requesters, opted_out_by_tag, search_customers
 from service.outreach.models import Campaign, Coupon, Exclusion, Recipient, SendJob
 
@@ -169,6 +170,9 @@ def transition(session: Session, helpdesk: HelpdeskPort, campaign: Campaign, act
     if action == "launch":
         if not campaign.messages:
             raise CampaignConflict("write the message before launching")
+        if session.get(Incident, campaign.incident_id).shadow_mode:
+            raise CampaignConflict("the incident is in shadow mode, and outreach writes to customers; "
+                                   "take the incident out of shadow mode first")
         if not session.scalar(select(func.count()).select_from(Recipient).where(Recipient.campaign_id == campaign.id)):
             raise CampaignConflict("the audience is empty; upload a CSV or define a helpdesk search")
         if campaign.coupon_mode != "none":

@@ -59,3 +59,15 @@ def test_bad_input_gets_422_with_fields(app):
     assert no_email.status_code == 422 and "email" in no_email.get_json()["error"]
     assert client.post("/api/v1/incidents/999/campaigns", json=CAMPAIGN, headers=AUTH).status_code == 404
     assert client.post(f"/api/v1/incidents/{incident_id}/campaigns", data="x", headers=AUTH).status_code == 400
+
+
+def test_no_launch_while_the_incident_is_in_shadow_mode(app):
+    from service.models import Incident
+
+    client = app.test_client()
+    incident_id = _incident(app)
+    created = client.post(f"/api/v1/incidents/{incident_id}/campaigns", json=CAMPAIGN, headers=AUTH).get_json()
+    with app.extensions["incidentdesk"].db.transaction() as session:
+        session.get(Incident, incident_id).shadow_mode = True
+    refused = client.post(f"/api/v1/incidents/{incident_id}/campaigns/{created['id']}/launch", headers=AUTH)
+    assert refused.status_code == 409 and "shadow mode" in refused.get_json()["error"]
