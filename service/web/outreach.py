@@ -164,6 +164,28 @@ def show(incident_id: int, campaign_id: int):
         return jsonify(campaign_json(session, campaign))
 
 
+@bp.put(f"{CAMPAIGN}/audience")
+def replace_audience(incident_id: int, campaign_id: int):
+    """A draft's audience again: {"csv": ..., "search": {...}, "coupon_pool": ...}."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return json_error(400, 'Send a JSON object: {"csv": "email,name\\n...", "search": {"tag": "vip"}}.')
+    try:
+        with services().db.transaction() as session:
+            campaign = _load(session, incident_id, campaign_id)
+            if campaign is None:
+                return json_error(404, f"Incident {incident_id} has no campaign {campaign_id}.")
+            apply_audience(session, campaign, data)
+            return jsonify(campaign_json(session, campaign))
+    except (AudienceError, InvalidSearch) as bad:
+        return json_error(422, f"The audience cannot be used: {bad}")
+    except store.CampaignConflict as conflict:
+        return json_error(409, str(conflict))
+    except HelpdeskError:
+        log.exception("the helpdesk search for a campaign audience failed")
+        return json_error(503, "The helpdesk did not answer the audience search; nothing was changed. Try again.")
+
+
 @bp.get(f"{CAMPAIGN}/preview")
 def show_preview(incident_id: int, campaign_id: int):
     with services().db.transaction() as session:

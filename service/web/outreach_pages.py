@@ -111,6 +111,23 @@ def campaign(incident_id: int, campaign_id: int):
                                refused=request.args.get("refused"))
 
 
+@pages.post(f"/incidents/{INCIDENT}/campaigns/{CAMPAIGN}/audience")
+@login_required
+def replace_audience(incident_id: int, campaign_id: int):
+    """A draft's audience again, from a new CSV and/or search; refusals are shown on the page."""
+    refused = None
+    try:
+        data = _form_data(request.form, request.files)
+        with services().db.transaction() as session:
+            apply_audience(session, _campaign_or_404(session, incident_id, campaign_id), data)
+    except (AudienceError, InvalidSearch, store.CampaignConflict) as bad:
+        refused = str(bad)
+    except HelpdeskError:
+        log.exception("the helpdesk search for a campaign audience failed")
+        refused = "the helpdesk did not answer the audience search; try again in a moment"
+    return redirect(url_for("outreach.campaign", incident_id=incident_id, campaign_id=campaign_id, refused=refused))
+
+
 @pages.post(f"/incidents/{INCIDENT}/campaigns/{CAMPAIGN}/<action>")
 @login_required
 def act(incident_id: int, campaign_id: int, action: str):

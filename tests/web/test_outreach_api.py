@@ -71,3 +71,16 @@ def test_no_launch_while_the_incident_is_in_shadow_mode(app):
         session.get(Incident, incident_id).shadow_mode = True
     refused = client.post(f"/api/v1/incidents/{incident_id}/campaigns/{created['id']}/launch", headers=AUTH)
     assert refused.status_code == 409 and "shadow mode" in refused.get_json()["error"]
+
+
+def test_a_drafts_audience_can_be_replaced_until_launch(app):
+    client = app.test_client()
+    incident_id = _incident(app)
+    created = client.post(f"/api/v1/incidents/{incident_id}/campaigns", json=CAMPAIGN, headers=AUTH).get_json()
+    base = f"/api/v1/incidents/{incident_id}/campaigns/{created['id']}"
+    replaced = client.put(f"{base}/audience", json={"csv": "email\nx@example.com\ny@example.com\nz@example.com\n"},
+                          headers=AUTH)
+    assert replaced.status_code == 200 and replaced.get_json()["audience"]["count"] == 3
+    assert client.put(f"{base}/audience", json={"csv": "name\nno email\n"}, headers=AUTH).status_code == 422
+    client.post(f"{base}/launch", headers=AUTH)
+    assert client.put(f"{base}/audience", json={"csv": "email\nw@example.com\n"}, headers=AUTH).status_code == 409

@@ -67,3 +67,15 @@ def test_overview_offers_active_incidents_in_hebrew(logged_in, app):
     page = logged_in.get("/admin/outreach").get_data(as_text=True)
     assert f"/admin/incidents/{incident_id}/campaigns" in page
     assert 'dir="rtl"' in page and "פנייה יזומה" in page and "outreach.start" not in page
+
+
+def test_a_drafts_audience_is_replaced_from_the_page(logged_in, app):
+    incident_id = _incident(app)
+    answer = post_form(logged_in, f"/admin/incidents/{incident_id}/campaigns", {**FORM, "csv_text": "email\na@x.com\n"})
+    page_url = answer.headers["Location"]
+    page = logged_in.get(page_url).get_data(as_text=True)
+    assert "1 customers will be contacted" in page
+    replaced = logged_in.post(f"{page_url}/audience", data={"csrf_token": csrf_token(page),
+                                                             "csv_file": (io.BytesIO(CSV), "new.csv")},
+                              content_type="multipart/form-data", follow_redirects=True)
+    assert "2 customers will be contacted" in replaced.get_data(as_text=True)
