@@ -25,7 +25,6 @@ import requests
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from integrations.base import TicketChange
 from integrations.zendesk.adapter import ZendeskAdapter
 from integrations.zendesk.sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN, SandboxServer
 from integrations.zendesk.setup import install

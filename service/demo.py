@@ -108,7 +108,7 @@ def banner(host: str, port: int, sandbox_url: str) -> str:
         "",
         "Try it: create a ticket that says the checkout fails and watch it get linked and answered:",
         f"  curl -s -u '{DEMO_AGENT_EMAIL}/token:{DEMO_API_TOKEN}' -H 'Content-Type: application/json' \\",
-        f"    -d '{{\"ticket\": {{\"subject\": \"Help\", \"comment\": {{\"body\": \"Checkout fails with an error\"}}}}}}' \\",
+        "    -d '{\"ticket\": {\"subject\": \"Help\", \"comment\": {\"body\": \"Checkout fails with an error\"}}}' \\",
         f"    {sandbox_url}/api/v2/tickets.json",
         "Press Ctrl-C to stop.",
         "",

@@ -138,12 +138,15 @@ def unlink_in_helpdesk(session: Session, helpdesk: HelpdeskPort, link: TicketLin
                        reason: str, actor: str) -> None:
     """An unlink decided here (admin, agent's sidebar): undo the link in the helpdesk too, then
     record it. The tag, its version tag and the problem link go; an internal note says why."""
-    tags = (incident.tag,) + ((f"{incident.tag}_v{link.status_version}",) if link.status_version else ())
+    versions = sorted({v for v in (link.status_version, link.pending_version) if v})
+    tags = (incident.tag, *(f"{incident.tag}_v{v}" for v in versions))
+    linked_to_problem = bool(incident.problem_ticket_id)
     try:
         helpdesk.update_ticket(TicketChange(
-            ticket_id=link.ticket_id, remove_tags=tags, clear_problem=bool(incident.problem_ticket_id),
-            comment=Comment(f"IncidentDesk: unlinked from the incident “{incident.title}” by {actor}: {reason}",
-                            public=False)))
+            ticket_id=link.ticket_id, remove_tags=tags, clear_problem=linked_to_problem,
+            type="question" if linked_to_problem else None,  # no longer an incident of the problem
+            comment=Comment(f"IncidentDesk: unlinked from the incident “{incident.title}” by {actor}. "
+                            f"Reason: {reason}", public=False)))
     except HelpdeskNotFound:
         pass  # the ticket is gone from the helpdesk: nothing to undo there
     unlink_ticket(session, link, reason=reason, actor=actor)

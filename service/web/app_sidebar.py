@@ -15,14 +15,14 @@ from flask import Blueprint, Flask, Response, g, render_template, request, url_f
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from integrations.base import Comment, HelpdeskError, HelpdeskNotFound, TicketChange
-from service.broadcast import status_comment, version_tag
+from integrations.base import HelpdeskError
+from service.broadcast import status_comment
 from service.domain.locales import SUPPORTED_LOCALES, base_locale, direction, pick_text
 from service.domain.templates import first_name, render
 from service.incidents import active_incidents, get_incident
 from service.manual_links import LIVE_STATES, ManualLinkRefused, link_manually
 from service.models import AuditEntry, Incident, StatusUpdate, TicketLink
-from service.status import unlink_ticket
+from service.status import unlink_in_helpdesk
 from service.web import services
 from service.web.errors import json_error
 from service.web.i18n import FALLBACK, catalog, translate
@@ -190,17 +190,6 @@ def ticket(ticket_id: int):
     return _json_view(ticket_id)
 
 
-def _unlink_change(incident: Incident, link: TicketLink, reason: str, actor: str) -> TicketChange:
-    """Undo what the link did in Zendesk: the tags go, the ticket leaves the problem ticket (a
-    question again); an internal note says who unlinked it and why."""
-    versions = {v for v in (link.status_version, link.pending_version) if v}
-    note = f"IncidentDesk: unlinked from the incident “{incident.title}” by {actor}. Reason: {reason}"
-    return TicketChange(ticket_id=link.ticket_id,
-                        remove_tags=(incident.tag, *(version_tag(incident.tag, v) for v in sorted(versions))),
-                        type="question" if incident.problem_ticket_id else None,
-                        comment=Comment(note, public=False))
-
-
 def _helpdesk_failed(exc: HelpdeskError):
     log.warning("Zendesk refused a sidebar change: %s", exc)
     return json_error(502, "Zendesk did not accept the change, so nothing was changed. Try again in a moment.")
@@ -220,12 +209,8 @@ def unlink(ticket_id: int):
                 return json_error(404, f"Ticket #{ticket_id} is not linked to an incident.")
             if link.state != "linked":
                 return json_error(409, f"Ticket #{ticket_id} is being linked right now; try again in a moment.")
-            incident = session.get(Incident, link.incident_id)
-            try:
-                services().helpdesk.update_ticket(_unlink_change(incident, link, reason, actor))
-            except HelpdeskNotFound:
-                pass  # the ticket is gone from Zendesk: only our record is left to change
-            unlink_ticket(session, link, reason=reason, actor=actor)
+            unlink_in_helpdesk(session, services().helpdesk, link, session.get(Incident, link.incident_id),
+                               reason=reason, actor=actor)
     except HelpdeskError as exc:
         return _helpdesk_failed(exc)
     return _json_view(ticket_id)
