@@ -28,6 +28,7 @@ log = logging.getLogger("incidentdesk.outreach")
 MAX_JOBS_IN_FLIGHT = 25  # Zendesk allows about 30; the rest is left to the inbox's update jobs
 POLL_INTERVAL_SECONDS = 3.0  # while sending; once all is sent, every second
 RECONCILE_CHUNK = 20
+GONE = -1  # a looked-up ticket that no longer exists
 
 
 class OutreachRunner:
@@ -120,7 +121,7 @@ class OutreachRunner:
                     tickets = {t.id: t for t in self.helpdesk.get_tickets([r.ticket_id for r in chunk])}
                     tag = marker_tag(chunk[0].campaign_id)
                     found = {r.id: (r.ticket_id if tag in tickets[r.ticket_id].tags else None)
-                             for r in chunk if r.ticket_id in tickets}
+                             if r.ticket_id in tickets else GONE for r in chunk}
             else:
                 for recipient in chunk:
                     if not self._call_allowed(per_minute):
@@ -133,11 +134,14 @@ class OutreachRunner:
             log.warning("looking up uncertain outreach recipients failed: %s", exc)
         with self.db.transaction() as session:
             for recipient in session.scalars(select(Recipient).where(Recipient.id.in_(list(found)))):
-                if found[recipient.id] is not None:
-                    settle.mark_sent(session, recipient, found[recipient.id])
-                else:  # certainly not there: send it again
-                    recipient.state, recipient.available_at = "pending", leases.now()
-                    recipient.lease_owner = recipient.lease_expires_at = None
+                ticket_id = found[recipient.id]
+                if ticket_id == GONE:
+                    recipient.state, recipient.last_error = "failed", "the customer's own ticket no longer exists"
+                elif ticket_id is not None:
+                    settle.mark_sent(session, recipient, ticket_id)
+                else:  # certainly not there: send it again, unless it has failed too often already
+                    settle.retry_or_fail(recipient, recipient.last_error or "not found in the helpdesk")
+                    recipient.available_at = leases.now()
         return len(found)
 
     # -- sending -------------------------------------------------------------------------

@@ -79,3 +79,23 @@ def test_customer_who_writes_in_after_the_draft_gets_it_on_their_ticket(database
         assert any(c["body"].startswith("Hi Lena, sorry.") for c in running.comments(own))
     finally:
         running.stop()
+
+
+def test_an_uncertain_comment_whose_ticket_is_gone_is_reported_failed(database_url, sandbox, helpdesk):
+    from service.outreach import store
+    from service.outreach.runner import OutreachRunner
+
+    services = outreach_services(database_url, sandbox, helpdesk)
+    incident_id, _, _ = declare_checkout_incident(services)
+    with services.db.transaction() as session:
+        campaign = Campaign(incident_id=incident_id, name="c", state="running", messages={}, tags=[],
+                            opt_out_emails=[], audience_report={})
+        session.add(campaign)
+        session.flush()
+        session.add(Recipient(campaign_id=campaign.id, incident_id=incident_id, customer_key="g@x.com",
+                              external_id=store.external_id_for(incident_id, "g@x.com"), email="g@x.com", fields={},
+                              route="existing_ticket", ticket_id=987654, state="uncertain", attempts=1))
+    assert OutreachRunner(services, "w").run_once() == 1
+    with services.db.transaction() as session:
+        recipient = session.scalars(select(Recipient)).one()
+        assert (recipient.state, recipient.last_error) == ("failed", "the customer's own ticket no longer exists")
