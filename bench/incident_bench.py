@@ -88,8 +88,7 @@ class Stack:
                             zendesk_api_token=DEMO_API_TOKEN, zendesk_base_url=self.sandbox.url,
                             zendesk_webhook_secret=secret, job_poll_seconds=1.0, worker_poll_seconds=0.2)
         budget = LocalRateBudget(settings.our_requests_per_minute)
-        helpdesk = ZendeskAdapter(zenpy_client("sandbox", DEMO_AGENT_EMAIL, DEMO_API_TOKEN, self.sandbox.url,
-                                               budget=budget))
+        helpdesk = ZendeskAdapter.connect("sandbox", DEMO_AGENT_EMAIL, DEMO_API_TOKEN, self.sandbox.url, budget=budget)
         self.services = build_services(settings, helpdesk=helpdesk)
         self.server = make_server("127.0.0.1", port, create_app(services=self.services), threaded=True)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()

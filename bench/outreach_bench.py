@@ -15,7 +15,7 @@ from pathlib import Path
 
 import requests
 
-from integrations.zendesk.adapter import ZendeskAdapter, zenpy_client
+from integrations.zendesk.adapter import ZendeskAdapter
 from integrations.zendesk.sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN, SandboxServer
 from service import build_services
 from service.domain.incident_input import clean_draft
@@ -49,7 +49,7 @@ def run(customers: int, plan_rpm: int, share: float) -> dict:
     url = f"sqlite:///{folder / 'bench.db'}"
     upgrade(url)
     with SandboxServer(plan="team", webhook_delivery=False) as sandbox:
-        helpdesk = ZendeskAdapter(zenpy_client("sandbox", DEMO_AGENT_EMAIL, DEMO_API_TOKEN, sandbox.url))
+        helpdesk = ZendeskAdapter.connect("sandbox", DEMO_AGENT_EMAIL, DEMO_API_TOKEN, sandbox.url)
         settings = Settings(database_url=url, secret_key="bench-" + "x" * 32, zendesk_base_url=sandbox.url)
         services = build_services(settings, helpdesk=helpdesk)
         csv_text = "email,name,locale\n" + "".join(f"c{n}@example.com,Customer {n},{LOCALES[n % 3]}\n"

@@ -85,8 +85,10 @@ def zendesk_client(sandbox):
 
 
 @pytest.fixture
-def helpdesk(zendesk_client):
+def helpdesk(sandbox):
     """The real helpdesk adapter over HTTP against the sandbox."""
     from integrations.zendesk.adapter import ZendeskAdapter
 
-    return ZendeskAdapter(zendesk_client)
+    from integrations.zendesk.sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
+
+    return ZendeskAdapter.connect("sandbox", DEMO_AGENT_EMAIL, DEMO_API_TOKEN, sandbox.url)

@@ -1,8 +1,9 @@
 """The helpdesk port implemented with zenpy. Zendesk's field names live here and nowhere else."""
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 import requests
 from zenpy import Zenpy
@@ -35,17 +36,34 @@ BULK_LIMIT = 100
 
 
 class ZendeskAdapter:
-    """HelpdeskPort over zenpy. Every zenpy/HTTP failure becomes a HelpdeskError."""
+    """HelpdeskPort over zenpy. Every zenpy/HTTP failure becomes a HelpdeskError.
 
-    def __init__(self, client: Zenpy):
-        self.client = client
+    zenpy clients are not safe to share between threads (the web app and its worker do), so each
+    thread gets its own client from ``client_factory``; the request budget they pace through is
+    shared."""
+
+    def __init__(self, client_factory: Callable[[], Zenpy]):
+        self._client_factory = client_factory
+        self._local = threading.local()
+
+    @property
+    def client(self) -> Zenpy:
+        client = getattr(self._local, "client", None)
+        if client is None:
+            client = self._local.client = self._client_factory()
+        return client
+
+    @classmethod
+    def connect(cls, subdomain: str, email: str, api_token: str, base_url: str | None = None,
+                budget: RequestBudget | None = None) -> "ZendeskAdapter":
+        return cls(lambda: zenpy_client(subdomain, email, api_token, base_url, budget=budget))
 
     @classmethod
     def from_settings(cls, settings, budget: RequestBudget | None = None) -> "ZendeskAdapter":
         if not settings.zendesk_api_token:
             raise ValueError("ZENDESK_API_TOKEN is not set: IncidentDesk needs an API token of a Zendesk admin")
-        return cls(zenpy_client(settings.zendesk_subdomain, settings.zendesk_email,
-                                settings.zendesk_api_token, settings.zendesk_url, budget=budget))
+        return cls.connect(settings.zendesk_subdomain, settings.zendesk_email, settings.zendesk_api_token,
+                           settings.zendesk_url, budget=budget)
 
     @contextmanager
     def _calling(self, what: str) -> Iterator[None]:

@@ -52,8 +52,9 @@ class RebasingAdapter(HTTPAdapter):
 
 
 def zenpy_client(subdomain: str, email: str, api_token: str, base_url: str | None = None,
-                 timeout: float = 30.0, ratelimit_budget: float = 120.0,
-                 budget: RequestBudget | None = None) -> Zenpy:
+                 timeout: float = 30.0, budget: RequestBudget | None = None) -> Zenpy:
+    """zenpy waits out each 429's Retry-After itself; its own ``ratelimit_budget`` is left unset
+    because it is spent over the client's whole life, which a long-running worker would exhaust."""
     origin = f"https://{subdomain}.zendesk.com"
     session = requests.Session()
     retries = Retry(total=3, backoff_factor=0.5, status_forcelist=(502, 503, 504),
@@ -63,4 +64,4 @@ def zenpy_client(subdomain: str, email: str, api_token: str, base_url: str | Non
     if base_url and base_url.rstrip("/") != origin:
         session.mount(base_url.rstrip("/") + "/", adapter)
     return Zenpy(subdomain=subdomain, email=email, token=api_token or None, session=session, timeout=timeout,
-                 ratelimit_budget=ratelimit_budget, disable_cache=True)
+                 disable_cache=True)

@@ -14,7 +14,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from integrations.zendesk.adapter import ZendeskAdapter, zenpy_client
+from integrations.zendesk.adapter import ZendeskAdapter
 from integrations.zendesk.sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN, SandboxServer
 from service.outreach import store
 from service.outreach.models import Campaign, Coupon
@@ -47,7 +47,7 @@ def high_volume_sandbox():
 
 def test_five_thousand_customers_through_kills_and_error_bursts(database_url, high_volume_sandbox):
     sandbox = high_volume_sandbox
-    helpdesk = ZendeskAdapter(zenpy_client("sandbox", DEMO_AGENT_EMAIL, DEMO_API_TOKEN, sandbox.url))
+    helpdesk = ZendeskAdapter.connect("sandbox", DEMO_AGENT_EMAIL, DEMO_API_TOKEN, sandbox.url)
     services = outreach_services(database_url, sandbox, helpdesk)
     incident_id, campaign_id = new_campaign(services, csv_text=_csv(), plan_requests_per_minute=2500)
 

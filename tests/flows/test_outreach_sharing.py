@@ -2,7 +2,7 @@
 import threading
 import time
 
-from integrations.zendesk.adapter import ZendeskAdapter, zenpy_client
+from integrations.zendesk.adapter import ZendeskAdapter
 from integrations.zendesk.sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
 from service import build_services
 from service.outreach.budget import SharedBudget
@@ -35,7 +35,7 @@ def test_two_workers_share_a_campaign(database_url, sandbox, helpdesk):
 
     def work(name: str) -> None:
         # its own zenpy client, as each worker process has (zenpy objects are not thread-safe)
-        own = ZendeskAdapter(zenpy_client("sandbox", DEMO_AGENT_EMAIL, DEMO_API_TOKEN, sandbox.url))
+        own = ZendeskAdapter.connect("sandbox", DEMO_AGENT_EMAIL, DEMO_API_TOKEN, sandbox.url)
         runner = OutreachRunner(outreach_services(database_url, sandbox, own), name, poll_interval=0.2)
         while time.monotonic() < stop and len(sandbox_outreach_tickets(sandbox, incident_id)) < customers:
             handled[name] += runner.run_once()

@@ -1,0 +1,103 @@
+"""The zenpy adapter against the sandbox over HTTP: every port method IncidentDesk uses."""
+import threading
+import time
+
+import pytest
+import requests
+
+from integrations.base import Comment, HelpdeskNotFound, NewTicket, TicketChange
+from integrations.zendesk.sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
+
+
+def settle(helpdesk, job):
+    deadline = time.monotonic() + 10
+    while not job.finished and time.monotonic() < deadline:
+        time.sleep(0.05)
+        job = helpdesk.job_status(job.id)
+    return job
+
+
+def new(n: int, **extra) -> NewTicket:
+    return NewTicket(subject=f"Subject {n}", comment=Comment(f"hello {n}", True), requester_email=f"u{n}@example.com",
+                     requester_name=f"User {n}", requester_locale="he", **extra)
+
+
+def test_create_many_then_read_back_tickets_users_and_jobs(helpdesk):
+    job = settle(helpdesk, helpdesk.create_many([new(1, external_id="ext-1", tags=("a",)), new(2)]))
+    assert job.status == "completed" and all(r.success for r in job.results)
+    ids = [r.ticket_id for r in job.results]
+    tickets = {t.id: t for t in helpdesk.get_tickets(ids + [999999])}
+    assert set(tickets) == set(ids)  # a missing id is left out, not an error
+    first = tickets[ids[0]]
+    assert (first.subject, first.external_id, first.tags, first.channel) == ("Subject 1", "ext-1", ("a",), "api")
+    users = helpdesk.get_users([first.requester_id])
+    assert users[0].email == "u1@example.com" and users[0].locale == "he"
+    assert [t.id for t in helpdesk.tickets_by_external_id("ext-1")] == [ids[0]]
+    assert [j.id for j in helpdesk.job_statuses([job.id])] == [job.id]
+
+
+def test_update_many_adds_and_removes_tags_and_comments_per_ticket(helpdesk):
+    ids = [r.ticket_id for r in settle(helpdesk, helpdesk.create_many([new(1, tags=("keep", "old")), new(2)])).results]
+    changes = [TicketChange(ticket_id=ids[0], add_tags=("x",), remove_tags=("old",), priority="urgent",
+                            comment=Comment("first", public=True)),
+               TicketChange(ticket_id=ids[1], add_tags=("y",), comment=Comment("second", public=False))]
+    job = settle(helpdesk, helpdesk.update_many(changes))
+    assert job.status == "completed" and {r.ticket_id for r in job.results if r.success} == set(ids)
+    a, b = sorted(helpdesk.get_tickets(ids), key=lambda t: t.id)
+    assert set(a.tags) == {"keep", "x"} and a.priority == "urgent" and set(b.tags) == {"y"}
+
+
+def test_problem_link_is_set_and_cleared(helpdesk):
+    problem = helpdesk.create_problem_ticket("[Incident] x", "body", ("incident_x",))
+    [ticket_id] = [r.ticket_id for r in settle(helpdesk, helpdesk.create_many([new(1)])).results]
+    helpdesk.update_ticket(TicketChange(ticket_id=ticket_id, type="incident", problem_id=problem))
+    assert helpdesk.get_tickets([ticket_id])[0].problem_id == problem
+    helpdesk.update_ticket(TicketChange(ticket_id=ticket_id, type="question", clear_problem=True))
+    linked = helpdesk.get_tickets([ticket_id])[0]
+    assert linked.problem_id is None and linked.type == "question"
+
+
+def test_merge_search_and_missing_tickets(helpdesk):
+    ids = [r.ticket_id for r in settle(helpdesk, helpdesk.create_many([new(1), new(1)])).results]
+    job = settle(helpdesk, helpdesk.merge_tickets(ids[0], [ids[1]], target_comment="merged in",
+                                                  source_comment="closed", target_public=False,
+                                                  source_public=False))
+    assert job.status == "completed"
+    assert helpdesk.get_tickets([ids[1]])[0].status == "closed"
+    assert ids[0] in {t.id for t in helpdesk.search_tickets("status<solved")}
+    assert [u.email for u in helpdesk.search_users("email:u1@example.com")] == ["u1@example.com"]
+    with pytest.raises(HelpdeskNotFound):
+        helpdesk.update_ticket(TicketChange(ticket_id=987654, add_tags=("x",)))
+
+
+def test_status_content_and_macro(helpdesk, sandbox):
+    item_id, placeholder = helpdesk.publish_status_content("incident_x_status", {"en": "down", "he": "מושבת",
+                                                                                   "bg": "не работи"}, "en")
+    assert placeholder == "{{dc.incident_x_status}}"
+    helpdesk.publish_status_content("incident_x_status", {"en": "back", "he": "חזר", "bg": "работи"}, "en", item_id)
+    macro_id = helpdesk.ensure_status_macro("Incident: x", "incident_x", placeholder)
+    auth = (f"{DEMO_AGENT_EMAIL}/token", DEMO_API_TOKEN)
+    item = requests.get(f"{sandbox.url}/api/v2/dynamic_content/items/{item_id}.json", auth=auth, timeout=5).json()
+    assert sorted(v["content"] for v in item["item"]["variants"]) == sorted(["back", "חזר", "работи"])
+    macro = requests.get(f"{sandbox.url}/api/v2/macros/{macro_id}.json", auth=auth, timeout=5).json()["macro"]
+    assert {"field": "comment_value", "value": placeholder} in macro["actions"]
+
+
+def test_each_thread_gets_its_own_zenpy_client(helpdesk):
+    ids = [r.ticket_id for r in settle(helpdesk, helpdesk.create_many([new(n) for n in range(20)])).results]
+    clients, errors = set(), []
+
+    def read():
+        try:
+            clients.add(id(helpdesk.client))
+            for _ in range(5):
+                assert len(helpdesk.get_tickets(ids)) == 20
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=read) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(clients) == 4
