@@ -33,6 +33,7 @@ class HelpdeskUser:
     locale: str
     tags: tuple[str, ...] = ()
     organization_id: int | None = None
+    role: str = "end-user"  # end-user | agent | admin
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,10 @@ class HelpdeskPort(Protocol):
 
     def search_users(self, query: str, limit: int = 10000) -> list[HelpdeskUser]:
         """Users matching a helpdesk user search query."""
+
+    def public_agent_replies(self, ticket_ids: Sequence[int]) -> set[int]:
+        """The tickets among these in which a human agent (not IncidentDesk's own user) has
+        replied publicly."""
 
     def tickets_by_external_id(self, external_id: str) -> list[HelpdeskTicket]:
         """Tickets carrying this external id (how outreach finds what it already created)."""

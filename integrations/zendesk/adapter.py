@@ -199,6 +199,22 @@ class ZendeskAdapter:
                     break
         return found
 
+    def _own_user_id(self) -> int:
+        if not hasattr(self, "_me"):
+            with self._calling("who am I"):
+                self._me = int(self.client.users.me().id)
+        return self._me
+
+    def public_agent_replies(self, ticket_ids: Sequence[int]) -> set[int]:
+        authors: dict[int, set[int]] = {}
+        for ticket_id in dict.fromkeys(int(i) for i in ticket_ids):
+            with self._calling(f"comments of ticket {ticket_id}"):
+                authors[ticket_id] = {int(c.author_id) for c in self.client.tickets.comments(ticket=ticket_id)
+                                      if c.public and c.author_id}
+        everyone = sorted(set().union(*authors.values()) - {self._own_user_id()}) if authors else []
+        agents = {u.id for u in self.get_users(everyone) if u.role in ("agent", "admin")}
+        return {ticket_id for ticket_id, ids in authors.items() if ids & agents}
+
     def tickets_by_external_id(self, external_id: str) -> list[HelpdeskTicket]:
         with self._calling(f"tickets with external id {external_id[:60]!r}"):
             return [ticket_from_zendesk(as_dict(t)) for t in self.client.tickets(external_id=external_id)]

@@ -59,7 +59,7 @@ def ticket_from_zendesk(data: dict) -> HelpdeskTicket:
 def user_from_zendesk(data: dict) -> HelpdeskUser:
     return HelpdeskUser(id=int(data["id"]), name=data.get("name") or "", email=data.get("email"),
                         locale=data.get("locale") or "en", tags=tuple(data.get("tags") or ()),
-                        organization_id=data.get("organization_id"))
+                        organization_id=data.get("organization_id"), role=data.get("role") or "end-user")
 
 
 def ticket_payload(change: TicketChange) -> ZenpyTicket:

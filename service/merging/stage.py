@@ -77,6 +77,9 @@ class MergeStage:
         users = dict(batch.users)
         try:
             live = self._live(wanted, users)
+            involved = {t for t in scope if any(c in live for c in candidates[t])}
+            answered = self.services.helpdesk.public_agent_replies(
+                sorted(involved | {c for t in involved for c in candidates[t] if c in live}))
         except HelpdeskError as exc:
             self._retry(batch, list(scope), owner, f"loading merge candidates: {exc}", decisions, exc.retry_after)
             return decisions
@@ -84,9 +87,9 @@ class MergeStage:
             others = [live[c] for c in candidates[ticket_id] if c in live]
             if not others:
                 continue
-            me = self._candidate(batch.tickets[ticket_id], incident_id, users)
+            me = self._candidate(batch.tickets[ticket_id], incident_id, users, answered)
             scores = {o.id: similarity(fingerprints[ticket_id], Fingerprint.of(_text(o))) for o in others}
-            views = [self._candidate(o, incidents_of.get(o.id), users) for o in others]
+            views = [self._candidate(o, incidents_of.get(o.id), users, answered) for o in others]
             for outcome in review(me, views, scores, rules[ticket_id], utcnow()):
                 self._act(outcome, incident_id, batch, decisions, owner)
         return decisions
@@ -115,14 +118,15 @@ class MergeStage:
         return live
 
     @staticmethod
-    def _candidate(ticket: HelpdeskTicket, incident_id: int | None, users: dict[int, HelpdeskUser]) -> Candidate:
+    def _candidate(ticket: HelpdeskTicket, incident_id: int | None, users: dict[int, HelpdeskUser],
+                   answered: set[int]) -> Candidate:
         user = users.get(ticket.requester_id)
-        # The port does not expose comments yet, so agents' public replies cannot be seen here.
         return Candidate(id=ticket.id, requester_id=ticket.requester_id, status=ticket.status,
                          created_at=ticket.created_at or utcnow(), organization_id=ticket.organization_id,
                          requester_tags=user.tags if user else (), requester_name=user.name if user else "",
                          requester_locale=user.locale if user else None, channel=ticket.channel,
-                         tags=ticket.tags, incident_id=incident_id, custom_fields=ticket.custom_fields)
+                         tags=ticket.tags, incident_id=incident_id, custom_fields=ticket.custom_fields,
+                         agent_replied_publicly=ticket.id in answered)
 
     def _act(self, outcome, incident_id: int | None, batch: BatchContext, decisions: dict[int, Decision],
              owner: str) -> None:

@@ -101,3 +101,15 @@ def test_each_thread_gets_its_own_zenpy_client(helpdesk):
     for t in threads:
         t.join()
     assert errors == [] and len(clients) == 4
+
+
+def test_public_agent_replies_ignore_our_own_user_and_private_notes(helpdesk, sandbox):
+    ids = [r.ticket_id for r in settle(helpdesk, helpdesk.create_many([new(1), new(2), new(3)])).results]
+    auth = (f"{DEMO_AGENT_EMAIL}/token", DEMO_API_TOKEN)
+    agent = requests.post(f"{sandbox.url}/api/v2/users.json", auth=auth, timeout=5, json={"user": {
+        "name": "Agent Avi", "email": "avi@shop.example", "role": "agent"}}).json()["user"]["id"]
+    for ticket_id, public in ((ids[0], True), (ids[1], False)):
+        requests.put(f"{sandbox.url}/api/v2/tickets/{ticket_id}.json", auth=auth, timeout=5, json={"ticket": {
+            "comment": {"body": "On it.", "public": public, "author_id": agent}}})
+    helpdesk.update_ticket(TicketChange(ticket_id=ids[2], comment=Comment("status from IncidentDesk", True)))
+    assert helpdesk.public_agent_replies(ids) == {ids[0]}

@@ -289,3 +289,23 @@ def test_the_candidate_index_forgets_tickets_older_than_every_window(database_ur
             assert set(session.scalars(select(MergeBand.ticket_id))) == {2}
     finally:
         db.dispose()
+
+
+def test_a_ticket_an_agent_already_answered_publicly_is_not_merged(database_url, sandbox, helpdesk):
+    service = start_service(database_url, sandbox, helpdesk, worker=False)
+    try:
+        _, tag, _ = declare_checkout_incident(service.services)
+        agent = service.api.post(f"{sandbox.url}/api/v2/users.json", timeout=5, json={"user": {
+            "name": "Agent Avi", "email": "avi@shop.example", "role": "agent"}}).json()["user"]["id"]
+        first = service.create_ticket("Checkout fails when I pay", via="email")
+        second = service.create_ticket("hi, the checkout still fails for me", subject="Chat", via="chat")
+        service.api.put(f"{sandbox.url}/api/v2/tickets/{second}.json", timeout=5, json={"ticket": {
+            "comment": {"body": "Looking into it for you now.", "public": True, "author_id": agent}}})
+        service.start_worker()
+        wait_for(lambda: settled(service.services) and linked(service, second, tag))
+        assert merges(service.services) == []
+        [refusal] = [r for r in refusals(service.services) if r.ticket_id == second]
+        assert "agent" in refusal.reason and refusal.other_id == first
+        assert service.ticket(second)["status"] != "closed" and linked(service, first, tag)
+    finally:
+        service.stop()
