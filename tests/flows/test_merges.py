@@ -305,7 +305,7 @@ def test_a_ticket_an_agent_already_answered_publicly_is_not_merged(database_url,
         wait_for(lambda: settled(service.services) and linked(service, second, tag))
         assert merges(service.services) == []
         [refusal] = [r for r in refusals(service.services) if r.ticket_id == second]
-        assert "agent" in refusal.reason and refusal.other_id == first
+        assert "agent" in refusal.reason and refusal.other_ticket_id == first
         assert service.ticket(second)["status"] != "closed" and linked(service, first, tag)
     finally:
         service.stop()
