@@ -62,6 +62,7 @@ class HelpdeskTicket:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     custom_fields: dict[int, object] = field(default_factory=dict)
+    is_public: bool = True  # False: the ticket has no public comments (Zendesk's private ticket)
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,7 @@ def ticket_from_zendesk(data: dict) -> HelpdeskTicket:
         created_at=_parse_time(data.get("created_at")),
         updated_at=_parse_time(data.get("updated_at")),
         custom_fields=fields,
+        is_public=data.get("is_public") is not False,
     )
 
 

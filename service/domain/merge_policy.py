@@ -84,6 +84,7 @@ class Candidate:
     incident_id: int | None = None
     custom_fields: Mapping[int, object] = field(default_factory=dict)
     agent_replied_publicly: bool = False
+    is_public: bool = True  # a private ticket (no public comments) forces private merge comments
 
 
 @dataclass(frozen=True)
@@ -216,6 +217,7 @@ def review(ticket: Candidate, others: list[Candidate], scores: Mapping[int, floa
         if not same_requester:
             evidence["cross_requester_org_id"] = source.organization_id
         locale, target_text, source_text = comment_texts(rules, source, target.id, source.id)
+        public = rules.public_comments and same_requester and source.is_public and target.is_public
         outcomes.append(MergeInto(target.id, source.id, evidence["match"] or "same_group", evidence,
-                                  target_text, source_text, rules.public_comments and same_requester, locale))
+                                  target_text, source_text, public, locale))
     return outcomes

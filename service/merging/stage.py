@@ -126,7 +126,7 @@ class MergeStage:
                          requester_tags=user.tags if user else (), requester_name=user.name if user else "",
                          requester_locale=user.locale if user else None, channel=ticket.channel,
                          tags=ticket.tags, incident_id=incident_id, custom_fields=ticket.custom_fields,
-                         agent_replied_publicly=ticket.id in answered)
+                         agent_replied_publicly=ticket.id in answered, is_public=ticket.is_public)
 
     def _act(self, outcome, incident_id: int | None, batch: BatchContext, decisions: dict[int, Decision],
              owner: str) -> None:

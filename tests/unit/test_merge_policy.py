@@ -100,3 +100,10 @@ def test_without_an_incident_near_identical_text_within_the_window_merges():
 def test_merging_switched_off_or_no_requester_does_nothing():
     assert review(ticket(2, 1), [ticket(1, 9)], {}, MergeRules(enabled=False), NOW) == []
     assert review(ticket(2, 1, requester_id=None), [ticket(1, 9)], {}, MergeRules(), NOW) == []
+
+
+def test_a_private_ticket_on_either_side_forces_private_merge_comments():
+    for source_public, target_public in ((False, True), (True, False)):
+        [outcome] = review(ticket(2, 1, is_public=source_public), [ticket(1, 30, is_public=target_public)], {},
+                           MergeRules(), NOW)
+        assert isinstance(outcome, MergeInto) and outcome.public is False
