@@ -183,7 +183,7 @@ class Pipeline:
             hits = matcher.match(ticket_facts.text) if incidents else {}
             decisions[ticket_id] = decide(ticket_facts, incidents, hits, known.get(ticket_id, frozenset()), vip_tags)
         missing = [t for t in ticket_ids if t not in decisions]
-        batch = BatchContext(tickets=tickets_by_id, facts=facts, users=users, incidents=incidents,
+        batch = BatchContext(tickets=tickets_by_id, facts=facts, users=users, organizations=orgs, incidents=incidents,
                              known_links=known, delivery_ids={t: [d.id for d in ds] for t, ds in by_ticket.items()})
         decisions = self.merges.review(batch, decisions, owner)
 

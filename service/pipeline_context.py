@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from integrations.base import HelpdeskTicket, HelpdeskUser
+from integrations.base import HelpdeskOrganization, HelpdeskTicket, HelpdeskUser
 from service.domain.facts import IncidentFacts, TicketFacts
 
 
@@ -12,6 +12,7 @@ class BatchContext:
     tickets: dict[int, HelpdeskTicket]
     facts: dict[int, TicketFacts]
     users: dict[int, HelpdeskUser]
+    organizations: dict[int, HelpdeskOrganization]
     incidents: dict[int, IncidentFacts]
     known_links: dict[int, frozenset[int]]  # ticket id -> incidents it is (or was) linked to
     delivery_ids: dict[int, list[int]]      # ticket id -> the inbox deliveries about it

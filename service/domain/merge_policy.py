@@ -19,7 +19,7 @@ What is never merged (each is a refusal with its reason):
 - a source an agent has already answered publicly, unless ``merge_after_agent_reply``.
 
 Intermediaries (a reseller or account manager writing for several end customers) are grouped,
-not merged: their requester carries one of ``intermediary_tags`` or belongs to one of
+not merged: their requester or its organisation carries one of ``intermediary_tags``, or belongs to one of
 ``intermediary_org_ids``, or the two tickets name different values in ``order_field_id``.
 """
 from __future__ import annotations
@@ -85,6 +85,7 @@ class Candidate:
     custom_fields: Mapping[int, object] = field(default_factory=dict)
     agent_replied_publicly: bool = False
     is_public: bool = True  # a private ticket (no public comments) forces private merge comments
+    organization_tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,9 @@ def _intermediary(a: Candidate, b: Candidate, rules: MergeRules) -> str | None:
         tags = set(ticket.requester_tags) & rules.intermediary_tags
         if tags:
             return f"requester of #{ticket.id} is an intermediary (tag {sorted(tags)[0]})"
+        org_tags = set(ticket.organization_tags) & rules.intermediary_tags
+        if org_tags:
+            return f"organisation of #{ticket.id} is an intermediary (tag {sorted(org_tags)[0]})"
         if ticket.organization_id is not None and ticket.organization_id in rules.intermediary_org_ids:
             return f"requester of #{ticket.id} is an intermediary (organisation {ticket.organization_id})"
     if rules.order_field_id is not None:

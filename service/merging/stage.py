@@ -18,7 +18,7 @@ import logging
 import time
 from datetime import timedelta
 
-from integrations.base import HelpdeskError, HelpdeskTicket, HelpdeskUser, JobResult
+from integrations.base import HelpdeskError, HelpdeskOrganization, HelpdeskTicket, HelpdeskUser, JobResult
 from service import Services, inbox
 from service.audit import record
 from service.domain.decisions import Decision, LeaveAlone, LinkTicket, RecordExistingLink
@@ -75,8 +75,9 @@ class MergeStage:
         if not wanted:
             return decisions
         users = dict(batch.users)
+        orgs = dict(batch.organizations)
         try:
-            live = self._live(wanted, users)
+            live = self._live(wanted, users, orgs)
             involved = {t for t in scope if any(c in live for c in candidates[t])}
             answered = self.services.helpdesk.public_agent_replies(
                 sorted(involved | {c for t in involved for c in candidates[t] if c in live}))
@@ -87,9 +88,9 @@ class MergeStage:
             others = [live[c] for c in candidates[ticket_id] if c in live]
             if not others:
                 continue
-            me = self._candidate(batch.tickets[ticket_id], incident_id, users, answered)
+            me = self._candidate(batch.tickets[ticket_id], incident_id, users, orgs, answered)
             scores = {o.id: similarity(fingerprints[ticket_id], Fingerprint.of(_text(o))) for o in others}
-            views = [self._candidate(o, incidents_of.get(o.id), users, answered) for o in others]
+            views = [self._candidate(o, incidents_of.get(o.id), users, orgs, answered) for o in others]
             for outcome in review(me, views, scores, rules[ticket_id], utcnow()):
                 self._act(outcome, incident_id, batch, decisions, owner)
         return decisions
@@ -109,24 +110,32 @@ class MergeStage:
                 scope[ticket_id] = None
         return scope
 
-    def _live(self, ticket_ids: set[int], users: dict[int, HelpdeskUser]) -> dict[int, HelpdeskTicket]:
-        """Candidates as the helpdesk has them now; their requesters are added to ``users``."""
-        live = {t.id: t for t in self.services.helpdesk.get_tickets(sorted(ticket_ids))}
+    def _live(self, ticket_ids: set[int], users: dict[int, HelpdeskUser],
+              orgs: dict[int, HelpdeskOrganization]) -> dict[int, HelpdeskTicket]:
+        """Candidates as the helpdesk has them now; their requesters and organisations are added
+        to ``users`` and ``orgs``."""
+        helpdesk = self.services.helpdesk
+        live = {t.id: t for t in helpdesk.get_tickets(sorted(ticket_ids))}
         missing = {t.requester_id for t in live.values() if t.requester_id and t.requester_id not in users}
         if missing:
-            users.update({u.id: u for u in self.services.helpdesk.get_users(sorted(missing))})
+            users.update({u.id: u for u in helpdesk.get_users(sorted(missing))})
+        missing_orgs = {t.organization_id for t in live.values() if t.organization_id and t.organization_id not in orgs}
+        if missing_orgs:
+            orgs.update({o.id: o for o in helpdesk.get_organizations(sorted(missing_orgs))})
         return live
 
     @staticmethod
     def _candidate(ticket: HelpdeskTicket, incident_id: int | None, users: dict[int, HelpdeskUser],
-                   answered: set[int]) -> Candidate:
+                   orgs: dict[int, HelpdeskOrganization], answered: set[int]) -> Candidate:
         user = users.get(ticket.requester_id)
+        org = orgs.get(ticket.organization_id)
         return Candidate(id=ticket.id, requester_id=ticket.requester_id, status=ticket.status,
                          created_at=ticket.created_at or utcnow(), organization_id=ticket.organization_id,
                          requester_tags=user.tags if user else (), requester_name=user.name if user else "",
                          requester_locale=user.locale if user else None, channel=ticket.channel,
                          tags=ticket.tags, incident_id=incident_id, custom_fields=ticket.custom_fields,
-                         agent_replied_publicly=ticket.id in answered, is_public=ticket.is_public)
+                         agent_replied_publicly=ticket.id in answered, is_public=ticket.is_public,
+                         organization_tags=org.tags if org else ())
 
     def _act(self, outcome, incident_id: int | None, batch: BatchContext, decisions: dict[int, Decision],
              owner: str) -> None:

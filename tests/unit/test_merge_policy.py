@@ -107,3 +107,10 @@ def test_a_private_ticket_on_either_side_forces_private_merge_comments():
         [outcome] = review(ticket(2, 1, is_public=source_public), [ticket(1, 30, is_public=target_public)], {},
                            MergeRules(), NOW)
         assert isinstance(outcome, MergeInto) and outcome.public is False
+
+
+def test_an_organisation_tagged_as_intermediary_is_grouped_not_merged():
+    rules = MergeRules(intermediary_tags=frozenset({"reseller"}))
+    [outcome] = review(ticket(2, 1, organization_id=9, organization_tags=("reseller",)),
+                       [ticket(1, 30, organization_id=9, organization_tags=("reseller",))], {}, rules, NOW)
+    assert isinstance(outcome, Grouping) and "organisation of #2" in outcome.reason
