@@ -28,7 +28,24 @@ def test_merge_closes_sources_and_comments_on_both(zd, sandbox):
     assert zd.tickets(id=source.id).status == "closed"
     assert sandbox.state.comments[source.id][-1]["body"] == f"Closing, see #{target.id}"
     assert sandbox.state.comments[target.id][-1]["body"] == f"Merged #{source.id}"
-    assert sandbox.state.comments[target.id][-1]["public"] is True  # same requester
+    # Zendesk's OpenAPI text: merge comments default to private unless the flags say otherwise.
+    assert sandbox.state.comments[target.id][-1]["public"] is False
+
+
+def test_merge_comments_public_when_asked_but_forced_private_for_channel_tickets(api, sandbox, zd):
+    target = _ticket(zd, "first", User(name="Olivia", email="olivia@example.com"))
+    source = _ticket(zd, "second", User(name="Olivia", email="olivia@example.com"))
+    flags = {"target_comment": "t", "source_comment": "s", "target_comment_is_public": True,
+             "source_comment_is_public": True}
+    job = api.post(f"{sandbox.url}/api/v2/tickets/{target.id}/merge", json={"ids": [source.id], **flags}).json()
+    assert _done(zd, job["job_status"]["id"]).status == "completed"
+    assert sandbox.state.comments[target.id][-1]["public"] is True
+    tweet = api.post(f"{sandbox.url}/api/v2/tickets.json", json={"ticket": {
+        "subject": "x", "comment": {"body": "hi"}, "via": {"channel": "twitter"}}}).json()["ticket"]
+    other = _ticket(zd, "third")
+    job = api.post(f"{sandbox.url}/api/v2/tickets/{other.id}/merge", json={"ids": [tweet["id"]], **flags}).json()
+    assert _done(zd, job["job_status"]["id"]).status == "completed"
+    assert sandbox.state.comments[other.id][-1]["public"] is False
 
 
 def test_merge_refuses_solved_targets_and_closed_sources(api, sandbox, zd):

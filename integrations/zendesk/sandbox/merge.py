@@ -51,24 +51,28 @@ def merge(target_id: int):
 def run_merge(state: SandboxState, item: dict, index: int, job: dict) -> dict:
     target_id, source_id, actor = item["target"], item["source"], job["_actor"]
     target, source = tickets.get(state, target_id), tickets.get(state, source_id)
-    same_requester = target["requester_id"] == source["requester_id"]
+    forced_private = any(not t.get("is_public", True) or (t.get("via") or {}).get("channel") in FORCED_PRIVATE_CHANNELS
+                         for t in (target, source))
     source_text = item.get("source_comment") or \
         f"This request was closed and merged into request #{target_id} \"{target['subject']}\"."
     target_text = item.get("target_comment") or (
         f"Request #{source_id} \"{source['subject']}\" was closed and merged into this request. "
         f"Last comment in request #{source_id}:\n\n{_last_comment(state, source_id)}")
     tickets.update_ticket(state, source_id, {"status": "closed", "comment": {
-        "body": source_text, "public": _public(item.get("source_comment_is_public"), same_requester)}},
+        "body": source_text, "public": _public(item.get("source_comment_is_public"), forced_private)}},
         actor)
     tickets.update_ticket(state, target_id, {"comment": {
-        "body": target_text, "public": _public(item.get("target_comment_is_public"), same_requester)}},
+        "body": target_text, "public": _public(item.get("target_comment_is_public"), forced_private)}},
         actor)
     return {"id": source_id, "action": "merge", "success": True, "status": "Merged",
             "target_id": target_id}
 
 
-def _public(given, same_requester: bool) -> bool:
-    return bool(given) if given is not None else same_requester
+def _public(given, forced_private: bool) -> bool:
+    """Zendesk: merge comments default to private, and are forced private when a ticket is
+    private or came through X (Twitter), Facebook or the Channel framework."""
+    return bool(given) and not forced_private
 
 
+FORCED_PRIVATE_CHANNELS = frozenset({"twitter", "facebook", "any_channel"})
 JOB_HANDLERS = {"merge_tickets": run_merge}
