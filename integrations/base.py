@@ -175,6 +175,9 @@ class HelpdeskPort(Protocol):
     def search_users(self, query: str, limit: int = 10000) -> list[HelpdeskUser]:
         """Users matching a helpdesk user search query."""
 
+    def ticket_fields(self) -> dict[int, str]:
+        """The account's ticket fields: id -> title."""
+
     def public_agent_replies(self, ticket_ids: Sequence[int]) -> set[int]:
         """The tickets among these in which a human agent (not IncidentDesk's own user) has
         replied publicly."""

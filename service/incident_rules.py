@@ -4,9 +4,11 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime, timezone
+from typing import Mapping
 
 from sqlalchemy.orm import Session
 
+from integrations.base import HelpdeskPort
 from service.audit import record
 from service.domain.incident_input import InvalidIncident
 from service.domain.rules import InvalidRule, RuleSpec, validate_rule
@@ -31,9 +33,18 @@ def stored_rule_specs(incident: Incident) -> tuple[RuleSpec, ...]:
     return tuple(specs)
 
 
-def clean_rules(raw_rules: list[dict], *, now: datetime | None = None) -> list[tuple[str, object]]:
+def known_fields_for(raw_rules: list[dict], helpdesk: HelpdeskPort | None) -> Mapping[int, str] | None:
+    """The helpdesk's ticket fields, fetched only when a custom field rule needs checking
+    (a HelpdeskError means the check cannot be made now: the caller says so)."""
+    wants = any(isinstance(r, dict) and r.get("kind") == "custom_field" for r in raw_rules or [])
+    return helpdesk.ticket_fields() if wants and helpdesk is not None else None
+
+
+def clean_rules(raw_rules: list[dict], *, now: datetime | None = None,
+                known_fields: Mapping[int, str] | None = None) -> list[tuple[str, object]]:
     """Validate what an admin submitted: ``[{"kind": ..., "value": ...}, ...]``. Returns
-    (kind, value) pairs to store; raises InvalidIncident listing every problem by position."""
+    (kind, value) pairs to store; raises InvalidIncident listing every problem by position.
+    ``known_fields`` (id -> title) refuses custom field rules naming a field that does not exist."""
     messages: list[str] = []
     cleaned: list[tuple[str, object]] = []
     for position, raw in enumerate(raw_rules or [], start=1):
@@ -41,7 +52,7 @@ def clean_rules(raw_rules: list[dict], *, now: datetime | None = None) -> list[t
             messages.append(f"Rule {position}: give each rule a kind and a value.")
             continue
         try:
-            spec = validate_rule(str(raw["kind"]), raw.get("value"), now=now)
+            spec = validate_rule(str(raw["kind"]), raw.get("value"), now=now, known_fields=known_fields)
         except InvalidRule as exc:
             messages.append(f"Rule {position} ({raw['kind']}): {exc}")
             continue
@@ -57,8 +68,9 @@ def clean_rules(raw_rules: list[dict], *, now: datetime | None = None) -> list[t
     return cleaned
 
 
-def replace_rules(session: Session, incident: Incident, raw_rules: list[dict], *, actor: str) -> None:
-    cleaned = clean_rules(raw_rules)
+def replace_rules(session: Session, incident: Incident, raw_rules: list[dict], *, actor: str,
+                  known_fields: Mapping[int, str] | None = None) -> None:
+    cleaned = clean_rules(raw_rules, known_fields=known_fields)
     incident.rules = [IncidentRule(kind=kind, value=value if kind in PHRASE_KINDS else json.dumps(value))
                       for kind, value in cleaned]
     record(session, "incident.rules_changed", actor=actor, incident_id=incident.id,

@@ -199,6 +199,10 @@ class ZendeskAdapter:
                     break
         return found
 
+    def ticket_fields(self) -> dict[int, str]:
+        with self._calling("list ticket fields"):
+            return {int(f.id): f.title or "" for f in self.client.ticket_fields()}
+
     def _own_user_id(self) -> int:
         if not hasattr(self, "_me"):
             with self._calling("who am I"):

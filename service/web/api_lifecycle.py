@@ -10,7 +10,7 @@ from marshmallow import Schema, ValidationError
 
 from integrations.base import HelpdeskError
 from service.domain.incident_input import InvalidIncident
-from service.incident_rules import clean_rules, replace_rules, rules_as_input
+from service.incident_rules import clean_rules, known_fields_for, replace_rules, rules_as_input
 from service.incidents import get_incident
 from service.status import (IncidentStateError, post_status_update, reopen_incident, resolve_incident,
                             set_shadow_mode)
@@ -134,12 +134,17 @@ def shadow(incident_id: int):
 def put_rules(incident_id: int):
     fields = _payload(RulesSchema())
     try:
+        known_fields = known_fields_for(fields["rules"], services().helpdesk)
         with services().db.transaction() as db:
             incident = _incident(db, incident_id)
-            replace_rules(db, incident, fields["rules"], actor=API_ACTOR)
+            replace_rules(db, incident, fields["rules"], actor=API_ACTOR, known_fields=known_fields)
             body = {"incident_id": incident_id, "rules": rules_as_input(incident)}
     except InvalidIncident as invalid:
         return _invalid(invalid)
+    except HelpdeskError as failure:
+        return json_error(503 if failure.retryable else 502,
+                          "The helpdesk did not list its ticket fields, so a custom field rule cannot be checked; "
+                          "try again.")
     return jsonify(body)
 
 
@@ -150,9 +155,13 @@ def preview(incident_id: int):
     with services().db.transaction() as db:
         _incident(db, incident_id)
     try:
-        cleaned = clean_rules(fields["rules"])
+        cleaned = clean_rules(fields["rules"], known_fields=known_fields_for(fields["rules"], services().helpdesk))
     except InvalidIncident as invalid:
         return _invalid(invalid)
+    except HelpdeskError as failure:
+        return json_error(503 if failure.retryable else 502,
+                          "The helpdesk did not list its ticket fields, so a custom field rule cannot be checked; "
+                          "try the preview again in a moment.")
     try:
         result = preview_rules(cleaned, recent_tickets(services().helpdesk))
     except HelpdeskError as failure:

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 
 from integrations.base import HelpdeskError
 from service.domain.incident_input import InvalidIncident
-from service.incident_rules import clean_rules, replace_rules, rules_as_input
+from service.incident_rules import clean_rules, known_fields_for, replace_rules, rules_as_input
 from service.incidents import get_incident
 from service.web import services
 from service.web.auth import login_required
@@ -44,9 +44,13 @@ def edit(incident_id: int):
     raw, errors = form.check()
     if not errors:
         try:
-            cleaned = clean_rules(raw)
+            known_fields = known_fields_for(raw, services().helpdesk)
+            cleaned = clean_rules(raw, known_fields=known_fields)
         except InvalidIncident as invalid:
             errors = invalid.errors
+        except HelpdeskError:
+            log.exception("could not list the helpdesk's ticket fields to check a custom field rule")
+            return _page(incident, form, helpdesk_failed=True, code=503)
     if errors:
         return _page(incident, form, errors=errors, code=422)
     if request.form.get("action") == "preview":
@@ -60,5 +64,5 @@ def edit(incident_id: int):
         incident = get_incident(db, incident_id)
         if incident is None:
             abort(404)
-        replace_rules(db, incident, raw, actor=f"admin:{g.admin}")
+        replace_rules(db, incident, raw, actor=f"admin:{g.admin}", known_fields=known_fields)
     return redirect(url_for("admin.incident", incident_id=incident_id, done="rules_saved"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 import requests
 from sqlalchemy import select
+from zenpy.lib.api_objects import TicketField
 
 from service.models import Incident, IncidentRule, StatusUpdate
 from tests.web.test_api import AUTH, INCIDENT
@@ -12,10 +13,20 @@ from tests.web.test_lifecycle_rules import recent_checkout_tickets
 UPDATE = {"stage": "identified", "broadcast": True,
           "texts": {"en": "We found the cause.", "he": "מצאנו את הגורם לתקלה."}}
 FINAL = {"texts": {"en": "Checkout is back; we added an automatic check.", "bg": "Плащането работи отново."}}
-GOOD_RULES = {"rules": [{"kind": "phrase", "value": ["checkout fails", "не мога да платя"]},
-                        {"kind": "exclude_phrase", "value": "test order"},
-                        {"kind": "channel", "value": "email web"},
-                        {"kind": "custom_field", "value": {"field_id": 360012345, "values": ["size 42"]}}]}
+def good_rules(field_id: int = 360012345) -> dict:
+    return {"rules": [{"kind": "phrase", "value": ["checkout fails", "не мога да платя"]},
+                      {"kind": "exclude_phrase", "value": "test order"},
+                      {"kind": "channel", "value": "email web"},
+                      {"kind": "custom_field", "value": {"field_id": field_id, "values": ["size 42"]}}]}
+
+
+GOOD_RULES = good_rules()  # its field id exists nowhere: fine where the request is refused earlier
+
+
+@pytest.fixture
+def size_field(helpdesk) -> int:
+    """A custom field that exists in the sandbox, for rules that name one."""
+    return helpdesk.client.ticket_fields.create(TicketField(type="text", title="Shoe size")).id
 
 
 @pytest.fixture
@@ -114,14 +125,14 @@ def test_resolve_asks_for_a_survey_by_default_and_needs_a_text(client, incident_
     assert resolved["texts"]["bg"].endswith("{{satisfaction.rating_section}}")
 
 
-def test_rules_are_replaced_and_returned(client, incident_id, db):
-    response = call(client, "put", f"/api/v1/incidents/{incident_id}/rules", GOOD_RULES)
+def test_rules_are_replaced_and_returned(client, incident_id, db, size_field):
+    response = call(client, "put", f"/api/v1/incidents/{incident_id}/rules", good_rules(size_field))
     assert response.status_code == 200, response.json
     assert response.json["rules"] == [
         {"kind": "phrase", "value": ["checkout fails", "не мога да платя"]},
         {"kind": "exclude_phrase", "value": ["test order"]},
         {"kind": "channel", "value": "email web"},
-        {"kind": "custom_field", "value": {"field_id": 360012345, "values": ["size 42"]}}]
+        {"kind": "custom_field", "value": {"field_id": size_field, "values": ["size 42"]}}]
     with db.transaction() as session:
         kinds = session.scalars(select(IncidentRule.kind).where(IncidentRule.incident_id == incident_id))
         assert sorted(kinds) == ["channel", "custom_field", "exclude_phrase", "phrase", "phrase"]
@@ -130,6 +141,8 @@ def test_rules_are_replaced_and_returned(client, incident_id, db):
 
 
 @pytest.mark.parametrize("rules, message", [
+    ([{"kind": "phrase", "value": "checkout"}, {"kind": "custom_field", "value": {"field_id": 424242, "values": ["x"]}}],
+     "Unknown custom field 424242"),
     ([{"kind": "phrase", "value": []}], "Add at least one phrase, one per line"),
     ([{"kind": "phrase", "value": "checkout"}, {"kind": "colour", "value": "red"}], "Unknown rule kind 'colour'"),
     ([{"kind": "regex", "value": "order (\\d+"}], "The regular expression is invalid"),

@@ -6,6 +6,7 @@ import json
 import pytest
 import requests
 from sqlalchemy import select
+from zenpy.lib.api_objects import TicketField
 
 from integrations.zendesk.sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
 from service.models import IncidentRule
@@ -75,9 +76,11 @@ def test_preview_shows_matches_and_near_misses_with_reasons_and_saves_nothing(lo
     assert stored_rules(db, incident_id) == before
 
 
-def test_rules_of_every_kind_are_saved_and_shown_again(logged_in, db):
+def test_rules_of_every_kind_are_saved_and_shown_again(logged_in, db, helpdesk):
     incident_id = declare(logged_in)
-    response = post_form(logged_in, f"/admin/incidents/{incident_id}/rules", {"action": "save", **EVERY_KIND})
+    field_id = helpdesk.client.ticket_fields.create(TicketField(type="text", title="Shoe size")).id
+    every_kind = {**EVERY_KIND, "custom_fields": f"{field_id} = size 42, size 43"}
+    response = post_form(logged_in, f"/admin/incidents/{incident_id}/rules", {"action": "save", **every_kind})
     assert response.status_code == 302, response.data.decode()[:2000]
     assert response.location == f"/admin/incidents/{incident_id}?done=rules_saved"
     rules = stored_rules(db, incident_id)
@@ -90,14 +93,14 @@ def test_rules_of_every_kind_are_saved_and_shown_again(logged_in, db):
 
     page = logged_in.get(f"/admin/incidents/{incident_id}/rules").data.decode()
     assert "checkout fails\nהתשלום באתר לא עובד</textarea>" in page
-    assert "360012345 = size 42, size 43</textarea>" in page
+    assert f"{field_id} = size 42, size 43</textarea>" in page
     assert 'value="360002 360003"' in page and 'value="email chat"' in page
     assert 'name="window_start" type="datetime-local" value="2026-11-01T08:00"' in page
     detail = logged_in.get(response.location).data.decode()
     assert "Rules saved." in detail
     # The incident page lists the rules as typed, not as stored JSON.
     assert '<td>Channel</td><td><bdi class="rule-value">email chat</bdi></td>' in detail
-    assert '<td>Custom field</td><td><bdi class="rule-value">360012345 = size 42, size 43</bdi></td>' in detail
+    assert f'<td>Custom field</td><td><bdi class="rule-value">{field_id} = size 42, size 43</bdi></td>' in detail
 
 
 @pytest.mark.parametrize("fields, field, message", [
