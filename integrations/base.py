@@ -98,6 +98,8 @@ class NewTicket:
     problem_id: int | None = None
     priority: str | None = None
     external_id: str | None = None
+    group_id: int | None = None
+    submitter_id: int | None = None  # the agent the message comes from (its comment's author)
 
 
 @dataclass(frozen=True)

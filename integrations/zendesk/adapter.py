@@ -139,9 +139,11 @@ class ZendeskAdapter:
                 "subject": new.subject, "requester": requester, "tags": list(new.tags),
                 "comment": ZenpyComment(body=new.comment.body, public=new.comment.public),
             }
-            for name in ("type", "problem_id", "priority"):
+            for name in ("type", "problem_id", "priority", "group_id", "submitter_id"):
                 if getattr(new, name):
                     fields[name] = getattr(new, name)
+            if new.submitter_id:
+                fields["comment"].author_id = new.submitter_id
             if new.external_id:
                 fields["external_id"] = new.external_id
             payload.append(ZenpyTicket(**fields))

@@ -29,6 +29,8 @@ class CampaignContext:
     vip_priority: str | None
     status_texts: dict[str, str]
     tags: tuple[str, ...]
+    group_id: int | None = None
+    sender_id: int | None = None
 
     @classmethod
     def load(cls, campaign: Campaign, incident: Incident) -> "CampaignContext":
@@ -38,7 +40,8 @@ class CampaignContext:
                    default_locale=campaign.default_locale, incident_title=incident.title, incident_tag=incident.tag,
                    problem_id=incident.problem_ticket_id, vip_priority=campaign.vip_priority,
                    status_texts=dict(status.texts) if status else {},
-                   tags=(incident.tag, OUTREACH_TAG, marker_tag(campaign.id), *campaign.tags))
+                   tags=(incident.tag, OUTREACH_TAG, marker_tag(campaign.id), *campaign.tags),
+                   group_id=campaign.group_id, sender_id=campaign.sender_id)
 
 
 def customer_of(recipient: Recipient) -> Customer:
@@ -60,7 +63,7 @@ def new_ticket(context: CampaignContext, recipient: Recipient) -> NewTicket:
                      requester_email=recipient.email, requester_name=recipient.name or recipient.email,
                      requester_locale=recipient.locale or None, tags=context.tags, type="incident",
                      problem_id=context.problem_id, priority=context.vip_priority if recipient.vip else None,
-                     external_id=recipient.external_id)
+                     external_id=recipient.external_id, group_id=context.group_id, submitter_id=context.sender_id)
 
 
 def comment_on_own_ticket(context: CampaignContext, recipient: Recipient) -> TicketChange:

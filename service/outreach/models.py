@@ -22,6 +22,8 @@ class Campaign(Base):
     tags: Mapped[list] = mapped_column(JSON, default=list)
     vip_tag: Mapped[str] = mapped_column(String(80), default="vip")
     vip_priority: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    group_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # helpdesk group for the tickets
+    sender_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # agent the message comes from
     search_query: Mapped[str] = mapped_column(Text, default="")
     opt_out_tag: Mapped[str] = mapped_column(String(80), default="no_outreach")
     opt_out_emails: Mapped[list] = mapped_column(JSON, default=list)

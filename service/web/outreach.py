@@ -67,6 +67,14 @@ def campaign_options(data: dict) -> dict:
     if data.get("vip_priority") not in (None, "", "high", "urgent"):
         errors["vip_priority"] = "high or urgent"
     options["vip_priority"] = data.get("vip_priority") or None
+    for key in ("group_id", "sender_id"):
+        raw = data.get(key)
+        if raw in (None, ""):
+            options[key] = None
+        elif str(raw).strip().isdigit() and int(str(raw).strip()) > 0:
+            options[key] = int(str(raw).strip())
+        else:
+            errors[key] = "the helpdesk's numeric id, or empty"
     if errors:
         raise BadCampaign(errors)
     return options
@@ -75,6 +83,7 @@ def campaign_options(data: dict) -> dict:
 def campaign_json(session, campaign: Campaign) -> dict:
     return {"id": campaign.id, "incident_id": campaign.incident_id, "name": campaign.name, "state": campaign.state,
             "messages": campaign.messages, "default_locale": campaign.default_locale, "tags": campaign.tags,
+            "group_id": campaign.group_id, "sender_id": campaign.sender_id,
             "coupon_mode": campaign.coupon_mode, "search_query": campaign.search_query,
             "audience": campaign.audience_report, "progress": store.progress(session, campaign),
             "exclusions": [{"email": e.email, "reason": e.reason, "detail": e.detail}

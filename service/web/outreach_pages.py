@@ -38,6 +38,7 @@ def _form_data(form, files) -> dict:
                  else form.get("coupon_pool", ""))
     return {"name": form.get("name", ""), "messages": messages, "default_locale": form.get("default_locale", "en"),
             "tags": form.get("tags", "").replace(",", " ").split(), "vip_priority": form.get("vip_priority", ""),
+            "group_id": form.get("group_id", ""), "sender_id": form.get("sender_id", ""),
             "coupon_mode": form.get("coupon_mode", "none"), "coupon_format": form.get("coupon_format", ""),
             "opt_out_emails": form.get("opt_out_emails", "").split(),
             "plan_requests_per_minute": form.get("plan_requests_per_minute") or 200,

@@ -3,6 +3,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from integrations.zendesk.sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
 from service.models import Incident
 from service.outreach import store
 from service.outreach.audience import search_query
@@ -124,3 +125,19 @@ def test_csv_customers_tagged_opted_out_in_the_helpdesk_are_excluded(database_ur
     with services.db.transaction() as session:
         excluded = [(e.email, e.reason, e.detail) for e in store.exclusions(session, campaign_id)]
     assert excluded == [("nothanks@example.com", "opted_out", "tagged no_outreach in the helpdesk")]
+
+
+def test_outreach_tickets_come_from_the_chosen_agent_in_the_chosen_group(database_url, sandbox, helpdesk):
+    services = outreach_services(database_url, sandbox, helpdesk)
+    api = requests.Session()
+    api.auth = (f"{DEMO_AGENT_EMAIL}/token", DEMO_API_TOKEN)
+    agent = api.post(f"{sandbox.url}/api/v2/users.json", timeout=5, json={"user": {
+        "name": "Maya Care", "email": "maya@shop.example", "role": "agent"}}).json()["user"]["id"]
+    group = api.post(f"{sandbox.url}/api/v2/groups.json", timeout=5, json={"group": {"name": "Outage team"}}).json()
+    group_id = group["group"]["id"]
+    incident_id, campaign_id = new_campaign(services, csv_text="email,name\nzoe@example.com,Zoe\n",
+                                            group_id=group_id, sender_id=agent)
+    assert run_until_done(services, campaign_id)["sent"] == 1
+    [ticket] = sandbox_outreach_tickets(sandbox, incident_id)
+    assert ticket["group_id"] == group_id and ticket["submitter_id"] == agent
+    assert first_comment(sandbox, ticket["id"])["author_id"] == agent

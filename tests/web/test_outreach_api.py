@@ -51,9 +51,10 @@ def test_bad_input_gets_422_with_fields(app):
     client = app.test_client()
     incident_id = _incident(app)
     bad = client.post(f"/api/v1/incidents/{incident_id}/campaigns", json={"name": "", "messages": {},
-                                                                         "coupon_format": "XX"}, headers=AUTH)
+                                                                         "coupon_format": "XX", "group_id": "ops",
+                                                                         "sender_id": -4}, headers=AUTH)
     assert bad.status_code == 422
-    assert {"name", "messages", "coupon_format"} <= set(bad.get_json()["fields"])
+    assert {"name", "messages", "coupon_format", "group_id", "sender_id"} <= set(bad.get_json()["fields"])
     no_email = client.post(f"/api/v1/incidents/{incident_id}/campaigns",
                            json={**CAMPAIGN, "csv": "name\nAnn\n"}, headers=AUTH)
     assert no_email.status_code == 422 and "email" in no_email.get_json()["error"]

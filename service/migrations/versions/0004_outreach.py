@@ -30,6 +30,8 @@ def upgrade() -> None:
         sa.Column("tags", sa.JSON(), nullable=False),
         sa.Column("vip_tag", sa.String(80), nullable=False),
         sa.Column("vip_priority", sa.String(20), nullable=True),
+        sa.Column("group_id", sa.BigInteger(), nullable=True),
+        sa.Column("sender_id", sa.BigInteger(), nullable=True),
         sa.Column("search_query", sa.Text(), nullable=False),
         sa.Column("opt_out_tag", sa.String(80), nullable=False),
         sa.Column("opt_out_emails", sa.JSON(), nullable=False),
