@@ -11,6 +11,9 @@ from service.db import Database
 from service.settings import Settings
 
 log = logging.getLogger("incidentdesk")
+# Room for a 5 MB outreach CSV plus the form around it; the webhook endpoint keeps its own,
+# smaller limit.
+MAX_REQUEST_BYTES = 6 * 1024 * 1024
 
 
 @dataclass
@@ -50,7 +53,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     app.config.update(
         SECRET_KEY=settings.secret_key,
-        MAX_CONTENT_LENGTH=max(settings.max_webhook_bytes, 2 * 1024 * 1024),
+        MAX_CONTENT_LENGTH=max(settings.max_webhook_bytes, MAX_REQUEST_BYTES),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.session_cookie_secure,

@@ -124,7 +124,7 @@ def test_malformed_bodies_are_400(client):
 
 
 def test_too_large_body_is_413(client):
-    huge = {**INCIDENT, "phrases": ["x" * 1024] * 3000}
+    huge = {**INCIDENT, "phrases": ["x" * 1024] * 7000}  # over the 6 MB request limit
     response = create(client, huge)
     assert response.status_code == 413
     assert "too large" in response.json["error"]
