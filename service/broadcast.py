@@ -62,6 +62,12 @@ class BroadcastRunner:
                     return status_id
         return None
 
+    @staticmethod
+    def _superseded(session: Session, status: StatusUpdate) -> bool:
+        """A newer status exists: sending this one now would only confuse (and could overtake it)."""
+        return session.scalar(select(StatusUpdate.id).where(StatusUpdate.incident_id == status.incident_id,
+                                                            StatusUpdate.version > status.version)) is not None
+
     def run_once(self) -> int:
         """Send one slice of one due broadcast; returns how many tickets were settled."""
         status_id = self._lease()
@@ -72,7 +78,10 @@ class BroadcastRunner:
             incident = session.get(Incident, status.incident_id)
             if incident.shadow_mode:
                 return self._finish(session, status, "shadow mode: nothing was sent", state="skipped")
-            self._settle_pending(session, status, incident)
+            if self._superseded(session, status):
+                return self._finish(session, status, "a newer status update replaced it", state="superseded")
+            if not self._settle_pending(session, status, incident):
+                return self._pause(session, status)
             links = self._due_links(session, status)
             if not links:
                 if status.stage == "resolved":
@@ -86,20 +95,21 @@ class BroadcastRunner:
         outcome = self.executor.apply(changes)
         with self.services.db.transaction() as session:
             status = session.get(StatusUpdate, status_id)
-            done = [t for t, error in outcome.errors.items() if error is None]
+            done = outcome.succeeded()
             self._confirm(session, status, done)
-            failed = {t: e for t, e in outcome.errors.items() if e}
-            if failed:
+            refused = outcome.refused()
+            if refused:  # the helpdesk said no for these tickets: report them, do not try again
                 session.execute(update(TicketLink).where(TicketLink.incident_id == status.incident_id,
-                                                         TicketLink.ticket_id.in_(list(failed)))
-                                .values(pending_version=None))
+                                                         TicketLink.ticket_id.in_(list(refused)))
+                                .values(pending_version=None, refused_version=status.version))
                 record(session, "status.broadcast_failures", incident_id=status.incident_id,
-                       detail={"version": status.version, "errors": dict(list(failed.items())[:20]),
-                               "count": len(failed)})
-                self._skip_unsendable(session, status, failed)
+                       detail={"version": status.version, "errors": dict(list(refused.items())[:20]),
+                               "count": len(refused)})
+                self._skip_unsendable(session, status, refused)
+            # Uncertain tickets keep pending_version: the next step reads their version tag back.
             record(session, "status.broadcast_slice", incident_id=status.incident_id,
-                   detail={"version": status.version, "sent": len(done), "failed": len(failed),
-                           "calls": outcome.calls})
+                   detail={"version": status.version, "sent": len(done), "refused": len(refused),
+                           "uncertain": len(outcome.uncertain), "calls": outcome.calls})
         return len(done)
 
     def _due_links(self, session: Session, status: StatusUpdate) -> list[TicketLink]:
@@ -114,7 +124,8 @@ class BroadcastRunner:
             TicketLink.incident_id == status.incident_id, TicketLink.state == "linked",
             TicketLink.ticket_status.in_(OPEN_STATUSES),
             or_(TicketLink.status_version.is_(None), TicketLink.status_version < status.version),
-            or_(TicketLink.pending_version.is_(None), TicketLink.pending_version != status.version))
+            TicketLink.pending_version.is_(None),
+            or_(TicketLink.refused_version.is_(None), TicketLink.refused_version != status.version))
 
     def _change(self, status: StatusUpdate, incident: Incident, link: TicketLink) -> TicketChange:
         old = (version_tag(incident.tag, link.status_version),) if link.status_version else ()
@@ -128,29 +139,31 @@ class BroadcastRunner:
         values = {"status_version": status.version, "pending_version": None}
         if status.stage == "resolved":
             values["ticket_status"] = "solved"
-        session.execute(update(TicketLink).where(TicketLink.incident_id == status.incident_id,
-                                                 TicketLink.ticket_id.in_(ticket_ids)).values(**values))
+        session.execute(update(TicketLink).where(  # never step a ticket back to an older version
+            TicketLink.incident_id == status.incident_id, TicketLink.ticket_id.in_(ticket_ids),
+            or_(TicketLink.status_version.is_(None), TicketLink.status_version < status.version)).values(**values))
         status.broadcast_done += len(ticket_ids)
 
-    def _skip_unsendable(self, session: Session, status: StatusUpdate, failed: dict[int, str]) -> None:
-        """A ticket the helpdesk refuses (closed, deleted) will not take the update later either."""
-        permanent = [t for t, e in failed.items() if "closed" in e.lower() or "not found" in e.lower()]
-        if permanent:
+    def _skip_unsendable(self, session: Session, status: StatusUpdate, refused: dict[int, str]) -> None:
+        """A ticket the helpdesk refuses because it is closed or gone will not take later updates either."""
+        gone = [t for t, e in refused.items() if any(w in e.lower() for w in ("closed", "notfound", "not found"))]
+        if gone:
             session.execute(update(TicketLink).where(TicketLink.incident_id == status.incident_id,
-                                                     TicketLink.ticket_id.in_(permanent))
+                                                     TicketLink.ticket_id.in_(gone))
                             .values(ticket_status="closed"))
 
-    def _settle_pending(self, session: Session, status: StatusUpdate, incident: Incident) -> None:
-        """Links left pending by a crashed worker: the version tag on the ticket says what happened."""
+    def _settle_pending(self, session: Session, status: StatusUpdate, incident: Incident) -> bool:
+        """Links left pending by a crashed worker or an unknown outcome: the version tag on the
+        ticket says what happened. False when that could not be read yet."""
         pending = list(session.scalars(select(TicketLink).where(TicketLink.incident_id == status.incident_id,
                                                                 TicketLink.pending_version == status.version)))
         if not pending:
-            return
+            return True
         try:
             tickets = {t.id: t for t in self.services.helpdesk.get_tickets([link.ticket_id for link in pending])}
         except HelpdeskError as exc:
             log.warning("could not settle %d pending tickets yet: %s", len(pending), exc)
-            return
+            return False
         tag = version_tag(incident.tag, status.version)
         delivered = [link.ticket_id for link in pending
                      if link.ticket_id in tickets and tag in tickets[link.ticket_id].tags]
@@ -161,6 +174,13 @@ class BroadcastRunner:
         record(session, "status.broadcast_settled", incident_id=status.incident_id,
                detail={"version": status.version, "already_delivered": len(delivered),
                        "to_send_again": len(pending) - len(delivered)})
+        return True
+
+    def _pause(self, session: Session, status: StatusUpdate) -> int:
+        """Let the lease go, so this broadcast is taken up again on a later step."""
+        status.broadcast_lease_expires_at = now_utc() + timedelta(seconds=self.services.settings.worker_poll_seconds)
+        status.broadcast_owner = None
+        return 0
 
     def _solve_problem(self, session: Session, incident: Incident, status: StatusUpdate) -> None:
         if not incident.problem_ticket_id:

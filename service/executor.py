@@ -14,14 +14,28 @@ MAX_JOBS_IN_FLIGHT = 25
 
 @dataclass
 class BulkOutcome:
-    """Per ticket: None when applied, otherwise the error; ``calls`` made to the helpdesk."""
+    """Per ticket: None when applied, otherwise the error; ``calls`` made to the helpdesk.
+
+    ``uncertain`` holds tickets whose write may or may not have landed (the request timed out or
+    failed after Zendesk may have accepted it, or its job did not finish in time). Callers must
+    not simply write them again: they settle them later from what the helpdesk shows."""
 
     errors: dict[int, str | None] = field(default_factory=dict)
-    retryable: set[int] = field(default_factory=set)
+    uncertain: set[int] = field(default_factory=set)
     calls: int = 0
 
     def succeeded(self) -> list[int]:
         return [t for t, e in self.errors.items() if e is None]
+
+    def refused(self) -> dict[int, str]:
+        """Tickets the helpdesk definitely did not change, with why."""
+        return {t: e for t, e in self.errors.items() if e and t not in self.uncertain}
+
+
+def _ambiguous(exc: HelpdeskError) -> bool:
+    """No answer, or a server error: the request may have been carried out. A 429 or another
+    4xx means Zendesk did not accept it."""
+    return exc.status is None or exc.status >= 500
 
 
 class Executor:
@@ -46,7 +60,7 @@ class Executor:
                 try:
                     job = self.helpdesk.update_many(chunk)
                 except HelpdeskError as exc:
-                    self._fail(outcome, ids, str(exc), exc.retryable)
+                    self._fail(outcome, ids, str(exc), uncertain=_ambiguous(exc))
                     continue
                 if job.finished:
                     self._settle(outcome, job, ids)
@@ -61,12 +75,8 @@ class Executor:
         outcome.calls += 1
         try:
             jobs = self.helpdesk.job_statuses(list(running))
-        except HelpdeskError as exc:
-            if not exc.retryable:
-                for job_id, (ids, _) in list(running.items()):
-                    self._fail(outcome, ids, f"polling job {job_id}: {exc}", False)
-                    del running[job_id]
-            return
+        except HelpdeskError:
+            jobs = []  # the jobs run on regardless; the deadline below still applies
         for job in jobs:
             if job.id in running and job.finished:
                 ids, _ = running.pop(job.id)
@@ -74,14 +84,15 @@ class Executor:
         now = time.monotonic()
         for job_id, (ids, deadline) in list(running.items()):
             if now > deadline:
-                self._fail(outcome, ids, f"job {job_id} did not finish in {self.job_timeout_seconds:.0f} s", True)
+                self._fail(outcome, ids, f"job {job_id} did not finish in {self.job_timeout_seconds:.0f} s",
+                           uncertain=True)
                 del running[job_id]
 
-    def _fail(self, outcome: BulkOutcome, ids: list[int], error: str, retryable: bool) -> None:
+    def _fail(self, outcome: BulkOutcome, ids: list[int], error: str, uncertain: bool = False) -> None:
         for ticket_id in ids:
             outcome.errors[ticket_id] = error
-            if retryable:
-                outcome.retryable.add(ticket_id)
+            if uncertain:
+                outcome.uncertain.add(ticket_id)
 
     def _settle(self, outcome: BulkOutcome, job: JobResult, ids: list[int]) -> None:
         by_ticket = {r.ticket_id: r for r in job.results if r.ticket_id is not None}
@@ -92,8 +103,8 @@ class Executor:
             if result is not None and result.success:
                 outcome.errors[ticket_id] = None
             elif result is not None:
-                self._fail(outcome, [ticket_id], result.error or "the helpdesk refused the change", True)
+                self._fail(outcome, [ticket_id], result.error or "the helpdesk refused the change")
             elif job.status == "completed":
-                self._fail(outcome, [ticket_id], f"job {job.id} reported no result for this ticket", True)
+                self._fail(outcome, [ticket_id], f"job {job.id} reported no result for this ticket", uncertain=True)
             else:
-                self._fail(outcome, [ticket_id], f"job {job.id} {job.status}: {job.message or 'no detail'}", True)
+                self._fail(outcome, [ticket_id], f"job {job.id} {job.status}: {job.message or 'no detail'}")

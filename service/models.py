@@ -164,6 +164,8 @@ class TicketLink(Base):
     status_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # A broadcast version sent but not yet confirmed; the ticket's version tag settles it.
     pending_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # A broadcast version the helpdesk refused for this ticket (closed, deleted): not tried again.
+    refused_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     evidence: Mapped[dict] = mapped_column(JSON, default=dict)
     linked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     unlinked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

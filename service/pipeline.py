@@ -93,12 +93,18 @@ def _ticket_facts(ticket: HelpdeskTicket, requester: HelpdeskUser | None,
         form_id=ticket.form_id, created_at=ticket.created_at, custom_fields=ticket.custom_fields)
 
 
-def _drop_stale_reservations(session: Session, ticket_ids: list[int], older_than_seconds: int) -> None:
-    """A reservation left by a crashed worker: drop it, so the ticket is decided afresh. If that
-    worker's write did land, the ticket now carries the tag and is recorded, not answered again."""
+def _drop_stale_reservations(session: Session, ticket_ids: list[int], older_than_seconds: int) -> dict[int, TicketLink]:
+    """A reservation left by a crashed worker, or by a write whose outcome was unknown: drop it,
+    so the ticket is decided afresh. If that write did land, the ticket now carries the tag and
+    the dropped reservation (returned, by ticket) confirms it as our link."""
     cutoff = inbox.now_utc() - timedelta(seconds=older_than_seconds)
-    session.execute(delete(TicketLink).where(TicketLink.ticket_id.in_(ticket_ids),
-                                             TicketLink.state == "applying", TicketLink.linked_at < cutoff))
+    stale = list(session.scalars(select(TicketLink).where(
+        TicketLink.ticket_id.in_(ticket_ids), TicketLink.state == "applying", TicketLink.linked_at < cutoff)))
+    for link in stale:
+        session.expunge(link)
+    if stale:
+        session.execute(delete(TicketLink).where(TicketLink.id.in_([link.id for link in stale])))
+    return {link.ticket_id: link for link in stale}
 
 
 def _reserve(session: Session, decision: LinkTicket, ticket: HelpdeskTicket, requester_name: str) -> bool:
@@ -149,7 +155,7 @@ class Pipeline:
         # A reservation older than a lease plus the longest job wait has lost its writer.
         stale_after = settings.worker_lease_seconds + int(settings.job_timeout_seconds)
         with db.transaction() as session:
-            _drop_stale_reservations(session, ticket_ids, stale_after)
+            interrupted = _drop_stale_reservations(session, ticket_ids, stale_after)
             incidents, rules = _incident_facts(session)
             known, busy = _known_links(session, ticket_ids)
             for ticket_id in busy:  # come back when that write has finished or gone stale
@@ -196,32 +202,43 @@ class Pipeline:
                     to_write.append(d)
                 else:
                     decisions[ticket_id] = LeaveAlone(ticket_id, "another worker is linking this ticket")
-        outcome = self.executor.apply([
+        # The explanation is written first: if the worker dies between the two writes, the retry
+        # finds no tag and writes both again (a repeated internal note, never a repeated answer).
+        notes = self.executor.apply([TicketChange(ticket_id=d.ticket_id, comment=Comment(d.internal_note, False))
+                                     for d in to_write])
+        answers = self.executor.apply([
             TicketChange(ticket_id=d.ticket_id, add_tags=(d.tag, version_tag(d.tag, d.status_version)),
                          type="incident" if d.problem_id else None, problem_id=d.problem_id, priority=d.priority,
                          comment=Comment(d.public_comment, public=True))
             for d in to_write])
-        linked = [d for d in to_write if outcome.errors.get(d.ticket_id, "not attempted") is None]
-        notes = self.executor.apply([TicketChange(ticket_id=d.ticket_id, comment=Comment(d.internal_note, False))
-                                     for d in linked])
-        report.write_calls = outcome.calls + notes.calls
+        report.write_calls = notes.calls + answers.calls
 
         with db.transaction() as session:
             done: list[int] = []
             for ticket_id, decision in decisions.items():
-                deliveries = [d.id for d in by_ticket[ticket_id]]
-                if isinstance(decision, LinkTicket) and not decision.shadow and outcome.errors.get(ticket_id):
+                deliveries = by_ticket[ticket_id]
+                error = answers.errors.get(ticket_id) if isinstance(decision, LinkTicket) else None
+                if error and ticket_id in answers.uncertain:
+                    # It may have landed: keep the reservation and come back once it is stale,
+                    # when the ticket's tag tells whether the answer went out.
+                    for d in deliveries:
+                        inbox.retry_later(session, d.id, owner, f"outcome unknown: {error}", attempts=d.attempts,
+                                          max_attempts=settings.worker_max_attempts + d.attempts,
+                                          retry_after=stale_after + 1)
+                    report.retried += 1
+                    continue
+                if error:
                     session.execute(delete(TicketLink).where(TicketLink.ticket_id == ticket_id,
                                                              TicketLink.incident_id == decision.incident_id,
                                                              TicketLink.state == "applying"))
-                    for d in by_ticket[ticket_id]:
-                        inbox.retry_later(session, d.id, owner, outcome.errors[ticket_id], attempts=d.attempts,
+                    for d in deliveries:
+                        inbox.retry_later(session, d.id, owner, error, attempts=d.attempts,
                                           max_attempts=settings.worker_max_attempts)
                     report.retried += 1
                     continue
-                self._record(session, decision, tickets_by_id[ticket_id], deliveries[0],
-                             notes.errors.get(ticket_id), report)
-                done.extend(deliveries)
+                self._record(session, decision, tickets_by_id[ticket_id], deliveries[0].id,
+                             notes.errors.get(ticket_id), report, interrupted.get(ticket_id))
+                done.extend(d.id for d in deliveries)
             for ticket_id in missing:
                 for d in by_ticket[ticket_id]:
                     record(session, "ticket.not_found", ticket_id=ticket_id, delivery_id=d.id,
@@ -231,21 +248,28 @@ class Pipeline:
         return report
 
     def _record(self, session: Session, decision: Decision, ticket: HelpdeskTicket, delivery_id: int,
-                note_error: str | None, report: BatchReport) -> None:
+                note_error: str | None, report: BatchReport, interrupted: TicketLink | None = None) -> None:
         if isinstance(decision, LeaveAlone):
             report.left_alone += 1
             return
         if isinstance(decision, RecordExistingLink):
+            ours = interrupted is not None and interrupted.incident_id == decision.incident_id
+            link = TicketLink(incident_id=decision.incident_id, ticket_id=decision.ticket_id,
+                              requester_id=ticket.requester_id, subject=ticket.subject[:300],
+                              ticket_status=ticket.status, source="auto" if ours else "helpdesk",
+                              evidence=interrupted.evidence if ours else decision.evidence)
+            if ours:  # our own answer landed before its bookkeeping: it is our link after all
+                link.requester_name, link.locale = interrupted.requester_name, interrupted.locale
+                link.status_version = interrupted.status_version
             try:
                 with session.begin_nested():
-                    session.add(TicketLink(incident_id=decision.incident_id, ticket_id=decision.ticket_id,
-                                           requester_id=ticket.requester_id, subject=ticket.subject[:300],
-                                           ticket_status=ticket.status, source="helpdesk",
-                                           evidence=decision.evidence))
+                    session.add(link)
             except IntegrityError:
                 return  # recorded by a concurrent worker already
-            record(session, "ticket.link_recorded", incident_id=decision.incident_id,
-                   ticket_id=decision.ticket_id, delivery_id=delivery_id, detail=decision.evidence)
+            action = "ticket.linked" if ours else "ticket.link_recorded"
+            detail = {**link.evidence, "confirmed_after_interruption": True} if ours else decision.evidence
+            record(session, action, incident_id=decision.incident_id, ticket_id=decision.ticket_id,
+                   delivery_id=delivery_id, detail=detail)
             report.recorded += 1
             return
         detail = {**decision.evidence, "locale": decision.locale, "status_version": decision.status_version,

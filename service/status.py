@@ -7,6 +7,7 @@ is queued and carried out by the workers (``service.broadcast``) in bulk.
 from __future__ import annotations
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from integrations.base import Comment, HelpdeskError, HelpdeskNotFound, HelpdeskPort, TicketChange
@@ -70,9 +71,14 @@ def _new_version(session: Session, helpdesk: HelpdeskPort | None, incident: Inci
                               .where(StatusUpdate.incident_id == incident.id)) or 0) + 1
     status = StatusUpdate(incident_id=incident.id, version=version, stage=stage, texts=texts, created_by=actor,
                           broadcast_state="queued" if broadcast else "none")
-    session.add(status)
+    try:
+        with session.begin_nested():  # the version's unique key decides between simultaneous posts
+            session.add(status)
+            session.flush()
+    except IntegrityError:
+        raise IncidentStateError("Another status update was posted at the same moment; reload the page "
+                                 "and post again if yours is still needed.") from None
     publish_safely(session, helpdesk, incident, macro_texts or texts, actor=actor, version=version)
-    session.flush()
     record(session, "status.posted", actor=actor, incident_id=incident.id,
            detail={"version": version, "stage": stage, "languages": sorted(texts), "broadcast": broadcast})
     return status

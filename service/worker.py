@@ -51,8 +51,12 @@ class Worker:
             return None
         try:
             report = self.pipeline.process(claimed, self.owner)
-        except Exception:  # leave the leases to expire: the rows are claimed again, nothing is lost
-            log.exception("batch of %d deliveries failed; they will be retried after the lease", len(claimed))
+        except Exception as exc:  # nothing is lost: back they go, with backoff, parked after too many tries
+            log.exception("batch of %d deliveries failed; they will be retried", len(claimed))
+            with self.services.db.transaction() as session:
+                for delivery in claimed:
+                    inbox.retry_later(session, delivery.id, self.owner, f"{type(exc).__name__}: {exc}",
+                                      attempts=delivery.attempts, max_attempts=settings.worker_max_attempts)
             raise
         log.info("batch of %d: linked %d, recorded %d, shadow %d, left alone %d, retried %d, %d write calls",
                  len(claimed), report.linked, report.recorded, report.shadow, report.left_alone, report.retried,
@@ -66,6 +70,7 @@ class Worker:
             try:
                 report = self.run_once()
             except Exception:
+                log.exception("worker step failed; carrying on")
                 stop.wait(self.services.settings.worker_poll_seconds * 4)
                 continue
             if report is None:

@@ -86,7 +86,8 @@ def job_from_zendesk(job: object) -> JobResult:
     results = []
     for index, item in enumerate(data.get("results") or []):
         item = {k: v for k, v in as_dict(item).items() if v is not None}  # zenpy fills gaps with None
-        error = item.get("error") or item.get("details") or item.get("errors")
+        parts = [str(item[k]) for k in ("error", "details", "errors") if item.get(k)]
+        error = ": ".join(parts) or None
         success = bool(item.get("success", not error))
         results.append(JobItemResult(ticket_id=item.get("id"), success=success,
                                      error=str(error) if error and not success else None,

@@ -198,7 +198,8 @@ def _helpdesk_failed(exc: HelpdeskError):
 @bp.post(f"{TICKET}/unlink")
 @sidebar_token_required
 def unlink(ticket_id: int):
-    body = request.get_json(silent=True) or {}
+    body = request.get_json(silent=True)
+    body = body if isinstance(body, dict) else {}
     actor = g.zaf_identity.actor
     reason = str(body.get("reason") or "").strip()[:REASON_MAX] or "unlinked from the Zendesk sidebar"
     try:

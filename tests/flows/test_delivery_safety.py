@@ -108,3 +108,20 @@ def test_killing_the_worker_mid_batch_loses_nothing(database_url, sandbox, helpd
             worker.terminate()
             worker.wait(timeout=10)
         running.stop()
+
+
+def test_a_write_whose_outcome_is_unknown_is_not_repeated(database_url, sandbox, helpdesk):
+    # The job outlives the executor's patience; the retry must read the ticket, not write again.
+    running = start_service(database_url, sandbox, helpdesk, job_timeout_seconds=0.5, worker_lease_seconds=3)
+    try:
+        _, tag, _ = declare_checkout_incident(running.services)
+        requests.post(f"{sandbox.url}/_sandbox/faults", json={"job_delay_seconds": 2}, timeout=5)
+        ticket_id = running.create_ticket("checkout fails")
+        wait_for(lambda: tag in running.ticket(ticket_id)["tags"], timeout=30)
+        wait_for(lambda: settled(running.services), timeout=30)
+        assert len(status_replies(running, ticket_id)) == 1
+        with running.services.db.transaction() as session:
+            [link] = session.scalars(select(TicketLink)).all()
+            assert link.state == "linked" and link.source == "auto"
+    finally:
+        running.stop()

@@ -4,7 +4,7 @@ import requests
 from sqlalchemy import select
 
 from service.incidents import get_incident
-from service.models import AuditEntry, InboxDelivery, TicketLink
+from service.models import AuditEntry, InboxDelivery, StatusUpdate, TicketLink
 from service.status import (post_status_update, reopen_incident, resolve_incident, set_shadow_mode,
                             unlink_in_helpdesk)
 from tests.flows.harness import declare_checkout_incident, start_service, wait_for
@@ -187,3 +187,43 @@ def test_reopening_puts_the_last_status_back_into_the_macro(running, sandbox):
                         helpdesk=running.services.helpdesk)
     item = running.api.get(f"{sandbox.url}/api/v2/dynamic_content/items/{content_id}.json").json()["item"]
     assert any("3 hours" in v["content"] for v in item["variants"])
+
+
+def test_a_ticket_the_helpdesk_refuses_does_not_hold_up_the_resolution(running):
+    incident_id, tag, problem_id = declare_checkout_incident(running.services)
+    kept = running.create_ticket("checkout fails", email="kept@example.com")
+    gone = running.create_ticket("checkout fails too", email="gone@example.com")
+    for ticket_id in (kept, gone):
+        wait_for(lambda: (link_state(running, ticket_id) or ("",))[0] == "linked")
+    running.api.delete(f"{running.sandbox_url}/api/v2/tickets/{gone}.json", timeout=5)
+    with running.services.db.transaction() as session:
+        resolve_incident(session, running.services.helpdesk, get_incident(session, incident_id), FINAL,
+                         actor="lead")
+    wait_for(lambda: running.ticket(problem_id)["status"] == "solved")
+    assert running.ticket(kept)["status"] == "solved"
+    with running.services.db.transaction() as session:
+        failures = session.scalars(select(AuditEntry).where(AuditEntry.action == "status.broadcast_failures")).all()
+        assert len(failures) == 1 and failures[0].detail["count"] == 1
+
+
+def test_an_older_broadcast_is_superseded_by_a_newer_status(database_url, sandbox, helpdesk):
+    service = start_service(database_url, sandbox, helpdesk)
+    try:
+        incident_id, _, _ = declare_checkout_incident(service.services)
+        ticket_id = service.create_ticket("checkout fails")
+        wait_for(lambda: (link_state(service, ticket_id) or ("",))[0] == "linked")
+        service.stop_worker()
+        for stage, word in (("identified", "first"), ("monitoring", "second")):
+            with service.services.db.transaction() as session:
+                post_status_update(session, service.services.helpdesk, get_incident(session, incident_id), stage,
+                                   {"en": f"{word} update"}, broadcast=True, actor="lead")
+        service.start_worker()
+        wait_for(lambda: (link_state(service, ticket_id) or (0, 0))[1] == 3)
+        bodies = public_bodies(service, ticket_id)
+        assert bodies[-1] == "second update" and "first update" not in bodies
+        with service.services.db.transaction() as session:
+            states = dict(session.execute(select(StatusUpdate.version, StatusUpdate.broadcast_state)
+                                          .where(StatusUpdate.incident_id == incident_id)).all())
+        assert states[2] == "superseded" and states[3] == "done"
+    finally:
+        service.stop()

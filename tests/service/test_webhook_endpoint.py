@@ -98,3 +98,13 @@ def test_health_and_readiness(app_and_services):
     assert client.get("/healthz").json == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200 and ready.json["status"] == "ready"
+
+
+def test_an_unsigned_request_keeps_only_a_sample_of_its_body(app_and_services):
+    app, services = app_and_services
+    body = b'{"ticket_id": "1", "pad": "' + b"x" * 8000 + b'"}'
+    answer = app.test_client().post("/webhooks/zendesk", data=body, headers=signed_headers(body, secret="nope"))
+    assert answer.status_code == 401
+    with services.db.transaction() as session:
+        kept = session.scalars(select(RejectedDelivery)).one()
+    assert len(kept.body) == 1024 and body.decode().startswith(kept.body)

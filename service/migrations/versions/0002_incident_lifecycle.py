@@ -34,6 +34,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("requester_name", sa.String(200), nullable=False, server_default=""))
         batch.add_column(sa.Column("ticket_status", sa.String(20), nullable=False, server_default="new"))
         batch.add_column(sa.Column("pending_version", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("refused_version", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("unlinked_at", sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("unlink_reason", sa.Text(), nullable=True))
     op.create_table(
@@ -50,6 +51,7 @@ def downgrade() -> None:
     with op.batch_alter_table("ticket_links") as batch:
         batch.drop_column("unlink_reason")
         batch.drop_column("unlinked_at")
+        batch.drop_column("refused_version")
         batch.drop_column("pending_version")
         batch.drop_column("ticket_status")
         batch.drop_column("requester_name")

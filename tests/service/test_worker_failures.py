@@ -1,0 +1,35 @@
+"""A batch whose processing raises is put back with backoff, and parked after too many attempts."""
+import pytest
+from sqlalchemy import select
+
+from service import build_services, inbox
+from service.models import InboxDelivery
+from service.worker import Worker
+from tests.conftest import make_settings
+
+
+class BrokenPipeline:
+    """Stands in for a pipeline bug (nothing real raises on demand); the worker's handling is real."""
+
+    def process(self, claimed, owner):
+        raise KeyError("a field the code did not expect")
+
+
+def test_a_failing_batch_is_retried_then_parked(database_url, helpdesk):
+    services = build_services(make_settings(database_url, worker_max_attempts=2, worker_batch_window_seconds=0),
+                              helpdesk=helpdesk)
+    with services.db.transaction() as session:
+        inbox.store(session, delivery_key="k1", event_type="ticket.changed", ticket_id=1, payload="{}")
+    worker = Worker(services)
+    worker.pipeline = BrokenPipeline()
+    with pytest.raises(KeyError):
+        worker.run_once()
+    with services.db.transaction() as session:
+        row = session.scalars(select(InboxDelivery)).one()
+        assert (row.state, row.attempts) == ("pending", 1) and "KeyError" in row.last_error
+        row.available_at = inbox.now_utc()  # skip the backoff
+    with pytest.raises(KeyError):
+        worker.run_once()
+    with services.db.transaction() as session:
+        assert session.scalars(select(InboxDelivery.state)).one() == "failed"
+    services.db.dispose()
