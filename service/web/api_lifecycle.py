@@ -69,8 +69,14 @@ def _timeline(incident) -> dict:
             "timeline": TimelineEntrySchema(many=True).dump(list(reversed(incident.status_updates)))}
 
 
+@bp.errorhandler(InvalidIncident)
 def _invalid(invalid: InvalidIncident):
     return json_error(422, "Some fields need fixing; see 'fields'.", fields=invalid.errors)
+
+
+@bp.errorhandler(IncidentStateError)
+def _conflict(refused: IncidentStateError):
+    return json_error(409, str(refused))
 
 
 @bp.get(f"{INCIDENT}/status")
@@ -82,42 +88,29 @@ def timeline(incident_id: int):
 @bp.post(f"{INCIDENT}/status")
 def post_status(incident_id: int):
     fields = _payload(StatusPostSchema())
-    try:
-        with services().db.transaction() as db:
-            status = post_status_update(db, services().helpdesk, _incident(db, incident_id), fields["stage"],
-                                        fields["texts"], broadcast=fields["broadcast"], actor=API_ACTOR)
-            body = TimelineEntrySchema().dump(status)
-    except InvalidIncident as invalid:
-        return _invalid(invalid)
-    except IncidentStateError as refused:
-        return json_error(409, str(refused))
+    with services().db.transaction() as db:
+        status = post_status_update(db, services().helpdesk, _incident(db, incident_id), fields["stage"],
+                                    fields["texts"], broadcast=fields["broadcast"], actor=API_ACTOR)
+        body = TimelineEntrySchema().dump(status)
     return jsonify(body), 201
 
 
 @bp.post(f"{INCIDENT}/resolve")
 def resolve(incident_id: int):
     fields = _payload(ResolveSchema())
-    try:
-        with services().db.transaction() as db:
-            status = resolve_incident(db, services().helpdesk, _incident(db, incident_id), fields["texts"],
-                                      actor=API_ACTOR, survey=fields["survey"])
-            body = TimelineEntrySchema().dump(status)
-    except InvalidIncident as invalid:
-        return _invalid(invalid)
-    except IncidentStateError as refused:
-        return json_error(409, str(refused))
+    with services().db.transaction() as db:
+        status = resolve_incident(db, services().helpdesk, _incident(db, incident_id), fields["texts"],
+                                  actor=API_ACTOR, survey=fields["survey"])
+        body = TimelineEntrySchema().dump(status)
     return jsonify(body), 201
 
 
 @bp.post(f"{INCIDENT}/reopen")
 def reopen(incident_id: int):
-    try:
-        with services().db.transaction() as db:
-            incident = _incident(db, incident_id)
-            reopen_incident(db, incident, actor=API_ACTOR, helpdesk=services().helpdesk)
-            body = _timeline(incident)
-    except IncidentStateError as refused:
-        return json_error(409, str(refused))
+    with services().db.transaction() as db:
+        incident = _incident(db, incident_id)
+        reopen_incident(db, incident, actor=API_ACTOR, helpdesk=services().helpdesk)
+        body = _timeline(incident)
     return jsonify(body)
 
 
@@ -139,8 +132,6 @@ def put_rules(incident_id: int):
             incident = _incident(db, incident_id)
             replace_rules(db, incident, fields["rules"], actor=API_ACTOR, known_fields=known_fields)
             body = {"incident_id": incident_id, "rules": rules_as_input(incident)}
-    except InvalidIncident as invalid:
-        return _invalid(invalid)
     except HelpdeskError as failure:
         return json_error(503 if failure.retryable else 502,
                           "The helpdesk did not list its ticket fields, so a custom field rule cannot be checked; "
@@ -156,8 +147,6 @@ def preview(incident_id: int):
         _incident(db, incident_id)
     try:
         cleaned = clean_rules(fields["rules"], known_fields=known_fields_for(fields["rules"], services().helpdesk))
-    except InvalidIncident as invalid:
-        return _invalid(invalid)
     except HelpdeskError as failure:
         return json_error(503 if failure.retryable else 502,
                           "The helpdesk did not list its ticket fields, so a custom field rule cannot be checked; "
