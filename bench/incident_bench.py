@@ -26,20 +26,21 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from integrations.zendesk.adapter import ZendeskAdapter
-from integrations.zendesk.sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN, SandboxServer
+from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN, SandboxServer
 from integrations.zendesk.setup import install
 from integrations.zendesk.transport import zenpy_client
-from service import build_services, create_app
-from service.broadcast import BroadcastRunner
-from service.domain.incident_input import clean_draft
-from service.executor import BulkOutcome, Executor
-from service.incidents import declare_incident, get_incident
+from service.wiring import build_services
+from service.app import create_app
+from service.incidents.broadcast import BroadcastRunner
+from service.domain.incidents import clean_draft
+from service.helpdesk.executor import BulkOutcome, Executor
+from service.incidents.store import declare_incident, get_incident
 from service.migrate import upgrade
 from service.models import StatusUpdate, TicketLink
-from service.rate_budget import LocalRateBudget
+from service.helpdesk.budget import LocalRateBudget
 from service.settings import Settings
-from service.status import post_status_update
-from service.worker import Worker
+from service.incidents.status import post_status_update
+from service.inbox.worker import Worker
 
 LATENCY = {"distribution": "normal", "mean_ms": 60, "stddev_ms": 20}
 UPDATE_TICKET_LIMIT = 100  # Zendesk: Update Ticket, per minute per account

@@ -21,8 +21,8 @@ import re
 import time
 from typing import Callable
 
-from service.domain.matching import PhraseMatcher, PhraseRule
-from service.domain.text import match_form
+from service.domain.linking.matching import PhraseMatcher, PhraseRule
+from service.domain.text.normalise import match_form
 
 TICKET_BYTES = 2048
 MATCHING_SHARE = 0.10

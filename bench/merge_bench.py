@@ -33,7 +33,7 @@ import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 
-from service.domain.duplicates import BandIndex, Fingerprint
+from service.domain.merging.duplicates import BandIndex, Fingerprint
 
 THRESHOLD = 0.7
 SWEEP = (0.4, 0.5, 0.6, 0.7, 0.8)

@@ -16,11 +16,11 @@ from pathlib import Path
 import requests
 
 from integrations.zendesk.adapter import ZendeskAdapter
-from integrations.zendesk.sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN, SandboxServer
-from service import build_services
-from service.domain.incident_input import clean_draft
-from service.domain.outreach_audience import parse_csv
-from service.incidents import declare_incident
+from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN, SandboxServer
+from service.wiring import build_services
+from service.domain.incidents import clean_draft
+from service.domain.outreach.audience import parse_csv
+from service.incidents.store import declare_incident
 from service.migrate import upgrade
 from service.outreach import store
 from service.outreach.models import Campaign

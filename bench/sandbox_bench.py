@@ -26,7 +26,7 @@ import time
 import requests
 from werkzeug.serving import make_server
 
-from integrations.zendesk.sandbox import (DEMO_AGENT_EMAIL, DEMO_API_TOKEN, SandboxServer,
+from zendesk_sandbox import (DEMO_AGENT_EMAIL, DEMO_API_TOKEN, SandboxServer,
                                           create_sandbox_app)
 
 AUTH = "Basic " + base64.b64encode(f"{DEMO_AGENT_EMAIL}/token:{DEMO_API_TOKEN}".encode()).decode()

@@ -8,7 +8,17 @@ import signal
 import sys
 import threading
 
+from gunicorn.app.base import BaseApplication
+
+from integrations.zendesk.setup import install
+from integrations.zendesk.transport import zenpy_client
+from service.app import create_app
+from service.db import Database
+from service.inbox.worker import Worker, start_in_thread
+from service.migrate import upgrade
 from service.settings import Settings, SettingsError
+from service.users import create_admin
+from service.wiring import build_services
 
 
 def _settings() -> Settings:
@@ -19,11 +29,6 @@ def _settings() -> Settings:
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
-    from gunicorn.app.base import BaseApplication
-
-    from service import build_services, create_app
-    from service.worker import start_in_thread
-
     settings = _settings()
     with_worker = args.with_worker or settings.run_worker_in_web
 
@@ -44,9 +49,6 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def cmd_worker(_args: argparse.Namespace) -> None:
-    from service import build_services
-    from service.worker import Worker
-
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -54,28 +56,25 @@ def cmd_worker(_args: argparse.Namespace) -> None:
 
 
 def cmd_sandbox(args: argparse.Namespace) -> None:
-    from integrations.zendesk.sandbox import serve
+    # Development checkouts only, as for the demo.
+    from zendesk_sandbox import serve
 
     serve(host=args.host, port=args.port, plan=args.plan, seed=args.seed, persist_path=args.persist)
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
+    # The sandbox (and so the demo) ships only in a development checkout, not in the image.
     from service.demo import run
 
     run(host=args.host, port=args.port, sandbox_port=args.sandbox_port)
 
 
 def cmd_migrate(_args: argparse.Namespace) -> None:
-    from service.migrate import upgrade
-
     upgrade(_settings().database_url)
     print("database is at the latest schema")
 
 
 def cmd_create_admin(args: argparse.Namespace) -> None:
-    from service.db import Database
-    from service.users import create_admin
-
     password = args.password_stdin and sys.stdin.readline().rstrip("\n") or getpass.getpass("Password: ")
     db = Database(_settings().database_url)
     try:
@@ -87,9 +86,6 @@ def cmd_create_admin(args: argparse.Namespace) -> None:
 
 
 def cmd_setup_zendesk(args: argparse.Namespace) -> None:
-    from integrations.zendesk.transport import zenpy_client
-    from integrations.zendesk.setup import install
-
     settings = _settings()
     client = zenpy_client(settings.zendesk_subdomain, settings.zendesk_email, settings.zendesk_api_token,
                           settings.zendesk_url)

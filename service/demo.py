@@ -15,15 +15,16 @@ import requests
 from werkzeug.serving import make_server
 
 from integrations.zendesk.transport import zenpy_client
-from integrations.zendesk.sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN, SandboxServer
+from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN, SandboxServer
 from integrations.zendesk.setup import install
-from service import build_services, create_app
-from service.domain.incident_input import clean_draft
-from service.incidents import declare_incident
+from service.wiring import build_services
+from service.app import create_app
+from service.domain.incidents import clean_draft
+from service.incidents.store import declare_incident
 from service.migrate import upgrade
 from service.settings import Settings
 from service.users import create_admin
-from service.worker import start_in_thread
+from service.inbox.worker import start_in_thread
 
 log = logging.getLogger("incidentdesk.demo")
 

@@ -17,10 +17,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from service import clock
 
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class Base(DeclarativeBase):
@@ -33,7 +31,7 @@ class AdminUser(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(120), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
 
 
 class Incident(Base):
@@ -53,8 +51,8 @@ class Incident(Base):
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     shadow_mode: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now, onupdate=clock.now)
 
     rules: Mapped[list["IncidentRule"]] = relationship(
         back_populates="incident", cascade="all, delete-orphan", order_by="IncidentRule.id"
@@ -97,7 +95,7 @@ class StatusUpdate(Base):
     stage: Mapped[str] = mapped_column(String(20), default="investigating")
     texts: Mapped[dict] = mapped_column(JSON)
     created_by: Mapped[str] = mapped_column(String(120), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     # Broadcast of this update to the linked unsolved tickets: none | queued | running | done | failed
     broadcast_state: Mapped[str] = mapped_column(String(20), default="none")
     broadcast_total: Mapped[int] = mapped_column(Integer, default=0)
@@ -125,8 +123,8 @@ class InboxDelivery(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_owner: Mapped[str | None] = mapped_column(String(120), nullable=True)
     lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    available_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    available_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
 
@@ -137,7 +135,7 @@ class RejectedDelivery(Base):
     __tablename__ = "rejected_deliveries"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     status_code: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(Text)
     headers: Mapped[dict] = mapped_column(JSON)
@@ -167,7 +165,7 @@ class TicketLink(Base):
     # A broadcast version the helpdesk refused for this ticket (closed, deleted): not tried again.
     refused_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     evidence: Mapped[dict] = mapped_column(JSON, default=dict)
-    linked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    linked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     unlinked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     unlink_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
@@ -178,7 +176,7 @@ class AuditEntry(Base):
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now, index=True)
     action: Mapped[str] = mapped_column(String(60))
     incident_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     ticket_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)

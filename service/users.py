@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from service.models import AdminUser
+from service.domain.errors import InvalidInput
 
 MIN_PASSWORD_LENGTH = 10
 MAX_USERNAME_LENGTH = 120
@@ -14,7 +15,7 @@ MAX_USERNAME_LENGTH = 120
 _DUMMY_HASH = generate_password_hash("incidentdesk-no-such-user")
 
 
-class InvalidAdmin(ValueError):
+class InvalidAdmin(InvalidInput):
     """The username or password cannot be used; the message says what to fix."""
 
 

@@ -69,7 +69,7 @@ def sandbox():
     """A Zendesk sandbox on a free loopback port, fresh for each test. Functional tests run on
     the Enterprise plan's budget so that the tests' own polling does not starve the service;
     rate limiting itself is tested in tests/sandbox and measured in bench/."""
-    from integrations.zendesk.sandbox import SandboxServer
+    from zendesk_sandbox import SandboxServer
 
     with SandboxServer(plan="enterprise") as server:
         yield server
@@ -79,7 +79,7 @@ def sandbox():
 def zendesk_client(sandbox):
     """Unmodified zenpy, pointed at the sandbox through configuration."""
     from integrations.zendesk.transport import zenpy_client
-    from integrations.zendesk.sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
+    from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
 
     return zenpy_client("sandbox", DEMO_AGENT_EMAIL, DEMO_API_TOKEN, sandbox.url)
 
@@ -89,6 +89,6 @@ def helpdesk(sandbox):
     """The real helpdesk adapter over HTTP against the sandbox."""
     from integrations.zendesk.adapter import ZendeskAdapter
 
-    from integrations.zendesk.sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
+    from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
 
     return ZendeskAdapter.connect("sandbox", DEMO_AGENT_EMAIL, DEMO_API_TOKEN, sandbox.url)

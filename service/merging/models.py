@@ -6,7 +6,8 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.models import Base, utcnow
+from service.models import Base
+from service import clock
 
 
 class Merge(Base):
@@ -26,7 +27,7 @@ class Merge(Base):
     job_id: Mapped[str | None] = mapped_column(String(120), nullable=True)
     state: Mapped[str] = mapped_column(String(20), default="applying")  # applying | merged
     owner: Mapped[str] = mapped_column(String(120), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     merged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
@@ -43,7 +44,7 @@ class MergeRefusal(Base):
     kind: Mapped[str] = mapped_column(String(20))  # refused | grouped | failed
     reason: Mapped[str] = mapped_column(Text)
     evidence: Mapped[dict] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
 
 
 class MergeIndexEntry(Base):
@@ -57,7 +58,7 @@ class MergeIndexEntry(Base):
     organization_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     incident_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     ticket_created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    indexed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    indexed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
 
 
 class MergeBand(Base):
@@ -76,7 +77,7 @@ class MergeLock(Base):
     __tablename__ = "merge_locks"
 
     requester_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    touched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    touched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
 
 
 class MergeSettings(Base):
@@ -96,4 +97,4 @@ class MergeSettings(Base):
     intermediary_org_ids: Mapped[list] = mapped_column(JSON, default=list)
     order_field_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     comments: Mapped[dict] = mapped_column(JSON, default=dict)  # {"source"|"target": {locale: text}}
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now, onupdate=clock.now)

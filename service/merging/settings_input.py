@@ -3,15 +3,16 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from service.domain.locales import SUPPORTED_LOCALES
+from service.domain.text.locales import SUPPORTED_LOCALES
 from service.merging.models import MergeSettings
+from service.domain.errors import InvalidInput
 
 MAX_WINDOW_MINUTES = 30 * 24 * 60
 MAX_COMMENT = 2000
 COMMENT_KINDS = ("source", "target")
 
 
-class InvalidSettings(ValueError):
+class InvalidSettings(InvalidInput):
     def __init__(self, errors: dict[str, str]):
         super().__init__("invalid merge settings")
         self.errors = errors

@@ -5,7 +5,7 @@ and is open), under its requester's review lock: index it (requester, incident, 
 band keys) and read its candidate duplicates from the index and the link table. The lock makes
 reviews of one requester's tickets take turns on every database, so of two duplicates arriving
 together on two workers the second always sees the first. Then the candidates' live state is
-read through the helpdesk port, the policy (``service.domain.merge_policy``) decides, and each
+read through the helpdesk port, the policy (``service.domain.merging.policy``) decides, and each
 merge is reserved in ``merges`` (unique per source ticket) before Zendesk is asked, so a replay
 or a concurrent worker cannot merge a ticket twice. Targets are the oldest mergeable ticket of a
 group, so everyone picks the same one. Jobs are polled to completion; a job that fails is
@@ -16,21 +16,25 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 from integrations.base import HelpdeskError, HelpdeskOrganization, HelpdeskTicket, HelpdeskUser, JobResult
-from service import Services, inbox
+from service.wiring import Services
 from service.audit import record
-from service.domain.decisions import Decision, LeaveAlone, LinkTicket, RecordExistingLink
-from service.domain.duplicates import Fingerprint, similarity
-from service.domain.merge_policy import OPEN_STATUSES, Candidate, Grouping, MergeInto, Refusal, review
+from service.domain.linking.decisions import Decision, LeaveAlone, LinkTicket, RecordExistingLink
+from service.domain.merging.duplicates import Fingerprint, similarity
+from service.domain.merging.policy import OPEN_STATUSES, Candidate, Grouping, MergeInto, Refusal, review
 from service.merging import store
 from service.merging.models import Merge
 from service.merging.settings_input import MAX_WINDOW_MINUTES
-from service.models import InboxDelivery, utcnow
-from service.pipeline_context import BatchContext
+from service import clock
+from service.helpdesk.batch import BatchContext
 
 log = logging.getLogger("incidentdesk.merging")
+
+
+RetryDeliveries = Callable[[list[int], str, str, float | None], None]
 
 
 def _text(ticket: HelpdeskTicket) -> str:
@@ -38,8 +42,11 @@ def _text(ticket: HelpdeskTicket) -> str:
 
 
 class MergeStage:
-    def __init__(self, services: Services):
+    def __init__(self, services: Services, retry_deliveries: RetryDeliveries):
+        """``retry_deliveries(delivery_ids, owner, error, retry_after)`` is the inbox's, handed in by
+        the pipeline: merging never reaches into the inbox itself."""
         self.services = services
+        self.retry_deliveries = retry_deliveries
 
     def review(self, batch: BatchContext, decisions: dict[int, Decision], owner: str) -> dict[int, Decision]:
         """Merge what should be merged; return the decisions for every ticket of the batch, with
@@ -50,7 +57,7 @@ class MergeStage:
             store.drop_stale_reservations(session, list(batch.tickets), timedelta(
                 seconds=settings.worker_lease_seconds + settings.job_timeout_seconds))
             known = store.merged_into(session, list(batch.tickets))
-            store.prune_index(session, utcnow() - timedelta(minutes=MAX_WINDOW_MINUTES + 24 * 60))
+            store.prune_index(session, clock.now() - timedelta(minutes=MAX_WINDOW_MINUTES + 24 * 60))
         for merge in known.values():  # sources already: finish or report what is pending, merge nothing
             self._settle_known(merge, decisions, batch, owner)
         scope = {t: i for t, i in self._considered(batch, decisions).items() if t not in known}
@@ -65,11 +72,11 @@ class MergeStage:
                 rules[ticket_id] = store.rules_for(session, incident_id)
                 store.index_ticket(session, ticket_id=ticket_id, requester_id=ticket.requester_id,
                                    organization_id=ticket.organization_id, incident_id=incident_id,
-                                   created_at=ticket.created_at or utcnow(), fingerprint=fingerprints[ticket_id])
+                                   created_at=ticket.created_at or clock.now(), fingerprint=fingerprints[ticket_id])
                 candidates[ticket_id] = store.candidate_ids(
                     session, ticket_id=ticket_id, requester_id=ticket.requester_id,
                     organization_id=ticket.organization_id, incident_id=incident_id,
-                    bands=fingerprints[ticket_id].bands, since=utcnow() - rules[ticket_id].window)
+                    bands=fingerprints[ticket_id].bands, since=clock.now() - rules[ticket_id].window)
             incidents_of = store.incidents_of(session, {c for ids in candidates.values() for c in ids})
         wanted = {c for t in scope for c in candidates[t]}
         if not wanted:
@@ -91,7 +98,7 @@ class MergeStage:
             me = self._candidate(batch.tickets[ticket_id], incident_id, users, orgs, answered)
             scores = {o.id: similarity(fingerprints[ticket_id], Fingerprint.of(_text(o))) for o in others}
             views = [self._candidate(o, incidents_of.get(o.id), users, orgs, answered) for o in others]
-            for outcome in review(me, views, scores, rules[ticket_id], utcnow()):
+            for outcome in review(me, views, scores, rules[ticket_id], clock.now()):
                 self._act(outcome, incident_id, batch, decisions, owner)
         return decisions
 
@@ -130,7 +137,7 @@ class MergeStage:
         user = users.get(ticket.requester_id)
         org = orgs.get(ticket.organization_id)
         return Candidate(id=ticket.id, requester_id=ticket.requester_id, status=ticket.status,
-                         created_at=ticket.created_at or utcnow(), organization_id=ticket.organization_id,
+                         created_at=ticket.created_at or clock.now(), organization_id=ticket.organization_id,
                          requester_tags=user.tags if user else (), requester_name=user.name if user else "",
                          requester_locale=user.locale if user else None, channel=ticket.channel,
                          tags=ticket.tags, incident_id=incident_id, custom_fields=ticket.custom_fields,
@@ -198,7 +205,7 @@ class MergeStage:
             return
         with self.services.db.transaction() as session:
             row = session.get(Merge, row_id)
-            row.state, row.merged_at = "merged", utcnow()
+            row.state, row.merged_at = "merged", clock.now()
             record(session, "ticket.merged", incident_id=row.incident_id, ticket_id=source,
                    detail={"source_ticket_id": source, "target_ticket_id": target, "reason": row.reason,
                            "job_id": job.id, "public_comments": row.public, "locale": row.locale, **row.evidence})
@@ -241,15 +248,11 @@ class MergeStage:
     def _retry(self, batch: BatchContext, ticket_ids: list[int], owner: str, error: str,
                decisions: dict[int, Decision], retry_after: float | None) -> None:
         """Send these tickets' deliveries back to the inbox; nothing is written for them now."""
-        settings = self.services.settings
-        with self.services.db.transaction() as session:
-            for ticket_id in ticket_ids:
-                for delivery_id in batch.delivery_ids.get(ticket_id, ()):
-                    delivery = session.get(InboxDelivery, delivery_id)
-                    inbox.retry_later(session, delivery_id, owner, error, attempts=delivery.attempts,
-                                      max_attempts=settings.worker_max_attempts, retry_after=retry_after)
-                if ticket_id in decisions:
-                    decisions[ticket_id] = LeaveAlone(ticket_id, f"merging is retried later: {error}")
+        self.retry_deliveries([d for t in ticket_ids for d in batch.delivery_ids.get(t, ())], owner, error,
+                              retry_after)
+        for ticket_id in ticket_ids:
+            if ticket_id in decisions:
+                decisions[ticket_id] = LeaveAlone(ticket_id, f"merging is retried later: {error}")
 
     @staticmethod
     def _leave(decisions: dict[int, Decision], ticket_id: int, reason: str) -> None:

@@ -1,16 +1,21 @@
 """Database side of merging: rules, the candidate index, per-requester locks, merge records."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from service.domain.duplicates import Fingerprint
-from service.domain.merge_policy import DEFAULT_COMMENTS, MergeRules
+from service.audit import record
+from service.db import Database
+from service.domain.merging.duplicates import Fingerprint
+from service.domain.merging.policy import DEFAULT_COMMENTS, MergeRules
+from service.merging.settings_input import as_json, clean_settings
 from service.merging.models import Merge, MergeBand, MergeIndexEntry, MergeLock, MergeRefusal, MergeSettings
-from service.models import TicketLink, utcnow
+from service.models import TicketLink
+from service import clock
 
 ACCOUNT_SCOPE = 0
 CANDIDATE_LIMIT = 50
@@ -58,6 +63,16 @@ def save_settings(session: Session, incident_id: int | None, values: dict) -> Me
     return row
 
 
+def change_settings(db: Database, incident_id: int | None, data: Mapping[str, object], *, actor: str) -> dict:
+    """An admin's or a client's new merge settings (all incidents, or one), checked, saved and
+    audited; returns them as the API shows them. Raises ``InvalidSettings``."""
+    values = clean_settings(data)
+    with db.transaction() as session:
+        save_settings(session, incident_id, values)
+        record(session, "merge.settings_changed", actor=actor, incident_id=incident_id, detail=values)
+        return as_json(settings_row(session, incident_id), rules_for(session, incident_id))
+
+
 def lock_requesters(session: Session, requester_ids: list[int]) -> None:
     """Take each requester's review lock (a row update holds it until commit), in id order."""
     for requester_id in sorted(set(requester_ids)):
@@ -68,7 +83,7 @@ def lock_requesters(session: Session, requester_ids: list[int]) -> None:
                     session.flush()
             except IntegrityError:
                 pass  # another worker created it; the update below waits for that worker
-        session.execute(update(MergeLock).where(MergeLock.requester_id == requester_id).values(touched_at=utcnow()))
+        session.execute(update(MergeLock).where(MergeLock.requester_id == requester_id).values(touched_at=clock.now()))
 
 
 def index_ticket(session: Session, *, ticket_id: int, requester_id: int, organization_id: int | None,
@@ -170,7 +185,7 @@ def drop_stale_reservations(session: Session, ticket_ids: list[int], older_than:
     """A merge left 'applying' by a crashed worker: forget it so the ticket is reviewed again."""
     session.execute(delete(Merge).where(
         or_(Merge.source_ticket_id.in_(ticket_ids), Merge.target_ticket_id.in_(ticket_ids)),
-        Merge.state == "applying", Merge.created_at < utcnow() - older_than))
+        Merge.state == "applying", Merge.created_at < clock.now() - older_than))
 
 
 def listing(session: Session, incident_id: int | None, limit: int = 200) -> tuple[list[Merge], list[MergeRefusal]]:

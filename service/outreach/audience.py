@@ -8,14 +8,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from integrations.base import HelpdeskPort, HelpdeskUser
-from service.domain.outreach_audience import Customer, customer_key
+from service.domain.outreach.audience import Customer, customer_key
 from service.models import TicketLink
+from service.domain.errors import InvalidInput
 
 TERM_VALUE = re.compile(r"^[\w.@\-]+$", re.UNICODE)
 MAX_SEARCH_RESULTS = 50_000
 
 
-class InvalidSearch(ValueError):
+class InvalidSearch(InvalidInput):
     pass
 
 

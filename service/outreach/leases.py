@@ -9,12 +9,10 @@ from sqlalchemy import func, select, update
 
 from service.db import Database
 from service.outreach.models import Campaign, Recipient, SendJob
+from service import clock
 
 CHUNK = 100
 
-
-def now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def active_limits(db: Database) -> list[tuple[int, int]]:
@@ -32,16 +30,16 @@ def expire_sending(db: Database, grace_seconds: float) -> int:
     """A 'sending' row whose lease ran out: its worker died around the call. The ticket may exist,
     so it is reconciled (looked up) after a grace period instead of being sent again blindly."""
     with db.transaction() as session:
-        return session.execute(update(Recipient).where(Recipient.state == "sending", Recipient.lease_expires_at < now())
+        return session.execute(update(Recipient).where(Recipient.state == "sending", Recipient.lease_expires_at < clock.now())
                                .values(state="uncertain", lease_owner=None, lease_expires_at=None,
-                                       available_at=now() + timedelta(seconds=grace_seconds))).rowcount
+                                       available_at=clock.now() + timedelta(seconds=grace_seconds))).rowcount
 
 
 def claim_chunk(db: Database, owner: str, lease_seconds: int, state: str = "pending",
                 limit: int = CHUNK) -> list[Recipient]:
     """Lease up to ``limit`` due recipients of one running campaign and one route."""
     token = f"{owner}:{uuid.uuid4().hex[:8]}"
-    stamp = now()
+    stamp = clock.now()
     due = (Recipient.state == state) & (Recipient.available_at <= stamp)
     with db.transaction() as session:
         first_query = select(Recipient.campaign_id, Recipient.route).where(due).order_by(Recipient.id).limit(1)
@@ -71,7 +69,7 @@ def jobs_in_flight(db: Database) -> int:
 
 
 def claim_jobs_to_poll(db: Database, interval: float, limit: int = 100) -> list[SendJob]:
-    stamp = now()
+    stamp = clock.now()
     claimed = []
     with db.transaction() as session:
         due = (SendJob.state == "in_flight") & (SendJob.next_poll_at <= stamp)

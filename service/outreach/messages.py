@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from integrations.base import Comment, NewTicket, TicketChange
-from service.domain.outreach_audience import Customer
-from service.domain.outreach_messages import Message, render_for
+from service.domain.outreach.audience import Customer
+from service.domain.outreach.messages import Message, render_for
 from service.models import Incident
 from service.outreach.models import Campaign, Recipient
 

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.models import Base, utcnow
+from service.models import Base
+from service import clock
 
 
 class Campaign(Base):
@@ -33,7 +34,7 @@ class Campaign(Base):
     api_share: Mapped[float] = mapped_column(Float, default=0.5)
     audience_report: Mapped[dict] = mapped_column(JSON, default=dict)
     created_by: Mapped[str] = mapped_column(String(120), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     launched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
@@ -71,7 +72,7 @@ class Recipient(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     lease_owner: Mapped[str | None] = mapped_column(String(120), nullable=True)
     lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    available_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    available_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
@@ -108,5 +109,5 @@ class SendJob(Base):
     kind: Mapped[str] = mapped_column(String(20))  # create | update
     state: Mapped[str] = mapped_column(String(20), default="in_flight")  # in_flight | settled
     recipient_ids: Mapped[list] = mapped_column(JSON, default=list)  # in the order sent
-    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    next_poll_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+    next_poll_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)

@@ -14,7 +14,7 @@ import logging
 from sqlalchemy import select, update
 
 from integrations.base import HelpdeskError
-from service import Services
+from service.wiring import Services
 from service.audit import record
 from service.models import Incident
 from service.outreach import leases, settle
@@ -22,6 +22,7 @@ from service.outreach.budget import SharedBudget
 from service.outreach.messages import CampaignContext, comment_on_own_ticket, marker_tag, new_ticket
 from service.outreach.models import Campaign, Recipient, SendJob
 from service.outreach.store import IN_PROGRESS
+from service import clock
 
 log = logging.getLogger("incidentdesk.outreach")
 
@@ -94,7 +95,7 @@ class OutreachRunner:
         with self.db.transaction() as session:
             return session.scalar(select(Recipient.id).join(Campaign, Campaign.id == Recipient.campaign_id)
                                   .where(Campaign.state == "running", Recipient.state == "pending",
-                                         Recipient.available_at <= leases.now()).limit(1)) is not None
+                                         Recipient.available_at <= clock.now()).limit(1)) is not None
 
     def _oldest_job_waiting(self) -> bool:
         """A job older than ten poll intervals is polled even while sending, so progress moves."""
@@ -104,8 +105,8 @@ class OutreachRunner:
         if oldest is None:
             return False
         if oldest.tzinfo is None:
-            oldest = oldest.replace(tzinfo=leases.now().tzinfo)
-        return (leases.now() - oldest).total_seconds() > 10 * self.poll_interval
+            oldest = oldest.replace(tzinfo=clock.now().tzinfo)
+        return (clock.now() - oldest).total_seconds() > 10 * self.poll_interval
 
     # -- reconciling ---------------------------------------------------------------------
     def _reconcile(self, per_minute: int) -> int:
@@ -141,7 +142,7 @@ class OutreachRunner:
                     settle.mark_sent(session, recipient, ticket_id)
                 else:  # certainly not there: send it again, unless it has failed too often already
                     settle.retry_or_fail(recipient, recipient.last_error or "not found in the helpdesk")
-                    recipient.available_at = leases.now()
+                    recipient.available_at = clock.now()
         return len(found)
 
     # -- sending -------------------------------------------------------------------------
@@ -167,7 +168,7 @@ class OutreachRunner:
             return 0
         with self.db.transaction() as session:
             session.add(SendJob(job_id=job.id, campaign_id=context.campaign_id, kind=kind,
-                                recipient_ids=[r.id for r in chunk], next_poll_at=leases.now()))
+                                recipient_ids=[r.id for r in chunk], next_poll_at=clock.now()))
             session.execute(update(Recipient).where(Recipient.id.in_([r.id for r in chunk]),
                                                     Recipient.lease_owner == chunk[0].lease_owner)
                             .values(state="queued", job_id=job.id, lease_owner=None, lease_expires_at=None))
@@ -196,7 +197,7 @@ class OutreachRunner:
                 busy = session.scalar(select(Recipient.id).where(Recipient.campaign_id == campaign.id,
                                                                  Recipient.state.in_(IN_PROGRESS)).limit(1))
                 if busy is None:
-                    campaign.state, campaign.finished_at = "done", leases.now()
+                    campaign.state, campaign.finished_at = "done", clock.now()
                     record(session, "outreach.campaign_done", incident_id=campaign.incident_id,
                            detail={"campaign_id": campaign.id})
                     log.info("outreach campaign %d done", campaign.id)

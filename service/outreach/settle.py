@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from integrations.base import JobResult
 from service.audit import record
-from service.outreach.leases import now
+from service import clock
 from service.outreach.models import Recipient, SendJob
 
 MAX_ATTEMPTS = 5
@@ -20,7 +20,7 @@ def backoff(attempts: int, at_least: float = 0.0) -> timedelta:
 
 
 def mark_sent(session: Session, recipient: Recipient, ticket_id: int) -> None:
-    recipient.state, recipient.ticket_id, recipient.sent_at = "sent", ticket_id, now()
+    recipient.state, recipient.ticket_id, recipient.sent_at = "sent", ticket_id, clock.now()
     recipient.last_error = None
     recipient.lease_owner = recipient.lease_expires_at = None
 
@@ -33,14 +33,14 @@ def retry_or_fail(recipient: Recipient, error: str, at_least: float = 0.0) -> No
         recipient.state = "failed"
     else:
         recipient.state = "pending"
-        recipient.available_at = now() + backoff(recipient.attempts, at_least)
+        recipient.available_at = clock.now() + backoff(recipient.attempts, at_least)
 
 
 def mark_uncertain(recipient: Recipient, error: str, grace_seconds: float) -> None:
     """The ticket may or may not exist: look it up after a grace period before sending again."""
     recipient.state, recipient.last_error = "uncertain", error[:2000]
     recipient.lease_owner = recipient.lease_expires_at = None
-    recipient.available_at = now() + timedelta(seconds=grace_seconds)
+    recipient.available_at = clock.now() + timedelta(seconds=grace_seconds)
 
 
 def record_job(session: Session, job: SendJob, result: JobResult, grace_seconds: float) -> tuple[int, int]:
@@ -76,4 +76,4 @@ def lose_job(session: Session, job: SendJob, grace_seconds: float) -> int:
     job.state = "settled"
     return session.execute(update(Recipient).where(Recipient.job_id == job.job_id, Recipient.state == "queued")
                            .values(state="uncertain", last_error=f"job {job.job_id} is unknown to the helpdesk",
-                                   available_at=now() + timedelta(seconds=grace_seconds))).rowcount
+                                   available_at=clock.now() + timedelta(seconds=grace_seconds))).rowcount

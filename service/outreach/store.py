@@ -12,19 +12,21 @@ from sqlalchemy.orm import Session
 
 from integrations.base import HelpdeskPort
 from service.audit import record
-from service.domain import outreach_coupons as coupons
-from service.domain.outreach_audience import Audience, combine, is_vip
-from service.domain.outreach_exclusions import EXISTING_TICKET, NEW_TICKET, route
-from service.domain.outreach_state import CANCELLED, TransitionRefused, editable, next_state
+from service.domain.outreach import coupons
+from service.domain.outreach.audience import Audience, combine, is_vip
+from service.domain.outreach.exclusions import EXISTING_TICKET, NEW_TICKET, route
+from service.domain.outreach.state import CANCELLED, TransitionRefused, editable, next_state
 from service.models import Incident
 from service.outreach.audience import linked_requesters, opted_out_by_tag, search_customers
 from service.outreach.models import Campaign, Coupon, Exclusion, Recipient, SendJob
+from service.domain.errors import Conflict
+from service import clock
 
 REPORT_LIST_LIMIT = 200
 IN_PROGRESS = ("pending", "sending", "queued", "uncertain")
 
 
-class CampaignConflict(ValueError):
+class CampaignConflict(Conflict):
     """The request is fine but the campaign's state (or another campaign) does not allow it now."""
 
 
@@ -32,9 +34,6 @@ def external_id_for(incident_id: int, customer_key: str) -> str:
     digest = hashlib.sha256(customer_key.encode()).hexdigest()[:32]
     return f"incidentdesk-outreach-{incident_id}-{digest}"
 
-
-def now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def create_campaign(session: Session, incident_id: int, actor: str, **options) -> Campaign:
@@ -82,7 +81,7 @@ def save_audience(session: Session, helpdesk: HelpdeskPort, campaign: Campaign, 
                  name=r.customer.name[:500], locale=r.customer.locale[:20], external_ref=r.customer.external_ref[:200],
                  helpdesk_user_id=r.customer.helpdesk_user_id, fields=dict(r.customer.fields),
                  vip=is_vip(r.customer, campaign.vip_tag), source=r.customer.source,
-                 route=r.route, ticket_id=r.ticket_id, state="pending", attempts=0, available_at=now())
+                 route=r.route, ticket_id=r.ticket_id, state="pending", attempts=0, available_at=clock.now())
             for r in routed if r.sends]
     try:
         with session.begin_nested():
@@ -141,7 +140,7 @@ def _assign_coupons(session: Session, campaign: Campaign) -> int:
                                "upload more codes or generate them")
     pairs = list(zip(needing, free[:len(needing)], strict=True))
     if pairs:  # bulk updates by primary key: one statement each, however many customers
-        stamp = now()
+        stamp = clock.now()
         session.execute(update(Coupon), [{"id": c_id, "recipient_id": r_id, "assigned_at": stamp}
                                          for r_id, (c_id, _) in pairs])
         session.execute(update(Recipient), [{"id": r_id, "coupon_code": code} for r_id, (_, code) in pairs])
@@ -178,12 +177,12 @@ def transition(session: Session, helpdesk: HelpdeskPort, campaign: Campaign, act
         if campaign.coupon_mode != "none":
             detail["coupons_assigned"] = _assign_coupons(session, campaign)
         detail["moved_to_own_ticket"] = _reroute_writers(session, helpdesk, campaign)
-        campaign.launched_at = now()
+        campaign.launched_at = clock.now()
     if target == CANCELLED:  # customers with no ticket yet ('pending') are released for a later campaign
         released = session.execute(delete(Recipient).where(Recipient.campaign_id == campaign.id,
                                                            Recipient.state == "pending"))
         detail["released"] = released.rowcount
-        campaign.finished_at = now()
+        campaign.finished_at = clock.now()
     campaign.state = target
     record(session, f"outreach.campaign_{action}", actor=actor, incident_id=campaign.incident_id, detail=detail)
     return campaign

@@ -9,7 +9,7 @@ from flask import Blueprint, g, redirect, render_template, request, session, url
 
 from service.models import AdminUser
 from service.users import authenticate
-from service.web import services
+from service.web.context import services
 from service.web.i18n import UI_LANGUAGES, translate
 
 bp = Blueprint("auth", __name__)

@@ -11,6 +11,9 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from service.domain.errors import Conflict, IncidentDeskError, InvalidInput, NotFound
+from service.web.i18n import translate
+
 log = logging.getLogger("incidentdesk.web")
 
 JSON_PREFIXES = ("/api/", "/webhooks/")
@@ -45,8 +48,6 @@ def json_error(status: int, message: str | None = None, fields: dict | None = No
 
 
 def _html_error(status: int) -> str:
-    from service.web.i18n import translate
-
     try:
         return render_template("error.html", status=status, heading=translate(f"error.{status}.title"),
                                message=translate(f"error.{status}.text"))
@@ -68,6 +69,27 @@ def _handle_http(error: HTTPException):
     return _html_error(status), status, headers
 
 
+# The one mapping from the error hierarchy to HTTP.
+STATUS_OF_ERROR: tuple[tuple[type[IncidentDeskError], int], ...] = ((InvalidInput, 422), (Conflict, 409), (NotFound, 404))
+
+
+def status_for(error: IncidentDeskError) -> int:
+    return next((status for kind, status in STATUS_OF_ERROR if isinstance(error, kind)), 400)
+
+
+def domain_error_response(error: IncidentDeskError):
+    """JSON for a refused request: the message, and the fields to fix when the error knows them."""
+    fields = error.fields if isinstance(error, InvalidInput) else {}
+    message = "Some fields need fixing; see 'fields'." if fields else str(error)
+    return json_error(status_for(error), message, fields=fields)
+
+
+def _handle_domain(error: IncidentDeskError):
+    if wants_json():
+        return domain_error_response(error)
+    return _html_error(status_for(error)), status_for(error)
+
+
 def _handle_unexpected(error: Exception):
     log.exception("unhandled error on %s %s", request.method, request.path)
     return _handle_http(InternalServerError())
@@ -75,4 +97,5 @@ def _handle_unexpected(error: Exception):
 
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, _handle_http)
+    app.register_error_handler(IncidentDeskError, _handle_domain)
     app.register_error_handler(Exception, _handle_unexpected)

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 from sqlalchemy import text
 
-from service import inbox
-from service.web import services
+from service.inbox import store as inbox
+from service.web.context import services
 
 bp = Blueprint("health", __name__)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from flask import Flask, request, session
 
-from service.domain.locales import LOCALE_NAMES, SUPPORTED_LOCALES, direction
+from service.domain.text.locales import LOCALE_NAMES, SUPPORTED_LOCALES, direction
 
 CATALOG_DIR = Path(__file__).resolve().parent.parent / "i18n"
 UI_LANGUAGES = SUPPORTED_LOCALES

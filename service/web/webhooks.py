@@ -7,8 +7,9 @@ from flask import Blueprint, jsonify, request
 
 from integrations.zendesk.payloads import PayloadError, parse_event
 from integrations.zendesk.signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
-from service import inbox
-from service.web import services
+from service.inbox import store as inbox
+from service.web.context import services
+from service import clock
 
 log = logging.getLogger("incidentdesk.webhooks")
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
@@ -39,7 +40,7 @@ def receive_zendesk():
     if not settings.insecure_skip_webhook_signature:
         try:
             verify(settings.zendesk_webhook_secret, request.headers.get(SIGNATURE_HEADER),
-                   request.headers.get(TIMESTAMP_HEADER), body, now=inbox.now_utc(),
+                   request.headers.get(TIMESTAMP_HEADER), body, now=clock.now(),
                    max_age_seconds=settings.webhook_max_age_seconds)
         except SignatureError as exc:  # not shown to come from the helpdesk: keep only a sample
             return _reject(401, f"signature refused: {exc}", body[:UNSIGNED_SAMPLE_BYTES])

@@ -5,7 +5,7 @@ import json
 import re
 from pathlib import Path
 
-from service.domain.locales import SUPPORTED_LOCALES
+from service.domain.text.locales import SUPPORTED_LOCALES
 
 ROOT = Path(__file__).resolve().parents[2] / "service"
 

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from integrations.zendesk.setup import BODY_TEMPLATE, TRIGGERS, WEBHOOK_NAME
-from service import build_services, create_app
-from service.domain.locales import SUPPORTED_LOCALES
+from service.wiring import build_services
+from service.app import create_app
+from service.domain.text.locales import SUPPORTED_LOCALES
 from tests.app.zaf_rules import (
     REFERENCE,
     constants,

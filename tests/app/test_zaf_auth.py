@@ -8,8 +8,10 @@ import jwt
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
-from service import build_services, create_app
-from service.web.zaf_auth import SIDEBAR_TOKEN_MAX_AGE, SIDEBAR_TOKEN_SALT
+from service.wiring import build_services
+
+from service.app import create_app
+from service.web.zendesk_app.auth import SIDEBAR_TOKEN_MAX_AGE, SIDEBAR_TOKEN_SALT
 from tests.app.zaf_signing import (
     ACCOUNT,
     AGENT_ID,

@@ -6,7 +6,9 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-from service import build_services, create_app
+from service.wiring import build_services
+
+from service.app import create_app
 from service.users import create_admin
 from tests.conftest import make_settings
 

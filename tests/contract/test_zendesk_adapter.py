@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from integrations.base import Comment, HelpdeskNotFound, NewTicket, TicketChange
-from integrations.zendesk.sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
+from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
 
 
 def settle(helpdesk, job):

@@ -10,12 +10,13 @@ from typing import Callable
 import requests
 from werkzeug.serving import make_server
 
-from integrations.zendesk.sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
+from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
 from integrations.zendesk.setup import install
-from service import Services, build_services, create_app
-from service.domain.incident_input import clean_draft
-from service.incidents import declare_incident
-from service.worker import Worker
+from service.wiring import Services, build_services
+from service.app import create_app
+from service.domain.incidents import clean_draft
+from service.incidents.store import declare_incident
+from service.inbox.worker import Worker
 from tests.conftest import make_settings
 
 CHECKOUT_PHRASES = ["checkout", "can't pay", "payment fails", "תשלום", "плащане", "не мога да платя"]

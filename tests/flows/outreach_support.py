@@ -5,8 +5,8 @@ import time
 
 import requests
 
-from service import Services, build_services
-from service.domain.outreach_audience import parse_csv
+from service.wiring import Services, build_services
+from service.domain.outreach.audience import parse_csv
 from service.outreach import store
 from service.outreach.models import Campaign
 from service.outreach.runner import OutreachRunner

@@ -7,7 +7,7 @@ import sys
 import requests
 from sqlalchemy import func, select
 
-from integrations.zendesk.sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
+from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
 from service.models import InboxDelivery, TicketLink
 from tests.flows.harness import declare_checkout_incident, start_service, wait_for
 

@@ -6,7 +6,7 @@ import time
 import pytest
 import requests
 
-from integrations.zendesk.sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
+from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
 from service.demo import DEMO_ADMIN_PASSWORD, DEMO_ADMIN_USERNAME, DEMO_API_TOKEN_FOR_SERVICE
 from tests.flows.harness import free_port, wait_for
 

@@ -3,9 +3,9 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from service.incidents import get_incident
+from service.incidents.store import get_incident
 from service.models import AuditEntry, InboxDelivery, StatusUpdate, TicketLink
-from service.status import (post_status_update, reopen_incident, resolve_incident, set_shadow_mode,
+from service.incidents.status import (post_status_update, reopen_incident, resolve_incident, set_shadow_mode,
                             unlink_in_helpdesk)
 from tests.flows.harness import declare_checkout_incident, start_service, wait_for
 

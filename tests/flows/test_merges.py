@@ -7,8 +7,9 @@ from sqlalchemy import func, select, update
 
 from service.merging import store
 from service.merging.models import Merge, MergeRefusal
-from service.models import AuditEntry, InboxDelivery, utcnow
-from service.worker import Worker
+from service.models import AuditEntry, InboxDelivery
+from service import clock
+from service.inbox.worker import Worker
 from tests.flows.harness import declare_checkout_incident, start_service, wait_for
 
 
@@ -198,7 +199,7 @@ def test_concurrent_and_replayed_deliveries_give_one_merge_into_one_target(datab
             wait_for(lambda: len([m for m in merges(running.services) if m.state == "merged"]) == 2, timeout=30)
             wait_for(lambda: settled(running.services), timeout=30)
             with running.services.db.transaction() as session:  # replay every delivery
-                session.execute(update(InboxDelivery).values(state="pending", available_at=utcnow()))
+                session.execute(update(InboxDelivery).values(state="pending", available_at=clock.now()))
             wait_for(lambda: settled(running.services), timeout=30)
         finally:
             stop.set()
@@ -272,7 +273,7 @@ def test_the_candidate_index_forgets_tickets_older_than_every_window(database_ur
     from datetime import timedelta
 
     from service.db import Database
-    from service.domain.duplicates import Fingerprint
+    from service.domain.merging.duplicates import Fingerprint
     from service.merging.models import MergeBand, MergeIndexEntry
 
     db = Database(database_url)
@@ -281,9 +282,9 @@ def test_the_candidate_index_forgets_tickets_older_than_every_window(database_ur
         with db.transaction() as session:
             for ticket_id, days in ((1, 40), (2, 1)):
                 store.index_ticket(session, ticket_id=ticket_id, requester_id=7, organization_id=None, incident_id=None,
-                                   created_at=utcnow() - timedelta(days=days), fingerprint=fingerprint)
+                                   created_at=clock.now() - timedelta(days=days), fingerprint=fingerprint)
         with db.transaction() as session:
-            store.prune_index(session, utcnow() - timedelta(days=31))
+            store.prune_index(session, clock.now() - timedelta(days=31))
         with db.transaction() as session:
             assert session.scalars(select(MergeIndexEntry.ticket_id)).all() == [2]
             assert set(session.scalars(select(MergeBand.ticket_id))) == {2}

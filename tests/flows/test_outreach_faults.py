@@ -15,7 +15,7 @@ import requests
 from sqlalchemy import select
 
 from integrations.zendesk.adapter import ZendeskAdapter
-from integrations.zendesk.sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN, SandboxServer
+from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN, SandboxServer
 from service.outreach import store
 from service.outreach.models import Campaign, Coupon
 from tests.flows.harness import wait_for

@@ -57,7 +57,7 @@ def test_customer_who_wrote_in_gets_the_message_on_their_ticket(database_url, sa
 
 
 def test_customer_who_writes_in_after_the_draft_gets_it_on_their_ticket(database_url, sandbox, helpdesk):
-    from service.domain.outreach_audience import parse_csv
+    from service.domain.outreach.audience import parse_csv
     from service.outreach import store
     from tests.flows.harness import start_service, wait_for
     from tests.flows.outreach_support import MESSAGES

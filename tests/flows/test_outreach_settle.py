@@ -3,9 +3,9 @@ holds up the others; a job the helpdesk no longer knows sends its customers to a
 from sqlalchemy import select
 
 from integrations.base import JobItemResult, JobResult
-from service import build_services
-from service.domain.incident_input import clean_draft
-from service.incidents import declare_incident
+from service.wiring import build_services
+from service.domain.incidents import clean_draft
+from service.incidents.store import declare_incident
 from service.outreach import settle, store
 from service.outreach.models import Campaign, Recipient, SendJob
 from tests.conftest import make_settings

@@ -3,8 +3,8 @@ import threading
 import time
 
 from integrations.zendesk.adapter import ZendeskAdapter
-from integrations.zendesk.sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
-from service import build_services
+from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
+from service.wiring import build_services
 from service.outreach.budget import SharedBudget
 from service.outreach.runner import OutreachRunner
 from tests.conftest import make_settings

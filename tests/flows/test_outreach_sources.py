@@ -3,7 +3,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from integrations.zendesk.sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
+from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
 from service.models import Incident
 from service.outreach import store
 from service.outreach.audience import search_query

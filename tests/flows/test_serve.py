@@ -6,9 +6,9 @@ import sys
 import requests
 from zenpy.lib.api_objects import Comment, Ticket
 
-from integrations.zendesk.sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
+from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
 from integrations.zendesk.setup import install
-from service import build_services
+from service.wiring import build_services
 from tests.conftest import make_settings
 from tests.flows.harness import declare_checkout_incident, free_port, wait_for
 

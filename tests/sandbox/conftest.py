@@ -11,7 +11,7 @@ import requests
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from integrations.zendesk.sandbox import (DEMO_AGENT_EMAIL, DEMO_API_TOKEN, SandboxServer,
+from zendesk_sandbox import (DEMO_AGENT_EMAIL, DEMO_API_TOKEN, SandboxServer,
                                           zenpy_client_for)
 
 logging.getLogger("werkzeug").setLevel(logging.ERROR)

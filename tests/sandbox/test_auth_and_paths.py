@@ -3,7 +3,7 @@ import base64
 
 import requests
 
-from integrations.zendesk.sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN, DEMO_OAUTH_TOKEN
+from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN, DEMO_OAUTH_TOKEN
 
 
 def _get(url, **kwargs):

@@ -11,7 +11,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from integrations.zendesk.sandbox.seed import seed_demo
+from zendesk_sandbox.seed import seed_demo
 
 from .cassettes import CASSETTES, cassette_names, interactions, structure_diff
 
@@ -53,7 +53,7 @@ def _substitute(text: str, mapping: dict, receiver_url: str) -> str:
 
 def _inject_webhook(state, webhook_id: str) -> None:
     """A webhook the recorded account had before the recording started."""
-    from integrations.zendesk.sandbox.webhook_routes import create_webhook
+    from zendesk_sandbox.webhook_routes import create_webhook
     with state.lock:
         hook = create_webhook(state, {
             "name": "existing", "description": "existed before the recording",

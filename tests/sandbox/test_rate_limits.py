@@ -5,8 +5,8 @@ import time
 import requests
 from zenpy.lib.api_objects import Ticket
 
-from integrations.zendesk.sandbox import SandboxServer
-from integrations.zendesk.sandbox.state import PLAN_LIMITS
+from zendesk_sandbox import SandboxServer
+from zendesk_sandbox.state import PLAN_LIMITS
 
 
 def _limits(sandbox, **spec):

@@ -1,8 +1,8 @@
 """Merge, macros, dynamic content, ticket fields, organizations, users, search, paging."""
 from zenpy.lib.api_objects import Comment, Macro, Organization, Ticket, TicketField, User
 
-from integrations.zendesk.sandbox.persistence import load_state, save_state
-from integrations.zendesk.sandbox.state import SandboxState
+from zendesk_sandbox.persistence import load_state, save_state
+from zendesk_sandbox.state import SandboxState
 
 from .conftest import wait_for
 

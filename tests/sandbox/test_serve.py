@@ -9,7 +9,7 @@ from pathlib import Path
 
 import requests
 
-from integrations.zendesk.sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
+from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,7 +21,7 @@ def _free_port() -> int:
 
 
 def _start(port: int, seed, path: Path) -> subprocess.Popen:
-    code = (f"from integrations.zendesk.sandbox import serve; "
+    code = (f"from zendesk_sandbox import serve; "
             f"serve('127.0.0.1', {port}, 'growth', {seed!r}, {str(path)!r})")
     return subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from integrations.zendesk.sandbox.delivery import sign
+from zendesk_sandbox.delivery import sign
 
 VECTORS = Path(__file__).resolve().parents[3] / "shared" / "reference" / "zendesk" / \
     "webhook-signature-vectors.json"

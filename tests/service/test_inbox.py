@@ -5,9 +5,10 @@ import time
 import pytest
 from sqlalchemy import select
 
-from service import inbox
+from service.inbox import store as inbox
 from service.db import Database
 from service.models import InboxDelivery
+from service import clock
 
 
 @pytest.fixture
@@ -71,7 +72,7 @@ def test_failures_back_off_and_park_after_the_last_attempt(db):
         assert inbox.retry_later(session, claimed.id, "w", "boom", attempts=1, max_attempts=2) == "pending"
     assert inbox.claim(db, "w", 1, lease_seconds=60) == []  # not due yet: backoff
     with db.transaction() as session:
-        session.get(InboxDelivery, claimed.id).available_at = inbox.now_utc()
+        session.get(InboxDelivery, claimed.id).available_at = clock.now()
     [again] = inbox.claim(db, "w", 1, lease_seconds=60)
     with db.transaction() as session:
         assert inbox.retry_later(session, again.id, "w", "boom again", attempts=again.attempts,

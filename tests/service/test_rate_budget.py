@@ -4,7 +4,7 @@ import threading
 import pytest
 
 from service.db import Database
-from service.rate_budget import LocalRateBudget, SharedRateBudget
+from service.helpdesk.budget import LocalRateBudget, SharedRateBudget
 
 
 class FakeClock:

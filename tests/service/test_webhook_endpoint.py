@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from integrations.zendesk.signature import sign
-from service import build_services, create_app
+from service.wiring import build_services
+from service.app import create_app
 from service.models import InboxDelivery, RejectedDelivery
 from tests.conftest import make_settings
 

@@ -2,10 +2,13 @@
 import pytest
 from sqlalchemy import select
 
-from service import build_services, inbox
+from service.wiring import build_services
+
+from service.inbox import store as inbox
 from service.models import InboxDelivery
-from service.worker import Worker
+from service.inbox.worker import Worker
 from tests.conftest import make_settings
+from service import clock
 
 
 class BrokenPipeline:
@@ -27,7 +30,7 @@ def test_a_failing_batch_is_retried_then_parked(database_url, helpdesk):
     with services.db.transaction() as session:
         row = session.scalars(select(InboxDelivery)).one()
         assert (row.state, row.attempts) == ("pending", 1) and "KeyError" in row.last_error
-        row.available_at = inbox.now_utc()  # skip the backoff
+        row.available_at = clock.now()  # skip the backoff
     with pytest.raises(KeyError):
         worker.run_once()
     with services.db.transaction() as session:

@@ -1,5 +1,5 @@
 """Near-duplicate text: what is cut, how similar resent messages score, the LSH index."""
-from service.domain.duplicates import (
+from service.domain.merging.duplicates import (
     BANDS,
     BandIndex,
     Fingerprint,

@@ -3,8 +3,8 @@ import random
 
 import pytest
 
-from service.domain.matching import PhraseHit, PhraseMatcher, PhraseRule
-from service.domain.text import match_form
+from service.domain.linking.matching import PhraseHit, PhraseMatcher, PhraseRule
+from service.domain.text.normalise import match_form
 
 CHECKOUT, DELIVERY, PAYMENT_PAGE = 1, 2, 3
 

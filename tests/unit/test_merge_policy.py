@@ -1,7 +1,7 @@
 """The merge policy: who may be merged into what, and why not."""
 from datetime import datetime, timedelta, timezone
 
-from service.domain.merge_policy import Candidate, Grouping, MergeInto, MergeRules, Refusal, review
+from service.domain.merging.policy import Candidate, Grouping, MergeInto, MergeRules, Refusal, review
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
 

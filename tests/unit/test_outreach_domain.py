@@ -1,11 +1,11 @@
 """Pure outreach logic: CSV audience, exclusions, messages per language, coupons, states."""
 import pytest
 
-from service.domain import outreach_coupons as coupons
-from service.domain.outreach_audience import AudienceError, Customer, combine, is_vip, parse_csv
-from service.domain.outreach_exclusions import route
-from service.domain.outreach_messages import InvalidMessages, Message, clean_messages, render_for
-from service.domain.outreach_state import TransitionRefused, next_state
+from service.domain.outreach import coupons
+from service.domain.outreach.audience import AudienceError, Customer, combine, is_vip, parse_csv
+from service.domain.outreach.exclusions import route
+from service.domain.outreach.messages import InvalidMessages, Message, clean_messages, render_for
+from service.domain.outreach.state import TransitionRefused, next_state
 
 
 def test_csv_columns_extra_fields_duplicates_and_invalid_rows():

@@ -4,9 +4,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from service.domain.facts import TicketFacts
-from service.domain.rule_evaluation import evaluate, judge, preview
-from service.domain.rules import validate_rule
+from service.domain.linking.facts import TicketFacts
+from service.domain.linking.evaluation import evaluate, judge, preview
+from service.domain.linking.rules import validate_rule
 
 NOW = datetime(2026, 11, 22, 15, 0, tzinfo=timezone.utc)
 BASE = TicketFacts(id=1, subject="", description="", status="new", requester_id=501, tags=("checkout", "web_order"),

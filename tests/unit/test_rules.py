@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from service.domain.rules import KINDS, Audience, FieldCondition, InvalidRule, RuleSpec, Window, validate_rule
+from service.domain.linking.rules import KINDS, Audience, FieldCondition, InvalidRule, RuleSpec, Window, validate_rule
 
 NOW = datetime(2026, 11, 22, 15, 0, tzinfo=timezone.utc)
 FIELDS = {360001: "Order number", 360002: "Product"}

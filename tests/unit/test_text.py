@@ -3,9 +3,9 @@ import random
 
 import pytest
 
-from service.domain.codepage_folding import fold_collapsed
-from service.domain.folding import fold_words
-from service.domain.text import mapped_match_form, match_form, normalize
+from service.domain.text.codepages import fold_collapsed
+from service.domain.text.folding import fold_words
+from service.domain.text.normalise import mapped_match_form, match_form, normalize
 
 
 @pytest.mark.parametrize("raw, expected", [

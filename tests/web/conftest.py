@@ -6,8 +6,9 @@ import re
 import pytest
 import requests
 
-from integrations.zendesk.sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
-from service import build_services, create_app
+from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
+from service.wiring import build_services
+from service.app import create_app
 from service.users import create_admin
 from tests.conftest import make_settings
 

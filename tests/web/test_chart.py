@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from service.web.chart import AXIS, HEADROOM, HEIGHT, WIDTH, hourly_chart
+from service.web.admin.chart import AXIS, HEADROOM, HEIGHT, WIDTH, hourly_chart
 
 T0 = datetime(2026, 11, 22, 9, 30, tzinfo=timezone.utc)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from service.inbox import now_utc
+from service import clock
 from service.models import StatusUpdate, TicketLink
-from service.web.dashboard import age_in_words
+from service.web.admin.dashboard import age_in_words
 from tests.web.conftest import post_form
 from tests.web.test_lifecycle_ui import declare
 
@@ -15,7 +15,7 @@ def link(incident_id: int, ticket_id: int, *, hours_ago: float, ticket_status: s
          state: str = "linked") -> TicketLink:
     return TicketLink(incident_id=incident_id, ticket_id=ticket_id, subject=f"Ticket {ticket_id}",
                       ticket_status=ticket_status, state=state, evidence={"phrases": ["checkout fails"]},
-                      linked_at=now_utc() - timedelta(hours=hours_ago))
+                      linked_at=clock.now() - timedelta(hours=hours_ago))
 
 
 def dashboard_row(page: str, incident_id: int) -> list[str]:

@@ -8,9 +8,9 @@ import requests
 from sqlalchemy import select
 from zenpy.lib.api_objects import TicketField
 
-from integrations.zendesk.sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
+from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
 from service.models import IncidentRule
-from service.web.rules_form import RulesForm, audience_from_paste
+from service.web.admin.rules_form import RulesForm, audience_from_paste
 from tests.web.conftest import post_form
 from tests.web.test_lifecycle_ui import declare
 

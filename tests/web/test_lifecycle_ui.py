@@ -7,7 +7,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from integrations.zendesk.sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
+from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
 from service.audit import record
 from service.models import AuditEntry, Incident, StatusUpdate, TicketLink
 from tests.web.conftest import declare_form, post_form

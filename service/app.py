@@ -1,0 +1,42 @@
+"""``create_app``: the Flask application around the services built in ``service.wiring``."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+from service.settings import Settings
+from service.web.blueprints import register_blueprints
+from service.wiring import Services, build_services
+
+log = logging.getLogger("incidentdesk")
+# Room for a 5 MB outreach CSV plus the form around it; the webhook endpoint keeps its own,
+# smaller limit.
+MAX_REQUEST_BYTES = 6 * 1024 * 1024
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:
+    if services is None:
+        services = build_services(settings or Settings.from_env())
+    settings = services.settings
+    if settings.insecure_skip_webhook_signature:
+        log.warning(
+            "!!! INCIDENTDESK_INSECURE_SKIP_WEBHOOK_SIGNATURE is on: webhook signatures are NOT "
+            "verified. Never run like this outside a laptop. !!!"
+        )
+
+    app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=max(settings.max_webhook_bytes, MAX_REQUEST_BYTES),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure,
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    app.extensions["incidentdesk"] = services
+    CSRFProtect(app)
+    register_blueprints(app)
+    return app

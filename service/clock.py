@@ -1,0 +1,9 @@
+"""The one clock: timezone-aware UTC. Everything that stamps or compares a time asks here."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)

@@ -1,0 +1,137 @@
+"""Validation of what an admin submits for an incident, with messages that say what to fix."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from service.domain.text.locales import SUPPORTED_LOCALES, base_locale
+from service.domain.errors import InvalidInput
+
+MAX_PHRASES = 200
+MAX_PHRASE_LENGTH = 200
+MAX_TITLE_LENGTH = 200
+MAX_STATUS_LENGTH = 5000
+
+
+class InvalidIncident(InvalidInput):
+    """``errors`` maps a field name to a list of messages, ready to show next to the field."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class IncidentDraft:
+    title: str
+    phrases: tuple[str, ...]
+    status_texts: dict[str, str] = field(default_factory=dict)
+    severity: str = "major"
+    default_locale: str = "en"
+    shadow_mode: bool = False
+    affected_products: tuple[str, ...] = ()
+    affected_regions: tuple[str, ...] = ()
+    started_at: datetime | None = None
+
+
+SEVERITIES = ("minor", "major", "critical")
+STAGES = ("investigating", "identified", "monitoring", "resolved")
+
+
+def clean_texts(texts: dict[str, str] | None, errors: dict[str, list[str]],
+                field: str = "status_texts") -> dict[str, str]:
+    """Customer texts per language: known languages only, trimmed, at least one."""
+    cleaned: dict[str, str] = {}
+    for locale, text in (texts or {}).items():
+        key = base_locale(locale)
+        text = (text or "").strip()
+        if not text:
+            continue
+        if key not in SUPPORTED_LOCALES:
+            errors.setdefault(field, []).append(
+                f"Unknown language '{locale}'; use one of {', '.join(SUPPORTED_LOCALES)}.")
+        elif len(text) > MAX_STATUS_LENGTH:
+            errors.setdefault(field, []).append(
+                f"The {key} text is longer than {MAX_STATUS_LENGTH} characters.")
+        else:
+            cleaned[key] = text
+    if not cleaned and field not in errors:
+        errors.setdefault(field, []).append(
+            "Write the text for customers in at least one language.")
+    return cleaned
+
+
+def clean_status(stage: str, texts: dict[str, str] | None) -> tuple[str, dict[str, str]]:
+    """A status update: a known stage and its customer text per language."""
+    errors: dict[str, list[str]] = {}
+    if stage not in STAGES:
+        errors["stage"] = [f"Stage must be one of {', '.join(STAGES)}."]
+    cleaned = clean_texts(texts, errors)
+    if errors:
+        raise InvalidIncident(errors)
+    return stage, cleaned
+
+
+def tag_for_title(title: str) -> str:
+    """A Zendesk-safe tag derived from the title: ``incident_checkout_is_down``."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "_", ascii_title.lower()).strip("_")[:50]
+    return f"incident_{slug or 'unnamed'}"
+
+
+def _names(raw: object) -> tuple[str, ...]:
+    """A list typed one per line or comma separated, or given as a list."""
+    items = raw if isinstance(raw, (list, tuple)) else re.split(r"[\n,]", str(raw or ""))
+    return tuple(dict.fromkeys(" ".join(str(i).split()) for i in items if str(i).strip()))
+
+
+def clean_draft(title: str, phrases: list[str] | tuple[str, ...], status_texts: dict[str, str],
+                severity: str = "major", default_locale: str = "en", shadow_mode: bool = False,
+                affected_products: object = (), affected_regions: object = (),
+                started_at: datetime | None = None, now: datetime | None = None) -> IncidentDraft:
+    errors: dict[str, list[str]] = {}
+    now = now or datetime.now(timezone.utc)
+    if started_at is not None:
+        if started_at.tzinfo is None:
+            started_at = started_at.replace(tzinfo=timezone.utc)
+        if started_at > now:
+            errors.setdefault("started_at", []).append("The start time is in the future; use when it began.")
+    title = (title or "").strip()
+    if not title:
+        errors.setdefault("title", []).append("Give the incident a title, e.g. 'Checkout is down'.")
+    elif len(title) > MAX_TITLE_LENGTH:
+        errors.setdefault("title", []).append(f"Keep the title under {MAX_TITLE_LENGTH} characters.")
+
+    cleaned: list[str] = []
+    for raw in phrases or ():
+        phrase = " ".join((raw or "").split())
+        if not phrase:
+            continue
+        if len(phrase) > MAX_PHRASE_LENGTH:
+            errors.setdefault("phrases", []).append(
+                f"The phrase '{phrase[:30]}…' is longer than {MAX_PHRASE_LENGTH} characters; shorten it.")
+        elif not any(ch.isalnum() for ch in phrase):
+            errors.setdefault("phrases", []).append(f"The phrase '{phrase}' has no letters or digits.")
+        elif phrase.casefold() not in {p.casefold() for p in cleaned}:
+            cleaned.append(phrase)
+    if not cleaned and "phrases" not in errors:
+        errors.setdefault("phrases", []).append(
+            "Add at least one phrase customers would write, one per line, e.g. 'checkout fails'.")
+    if len(cleaned) > MAX_PHRASES:
+        errors.setdefault("phrases", []).append(f"Use at most {MAX_PHRASES} phrases per incident.")
+
+    texts = clean_texts(status_texts, errors)
+    if severity not in SEVERITIES:
+        errors.setdefault("severity", []).append(f"Severity must be one of {', '.join(SEVERITIES)}.")
+    default_locale = base_locale(default_locale) or "en"
+    if default_locale not in SUPPORTED_LOCALES:
+        errors.setdefault("default_locale", []).append(
+            f"Default language must be one of {', '.join(SUPPORTED_LOCALES)}.")
+    if errors:
+        raise InvalidIncident(errors)
+    return IncidentDraft(title=title, phrases=tuple(cleaned), status_texts=texts, severity=severity,
+                         default_locale=default_locale, shadow_mode=bool(shadow_mode),
+                         affected_products=_names(affected_products), affected_regions=_names(affected_regions),
+                         started_at=started_at)

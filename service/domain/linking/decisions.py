@@ -1,0 +1,162 @@
+"""What to do with one ticket, given the active incidents and what the matcher found.
+
+Pure: plain data in, a decision out. The pipeline gathers the facts; the executor acts.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+from service.domain.linking.facts import IncidentFacts, TicketFacts
+from service.domain.text.locales import pick_text
+from service.domain.linking.matching import PhraseHit
+from service.domain.linking.evaluation import judge
+from service.domain.text.templates import first_name, render
+
+CLOSED_STATUSES = frozenset({"solved", "closed"})
+
+
+@dataclass(frozen=True)
+class LinkTicket:
+    """Tag the ticket, link it to the incident's problem, answer with the current status."""
+
+    ticket_id: int
+    incident_id: int
+    tag: str
+    problem_id: int | None
+    status_version: int
+    locale: str
+    public_comment: str
+    internal_note: str
+    evidence: dict
+    shadow: bool
+    priority: str | None = None  # raised for VIP requesters and organisations
+
+
+@dataclass(frozen=True)
+class RecordExistingLink:
+    """The ticket already carries the incident's tag and problem link (a manual link, or our
+    own earlier write whose bookkeeping was lost in a crash): record it, write nothing."""
+
+    ticket_id: int
+    incident_id: int
+    evidence: dict
+
+
+@dataclass(frozen=True)
+class LeaveAlone:
+    ticket_id: int
+    reason: str
+
+
+Decision = LinkTicket | RecordExistingLink | LeaveAlone
+
+
+VIP_PRIORITY = "urgent"
+
+
+@dataclass(frozen=True)
+class Match:
+    incident_id: int
+    phrases: tuple[str, ...]
+    excerpts: tuple[str, ...]
+    other_reasons: str  # why the other rules (tags, fields, channel, ...) hold; "" if none
+
+
+def matches(ticket: TicketFacts, incidents: Mapping[int, IncidentFacts],
+            hits: Mapping[int, PhraseHit]) -> list[Match]:
+    """Incidents whose rules all hold: a phrase hit where the incident has phrases (exclusions
+    already applied by the matcher), and every other kind of rule it has."""
+    found: list[Match] = []
+    for incident in incidents.values():
+        hit = hits.get(incident.id)
+        if incident.has_phrases and hit is None:
+            continue
+        if not incident.has_phrases and not incident.other_rules:
+            continue
+        reasons = ""
+        if incident.other_rules:
+            verdict = judge(incident.other_rules, ticket, requester_email=ticket.requester_email)
+            if not verdict.matched:
+                continue
+            reasons = verdict.why
+        found.append(Match(incident.id, hit.phrases if hit else (), hit.excerpts if hit else (), reasons))
+    return found
+
+
+def _choose(found: list[Match], incidents: Mapping[int, IncidentFacts]) -> Match | None:
+    """Best match: most distinct phrases matched, then more kinds of rule satisfied; ties go to
+    the longest-running incident, then the lower id, so the choice is predictable."""
+    def rank(match: Match) -> tuple:
+        incident = incidents[match.incident_id]
+        started = incident.created_at.timestamp() if incident.created_at else 0.0
+        return -len(match.phrases), -len(incident.other_rules), started, match.incident_id
+
+    return min(found, key=rank) if found else None
+
+
+def is_vip(ticket: TicketFacts, vip_tags: frozenset[str]) -> bool:
+    return bool(vip_tags & (set(ticket.requester_tags) | set(ticket.organization_tags)))
+
+
+def explain(incident: IncidentFacts, match: Match, locale: str, competing: int, vip: bool) -> str:
+    lines = [f"IncidentDesk linked this ticket to the incident “{incident.title}” (tag {incident.tag})."]
+    if match.phrases:
+        quoted = ", ".join(f"“{p}”" for p in match.phrases)
+        words = ", ".join(f"“{e}”" for e in match.excerpts)
+        lines.append(f"Why: phrase rule {quoted} matched the customer's words {words}.")
+    if match.other_reasons:
+        lines.append(f"Other rules: {match.other_reasons}.")
+    lines.append(f"Answered with status update v{incident.status_version} in '{locale}'.")
+    if vip:
+        lines.append(f"VIP requester or organisation: priority raised to {VIP_PRIORITY}.")
+    if competing > 1:
+        lines.append(f"{competing} active incidents matched; this one matched best "
+                     "(most phrases, then most rules, then the earliest declared).")
+    lines.append("Wrong match? Remove the tag or the problem link and IncidentDesk will leave it alone.")
+    return "\n".join(lines)
+
+
+def decide(ticket: TicketFacts, incidents: Mapping[int, IncidentFacts], hits: Mapping[int, PhraseHit],
+           known_incident_ids: frozenset[int], vip_tags: frozenset[str] = frozenset({"vip"})) -> Decision:
+    """``known_incident_ids``: incidents this ticket was ever linked to or unlinked from."""
+    problem_ids = {i.problem_ticket_id for i in incidents.values() if i.problem_ticket_id}
+    if ticket.id in problem_ids or ticket.type == "problem":
+        return LeaveAlone(ticket.id, "it is a problem ticket")
+    if known_incident_ids:
+        return LeaveAlone(ticket.id, "already handled for incident(s) " +
+                          ", ".join(str(i) for i in sorted(known_incident_ids)))
+    for incident in incidents.values():
+        if incident.tag in ticket.tags:
+            return RecordExistingLink(ticket.id, incident.id, {"reason": "the ticket already carries the incident's tag"})
+    if ticket.status in CLOSED_STATUSES:
+        return LeaveAlone(ticket.id, f"ticket is {ticket.status}")
+    found = matches(ticket, incidents, hits)
+    match = _choose(found, incidents)
+    if match is None:
+        return LeaveAlone(ticket.id, "no active incident's rules matched")
+
+    incident = incidents[match.incident_id]
+    vip = is_vip(ticket, vip_tags)
+    locale, status_text = pick_text(incident.status_texts, ticket.requester_locale, incident.default_locale)
+    values = {
+        "first_name": first_name(ticket.requester_name),
+        "incident_title": incident.title,
+        "status_time": incident.status_updated_at.strftime("%Y-%m-%d %H:%M UTC") if incident.status_updated_at else "",
+    }
+    evidence = {"rule": "phrase" if match.phrases else "rules", "phrases": list(match.phrases),
+                "excerpts": list(match.excerpts), "other_rules": match.other_reasons,
+                "competing_incidents": sorted(m.incident_id for m in found), "vip": vip}
+    return LinkTicket(
+        ticket_id=ticket.id,
+        incident_id=incident.id,
+        tag=incident.tag,
+        problem_id=incident.problem_ticket_id,
+        status_version=incident.status_version,
+        locale=locale,
+        public_comment=render(status_text, values),
+        internal_note=explain(incident, match, locale, len(found), vip),
+        evidence=evidence,
+        shadow=incident.shadow_mode,
+        priority=VIP_PRIORITY if vip and ticket.priority != VIP_PRIORITY else None,
+    )

@@ -1,0 +1,245 @@
+"""Whether a ticket belongs to an incident by its rules, and why, in words agents and admins read.
+
+- ``evaluate(spec, facts)``: one rule. ``matched`` means the rule lets the ticket through (for an
+  exclusion: the ticket contains none of its phrases). ``near`` marks a phrase rule that did not
+  match but whose words the ticket partly uses, which is what a preview shows as a near miss.
+- ``judge(specs, facts)``: an incident's rules together. Rules of the same kind are alternatives
+  (any one will do); different kinds must all hold; every exclusion must hold. An incident with no
+  rule other than exclusions matches nothing.
+- ``preview(specs, tickets)``: which of the recent tickets would match and why, and the near
+  misses: tickets that fail only one kind of rule (a wrong brand, an exclusion, outside the
+  window, or only part of a phrase), with the reason.
+
+The requester's email is not among ``TicketFacts``; pass it as ``requester_email`` (or, for a
+preview, ``requester_emails`` by requester id) for affected-customer lists that name emails.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Iterable, Mapping, Sequence
+
+from service.domain.linking.facts import TicketFacts
+from service.domain.linking.matching import PhraseMatcher, PhraseRule
+from service.domain.linking.rules import Audience, FieldCondition, RuleSpec, Window
+from service.domain.text.normalise import normalize
+
+MIN_NEAR_WORD_LENGTH = 4  # shorter words ("not", "the") say nothing about closeness
+
+
+@dataclass(frozen=True)
+class RuleOutcome:
+    matched: bool
+    why: str
+    near: bool = False
+
+
+@functools.lru_cache(maxsize=512)
+def _phrase_matcher(phrases: tuple[str, ...]) -> PhraseMatcher:
+    return PhraseMatcher(PhraseRule(index, phrase) for index, phrase in enumerate(phrases))
+
+
+@functools.lru_cache(maxsize=512)
+def _word_matcher(phrases: tuple[str, ...]) -> PhraseMatcher:
+    words = {w for phrase in phrases for w in normalize(phrase).split(" ") if len(w) >= MIN_NEAR_WORD_LENGTH}
+    return PhraseMatcher(PhraseRule(index, word) for index, word in enumerate(sorted(words)))
+
+
+@functools.lru_cache(maxsize=128)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+def _quoted(items: Sequence[object], limit: int = 3) -> str:
+    shown = ", ".join(f"“{item}”" for item in items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def _found(phrases: tuple[str, ...], text: str) -> str:
+    """"“phrase” (“customer's words”)" for the phrases found in ``text``, or ""."""
+    hits = sorted(_phrase_matcher(phrases).match(text).values(), key=lambda hit: hit.incident_id)
+    return "; ".join(f"“{hit.phrases[0]}” (“{hit.excerpts[0]}”)" for hit in hits)
+
+
+def _phrases(spec: RuleSpec, facts: TicketFacts) -> RuleOutcome:
+    found = _found(spec.value, facts.text)
+    if found:
+        return RuleOutcome(True, f"mentions {found}")
+    partial = [hit.excerpts[0] for hit in _word_matcher(spec.value).match(facts.text).values()]
+    if partial:
+        return RuleOutcome(False, f"mentions none of {_quoted(spec.value)}, only part of one: "
+                                  f"{_quoted(sorted(set(partial)))}", near=True)
+    return RuleOutcome(False, f"mentions none of {_quoted(spec.value)}")
+
+
+def _exclusions(spec: RuleSpec, facts: TicketFacts) -> RuleOutcome:
+    found = _found(spec.value, facts.text)
+    if found:
+        return RuleOutcome(False, f"mentions the exclusion {found}")
+    return RuleOutcome(True, f"mentions none of the exclusions {_quoted(spec.value)}")
+
+
+def _regex(spec: RuleSpec, facts: TicketFacts) -> RuleOutcome:
+    match = _compiled(spec.value).search(facts.text)
+    if match:
+        return RuleOutcome(True, f"matches /{spec.value}/ (“{match.group()[:80]}”)")
+    return RuleOutcome(False, f"does not match /{spec.value}/")
+
+
+def _tags(spec: RuleSpec, facts: TicketFacts) -> RuleOutcome:
+    ticket_tags = {tag.casefold() for tag in facts.tags}
+    present = [tag for tag in spec.value if tag in ticket_tags]
+    missing = [tag for tag in spec.value if tag not in ticket_tags]
+    if spec.kind == "tags_all":
+        if missing:
+            return RuleOutcome(False, f"lacks the tag{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
+        return RuleOutcome(True, f"has all the tags {', '.join(present)}")
+    if present:
+        return RuleOutcome(True, f"is tagged {', '.join(present)}")
+    return RuleOutcome(False, f"has none of the tags {', '.join(spec.value)}")
+
+
+def _field_values(value: object) -> list[str]:
+    values = value if isinstance(value, (list, tuple, set)) else [value]
+    return [str(v).lower() if isinstance(v, bool) else " ".join(str(v).split())
+            for v in values if v is not None and str(v).strip()]
+
+
+def _custom_field(spec: RuleSpec, facts: TicketFacts) -> RuleOutcome:
+    condition: FieldCondition = spec.value
+    name = f"field {condition.field_id}" + (f" ({condition.label})" if condition.label else "")
+    actual = _field_values(facts.custom_fields.get(condition.field_id))
+    wanted = {v.casefold(): v for v in condition.values}
+    hits = [v for v in actual if v.casefold() in wanted]
+    if hits:
+        return RuleOutcome(True, f"{name} is “{hits[0]}”")
+    if not actual:
+        return RuleOutcome(False, f"{name} is empty, not {_quoted(condition.values)}")
+    return RuleOutcome(False, f"{name} is {_quoted(actual)}, not {_quoted(condition.values)}")
+
+
+def _one_of(what: str, actual: object, allowed: tuple) -> RuleOutcome:
+    if actual is None or actual == "":
+        return RuleOutcome(False, f"has no {what}")
+    if (actual.casefold() if isinstance(actual, str) else actual) in allowed:
+        return RuleOutcome(True, f"{what} is {actual}")
+    return RuleOutcome(False, f"{what} is {actual}, not {' or '.join(map(str, allowed))}")
+
+
+def _requester(spec: RuleSpec, facts: TicketFacts, email: str | None) -> RuleOutcome:
+    audience: Audience = spec.value
+    size = len(audience.user_ids) + len(audience.emails)
+    if facts.requester_id is not None and facts.requester_id in audience.user_ids:
+        return RuleOutcome(True, f"requester {facts.requester_id} is on the affected-customers list")
+    if email and email.casefold() in audience.emails:
+        return RuleOutcome(True, f"requester {email} is on the affected-customers list")
+    who = " ".join(str(part) for part in (facts.requester_id, email) if part) or "unknown"
+    return RuleOutcome(False, f"requester {who} is not on the affected-customers list ({size} customers)")
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def _created(spec: RuleSpec, facts: TicketFacts) -> RuleOutcome:
+    window: Window = spec.value
+    if facts.created_at is None:
+        return RuleOutcome(False, "creation time is unknown")
+    created, start = _utc(facts.created_at), _utc(window.start)
+    end = _utc(window.end) if window.end else None
+    shown = f"{start:%Y-%m-%d %H:%M} UTC – " + (f"{end:%Y-%m-%d %H:%M} UTC" if end else "open")
+    when = f"created {created:%Y-%m-%d %H:%M} UTC"
+    if created < start:
+        return RuleOutcome(False, f"{when}, before the window {shown}")
+    if end and created >= end:
+        return RuleOutcome(False, f"{when}, after the window {shown}")
+    return RuleOutcome(True, f"{when}, within the window {shown}")
+
+
+def evaluate(spec: RuleSpec, facts: TicketFacts, *, requester_email: str | None = None) -> RuleOutcome:
+    """Whether one rule lets the ticket through, and why."""
+    kind = spec.kind
+    if kind == "phrase":
+        return _phrases(spec, facts)
+    if kind == "exclude_phrase":
+        return _exclusions(spec, facts)
+    if kind == "regex":
+        return _regex(spec, facts)
+    if kind in ("tags_any", "tags_all"):
+        return _tags(spec, facts)
+    if kind == "custom_field":
+        return _custom_field(spec, facts)
+    if kind == "requester":
+        return _requester(spec, facts, requester_email)
+    if kind == "created_within":
+        return _created(spec, facts)
+    attributes = {"form": ("form", facts.form_id), "brand": ("brand", facts.brand_id),
+                  "organization": ("organisation", facts.organization_id), "channel": ("channel", facts.channel)}
+    if kind in attributes:
+        return _one_of(*attributes[kind], spec.value)
+    raise ValueError(f"unknown rule kind {kind!r}")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    matched: bool
+    why: str
+    failing_kinds: tuple[str, ...]
+    near_miss: bool
+
+
+def judge(specs: Sequence[RuleSpec], facts: TicketFacts, *, requester_email: str | None = None) -> Verdict:
+    """An incident's rules together: kinds AND, rules within a kind OR, every exclusion holds."""
+    by_kind: dict[str, list[RuleOutcome]] = {}
+    for spec in specs:
+        by_kind.setdefault(spec.kind, []).append(evaluate(spec, facts, requester_email=requester_email))
+    if not set(by_kind) - {"exclude_phrase"}:
+        return Verdict(False, "the incident has no rule that selects tickets", (), False)
+    failing = tuple(kind for kind, outcomes in by_kind.items()
+                    if not (all if kind == "exclude_phrase" else any)(o.matched for o in outcomes))
+    if not failing:
+        reasons = [next(o.why for o in outcomes if o.matched) for outcomes in by_kind.values()]
+        return Verdict(True, "; ".join(reasons), (), False)
+    reasons = [o.why for kind in failing for o in by_kind[kind] if not o.matched]
+    near = len(failing) == 1 and (failing[0] != "phrase" or any(o.near for o in by_kind["phrase"]))
+    return Verdict(False, "; ".join(dict.fromkeys(reasons)), failing, near)
+
+
+@dataclass(frozen=True)
+class TicketPreview:
+    ticket_id: int
+    subject: str
+    verdict: Verdict
+
+
+@dataclass(frozen=True)
+class Preview:
+    matches: tuple[TicketPreview, ...]       # at most ``limit``, in the order the tickets came
+    near_misses: tuple[TicketPreview, ...]   # at most ``limit``
+    match_count: int
+    near_miss_count: int
+    ticket_count: int
+
+
+def preview(specs: Sequence[RuleSpec], tickets: Iterable[TicketFacts], *,
+            requester_emails: Mapping[int, str] | None = None, limit: int = 20) -> Preview:
+    """Which of ``tickets`` (the recent ones, newest first) the rules would match, and why; and the
+    near misses that would not, with the one reason each."""
+    matches: list[TicketPreview] = []
+    near_misses: list[TicketPreview] = []
+    match_count = near_miss_count = ticket_count = 0
+    for ticket in tickets:
+        ticket_count += 1
+        email = (requester_emails or {}).get(ticket.requester_id) if ticket.requester_id is not None else None
+        verdict = judge(specs, ticket, requester_email=email)
+        if verdict.matched:
+            match_count += 1
+            if len(matches) < limit:
+                matches.append(TicketPreview(ticket.id, ticket.subject, verdict))
+        elif verdict.near_miss:
+            near_miss_count += 1
+            if len(near_misses) < limit:
+                near_misses.append(TicketPreview(ticket.id, ticket.subject, verdict))
+    return Preview(tuple(matches), tuple(near_misses), match_count, near_miss_count, ticket_count)

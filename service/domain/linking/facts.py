@@ -1,0 +1,50 @@
+"""Plain facts about tickets and incidents, as the decision functions see them."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class TicketFacts:
+    id: int
+    subject: str
+    description: str
+    status: str
+    requester_id: int | None
+    requester_locale: str | None = None
+    requester_name: str = ""
+    requester_email: str | None = None
+    requester_tags: tuple[str, ...] = ()
+    organization_tags: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    type: str | None = None
+    problem_id: int | None = None
+    priority: str | None = None
+    channel: str | None = None
+    organization_id: int | None = None
+    brand_id: int | None = None
+    form_id: int | None = None
+    created_at: datetime | None = None
+    custom_fields: dict[int, object] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return f"{self.subject}\n{self.description}"
+
+
+@dataclass(frozen=True)
+class IncidentFacts:
+    id: int
+    title: str
+    tag: str
+    problem_ticket_id: int | None
+    status_version: int
+    status_texts: dict[str, str]
+    status_updated_at: datetime | None = None
+    default_locale: str = "en"
+    shadow_mode: bool = False
+    created_at: datetime | None = None
+    has_phrases: bool = True
+    # Rules other than phrases (tags, fields, channel, ...): ``service.domain.linking.rules.RuleSpec``.
+    other_rules: tuple = ()

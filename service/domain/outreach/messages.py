@@ -1,0 +1,106 @@
+"""An outreach message in the customer's language, with their details filled in.
+
+Pure. Values go in as plain text; in right-to-left messages each value is wrapped in Unicode
+directional isolates (FSI ... PDI), so a Latin name, an email or a coupon code inside Hebrew
+text keeps its own order and does not scramble the sentence around it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+from service.domain.text.locales import base_locale, direction, pick_text
+from service.domain.outreach.audience import Customer
+from service.domain.text.templates import first_name, placeholders, render
+from service.domain.errors import InvalidInput
+
+FIRST_STRONG_ISOLATE = "\u2068"
+POP_DIRECTIONAL_ISOLATE = "\u2069"
+BUILT_IN = ("first_name", "name", "email", "incident_title", "status", "coupon")
+MAX_SUBJECT = 150
+MAX_BODY = 20_000
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Rendered:
+    locale: str
+    direction: str
+    subject: str
+    body: str
+    unknown: tuple[str, ...]
+
+
+class InvalidMessages(InvalidInput):
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def clean_messages(raw: Mapping[str, Mapping[str, str]]) -> dict[str, Message]:
+    """Per locale {subject, body}; at least one language; lengths bounded."""
+    messages: dict[str, Message] = {}
+    errors: dict[str, str] = {}
+    for locale, parts in raw.items():
+        subject = (parts.get("subject") or "").strip()
+        body = (parts.get("body") or "").strip()
+        key = base_locale(locale)
+        if not subject and not body:
+            continue
+        if not key:
+            errors[locale or "?"] = "name the language (en, he, bg, ...)"
+        elif not subject or not body:
+            errors[key] = "write both a subject and a message"
+        elif len(subject) > MAX_SUBJECT or len(body) > MAX_BODY:
+            errors[key] = f"keep the subject under {MAX_SUBJECT} and the message under {MAX_BODY} characters"
+        else:
+            messages[key] = Message(subject, body)
+    if not messages and not errors:
+        errors["messages"] = "write the message in at least one language"
+    if errors:
+        raise InvalidMessages(errors)
+    return messages
+
+
+def values_for(customer: Customer, *, incident_title: str, status: str, coupon: str | None) -> dict[str, str]:
+    values = dict(customer.fields)
+    values.update(first_name=first_name(customer.name) or customer.name, name=customer.name,
+                  email=customer.email, incident_title=incident_title, status=status)
+    if coupon:
+        values["coupon"] = coupon
+    return values
+
+
+def _isolated(values: Mapping[str, str]) -> dict[str, str]:
+    return {k: f"{FIRST_STRONG_ISOLATE}{v}{POP_DIRECTIONAL_ISOLATE}" for k, v in values.items()}
+
+
+def render_for(messages: Mapping[str, Message], customer: Customer, *, default_locale: str,
+               incident_title: str, status_texts: Mapping[str, str], coupon: str | None) -> Rendered:
+    """The message in the customer's language (else the default, else English, else any)."""
+    locale, _ = pick_text({k: m.body for k, m in messages.items()}, customer.locale, default_locale)
+    message = messages[locale]
+    values = values_for(customer, incident_title=incident_title, status="", coupon=coupon)
+    if direction(locale) == "rtl":
+        values = _isolated(values)
+    if status_texts and any(v.strip() for v in status_texts.values()):  # its own {{first_name}} filled in too
+        values["status"] = render(pick_text(status_texts, locale, default_locale)[1], values)
+    subject = render(message.subject, values).replace("\n", " ")
+    body = render(message.body, values)
+    unknown = tuple(sorted(placeholders(subject) | placeholders(body)))
+    return Rendered(locale, direction(locale), subject, body, unknown)
+
+
+def sample_customers(customers: list[Customer], locales: list[str], per_locale: int = 2) -> list[Customer]:
+    """A few customers of each message language, for the preview; made-up ones where none exist."""
+    samples = []
+    for locale in locales:
+        matching = [c for c in customers if base_locale(c.locale) == locale][:per_locale]
+        samples.extend(matching or [Customer(email=f"sample.{locale}@example.com", name="Sample Customer",
+                                             locale=locale)])
+    return samples

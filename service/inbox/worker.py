@@ -1,0 +1,88 @@
+"""The worker loop: claim a batch from the inbox, run the pipeline, repeat."""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+
+from service.wiring import Services
+
+from service.inbox import store as inbox
+from service.incidents.broadcast import BroadcastRunner
+from service.outreach.runner import OutreachRunner
+from service.inbox.pipeline import BatchReport, Pipeline
+
+log = logging.getLogger("incidentdesk.worker")
+TOP_UP_PAUSE_SECONDS = 0.25
+
+
+class Worker:
+    def __init__(self, services: Services, name: str | None = None):
+        self.services = services
+        self.owner = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.pipeline = Pipeline(services)
+        self.outreach = OutreachRunner(services, self.owner)
+        self.broadcasts = BroadcastRunner(services, self.owner)
+
+    def run_once(self) -> BatchReport | None:
+        """Claim and process one batch, then a step of broadcasting and of outreach; None when
+        nothing was due."""
+        report = self._inbox_batch()
+        sent = self.broadcasts.run_once() + self.outreach.run_once()
+        if report is None and sent:
+            return BatchReport()
+        return report
+
+    def _inbox_batch(self) -> BatchReport | None:
+        settings = self.services.settings
+        claimed = inbox.claim(self.services.db, self.owner, settings.worker_batch_size, settings.worker_lease_seconds)
+        # In a surge, keep collecting while deliveries keep coming (up to the batch window), so
+        # one bulk call carries many tickets; a lone delivery waits only one short pause.
+        deadline = time.monotonic() + settings.worker_batch_window_seconds
+        while claimed and len(claimed) < settings.worker_batch_size and time.monotonic() < deadline:
+            time.sleep(min(TOP_UP_PAUSE_SECONDS, max(0.0, deadline - time.monotonic())))
+            more = inbox.claim(self.services.db, self.owner, settings.worker_batch_size - len(claimed),
+                               settings.worker_lease_seconds)
+            if not more:
+                break
+            claimed += more
+        if not claimed:
+            return None
+        try:
+            report = self.pipeline.process(claimed, self.owner)
+        except Exception as exc:  # nothing is lost: back they go, with backoff, parked after too many tries
+            log.exception("batch of %d deliveries failed; they will be retried", len(claimed))
+            with self.services.db.transaction() as session:
+                for delivery in claimed:
+                    inbox.retry_later(session, delivery.id, self.owner, f"{type(exc).__name__}: {exc}",
+                                      attempts=delivery.attempts, max_attempts=settings.worker_max_attempts)
+            raise
+        log.info("batch of %d: linked %d, recorded %d, shadow %d, left alone %d, retried %d, %d write calls",
+                 len(claimed), report.linked, report.recorded, report.shadow, report.left_alone, report.retried,
+                 report.write_calls)
+        return report
+
+    def run_forever(self, stop: threading.Event | None = None) -> None:
+        stop = stop or threading.Event()
+        log.info("worker %s started", self.owner)
+        while not stop.is_set():
+            try:
+                report = self.run_once()
+            except Exception:
+                log.exception("worker step failed; carrying on")
+                stop.wait(self.services.settings.worker_poll_seconds * 4)
+                continue
+            if report is None:
+                stop.wait(self.services.settings.worker_poll_seconds)
+        log.info("worker %s stopped", self.owner)
+
+
+def start_in_thread(services: Services) -> tuple[threading.Thread, threading.Event]:
+    stop = threading.Event()
+    thread = threading.Thread(target=Worker(services).run_forever, args=(stop,), name="incidentdesk-worker",
+                              daemon=True)
+    thread.start()
+    return thread, stop

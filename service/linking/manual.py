@@ -1,0 +1,91 @@
+"""An agent links a ticket to an active incident by hand (from the Zendesk sidebar).
+
+The same effect as an automatic link: the incident's tag and version tag, type ``incident``
+with the problem ticket as ``problem_id``, the current status as a public reply in the
+requester's language. The link row is written before the helpdesk is (unique per incident and
+ticket), so a worker linking the same ticket at the same moment backs off; a helpdesk failure
+rolls it back with the caller's transaction. A ticket that already got this status version is
+not answered again.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from integrations.base import Comment, HelpdeskPort, TicketChange
+from service.audit import record
+from service.domain.errors import Conflict, InvalidInput, NotFound
+from service.incidents.broadcast import status_comment, version_tag
+from service.domain.text.locales import pick_text
+from service import clock
+from service.models import Incident, TicketLink
+
+LIVE_STATES = ("linked", "applying")
+
+
+def _check_incident(incident: Incident) -> None:
+    if incident.state != "active":
+        raise Conflict(f"The incident “{incident.title}” is resolved; only active incidents take links.")
+    if incident.shadow_mode:
+        raise Conflict(f"The incident “{incident.title}” is in shadow mode: it changes no tickets.")
+    if incident.current_status is None:
+        raise Conflict(f"The incident “{incident.title}” has no status text yet.")
+
+
+def _existing_link(session: Session, incident: Incident, ticket_id: int) -> TicketLink | None:
+    """Respect a live link to any incident; return an earlier unlink from this one to reuse."""
+    links = list(session.scalars(select(TicketLink).where(TicketLink.ticket_id == ticket_id)))
+    for link in links:
+        if link.state in LIVE_STATES:
+            other = session.get(Incident, link.incident_id)
+            title = other.title if other else f"#{link.incident_id}"
+            raise Conflict(f"Ticket #{ticket_id} is already linked to the incident “{title}”. "
+                                    "Unlink it first.")
+    return next((link for link in links if link.incident_id == incident.id), None)
+
+
+def link_manually(session: Session, helpdesk: HelpdeskPort, incident: Incident, ticket_id: int,
+                  actor: str) -> TicketLink:
+    _check_incident(incident)
+    link = _existing_link(session, incident, ticket_id)
+    found = helpdesk.get_tickets([ticket_id])
+    if not found:
+        raise NotFound(f"Zendesk has no ticket #{ticket_id} (deleted, or not visible to us).")
+    ticket = found[0]
+    if ticket.type == "problem" or ticket.id == incident.problem_ticket_id:
+        raise InvalidInput("A problem ticket cannot be linked to an incident.")
+    if ticket.status == "closed":
+        raise Conflict(f"Ticket #{ticket_id} is closed; Zendesk does not allow changing it.")
+    users = helpdesk.get_users([ticket.requester_id]) if ticket.requester_id else []
+    requester = users[0] if users else None
+    status = incident.current_status
+    locale, _ = pick_text(status.texts, requester.locale if requester else None, incident.default_locale)
+
+    try:
+        with session.begin_nested():
+            if link is None:
+                link = TicketLink(incident_id=incident.id, ticket_id=ticket_id)
+                session.add(link)
+            answered = link.status_version == status.version or version_tag(incident.tag, status.version) in ticket.tags
+            link.state, link.source = "applying", "manual"
+            link.requester_id = ticket.requester_id
+            link.requester_name = (requester.name if requester else "")[:200]
+            link.subject, link.ticket_status, link.locale = ticket.subject[:300], ticket.status, locale
+            link.evidence = {"rule": "manual", "linked_by": actor}
+            link.linked_at, link.unlinked_at, link.unlink_reason = clock.now(), None, None
+            session.flush()
+    except IntegrityError:
+        raise Conflict(f"Ticket #{ticket_id} is being linked right now; reload in a moment.") from None
+
+    comment = None if answered else Comment(status_comment(status, incident, link), public=True)
+    # A HelpdeskError propagates: the caller's transaction rolls back and the reservation with it.
+    helpdesk.update_ticket(TicketChange(
+        ticket_id=ticket_id, add_tags=(incident.tag, version_tag(incident.tag, status.version)),
+        type="incident" if incident.problem_ticket_id else None, problem_id=incident.problem_ticket_id,
+        comment=comment))
+    link.state, link.status_version = "linked", status.version
+    record(session, "ticket.linked_manually", actor=actor, incident_id=incident.id, ticket_id=ticket_id,
+           detail={"locale": locale, "status_version": status.version, "answered": comment is not None,
+                   "public_comment": comment.body if comment else None})
+    return link

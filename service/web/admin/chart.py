@@ -1,0 +1,59 @@
+"""Linked tickets per hour as bar geometry, drawn by the template as inline SVG."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Iterable
+
+from service.incidents.reads import as_utc
+
+WIDTH = 960
+HEIGHT = 200
+AXIS = 22  # room under the bars for hour labels
+HEADROOM = 18  # room above the tallest bar for its count
+MAX_HOURS = 48
+
+
+@dataclass(frozen=True)
+class Bar:
+    hour: datetime
+    count: int
+    x: float
+    y: float
+    width: float
+    height: float
+    labelled: bool
+
+
+@dataclass(frozen=True)
+class HourlyChart:
+    bars: tuple[Bar, ...]
+    peak: int
+    total: int
+    width: int = WIDTH
+    height: int = HEIGHT
+    axis: int = AXIS
+
+
+def hourly_chart(moments: Iterable[datetime], max_hours: int = MAX_HOURS) -> HourlyChart | None:
+    """One bar per hour from the first to the last moment (at most ``max_hours``, the latest kept);
+    None when there is nothing to draw."""
+    hours = Counter(as_utc(m).replace(minute=0, second=0, microsecond=0) for m in moments)
+    if not hours:
+        return None
+    last = max(hours)
+    first = max(min(hours), last - timedelta(hours=max_hours - 1))
+    span = int((last - first).total_seconds() // 3600) + 1
+    peak = max(hours[first + timedelta(hours=i)] for i in range(span))
+    slot = WIDTH / span
+    label_every = max(1, span // 8)
+    plot = HEIGHT - AXIS - HEADROOM
+    bars = []
+    for i in range(span):
+        hour = first + timedelta(hours=i)
+        count = hours[hour]
+        height = plot * count / peak
+        bars.append(Bar(hour=hour, count=count, x=i * slot + slot * 0.1, y=HEADROOM + plot - height,
+                        width=slot * 0.8, height=height, labelled=i % label_every == 0))
+    return HourlyChart(bars=tuple(bars), peak=peak, total=sum(b.count for b in bars))

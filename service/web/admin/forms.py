@@ -1,0 +1,65 @@
+"""The "declare incident" form: what the admin typed, kept as typed, and turned into a draft."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from werkzeug.datastructures import MultiDict
+
+from service.domain.incidents import SEVERITIES, IncidentDraft, InvalidIncident, clean_draft
+from service.domain.text.locales import SUPPORTED_LOCALES
+
+
+@dataclass
+class IncidentForm:
+    title: str = ""
+    severity: str = "major"
+    default_locale: str = "en"
+    phrases: str = ""
+    status_texts: dict[str, str] = field(default_factory=lambda: {lang: "" for lang in SUPPORTED_LOCALES})
+    shadow_mode: bool = False
+    affected_products: str = ""
+    affected_regions: str = ""
+    started_at: str = ""  # datetime-local, read as UTC
+
+    severities = SEVERITIES
+    locales = SUPPORTED_LOCALES
+
+    @classmethod
+    def from_request(cls, form: MultiDict) -> "IncidentForm":
+        def text(name: str, default: str = "") -> str:
+            # NUL cannot be typed and cannot be stored; a crafted request must not cause a 500.
+            return form.get(name, default).replace("\x00", "")
+
+        return cls(
+            title=text("title"),
+            severity=text("severity", "major"),
+            default_locale=text("default_locale", "en"),
+            phrases=text("phrases"),
+            status_texts={lang: text(f"status_{lang}") for lang in SUPPORTED_LOCALES},
+            shadow_mode=form.get("shadow_mode") == "on",
+            affected_products=text("affected_products"),
+            affected_regions=text("affected_regions"),
+            started_at=text("started_at").strip(),
+        )
+
+    def to_draft(self) -> IncidentDraft:
+        """Raises InvalidIncident with a message per field when something needs fixing."""
+        errors: dict[str, list[str]] = {}
+        started_at = None
+        if self.started_at:
+            try:
+                started_at = datetime.fromisoformat(self.started_at)
+            except ValueError:
+                errors["started_at"] = ["Write the start time as date and time, e.g. 2026-11-22T14:00 (UTC)."]
+        try:
+            draft = clean_draft(title=self.title, phrases=self.phrases.splitlines(),
+                                status_texts=self.status_texts, severity=self.severity,
+                                default_locale=self.default_locale, shadow_mode=self.shadow_mode,
+                                affected_products=self.affected_products, affected_regions=self.affected_regions,
+                                started_at=started_at)
+        except InvalidIncident as invalid:
+            raise InvalidIncident({**invalid.errors, **errors}) from None
+        if errors:
+            raise InvalidIncident(errors)
+        return draft

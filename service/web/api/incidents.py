@@ -1,0 +1,88 @@
+"""REST API v1: incidents for scripts and other tools. Bearer-token auth, JSON in and out."""
+from __future__ import annotations
+
+import hmac
+import logging
+
+from flask import Blueprint, jsonify, request
+
+from integrations.base import HelpdeskError
+from service.domain.incidents import clean_draft
+from service.incidents.store import declare_incident, get_incident, linked_tickets, list_incidents
+from service.web.context import services
+from service.web.errors import json_error
+from service.incidents.reads import MAX_ROW_ID, linked_counts
+from service.web.api.json_input import load_json
+from service.web.api.schemas import IncidentCreateSchema, IncidentSchema, TicketLinkSchema
+
+log = logging.getLogger("incidentdesk.web")
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+API_ACTOR = "api"
+
+
+def _token_is_valid(header: str) -> bool:
+    expected = services().settings.api_token
+    scheme, _, token = header.partition(" ")
+    if not expected or scheme.lower() != "bearer" or not token.strip():
+        return False
+    return hmac.compare_digest(token.strip().encode(), expected.encode())
+
+
+@bp.before_request
+def require_token():
+    if not _token_is_valid(request.headers.get("Authorization", "")):
+        return json_error(401, headers={"WWW-Authenticate": 'Bearer realm="incidentdesk"'})
+    return None
+
+
+def _incident_json(incident, count: int) -> dict:
+    data = IncidentSchema().dump(incident)
+    data["linked_ticket_count"] = count
+    return data
+
+
+@bp.get("/incidents")
+def list_all():
+    with services().db.transaction() as db:
+        incidents = list_incidents(db)
+        counts = linked_counts(db)
+    return jsonify({"incidents": [_incident_json(i, counts.get(i.id, 0)) for i in incidents]})
+
+
+@bp.post("/incidents")
+def create():
+    fields = load_json(IncidentCreateSchema(), '{"title": ..., "phrases": [...], "status_texts": {...}}')
+    draft = clean_draft(**fields)
+    try:
+        with services().db.transaction() as db:
+            incident = declare_incident(db, services().helpdesk, draft, actor=API_ACTOR)
+            body = _incident_json(incident, 0)
+    except HelpdeskError as failure:
+        log.exception("the helpdesk refused the problem ticket for a new incident")
+        return json_error(503 if failure.retryable else 502, "The helpdesk did not open the problem ticket, "
+                          "so nothing was saved. Try again in a moment.")
+    response = jsonify(body)
+    response.status_code = 201
+    response.headers["Location"] = f"{bp.url_prefix}/incidents/{incident.id}"
+    return response
+
+
+@bp.get(f"/incidents/<int(max={MAX_ROW_ID}):incident_id>")
+def show(incident_id: int):
+    with services().db.transaction() as db:
+        incident = get_incident(db, incident_id)
+        if incident is None:
+            return json_error(404, f"There is no incident {incident_id}.")
+        count = linked_counts(db).get(incident_id, 0)
+        return jsonify(_incident_json(incident, count))
+
+
+@bp.get(f"/incidents/<int(max={MAX_ROW_ID}):incident_id>/tickets")
+def tickets(incident_id: int):
+    with services().db.transaction() as db:
+        if get_incident(db, incident_id) is None:
+            return json_error(404, f"There is no incident {incident_id}.")
+        links = linked_tickets(db, incident_id)
+    return jsonify({"incident_id": incident_id, "tickets": TicketLinkSchema(many=True).dump(links)})

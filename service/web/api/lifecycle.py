@@ -1,0 +1,122 @@
+"""REST API v1, the incident lifecycle: status timeline and updates, resolve, reopen, rules and
+their preview, shadow mode. Same bearer token and error shape as ``service.web.api.incidents``; a state
+conflict (resolving a resolved incident, ...) is a 409 with the message saying what to do."""
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, jsonify, request
+
+from integrations.base import HelpdeskError
+from service.incidents.rules import clean_rules, known_fields_for, replace_rules, rules_as_input
+from service.incidents.store import get_incident
+from service.incidents.status import (post_status_update, reopen_incident, resolve_incident,
+                            set_shadow_mode)
+from service.web.context import services
+from service.web.api.incidents import API_ACTOR, require_token
+from service.domain.errors import NotFound
+from service.web.api.json_input import load_json
+from service.web.errors import json_error
+from service.web.api.lifecycle_schemas import (ResolveSchema, RulesSchema, ShadowSchema, StatusPostSchema,
+                                           TimelineEntrySchema)
+from service.incidents.reads import MAX_ROW_ID
+from service.incidents.preview import preview_json, preview_rules, recent_tickets
+
+log = logging.getLogger("incidentdesk.web")
+
+bp = Blueprint("api_lifecycle", __name__, url_prefix="/api/v1/incidents")
+bp.before_request(require_token)
+INCIDENT = f"/<int(max={MAX_ROW_ID}):incident_id>"
+
+
+def _incident(db, incident_id: int):
+    incident = get_incident(db, incident_id)
+    if incident is None:
+        raise NotFound(f"There is no incident {incident_id}.")
+    return incident
+
+
+def _timeline(incident) -> dict:
+    return {"incident_id": incident.id, "state": incident.state, "shadow_mode": incident.shadow_mode,
+            "timeline": TimelineEntrySchema(many=True).dump(list(reversed(incident.status_updates)))}
+
+
+@bp.get(f"{INCIDENT}/status")
+def timeline(incident_id: int):
+    with services().db.transaction() as db:
+        return jsonify(_timeline(_incident(db, incident_id)))
+
+
+@bp.post(f"{INCIDENT}/status")
+def post_status(incident_id: int):
+    fields = load_json(StatusPostSchema())
+    with services().db.transaction() as db:
+        status = post_status_update(db, services().helpdesk, _incident(db, incident_id), fields["stage"],
+                                    fields["texts"], broadcast=fields["broadcast"], actor=API_ACTOR)
+        body = TimelineEntrySchema().dump(status)
+    return jsonify(body), 201
+
+
+@bp.post(f"{INCIDENT}/resolve")
+def resolve(incident_id: int):
+    fields = load_json(ResolveSchema())
+    with services().db.transaction() as db:
+        status = resolve_incident(db, services().helpdesk, _incident(db, incident_id), fields["texts"],
+                                  actor=API_ACTOR, survey=fields["survey"])
+        body = TimelineEntrySchema().dump(status)
+    return jsonify(body), 201
+
+
+@bp.post(f"{INCIDENT}/reopen")
+def reopen(incident_id: int):
+    with services().db.transaction() as db:
+        incident = _incident(db, incident_id)
+        reopen_incident(db, incident, actor=API_ACTOR, helpdesk=services().helpdesk)
+        body = _timeline(incident)
+    return jsonify(body)
+
+
+@bp.put(f"{INCIDENT}/shadow")
+def shadow(incident_id: int):
+    fields = load_json(ShadowSchema())
+    with services().db.transaction() as db:
+        incident = _incident(db, incident_id)
+        set_shadow_mode(db, incident, fields["shadow_mode"], actor=API_ACTOR, helpdesk=services().helpdesk)
+        return jsonify({"incident_id": incident_id, "shadow_mode": incident.shadow_mode})
+
+
+@bp.put(f"{INCIDENT}/rules")
+def put_rules(incident_id: int):
+    fields = load_json(RulesSchema())
+    try:
+        known_fields = known_fields_for(fields["rules"], services().helpdesk)
+        with services().db.transaction() as db:
+            incident = _incident(db, incident_id)
+            replace_rules(db, incident, fields["rules"], actor=API_ACTOR, known_fields=known_fields)
+            body = {"incident_id": incident_id, "rules": rules_as_input(incident)}
+    except HelpdeskError as failure:
+        return json_error(503 if failure.retryable else 502,
+                          "The helpdesk did not list its ticket fields, so a custom field rule cannot be checked; "
+                          "try again.")
+    return jsonify(body)
+
+
+@bp.post(f"{INCIDENT}/rules/preview")
+def preview(incident_id: int):
+    """Which recent tickets the rules sent would match and why, and the near misses; nothing saved."""
+    fields = load_json(RulesSchema())
+    with services().db.transaction() as db:
+        _incident(db, incident_id)
+    try:
+        cleaned = clean_rules(fields["rules"], known_fields=known_fields_for(fields["rules"], services().helpdesk))
+    except HelpdeskError as failure:
+        return json_error(503 if failure.retryable else 502,
+                          "The helpdesk did not list its ticket fields, so a custom field rule cannot be checked; "
+                          "try the preview again in a moment.")
+    try:
+        result = preview_rules(cleaned, recent_tickets(services().helpdesk))
+    except HelpdeskError as failure:
+        log.exception("could not fetch recent tickets for a rules preview")
+        return json_error(503 if failure.retryable else 502,
+                          "The helpdesk did not return the recent tickets; try the preview again in a moment.")
+    return jsonify(preview_json(result))

@@ -1,0 +1,225 @@
+"""Outreach campaigns over HTTP: the REST API under /api/v1/incidents/<id>/campaigns (bearer token)."""
+from __future__ import annotations
+
+import csv
+import io
+import logging
+
+from flask import Blueprint, Flask, Response, jsonify, request
+from sqlalchemy import select
+
+from integrations.base import HelpdeskError
+from service.domain.outreach.audience import AudienceError, parse_csv
+from service.domain.outreach.coupons import InvalidCoupons, check_format
+from service.domain.outreach.messages import InvalidMessages, Message, clean_messages, render_for, sample_customers
+from service.incidents.store import get_incident
+from service.outreach import store
+from service.outreach.audience import InvalidSearch, search_query
+from service.outreach.messages import customer_of
+from service.outreach.models import Campaign, Recipient
+from service.web.context import services
+from service.web.api.incidents import require_token
+from service.web.api.json_input import json_object
+from service.web.errors import json_error
+from service.incidents.reads import MAX_ROW_ID
+
+log = logging.getLogger("incidentdesk.web")
+bp = Blueprint("outreach_api", __name__, url_prefix=f"/api/v1/incidents/<int(max={MAX_ROW_ID}):incident_id>/campaigns")
+CAMPAIGN = f"/<int(max={MAX_ROW_ID}):campaign_id>"
+bp.before_request(require_token)
+ACTIONS = ("launch", "pause", "resume", "cancel")
+
+
+class BadCampaign(ValueError):
+    def __init__(self, fields: dict):
+        super().__init__("invalid campaign")
+        self.fields = fields
+
+
+def campaign_options(data: dict) -> dict:
+    """Validated campaign settings from a JSON object or a form; raises BadCampaign."""
+    errors: dict[str, object] = {}
+    options: dict[str, object] = {"name": str(data.get("name") or "").strip()[:200]}
+    if not options["name"]:
+        errors["name"] = "name the campaign"
+    try:
+        options["messages"] = {k: {"subject": m.subject, "body": m.body}
+                               for k, m in clean_messages(data.get("messages") or {}).items()}
+    except InvalidMessages as invalid:
+        errors["messages"] = invalid.errors
+    options["default_locale"] = str(data.get("default_locale") or "en")[:10]
+    options["tags"] = [t for t in (str(x).strip().lower() for x in data.get("tags") or []) if t][:20]
+    options["coupon_mode"] = data.get("coupon_mode") or "none"
+    if options["coupon_mode"] not in ("none", "pool", "generated"):
+        errors["coupon_mode"] = "none, pool or generated"
+    try:
+        options["coupon_format"] = check_format(data.get("coupon_format") or "SORRY-XXXX-XXXX")
+    except InvalidCoupons as invalid:
+        errors["coupon_format"] = str(invalid)
+    options["opt_out_emails"] = [str(e).strip() for e in data.get("opt_out_emails") or [] if str(e).strip()]
+    for key, low, high, default in (("plan_requests_per_minute", 10, 100_000, 200), ("api_share", 0.05, 1.0, 0.5)):
+        try:
+            value = float(data.get(key, default))
+            if not low <= value <= high:
+                raise ValueError
+            options[key] = int(value) if key == "plan_requests_per_minute" else value
+        except (TypeError, ValueError):
+            errors[key] = f"a number from {low} to {high}"
+    if data.get("vip_priority") not in (None, "", "high", "urgent"):
+        errors["vip_priority"] = "high or urgent"
+    options["vip_priority"] = data.get("vip_priority") or None
+    for key in ("group_id", "sender_id"):
+        raw = data.get(key)
+        if raw in (None, ""):
+            options[key] = None
+        elif str(raw).strip().isdigit() and int(str(raw).strip()) > 0:
+            options[key] = int(str(raw).strip())
+        else:
+            errors[key] = "the helpdesk's numeric id, or empty"
+    if errors:
+        raise BadCampaign(errors)
+    return options
+
+
+def campaign_json(session, campaign: Campaign) -> dict:
+    return {"id": campaign.id, "incident_id": campaign.incident_id, "name": campaign.name, "state": campaign.state,
+            "messages": campaign.messages, "default_locale": campaign.default_locale, "tags": campaign.tags,
+            "group_id": campaign.group_id, "sender_id": campaign.sender_id,
+            "coupon_mode": campaign.coupon_mode, "search_query": campaign.search_query,
+            "audience": campaign.audience_report, "progress": store.progress(session, campaign),
+            "exclusions": [{"email": e.email, "reason": e.reason, "detail": e.detail}
+                           for e in store.exclusions(session, campaign.id)]}
+
+
+def result_csv(session, campaign: Campaign) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(store.RESULT_COLUMNS)
+    writer.writerows(store.result_rows(session, campaign))
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="campaign-{campaign.id}-results.csv"'})
+
+
+def preview(session, campaign: Campaign, incident) -> list[dict]:
+    """The message rendered for sample customers in each of its languages."""
+    customers = [customer_of(r) for r in session.scalars(select(Recipient).where(Recipient.campaign_id == campaign.id)
+                                                          .limit(500))]
+    messages = {k: Message(v["subject"], v["body"]) for k, v in campaign.messages.items()}
+    status = incident.current_status.texts if incident.current_status else {}
+    shown = []
+    for customer in sample_customers(customers, sorted(messages)):
+        text = render_for(messages, customer, default_locale=campaign.default_locale, incident_title=incident.title,
+                          status_texts=status, coupon="SORRY-7K3M-Q9TX" if campaign.coupon_mode != "none" else None)
+        shown.append({"email": customer.email, "locale": text.locale, "direction": text.direction,
+                      "subject": text.subject, "body": text.body, "unknown_placeholders": list(text.unknown)})
+    return shown
+
+
+def apply_audience(session, campaign: Campaign, data: dict) -> None:
+    """CSV text and/or a search ({tag, organization, field_key, field_value}); pool text for coupons."""
+    audience = parse_csv(data["csv"]) if data.get("csv") else None
+    query = search_query(**{k: str(v) for k, v in (data.get("search") or {}).items()
+                            if k in ("tag", "organization", "field_key", "field_value")})
+    store.save_audience(session, services().helpdesk, campaign, audience, query)
+    if data.get("coupon_pool"):
+        store.add_coupon_pool(session, campaign, str(data["coupon_pool"]))
+
+
+def _load(session, incident_id: int, campaign_id: int) -> Campaign | None:
+    campaign = session.get(Campaign, campaign_id)
+    return campaign if campaign is not None and campaign.incident_id == incident_id else None
+
+
+@bp.get("")
+def list_campaigns(incident_id: int):
+    with services().db.transaction() as session:
+        if get_incident(session, incident_id) is None:
+            return json_error(404, f"There is no incident {incident_id}.")
+        return jsonify({"campaigns": [campaign_json(session, c) for c in store.campaigns_of(session, incident_id)]})
+
+
+@bp.post("")
+def create(incident_id: int):
+    data = json_object('{"name", "messages": {"en": {"subject", "body"}}, "csv", ...}')
+    try:
+        options = campaign_options(data)
+        with services().db.transaction() as session:
+            if get_incident(session, incident_id) is None:
+                return json_error(404, f"There is no incident {incident_id}.")
+            campaign = store.create_campaign(session, incident_id, "api", **options)
+            apply_audience(session, campaign, data)
+            body = campaign_json(session, campaign)
+    except BadCampaign as bad:
+        return json_error(422, "Some fields need fixing; see 'fields'.", fields=bad.fields)
+    except (AudienceError, InvalidSearch) as bad:
+        return json_error(422, f"The audience cannot be used: {bad}")
+    except store.CampaignConflict as conflict:
+        return json_error(409, str(conflict))
+    except HelpdeskError:
+        log.exception("the helpdesk search for a campaign audience failed")
+        return json_error(503, "The helpdesk did not answer the audience search; nothing was saved. Try again.")
+    response = jsonify(body)
+    response.status_code = 201
+    return response
+
+
+@bp.get(CAMPAIGN)
+def show(incident_id: int, campaign_id: int):
+    with services().db.transaction() as session:
+        campaign = _load(session, incident_id, campaign_id)
+        if campaign is None:
+            return json_error(404, f"Incident {incident_id} has no campaign {campaign_id}.")
+        return jsonify(campaign_json(session, campaign))
+
+
+@bp.put(f"{CAMPAIGN}/audience")
+def replace_audience(incident_id: int, campaign_id: int):
+    """A draft's audience again: {"csv": ..., "search": {...}, "coupon_pool": ...}."""
+    data = json_object('{"csv": "email,name\\n...", "search": {"tag": "vip"}}')
+    try:
+        with services().db.transaction() as session:
+            campaign = _load(session, incident_id, campaign_id)
+            if campaign is None:
+                return json_error(404, f"Incident {incident_id} has no campaign {campaign_id}.")
+            apply_audience(session, campaign, data)
+            return jsonify(campaign_json(session, campaign))
+    except (AudienceError, InvalidSearch) as bad:
+        return json_error(422, f"The audience cannot be used: {bad}")
+    except store.CampaignConflict as conflict:
+        return json_error(409, str(conflict))
+    except HelpdeskError:
+        log.exception("the helpdesk search for a campaign audience failed")
+        return json_error(503, "The helpdesk did not answer the audience search; nothing was changed. Try again.")
+
+
+@bp.get(f"{CAMPAIGN}/preview")
+def show_preview(incident_id: int, campaign_id: int):
+    with services().db.transaction() as session:
+        campaign = _load(session, incident_id, campaign_id)
+        if campaign is None:
+            return json_error(404, f"Incident {incident_id} has no campaign {campaign_id}.")
+        return jsonify({"samples": preview(session, campaign, get_incident(session, incident_id))})
+
+
+@bp.post(f"{CAMPAIGN}/<action>")
+def act(incident_id: int, campaign_id: int, action: str):
+    if action not in ACTIONS:
+        return json_error(404, f"Unknown action '{action}'; use {', '.join(ACTIONS)}.")
+    try:
+        with services().db.transaction() as session:
+            campaign = _load(session, incident_id, campaign_id)
+            if campaign is None:
+                return json_error(404, f"Incident {incident_id} has no campaign {campaign_id}.")
+            store.transition(session, services().helpdesk, campaign, action, "api")
+            return jsonify(campaign_json(session, campaign))
+    except store.CampaignConflict as conflict:
+        return json_error(409, str(conflict))
+
+
+@bp.get(f"{CAMPAIGN}/results.csv")
+def results(incident_id: int, campaign_id: int):
+    with services().db.transaction() as session:
+        campaign = _load(session, incident_id, campaign_id)
+        if campaign is None:
+            return json_error(404, f"Incident {incident_id} has no campaign {campaign_id}.")
+        return result_csv(session, campaign)

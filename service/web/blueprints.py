@@ -1,0 +1,71 @@
+"""App-wide web setup, once: every blueprint, which of them skip CSRF, headers, i18n, errors."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, Response, redirect, url_for
+from flask_wtf.csrf import CSRFProtect
+
+from service.domain.text.locales import LOCALE_NAMES, direction
+from service.web.admin import dashboard, lifecycle, rules_editor
+from service.web.admin import incidents as admin_incidents
+from service.web.admin import merges as admin_merges
+from service.web.admin import outreach as admin_outreach
+from service.web.api import incidents as api_incidents
+from service.web.api import lifecycle as api_lifecycle
+from service.web.api import merges as api_merges
+from service.web.api import outreach as api_outreach
+from service.web.auth import bp as auth_bp
+from service.web.errors import register_error_handlers
+from service.web.health import bp as health_bp
+from service.web.i18n import register_i18n
+from service.web.webhooks import bp as webhooks_bp
+from service.web.zendesk_app import sidebar
+
+# Pages use only our own CSS and script; nothing inline, nothing from elsewhere.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'"
+)
+
+# Browser pages: a session cookie, so every form carries a CSRF token.
+PAGES: tuple[Blueprint, ...] = (
+    auth_bp,
+    admin_incidents.bp,
+    lifecycle.bp,
+    rules_editor.bp,
+    dashboard.bp,
+    admin_merges.pages,
+    admin_outreach.pages,
+)
+# Machine-to-machine routes authenticate by signature or token, not by a browser session.
+MACHINE_ROUTES: tuple[Blueprint, ...] = (
+    health_bp,
+    webhooks_bp,
+    api_incidents.bp,
+    api_lifecycle.bp,
+    api_merges.bp,
+    api_outreach.bp,
+    sidebar.bp,
+)
+
+
+def _protect_pages(response: Response) -> Response:
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def register_blueprints(app: Flask) -> None:
+    csrf: CSRFProtect = app.extensions["csrf"]
+    register_i18n(app)
+    app.after_request(_protect_pages)
+    app.jinja_env.globals.update(locale_names=LOCALE_NAMES, text_direction=direction)
+    for blueprint in MACHINE_ROUTES:
+        csrf.exempt(blueprint)
+        app.register_blueprint(blueprint)
+    for blueprint in PAGES:
+        app.register_blueprint(blueprint)
+    app.add_url_rule("/", "index", lambda: redirect(url_for("admin.incidents")))
+    register_error_handlers(app)

@@ -1,0 +1,30 @@
+"""The one composition root: every process (web, worker, demo, tests) builds its parts here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from integrations.base import HelpdeskPort
+from integrations.zendesk.adapter import ZendeskAdapter
+from service.db import Database
+from service.helpdesk.budget import rate_budget_for
+from service.settings import Settings
+
+
+@dataclass
+class Services:
+    """Everything a request handler or the worker needs, built once per process."""
+
+    settings: Settings
+    db: Database
+    helpdesk: HelpdeskPort
+
+
+def build_services(settings: Settings, helpdesk: HelpdeskPort | None = None) -> Services:
+    """``helpdesk`` is given by tests and the demo; otherwise the Zendesk adapter is built here,
+    pacing every request through the account's budget shared in the database."""
+    db = Database(settings.database_url)
+    if helpdesk is None:
+        budget = rate_budget_for(db, settings.our_requests_per_minute)
+        helpdesk = ZendeskAdapter.from_settings(settings, budget=budget)
+    return Services(settings=settings, db=db, helpdesk=helpdesk)

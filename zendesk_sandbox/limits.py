@@ -1,0 +1,123 @@
+"""Zendesk's rate limits: requests per minute by plan, Update Ticket per account, and
+updates per ticket. Sliding windows; a refusal is a 429 with an integer ``Retry-After``.
+"""
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+
+from typing import TYPE_CHECKING
+
+from .common import ApiError
+
+if TYPE_CHECKING:  # state builds the limits, so the limits only name its type
+    from .state import SandboxState
+
+UPDATE_TICKET_PER_MINUTE = 100
+UPDATES_PER_TICKET = 30
+PER_TICKET_WINDOW_SECONDS = 600
+
+
+class Window:
+    """At most ``limit`` events in any ``seconds``-long window."""
+
+    def __init__(self, limit: int, seconds: float):
+        self.limit = limit
+        self.seconds = seconds
+        self.events: deque[float] = deque()
+
+    def _trim(self, now: float) -> None:
+        while self.events and self.events[0] <= now - self.seconds:
+            self.events.popleft()
+
+    def try_take(self, now: float) -> float:
+        """Record one event and return 0, or return the seconds to wait."""
+        self._trim(now)
+        if len(self.events) >= self.limit:
+            return self.events[0] + self.seconds - now
+        self.events.append(now)
+        return 0.0
+
+    def remaining(self, now: float) -> int:
+        self._trim(now)
+        return max(0, self.limit - len(self.events))
+
+    def reset_in(self, now: float) -> int:
+        self._trim(now)
+        return math.ceil(self.events[0] + self.seconds - now) if self.events else 0
+
+
+class RateLimits:
+    """The account's windows; ``configure`` changes limits (plan, or custom for tests)."""
+
+    def __init__(self, state: SandboxState):
+        self.state = state
+        self.enabled = True
+        self.configure()
+
+    def configure(self, *, requests_per_minute: int | None = None,
+                  update_ticket_per_minute: int = UPDATE_TICKET_PER_MINUTE,
+                  updates_per_ticket: int = UPDATES_PER_TICKET,
+                  window_seconds: float = 60.0, enabled: bool = True) -> None:
+        self.enabled = enabled
+        self.window_seconds = window_seconds
+        self.account = Window(requests_per_minute or self.state.rate_limit, window_seconds)
+        self.update_ticket = Window(update_ticket_per_minute, window_seconds)
+        self.updates_per_ticket = updates_per_ticket
+        self.per_ticket: dict[int, Window] = {}
+
+    def describe(self) -> dict:
+        return {"enabled": self.enabled, "requests_per_minute": self.account.limit,
+                "update_ticket_per_minute": self.update_ticket.limit,
+                "updates_per_ticket": self.updates_per_ticket,
+                "window_seconds": self.window_seconds}
+
+    def admit(self, is_ticket_update: bool) -> None:
+        """Count one API request against the account (and Update Ticket) limits."""
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        wait = self.account.try_take(now)
+        if wait:
+            raise _too_many(wait, "APIRateLimitExceeded",
+                            "Number of allowed API requests per minute exceeded")
+        if is_ticket_update:
+            wait = self.update_ticket.try_take(now)
+            if wait:
+                raise _too_many(wait, "APIRateLimitExceeded",
+                                "Number of allowed ticket updates per minute exceeded")
+
+    def record_agent_edit(self) -> None:
+        """An agent's own edit in the Zendesk UI uses the Update Ticket budget too."""
+        self.update_ticket.events.append(time.monotonic())
+
+    def ticket_update(self, ticket_id: int) -> None:
+        if not self.enabled:
+            return
+        window = self.per_ticket.setdefault(
+            ticket_id, Window(self.updates_per_ticket, PER_TICKET_WINDOW_SECONDS
+                              * self.window_seconds / 60.0))
+        wait = window.try_take(time.monotonic())
+        if wait:
+            raise _too_many(wait, "TicketUpdateRateLimitExceeded", "Rate limit for ticket "
+                            "updates exceeded, please wait before updating this ticket again")
+
+    def headers(self) -> dict:
+        now = time.monotonic()
+        limit, remaining = str(self.account.limit), str(self.account.remaining(now))
+        reset = str(self.account.reset_in(now) or int(self.window_seconds))
+        return {"X-Rate-Limit": limit, "X-Rate-Limit-Remaining": remaining,
+                "ratelimit-limit": limit, "ratelimit-remaining": remaining,
+                "ratelimit-reset": reset, "rate-limit": limit,
+                "rate-limit-remaining": remaining, "rate-limit-reset": reset}
+
+
+def _too_many(wait: float, error: str, description: str) -> ApiError:
+    return ApiError(429, {"error": error, "description": description},
+                    {"Retry-After": str(max(1, math.ceil(wait)))})
+
+
+def check_ticket_update(state: SandboxState, ticket_id: int) -> None:
+    """The per-ticket update limit, for requests that change one ticket."""
+    state.rate_limits.ticket_update(ticket_id)
