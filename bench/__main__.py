@@ -1,6 +1,7 @@
 """Run the benchmarks in this folder: ``python -m bench`` runs them all, ``python -m bench --list``
 lists them, ``python -m bench matching`` runs the ones named. A benchmark is a module named
 ``<name>_bench.py`` with a ``main(argv) -> int``; each one's own options go after ``--``."""
+
 from __future__ import annotations
 
 import argparse
@@ -19,11 +20,13 @@ def available() -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("names", nargs="*", help=f"benchmarks to run (default: all of {', '.join(available())})")
+    parser.add_argument(
+        "names", nargs="*", help=f"benchmarks to run (default: all of {', '.join(available())})"
+    )
     parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
     argv = sys.argv[1:] if argv is None else argv
     split = argv.index("--") if "--" in argv else len(argv)
-    args, bench_args = parser.parse_args(argv[:split]), argv[split + 1:]
+    args, bench_args = parser.parse_args(argv[:split]), argv[split + 1 :]
     if args.list:
         print("\n".join(available()))
         return 0

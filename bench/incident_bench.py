@@ -12,6 +12,7 @@ size are extrapolated from calls per ticket and that limit, which the output say
 
 Run: ``.venv/bin/python -m bench.incident_bench`` (about 3 minutes; ``--quick`` for a smaller run).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,30 +27,34 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from integrations.zendesk.adapter import ZendeskAdapter
-from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN, SandboxServer
 from integrations.zendesk.setup import install
 from integrations.zendesk.transport import zenpy_client
-from service.wiring import build_services
 from service.app import create_app
-from service.incidents.broadcast import BroadcastRunner
 from service.domain.incidents import clean_draft
+from service.helpdesk.budget import LocalRateBudget
 from service.helpdesk.executor import BulkOutcome, Executor
+from service.inbox.worker import Worker
+from service.incidents.broadcast import BroadcastRunner
+from service.incidents.status import post_status_update
 from service.incidents.store import declare_incident, get_incident
 from service.migrate import upgrade
 from service.models import StatusUpdate, TicketLink
-from service.helpdesk.budget import LocalRateBudget
 from service.settings import Settings
-from service.incidents.status import post_status_update
-from service.inbox.worker import Worker
+from service.wiring import build_services
+from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN, SandboxServer
 
 LATENCY = {"distribution": "normal", "mean_ms": 60, "stddev_ms": 20}
 UPDATE_TICKET_LIMIT = 100  # Zendesk: Update Ticket, per minute per account
-TEXTS = {"en": "Checkout is down; we expect it back within 3 hours.",
-         "he": "מערכת התשלום מושבתת; אנו צופים שתחזור תוך 3 שעות.",
-         "bg": "Плащането не работи; очакваме да се възстанови до 3 часа."}
-SENTENCES = [("en", "Hello, checkout fails with error 500 for order {n}"),
-             ("he", "התשלום באתר לא עובד, הזמנה {n}"),
-             ("bg", "плащането на сайта не работи, поръчка {n}")]
+TEXTS = {
+    "en": "Checkout is down; we expect it back within 3 hours.",
+    "he": "מערכת התשלום מושבתת; אנו צופים שתחזור תוך 3 שעות.",
+    "bg": "Плащането не работи; очакваме да се възстанови до 3 часа.",
+}
+SENTENCES = [
+    ("en", "Hello, checkout fails with error 500 for order {n}"),
+    ("he", "התשלום באתר לא עובד, הזמנה {n}"),
+    ("bg", "плащането на сайта не работи, поръчка {n}"),
+]
 
 
 class NaiveExecutor(Executor):
@@ -69,6 +74,7 @@ class NaiveExecutor(Executor):
 
 def _free_port() -> int:
     import socket
+
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -84,12 +90,23 @@ class Stack:
         url = f"sqlite:///{workdir / ('naive.db' if naive else 'bulk.db')}"
         upgrade(url)
         client = zenpy_client("sandbox", DEMO_AGENT_EMAIL, DEMO_API_TOKEN, self.sandbox.url)
-        secret = install(client, f"http://127.0.0.1:{port}/webhooks/zendesk").signing_secret if webhooks else "x"
-        settings = Settings(database_url=url, secret_key="bench" * 8, zendesk_email=DEMO_AGENT_EMAIL,
-                            zendesk_api_token=DEMO_API_TOKEN, zendesk_base_url=self.sandbox.url,
-                            zendesk_webhook_secret=secret, job_poll_seconds=1.0, worker_poll_seconds=0.2)
+        secret = (
+            install(client, f"http://127.0.0.1:{port}/webhooks/zendesk").signing_secret if webhooks else "x"
+        )
+        settings = Settings(
+            database_url=url,
+            secret_key="bench" * 8,
+            zendesk_email=DEMO_AGENT_EMAIL,
+            zendesk_api_token=DEMO_API_TOKEN,
+            zendesk_base_url=self.sandbox.url,
+            zendesk_webhook_secret=secret,
+            job_poll_seconds=1.0,
+            worker_poll_seconds=0.2,
+        )
         budget = LocalRateBudget(settings.our_requests_per_minute)
-        helpdesk = ZendeskAdapter.connect("sandbox", DEMO_AGENT_EMAIL, DEMO_API_TOKEN, self.sandbox.url, budget=budget)
+        helpdesk = ZendeskAdapter.connect(
+            "sandbox", DEMO_AGENT_EMAIL, DEMO_API_TOKEN, self.sandbox.url, budget=budget
+        )
         self.services = build_services(settings, helpdesk=helpdesk)
         self.server = make_server("127.0.0.1", port, create_app(services=self.services), threaded=True)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
@@ -114,7 +131,9 @@ class Stack:
 
     def linked(self) -> int:
         with self.services.db.transaction() as session:
-            return session.scalar(select(func.count()).select_from(TicketLink).where(TicketLink.state == "linked"))
+            return session.scalar(
+                select(func.count()).select_from(TicketLink).where(TicketLink.state == "linked")
+            )
 
     def close(self) -> None:
         self._stop.set()
@@ -136,16 +155,33 @@ def surge(workdir: Path, tickets: int, spread_seconds: float, naive: bool) -> di
             locale, text = SENTENCES[n % 3]
             due = started + spread_seconds * n / tickets
             time.sleep(max(0.0, due - time.monotonic()))
-            requests.post(f"{stack.sandbox.url}/_sandbox/tickets", timeout=10, json={"ticket": {
-                "subject": "Help", "comment": {"body": text.format(n=n)},
-                "requester": {"name": f"Customer {n}", "email": f"c{n}@example.com", "locale": locale}}})
+            requests.post(
+                f"{stack.sandbox.url}/_sandbox/tickets",
+                timeout=10,
+                json={
+                    "ticket": {
+                        "subject": "Help",
+                        "comment": {"body": text.format(n=n)},
+                        "requester": {
+                            "name": f"Customer {n}",
+                            "email": f"c{n}@example.com",
+                            "locale": locale,
+                        },
+                    }
+                },
+            )
         deadline = started + 900
         while stack.linked() < tickets and time.monotonic() < deadline:
             time.sleep(0.5)
         elapsed = time.monotonic() - started
         calls = stack.counters()
-        return {"tickets": tickets, "linked": stack.linked(), "seconds": elapsed, "writes": write_calls(calls),
-                "total": sum(calls.values())}
+        return {
+            "tickets": tickets,
+            "linked": stack.linked(),
+            "seconds": elapsed,
+            "writes": write_calls(calls),
+            "total": sum(calls.values()),
+        }
     finally:
         stack.close()
 
@@ -155,19 +191,41 @@ def broadcast(workdir: Path, tickets: int, naive: bool) -> dict:
     try:
         ids = []
         for n in range(tickets):
-            answer = requests.post(f"{stack.sandbox.url}/_sandbox/tickets", timeout=10, json={"ticket": {
-                "subject": "Help", "comment": {"body": "checkout"},
-                "requester": {"name": f"Customer {n}", "email": f"b{n}@example.com"}}})
+            answer = requests.post(
+                f"{stack.sandbox.url}/_sandbox/tickets",
+                timeout=10,
+                json={
+                    "ticket": {
+                        "subject": "Help",
+                        "comment": {"body": "checkout"},
+                        "requester": {"name": f"Customer {n}", "email": f"b{n}@example.com"},
+                    }
+                },
+            )
             ids.append(answer.json()["ticket"]["id"])
         locales = ["en", "he", "bg"]
         with stack.services.db.transaction() as session:
-            session.add_all(TicketLink(incident_id=stack.incident_id, ticket_id=t, locale=locales[i % 3],
-                                       requester_name=f"Customer {i}", ticket_status="open", status_version=1)
-                            for i, t in enumerate(ids))
+            session.add_all(
+                TicketLink(
+                    incident_id=stack.incident_id,
+                    ticket_id=t,
+                    locale=locales[i % 3],
+                    requester_name=f"Customer {i}",
+                    ticket_status="open",
+                    status_version=1,
+                )
+                for i, t in enumerate(ids)
+            )
         with stack.services.db.transaction() as session:
-            post_status_update(session, stack.services.helpdesk, get_incident(session, stack.incident_id),
-                               "identified", {k: v + " (update)" for k, v in TEXTS.items()}, broadcast=True,
-                               actor="bench")
+            post_status_update(
+                session,
+                stack.services.helpdesk,
+                get_incident(session, stack.incident_id),
+                "identified",
+                {k: v + " (update)" for k, v in TEXTS.items()},
+                broadcast=True,
+                actor="bench",
+            )
         stack.reset_counters()
         runner = BroadcastRunner(stack.services, "bench")
         if naive:
@@ -175,24 +233,36 @@ def broadcast(workdir: Path, tickets: int, naive: bool) -> dict:
         started = time.monotonic()
         while True:
             with stack.services.db.transaction() as session:
-                state = session.scalar(select(StatusUpdate.broadcast_state).where(
-                    StatusUpdate.incident_id == stack.incident_id, StatusUpdate.version == 2))
+                state = session.scalar(
+                    select(StatusUpdate.broadcast_state).where(
+                        StatusUpdate.incident_id == stack.incident_id, StatusUpdate.version == 2
+                    )
+                )
             if state == "done":
                 break
             runner.run_once()
         elapsed = time.monotonic() - started
         with stack.services.db.transaction() as session:
-            sent = session.scalar(select(func.count()).select_from(TicketLink).where(TicketLink.status_version == 2))
+            sent = session.scalar(
+                select(func.count()).select_from(TicketLink).where(TicketLink.status_version == 2)
+            )
         calls = stack.counters()
-        return {"tickets": tickets, "sent": sent, "seconds": elapsed, "writes": write_calls(calls),
-                "total": sum(calls.values())}
+        return {
+            "tickets": tickets,
+            "sent": sent,
+            "seconds": elapsed,
+            "writes": write_calls(calls),
+            "total": sum(calls.values()),
+        }
     finally:
         stack.close()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.incident_bench")
-    parser.add_argument("--quick", action="store_true", help="300-ticket surge over 20 s, 1,000-ticket broadcast")
+    parser.add_argument(
+        "--quick", action="store_true", help="300-ticket surge over 20 s, 1,000-ticket broadcast"
+    )
     args = parser.parse_args(argv)
     random.seed(7)
     surge_n, spread, cast_n = (300, 20.0, 1000) if args.quick else (1000, 60.0, 5000)
@@ -204,24 +274,34 @@ def main(argv: list[str] | None = None) -> int:
         naive = surge(work, naive_surge_n, naive_surge_n * spread / surge_n, naive=True)
         naive_writes_per_ticket = naive["writes"] / naive["tickets"]
         naive_floor_minutes = surge_n * naive_writes_per_ticket / UPDATE_TICKET_LIMIT
-        print(f"surge, bulk : {bulk['linked']}/{bulk['tickets']} linked and answered in {bulk['seconds']:.1f} s "
-              f"with {bulk['writes']} write calls ({bulk['total']} calls in all)")
-        print(f"surge, naive: {naive['linked']}/{naive['tickets']} in {naive['seconds']:.1f} s with "
-              f"{naive['writes']} write calls = {naive_writes_per_ticket:.2f} per ticket; for {surge_n} tickets "
-              f"that is {surge_n * naive_writes_per_ticket:.0f} writes, at least {naive_floor_minutes:.0f} min "
-              f"under the {UPDATE_TICKET_LIMIT}/min Update Ticket limit (extrapolated)")
-        print(f"surge ratio : naive/bulk write calls = {surge_n * naive_writes_per_ticket / max(bulk['writes'], 1):.0f}x; "
-              f"time {naive_floor_minutes * 60 / bulk['seconds']:.1f}x")
+        print(
+            f"surge, bulk : {bulk['linked']}/{bulk['tickets']} linked and answered in {bulk['seconds']:.1f} s "
+            f"with {bulk['writes']} write calls ({bulk['total']} calls in all)"
+        )
+        print(
+            f"surge, naive: {naive['linked']}/{naive['tickets']} in {naive['seconds']:.1f} s with "
+            f"{naive['writes']} write calls = {naive_writes_per_ticket:.2f} per ticket; for {surge_n} tickets "
+            f"that is {surge_n * naive_writes_per_ticket:.0f} writes, at least {naive_floor_minutes:.0f} min "
+            f"under the {UPDATE_TICKET_LIMIT}/min Update Ticket limit (extrapolated)"
+        )
+        print(
+            f"surge ratio : naive/bulk write calls = {surge_n * naive_writes_per_ticket / max(bulk['writes'], 1):.0f}x; "
+            f"time {naive_floor_minutes * 60 / bulk['seconds']:.1f}x"
+        )
         ok &= bulk["linked"] == surge_n and (args.quick or (bulk["writes"] <= 30 and bulk["seconds"] <= 120))
 
         cast = broadcast(work, cast_n, naive=False)
         naive_cast = broadcast(work, naive_cast_n, naive=True)
         per_ticket = naive_cast["writes"] / naive_cast["tickets"]
-        print(f"broadcast, bulk : {cast['sent']}/{cast['tickets']} sent in {cast['seconds']:.1f} s with "
-              f"{cast['total']} calls ({cast['writes']} writes)")
-        print(f"broadcast, naive: {naive_cast['sent']}/{naive_cast['tickets']} in {naive_cast['seconds']:.1f} s "
-              f"with {naive_cast['total']} calls; for {cast_n} tickets {cast_n * per_ticket:.0f} writes, at least "
-              f"{cast_n * per_ticket / UPDATE_TICKET_LIMIT:.0f} min (extrapolated)")
+        print(
+            f"broadcast, bulk : {cast['sent']}/{cast['tickets']} sent in {cast['seconds']:.1f} s with "
+            f"{cast['total']} calls ({cast['writes']} writes)"
+        )
+        print(
+            f"broadcast, naive: {naive_cast['sent']}/{naive_cast['tickets']} in {naive_cast['seconds']:.1f} s "
+            f"with {naive_cast['total']} calls; for {cast_n} tickets {cast_n * per_ticket:.0f} writes, at least "
+            f"{cast_n * per_ticket / UPDATE_TICKET_LIMIT:.0f} min (extrapolated)"
+        )
         print(f"broadcast ratio : naive/bulk calls = {cast_n * per_ticket / max(cast['total'], 1):.0f}x")
         ok &= cast["sent"] == cast_n and (args.quick or cast["total"] <= 60)
     print("targets met" if ok else "TARGETS MISSED")

@@ -13,13 +13,14 @@ compiled ``re`` alternation of all folded phrases and checks word starts with a 
 is the simplest fair way to match many phrases in one pass. Figures are single-threaded, so
 tickets per second is per core.
 """
+
 from __future__ import annotations
 
 import argparse
 import random
 import re
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from service.domain.linking.matching import PhraseMatcher, PhraseRule
 from service.domain.text.normalise import match_form
@@ -32,24 +33,30 @@ TARGET_TICKETS_PER_SECOND = 10_000
 MAX_COST_RATIO = 2.0
 
 WORDS = {
-    "en": ("hello hi I we my our your order ordered the a an and but not never still again today "
-           "yesterday week payment card checkout cart basket site website app page error failed "
-           "fails failing broken works working wrong size shoes jacket bike helmet delivery courier "
-           "parcel package refund money charged twice can't won't don't it's please help urgent "
-           "waiting since hours days number account login password email address tried three times "
-           "with without on at in from to for after before thanks regards customer service support "
-           "status update when will be is was are were have has had this that there here"),
-    "he": ("שלום היי אני אנחנו שלי שלנו שלכם הזמנה הזמנתי את ה ו אבל לא אף פעם עדיין שוב היום "
-           "אתמול שבוע תשלום כרטיס קופה עגלה אתר אפליקציה דף שגיאה נכשל נכשלת שבור עובד עובדת לא "
-           "נכון מידה נעליים מעיל אופניים קסדה משלוח שליח חבילה החזר כסף חויבתי פעמיים בבקשה עזרה "
-           "דחוף מחכה מאז שעות ימים מספר חשבון כניסה סיסמה מייל כתובת ניסיתי שלוש פעמים עם בלי על "
-           "ב ל מ אחרי לפני תודה בברכה לקוח שירות תמיכה עדכון מתי יהיה היה הם יש זה כאן שם"),
-    "bg": ("здравейте аз ние моята нашата вашата поръчка поръчах и но не никога още отново днес "
-           "вчера седмица плащане карта касата количка сайт сайта приложение страница грешка "
-           "неуспешно счупен работи грешен размер обувки яке колело каска доставка куриер пратка "
-           "възстановяване пари таксуван два пъти моля помощ спешно чакам от часа дни номер профил "
-           "вход парола имейл адрес опитах три пъти с без на в след преди благодаря поздрави клиент "
-           "обслужване поддръжка статус кога ще бъде беше са има този тук там мой свой край"),
+    "en": (
+        "hello hi I we my our your order ordered the a an and but not never still again today "
+        "yesterday week payment card checkout cart basket site website app page error failed "
+        "fails failing broken works working wrong size shoes jacket bike helmet delivery courier "
+        "parcel package refund money charged twice can't won't don't it's please help urgent "
+        "waiting since hours days number account login password email address tried three times "
+        "with without on at in from to for after before thanks regards customer service support "
+        "status update when will be is was are were have has had this that there here"
+    ),
+    "he": (
+        "שלום היי אני אנחנו שלי שלנו שלכם הזמנה הזמנתי את ה ו אבל לא אף פעם עדיין שוב היום "
+        "אתמול שבוע תשלום כרטיס קופה עגלה אתר אפליקציה דף שגיאה נכשל נכשלת שבור עובד עובדת לא "
+        "נכון מידה נעליים מעיל אופניים קסדה משלוח שליח חבילה החזר כסף חויבתי פעמיים בבקשה עזרה "
+        "דחוף מחכה מאז שעות ימים מספר חשבון כניסה סיסמה מייל כתובת ניסיתי שלוש פעמים עם בלי על "
+        "ב ל מ אחרי לפני תודה בברכה לקוח שירות תמיכה עדכון מתי יהיה היה הם יש זה כאן שם"
+    ),
+    "bg": (
+        "здравейте аз ние моята нашата вашата поръчка поръчах и но не никога още отново днес "
+        "вчера седмица плащане карта касата количка сайт сайта приложение страница грешка "
+        "неуспешно счупен работи грешен размер обувки яке колело каска доставка куриер пратка "
+        "възстановяване пари таксуван два пъти моля помощ спешно чакам от часа дни номер профил "
+        "вход парола имейл адрес опитах три пъти с без на в след преди благодаря поздрави клиент "
+        "обслужване поддръжка статус кога ще бъде беше са има този тук там мой свой край"
+    ),
 }
 COMPLAINTS = {
     "en": ("not working", "fails", "broken", "charged twice", "missing", "wrong size", "late"),
@@ -78,14 +85,18 @@ def generate_phrases(count: int, rng: random.Random) -> list[str]:
         product = _product_name(rng, language)
         shape = rng.random()
         complaint = rng.choice(COMPLAINTS[language])
-        phrase = product if shape < 0.3 else f"{product} {complaint}" if shape < 0.8 else f"{complaint} {product}"
+        phrase = (
+            product if shape < 0.3 else f"{product} {complaint}" if shape < 0.8 else f"{complaint} {product}"
+        )
         phrases.setdefault(match_form(phrase), phrase)
     return list(phrases.values())
 
 
 def generate_rules(count: int, rng: random.Random) -> list[PhraseRule]:
-    return [PhraseRule(incident_id=1 + index // RULES_PER_INCIDENT, phrase=phrase, exclude=index % 20 == 19)
-            for index, phrase in enumerate(generate_phrases(count, rng))]
+    return [
+        PhraseRule(incident_id=1 + index // RULES_PER_INCIDENT, phrase=phrase, exclude=index % 20 == 19)
+        for index, phrase in enumerate(generate_phrases(count, rng))
+    ]
 
 
 def _sentence(rng: random.Random, language: str) -> str:
@@ -93,8 +104,12 @@ def _sentence(rng: random.Random, language: str) -> str:
     sentence = " ".join(rng.choice(words) for _ in range(rng.randint(5, 14)))
     if rng.random() < 0.2:
         sentence += f" #{rng.randint(10000, 99999)}"
-    return sentence[0].upper() + sentence[1:] + rng.choice((".", ",", ".", "!")) + (
-        rng.choice(DECORATIONS) if rng.random() < 0.15 else "")
+    return (
+        sentence[0].upper()
+        + sentence[1:]
+        + rng.choice((".", ",", ".", "!"))
+        + (rng.choice(DECORATIONS) if rng.random() < 0.15 else "")
+    )
 
 
 def generate_ticket(rng: random.Random, language: str, phrase: str | None) -> str:
@@ -115,12 +130,19 @@ def generate_ticket(rng: random.Random, language: str, phrase: str | None) -> st
 
 
 def _language(phrase: str) -> str:
-    return next((language for language, sample in (("he", "א"), ("bg", "а"))
-                 if any(sample <= ch <= chr(ord(sample) + 40) for ch in phrase)), "en")
+    return next(
+        (
+            language
+            for language, sample in (("he", "א"), ("bg", "а"))
+            if any(sample <= ch <= chr(ord(sample) + 40) for ch in phrase)
+        ),
+        "en",
+    )
 
 
-def generate_tickets(count: int, rules: list[PhraseRule], rng: random.Random,
-                     matching_share: float = MATCHING_SHARE) -> list[str]:
+def generate_tickets(
+    count: int, rules: list[PhraseRule], rng: random.Random, matching_share: float = MATCHING_SHARE
+) -> list[str]:
     """Tickets in one language each; the matching ones quote a phrase in their own language."""
     phrases: dict[str, list[str]] = {}
     for rule in rules:
@@ -145,6 +167,7 @@ def regex_baseline(rules: list[PhraseRule]) -> Callable[[str], set[int]]:
 
     def match(text: str) -> set[int]:
         return {i for m in pattern.finditer(match_form(text)) for i in incidents_by_phrase[m.group()]}
+
     return match
 
 
@@ -179,18 +202,29 @@ def run(quick: bool = False) -> dict[int, dict[str, float]]:
         baseline_sample = tickets[: max(50, ticket_count // (rule_count // 100))]
         baseline = tickets_per_second(regex_baseline(rules), baseline_sample, seconds / 2)
         matched = sum(1 for t in tickets if matcher.match(t)) / len(tickets)
-        results[rule_count] = {"automaton": automaton, "regex": baseline, "compile_s": compile_seconds,
-                               "matched": matched,
-                               "kb": sum(len(t.encode()) for t in tickets) / len(tickets) / 1024}
-        print(f"{rule_count:>6} rules: automaton {automaton:>9,.0f} tickets/s/core | "
-              f"regex alternation {baseline:>9,.0f} | automaton/regex {automaton / baseline:5.1f}x | "
-              f"compile {compile_seconds * 1000:6.0f} ms | tickets matched {matched:.0%} | "
-              f"{results[rule_count]['kb']:.2f} KB/ticket", flush=True)
+        results[rule_count] = {
+            "automaton": automaton,
+            "regex": baseline,
+            "compile_s": compile_seconds,
+            "matched": matched,
+            "kb": sum(len(t.encode()) for t in tickets) / len(tickets) / 1024,
+        }
+        print(
+            f"{rule_count:>6} rules: automaton {automaton:>9,.0f} tickets/s/core | "
+            f"regex alternation {baseline:>9,.0f} | automaton/regex {automaton / baseline:5.1f}x | "
+            f"compile {compile_seconds * 1000:6.0f} ms | tickets matched {matched:.0%} | "
+            f"{results[rule_count]['kb']:.2f} KB/ticket",
+            flush=True,
+        )
     rng = random.Random(0)
     rules = generate_rules(1_000, rng)
-    surge = tickets_per_second(PhraseMatcher(rules).match, generate_tickets(ticket_count, rules, rng, 1.0), seconds)
+    surge = tickets_per_second(
+        PhraseMatcher(rules).match, generate_tickets(ticket_count, rules, rng, 1.0), seconds
+    )
     results[1_000]["surge"] = surge
-    print(f"  1000 rules, every ticket matching (a surge): automaton {surge:>9,.0f} tickets/s/core", flush=True)
+    print(
+        f"  1000 rules, every ticket matching (a surge): automaton {surge:>9,.0f} tickets/s/core", flush=True
+    )
     return results
 
 
@@ -198,10 +232,14 @@ def report(results: dict[int, dict[str, float]]) -> bool:
     at_1000 = results[1_000]["automaton"]
     cost_ratio = results[100]["automaton"] / results[10_000]["automaton"]
     regex_cost_ratio = results[100]["regex"] / results[10_000]["regex"]
-    print(f"1,000 rules: {at_1000:,.0f} tickets/s/core (target >= {TARGET_TICKETS_PER_SECOND:,}): "
-          f"{'met' if at_1000 >= TARGET_TICKETS_PER_SECOND else 'MISSED'}")
-    print(f"100 -> 10,000 rules costs the automaton {cost_ratio:.2f}x (target <= {MAX_COST_RATIO}x): "
-          f"{'met' if cost_ratio <= MAX_COST_RATIO else 'MISSED'}; the regex alternation {regex_cost_ratio:.1f}x")
+    print(
+        f"1,000 rules: {at_1000:,.0f} tickets/s/core (target >= {TARGET_TICKETS_PER_SECOND:,}): "
+        f"{'met' if at_1000 >= TARGET_TICKETS_PER_SECOND else 'MISSED'}"
+    )
+    print(
+        f"100 -> 10,000 rules costs the automaton {cost_ratio:.2f}x (target <= {MAX_COST_RATIO}x): "
+        f"{'met' if cost_ratio <= MAX_COST_RATIO else 'MISSED'}; the regex alternation {regex_cost_ratio:.1f}x"
+    )
     return at_1000 >= TARGET_TICKETS_PER_SECOND and cost_ratio <= MAX_COST_RATIO
 
 

@@ -14,6 +14,7 @@ of a few seconds that scales the rate-limit window down to 6 s).
    first window against the limit, the Retry-After given at the first refusal against the
    time the window really reopened, and admissions after it reopened.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,19 +27,20 @@ import time
 import requests
 from werkzeug.serving import make_server
 
-from zendesk_sandbox import (DEMO_AGENT_EMAIL, DEMO_API_TOKEN, SandboxServer,
-                                          create_sandbox_app)
+from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN, SandboxServer, create_sandbox_app
 
 AUTH = "Basic " + base64.b64encode(f"{DEMO_AGENT_EMAIL}/token:{DEMO_API_TOKEN}".encode()).decode()
 
 
 def _calls(ticket_id: int):
     body = {"ticket": {"additional_tags": ["bench"], "comment": {"body": "x", "public": False}}}
-    return [("GET", f"/api/v2/tickets/{ticket_id}.json", None),
-            ("PUT", f"/api/v2/tickets/{ticket_id}.json", body),
-            ("GET", "/api/v2/tickets/show_many.json?ids=1,2,3,4,5", None),
-            ("GET", "/api/v2/search.json?query=type:ticket%20status%3Csolved", None),
-            ("POST", "/api/v2/tickets.json", {"ticket": {"subject": "s", "comment": {"body": "b"}}})]
+    return [
+        ("GET", f"/api/v2/tickets/{ticket_id}.json", None),
+        ("PUT", f"/api/v2/tickets/{ticket_id}.json", body),
+        ("GET", "/api/v2/tickets/show_many.json?ids=1,2,3,4,5", None),
+        ("GET", "/api/v2/search.json?query=type:ticket%20status%3Csolved", None),
+        ("POST", "/api/v2/tickets.json", {"ticket": {"subject": "s", "comment": {"body": "b"}}}),
+    ]
 
 
 def _summary(samples: list[float]) -> str:
@@ -54,8 +56,11 @@ def measure_overhead(rounds: int) -> None:
     state.rate_limits.configure(enabled=False)
     client = app.test_client()
     for i in range(200):
-        client.post("/api/v2/tickets.json", headers={"Authorization": AUTH},
-                    json={"ticket": {"subject": f"t{i}", "comment": {"body": "b"}}})
+        client.post(
+            "/api/v2/tickets.json",
+            headers={"Authorization": AUTH},
+            json={"ticket": {"subject": f"t{i}", "comment": {"body": "b"}}},
+        )
     with SandboxServer(plan="high_volume", webhook_delivery=False, state=state) as server:
         session = requests.Session()
         session.trust_env = False
@@ -80,6 +85,7 @@ def _receiver(arrived: list):
         arrived.append(time.monotonic())
         start_response("200 OK", [("Content-Type", "text/plain")])
         return [b"ok"]
+
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     return server
@@ -93,37 +99,74 @@ def measure_surge(tickets: int) -> None:
         api = requests.Session()
         api.trust_env = False
         api.headers["Authorization"] = AUTH
-        hook = api.post(f"{server.url}/api/v2/webhooks", json={"webhook": {
-            "name": "bench", "status": "active", "subscriptions": ["conditional_ticket_events"],
-            "endpoint": f"http://127.0.0.1:{receiver.server_port}/hook"}}).json()["webhook"]
-        api.post(f"{server.url}/api/v2/triggers", json={"trigger": {
-            "title": "notify", "conditions": {"all": [
-                {"field": "update_type", "operator": "is", "value": "Create"}]},
-            "actions": [{"field": "notification_webhook",
-                         "value": [hook["id"], '{"id": "{{ticket.id}}", "title": "{{ticket.title}}"}']}]}})
+        hook = api.post(
+            f"{server.url}/api/v2/webhooks",
+            json={
+                "webhook": {
+                    "name": "bench",
+                    "status": "active",
+                    "subscriptions": ["conditional_ticket_events"],
+                    "endpoint": f"http://127.0.0.1:{receiver.server_port}/hook",
+                }
+            },
+        ).json()["webhook"]
+        api.post(
+            f"{server.url}/api/v2/triggers",
+            json={
+                "trigger": {
+                    "title": "notify",
+                    "conditions": {"all": [{"field": "update_type", "operator": "is", "value": "Create"}]},
+                    "actions": [
+                        {
+                            "field": "notification_webhook",
+                            "value": [hook["id"], '{"id": "{{ticket.id}}", "title": "{{ticket.title}}"}'],
+                        }
+                    ],
+                }
+            },
+        )
         started = time.monotonic()
-        jobs = [api.post(f"{server.url}/api/v2/tickets/create_many.json", json={"tickets": [
-            {"subject": f"Checkout fails {n}", "comment": {"body": "I cannot pay"},
-             "requester": {"name": f"Customer {n}", "email": f"c{n}@example.com"}}
-            for n in range(batch, batch + 100)]}).json()["job_status"]["id"]
-            for batch in range(0, tickets, 100)]
-        while any(api.get(f"{server.url}/api/v2/job_statuses/{job}.json").json()["job_status"]
-                  ["status"] != "completed" for job in jobs):
+        jobs = [
+            api.post(
+                f"{server.url}/api/v2/tickets/create_many.json",
+                json={
+                    "tickets": [
+                        {
+                            "subject": f"Checkout fails {n}",
+                            "comment": {"body": "I cannot pay"},
+                            "requester": {"name": f"Customer {n}", "email": f"c{n}@example.com"},
+                        }
+                        for n in range(batch, batch + 100)
+                    ]
+                },
+            ).json()["job_status"]["id"]
+            for batch in range(0, tickets, 100)
+        ]
+        while any(
+            api.get(f"{server.url}/api/v2/job_statuses/{job}.json").json()["job_status"]["status"]
+            != "completed"
+            for job in jobs
+        ):
             time.sleep(0.02)
         done = time.monotonic() - started
         while len(arrived) < tickets and time.monotonic() - started < 60:
             time.sleep(0.02)
     receiver.shutdown()
-    print(f"  jobs completed after {done:.2f} s; {len(arrived)} webhooks delivered after "
-          f"{max(arrived) - started:.2f} s")
+    print(
+        f"  jobs completed after {done:.2f} s; {len(arrived)} webhooks delivered after "
+        f"{max(arrived) - started:.2f} s"
+    )
 
 
 def measure_rate_limit(window: float, extra: float, limit: int) -> None:
-    print(f"\nRate-limit accuracy: {limit} requests per {window:g} s window, "
-          f"2 clients every 10 ms for {window + extra:g} s")
+    print(
+        f"\nRate-limit accuracy: {limit} requests per {window:g} s window, "
+        f"2 clients every 10 ms for {window + extra:g} s"
+    )
     with SandboxServer(plan="team", webhook_delivery=False) as server:
-        requests.post(f"{server.url}/_sandbox/limits",
-                      json={"requests_per_minute": limit, "window_seconds": window})
+        requests.post(
+            f"{server.url}/_sandbox/limits", json={"requests_per_minute": limit, "window_seconds": window}
+        )
         log: list[tuple[float, float, int, str | None]] = []  # sent, received, status, Retry-After
         lock = threading.Lock()
         started = time.monotonic()
@@ -137,8 +180,9 @@ def measure_rate_limit(window: float, extra: float, limit: int) -> None:
                 sent = time.monotonic() - started
                 resp = session.get(f"{server.url}/api/v2/users/me.json")
                 with lock:
-                    log.append((sent, time.monotonic() - started, resp.status_code,
-                                resp.headers.get("Retry-After")))
+                    log.append(
+                        (sent, time.monotonic() - started, resp.status_code, resp.headers.get("Retry-After"))
+                    )
                 time.sleep(0.01)
 
         threads = [threading.Thread(target=client) for _ in range(2)]
@@ -155,12 +199,16 @@ def measure_rate_limit(window: float, extra: float, limit: int) -> None:
     later = [got for _, got, code, _ in log if code == 200 and got >= opened + window]
     reopened = later[0] if later else None
     after = len(later)
-    print(f"  requests sent {len(log)}, admitted in the first window {in_window} "
-          f"(limit {limit}: {100.0 * in_window / limit:.1f} %)")
+    print(
+        f"  requests sent {len(log)}, admitted in the first window {in_window} "
+        f"(limit {limit}: {100.0 * in_window / limit:.1f} %)"
+    )
     if refusals and reopened is not None:
         t429, retry_after = refusals[0]
-        print(f"  first 429 at {t429:.2f} s with Retry-After {retry_after} s; window reopened "
-              f"after {reopened - t429:.2f} s (Retry-After is rounded up to whole seconds)")
+        print(
+            f"  first 429 at {t429:.2f} s with Retry-After {retry_after} s; window reopened "
+            f"after {reopened - t429:.2f} s (Retry-After is rounded up to whole seconds)"
+        )
     print(f"  admitted in the {extra:g} s after the window reopened: {after}")
 
 

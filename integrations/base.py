@@ -2,18 +2,21 @@
 
 Plain data in, plain data out. Vendor field names stay inside the adapters.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol, Sequence
+from typing import Protocol
 
 
 class HelpdeskError(Exception):
     """The helpdesk refused or failed a call. ``retryable`` says whether trying later may help."""
 
-    def __init__(self, message: str, *, retryable: bool, status: int | None = None,
-                 retry_after: float | None = None):
+    def __init__(
+        self, message: str, *, retryable: bool, status: int | None = None, retry_after: float | None = None
+    ):
         super().__init__(message)
         self.retryable = retryable
         self.status = status
@@ -160,15 +163,24 @@ class HelpdeskPort(Protocol):
     def create_problem_ticket(self, subject: str, body: str, tags: Sequence[str]) -> int:
         """Create the incident's problem ticket; returns its id."""
 
-    def publish_status_content(self, name: str, texts: dict[str, str], default_locale: str,
-                               item_id: int | None = None) -> tuple[int, str]:
+    def publish_status_content(
+        self, name: str, texts: dict[str, str], default_locale: str, item_id: int | None = None
+    ) -> tuple[int, str]:
         """Create or update the per-locale status text (dynamic content); returns (id, placeholder)."""
 
     def ensure_status_macro(self, title: str, tag: str, placeholder: str, macro_id: int | None = None) -> int:
         """Create or update the incident's macro that applies the status text; returns its id."""
 
-    def merge_tickets(self, target_id: int, source_ids: Sequence[int], *, target_comment: str,
-                      source_comment: str, target_public: bool, source_public: bool) -> JobResult:
+    def merge_tickets(
+        self,
+        target_id: int,
+        source_ids: Sequence[int],
+        *,
+        target_comment: str,
+        source_comment: str,
+        target_public: bool,
+        source_public: bool,
+    ) -> JobResult:
         """Merge the sources into the target (asynchronous; Zendesk cannot undo it)."""
 
     def search_tickets(self, query: str, limit: int = 1000) -> list[HelpdeskTicket]:

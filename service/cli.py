@@ -1,4 +1,5 @@
 """The `incidentdesk` command: serve, worker, sandbox, demo, migrate, create-admin, setup-zendesk."""
+
 from __future__ import annotations
 
 import argparse
@@ -87,8 +88,9 @@ def cmd_create_admin(args: argparse.Namespace) -> None:
 
 def cmd_setup_zendesk(args: argparse.Namespace) -> None:
     settings = _settings()
-    client = zenpy_client(settings.zendesk_subdomain, settings.zendesk_email, settings.zendesk_api_token,
-                          settings.zendesk_url)
+    client = zenpy_client(
+        settings.zendesk_subdomain, settings.zendesk_email, settings.zendesk_api_token, settings.zendesk_url
+    )
     result = install(client, args.endpoint)
     print(f"webhook {result.webhook_id} and triggers {', '.join(map(str, result.trigger_ids))} installed.")
     print("Copy the webhook's signing secret from Zendesk Admin Center into ZENDESK_WEBHOOK_SECRET.")
@@ -138,7 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     if args.command == "sandbox" and args.seed == "none":
         args.seed = None
     args.func(args)

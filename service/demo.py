@@ -5,6 +5,7 @@ demo incident, and runs the web app and the worker in one process. The demo cred
 fixed and documented in the README so scripts can use them; that is why it refuses any host
 but loopback.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -14,17 +15,17 @@ from pathlib import Path
 import requests
 from werkzeug.serving import make_server
 
-from integrations.zendesk.transport import zenpy_client
-from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN, SandboxServer
 from integrations.zendesk.setup import install
-from service.wiring import build_services
+from integrations.zendesk.transport import zenpy_client
 from service.app import create_app
 from service.domain.incidents import clean_draft
+from service.inbox.worker import start_in_thread
 from service.incidents.store import declare_incident
 from service.migrate import upgrade
 from service.settings import Settings
 from service.users import create_admin
-from service.inbox.worker import start_in_thread
+from service.wiring import build_services
+from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN, SandboxServer
 
 log = logging.getLogger("incidentdesk.demo")
 
@@ -37,21 +38,36 @@ DEMO_INCIDENT = dict(
     title="Checkout is down",
     severity="critical",
     phrases=[
-        "checkout", "can't pay", "cannot pay", "payment fails", "payment failed", "card declined",
-        "תשלום", "לא מצליח לשלם", "לא מצליחה לשלם",
-        "плащане", "не мога да платя", "поръчката не минава",
+        "checkout",
+        "can't pay",
+        "cannot pay",
+        "payment fails",
+        "payment failed",
+        "card declined",
+        "תשלום",
+        "לא מצליח לשלם",
+        "לא מצליחה לשלם",
+        "плащане",
+        "не мога да платя",
+        "поръчката не минава",
     ],
     status_texts={
-        "en": ("Hi {{first_name}}, thank you for writing to us. Our checkout is down at the moment, so "
-               "orders cannot be paid for. Our engineers are on it and we expect checkout back within "
-               "3 hours. Failed attempts were not charged. We will keep you posted right here."),
-        "he": ("שלום {{first_name}}, תודה שפנית אלינו. מערכת התשלום באתר מושבתת כרגע ולא ניתן להשלים "
-               "הזמנות. הצוות שלנו מטפל בתקלה ואנו צופים שהתשלום יחזור לפעול תוך 3 שעות. ניסיונות "
-               "שנכשלו לא חויבו. נמשיך לעדכן אותך כאן."),
-        "bg": ("Здравейте, {{first_name}}, благодарим ви, че ни писахте. В момента плащането на сайта не "
-               "работи и поръчките не могат да бъдат платени. Екипът ни работи по проблема и очакваме "
-               "плащането да бъде възстановено до 3 часа. Неуспешните опити не са таксувани. Ще ви "
-               "държим в течение тук."),
+        "en": (
+            "Hi {{first_name}}, thank you for writing to us. Our checkout is down at the moment, so "
+            "orders cannot be paid for. Our engineers are on it and we expect checkout back within "
+            "3 hours. Failed attempts were not charged. We will keep you posted right here."
+        ),
+        "he": (
+            "שלום {{first_name}}, תודה שפנית אלינו. מערכת התשלום באתר מושבתת כרגע ולא ניתן להשלים "
+            "הזמנות. הצוות שלנו מטפל בתקלה ואנו צופים שהתשלום יחזור לפעול תוך 3 שעות. ניסיונות "
+            "שנכשלו לא חויבו. נמשיך לעדכן אותך כאן."
+        ),
+        "bg": (
+            "Здравейте, {{first_name}}, благодарим ви, че ни писахте. В момента плащането на сайта не "
+            "работи и поръчките не могат да бъдат платени. Екипът ни работи по проблема и очакваме "
+            "плащането да бъде възстановено до 3 часа. Неуспешните опити не са таксувани. Ще ви "
+            "държим в течение тук."
+        ),
     },
 )
 
@@ -74,8 +90,10 @@ def require_loopback(host: str) -> None:
     except ValueError:
         loopback = False
     if not loopback:
-        raise SystemExit(f"The demo uses fixed, published credentials, so it only listens on loopback; "
-                         f"got host {host!r}. Use 127.0.0.1, or run `incidentdesk serve` with your own settings.")
+        raise SystemExit(
+            f"The demo uses fixed, published credentials, so it only listens on loopback; "
+            f"got host {host!r}. Use 127.0.0.1, or run `incidentdesk serve` with your own settings."
+        )
 
 
 def prepare(host: str, port: int, sandbox: SandboxServer):
@@ -84,36 +102,43 @@ def prepare(host: str, port: int, sandbox: SandboxServer):
     if settings.database_url.startswith("sqlite:///") and DEMO_DATABASE.name in settings.database_url:
         DEMO_DATABASE.unlink(missing_ok=True)  # the sandbox starts empty, so the demo does too
     upgrade(settings.database_url)
-    client = zenpy_client(settings.zendesk_subdomain, settings.zendesk_email, settings.zendesk_api_token,
-                          sandbox.url)
+    client = zenpy_client(
+        settings.zendesk_subdomain, settings.zendesk_email, settings.zendesk_api_token, sandbox.url
+    )
     installation = install(client, f"http://{host}:{port}/webhooks/zendesk")
     settings = settings.with_overrides(zendesk_webhook_secret=installation.signing_secret)
     services = build_services(settings)
     with services.db.transaction() as session:
         create_admin(session, DEMO_ADMIN_USERNAME, DEMO_ADMIN_PASSWORD)
-        draft = clean_draft(DEMO_INCIDENT["title"], DEMO_INCIDENT["phrases"], DEMO_INCIDENT["status_texts"],
-                            severity=DEMO_INCIDENT["severity"])
+        draft = clean_draft(
+            DEMO_INCIDENT["title"],
+            DEMO_INCIDENT["phrases"],
+            DEMO_INCIDENT["status_texts"],
+            severity=DEMO_INCIDENT["severity"],
+        )
         declare_incident(session, services.helpdesk, draft, actor="demo")
     return create_app(services=services), services
 
 
 def banner(host: str, port: int, sandbox_url: str) -> str:
     base = f"http://{host}:{port}"
-    return "\n".join([
-        "",
-        "IncidentDesk demo is running.",
-        f"  Admin UI        {base}/admin/   login {DEMO_ADMIN_USERNAME} / {DEMO_ADMIN_PASSWORD}",
-        f"  REST API        {base}/api/v1/incidents   Authorization: Bearer {DEMO_API_TOKEN_FOR_SERVICE}",
-        f"  Webhook         {base}/webhooks/zendesk   (signed; the sandbox's trigger sends to it)",
-        f"  Zendesk sandbox {sandbox_url}/api/v2/   agent {DEMO_AGENT_EMAIL} / API token {DEMO_API_TOKEN}",
-        "",
-        "Try it: create a ticket that says the checkout fails and watch it get linked and answered:",
-        f"  curl -s -u '{DEMO_AGENT_EMAIL}/token:{DEMO_API_TOKEN}' -H 'Content-Type: application/json' \\",
-        "    -d '{\"ticket\": {\"subject\": \"Help\", \"comment\": {\"body\": \"Checkout fails with an error\"}}}' \\",
-        f"    {sandbox_url}/api/v2/tickets.json",
-        "Press Ctrl-C to stop.",
-        "",
-    ])
+    return "\n".join(
+        [
+            "",
+            "IncidentDesk demo is running.",
+            f"  Admin UI        {base}/admin/   login {DEMO_ADMIN_USERNAME} / {DEMO_ADMIN_PASSWORD}",
+            f"  REST API        {base}/api/v1/incidents   Authorization: Bearer {DEMO_API_TOKEN_FOR_SERVICE}",
+            f"  Webhook         {base}/webhooks/zendesk   (signed; the sandbox's trigger sends to it)",
+            f"  Zendesk sandbox {sandbox_url}/api/v2/   agent {DEMO_AGENT_EMAIL} / API token {DEMO_API_TOKEN}",
+            "",
+            "Try it: create a ticket that says the checkout fails and watch it get linked and answered:",
+            f"  curl -s -u '{DEMO_AGENT_EMAIL}/token:{DEMO_API_TOKEN}' -H 'Content-Type: application/json' \\",
+            '    -d \'{"ticket": {"subject": "Help", "comment": {"body": "Checkout fails with an error"}}}\' \\',
+            f"    {sandbox_url}/api/v2/tickets.json",
+            "Press Ctrl-C to stop.",
+            "",
+        ]
+    )
 
 
 def run(host: str = "127.0.0.1", port: int = 8000, sandbox_port: int = 8001) -> None:

@@ -1,7 +1,8 @@
 """Tables. Idempotency lives in unique keys: a delivery key, one link per (incident, ticket)."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import (
     JSON,
@@ -17,8 +18,9 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-from service import clock
 
+from service import clock
+from service.domain.states import LinkState
 
 
 class Base(DeclarativeBase):
@@ -52,17 +54,19 @@ class Incident(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     shadow_mode: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now, onupdate=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=clock.now, onupdate=clock.now
+    )
 
-    rules: Mapped[list["IncidentRule"]] = relationship(
+    rules: Mapped[list[IncidentRule]] = relationship(
         back_populates="incident", cascade="all, delete-orphan", order_by="IncidentRule.id"
     )
-    status_updates: Mapped[list["StatusUpdate"]] = relationship(
+    status_updates: Mapped[list[StatusUpdate]] = relationship(
         back_populates="incident", cascade="all, delete-orphan", order_by="StatusUpdate.version"
     )
 
     @property
-    def current_status(self) -> "StatusUpdate | None":
+    def current_status(self) -> StatusUpdate | None:
         return self.status_updates[-1] if self.status_updates else None
 
     @property
@@ -101,7 +105,9 @@ class StatusUpdate(Base):
     broadcast_total: Mapped[int] = mapped_column(Integer, default=0)
     broadcast_done: Mapped[int] = mapped_column(Integer, default=0)
     broadcast_owner: Mapped[str | None] = mapped_column(String(120), nullable=True)
-    broadcast_lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    broadcast_lease_expires_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
 
     incident: Mapped[Incident] = relationship(back_populates="status_updates")
 
@@ -157,7 +163,7 @@ class TicketLink(Base):
     locale: Mapped[str] = mapped_column(String(10), default="en")
     # The ticket's status as last seen in the helpdesk (every update of it reaches us by webhook).
     ticket_status: Mapped[str] = mapped_column(String(20), default="new")
-    state: Mapped[str] = mapped_column(String(20), default="linked")  # applying | linked | unlinked
+    state: Mapped[str] = mapped_column(String(20), default=LinkState.LINKED)
     source: Mapped[str] = mapped_column(String(20), default="auto")  # auto | helpdesk | manual
     status_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # A broadcast version sent but not yet confirmed; the ticket's version tag settles it.

@@ -1,7 +1,7 @@
 """Every table of the application, for migrations and schema checks: import each models module."""
-from service.models import Base
 
-import service.merging.models  # noqa: F401
+import service.merging.models
 import service.outreach.models  # noqa: F401
+from service.models import Base
 
 metadata = Base.metadata

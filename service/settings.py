@@ -3,12 +3,13 @@
 This module is the only reader of ``os.environ`` in the project. Everything else receives a
 ``Settings`` object from the composition root (``service.create_app`` or the CLI).
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Mapping
 
 
 class SettingsError(ValueError):
@@ -102,7 +103,7 @@ class Settings:
             return self.zendesk_base_url.rstrip("/")
         return f"https://{self.zendesk_subdomain}.zendesk.com"
 
-    def with_overrides(self, **changes) -> "Settings":
+    def with_overrides(self, **changes) -> Settings:
         return replace(self, **changes)
 
     def describe(self) -> dict[str, object]:
@@ -114,8 +115,9 @@ class Settings:
         return shown
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None,
-                 defaults: Mapping[str, str] | None = None) -> "Settings":
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, defaults: Mapping[str, str] | None = None
+    ) -> Settings:
         """``defaults`` fill in variables the environment leaves unset (the demo uses this)."""
         env = dict(os.environ if env is None else env)
         for name, value in (defaults or {}).items():
@@ -152,7 +154,9 @@ class Settings:
             agent_headroom=_float(env, "INCIDENTDESK_AGENT_HEADROOM", 0.2),
             zendesk_app_public_key=env.get("ZENDESK_APP_PUBLIC_KEY", "").replace("\\n", "\n"),
             zendesk_app_audience=env.get("ZENDESK_APP_AUDIENCE", ""),
-            vip_tags=tuple(t.strip() for t in env.get("INCIDENTDESK_VIP_TAGS", "vip").split(",") if t.strip()),
+            vip_tags=tuple(
+                t.strip() for t in env.get("INCIDENTDESK_VIP_TAGS", "vip").split(",") if t.strip()
+            ),
             host=env.get("INCIDENTDESK_HOST", "127.0.0.1"),
             port=_int(env, "INCIDENTDESK_PORT", 8000, minimum=1),
             session_cookie_secure=_bool(env, "INCIDENTDESK_SESSION_COOKIE_SECURE", False),

@@ -1,12 +1,13 @@
 """Local admin users: created from the command line, checked at login. Passwords are hashed."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from service.models import AdminUser
 from service.domain.errors import InvalidInput
+from service.models import AdminUser
 
 MIN_PASSWORD_LENGTH = 10
 MAX_USERNAME_LENGTH = 120

@@ -1,8 +1,10 @@
 """Shared fixtures: a migrated database on SQLite and on PostgreSQL, settings, the Flask app."""
+
 from __future__ import annotations
 
 import os
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -10,8 +12,15 @@ from sqlalchemy import create_engine, text
 from service.migrate import upgrade
 from service.settings import Settings
 
-POSTGRES_URL = os.environ.get("INCIDENTDESK_TEST_POSTGRES_URL",
-                              "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+# The Zendesk sandbox lives beside the service in the checkout and is not installed with it (it
+# ships in no wheel or image): programs the tests start (the demo, the sandbox's own server) find
+# it through PYTHONPATH, as `make run` does.
+ROOT = str(Path(__file__).resolve().parent.parent)
+os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (ROOT, os.environ.get("PYTHONPATH")) if p)
+
+POSTGRES_URL = os.environ.get(
+    "INCIDENTDESK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 
 
 def _postgres_schema_url(schema: str) -> str:
@@ -88,7 +97,6 @@ def zendesk_client(sandbox):
 def helpdesk(sandbox):
     """The real helpdesk adapter over HTTP against the sandbox."""
     from integrations.zendesk.adapter import ZendeskAdapter
-
     from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
 
     return ZendeskAdapter.connect("sandbox", DEMO_AGENT_EMAIL, DEMO_API_TOKEN, sandbox.url)

@@ -3,24 +3,55 @@
 Every ``/api/v2`` request goes: count -> injected faults -> authenticate -> rate limits ->
 route; responses carry Zendesk's rate-limit headers. ``/_sandbox`` is the control API.
 """
+
 from __future__ import annotations
 
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import (auth, control, dynamic_content, jobs, locale_routes, macros, merge,
-               organizations, search, ticket_fields, ticket_routes, trigger_routes, traffic,
-               users, webhook_routes)
+from . import (
+    auth,
+    control,
+    dynamic_content,
+    jobs,
+    locale_routes,
+    macros,
+    merge,
+    organizations,
+    search,
+    ticket_fields,
+    ticket_routes,
+    traffic,
+    trigger_routes,
+    users,
+    webhook_routes,
+)
 from .common import ApiError
 from .delivery import Deliverer
 from .state import SandboxState
 
-_BLUEPRINTS = (ticket_routes.bp, merge.bp, users.bp, organizations.bp, jobs.bp,
-               webhook_routes.bp, trigger_routes.bp, macros.bp, dynamic_content.bp,
-               ticket_fields.bp, search.bp, locale_routes.bp, control.bp)
-JOB_HANDLERS = {**ticket_routes.JOB_HANDLERS, **merge.JOB_HANDLERS, **users.JOB_HANDLERS,
-                **organizations.JOB_HANDLERS}
+_BLUEPRINTS = (
+    ticket_routes.bp,
+    merge.bp,
+    users.bp,
+    organizations.bp,
+    jobs.bp,
+    webhook_routes.bp,
+    trigger_routes.bp,
+    macros.bp,
+    dynamic_content.bp,
+    ticket_fields.bp,
+    search.bp,
+    locale_routes.bp,
+    control.bp,
+)
+JOB_HANDLERS = {
+    **ticket_routes.JOB_HANDLERS,
+    **merge.JOB_HANDLERS,
+    **users.JOB_HANDLERS,
+    **organizations.JOB_HANDLERS,
+}
 
 
 class _StripJsonSuffix:
@@ -57,8 +88,7 @@ class SandboxRuntime:
 
 def _is_ticket_update() -> bool:
     parts = request.path.strip("/").split("/")
-    return request.method == "PUT" and len(parts) == 4 and parts[2] == "tickets" \
-        and parts[3].isdigit()
+    return request.method == "PUT" and len(parts) == 4 and parts[2] == "tickets" and parts[3].isdigit()
 
 
 def _set_location(response) -> None:
@@ -69,8 +99,9 @@ def _set_location(response) -> None:
         response.headers["Location"] = created["url"]
 
 
-def create_sandbox_app(*, plan: str = "team", state: SandboxState | None = None,
-                       webhook_delivery: bool = True) -> Flask:
+def create_sandbox_app(
+    *, plan: str = "team", state: SandboxState | None = None, webhook_delivery: bool = True
+) -> Flask:
     state = state or SandboxState(plan=plan)
     app = Flask(__name__)
     app.config["SANDBOX_STATE"] = state
@@ -88,8 +119,7 @@ def create_sandbox_app(*, plan: str = "team", state: SandboxState | None = None,
         state.base_url = request.host_url.rstrip("/")
         traffic.count(state, request.method, request.path)
         traffic.apply_faults(state)
-        request.environ["sandbox.user_id"] = auth.authenticate(
-            state, request.headers.get("Authorization"))
+        request.environ["sandbox.user_id"] = auth.authenticate(state, request.headers.get("Authorization"))
         with state.lock:
             state.rate_limits.admit(_is_ticket_update())
         return None

@@ -1,5 +1,6 @@
 """Zendesk's authentication forms: Basic ``{email}/token:{api_token}``, Basic
 ``{email}:{password}`` (refused, as Zendesk now does for API access), OAuth ``Bearer``."""
+
 from __future__ import annotations
 
 import base64

@@ -5,6 +5,7 @@ them failed or more than 1,000 failed. The sandbox also wants ``circuit_min_atte
 before judging a ratio, and keeps the circuit open ``circuit_open_seconds``; invocations
 due meanwhile end as "circuit broken" and are not retried. Use under ``state.lock``.
 """
+
 from __future__ import annotations
 
 from collections import deque

@@ -6,6 +6,7 @@ to the sandbox with ``Host: sandbox.zendesk.com`` and ``X-Forwarded-Proto: https
 sandbox writes Zendesk-style ``url``/``next_page`` links, which come back through this
 session) and puts the Zendesk URL back on the response.
 """
+
 from __future__ import annotations
 
 import requests
@@ -28,8 +29,9 @@ class RedirectingSession(requests.Session):
             return super().request(method, url, *args, **kwargs)
         headers = dict(kwargs.pop("headers", None) or {})
         headers.update({"Host": ZENDESK_HOST, "X-Forwarded-Proto": "https"})
-        response = super().request(method, self.sandbox_url + url[len(ZENDESK_PREFIX):],
-                                   *args, headers=headers, **kwargs)
+        response = super().request(
+            method, self.sandbox_url + url[len(ZENDESK_PREFIX) :], *args, headers=headers, **kwargs
+        )
         response.request.url = url
         response.url = url
         return response
@@ -44,5 +46,4 @@ def zenpy_client_for(url: str, email: str, token: str, **zenpy_kwargs) -> zenpy.
     zenpy_kwargs.setdefault("disable_cache", True)
     session = RedirectingSession(url)
     session.auth = (f"{email}/token", token)
-    return zenpy.Zenpy(subdomain="sandbox", email=email, token=token, session=session,
-                       **zenpy_kwargs)
+    return zenpy.Zenpy(subdomain="sandbox", email=email, token=token, session=session, **zenpy_kwargs)

@@ -1,5 +1,6 @@
 """What a change leaves on a ticket: comments (body, HTML, placeholders) and audits
 with their events, in Zendesk's shapes."""
+
 from __future__ import annotations
 
 import html
@@ -21,8 +22,13 @@ def event_value(value):
 
 
 def change_event(state: SandboxState, field: str, value, previous) -> dict:
-    return {"id": state.next_id(), "type": "Change", "field_name": field,
-            "value": event_value(value), "previous_value": event_value(previous)}
+    return {
+        "id": state.next_id(),
+        "type": "Change",
+        "field_name": field,
+        "value": event_value(value),
+        "previous_value": event_value(previous),
+    }
 
 
 def via_block(channel: str) -> dict:
@@ -31,8 +37,7 @@ def via_block(channel: str) -> dict:
 
 def html_body(text: str) -> str:
     paragraphs = [p for p in text.split("\n\n") if p.strip()] or [""]
-    inner = "".join('<p dir="auto">' + html.escape(p).replace("\n", "<br>") + "</p>"
-                    for p in paragraphs)
+    inner = "".join('<p dir="auto">' + html.escape(p).replace("\n", "<br>") + "</p>" for p in paragraphs)
     return f'<div class="zd-comment" dir="auto">{inner}</div>'
 
 
@@ -53,8 +58,9 @@ def comment_from(data: dict) -> dict | None:
     return comment
 
 
-def add_comment(state: SandboxState, ticket: dict, spec: dict, author_id: int,
-                 audit_id: int, channel: str, now: str) -> dict:
+def add_comment(
+    state: SandboxState, ticket: dict, spec: dict, author_id: int, audit_id: int, channel: str, now: str
+) -> dict:
     if spec.get("html_body"):
         markup = placeholders.render_text(state, ticket, author_id, spec["html_body"])
         plain = _plain_from_html(markup)
@@ -62,10 +68,17 @@ def add_comment(state: SandboxState, ticket: dict, spec: dict, author_id: int,
         plain = placeholders.render_text(state, ticket, author_id, str(spec["body"]))
         markup = html_body(plain)
     comment = {
-        "id": state.next_id(), "type": "Comment", "author_id": spec.get("author_id") or author_id,
-        "body": plain, "html_body": markup, "plain_body": plain,
-        "public": spec.get("public") is not False, "attachments": [], "audit_id": audit_id,
-        "via": via_block(channel), "created_at": now,
+        "id": state.next_id(),
+        "type": "Comment",
+        "author_id": spec.get("author_id") or author_id,
+        "body": plain,
+        "html_body": markup,
+        "plain_body": plain,
+        "public": spec.get("public") is not False,
+        "attachments": [],
+        "audit_id": audit_id,
+        "via": via_block(channel),
+        "created_at": now,
         "metadata": {"system": {}, "custom": {}},
     }
     state.comments.setdefault(ticket["id"], []).append(comment)
@@ -76,18 +89,41 @@ def _client_metadata() -> dict:
     """Zendesk records the caller's client and address on each audit."""
     if not has_request_context():
         return {}
-    return {"client": request.headers.get("User-Agent", ""), "ip_address": request.remote_addr,
-            "location": "Sandbox", "latitude": 0.0, "longitude": 0.0}
+    return {
+        "client": request.headers.get("User-Agent", ""),
+        "ip_address": request.remote_addr,
+        "location": "Sandbox",
+        "latitude": 0.0,
+        "longitude": 0.0,
+    }
 
 
 def new_audit(state: SandboxState, ticket: dict, author_id: int, channel: str, now: str) -> dict:
-    audit = {"id": state.next_id(), "ticket_id": ticket["id"], "created_at": now,
-             "author_id": author_id, "metadata": {"system": _client_metadata(), "custom": {}},
-             "events": [], "via": via_block(channel)}
+    audit = {
+        "id": state.next_id(),
+        "ticket_id": ticket["id"],
+        "created_at": now,
+        "author_id": author_id,
+        "metadata": {"system": _client_metadata(), "custom": {}},
+        "events": [],
+        "via": via_block(channel),
+    }
     state.audits.setdefault(ticket["id"], []).append(audit)
     return audit
 
 
 def comment_event(comment: dict) -> dict:
-    return {k: comment[k] for k in ("id", "type", "author_id", "body", "html_body",
-                                    "plain_body", "public", "attachments", "audit_id")}
+    return {
+        k: comment[k]
+        for k in (
+            "id",
+            "type",
+            "author_id",
+            "body",
+            "html_body",
+            "plain_body",
+            "public",
+            "attachments",
+            "audit_id",
+        )
+    }

@@ -1,4 +1,5 @@
 """Zendesk's error responses and the request helpers every route module shares."""
+
 from __future__ import annotations
 
 import re
@@ -31,9 +32,15 @@ def unauthorized() -> ApiError:
 
 
 def forbidden() -> ApiError:
-    return ApiError(403, {"error": "Forbidden", "description": "You do not have access to "
-                          "this page. Please contact the account owner of this help desk "
-                          "for further help."})
+    return ApiError(
+        403,
+        {
+            "error": "Forbidden",
+            "description": "You do not have access to "
+            "this page. Please contact the account owner of this help desk "
+            "for further help.",
+        },
+    )
 
 
 def bad_request(description: str, error: str = "InvalidValue") -> ApiError:
@@ -41,14 +48,21 @@ def bad_request(description: str, error: str = "InvalidValue") -> ApiError:
 
 
 def too_many_values(what: str, limit: int = 100) -> ApiError:
-    return ApiError(400, {"error": "TooManyValues",
-                          "description": f"Maximum {limit} {what} may be sent per call"})
+    return ApiError(
+        400, {"error": "TooManyValues", "description": f"Maximum {limit} {what} may be sent per call"}
+    )
 
 
 def invalid(field: str, description: str, error: str = "InvalidValue") -> ApiError:
     """422 RecordInvalid with Zendesk's ``details`` map."""
-    return ApiError(422, {"error": "RecordInvalid", "description": "Record validation errors",
-                          "details": {field: [{"description": description, "error": error}]}})
+    return ApiError(
+        422,
+        {
+            "error": "RecordInvalid",
+            "description": "Record validation errors",
+            "details": {field: [{"description": description, "error": error}]},
+        },
+    )
 
 
 def webhook_error(status: int, code: str, title: str, detail: str = "") -> ApiError:

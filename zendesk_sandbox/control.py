@@ -1,4 +1,5 @@
 """``/_sandbox/...``: the local control API for tests, demos and benchmarks (no auth)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, request
@@ -9,9 +10,18 @@ from .state import PLAN_LIMITS
 
 bp = Blueprint("sandbox_control", __name__, url_prefix="/_sandbox")
 FAULT_KEYS = ("latency", "error_burst", "timeout", "rate_limit_storm", "job_delay_seconds")
-OPTION_KEYS = ("duplicate", "shuffle", "shuffle_window_ms", "retry_delay_seconds",
-               "max_retry_after_seconds", "timeout_seconds", "circuit_breaker",
-               "circuit_window_seconds", "circuit_min_attempts", "circuit_open_seconds")
+OPTION_KEYS = (
+    "duplicate",
+    "shuffle",
+    "shuffle_window_ms",
+    "retry_delay_seconds",
+    "max_retry_after_seconds",
+    "timeout_seconds",
+    "circuit_breaker",
+    "circuit_window_seconds",
+    "circuit_min_attempts",
+    "circuit_open_seconds",
+)
 
 
 @bp.post("/reset")
@@ -87,8 +97,7 @@ def webhook_deliveries():
     state = current_state()
     webhook_id = request.args.get("webhook_id")
     with state.lock:
-        found = [dict(d) for d in state.deliveries
-                 if not webhook_id or d["webhook_id"] == webhook_id]
+        found = [dict(d) for d in state.deliveries if not webhook_id or d["webhook_id"] == webhook_id]
     return {"deliveries": found, "count": len(found)}
 
 

@@ -6,6 +6,7 @@ a request that times out is retried up to 5 times. Anything else is final. The s
 waits ``retry_delay_seconds`` (short, configurable) between retries instead of Zendesk's
 longer backoff, and never waits longer than ``max_retry_after_seconds`` for Retry-After.
 """
+
 from __future__ import annotations
 
 import base64
@@ -28,11 +29,18 @@ TIMEOUT_SECONDS = 10.0
 MAX_409_RETRIES = 3
 MAX_TIMEOUT_RETRIES = 5
 RETRY_AFTER_CEILING = 60
-DEFAULT_OPTIONS = {"duplicate": False, "shuffle": False, "shuffle_window_ms": 200,
-                   "retry_delay_seconds": 0.2, "max_retry_after_seconds": 2.0,
-                   "timeout_seconds": TIMEOUT_SECONDS, "circuit_breaker": False,
-                   "circuit_window_seconds": 300, "circuit_min_attempts": 10,
-                   "circuit_open_seconds": 5}
+DEFAULT_OPTIONS = {
+    "duplicate": False,
+    "shuffle": False,
+    "shuffle_window_ms": 200,
+    "retry_delay_seconds": 0.2,
+    "max_retry_after_seconds": 2.0,
+    "timeout_seconds": TIMEOUT_SECONDS,
+    "circuit_breaker": False,
+    "circuit_window_seconds": 300,
+    "circuit_min_attempts": 10,
+    "circuit_open_seconds": 5,
+}
 
 
 def sign(secret: str, timestamp: str, body: str | bytes) -> str:
@@ -51,13 +59,15 @@ def new_session() -> requests.Session:
 
 def headers_for(webhook: dict, secret: str, invocation_id: str, body: str) -> dict:
     timestamp = iso(time.time())
-    headers = {"Content-Type": "application/json; charset=utf-8",
-               "User-Agent": "Zendesk Webhook",
-               "X-Zendesk-Account-Id": str(ACCOUNT_ID),
-               "X-Zendesk-Webhook-Id": webhook["id"],
-               "X-Zendesk-Webhook-Invocation-Id": invocation_id,
-               "X-Zendesk-Webhook-Signature-Timestamp": timestamp,
-               "X-Zendesk-Webhook-Signature": sign(secret, timestamp, body)}
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": "Zendesk Webhook",
+        "X-Zendesk-Account-Id": str(ACCOUNT_ID),
+        "X-Zendesk-Webhook-Id": webhook["id"],
+        "X-Zendesk-Webhook-Invocation-Id": invocation_id,
+        "X-Zendesk-Webhook-Signature-Timestamp": timestamp,
+        "X-Zendesk-Webhook-Signature": sign(secret, timestamp, body),
+    }
     auth = webhook.get("_auth") or {}
     data = auth.get("data") or {}
     if auth.get("type") == "basic_auth":
@@ -70,14 +80,20 @@ def headers_for(webhook: dict, secret: str, invocation_id: str, body: str) -> di
     return headers
 
 
-def send(session: requests.Session, webhook: dict, secret: str, invocation_id: str,
-         body: str, timeout: float) -> tuple[int | None, str, dict]:
+def send(
+    session: requests.Session, webhook: dict, secret: str, invocation_id: str, body: str, timeout: float
+) -> tuple[int | None, str, dict]:
     """One HTTP attempt. Returns (status or None, error text, response headers)."""
     headers = headers_for(webhook, secret, invocation_id, body)
     method = webhook.get("http_method", "POST")
     try:
-        resp = session.request(method, webhook["endpoint"], headers=headers,
-                               data=body.encode() if method != "GET" else None, timeout=timeout)
+        resp = session.request(
+            method,
+            webhook["endpoint"],
+            headers=headers,
+            data=body.encode() if method != "GET" else None,
+            timeout=timeout,
+        )
     except requests.Timeout:
         return None, "timeout", headers
     except requests.RequestException as exc:
@@ -85,8 +101,7 @@ def send(session: requests.Session, webhook: dict, secret: str, invocation_id: s
     return resp.status_code, resp.text[:2000], headers | {"_response_headers": dict(resp.headers)}
 
 
-def retry_delay(status: int | None, attempt: int, response_headers: dict,
-                options: dict) -> float | None:
+def retry_delay(status: int | None, attempt: int, response_headers: dict, options: dict) -> float | None:
     """Seconds until the next attempt, or None when Zendesk would not retry."""
     if status is None:
         return options["retry_delay_seconds"] if attempt <= MAX_TIMEOUT_RETRIES else None
@@ -174,20 +189,34 @@ class Deliverer:
             return
         if not hasattr(self._sessions, "session"):
             self._sessions.session = new_session()
-        status, text, headers = send(self._sessions.session, webhook, secret, invocation_id,
-                                     invocation["body"], float(options["timeout_seconds"]))
+        status, text, headers = send(
+            self._sessions.session,
+            webhook,
+            secret,
+            invocation_id,
+            invocation["body"],
+            float(options["timeout_seconds"]),
+        )
         response_headers = headers.pop("_response_headers", {})
         succeeded = status is not None and 200 <= status < 300
         delay = None if succeeded else retry_delay(status, attempt, response_headers, options)
         with state.lock:
             if options["circuit_breaker"]:
                 self._breaker.record(webhook["id"], not succeeded, time.monotonic(), options)
-            state.deliveries.append({
-                "webhook_id": webhook["id"], "invocation_id": invocation_id,
-                "attempt": attempt, "url": webhook["endpoint"], "status": status,
-                "error": text if status is None else None, "body": invocation["body"],
-                "headers": headers, "at": iso(time.time()),
-                "response": text if status is not None else None})
+            state.deliveries.append(
+                {
+                    "webhook_id": webhook["id"],
+                    "invocation_id": invocation_id,
+                    "attempt": attempt,
+                    "url": webhook["endpoint"],
+                    "status": status,
+                    "error": text if status is None else None,
+                    "body": invocation["body"],
+                    "headers": headers,
+                    "at": iso(time.time()),
+                    "response": text if status is not None else None,
+                }
+            )
             invocation["attempts"] += 1
             invocation["status_code"] = status
             invocation["latest_completed_at"] = iso(time.time())
@@ -205,11 +234,20 @@ class Deliverer:
         with self.state.lock:
             if self._breaker.allows(webhook["id"], time.monotonic()):
                 return False
-            self.state.deliveries.append({
-                "webhook_id": webhook["id"], "invocation_id": invocation["id"],
-                "attempt": attempt, "url": webhook["endpoint"], "status": None,
-                "error": "circuit broken", "body": invocation["body"], "headers": {},
-                "at": iso(time.time()), "response": None})
+            self.state.deliveries.append(
+                {
+                    "webhook_id": webhook["id"],
+                    "invocation_id": invocation["id"],
+                    "attempt": attempt,
+                    "url": webhook["endpoint"],
+                    "status": None,
+                    "error": "circuit broken",
+                    "body": invocation["body"],
+                    "headers": {},
+                    "at": iso(time.time()),
+                    "response": None,
+                }
+            )
             invocation["status"] = "circuit broken"
             invocation["latest_completed_at"] = iso(time.time())
             return True

@@ -1,4 +1,5 @@
 """Dynamic content items (``{{dc.name}}``) with per-locale variants."""
+
 from __future__ import annotations
 
 from flask import Blueprint
@@ -23,6 +24,7 @@ def resolver(state: SandboxState, user: dict | None):
                 chosen = chosen or next((v for v in active if v["default"]), None)
                 return chosen["content"] if chosen else ""
         return ""
+
     return lookup
 
 
@@ -38,8 +40,11 @@ def _render_variant(item_id: int, variant: dict) -> dict:
 
 
 def _render(item: dict) -> dict:
-    return {"url": f"{base_url()}{_ITEMS}/{item['id']}.json", **item,
-            "variants": [_render_variant(item["id"], v) for v in item["variants"]]}
+    return {
+        "url": f"{base_url()}{_ITEMS}/{item['id']}.json",
+        **item,
+        "variants": [_render_variant(item["id"], v) for v in item["variants"]],
+    }
 
 
 def _add_variants(state: SandboxState, item: dict, specs) -> list[dict]:
@@ -50,14 +55,18 @@ def _add_variants(state: SandboxState, item: dict, specs) -> list[dict]:
     for spec in specs or []:
         locale_id = spec.get("locale_id") or locale_id_for(spec.get("locale", "en-US"))
         if locale_id in taken:
-            raise invalid("locale_id", "Locale: a variant for this locale already exists",
-                          "DuplicateValue")
+            raise invalid("locale_id", "Locale: a variant for this locale already exists", "DuplicateValue")
         taken.add(locale_id)
-        variant = {"id": state.next_id(), "content": spec.get("content", ""),
-                   "locale_id": locale_id, "outdated": False,
-                   "active": spec.get("active", True),
-                   "default": bool(spec.get("default", locale_id == item["default_locale_id"])),
-                   "created_at": now, "updated_at": now}
+        variant = {
+            "id": state.next_id(),
+            "content": spec.get("content", ""),
+            "locale_id": locale_id,
+            "outdated": False,
+            "active": spec.get("active", True),
+            "default": bool(spec.get("default", locale_id == item["default_locale_id"])),
+            "created_at": now,
+            "updated_at": now,
+        }
         item["variants"].append(variant)
         added.append(variant)
     item["updated_at"] = now
@@ -87,10 +96,16 @@ def create_item():
         raise invalid("name", "Name: cannot be blank", "BlankValue")
     with state.lock:
         now = state.now()
-        item = {"id": state.next_id(), "name": spec["name"],
-                "placeholder": "{{dc.%s}}" % "_".join(spec["name"].lower().split()),
-                "default_locale_id": spec.get("default_locale_id") or 1, "outdated": False,
-                "created_at": now, "updated_at": now, "variants": []}
+        item = {
+            "id": state.next_id(),
+            "name": spec["name"],
+            "placeholder": "{{dc.%s}}" % "_".join(spec["name"].lower().split()),
+            "default_locale_id": spec.get("default_locale_id") or 1,
+            "outdated": False,
+            "created_at": now,
+            "updated_at": now,
+            "variants": [],
+        }
         _add_variants(state, item, spec.get("variants"))
         state.dynamic_content[item["id"]] = item
         return {"item": _render(item)}, 201

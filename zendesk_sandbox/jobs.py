@@ -3,6 +3,7 @@
 Bulk endpoints call ``submit``; one worker thread processes jobs in order, one item at a
 time under the state lock, so API calls interleave with a running job as on Zendesk.
 """
+
 from __future__ import annotations
 
 import os
@@ -25,13 +26,29 @@ def submit(state: SandboxState, kind: str, items: list, actor_id: int, **extra) 
     with state.lock:
         in_flight = sum(1 for j in state.jobs.values() if j["status"] in ("queued", "working"))
         if in_flight >= MAX_JOBS_IN_FLIGHT:
-            raise ApiError(429, {"error": "TooManyJobs", "description": "Number of "
-                                 "simultaneous jobs has exceeded the limit; wait for queued "
-                                 "jobs to finish"}, {"Retry-After": "5"})
-        job = {"id": "V3-" + os.urandom(16).hex(), "total": len(items), "progress": None,
-               "status": "queued", "message": None, "results": None,
-               "_kind": kind, "_items": items, "_actor": actor_id, "_extra": extra,
-               "_created": time.time()}
+            raise ApiError(
+                429,
+                {
+                    "error": "TooManyJobs",
+                    "description": "Number of "
+                    "simultaneous jobs has exceeded the limit; wait for queued "
+                    "jobs to finish",
+                },
+                {"Retry-After": "5"},
+            )
+        job = {
+            "id": "V3-" + os.urandom(16).hex(),
+            "total": len(items),
+            "progress": None,
+            "status": "queued",
+            "message": None,
+            "results": None,
+            "_kind": kind,
+            "_items": items,
+            "_actor": actor_id,
+            "_extra": extra,
+            "_created": time.time(),
+        }
         state.jobs[job["id"]] = job
     state.job_queue.put(job["id"])
     return job
@@ -73,10 +90,8 @@ def show_many():
 def index():
     state = current_state()
     with state.lock:
-        found = [render(j, base_url()) for j in list(state.jobs.values())
-                 if _live_job(state, j["id"])]
-    return {"job_statuses": found, "next_page": None, "previous_page": None,
-            "count": len(found)}
+        found = [render(j, base_url()) for j in list(state.jobs.values()) if _live_job(state, j["id"])]
+    return {"job_statuses": found, "next_page": None, "previous_page": None, "count": len(found)}
 
 
 class JobRunner:
@@ -133,8 +148,11 @@ class JobRunner:
                 try:
                     result = handler(state, item, index, job)
                 except ApiError as exc:
-                    result = {"index": index, "error": exc.body.get("error", "Error"),
-                              "details": exc.body.get("description", "")}
+                    result = {
+                        "index": index,
+                        "error": exc.body.get("error", "Error"),
+                        "details": exc.body.get("description", ""),
+                    }
                 except Exception as exc:  # a bug in the sandbox must not kill the worker
                     failed = True
                     job.update(status="failed", message=f"Failed: {exc}")

@@ -1,12 +1,12 @@
 """Zendesk's rate limits: requests per minute by plan, Update Ticket per account, and
 updates per ticket. Sliding windows; a refusal is a 429 with an integer ``Retry-After``.
 """
+
 from __future__ import annotations
 
 import math
 import time
 from collections import deque
-
 from typing import TYPE_CHECKING
 
 from .common import ApiError
@@ -56,10 +56,15 @@ class RateLimits:
         self.enabled = True
         self.configure()
 
-    def configure(self, *, requests_per_minute: int | None = None,
-                  update_ticket_per_minute: int = UPDATE_TICKET_PER_MINUTE,
-                  updates_per_ticket: int = UPDATES_PER_TICKET,
-                  window_seconds: float = 60.0, enabled: bool = True) -> None:
+    def configure(
+        self,
+        *,
+        requests_per_minute: int | None = None,
+        update_ticket_per_minute: int = UPDATE_TICKET_PER_MINUTE,
+        updates_per_ticket: int = UPDATES_PER_TICKET,
+        window_seconds: float = 60.0,
+        enabled: bool = True,
+    ) -> None:
         self.enabled = enabled
         self.window_seconds = window_seconds
         self.account = Window(requests_per_minute or self.state.rate_limit, window_seconds)
@@ -68,10 +73,13 @@ class RateLimits:
         self.per_ticket: dict[int, Window] = {}
 
     def describe(self) -> dict:
-        return {"enabled": self.enabled, "requests_per_minute": self.account.limit,
-                "update_ticket_per_minute": self.update_ticket.limit,
-                "updates_per_ticket": self.updates_per_ticket,
-                "window_seconds": self.window_seconds}
+        return {
+            "enabled": self.enabled,
+            "requests_per_minute": self.account.limit,
+            "update_ticket_per_minute": self.update_ticket.limit,
+            "updates_per_ticket": self.updates_per_ticket,
+            "window_seconds": self.window_seconds,
+        }
 
     def admit(self, is_ticket_update: bool) -> None:
         """Count one API request against the account (and Update Ticket) limits."""
@@ -80,13 +88,15 @@ class RateLimits:
         now = time.monotonic()
         wait = self.account.try_take(now)
         if wait:
-            raise _too_many(wait, "APIRateLimitExceeded",
-                            "Number of allowed API requests per minute exceeded")
+            raise _too_many(
+                wait, "APIRateLimitExceeded", "Number of allowed API requests per minute exceeded"
+            )
         if is_ticket_update:
             wait = self.update_ticket.try_take(now)
             if wait:
-                raise _too_many(wait, "APIRateLimitExceeded",
-                                "Number of allowed ticket updates per minute exceeded")
+                raise _too_many(
+                    wait, "APIRateLimitExceeded", "Number of allowed ticket updates per minute exceeded"
+                )
 
     def record_agent_edit(self) -> None:
         """An agent's own edit in the Zendesk UI uses the Update Ticket budget too."""
@@ -96,26 +106,36 @@ class RateLimits:
         if not self.enabled:
             return
         window = self.per_ticket.setdefault(
-            ticket_id, Window(self.updates_per_ticket, PER_TICKET_WINDOW_SECONDS
-                              * self.window_seconds / 60.0))
+            ticket_id, Window(self.updates_per_ticket, PER_TICKET_WINDOW_SECONDS * self.window_seconds / 60.0)
+        )
         wait = window.try_take(time.monotonic())
         if wait:
-            raise _too_many(wait, "TicketUpdateRateLimitExceeded", "Rate limit for ticket "
-                            "updates exceeded, please wait before updating this ticket again")
+            raise _too_many(
+                wait,
+                "TicketUpdateRateLimitExceeded",
+                "Rate limit for ticket updates exceeded, please wait before updating this ticket again",
+            )
 
     def headers(self) -> dict:
         now = time.monotonic()
         limit, remaining = str(self.account.limit), str(self.account.remaining(now))
         reset = str(self.account.reset_in(now) or int(self.window_seconds))
-        return {"X-Rate-Limit": limit, "X-Rate-Limit-Remaining": remaining,
-                "ratelimit-limit": limit, "ratelimit-remaining": remaining,
-                "ratelimit-reset": reset, "rate-limit": limit,
-                "rate-limit-remaining": remaining, "rate-limit-reset": reset}
+        return {
+            "X-Rate-Limit": limit,
+            "X-Rate-Limit-Remaining": remaining,
+            "ratelimit-limit": limit,
+            "ratelimit-remaining": remaining,
+            "ratelimit-reset": reset,
+            "rate-limit": limit,
+            "rate-limit-remaining": remaining,
+            "rate-limit-reset": reset,
+        }
 
 
 def _too_many(wait: float, error: str, description: str) -> ApiError:
-    return ApiError(429, {"error": error, "description": description},
-                    {"Retry-After": str(max(1, math.ceil(wait)))})
+    return ApiError(
+        429, {"error": error, "description": description}, {"Retry-After": str(max(1, math.ceil(wait)))}
+    )
 
 
 def check_ticket_update(state: SandboxState, ticket_id: int) -> None:

@@ -1,10 +1,21 @@
 """Locale codes and the numeric ids Zendesk pairs with them (a small subset)."""
+
 from __future__ import annotations
 
 # Zendesk's own id for en-US is 1; the others are the sandbox's stable stand-ins.
 LOCALE_IDS = {
-    "en-US": 1, "es": 2, "de": 8, "fr": 16, "ru": 27, "he": 30, "ar": 66,
-    "bg": 1004, "en-GB": 1176, "it": 22, "nl": 9, "pt-BR": 19,
+    "en-US": 1,
+    "es": 2,
+    "de": 8,
+    "fr": 16,
+    "ru": 27,
+    "he": 30,
+    "ar": 66,
+    "bg": 1004,
+    "en-GB": 1176,
+    "it": 22,
+    "nl": 9,
+    "pt-BR": 19,
 }
 _BY_ID = {v: k for k, v in LOCALE_IDS.items()}
 

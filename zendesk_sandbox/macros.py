@@ -1,4 +1,5 @@
 """``/api/v2/macros``: CRUD, and the ``apply`` preview that changes nothing."""
+
 from __future__ import annotations
 
 from flask import Blueprint
@@ -58,11 +59,19 @@ def create():
     state = current_state()
     with state.lock:
         now = state.now()
-        macro = {"id": state.next_id(), "title": spec["title"], "active": spec.get("active", True),
-                 "updated_at": now, "created_at": now, "default": False,
-                 "position": spec.get("position", 10000), "description": spec.get("description"),
-                 "actions": spec["actions"], "restriction": spec.get("restriction"),
-                 "raw_title": spec["title"]}
+        macro = {
+            "id": state.next_id(),
+            "title": spec["title"],
+            "active": spec.get("active", True),
+            "updated_at": now,
+            "created_at": now,
+            "default": False,
+            "position": spec.get("position", 10000),
+            "description": spec.get("description"),
+            "actions": spec["actions"],
+            "restriction": spec.get("restriction"),
+            "raw_title": spec["title"],
+        }
         state.macros[macro["id"]] = macro
         return {"macro": render(macro)}, 201
 

@@ -1,19 +1,39 @@
 """``/api/v2/organizations`` and ``/api/v2/groups``."""
+
 from __future__ import annotations
 
 from flask import Blueprint
 
 from . import jobs
-from .common import (bad_request, base_url, current_state, current_user_id, ids_param,
-                     invalid, json_body, not_found, too_many_values)
+from .common import (
+    bad_request,
+    base_url,
+    current_state,
+    current_user_id,
+    ids_param,
+    invalid,
+    json_body,
+    normalise_tags,
+    not_found,
+    too_many_values,
+)
 from .pagination import paginate
-from .common import normalise_tags
-from .users import render as render_user
 from .state import SandboxState
+from .users import render as render_user
 
 bp = Blueprint("sandbox_organizations", __name__)
-_ORG_FIELDS = ("name", "details", "notes", "external_id", "group_id", "shared_tickets",
-               "shared_comments", "domain_names", "tags", "organization_fields")
+_ORG_FIELDS = (
+    "name",
+    "details",
+    "notes",
+    "external_id",
+    "group_id",
+    "shared_tickets",
+    "shared_comments",
+    "domain_names",
+    "tags",
+    "organization_fields",
+)
 
 
 def add_organization(state: SandboxState, spec: dict) -> dict:
@@ -23,10 +43,21 @@ def add_organization(state: SandboxState, spec: dict) -> dict:
     if any(o["name"].lower() == name.lower() for o in state.organizations.values()):
         raise invalid("name", "Name: has already been taken", "DuplicateValue")
     now = state.now()
-    org = {"id": state.next_id(), "name": name, "shared_tickets": False,
-           "shared_comments": False, "external_id": None, "created_at": now, "updated_at": now,
-           "domain_names": [], "details": None, "notes": None, "group_id": None, "tags": [],
-           "organization_fields": {}}
+    org = {
+        "id": state.next_id(),
+        "name": name,
+        "shared_tickets": False,
+        "shared_comments": False,
+        "external_id": None,
+        "created_at": now,
+        "updated_at": now,
+        "domain_names": [],
+        "details": None,
+        "notes": None,
+        "group_id": None,
+        "tags": [],
+        "organization_fields": {},
+    }
     _apply(state, org, spec)
     state.organizations[org["id"]] = org
     return org
@@ -80,8 +111,7 @@ def show_many():
         raise too_many_values("ids")
     with state.lock:
         found = [render(state.organizations[i]) for i in ids if i in state.organizations]
-    return {"organizations": found, "next_page": None, "previous_page": None,
-            "count": len(found)}
+    return {"organizations": found, "next_page": None, "previous_page": None, "count": len(found)}
 
 
 @bp.post("/api/v2/organizations")
@@ -165,10 +195,16 @@ def create_group():
     state = current_state()
     with state.lock:
         now = state.now()
-        group = {"id": state.next_id(), "name": spec["name"],
-                 "description": spec.get("description", ""), "default": False,
-                 "deleted": False, "is_public": spec.get("is_public", True),
-                 "created_at": now, "updated_at": now}
+        group = {
+            "id": state.next_id(),
+            "name": spec["name"],
+            "description": spec.get("description", ""),
+            "default": False,
+            "deleted": False,
+            "is_public": spec.get("is_public", True),
+            "created_at": now,
+            "updated_at": now,
+        }
         state.groups[group["id"]] = group
         return {"group": _render_group(group)}, 201
 

@@ -7,6 +7,7 @@
 Items are sorted by ``sort_key`` (id by default); cursors are opaque base64 of the
 boundary item's key.
 """
+
 from __future__ import annotations
 
 import base64
@@ -50,8 +51,9 @@ def wants_cursor() -> bool:
     return any(k.startswith("page[") for k in request.args)
 
 
-def paginate(items: list, key: str, render, sort_key=lambda item: item["id"],
-             force_cursor: bool = False) -> dict:
+def paginate(
+    items: list, key: str, render, sort_key=lambda item: item["id"], force_cursor: bool = False
+) -> dict:
     """Render one page of ``items`` (already filtered) under ``key``; endpoints that only
     speak cursor pagination pass ``force_cursor``."""
     items = sorted(items, key=sort_key)
@@ -63,12 +65,14 @@ def paginate(items: list, key: str, render, sort_key=lambda item: item["id"],
     except ValueError:
         raise bad_request("page must be an integer", error="InvalidPaginationParameter") from None
     start = (page - 1) * per_page
-    chunk = items[start:start + per_page]
+    chunk = items[start : start + per_page]
     has_next = start + per_page < len(items)
-    return {key: [render(i) for i in chunk],
-            "next_page": _url({"page": page + 1, "per_page": per_page}) if has_next else None,
-            "previous_page": _url({"page": page - 1, "per_page": per_page}) if page > 1 else None,
-            "count": len(items)}
+    return {
+        key: [render(i) for i in chunk],
+        "next_page": _url({"page": page + 1, "per_page": per_page}) if has_next else None,
+        "previous_page": _url({"page": page - 1, "per_page": per_page}) if page > 1 else None,
+        "count": len(items),
+    }
 
 
 def _boundary(cursor: str):
@@ -86,16 +90,16 @@ def _cursor_page(items: list, key: str, render, sort_key) -> dict:
         start = max(0, bisect.bisect_left(keys, _boundary(before)) - size)
     else:
         start = 0
-    end = min(len(items), start + size) if not before else \
-        bisect.bisect_left(keys, _boundary(before))
+    end = min(len(items), start + size) if not before else bisect.bisect_left(keys, _boundary(before))
     chunk = items[start:end]
     has_more, has_prev = end < len(items), start > 0
     after_cursor = encode_cursor(keys[end - 1]) if chunk else None
     before_cursor = encode_cursor(keys[start]) if chunk else None
-    return {key: [render(i) for i in chunk],
-            "meta": {"has_more": has_more, "after_cursor": after_cursor,
-                     "before_cursor": before_cursor},
-            "links": {"next": _url({"page[size]": size, "page[after]": after_cursor})
-                      if has_more else None,
-                      "prev": _url({"page[size]": size, "page[before]": before_cursor})
-                      if has_prev else None}}
+    return {
+        key: [render(i) for i in chunk],
+        "meta": {"has_more": has_more, "after_cursor": after_cursor, "before_cursor": before_cursor},
+        "links": {
+            "next": _url({"page[size]": size, "page[after]": after_cursor}) if has_more else None,
+            "prev": _url({"page[size]": size, "page[before]": before_cursor}) if has_prev else None,
+        },
+    }

@@ -1,4 +1,5 @@
 """Optional persistence of the sandbox's account to a JSON file."""
+
 from __future__ import annotations
 
 import json
@@ -7,11 +8,20 @@ import tempfile
 
 from .state import SandboxState
 
-_STORES = ("users", "organizations", "groups", "tickets", "comments", "audits", "triggers",
-           "macros", "dynamic_content", "ticket_fields")
+_STORES = (
+    "users",
+    "organizations",
+    "groups",
+    "tickets",
+    "comments",
+    "audits",
+    "triggers",
+    "macros",
+    "dynamic_content",
+    "ticket_fields",
+)
 _STRING_KEYED = ("webhooks", "webhook_secrets")
-_ACCOUNT = ("admin_id", "default_group_id", "brand_id", "ticket_form_id",
-            "custom_status_ids")
+_ACCOUNT = ("admin_id", "default_group_id", "brand_id", "ticket_form_id", "custom_status_ids")
 
 
 def save_state(state: SandboxState, path: str) -> None:

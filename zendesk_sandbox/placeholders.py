@@ -1,30 +1,41 @@
 """Render a webhook body template: ``{{ticket.id}}``-style placeholders, JSON-escaped."""
+
 from __future__ import annotations
 
 import json
 import re
 
 from .dynamic_content import resolver
-
 from .state import SandboxState
 
 _PLACEHOLDER = re.compile(r"{{\s*([\w.]+)\s*}}")
-_VIA_NAMES = {"api": "Web Service", "email": "Email", "web": "Web Form", "chat": "Chat",
-              "voice": "Phone call (incoming)", "rule": "Trigger", "web_widget": "Web Widget",
-              "messaging": "Messaging"}
+_VIA_NAMES = {
+    "api": "Web Service",
+    "email": "Email",
+    "web": "Web Form",
+    "chat": "Chat",
+    "voice": "Phone call (incoming)",
+    "rule": "Trigger",
+    "web_widget": "Web Widget",
+    "messaging": "Messaging",
+}
 
 
 def _user_fields(user: dict | None, prefix: str) -> dict:
     user = user or {}
     name = user.get("name") or ""
     first, _, last = name.partition(" ")
-    return {f"{prefix}.id": user.get("id", ""), f"{prefix}.name": name,
-            f"{prefix}.first_name": first, f"{prefix}.last_name": last,
-            f"{prefix}.email": user.get("email") or "",
-            f"{prefix}.language": user.get("locale", ""),
-            f"{prefix}.locale": user.get("locale", ""),
-            f"{prefix}.external_id": user.get("external_id") or "",
-            f"{prefix}.tags": " ".join(user.get("tags", []))}
+    return {
+        f"{prefix}.id": user.get("id", ""),
+        f"{prefix}.name": name,
+        f"{prefix}.first_name": first,
+        f"{prefix}.last_name": last,
+        f"{prefix}.email": user.get("email") or "",
+        f"{prefix}.language": user.get("locale", ""),
+        f"{prefix}.locale": user.get("locale", ""),
+        f"{prefix}.external_id": user.get("external_id") or "",
+        f"{prefix}.tags": " ".join(user.get("tags", [])),
+    }
 
 
 def ticket_values(state: SandboxState, ticket: dict, actor_id: int | None) -> dict:
@@ -35,7 +46,8 @@ def ticket_values(state: SandboxState, ticket: dict, actor_id: int | None) -> di
     group = state.groups.get(ticket.get("group_id")) or {}
     host = state.base_url.split("://", 1)[-1]
     values = {
-        "ticket.id": ticket["id"], "ticket.title": ticket["subject"],
+        "ticket.id": ticket["id"],
+        "ticket.title": ticket["subject"],
         "ticket.description": ticket["description"],
         "ticket.status": ticket["status"].capitalize(),
         "ticket.ticket_type": (ticket["type"] or "").capitalize(),
@@ -47,7 +59,8 @@ def ticket_values(state: SandboxState, ticket: dict, actor_id: int | None) -> di
         "ticket.link": f"{state.base_url}/agent/tickets/{ticket['id']}",
         "ticket.created_at_with_timestamp": ticket["created_at"],
         "ticket.updated_at_with_timestamp": ticket["updated_at"],
-        "ticket.organization.id": org.get("id", ""), "ticket.organization.name": org.get("name", ""),
+        "ticket.organization.id": org.get("id", ""),
+        "ticket.organization.name": org.get("name", ""),
         "ticket.group.name": group.get("name", ""),
         "ticket.latest_comment": comments[-1]["body"] if comments else "",
         "ticket.latest_public_comment": public[-1]["body"] if public else "",
@@ -65,6 +78,7 @@ def ticket_values(state: SandboxState, ticket: dict, actor_id: int | None) -> di
 def render(template: str, values: dict, dynamic_content=None, json_escape: bool = True) -> str:
     """Substitute placeholders; unknown ones render empty, as Liquid does. With
     ``json_escape`` each value is escaped to sit inside a JSON string."""
+
     def substitute(match: re.Match) -> str:
         name = match.group(1)
         if name.startswith("dc.") and dynamic_content is not None:
@@ -73,6 +87,7 @@ def render(template: str, values: dict, dynamic_content=None, json_escape: bool 
             value = values.get(name, "")
         text = str(value)
         return json.dumps(text, ensure_ascii=False)[1:-1] if json_escape else text
+
     return _PLACEHOLDER.sub(substitute, template)
 
 
@@ -81,5 +96,4 @@ def render_text(state: SandboxState, ticket: dict, actor_id: int | None, text: s
     if "{{" not in text:
         return text
     values = ticket_values(state, ticket, actor_id)
-    return render(text, values, resolver(state, state.users.get(ticket["requester_id"])),
-                  json_escape=False)
+    return render(text, values, resolver(state, state.users.get(ticket["requester_id"])), json_escape=False)

@@ -9,6 +9,7 @@ Query syntax covered: ``type:ticket|user|organization``; ``status``/``priority``
 ``key:value`` terms match any of the values; other words match text. Quoted phrases keep
 spaces.
 """
+
 from __future__ import annotations
 
 import re
@@ -28,8 +29,10 @@ RESULT_CAP = 1000
 _TERM = re.compile(r"^(-?)([a-z_]+)(<=|>=|:|<|>)(.+)$")
 _RELATIVE = re.compile(r"^(\d+)(minutes?|hours?|days?|weeks?)$")
 _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400, "week": 604800}
-_ORDER = {"status": ("new", "open", "pending", "hold", "solved", "closed"),
-          "priority": ("low", "normal", "high", "urgent")}
+_ORDER = {
+    "status": ("new", "open", "pending", "hold", "solved", "closed"),
+    "priority": ("low", "normal", "high", "urgent"),
+}
 
 
 def _time_value(text: str) -> float:
@@ -48,8 +51,7 @@ def _compare(actual, op: str, wanted) -> bool:
         return actual == wanted
     if actual is None:
         return False
-    return {"<": actual < wanted, ">": actual > wanted,
-            "<=": actual <= wanted, ">=": actual >= wanted}[op]
+    return {"<": actual < wanted, ">": actual > wanted, "<=": actual <= wanted, ">=": actual >= wanted}[op]
 
 
 def _ticket_term(state: SandboxState, ticket: dict, key: str, op: str, value: str) -> bool:
@@ -103,11 +105,15 @@ def _user_term(user: dict, key: str, op: str, value: str) -> bool:
     if key in ("created", "created_at", "updated", "updated_at"):
         field = key if key.endswith("_at") else f"{key}_at"
         return _compare(parse_iso(user[field]), op, _time_value(value))
-    builtin = {"email": (user["email"] or "") == value_l, "role": user["role"] == value_l,
-               "tags": value_l in user["tags"], "tag": value_l in user["tags"],
-               "name": value_l in user["name"].lower(),
-               "external_id": user["external_id"] == value,
-               "organization": str(user["organization_id"]) == value}
+    builtin = {
+        "email": (user["email"] or "") == value_l,
+        "role": user["role"] == value_l,
+        "tags": value_l in user["tags"],
+        "tag": value_l in user["tags"],
+        "name": value_l in user["name"].lower(),
+        "external_id": user["external_id"] == value,
+        "organization": str(user["organization_id"]) == value,
+    }
     if key in builtin:
         return builtin[key]
     custom = (user.get("user_fields") or {}).get(key)  # user fields are searched by their key
@@ -141,17 +147,21 @@ def run_query(state: SandboxState, query: str, forced_type: str | None = None) -
     found = []
     for result_type in kinds:
         for record in _records(state, result_type):
-            if all(_holds(state, result_type, record, t) != t[0] for t in every) and \
-                    all(any(_holds(state, result_type, record, t) for t in group)
-                        for group in either.values()) and \
-                    all(w in _text(state, result_type, record) for w in text):
+            if (
+                all(_holds(state, result_type, record, t) != t[0] for t in every)
+                and all(
+                    any(_holds(state, result_type, record, t) for t in group) for group in either.values()
+                )
+                and all(w in _text(state, result_type, record) for w in text)
+            ):
                 found.append((result_type, record))
     return found
 
 
 def _records(state: SandboxState, kind: str):
-    return {"ticket": state.tickets, "user": state.users,
-            "organization": state.organizations}.get(kind, {}).values()
+    return {"ticket": state.tickets, "user": state.users, "organization": state.organizations}.get(
+        kind, {}
+    ).values()
 
 
 def _holds(state, kind, record, term) -> bool:
@@ -160,8 +170,11 @@ def _holds(state, kind, record, term) -> bool:
         return _ticket_term(state, record, key, op, value)
     if kind == "user":
         return _user_term(record, key, op, value)
-    return key in ("name",) and value.lower() in record["name"].lower() or \
-        (key in ("tags", "tag") and value.lower() in record["tags"])
+    return (
+        key in ("name",)
+        and value.lower() in record["name"].lower()
+        or (key in ("tags", "tag") and value.lower() in record["tags"])
+    )
 
 
 def _text(state, kind, record) -> str:
@@ -200,14 +213,19 @@ def search():
     per_page = min(int(request.args.get("per_page", 100) or 100), 100)
     page = int(request.args.get("page", 1) or 1)
     if page * per_page > RESULT_CAP:
-        raise ApiError(422, {"error": "invalid", "description": "Invalid search: Requested "
-                             "response size was greater than Search Response Limits"})
+        raise ApiError(
+            422,
+            {
+                "error": "invalid",
+                "description": "Invalid search: Requested "
+                "response size was greater than Search Response Limits",
+            },
+        )
     state = current_state()
     with state.lock:
         found = _sorted(run_query(state, query))
         ordered = {id(p): i for i, p in enumerate(found)}
-        body = paginate(found, "results", lambda p: _render(state, p),
-                        sort_key=lambda p: ordered[id(p)])
+        body = paginate(found, "results", lambda p: _render(state, p), sort_key=lambda p: ordered[id(p)])
     body["facets"] = None
     return body
 
@@ -223,25 +241,27 @@ def count():
 def export():
     kind = request.args.get("filter[type]")
     if kind not in ("ticket", "user", "organization", "group"):
-        raise bad_request("filter[type] is required: ticket, user, organization or group",
-                          error="invalid")
+        raise bad_request("filter[type] is required: ticket, user, organization or group", error="invalid")
     state = current_state()
     with state.lock:
         found = run_query(state, request.args.get("query", ""), forced_type=kind)
-        body = paginate(found, "results", lambda p: _render(state, p),
-                        sort_key=lambda p: p[1]["id"])
+        body = paginate(found, "results", lambda p: _render(state, p), sort_key=lambda p: p[1]["id"])
     body["facets"] = None
     return body
 
 
 def _changed_since(state: SandboxState, start: float) -> list[dict]:
-    return sorted((t for t in state.tickets.values() if parse_iso(t["updated_at"]) >= start),
-                  key=lambda t: (t["updated_at"], t["id"]))
+    return sorted(
+        (t for t in state.tickets.values() if parse_iso(t["updated_at"]) >= start),
+        key=lambda t: (t["updated_at"], t["id"]),
+    )
 
 
 def _incremental_row(state: SandboxState, ticket: dict) -> dict:
-    return {**tickets.render(state, ticket, base_url()),
-            "generated_timestamp": int(parse_iso(ticket["updated_at"]))}
+    return {
+        **tickets.render(state, ticket, base_url()),
+        "generated_timestamp": int(parse_iso(ticket["updated_at"])),
+    }
 
 
 def _per_page() -> int:
@@ -264,9 +284,13 @@ def incremental_tickets():
         changed = _changed_since(state, start)
         rows = [_incremental_row(state, t) for t in changed[:per_page]]
     end_time = rows[-1]["generated_timestamp"] if rows else start
-    return {"tickets": rows, "count": len(rows), "end_time": end_time,
-            "end_of_stream": len(changed) <= per_page,
-            "next_page": f"{base_url()}/api/v2/incremental/tickets.json?start_time={end_time}"}
+    return {
+        "tickets": rows,
+        "count": len(rows),
+        "end_time": end_time,
+        "end_of_stream": len(changed) <= per_page,
+        "next_page": f"{base_url()}/api/v2/incremental/tickets.json?start_time={end_time}",
+    }
 
 
 @bp.get("/api/v2/incremental/tickets/cursor")
@@ -286,11 +310,18 @@ def incremental_tickets_cursor():
             changed = _changed_since(state, start)
         chunk = changed[:per_page]
         rows = [_incremental_row(state, t) for t in chunk]
-    cursor = encode_cursor([chunk[-1]["updated_at"], chunk[-1]["id"]]) if chunk else \
-        request.args.get("cursor")
+    cursor = (
+        encode_cursor([chunk[-1]["updated_at"], chunk[-1]["id"]]) if chunk else request.args.get("cursor")
+    )
     done = len(changed) <= per_page
-    return {"tickets": rows,
-            "after_url": f"{base_url()}/api/v2/incremental/tickets/cursor.json?"
-            f"{urlencode({'cursor': cursor, 'per_page': per_page})}" if cursor else None,
-            "before_url": None, "after_cursor": cursor, "before_cursor": None,
-            "end_of_stream": done}
+    return {
+        "tickets": rows,
+        "after_url": f"{base_url()}/api/v2/incremental/tickets/cursor.json?"
+        f"{urlencode({'cursor': cursor, 'per_page': per_page})}"
+        if cursor
+        else None,
+        "before_url": None,
+        "after_cursor": cursor,
+        "before_cursor": None,
+        "end_of_stream": done,
+    }

@@ -1,4 +1,5 @@
 """Run the sandbox over HTTP: in a background thread for tests, or blocking for the CLI."""
+
 from __future__ import annotations
 
 import json
@@ -30,10 +31,11 @@ class SandboxServer:
         self.url = f"http://{host}:{self.port}"
         self._thread: threading.Thread | None = None
 
-    def start(self) -> "SandboxServer":
+    def start(self) -> SandboxServer:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                            name=f"sandbox-http-{self.port}", daemon=True)
+            self._thread = threading.Thread(
+                target=self._server.serve_forever, args=(0.05,), name=f"sandbox-http-{self.port}", daemon=True
+            )
             self._thread.start()
         return self
 
@@ -45,15 +47,14 @@ class SandboxServer:
         self._server.server_close()
         self.app.extensions["zendesk_sandbox"].stop()
 
-    def __enter__(self) -> "SandboxServer":
+    def __enter__(self) -> SandboxServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:
         self.stop()
 
 
-def serve(host: str, port: int, plan: str, seed: str | None = None,
-          persist_path: str | None = None) -> None:
+def serve(host: str, port: int, plan: str, seed: str | None = None, persist_path: str | None = None) -> None:
     """Serve until interrupted. ``seed`` names a scenario (``demo``); ``persist_path``
     loads the state from that file if it exists and saves it there on exit."""
     state = SandboxState(plan=plan)
@@ -66,8 +67,10 @@ def serve(host: str, port: int, plan: str, seed: str | None = None,
             summary = SCENARIOS[seed](state)
         logging.getLogger(__name__).info("seeded %s: %s", seed, json.dumps(summary))
     server = SandboxServer(plan=plan, host=host, port=port, state=state)
-    print(f"Zendesk sandbox on {server.url} (plan {plan}); agent {state.users[state.admin_id]['email']}",
-          flush=True)
+    print(
+        f"Zendesk sandbox on {server.url} (plan {plan}); agent {state.users[state.admin_id]['email']}",
+        flush=True,
+    )
     try:
         server._server.serve_forever()
     except KeyboardInterrupt:

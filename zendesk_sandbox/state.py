@@ -4,6 +4,7 @@ Records are kept in Zendesk's JSON shape without the ``url`` field, which depend
 host a client used and is added when a record is rendered. Every read-modify-write of the
 stores happens under ``state.lock``.
 """
+
 from __future__ import annotations
 
 import base64
@@ -12,7 +13,7 @@ import os
 import queue
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .limits import RateLimits
 from .locales import locale_id_for
@@ -37,7 +38,7 @@ _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 def iso(ts: float) -> str:
     """Zendesk's timestamp format: second precision, UTC, ``Z`` suffix."""
-    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_iso(text: str) -> float:
@@ -98,10 +99,15 @@ class SandboxState:
             self.default_group_id = self._add_group("Support")
             self.brand_id = self.next_id()
             self.ticket_form_id = self.next_id()
-            self.custom_status_ids = {status: self.next_id() for status in
-                                      ("new", "open", "pending", "hold", "solved", "closed")}
-            self.admin_id = self.add_user(name="Sandbox Admin", email=DEMO_AGENT_EMAIL,
-                                          role="admin", default_group_id=self.default_group_id)
+            self.custom_status_ids = {
+                status: self.next_id() for status in ("new", "open", "pending", "hold", "solved", "closed")
+            }
+            self.admin_id = self.add_user(
+                name="Sandbox Admin",
+                email=DEMO_AGENT_EMAIL,
+                role="admin",
+                default_group_id=self.default_group_id,
+            )
             self.oauth_tokens[DEMO_OAUTH_TOKEN] = self.admin_id
 
     @staticmethod
@@ -134,34 +140,72 @@ class SandboxState:
     def _add_group(self, name: str) -> int:
         gid = self.next_id()
         now = self.now()
-        self.groups[gid] = {"id": gid, "name": name, "description": "", "default": True,
-                            "deleted": False, "is_public": True,
-                            "created_at": now, "updated_at": now}
+        self.groups[gid] = {
+            "id": gid,
+            "name": name,
+            "description": "",
+            "default": True,
+            "deleted": False,
+            "is_public": True,
+            "created_at": now,
+            "updated_at": now,
+        }
         return gid
 
-    def add_user(self, *, name: str, email: str | None = None, role: str = "end-user",
-                 locale: str = "en-US", organization_id: int | None = None,
-                 tags=(), external_id=None, phone=None, default_group_id=None,
-                 user_fields=None) -> int:
+    def add_user(
+        self,
+        *,
+        name: str,
+        email: str | None = None,
+        role: str = "end-user",
+        locale: str = "en-US",
+        organization_id: int | None = None,
+        tags=(),
+        external_id=None,
+        phone=None,
+        default_group_id=None,
+        user_fields=None,
+    ) -> int:
         uid = self.next_id()
         now = self.now()
         agent = role in ("agent", "admin")
         self.users[uid] = {
-            "id": uid, "name": name, "email": email.lower() if email else None,
-            "created_at": now, "updated_at": now,
-            "time_zone": "UTC", "iana_time_zone": "Etc/UTC", "phone": phone,
-            "shared_phone_number": None, "photo": None,
-            "locale_id": locale_id_for(locale), "locale": locale,
-            "organization_id": organization_id, "role": role, "verified": agent,
-            "external_id": external_id, "tags": list(tags), "alias": None, "active": True,
-            "shared": False, "shared_agent": False, "last_login_at": None,
-            "two_factor_auth_enabled": False if not agent else None, "signature": None,
-            "details": None, "notes": None, "role_type": 4 if role == "admin" else None,
-            "custom_role_id": None, "moderator": role == "admin",
+            "id": uid,
+            "name": name,
+            "email": email.lower() if email else None,
+            "created_at": now,
+            "updated_at": now,
+            "time_zone": "UTC",
+            "iana_time_zone": "Etc/UTC",
+            "phone": phone,
+            "shared_phone_number": None,
+            "photo": None,
+            "locale_id": locale_id_for(locale),
+            "locale": locale,
+            "organization_id": organization_id,
+            "role": role,
+            "verified": agent,
+            "external_id": external_id,
+            "tags": list(tags),
+            "alias": None,
+            "active": True,
+            "shared": False,
+            "shared_agent": False,
+            "last_login_at": None,
+            "two_factor_auth_enabled": False if not agent else None,
+            "signature": None,
+            "details": None,
+            "notes": None,
+            "role_type": 4 if role == "admin" else None,
+            "custom_role_id": None,
+            "moderator": role == "admin",
             "ticket_restriction": None if agent else "requested",
-            "only_private_comments": False, "restricted_agent": not agent,
-            "suspended": False, "default_group_id": default_group_id,
-            "report_csv": role == "admin", "user_fields": dict(user_fields or {}),
+            "only_private_comments": False,
+            "restricted_agent": not agent,
+            "suspended": False,
+            "default_group_id": default_group_id,
+            "report_csv": role == "admin",
+            "user_fields": dict(user_fields or {}),
         }
         return uid
 

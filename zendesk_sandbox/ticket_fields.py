@@ -1,4 +1,5 @@
 """``/api/v2/ticket_fields``: custom ticket fields whose values tickets carry."""
+
 from __future__ import annotations
 
 from flask import Blueprint
@@ -8,8 +9,19 @@ from .pagination import paginate
 from .state import SandboxState
 
 bp = Blueprint("sandbox_ticket_fields", __name__)
-TYPES = ("text", "textarea", "checkbox", "date", "integer", "decimal", "regexp", "tagger",
-         "multiselect", "partialcreditcard", "lookup")
+TYPES = (
+    "text",
+    "textarea",
+    "checkbox",
+    "date",
+    "integer",
+    "decimal",
+    "regexp",
+    "tagger",
+    "multiselect",
+    "partialcreditcard",
+    "lookup",
+)
 
 
 def render(field: dict) -> dict:
@@ -19,9 +31,15 @@ def render(field: dict) -> dict:
 def _options(state: SandboxState, given) -> list[dict]:
     options = []
     for option in given or []:
-        options.append({"id": option.get("id") or state.next_id(), "name": option["name"],
-                        "raw_name": option["name"], "value": option["value"],
-                        "default": bool(option.get("default", False))})
+        options.append(
+            {
+                "id": option.get("id") or state.next_id(),
+                "name": option["name"],
+                "raw_name": option["name"],
+                "value": option["value"],
+                "default": bool(option.get("default", False)),
+            }
+        )
     return options
 
 
@@ -32,19 +50,30 @@ def create_field(state: SandboxState, spec: dict) -> dict:
         raise invalid("type", f"Type: is not one of {', '.join(TYPES)}")
     now = state.now()
     title = spec["title"]
-    field = {"id": state.next_id(), "type": spec["type"], "title": title, "raw_title": title,
-             "description": spec.get("description", title),
-             "raw_description": spec.get("description", title),
-             "position": spec.get("position", 9999), "active": spec.get("active", True),
-             "required": spec.get("required", False), "collapsed_for_agents": False,
-             "regexp_for_validation": spec.get("regexp_for_validation"),
-             "title_in_portal": spec.get("title_in_portal", title),
-             "raw_title_in_portal": spec.get("title_in_portal", title),
-             "visible_in_portal": spec.get("visible_in_portal", False),
-             "editable_in_portal": spec.get("editable_in_portal", False),
-             "required_in_portal": spec.get("required_in_portal", False),
-             "tag": spec.get("tag"), "created_at": now, "updated_at": now, "removable": True,
-             "key": spec.get("key"), "agent_description": spec.get("agent_description")}
+    field = {
+        "id": state.next_id(),
+        "type": spec["type"],
+        "title": title,
+        "raw_title": title,
+        "description": spec.get("description", title),
+        "raw_description": spec.get("description", title),
+        "position": spec.get("position", 9999),
+        "active": spec.get("active", True),
+        "required": spec.get("required", False),
+        "collapsed_for_agents": False,
+        "regexp_for_validation": spec.get("regexp_for_validation"),
+        "title_in_portal": spec.get("title_in_portal", title),
+        "raw_title_in_portal": spec.get("title_in_portal", title),
+        "visible_in_portal": spec.get("visible_in_portal", False),
+        "editable_in_portal": spec.get("editable_in_portal", False),
+        "required_in_portal": spec.get("required_in_portal", False),
+        "tag": spec.get("tag"),
+        "created_at": now,
+        "updated_at": now,
+        "removable": True,
+        "key": spec.get("key"),
+        "agent_description": spec.get("agent_description"),
+    }
     if spec["type"] in ("tagger", "multiselect"):
         field["custom_field_options"] = _options(state, spec.get("custom_field_options"))
     state.ticket_fields[field["id"]] = field
@@ -86,8 +115,17 @@ def update(field_id: int):
     spec = json_body().get("ticket_field") or {}
     with state.lock:
         field = _get(state, field_id)
-        for key in ("title", "description", "position", "active", "required", "tag",
-                    "agent_description", "visible_in_portal", "editable_in_portal"):
+        for key in (
+            "title",
+            "description",
+            "position",
+            "active",
+            "required",
+            "tag",
+            "agent_description",
+            "visible_in_portal",
+            "editable_in_portal",
+        ):
             if key in spec:
                 field[key] = spec[key]
         field["raw_title"] = field["title"]

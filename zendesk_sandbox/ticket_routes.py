@@ -1,11 +1,21 @@
 """``/api/v2/tickets`` endpoints: show, list, create, update, bulk, comments, tags."""
+
 from __future__ import annotations
 
 from flask import Blueprint, request
 
 from . import jobs, limits, tickets
-from .common import (ApiError, bad_request, base_url, current_state, current_user_id,
-                     ids_param, invalid, json_body, too_many_values)
+from .common import (
+    ApiError,
+    bad_request,
+    base_url,
+    current_state,
+    current_user_id,
+    ids_param,
+    invalid,
+    json_body,
+    too_many_values,
+)
 from .pagination import paginate
 from .state import ACCOUNT_ID, SandboxState
 
@@ -23,8 +33,7 @@ def list_tickets():
     state = current_state()
     external_id = request.args.get("external_id")
     with state.lock:
-        found = [t for t in state.tickets.values()
-                 if external_id is None or t["external_id"] == external_id]
+        found = [t for t in state.tickets.values() if external_id is None or t["external_id"] == external_id]
         return paginate(found, "tickets", lambda t: _one(state, t))
 
 
@@ -145,9 +154,12 @@ def run_update(state: SandboxState, item: tuple, index: int, job: dict) -> dict:
         tickets.update_ticket(state, ticket_id, change, job["_actor"])
     except ApiError as exc:
         details = exc.body.get("details") or exc.body.get("description", "")
-        return {"id": ticket_id, "index": index,
-                "error": "TicketUpdateFailed" if exc.status != 404 else "RecordNotFound",
-                "details": details if isinstance(details, str) else str(details)}
+        return {
+            "id": ticket_id,
+            "index": index,
+            "error": "TicketUpdateFailed" if exc.status != 404 else "RecordNotFound",
+            "details": details if isinstance(details, str) else str(details),
+        }
     return {"id": ticket_id, "action": "update", "success": True, "status": "Updated"}
 
 
@@ -219,9 +231,9 @@ def account_tags():
                 counts[tag] = counts.get(tag, 0) + 1
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     rows = [{"name": name, "count": n, "_rank": i} for i, (name, n) in enumerate(ranked)]
-    return paginate(rows, "tags", lambda r: {"name": r["name"], "count": r["count"]},
-                    sort_key=lambda r: r["_rank"])
+    return paginate(
+        rows, "tags", lambda r: {"name": r["name"], "count": r["count"]}, sort_key=lambda r: r["_rank"]
+    )
 
 
-JOB_HANDLERS = {"create_tickets": run_create, "update_tickets": run_update,
-                "destroy_tickets": run_destroy}
+JOB_HANDLERS = {"create_tickets": run_create, "update_tickets": run_update, "destroy_tickets": run_destroy}

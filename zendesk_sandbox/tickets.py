@@ -4,13 +4,11 @@ Route modules and the bulk job worker both go through ``create_ticket`` and
 ``update_ticket`` so that every change, single or bulk, fires triggers the same way.
 Call them with ``state.lock`` held.
 """
+
 from __future__ import annotations
 
-import re
-
 from . import comments, triggers
-from .common import normalise_tags
-from .common import ApiError, invalid, not_found
+from .common import ApiError, invalid, normalise_tags, not_found
 from .locales import locale_for_id, normalise_locale
 from .state import SandboxState
 
@@ -26,8 +24,7 @@ def render(state: SandboxState, ticket: dict, base_url: str) -> dict:
     body["custom_fields"] = fields
     body["fields"] = [dict(f) for f in fields]
     body["custom_status_id"] = state.custom_status_ids.get(ticket["status"])
-    body["has_incidents"] = any(t.get("problem_id") == ticket["id"]
-                                for t in state.tickets.values())
+    body["has_incidents"] = any(t.get("problem_id") == ticket["id"] for t in state.tickets.values())
     return {"url": f"{base_url}/api/v2/tickets/{ticket['id']}.json", **body}
 
 
@@ -48,11 +45,9 @@ def resolve_requester(state: SandboxState, data: dict, actor_id: int) -> int:
         existing = state.user_by_email(spec.get("email"))
         if existing:
             return existing["id"]
-        locale = spec.get("locale") or (locale_for_id(spec["locale_id"])
-                                        if spec.get("locale_id") else None)
+        locale = spec.get("locale") or (locale_for_id(spec["locale_id"]) if spec.get("locale_id") else None)
         name = spec.get("name") or (spec.get("email") or "").split("@")[0]
-        return state.add_user(name=name, email=spec.get("email"),
-                              locale=normalise_locale(locale))
+        return state.add_user(name=name, email=spec.get("email"), locale=normalise_locale(locale))
     return actor_id
 
 
@@ -82,16 +77,15 @@ def _set_custom_fields(state: SandboxState, ticket: dict, items) -> list[dict]:
                 option_tags = {o["value"] for o in field.get("custom_field_options", [])}
                 chosen = item.get("value") or []
                 chosen = chosen if isinstance(chosen, list) else [chosen]
-                ticket["tags"] = [t for t in ticket["tags"] if t not in option_tags] + \
-                    [t for t in chosen if t in option_tags and t not in ticket["tags"]]
+                ticket["tags"] = [t for t in ticket["tags"] if t not in option_tags] + [
+                    t for t in chosen if t in option_tags and t not in ticket["tags"]
+                ]
             if previous != item.get("value"):
-                events.append(comments.change_event(state, str(item["id"]), item.get("value"),
-                                                    previous))
+                events.append(comments.change_event(state, str(item["id"]), item.get("value"), previous))
     return events
 
 
-def create_ticket(state: SandboxState, data: dict, actor_id: int,
-                  channel: str = "api") -> tuple[dict, dict]:
+def create_ticket(state: SandboxState, data: dict, actor_id: int, channel: str = "api") -> tuple[dict, dict]:
     comment_spec = comments.comment_from(data)
     if comment_spec is None and data.get("description"):
         comment_spec = {"body": data["description"]}
@@ -106,54 +100,107 @@ def create_ticket(state: SandboxState, data: dict, actor_id: int,
     now = state.now()
     ticket_type = data.get("type")
     ticket = {
-        "id": state.next_ticket_id(), "external_id": data.get("external_id"),
-        "via": comments.via_block(channel), "created_at": now, "updated_at": now,
-        "type": ticket_type, "subject": data.get("subject") or "",
-        "raw_subject": data.get("subject") or "", "description": "",
-        "priority": data.get("priority"), "status": data.get("status") or "new",
-        "recipient": data.get("recipient"), "requester_id": requester_id,
-        "submitter_id": submitter_id, "assignee_id": data.get("assignee_id"),
+        "id": state.next_ticket_id(),
+        "external_id": data.get("external_id"),
+        "via": comments.via_block(channel),
+        "created_at": now,
+        "updated_at": now,
+        "type": ticket_type,
+        "subject": data.get("subject") or "",
+        "raw_subject": data.get("subject") or "",
+        "description": "",
+        "priority": data.get("priority"),
+        "status": data.get("status") or "new",
+        "recipient": data.get("recipient"),
+        "requester_id": requester_id,
+        "submitter_id": submitter_id,
+        "assignee_id": data.get("assignee_id"),
         "organization_id": data.get("organization_id") or requester.get("organization_id"),
-        "group_id": data.get("group_id"), "collaborator_ids": [], "follower_ids": [],
-        "email_cc_ids": [], "forum_topic_id": None,
+        "group_id": data.get("group_id"),
+        "collaborator_ids": [],
+        "follower_ids": [],
+        "email_cc_ids": [],
+        "forum_topic_id": None,
         "problem_id": data.get("problem_id") if ticket_type == "incident" else None,
-        "has_incidents": False, "is_public": comment_spec.get("public") is not False,
-        "due_at": data.get("due_at"), "tags": normalise_tags(data.get("tags")),
-        "satisfaction_rating": None, "sharing_agreement_ids": [], "custom_status_id": None,
-        "followup_ids": [], "ticket_form_id": data.get("ticket_form_id") or state.ticket_form_id,
-        "brand_id": data.get("brand_id") or state.brand_id, "allow_channelback": False,
-        "allow_attachments": True, "from_messaging_channel": channel in ("chat", "messaging"),
-        "_custom": {}, "_updates": [],
+        "has_incidents": False,
+        "is_public": comment_spec.get("public") is not False,
+        "due_at": data.get("due_at"),
+        "tags": normalise_tags(data.get("tags")),
+        "satisfaction_rating": None,
+        "sharing_agreement_ids": [],
+        "custom_status_id": None,
+        "followup_ids": [],
+        "ticket_form_id": data.get("ticket_form_id") or state.ticket_form_id,
+        "brand_id": data.get("brand_id") or state.brand_id,
+        "allow_channelback": False,
+        "allow_attachments": True,
+        "from_messaging_channel": channel in ("chat", "messaging"),
+        "_custom": {},
+        "_updates": [],
     }
     state.tickets[ticket["id"]] = ticket
     _set_custom_fields(state, ticket, data.get("custom_fields"))
     audit = comments.new_audit(state, ticket, submitter_id, channel, now)
-    comment = comments.add_comment(state, ticket, comment_spec, submitter_id, audit["id"],
-                                   channel, now)
+    comment = comments.add_comment(state, ticket, comment_spec, submitter_id, audit["id"], channel, now)
     ticket["description"] = comment["plain_body"]
     audit["events"].append(comments.comment_event(comment))
     for name in ("subject", "requester_id", "priority", "type", "status", "tags"):
-        audit["events"].append({"id": state.next_id(), "type": "Create", "field_name": name,
-                                "value": comments.event_value(ticket[name])})
-    triggers.run(state, ticket, {"update_type": "Create", "previous": {}, "comment": comment,
-                                 "channel": channel, "actor_id": actor_id}, audit)
+        audit["events"].append(
+            {
+                "id": state.next_id(),
+                "type": "Create",
+                "field_name": name,
+                "value": comments.event_value(ticket[name]),
+            }
+        )
+    triggers.run(
+        state,
+        ticket,
+        {
+            "update_type": "Create",
+            "previous": {},
+            "comment": comment,
+            "channel": channel,
+            "actor_id": actor_id,
+        },
+        audit,
+    )
     return ticket, audit
 
 
-_PLAIN_FIELDS = ("subject", "status", "type", "priority", "problem_id", "external_id",
-                 "assignee_id", "group_id", "organization_id", "requester_id", "due_at",
-                 "ticket_form_id", "brand_id")
+_PLAIN_FIELDS = (
+    "subject",
+    "status",
+    "type",
+    "priority",
+    "problem_id",
+    "external_id",
+    "assignee_id",
+    "group_id",
+    "organization_id",
+    "requester_id",
+    "due_at",
+    "ticket_form_id",
+    "brand_id",
+)
 
 
-def update_ticket(state: SandboxState, ticket_id: int, data: dict, actor_id: int,
-                  channel: str = "api") -> tuple[dict, dict]:
+def update_ticket(
+    state: SandboxState, ticket_id: int, data: dict, actor_id: int, channel: str = "api"
+) -> tuple[dict, dict]:
     ticket = get(state, ticket_id)
     if ticket["status"] == "closed":
         raise invalid("status", "Status: closed prevents ticket update", "ClosedTicket")
     if data.get("safe_update") and data.get("updated_stamp") not in (None, ticket["updated_at"]):
-        raise ApiError(409, {"error": "UpdateConflict", "description": "Safe Update prevented "
-                             "the update due to outdated ticket data. Please fetch the latest "
-                             "ticket data and try again."})
+        raise ApiError(
+            409,
+            {
+                "error": "UpdateConflict",
+                "description": "Safe Update prevented "
+                "the update due to outdated ticket data. Please fetch the latest "
+                "ticket data and try again.",
+            },
+        )
     _validate_fields(state, data, ticket)
     if data.get("requester_id") is not None and data["requester_id"] not in state.users:
         raise invalid("requester", "Requester: is invalid")
@@ -181,29 +228,42 @@ def update_ticket(state: SandboxState, ticket_id: int, data: dict, actor_id: int
     comment = None
     comment_spec = comments.comment_from(data)
     if comment_spec is not None:
-        comment = comments.add_comment(state, ticket, comment_spec, actor_id, audit["id"],
-                                       channel, now)
+        comment = comments.add_comment(state, ticket, comment_spec, actor_id, audit["id"], channel, now)
         events.insert(0, comments.comment_event(comment))
     for macro_id in data.get("macro_ids") or []:  # recorded in the audit, nothing applied
         macro = state.macros.get(macro_id)
         if macro is not None:
-            events.append({"id": state.next_id(), "type": "AgentMacroReference",
-                           "macro_id": str(macro_id), "macro_title": macro["title"],
-                           "macro_deleted": False})
+            events.append(
+                {
+                    "id": state.next_id(),
+                    "type": "AgentMacroReference",
+                    "macro_id": str(macro_id),
+                    "macro_title": macro["title"],
+                    "macro_deleted": False,
+                }
+            )
     if "status" not in data and ticket["status"] == "new" and ticket.get("assignee_id"):
         ticket["status"] = "open"
         events.append(comments.change_event(state, "status", "open", "new"))
     ticket["updated_at"] = now
-    triggers.run(state, ticket, {"update_type": "Change", "previous": previous,
-                                 "comment": comment, "channel": channel,
-                                 "actor_id": actor_id}, audit)
+    triggers.run(
+        state,
+        ticket,
+        {
+            "update_type": "Change",
+            "previous": previous,
+            "comment": comment,
+            "channel": channel,
+            "actor_id": actor_id,
+        },
+        audit,
+    )
     if previous["status"] != "solved" and ticket["status"] == "solved" and ticket["type"] == "problem":
         _solve_incidents(state, ticket, comment_spec, actor_id, channel)
     return ticket, audit
 
 
-def _solve_incidents(state, problem: dict, comment_spec: dict | None, actor_id: int,
-                     channel: str) -> None:
+def _solve_incidents(state, problem: dict, comment_spec: dict | None, actor_id: int, channel: str) -> None:
     """Solving a problem ticket solves its open incidents with the same comment."""
     for incident in list(state.tickets.values()):
         if incident.get("problem_id") == problem["id"] and incident["status"] not in ("solved", "closed"):

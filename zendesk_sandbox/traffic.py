@@ -1,4 +1,5 @@
 """Per-endpoint call counters and injected faults for ``/api/v2`` requests."""
+
 from __future__ import annotations
 
 import random
@@ -65,9 +66,19 @@ def apply_faults(state: SandboxState) -> None:
         raise ApiError(504, {"error": "GatewayTimeout", "description": "Request timed out"})
     if burst:
         status = int(burst.get("status", 503))
-        raise ApiError(status, {"error": "ServiceUnavailable" if status == 503 else "InternalError",
-                                "description": "Injected server error"})
+        raise ApiError(
+            status,
+            {
+                "error": "ServiceUnavailable" if status == 503 else "InternalError",
+                "description": "Injected server error",
+            },
+        )
     if storm:
-        raise ApiError(429, {"error": "APIRateLimitExceeded",
-                             "description": "Number of allowed API requests per minute exceeded"},
-                       {"Retry-After": str(int(storm.get("retry_after", 1)))})
+        raise ApiError(
+            429,
+            {
+                "error": "APIRateLimitExceeded",
+                "description": "Number of allowed API requests per minute exceeded",
+            },
+            {"Retry-After": str(int(storm.get("retry_after", 1)))},
+        )

@@ -1,4 +1,5 @@
 """``/api/v2/triggers``: CRUD. Evaluation lives in ``triggers``."""
+
 from __future__ import annotations
 
 from flask import Blueprint
@@ -44,14 +45,21 @@ def create_trigger(state: SandboxState, spec: dict) -> dict:
     if not str(spec.get("title") or "").strip():
         raise invalid("title", "Title: cannot be blank", "BlankValue")
     now = state.now()
-    position = spec.get("position") or (max((t["position"] for t in state.triggers.values()),
-                                             default=0) + 1)
-    trigger = {"id": state.next_id(), "title": spec["title"], "active": spec.get("active", True),
-               "updated_at": now, "created_at": now, "default": False,
-               "actions": _check_actions(state, spec.get("actions")),
-               "conditions": _conditions(spec, None), "description": spec.get("description"),
-               "position": position, "raw_title": spec["title"],
-               "category_id": str(spec.get("category_id") or CATEGORY_ID)}
+    position = spec.get("position") or (max((t["position"] for t in state.triggers.values()), default=0) + 1)
+    trigger = {
+        "id": state.next_id(),
+        "title": spec["title"],
+        "active": spec.get("active", True),
+        "updated_at": now,
+        "created_at": now,
+        "default": False,
+        "actions": _check_actions(state, spec.get("actions")),
+        "conditions": _conditions(spec, None),
+        "description": spec.get("description"),
+        "position": position,
+        "raw_title": spec["title"],
+        "category_id": str(spec.get("category_id") or CATEGORY_ID),
+    }
     state.triggers[trigger["id"]] = trigger
     return trigger
 
@@ -67,8 +75,9 @@ def _get(state: SandboxState, trigger_id: int) -> dict:
 def list_triggers():
     state = current_state()
     with state.lock:
-        return paginate(list(state.triggers.values()), "triggers", render,
-                        sort_key=lambda t: (t["position"], t["id"]))
+        return paginate(
+            list(state.triggers.values()), "triggers", render, sort_key=lambda t: (t["position"], t["id"])
+        )
 
 
 @bp.get("/api/v2/triggers/active")

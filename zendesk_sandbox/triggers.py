@@ -5,18 +5,29 @@ the ticket and the cycle starts again, each trigger firing at most once per upda
 Webhook notifications are rendered from the final ticket and queued for asynchronous
 delivery. Call ``run`` with ``state.lock`` held.
 """
+
 from __future__ import annotations
 
 import json
 
 from . import placeholders
 from .comments import change_event
+from .common import normalise_tags
 from .dynamic_content import resolver
 from .state import SandboxState, ulid
-from .common import normalise_tags
 
-VIA_IDS = {"web": 0, "email": 4, "api": 5, "web_widget": 17, "twitter": 23, "chat": 29,
-           "voice": 34, "mobile_sdk": 46, "messaging": 73, "rule": 8}
+VIA_IDS = {
+    "web": 0,
+    "email": 4,
+    "api": 5,
+    "web_widget": 17,
+    "twitter": 23,
+    "chat": 29,
+    "voice": 34,
+    "mobile_sdk": 46,
+    "messaging": 73,
+    "rule": 8,
+}
 _STATUS_ORDER = {"new": 0, "open": 1, "pending": 2, "hold": 3, "solved": 4, "closed": 5}
 _FIELD_MAP = {"ticket_type_id": "type", "priority_id": "priority", "status_id": "status"}
 
@@ -106,8 +117,9 @@ def matches(trigger: dict, ticket: dict, change: dict, state: SandboxState) -> b
     return all_ok and any_ok
 
 
-def _apply_action(state: SandboxState, ticket: dict, action: dict, notifications: list,
-                  trigger: dict) -> dict | None:
+def _apply_action(
+    state: SandboxState, ticket: dict, action: dict, notifications: list, trigger: dict
+) -> dict | None:
     """Apply one action; returns an audit event for ticket changes."""
     field, value = action.get("field"), action.get("value")
     before = list(ticket["tags"])
@@ -135,16 +147,23 @@ def _apply_action(state: SandboxState, ticket: dict, action: dict, notifications
 
 
 def _rule_via(trigger: dict) -> dict:
-    return {"channel": "rule", "source": {"to": {}, "from": {"id": trigger["id"],
-            "title": trigger["title"], "deleted": False}, "rel": "trigger"}}
+    return {
+        "channel": "rule",
+        "source": {
+            "to": {},
+            "from": {"id": trigger["id"], "title": trigger["title"], "deleted": False},
+            "rel": "trigger",
+        },
+    }
 
 
 def run(state: SandboxState, ticket: dict, change: dict, audit: dict) -> list[int]:
     """Fire matching triggers for one ticket change; returns the ids of those that fired."""
     fired: list[int] = []
     notifications: list = []
-    active = sorted((t for t in state.triggers.values() if t["active"]),
-                    key=lambda t: (t["position"], t["id"]))
+    active = sorted(
+        (t for t in state.triggers.values() if t["active"]), key=lambda t: (t["position"], t["id"])
+    )
     restart = True
     while restart:
         restart = False
@@ -175,10 +194,18 @@ def _queue_invocation(state: SandboxState, trigger: dict, ticket: dict, value, v
         return
     if isinstance(template, (dict, list)):
         template = json.dumps(template)
-    body = placeholders.render(template or "", values,
-                               resolver(state, state.users.get(ticket["requester_id"])))
-    invocation = {"id": ulid(), "webhook_id": webhook["id"], "trigger_id": trigger["id"],
-                  "ticket_id": ticket["id"], "body": body, "created_at": state.now(),
-                  "status": "queued", "attempts": 0}
+    body = placeholders.render(
+        template or "", values, resolver(state, state.users.get(ticket["requester_id"]))
+    )
+    invocation = {
+        "id": ulid(),
+        "webhook_id": webhook["id"],
+        "trigger_id": trigger["id"],
+        "ticket_id": ticket["id"],
+        "body": body,
+        "created_at": state.now(),
+        "status": "queued",
+        "attempts": 0,
+    }
     state.invocations[invocation["id"]] = invocation
     state.delivery_queue.put(invocation["id"])

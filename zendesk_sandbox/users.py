@@ -1,5 +1,6 @@
 """``/api/v2/users`` endpoints: show, show_many, me, search, create, create_or_update,
 create_many, update, identities."""
+
 from __future__ import annotations
 
 import secrets
@@ -7,16 +8,38 @@ import secrets
 from flask import Blueprint, request
 
 from . import jobs
-from .common import (bad_request, base_url, current_state, current_user_id, ids_param,
-                     invalid, json_body, not_found, too_many_values)
+from .common import (
+    bad_request,
+    base_url,
+    current_state,
+    current_user_id,
+    ids_param,
+    invalid,
+    json_body,
+    not_found,
+    too_many_values,
+)
 from .locales import locale_for_id, locale_id_for, normalise_locale
 from .pagination import paginate
 from .search import run_query
 from .state import SandboxState
 
 bp = Blueprint("sandbox_users", __name__)
-_WRITABLE = ("name", "email", "role", "organization_id", "tags", "external_id", "phone",
-             "notes", "details", "verified", "alias", "default_group_id", "time_zone")
+_WRITABLE = (
+    "name",
+    "email",
+    "role",
+    "organization_id",
+    "tags",
+    "external_id",
+    "phone",
+    "notes",
+    "details",
+    "verified",
+    "alias",
+    "default_group_id",
+    "time_zone",
+)
 
 
 def render(user: dict) -> dict:
@@ -34,8 +57,9 @@ def _apply(state: SandboxState, user: dict, spec: dict) -> None:
     if "email" in spec and spec["email"]:
         other = state.user_by_email(spec["email"])
         if other is not None and other["id"] != user["id"]:
-            raise invalid("email", f"Email: {spec['email']} is already being used by "
-                          "another user", "DuplicateValue")
+            raise invalid(
+                "email", f"Email: {spec['email']} is already being used by another user", "DuplicateValue"
+            )
     for key in _WRITABLE:
         if key in spec:
             user[key] = spec[key]
@@ -54,8 +78,9 @@ def create_user(state: SandboxState, spec: dict) -> dict:
     if not str(spec.get("name") or "").strip():
         raise invalid("name", "Name: is too short (minimum one character)", "ValueTooShort")
     if spec.get("email") and state.user_by_email(spec["email"]):
-        raise invalid("email", f"Email: {spec['email']} is already being used by another "
-                      "user", "DuplicateValue")
+        raise invalid(
+            "email", f"Email: {spec['email']} is already being used by another user", "DuplicateValue"
+        )
     uid = state.add_user(name=spec["name"], email=spec.get("email"))
     user = state.users[uid]
     _apply(state, user, {k: v for k, v in spec.items() if k not in ("id",)})
@@ -105,8 +130,12 @@ def show_many():
             if len(ids) > 100:
                 raise too_many_values("ids")
             found = [state.users[i] for i in ids if i in state.users]
-        return {"users": [render(u) for u in found], "next_page": None,
-                "previous_page": None, "count": len(found)}
+        return {
+            "users": [render(u) for u in found],
+            "next_page": None,
+            "previous_page": None,
+            "count": len(found),
+        }
 
 
 @bp.get("/api/v2/users/search")
@@ -120,12 +149,15 @@ def search_users():
         if external_id:
             found = [u for u in state.users.values() if u["external_id"] == external_id]
         elif ":" in query:  # the search syntax: tags:, organization:, role:, email:, user field keys
-
             found = [record for _, record in run_query(state, query, "user")]
         else:
-            found = [u for u in state.users.values()
-                     if (u["email"] or "") == query or query in u["name"].lower()
-                     or (u["email"] and "@" not in query and query in u["email"])]
+            found = [
+                u
+                for u in state.users.values()
+                if (u["email"] or "") == query
+                or query in u["name"].lower()
+                or (u["email"] and "@" not in query and query in u["email"])
+            ]
         return paginate(found, "users", render)
 
 
@@ -145,8 +177,9 @@ def create_or_update():
     with state.lock:
         existing = state.user_by_email(spec.get("email"))
         if existing is None and spec.get("external_id"):
-            existing = next((u for u in state.users.values()
-                             if u["external_id"] == spec["external_id"]), None)
+            existing = next(
+                (u for u in state.users.values() if u["external_id"] == spec["external_id"]), None
+            )
         if existing is not None:
             _apply(state, existing, spec)
             return {"user": render(existing)}, 200
@@ -195,13 +228,22 @@ def identities(user_id: int):
         user = _get(state, user_id)
         found = []
         if user["email"]:
-            found.append({"url": f"{base_url()}/api/v2/users/{user_id}/identities/{user_id}.json",
-                          "id": user_id, "user_id": user_id, "type": "email",
-                          "value": user["email"], "verified": user["verified"], "primary": True,
-                          "created_at": user["created_at"], "updated_at": user["updated_at"],
-                          "undeliverable_count": 0, "deliverable_state": "deliverable"})
-        return {"identities": found, "next_page": None, "previous_page": None,
-                "count": len(found)}
+            found.append(
+                {
+                    "url": f"{base_url()}/api/v2/users/{user_id}/identities/{user_id}.json",
+                    "id": user_id,
+                    "user_id": user_id,
+                    "type": "email",
+                    "value": user["email"],
+                    "verified": user["verified"],
+                    "primary": True,
+                    "created_at": user["created_at"],
+                    "updated_at": user["updated_at"],
+                    "undeliverable_count": 0,
+                    "deliverable_state": "deliverable",
+                }
+            )
+        return {"identities": found, "next_page": None, "previous_page": None, "count": len(found)}
 
 
 JOB_HANDLERS = {"create_users": run_create}

@@ -1,4 +1,5 @@
 """``/api/v2/webhooks``: CRUD, signing secret, test requests, invocations and attempts."""
+
 from __future__ import annotations
 
 from flask import Blueprint, request
@@ -10,8 +11,16 @@ from .state import SandboxState, ulid
 
 bp = Blueprint("sandbox_webhooks", __name__)
 STATIC_TEST_SECRET = "dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ=="
-_FIELDS = ("name", "description", "status", "subscriptions", "endpoint", "http_method",
-           "request_format", "custom_headers")
+_FIELDS = (
+    "name",
+    "description",
+    "status",
+    "subscriptions",
+    "endpoint",
+    "http_method",
+    "request_format",
+    "custom_headers",
+)
 
 
 def render(webhook: dict) -> dict:
@@ -20,9 +29,11 @@ def render(webhook: dict) -> dict:
     if auth:
         shown = {"type": auth.get("type"), "add_position": auth.get("add_position", "header")}
         if auth.get("type") == "basic_auth":
-            shown = {"type": "basic_auth",
-                     "data": {"username": (auth.get("data") or {}).get("username")},
-                     "add_position": shown["add_position"]}
+            shown = {
+                "type": "basic_auth",
+                "data": {"username": (auth.get("data") or {}).get("username")},
+                "add_position": shown["add_position"],
+            }
         body["authentication"] = shown
     return body
 
@@ -30,16 +41,16 @@ def render(webhook: dict) -> dict:
 def _get(state: SandboxState, webhook_id: str) -> dict:
     webhook = state.webhooks.get(webhook_id)
     if webhook is None:
-        raise webhook_error(404, "WebhookNotFound", "Webhook not found",
-                            f"No webhook with id {webhook_id}")
+        raise webhook_error(404, "WebhookNotFound", "Webhook not found", f"No webhook with id {webhook_id}")
     return webhook
 
 
 def _validate(spec: dict) -> None:
     missing = [k for k in ("name", "endpoint", "status", "subscriptions") if not spec.get(k)]
     if missing:
-        raise webhook_error(400, "InvalidInput", "Invalid input",
-                            f"Missing required field(s): {', '.join(missing)}")
+        raise webhook_error(
+            400, "InvalidInput", "Invalid input", f"Missing required field(s): {', '.join(missing)}"
+        )
     if spec["status"] not in ("active", "inactive"):
         raise webhook_error(400, "InvalidInput", "Invalid input", "status must be active or inactive")
     if spec.get("http_method", "POST") not in ("GET", "POST", "PUT", "PATCH", "DELETE"):
@@ -50,12 +61,18 @@ def _validate(spec: dict) -> None:
 
 def create_webhook(state: SandboxState, spec: dict, actor_id: int) -> dict:
     _validate(spec)
-    webhook = {"id": ulid(), "name": spec["name"], "status": spec["status"],
-               "subscriptions": list(spec["subscriptions"]), "created_at": state.now(),
-               "created_by": str(actor_id), "endpoint": spec["endpoint"],
-               "http_method": spec.get("http_method", "POST"),
-               "request_format": spec.get("request_format", "json"),
-               "_auth": spec.get("authentication")}
+    webhook = {
+        "id": ulid(),
+        "name": spec["name"],
+        "status": spec["status"],
+        "subscriptions": list(spec["subscriptions"]),
+        "created_at": state.now(),
+        "created_by": str(actor_id),
+        "endpoint": spec["endpoint"],
+        "http_method": spec.get("http_method", "POST"),
+        "request_format": spec.get("request_format", "json"),
+        "_auth": spec.get("authentication"),
+    }
     if spec.get("description"):
         webhook["description"] = spec["description"]
     state.webhooks[webhook["id"]] = webhook
@@ -69,9 +86,11 @@ def list_webhooks():
     contains = (request.args.get("filter[name_contains]") or "").lower()
     status = request.args.get("filter[status]")
     with state.lock:
-        found = [render(w) for w in sorted(state.webhooks.values(), key=lambda w: w["id"],
-                                           reverse=True)
-                 if contains in w["name"].lower() and (not status or w["status"] == status)]
+        found = [
+            render(w)
+            for w in sorted(state.webhooks.values(), key=lambda w: w["id"], reverse=True)
+            if contains in w["name"].lower() and (not status or w["status"] == status)
+        ]
     return {"meta": {"has_more": False}, "webhooks": found}
 
 
@@ -133,8 +152,7 @@ def signing_secret(webhook_id: str):
         _get(state, webhook_id)
         if request.method == "POST":
             state.webhook_secrets[webhook_id] = state.new_signing_secret()
-        body = {"signing_secret": {"secret": state.webhook_secrets[webhook_id],
-                                   "algorithm": "SHA256"}}
+        body = {"signing_secret": {"secret": state.webhook_secrets[webhook_id], "algorithm": "SHA256"}}
     return body, 201 if request.method == "POST" else 200
 
 
@@ -151,19 +169,28 @@ def test_webhook():
             spec = {**(body.get("webhook") or {}), **(body.get("request") or {})}
             if not str(spec.get("endpoint", "")).startswith(("http://", "https://")):
                 raise webhook_error(400, "InvalidInput", "Invalid input", "endpoint must be a URL")
-            webhook = {"id": "test", "endpoint": spec["endpoint"],
-                       "http_method": spec.get("http_method", "POST"),
-                       "_auth": spec.get("authentication")}
+            webhook = {
+                "id": "test",
+                "endpoint": spec["endpoint"],
+                "http_method": spec.get("http_method", "POST"),
+                "_auth": spec.get("authentication"),
+            }
             secret = STATIC_TEST_SECRET
     req = body.get("request") or {}
     payload = req.get("payload") or ""
     webhook["endpoint"] = req.get("endpoint", webhook["endpoint"])
     webhook["http_method"] = req.get("http_method", webhook.get("http_method", "POST"))
-    status, text, headers = delivery.send(delivery.new_session(), webhook, secret, ulid(),
-                                          payload, delivery.TIMEOUT_SECONDS)
+    status, text, headers = delivery.send(
+        delivery.new_session(), webhook, secret, ulid(), payload, delivery.TIMEOUT_SECONDS
+    )
     response_headers = headers.pop("_response_headers", {})
-    return {"response": {"headers": [{"key": k, "value": v} for k, v in response_headers.items()],
-                         "status_code": status or 504, "payload": text}}
+    return {
+        "response": {
+            "headers": [{"key": k, "value": v} for k, v in response_headers.items()],
+            "status_code": status or 504,
+            "payload": text,
+        }
+    }
 
 
 @bp.get("/api/v2/webhooks/<webhook_id>/invocations")
@@ -172,10 +199,14 @@ def invocations(webhook_id: str):
     state = current_state()
     with state.lock:
         _get(state, webhook_id)
-        mine = [dict(i, _order=-n) for n, i in enumerate(state.invocations.values())
-                if i["webhook_id"] == webhook_id]
-    body = paginate(mine, "invocations", _render_invocation, sort_key=lambda i: i["_order"],
-                    force_cursor=True)
+        mine = [
+            dict(i, _order=-n)
+            for n, i in enumerate(state.invocations.values())
+            if i["webhook_id"] == webhook_id
+        ]
+    body = paginate(
+        mine, "invocations", _render_invocation, sort_key=lambda i: i["_order"], force_cursor=True
+    )
     return body
 
 
@@ -192,12 +223,20 @@ def attempts(webhook_id: str, invocation_id: str):
     state = current_state()
     with state.lock:
         _get(state, webhook_id)
-        found = [{"id": webhook_id, "invocation_id": invocation_id,
-                  "status_code": d["status"], "status": "success" if d["status"] and
-                  200 <= d["status"] < 300 else "failed",
-                  "request": {"headers": [{"key": k, "value": v} for k, v in d["headers"].items()],
-                              "payload": d["body"]},
-                  "response": {"headers": [], "payload": d["response"] or ""},
-                  "completed_at": d["at"]}
-                 for d in state.deliveries if d["invocation_id"] == invocation_id]
+        found = [
+            {
+                "id": webhook_id,
+                "invocation_id": invocation_id,
+                "status_code": d["status"],
+                "status": "success" if d["status"] and 200 <= d["status"] < 300 else "failed",
+                "request": {
+                    "headers": [{"key": k, "value": v} for k, v in d["headers"].items()],
+                    "payload": d["body"],
+                },
+                "response": {"headers": [], "payload": d["response"] or ""},
+                "completed_at": d["at"],
+            }
+            for d in state.deliveries
+            if d["invocation_id"] == invocation_id
+        ]
     return {"attempts": found}

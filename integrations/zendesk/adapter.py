@@ -1,9 +1,10 @@
 """The helpdesk port implemented with zenpy. Zendesk's field names live here and nowhere else."""
+
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Callable, Iterator, Sequence
 
 import requests
 from zenpy import Zenpy
@@ -54,16 +55,29 @@ class ZendeskAdapter:
         return client
 
     @classmethod
-    def connect(cls, subdomain: str, email: str, api_token: str, base_url: str | None = None,
-                budget: RequestBudget | None = None) -> "ZendeskAdapter":
+    def connect(
+        cls,
+        subdomain: str,
+        email: str,
+        api_token: str,
+        base_url: str | None = None,
+        budget: RequestBudget | None = None,
+    ) -> ZendeskAdapter:
         return cls(lambda: zenpy_client(subdomain, email, api_token, base_url, budget=budget))
 
     @classmethod
-    def from_settings(cls, settings, budget: RequestBudget | None = None) -> "ZendeskAdapter":
+    def from_settings(cls, settings, budget: RequestBudget | None = None) -> ZendeskAdapter:
         if not settings.zendesk_api_token:
-            raise ValueError("ZENDESK_API_TOKEN is not set: IncidentDesk needs an API token of a Zendesk admin")
-        return cls.connect(settings.zendesk_subdomain, settings.zendesk_email, settings.zendesk_api_token,
-                           settings.zendesk_url, budget=budget)
+            raise ValueError(
+                "ZENDESK_API_TOKEN is not set: IncidentDesk needs an API token of a Zendesk admin"
+            )
+        return cls.connect(
+            settings.zendesk_subdomain,
+            settings.zendesk_email,
+            settings.zendesk_api_token,
+            settings.zendesk_url,
+            budget=budget,
+        )
 
     @contextmanager
     def _calling(self, what: str) -> Iterator[None]:
@@ -77,13 +91,15 @@ class ZendeskAdapter:
             response = getattr(exc, "response", None)
             status = getattr(response, "status_code", None)
             retryable = status is None or status >= 500 or status in (409, 429)
-            raise HelpdeskError(f"{what}: Zendesk answered {status}: {str(exc)[:300]}",
-                                retryable=retryable, status=status) from exc
+            raise HelpdeskError(
+                f"{what}: Zendesk answered {status}: {str(exc)[:300]}", retryable=retryable, status=status
+            ) from exc
         except requests.RequestException as exc:
             status = getattr(getattr(exc, "response", None), "status_code", None)
             retryable = status is None or status >= 500 or status in (409, 429)
-            raise HelpdeskError(f"{what}: {type(exc).__name__}: {str(exc)[:300]}",
-                                retryable=retryable, status=status) from exc
+            raise HelpdeskError(
+                f"{what}: {type(exc).__name__}: {str(exc)[:300]}", retryable=retryable, status=status
+            ) from exc
         except ZenpyException as exc:
             raise HelpdeskError(f"{what}: {exc}", retryable=False) from exc
 
@@ -91,7 +107,7 @@ class ZendeskAdapter:
         found: list[HelpdeskTicket] = []
         ids = list(dict.fromkeys(int(i) for i in ticket_ids))
         for start in range(0, len(ids), BULK_LIMIT):
-            chunk = ids[start:start + BULK_LIMIT]
+            chunk = ids[start : start + BULK_LIMIT]
             with self._calling(f"show tickets {chunk[:3]}…"):
                 found.extend(ticket_from_zendesk(as_dict(t)) for t in self.client.tickets(ids=chunk))
         return found
@@ -100,7 +116,7 @@ class ZendeskAdapter:
         found: list[HelpdeskUser] = []
         ids = list(dict.fromkeys(int(i) for i in user_ids if i))
         for start in range(0, len(ids), BULK_LIMIT):
-            chunk = ids[start:start + BULK_LIMIT]
+            chunk = ids[start : start + BULK_LIMIT]
             with self._calling("show users"):
                 found.extend(user_from_zendesk(as_dict(u)) for u in self.client.users(ids=chunk))
         return found
@@ -109,12 +125,17 @@ class ZendeskAdapter:
         found: list[HelpdeskOrganization] = []
         ids = list(dict.fromkeys(int(i) for i in organization_ids if i))
         for start in range(0, len(ids), BULK_LIMIT):
-            chunk = ids[start:start + BULK_LIMIT]
+            chunk = ids[start : start + BULK_LIMIT]
             with self._calling("show organizations"):
                 for org in self.client.organizations(ids=chunk):
                     data = as_dict(org)
-                    found.append(HelpdeskOrganization(id=int(data["id"]), name=data.get("name") or "",
-                                                      tags=tuple(data.get("tags") or ())))
+                    found.append(
+                        HelpdeskOrganization(
+                            id=int(data["id"]),
+                            name=data.get("name") or "",
+                            tags=tuple(data.get("tags") or ()),
+                        )
+                    )
         return found
 
     def update_ticket(self, change: TicketChange) -> None:
@@ -136,7 +157,9 @@ class ZendeskAdapter:
             if new.requester_locale:
                 requester.locale = new.requester_locale
             fields: dict[str, object] = {
-                "subject": new.subject, "requester": requester, "tags": list(new.tags),
+                "subject": new.subject,
+                "requester": requester,
+                "tags": list(new.tags),
                 "comment": ZenpyComment(body=new.comment.body, public=new.comment.public),
             }
             for name in ("type", "problem_id", "priority", "group_id", "submitter_id"):
@@ -158,29 +181,50 @@ class ZendeskAdapter:
         found: list[JobResult] = []
         ids = list(dict.fromkeys(job_ids))
         for start in range(0, len(ids), BULK_LIMIT):
-            chunk = ids[start:start + BULK_LIMIT]
+            chunk = ids[start : start + BULK_LIMIT]
             with self._calling("show_many job statuses"):
                 answer = self.client.job_status(ids=chunk)  # zenpy hands back {"job_statuses": [...]}
                 items = answer.get("job_statuses", []) if isinstance(answer, dict) else list(answer)
                 found.extend(job_from_zendesk(j) for j in items)
         return found
 
-    def merge_tickets(self, target_id: int, source_ids: Sequence[int], *, target_comment: str,
-                      source_comment: str, target_public: bool, source_public: bool) -> JobResult:
+    def merge_tickets(
+        self,
+        target_id: int,
+        source_ids: Sequence[int],
+        *,
+        target_comment: str,
+        source_comment: str,
+        target_public: bool,
+        source_public: bool,
+    ) -> JobResult:
         # zenpy's merge sends no *_is_public flags, so this one call goes through its session.
-        payload = {"ids": [int(i) for i in source_ids], "target_comment": target_comment,
-                   "source_comment": source_comment, "target_comment_is_public": target_public,
-                   "source_comment_is_public": source_public}
-        url = f"https://{self.client.tickets.subdomain}.zendesk.com/api/v2/tickets/{int(target_id)}/merge.json"
+        payload = {
+            "ids": [int(i) for i in source_ids],
+            "target_comment": target_comment,
+            "source_comment": source_comment,
+            "target_comment_is_public": target_public,
+            "source_comment_is_public": source_public,
+        }
+        url = (
+            f"https://{self.client.tickets.subdomain}.zendesk.com/api/v2/tickets/{int(target_id)}/merge.json"
+        )
         with self._calling(f"merge {list(source_ids)} into {target_id}"):
             response = self.client.tickets.session.post(url, json=payload, timeout=30)
             if response.status_code == 429:
-                raise HelpdeskError("merge: rate limited", retryable=True, status=429,
-                                    retry_after=float(response.headers.get("Retry-After", "1") or 1))
+                raise HelpdeskError(
+                    "merge: rate limited",
+                    retryable=True,
+                    status=429,
+                    retry_after=float(response.headers.get("Retry-After", "1") or 1),
+                )
             if response.status_code >= 400:
-                raise HelpdeskError(f"merge {list(source_ids)} into {target_id}: Zendesk answered "
-                                    f"{response.status_code}: {response.text[:300]}",
-                                    retryable=response.status_code >= 500, status=response.status_code)
+                raise HelpdeskError(
+                    f"merge {list(source_ids)} into {target_id}: Zendesk answered "
+                    f"{response.status_code}: {response.text[:300]}",
+                    retryable=response.status_code >= 500,
+                    status=response.status_code,
+                )
             return job_from_zendesk(response.json()["job_status"])
 
     def search_tickets(self, query: str, limit: int = 1000) -> list[HelpdeskTicket]:
@@ -215,8 +259,11 @@ class ZendeskAdapter:
         authors: dict[int, set[int]] = {}
         for ticket_id in dict.fromkeys(int(i) for i in ticket_ids):
             with self._calling(f"comments of ticket {ticket_id}"):
-                authors[ticket_id] = {int(c.author_id) for c in self.client.tickets.comments(ticket=ticket_id)
-                                      if c.public and c.author_id}
+                authors[ticket_id] = {
+                    int(c.author_id)
+                    for c in self.client.tickets.comments(ticket=ticket_id)
+                    if c.public and c.author_id
+                }
         everyone = sorted(set().union(*authors.values()) - {self._own_user_id()}) if authors else []
         agents = {u.id for u in self.get_users(everyone) if u.role in ("agent", "admin")}
         return {ticket_id for ticket_id, ids in authors.items() if ids & agents}
@@ -232,9 +279,12 @@ class ZendeskAdapter:
         response = self.client.tickets.session.request(method, url, json=payload, timeout=30)
         if response.status_code >= 400:
             retry_after = response.headers.get("Retry-After")
-            raise HelpdeskError(f"{method} {path}: Zendesk answered {response.status_code}: {response.text[:300]}",
-                                retryable=response.status_code >= 500 or response.status_code == 429,
-                                status=response.status_code, retry_after=float(retry_after) if retry_after else None)
+            raise HelpdeskError(
+                f"{method} {path}: Zendesk answered {response.status_code}: {response.text[:300]}",
+                retryable=response.status_code >= 500 or response.status_code == 429,
+                status=response.status_code,
+                retry_after=float(retry_after) if retry_after else None,
+            )
         return response.json() if response.content else {}
 
     def _locale_ids(self) -> dict[str, int]:
@@ -250,8 +300,9 @@ class ZendeskAdapter:
             self._locale_cache = ids
         return self._locale_cache
 
-    def publish_status_content(self, name: str, texts: dict[str, str], default_locale: str,
-                               item_id: int | None = None) -> tuple[int, str]:
+    def publish_status_content(
+        self, name: str, texts: dict[str, str], default_locale: str, item_id: int | None = None
+    ) -> tuple[int, str]:
         """Create or update the dynamic content item holding an incident's status per locale;
         returns (item id, placeholder such as ``{{dc.incident_checkout_status}}``)."""
         locale_ids = self._locale_ids()
@@ -259,30 +310,47 @@ class ZendeskAdapter:
         default_id = locale_ids.get(default_locale) or next(iter(wanted))
         with self._calling(f"publish status content {name}"):
             if item_id is None:
-                variants = [{"locale_id": lid, "content": text, "default": lid == default_id}
-                            for lid, text in wanted.items()]
-                item = self._session_call("POST", "dynamic_content/items.json", {"item": {
-                    "name": name, "default_locale_id": default_id, "variants": variants}})["item"]
+                variants = [
+                    {"locale_id": lid, "content": text, "default": lid == default_id}
+                    for lid, text in wanted.items()
+                ]
+                item = self._session_call(
+                    "POST",
+                    "dynamic_content/items.json",
+                    {"item": {"name": name, "default_locale_id": default_id, "variants": variants}},
+                )["item"]
                 return int(item["id"]), item["placeholder"]
             item = self._session_call("GET", f"dynamic_content/items/{item_id}.json")["item"]
             existing = {int(v["locale_id"]): int(v["id"]) for v in item.get("variants", [])}
-            missing = [{"locale_id": lid, "content": text} for lid, text in wanted.items() if lid not in existing]
+            missing = [
+                {"locale_id": lid, "content": text} for lid, text in wanted.items() if lid not in existing
+            ]
             for lid, text in wanted.items():
                 if lid in existing:
-                    self._session_call("PUT", f"dynamic_content/items/{item_id}/variants/{existing[lid]}.json",
-                                       {"variant": {"content": text}})
+                    self._session_call(
+                        "PUT",
+                        f"dynamic_content/items/{item_id}/variants/{existing[lid]}.json",
+                        {"variant": {"content": text}},
+                    )
             if missing:
-                self._session_call("POST", f"dynamic_content/items/{item_id}/variants/create_many.json",
-                                   {"variants": missing})
+                self._session_call(
+                    "POST",
+                    f"dynamic_content/items/{item_id}/variants/create_many.json",
+                    {"variants": missing},
+                )
             return int(item_id), item["placeholder"]
 
     def ensure_status_macro(self, title: str, tag: str, placeholder: str, macro_id: int | None = None) -> int:
         """The incident's macro: tags the ticket and replies with the status placeholder."""
-        macro = {"title": title, "active": True, "actions": [
-            {"field": "current_tags", "value": tag},
-            {"field": "comment_mode_is_public", "value": "true"},
-            {"field": "comment_value", "value": placeholder},
-        ]}
+        macro = {
+            "title": title,
+            "active": True,
+            "actions": [
+                {"field": "current_tags", "value": tag},
+                {"field": "comment_mode_is_public", "value": "true"},
+                {"field": "comment_value", "value": placeholder},
+            ],
+        }
         with self._calling(f"save macro {title}"):
             if macro_id is None:
                 return int(self._session_call("POST", "macros.json", {"macro": macro})["macro"]["id"])
@@ -290,8 +358,9 @@ class ZendeskAdapter:
             return int(macro_id)
 
     def create_problem_ticket(self, subject: str, body: str, tags: Sequence[str]) -> int:
-        ticket = ZenpyTicket(subject=subject, type="problem", tags=list(tags),
-                             comment=ZenpyComment(body=body, public=False))
+        ticket = ZenpyTicket(
+            subject=subject, type="problem", tags=list(tags), comment=ZenpyComment(body=body, public=False)
+        )
         with self._calling("create problem ticket"):
             audit = self.client.tickets.create(ticket)
         return int(audit.ticket.id)

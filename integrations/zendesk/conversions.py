@@ -1,4 +1,5 @@
 """Zendesk JSON (as zenpy hands it over) to the port's plain data, and back."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -58,9 +59,15 @@ def ticket_from_zendesk(data: dict) -> HelpdeskTicket:
 
 
 def user_from_zendesk(data: dict) -> HelpdeskUser:
-    return HelpdeskUser(id=int(data["id"]), name=data.get("name") or "", email=data.get("email"),
-                        locale=data.get("locale") or "en", tags=tuple(data.get("tags") or ()),
-                        organization_id=data.get("organization_id"), role=data.get("role") or "end-user")
+    return HelpdeskUser(
+        id=int(data["id"]),
+        name=data.get("name") or "",
+        email=data.get("email"),
+        locale=data.get("locale") or "en",
+        tags=tuple(data.get("tags") or ()),
+        organization_id=data.get("organization_id"),
+        role=data.get("role") or "end-user",
+    )
 
 
 def ticket_payload(change: TicketChange) -> ZenpyTicket:
@@ -89,8 +96,17 @@ def job_from_zendesk(job: object) -> JobResult:
         parts = [str(item[k]) for k in ("error", "details", "errors") if item.get(k)]
         error = ": ".join(parts) or None
         success = bool(item.get("success", not error))
-        results.append(JobItemResult(ticket_id=item.get("id"), success=success,
-                                     error=str(error) if error and not success else None,
-                                     index=item.get("index", index)))
-    return JobResult(id=str(data["id"]), status=str(data.get("status") or "queued"),
-                     results=tuple(results), message=data.get("message"))
+        results.append(
+            JobItemResult(
+                ticket_id=item.get("id"),
+                success=success,
+                error=str(error) if error and not success else None,
+                index=item.get("index", index),
+            )
+        )
+    return JobResult(
+        id=str(data["id"]),
+        status=str(data.get("status") or "queued"),
+        results=tuple(results),
+        message=data.get("message"),
+    )

@@ -4,6 +4,7 @@ Two kinds arrive: trigger-connected webhooks with the body we install (``ticket_
 ``event``), and event-subscribed webhooks with Zendesk's fixed schema
 (``type: zen:event-type:ticket.created``, ``detail.id``).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -20,9 +21,9 @@ class PayloadError(ValueError):
 
 @dataclass(frozen=True)
 class WebhookEvent:
-    event_type: str            # "ticket.created", "ticket.updated", or what Zendesk named it
-    ticket_id: int | None      # None for events we do not handle
-    delivery_key: str          # unique per delivery: the same on Zendesk's retries
+    event_type: str  # "ticket.created", "ticket.updated", or what Zendesk named it
+    ticket_id: int | None  # None for events we do not handle
+    delivery_key: str  # unique per delivery: the same on Zendesk's retries
 
     @property
     def handled(self) -> bool:

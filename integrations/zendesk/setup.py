@@ -1,4 +1,5 @@
 """Install what IncidentDesk needs in a Zendesk account: a signed webhook and the triggers feeding it."""
+
 from __future__ import annotations
 
 import json
@@ -12,17 +13,25 @@ API_VIA_ID = 5  # Zendesk's via id for "Web service (API)"
 # New tickets from anywhere; updates from anywhere but the API, so IncidentDesk's own writes do
 # not echo back (customers' replies by e-mail and agents' edits in Zendesk still reach us).
 TRIGGERS = {
-    "IncidentDesk: new tickets": {"all": [{"field": "update_type", "operator": "is", "value": "Create"}], "any": []},
-    "IncidentDesk: updated tickets (not through the API)": {"all": [
-        {"field": "update_type", "operator": "is", "value": "Change"},
-        {"field": "current_via_id", "operator": "is_not", "value": API_VIA_ID},
-    ], "any": []},
+    "IncidentDesk: new tickets": {
+        "all": [{"field": "update_type", "operator": "is", "value": "Create"}],
+        "any": [],
+    },
+    "IncidentDesk: updated tickets (not through the API)": {
+        "all": [
+            {"field": "update_type", "operator": "is", "value": "Change"},
+            {"field": "current_via_id", "operator": "is_not", "value": API_VIA_ID},
+        ],
+        "any": [],
+    },
 }
-BODY_TEMPLATE = json.dumps({
-    "ticket_id": "{{ticket.id}}",
-    "event": "ticket.changed",
-    "updated_at": "{{ticket.updated_at_with_timestamp}}",
-})
+BODY_TEMPLATE = json.dumps(
+    {
+        "ticket_id": "{{ticket.id}}",
+        "event": "ticket.changed",
+        "updated_at": "{{ticket.updated_at_with_timestamp}}",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -43,9 +52,16 @@ def install(client: Zenpy, endpoint: str) -> Installation:
     """Idempotent: reuses the webhook for ``endpoint`` and the trigger by title when present."""
     webhook = _find_webhook(client, endpoint)
     if webhook is None:
-        webhook = client.webhooks.create(Webhook(
-            name=WEBHOOK_NAME, endpoint=endpoint, http_method="POST", request_format="json",
-            status="active", subscriptions=["conditional_ticket_events"]))
+        webhook = client.webhooks.create(
+            Webhook(
+                name=WEBHOOK_NAME,
+                endpoint=endpoint,
+                http_method="POST",
+                request_format="json",
+                status="active",
+                subscriptions=["conditional_ticket_events"],
+            )
+        )
     secret = client.webhooks.show_secret(webhook.id)
     secret_value = secret["secret"] if isinstance(secret, dict) else secret.secret
 
@@ -54,8 +70,14 @@ def install(client: Zenpy, endpoint: str) -> Installation:
     for title, conditions in TRIGGERS.items():
         trigger = existing.get(title)
         if trigger is None:
-            trigger = client.triggers.create(Trigger(
-                title=title, conditions=conditions,
-                actions=[{"field": "notification_webhook", "value": [webhook.id, BODY_TEMPLATE]}]))
+            trigger = client.triggers.create(
+                Trigger(
+                    title=title,
+                    conditions=conditions,
+                    actions=[{"field": "notification_webhook", "value": [webhook.id, BODY_TEMPLATE]}],
+                )
+            )
         trigger_ids.append(int(trigger.id))
-    return Installation(webhook_id=str(webhook.id), signing_secret=secret_value, trigger_ids=tuple(trigger_ids))
+    return Installation(
+        webhook_id=str(webhook.id), signing_secret=secret_value, trigger_ids=tuple(trigger_ids)
+    )

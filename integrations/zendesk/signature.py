@@ -1,10 +1,11 @@
 """Zendesk webhook signatures: base64(HMAC-SHA256(secret, timestamp + raw body))."""
+
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 SIGNATURE_HEADER = "X-Zendesk-Webhook-Signature"
 TIMESTAMP_HEADER = "X-Zendesk-Webhook-Signature-Timestamp"
@@ -23,13 +24,20 @@ def parse_timestamp(value: str) -> datetime:
     """Zendesk sends ISO 8601 UTC ("2023-09-18T23:38:13Z"); plain epoch seconds are accepted too."""
     text = value.strip()
     if text.isdigit():
-        return datetime.fromtimestamp(int(text), tz=timezone.utc)
+        return datetime.fromtimestamp(int(text), tz=UTC)
     parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def verify(secret: str, signature: str | None, timestamp: str | None, body: bytes, *,
-           now: datetime, max_age_seconds: int) -> None:
+def verify(
+    secret: str,
+    signature: str | None,
+    timestamp: str | None,
+    body: bytes,
+    *,
+    now: datetime,
+    max_age_seconds: int,
+) -> None:
     """Raise SignatureError unless the signature is valid and the timestamp is fresh."""
     if not secret:
         raise SignatureError("the service has no webhook signing secret configured (ZENDESK_WEBHOOK_SECRET)")
@@ -44,4 +52,6 @@ def verify(secret: str, signature: str | None, timestamp: str | None, body: byte
         raise SignatureError(f"unreadable {TIMESTAMP_HEADER}: {timestamp[:40]!r}") from None
     age = abs((now - sent_at).total_seconds())
     if age > max_age_seconds:
-        raise SignatureError(f"timestamp is {int(age)} s away from now (limit {max_age_seconds} s): stale or replayed")
+        raise SignatureError(
+            f"timestamp is {int(age)} s away from now (limit {max_age_seconds} s): stale or replayed"
+        )

@@ -1,4 +1,5 @@
 """How unmodified zenpy reaches a Zendesk-compatible host, paced by the request budget."""
+
 from __future__ import annotations
 
 import requests
@@ -39,9 +40,9 @@ class RebasingAdapter(HTTPAdapter):
     def _send_routed(self, request: PreparedRequest, **kwargs) -> Response:
         url = request.url or ""
         if url.startswith(self.origin):
-            routed_url, shown_url = self.base_url + url[len(self.origin):], url
+            routed_url, shown_url = self.base_url + url[len(self.origin) :], url
         else:
-            routed_url, shown_url = url, self.origin + url[len(self.base_url):]
+            routed_url, shown_url = url, self.origin + url[len(self.base_url) :]
         routed = request.copy()
         routed.url = routed_url
         response = super().send(routed, **kwargs)
@@ -51,17 +52,34 @@ class RebasingAdapter(HTTPAdapter):
         return response
 
 
-def zenpy_client(subdomain: str, email: str, api_token: str, base_url: str | None = None,
-                 timeout: float = 30.0, budget: RequestBudget | None = None) -> Zenpy:
+def zenpy_client(
+    subdomain: str,
+    email: str,
+    api_token: str,
+    base_url: str | None = None,
+    timeout: float = 30.0,
+    budget: RequestBudget | None = None,
+) -> Zenpy:
     """zenpy waits out each 429's Retry-After itself; its own ``ratelimit_budget`` is left unset
     because it is spent over the client's whole life, which a long-running worker would exhaust."""
     origin = f"https://{subdomain}.zendesk.com"
     session = requests.Session()
-    retries = Retry(total=3, backoff_factor=0.5, status_forcelist=(502, 503, 504),
-                    allowed_methods=frozenset({"GET"}), respect_retry_after_header=False)
+    retries = Retry(
+        total=3,
+        backoff_factor=0.5,
+        status_forcelist=(502, 503, 504),
+        allowed_methods=frozenset({"GET"}),
+        respect_retry_after_header=False,
+    )
     adapter = RebasingAdapter(origin, base_url or origin, budget, max_retries=retries)
     session.mount(origin + "/", adapter)
     if base_url and base_url.rstrip("/") != origin:
         session.mount(base_url.rstrip("/") + "/", adapter)
-    return Zenpy(subdomain=subdomain, email=email, token=api_token or None, session=session, timeout=timeout,
-                 disable_cache=True)
+    return Zenpy(
+        subdomain=subdomain,
+        email=email,
+        token=api_token or None,
+        session=session,
+        timeout=timeout,
+        disable_cache=True,
+    )

@@ -1,13 +1,14 @@
 """Validation of what an admin submits for an incident, with messages that say what to fix."""
+
 from __future__ import annotations
 
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from service.domain.text.locales import SUPPORTED_LOCALES, base_locale
 from service.domain.errors import InvalidInput
+from service.domain.text.locales import SUPPORTED_LOCALES, base_locale
 
 MAX_PHRASES = 200
 MAX_PHRASE_LENGTH = 200
@@ -40,8 +41,9 @@ SEVERITIES = ("minor", "major", "critical")
 STAGES = ("investigating", "identified", "monitoring", "resolved")
 
 
-def clean_texts(texts: dict[str, str] | None, errors: dict[str, list[str]],
-                field: str = "status_texts") -> dict[str, str]:
+def clean_texts(
+    texts: dict[str, str] | None, errors: dict[str, list[str]], field: str = "status_texts"
+) -> dict[str, str]:
     """Customer texts per language: known languages only, trimmed, at least one."""
     cleaned: dict[str, str] = {}
     for locale, text in (texts or {}).items():
@@ -51,15 +53,16 @@ def clean_texts(texts: dict[str, str] | None, errors: dict[str, list[str]],
             continue
         if key not in SUPPORTED_LOCALES:
             errors.setdefault(field, []).append(
-                f"Unknown language '{locale}'; use one of {', '.join(SUPPORTED_LOCALES)}.")
+                f"Unknown language '{locale}'; use one of {', '.join(SUPPORTED_LOCALES)}."
+            )
         elif len(text) > MAX_STATUS_LENGTH:
             errors.setdefault(field, []).append(
-                f"The {key} text is longer than {MAX_STATUS_LENGTH} characters.")
+                f"The {key} text is longer than {MAX_STATUS_LENGTH} characters."
+            )
         else:
             cleaned[key] = text
     if not cleaned and field not in errors:
-        errors.setdefault(field, []).append(
-            "Write the text for customers in at least one language.")
+        errors.setdefault(field, []).append("Write the text for customers in at least one language.")
     return cleaned
 
 
@@ -87,15 +90,23 @@ def _names(raw: object) -> tuple[str, ...]:
     return tuple(dict.fromkeys(" ".join(str(i).split()) for i in items if str(i).strip()))
 
 
-def clean_draft(title: str, phrases: list[str] | tuple[str, ...], status_texts: dict[str, str],
-                severity: str = "major", default_locale: str = "en", shadow_mode: bool = False,
-                affected_products: object = (), affected_regions: object = (),
-                started_at: datetime | None = None, now: datetime | None = None) -> IncidentDraft:
+def clean_draft(
+    title: str,
+    phrases: list[str] | tuple[str, ...],
+    status_texts: dict[str, str],
+    severity: str = "major",
+    default_locale: str = "en",
+    shadow_mode: bool = False,
+    affected_products: object = (),
+    affected_regions: object = (),
+    started_at: datetime | None = None,
+    now: datetime | None = None,
+) -> IncidentDraft:
     errors: dict[str, list[str]] = {}
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     if started_at is not None:
         if started_at.tzinfo is None:
-            started_at = started_at.replace(tzinfo=timezone.utc)
+            started_at = started_at.replace(tzinfo=UTC)
         if started_at > now:
             errors.setdefault("started_at", []).append("The start time is in the future; use when it began.")
     title = (title or "").strip()
@@ -111,14 +122,16 @@ def clean_draft(title: str, phrases: list[str] | tuple[str, ...], status_texts: 
             continue
         if len(phrase) > MAX_PHRASE_LENGTH:
             errors.setdefault("phrases", []).append(
-                f"The phrase '{phrase[:30]}…' is longer than {MAX_PHRASE_LENGTH} characters; shorten it.")
+                f"The phrase '{phrase[:30]}…' is longer than {MAX_PHRASE_LENGTH} characters; shorten it."
+            )
         elif not any(ch.isalnum() for ch in phrase):
             errors.setdefault("phrases", []).append(f"The phrase '{phrase}' has no letters or digits.")
         elif phrase.casefold() not in {p.casefold() for p in cleaned}:
             cleaned.append(phrase)
     if not cleaned and "phrases" not in errors:
         errors.setdefault("phrases", []).append(
-            "Add at least one phrase customers would write, one per line, e.g. 'checkout fails'.")
+            "Add at least one phrase customers would write, one per line, e.g. 'checkout fails'."
+        )
     if len(cleaned) > MAX_PHRASES:
         errors.setdefault("phrases", []).append(f"Use at most {MAX_PHRASES} phrases per incident.")
 
@@ -128,10 +141,18 @@ def clean_draft(title: str, phrases: list[str] | tuple[str, ...], status_texts: 
     default_locale = base_locale(default_locale) or "en"
     if default_locale not in SUPPORTED_LOCALES:
         errors.setdefault("default_locale", []).append(
-            f"Default language must be one of {', '.join(SUPPORTED_LOCALES)}.")
+            f"Default language must be one of {', '.join(SUPPORTED_LOCALES)}."
+        )
     if errors:
         raise InvalidIncident(errors)
-    return IncidentDraft(title=title, phrases=tuple(cleaned), status_texts=texts, severity=severity,
-                         default_locale=default_locale, shadow_mode=bool(shadow_mode),
-                         affected_products=_names(affected_products), affected_regions=_names(affected_regions),
-                         started_at=started_at)
+    return IncidentDraft(
+        title=title,
+        phrases=tuple(cleaned),
+        status_texts=texts,
+        severity=severity,
+        default_locale=default_locale,
+        shadow_mode=bool(shadow_mode),
+        affected_products=_names(affected_products),
+        affected_regions=_names(affected_regions),
+        started_at=started_at,
+    )

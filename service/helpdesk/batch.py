@@ -1,4 +1,5 @@
 """What the helpdesk told the pipeline about a batch of tickets once loaded; handed to every stage."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,17 +16,31 @@ class BatchContext:
     organizations: dict[int, HelpdeskOrganization]
     incidents: dict[int, IncidentFacts]
     known_links: dict[int, frozenset[int]]  # ticket id -> incidents it is (or was) linked to
-    delivery_ids: dict[int, list[int]]      # ticket id -> the inbox deliveries about it
+    delivery_ids: dict[int, list[int]]  # ticket id -> the inbox deliveries about it
 
 
-def ticket_facts(ticket: HelpdeskTicket, requester: HelpdeskUser | None,
-                 organization: HelpdeskOrganization | None) -> TicketFacts:
+def ticket_facts(
+    ticket: HelpdeskTicket, requester: HelpdeskUser | None, organization: HelpdeskOrganization | None
+) -> TicketFacts:
     return TicketFacts(
-        id=ticket.id, subject=ticket.subject, description=ticket.description, status=ticket.status,
-        requester_id=ticket.requester_id, requester_locale=requester.locale if requester else None,
-        requester_name=requester.name if requester else "", requester_email=requester.email if requester else None,
+        id=ticket.id,
+        subject=ticket.subject,
+        description=ticket.description,
+        status=ticket.status,
+        requester_id=ticket.requester_id,
+        requester_locale=requester.locale if requester else None,
+        requester_name=requester.name if requester else "",
+        requester_email=requester.email if requester else None,
         requester_tags=requester.tags if requester else (),
         organization_tags=organization.tags if organization else (),
-        tags=ticket.tags, type=ticket.type, problem_id=ticket.problem_id, priority=ticket.priority,
-        channel=ticket.channel, organization_id=ticket.organization_id, brand_id=ticket.brand_id,
-        form_id=ticket.form_id, created_at=ticket.created_at, custom_fields=ticket.custom_fields)
+        tags=ticket.tags,
+        type=ticket.type,
+        problem_id=ticket.problem_id,
+        priority=ticket.priority,
+        channel=ticket.channel,
+        organization_id=ticket.organization_id,
+        brand_id=ticket.brand_id,
+        form_id=ticket.form_id,
+        created_at=ticket.created_at,
+        custom_fields=ticket.custom_fields,
+    )

@@ -5,13 +5,18 @@ request is a single conditional UPDATE (``used + 1 <= limit``), so processes on 
 never overspend together. SQLite is the one-process embedded default, and its single writer lock
 would make a budget row wait on whatever transaction the caller holds, so there the window lives
 in memory. Either way a 429's ``Retry-After`` blocks everyone sharing the budget until it passes.
+
+The account's budget paces every request the adapter makes. A room that must not use all of it
+takes a named share as well (outreach: its campaigns' share of the plan), kept the same way in
+its own row, so a campaign never starves the pipeline and the broadcasts.
 """
+
 from __future__ import annotations
 
 import logging
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -21,13 +26,23 @@ from service.models import RateBudget
 
 log = logging.getLogger("incidentdesk.rate_budget")
 WINDOW_SECONDS = 60
+# The budgets' names (rows in ``rate_budgets``): the whole account, and outreach's share of it.
+ACCOUNT = "zendesk"
+OUTREACH_SHARE = "outreach"
+# Zendesk runs about 30 background jobs per account at once; each room that submits jobs (the
+# executor for the pipeline and broadcasts, the outreach runner) keeps to this many.
+MAX_JOBS_IN_FLIGHT = 25
 
 
 class LocalRateBudget:
     """The same budget for one process (threads share it under a lock)."""
 
-    def __init__(self, per_minute: int, clock: Callable[[], float] = time.time,
-                 sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        per_minute: int,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         if per_minute < 1:
             raise ValueError("the request budget must allow at least one request a minute")
         self.per_minute = per_minute
@@ -64,13 +79,19 @@ class LocalRateBudget:
             return self._used if self._window == int(self.clock() // WINDOW_SECONDS) * WINDOW_SECONDS else 0
 
 
-def rate_budget_for(db: Database, per_minute: int) -> "LocalRateBudget | SharedRateBudget":
+def rate_budget_for(db: Database, per_minute: int) -> LocalRateBudget | SharedRateBudget:
     return LocalRateBudget(per_minute) if db.is_sqlite else SharedRateBudget(db, per_minute)
 
 
 class SharedRateBudget:
-    def __init__(self, db: Database, per_minute: int, name: str = "zendesk",
-                 clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        db: Database,
+        per_minute: int,
+        name: str = ACCOUNT,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         if per_minute < 1:
             raise ValueError("the request budget must allow at least one request a minute")
         self.db = db
@@ -91,21 +112,37 @@ class SharedRateBudget:
             pass  # another process created it first
         self._row_ready = True
 
-    def try_take(self, now: float) -> float:
-        """Take one request now (returns 0), or return how long to wait before trying again."""
+    def take(self, limit: int | None = None) -> float:
+        """Take one request now (returns 0), or return how long to wait; never sleeps."""
+        return self.try_take(self.clock(), limit)
+
+    def try_take(self, now: float, limit: int | None = None) -> float:
+        """Take one request now (returns 0), or return how long to wait before trying again.
+        ``limit`` overrides ``per_minute`` for this call (a share whose size changes with the
+        campaigns running)."""
         self._ensure_row()
+        limit = self.per_minute if limit is None else limit
         window = int(now // WINDOW_SECONDS) * WINDOW_SECONDS
         with self.db.transaction() as session:
-            blocked_until = session.scalar(select(RateBudget.blocked_until).where(RateBudget.name == self.name))
+            blocked_until = session.scalar(
+                select(RateBudget.blocked_until).where(RateBudget.name == self.name)
+            )
             if blocked_until and blocked_until > now:
                 return blocked_until - now
-            session.execute(update(RateBudget).where(RateBudget.name == self.name, RateBudget.window_start < window)
-                            .values(window_start=window, used=0))
+            session.execute(
+                update(RateBudget)
+                .where(RateBudget.name == self.name, RateBudget.window_start < window)
+                .values(window_start=window, used=0)
+            )
             taken = session.execute(
                 update(RateBudget)
-                .where(RateBudget.name == self.name, RateBudget.window_start == window,
-                       RateBudget.used + 1 <= self.per_minute)
-                .values(used=RateBudget.used + 1)).rowcount
+                .where(
+                    RateBudget.name == self.name,
+                    RateBudget.window_start == window,
+                    RateBudget.used + 1 <= limit,
+                )
+                .values(used=RateBudget.used + 1)
+            ).rowcount
         return 0.0 if taken == 1 else window + WINDOW_SECONDS - now
 
     def acquire(self) -> None:
@@ -120,8 +157,11 @@ class SharedRateBudget:
         until = self.clock() + max(0.0, seconds)
         log.warning("helpdesk asked us to wait %.0f s (429); every worker pauses", seconds)
         with self.db.transaction() as session:
-            session.execute(update(RateBudget).where(RateBudget.name == self.name, RateBudget.blocked_until < until)
-                            .values(blocked_until=until))
+            session.execute(
+                update(RateBudget)
+                .where(RateBudget.name == self.name, RateBudget.blocked_until < until)
+                .values(blocked_until=until)
+            )
 
     def used_this_window(self) -> int:
         with self.db.transaction() as session:

@@ -1,15 +1,16 @@
 """Apply ticket changes through the helpdesk port in bulk, and wait for the jobs to finish."""
+
 from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 from integrations.base import HelpdeskError, HelpdeskPort, JobResult, TicketChange
+from service.helpdesk.budget import MAX_JOBS_IN_FLIGHT
 
 BULK_LIMIT = 100
-MAX_JOBS_IN_FLIGHT = 25
 
 
 @dataclass
@@ -39,8 +40,14 @@ def _ambiguous(exc: HelpdeskError) -> bool:
 
 
 class Executor:
-    def __init__(self, helpdesk: HelpdeskPort, *, job_poll_seconds: float = 0.2,
-                 job_timeout_seconds: float = 300.0, sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        helpdesk: HelpdeskPort,
+        *,
+        job_poll_seconds: float = 0.2,
+        job_timeout_seconds: float = 300.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         self.helpdesk = helpdesk
         self.job_poll_seconds = job_poll_seconds
         self.job_timeout_seconds = job_timeout_seconds
@@ -50,7 +57,7 @@ class Executor:
         """Submit bulk jobs (at most ``MAX_JOBS_IN_FLIGHT`` at once, as Zendesk allows about 30)
         and poll every running job with one ``show_many`` call per round."""
         outcome = BulkOutcome()
-        waiting = deque(list(changes[i:i + BULK_LIMIT]) for i in range(0, len(changes), BULK_LIMIT))
+        waiting = deque(list(changes[i : i + BULK_LIMIT]) for i in range(0, len(changes), BULK_LIMIT))
         running: dict[str, tuple[list[int], float]] = {}
         while waiting or running:
             while waiting and len(running) < MAX_JOBS_IN_FLIGHT:
@@ -84,8 +91,12 @@ class Executor:
         now = time.monotonic()
         for job_id, (ids, deadline) in list(running.items()):
             if now > deadline:
-                self._fail(outcome, ids, f"job {job_id} did not finish in {self.job_timeout_seconds:.0f} s",
-                           uncertain=True)
+                self._fail(
+                    outcome,
+                    ids,
+                    f"job {job_id} did not finish in {self.job_timeout_seconds:.0f} s",
+                    uncertain=True,
+                )
                 del running[job_id]
 
     def _fail(self, outcome: BulkOutcome, ids: list[int], error: str, uncertain: bool = False) -> None:
@@ -105,6 +116,8 @@ class Executor:
             elif result is not None:
                 self._fail(outcome, [ticket_id], result.error or "the helpdesk refused the change")
             elif job.status == "completed":
-                self._fail(outcome, [ticket_id], f"job {job.id} reported no result for this ticket", uncertain=True)
+                self._fail(
+                    outcome, [ticket_id], f"job {job.id} reported no result for this ticket", uncertain=True
+                )
             else:
                 self._fail(outcome, [ticket_id], f"job {job.id} {job.status}: {job.message or 'no detail'}")

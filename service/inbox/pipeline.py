@@ -5,33 +5,39 @@ helpdesk is the ``Executor``. Every ticket's outcome is recorded in the same tra
 completes its delivery, so a crash anywhere leaves the delivery leased and it is done again;
 the decision then sees the helpdesk's state and does not answer twice.
 """
+
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-
 from datetime import timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from integrations.base import Comment, HelpdeskError, HelpdeskOrganization, HelpdeskTicket, HelpdeskUser, TicketChange
-from service.wiring import Services
-from service.inbox import store as inbox
+from integrations.base import (
+    Comment,
+    HelpdeskError,
+    HelpdeskTicket,
+    TicketChange,
+)
+from service import clock
 from service.audit import record
-from service.incidents.broadcast import version_tag
-from service.incidents.rules import PHRASE_KINDS, stored_rule_specs
-from service.linking.mirror import mirror_linked_tickets
 from service.domain.linking.decisions import Decision, LeaveAlone, LinkTicket, RecordExistingLink, decide
-from service.domain.linking.facts import IncidentFacts, TicketFacts
+from service.domain.linking.facts import IncidentFacts
 from service.domain.linking.matching import PhraseMatcher, PhraseRule
+from service.domain.states import LinkState
+from service.domain.tickets import version_tag
+from service.helpdesk.batch import BatchContext, ticket_facts
 from service.helpdesk.executor import Executor
+from service.inbox import store as inbox
+from service.incidents.rules import PHRASE_KINDS, stored_rule_specs
 from service.incidents.store import active_incidents
+from service.linking.mirror import mirror_linked_tickets
 from service.merging.stage import MergeStage
 from service.models import InboxDelivery, TicketLink
-from service.helpdesk.batch import BatchContext, ticket_facts
-from service import clock
+from service.wiring import Services
 
 log = logging.getLogger("incidentdesk.pipeline")
 
@@ -68,27 +74,47 @@ def _incident_facts(session: Session) -> tuple[dict[int, IncidentFacts], list[Ph
         status = incident.current_status
         if status is None:
             continue
-        phrase_rules = [PhraseRule(incident_id=incident.id, phrase=r.value, rule_id=r.id,
-                                   exclude=r.kind == "exclude_phrase")
-                        for r in incident.rules if r.kind in PHRASE_KINDS]
+        phrase_rules = [
+            PhraseRule(
+                incident_id=incident.id, phrase=r.value, rule_id=r.id, exclude=r.kind == "exclude_phrase"
+            )
+            for r in incident.rules
+            if r.kind in PHRASE_KINDS
+        ]
         facts[incident.id] = IncidentFacts(
-            id=incident.id, title=incident.title, tag=incident.tag,
-            problem_ticket_id=incident.problem_ticket_id, status_version=status.version,
-            status_texts=dict(status.texts), status_updated_at=status.created_at,
-            default_locale=incident.default_locale, shadow_mode=incident.shadow_mode,
-            created_at=incident.created_at, has_phrases=any(not r.exclude for r in phrase_rules),
-            other_rules=stored_rule_specs(incident))
+            id=incident.id,
+            title=incident.title,
+            tag=incident.tag,
+            problem_ticket_id=incident.problem_ticket_id,
+            status_version=status.version,
+            status_texts=dict(status.texts),
+            status_updated_at=status.created_at,
+            default_locale=incident.default_locale,
+            shadow_mode=incident.shadow_mode,
+            created_at=incident.created_at,
+            has_phrases=any(not r.exclude for r in phrase_rules),
+            other_rules=stored_rule_specs(incident),
+        )
         rules.extend(phrase_rules)
     return facts, rules
 
 
-def _drop_stale_reservations(session: Session, ticket_ids: list[int], older_than_seconds: int) -> dict[int, TicketLink]:
+def _drop_stale_reservations(
+    session: Session, ticket_ids: list[int], older_than_seconds: int
+) -> dict[int, TicketLink]:
     """A reservation left by a crashed worker, or by a write whose outcome was unknown: drop it,
     so the ticket is decided afresh. If that write did land, the ticket now carries the tag and
     the dropped reservation (returned, by ticket) confirms it as our link."""
     cutoff = clock.now() - timedelta(seconds=older_than_seconds)
-    stale = list(session.scalars(select(TicketLink).where(
-        TicketLink.ticket_id.in_(ticket_ids), TicketLink.state == "applying", TicketLink.linked_at < cutoff)))
+    stale = list(
+        session.scalars(
+            select(TicketLink).where(
+                TicketLink.ticket_id.in_(ticket_ids),
+                TicketLink.state == LinkState.APPLYING,
+                TicketLink.linked_at < cutoff,
+            )
+        )
+    )
     for link in stale:
         session.expunge(link)
     if stale:
@@ -100,11 +126,20 @@ def _reserve(session: Session, decision: LinkTicket, ticket: HelpdeskTicket, req
     """Insert the link as 'applying' before writing: the unique key makes one worker the writer."""
     try:
         with session.begin_nested():
-            session.add(TicketLink(incident_id=decision.incident_id, ticket_id=decision.ticket_id,
-                                   requester_id=ticket.requester_id, requester_name=requester_name[:200],
-                                   subject=ticket.subject[:300], ticket_status=ticket.status,
-                                   locale=decision.locale, status_version=decision.status_version,
-                                   evidence=decision.evidence, state="applying"))
+            session.add(
+                TicketLink(
+                    incident_id=decision.incident_id,
+                    ticket_id=decision.ticket_id,
+                    requester_id=ticket.requester_id,
+                    requester_name=requester_name[:200],
+                    subject=ticket.subject[:300],
+                    ticket_status=ticket.status,
+                    locale=decision.locale,
+                    status_version=decision.status_version,
+                    evidence=decision.evidence,
+                    state=LinkState.APPLYING,
+                )
+            )
             session.flush()
         return True
     except IntegrityError:
@@ -113,13 +148,16 @@ def _reserve(session: Session, decision: LinkTicket, ticket: HelpdeskTicket, req
 
 def _known_links(session: Session, ticket_ids: list[int]) -> tuple[dict[int, frozenset[int]], set[int]]:
     """Incidents each ticket is linked to, and the tickets another worker is writing right now."""
-    rows = session.execute(select(TicketLink.ticket_id, TicketLink.incident_id, TicketLink.state)
-                           .where(TicketLink.ticket_id.in_(ticket_ids)))
+    rows = session.execute(
+        select(TicketLink.ticket_id, TicketLink.incident_id, TicketLink.state).where(
+            TicketLink.ticket_id.in_(ticket_ids)
+        )
+    )
     known: dict[int, set[int]] = {}
     busy: set[int] = set()
     for ticket_id, incident_id, state in rows:
         known.setdefault(ticket_id, set()).add(incident_id)
-        if state == "applying":
+        if state == LinkState.APPLYING:
             busy.add(ticket_id)
     return {t: frozenset(s) for t, s in known.items()}, busy
 
@@ -127,8 +165,11 @@ def _known_links(session: Session, ticket_ids: list[int]) -> tuple[dict[int, fro
 class Pipeline:
     def __init__(self, services: Services):
         self.services = services
-        self.executor = Executor(services.helpdesk, job_poll_seconds=services.settings.job_poll_seconds,
-                                 job_timeout_seconds=services.settings.job_timeout_seconds)
+        self.executor = Executor(
+            services.helpdesk,
+            job_poll_seconds=services.settings.job_poll_seconds,
+            job_timeout_seconds=services.settings.job_timeout_seconds,
+        )
         self.matchers = MatcherCache()
         self.merges = MergeStage(services, self._retry_deliveries)
 
@@ -149,9 +190,15 @@ class Pipeline:
             known, busy = _known_links(session, ticket_ids)
             for ticket_id in busy:  # come back when that write has finished or gone stale
                 for d in by_ticket.pop(ticket_id):
-                    inbox.retry_later(session, d.id, owner, "another worker is writing this ticket",
-                                      attempts=d.attempts, max_attempts=settings.worker_max_attempts + d.attempts,
-                                      retry_after=stale_after)
+                    inbox.retry_later(
+                        session,
+                        d.id,
+                        owner,
+                        "another worker is writing this ticket",
+                        attempts=d.attempts,
+                        max_attempts=settings.worker_max_attempts + d.attempts,
+                        retry_after=stale_after,
+                    )
         ticket_ids = list(by_ticket)
         if not ticket_ids:
             return report
@@ -160,7 +207,11 @@ class Pipeline:
             requester_ids = [t.requester_id for t in tickets if t.requester_id]
             users = {u.id: u for u in self.services.helpdesk.get_users(requester_ids)}
             org_ids = {t.organization_id for t in tickets if t.organization_id}
-            orgs = {o.id: o for o in self.services.helpdesk.get_organizations(sorted(org_ids))} if org_ids else {}
+            orgs = (
+                {o.id: o for o in self.services.helpdesk.get_organizations(sorted(org_ids))}
+                if org_ids
+                else {}
+            )
         except HelpdeskError as exc:
             remaining = [d for deliveries in by_ticket.values() for d in deliveries]
             self._retry_all(remaining, owner, f"loading tickets: {exc}", exc.retry_after)
@@ -171,15 +222,26 @@ class Pipeline:
         tickets_by_id = {t.id: t for t in tickets}
         with db.transaction() as session:
             mirror_linked_tickets(session, tickets_by_id, incidents)
-        facts = {t.id: ticket_facts(t, users.get(t.requester_id), orgs.get(t.organization_id)) for t in tickets}
+        facts = {
+            t.id: ticket_facts(t, users.get(t.requester_id), orgs.get(t.organization_id)) for t in tickets
+        }
         vip_tags = frozenset(settings.vip_tags)
         decisions: dict[int, Decision] = {}
         for ticket_id, facts_of_ticket in facts.items():
             hits = matcher.match(facts_of_ticket.text) if incidents else {}
-            decisions[ticket_id] = decide(facts_of_ticket, incidents, hits, known.get(ticket_id, frozenset()), vip_tags)
+            decisions[ticket_id] = decide(
+                facts_of_ticket, incidents, hits, known.get(ticket_id, frozenset()), vip_tags
+            )
         missing = [t for t in ticket_ids if t not in decisions]
-        batch = BatchContext(tickets=tickets_by_id, facts=facts, users=users, organizations=orgs, incidents=incidents,
-                             known_links=known, delivery_ids={t: [d.id for d in ds] for t, ds in by_ticket.items()})
+        batch = BatchContext(
+            tickets=tickets_by_id,
+            facts=facts,
+            users=users,
+            organizations=orgs,
+            incidents=incidents,
+            known_links=known,
+            delivery_ids={t: [d.id for d in ds] for t, ds in by_ticket.items()},
+        )
         decisions = self.merges.review(batch, decisions, owner)
 
         with db.transaction() as session:
@@ -193,13 +255,22 @@ class Pipeline:
                     decisions[ticket_id] = LeaveAlone(ticket_id, "another worker is linking this ticket")
         # The explanation is written first: if the worker dies between the two writes, the retry
         # finds no tag and writes both again (a repeated internal note, never a repeated answer).
-        notes = self.executor.apply([TicketChange(ticket_id=d.ticket_id, comment=Comment(d.internal_note, False))
-                                     for d in to_write])
-        answers = self.executor.apply([
-            TicketChange(ticket_id=d.ticket_id, add_tags=(d.tag, version_tag(d.tag, d.status_version)),
-                         type="incident" if d.problem_id else None, problem_id=d.problem_id, priority=d.priority,
-                         comment=Comment(d.public_comment, public=True))
-            for d in to_write])
+        notes = self.executor.apply(
+            [TicketChange(ticket_id=d.ticket_id, comment=Comment(d.internal_note, False)) for d in to_write]
+        )
+        answers = self.executor.apply(
+            [
+                TicketChange(
+                    ticket_id=d.ticket_id,
+                    add_tags=(d.tag, version_tag(d.tag, d.status_version)),
+                    type="incident" if d.problem_id else None,
+                    problem_id=d.problem_id,
+                    priority=d.priority,
+                    comment=Comment(d.public_comment, public=True),
+                )
+                for d in to_write
+            ]
+        )
         report.write_calls = notes.calls + answers.calls
 
         with db.transaction() as session:
@@ -211,42 +282,83 @@ class Pipeline:
                     # It may have landed: keep the reservation and come back once it is stale,
                     # when the ticket's tag tells whether the answer went out.
                     for d in deliveries:
-                        inbox.retry_later(session, d.id, owner, f"outcome unknown: {error}", attempts=d.attempts,
-                                          max_attempts=settings.worker_max_attempts + d.attempts,
-                                          retry_after=stale_after + 1)
+                        inbox.retry_later(
+                            session,
+                            d.id,
+                            owner,
+                            f"outcome unknown: {error}",
+                            attempts=d.attempts,
+                            max_attempts=settings.worker_max_attempts + d.attempts,
+                            retry_after=stale_after + 1,
+                        )
                     report.retried += 1
                     continue
                 if error:
-                    session.execute(delete(TicketLink).where(TicketLink.ticket_id == ticket_id,
-                                                             TicketLink.incident_id == decision.incident_id,
-                                                             TicketLink.state == "applying"))
+                    session.execute(
+                        delete(TicketLink).where(
+                            TicketLink.ticket_id == ticket_id,
+                            TicketLink.incident_id == decision.incident_id,
+                            TicketLink.state == LinkState.APPLYING,
+                        )
+                    )
                     for d in deliveries:
-                        inbox.retry_later(session, d.id, owner, error, attempts=d.attempts,
-                                          max_attempts=settings.worker_max_attempts)
+                        inbox.retry_later(
+                            session,
+                            d.id,
+                            owner,
+                            error,
+                            attempts=d.attempts,
+                            max_attempts=settings.worker_max_attempts,
+                        )
                     report.retried += 1
                     continue
-                self._record(session, decision, tickets_by_id[ticket_id], deliveries[0].id,
-                             notes.errors.get(ticket_id), report, interrupted.get(ticket_id))
+                self._record(
+                    session,
+                    decision,
+                    tickets_by_id[ticket_id],
+                    deliveries[0].id,
+                    notes.errors.get(ticket_id),
+                    report,
+                    interrupted.get(ticket_id),
+                )
                 done.extend(d.id for d in deliveries)
             for ticket_id in missing:
                 for d in by_ticket[ticket_id]:
-                    record(session, "ticket.not_found", ticket_id=ticket_id, delivery_id=d.id,
-                           detail={"reason": "the helpdesk has no such ticket (deleted, or not visible to us)"})
+                    record(
+                        session,
+                        "ticket.not_found",
+                        ticket_id=ticket_id,
+                        delivery_id=d.id,
+                        detail={"reason": "the helpdesk has no such ticket (deleted, or not visible to us)"},
+                    )
                     done.append(d.id)
             inbox.complete(session, done, owner)
         return report
 
-    def _record(self, session: Session, decision: Decision, ticket: HelpdeskTicket, delivery_id: int,
-                note_error: str | None, report: BatchReport, interrupted: TicketLink | None = None) -> None:
+    def _record(
+        self,
+        session: Session,
+        decision: Decision,
+        ticket: HelpdeskTicket,
+        delivery_id: int,
+        note_error: str | None,
+        report: BatchReport,
+        interrupted: TicketLink | None = None,
+    ) -> None:
         if isinstance(decision, LeaveAlone):
             report.left_alone += 1
             return
         if isinstance(decision, RecordExistingLink):
             ours = interrupted is not None and interrupted.incident_id == decision.incident_id
-            link = TicketLink(incident_id=decision.incident_id, ticket_id=decision.ticket_id,
-                              requester_id=ticket.requester_id, subject=ticket.subject[:300],
-                              ticket_status=ticket.status, source="auto" if ours else "helpdesk",
-                              evidence=interrupted.evidence if ours else decision.evidence)
+            link = TicketLink(
+                incident_id=decision.incident_id,
+                ticket_id=decision.ticket_id,
+                requester_id=ticket.requester_id,
+                subject=ticket.subject[:300],
+                ticket_status=ticket.status,
+                source="auto" if ours else "helpdesk",
+                evidence=interrupted.evidence if ours else decision.evidence,
+            )
             if ours:  # our own answer landed before its bookkeeping: it is our link after all
                 link.requester_name, link.locale = interrupted.requester_name, interrupted.locale
                 link.status_version = interrupted.status_version
@@ -257,38 +369,80 @@ class Pipeline:
                 return  # recorded by a concurrent worker already
             action = "ticket.linked" if ours else "ticket.link_recorded"
             detail = {**link.evidence, "confirmed_after_interruption": True} if ours else decision.evidence
-            record(session, action, incident_id=decision.incident_id, ticket_id=decision.ticket_id,
-                   delivery_id=delivery_id, detail=detail)
+            record(
+                session,
+                action,
+                incident_id=decision.incident_id,
+                ticket_id=decision.ticket_id,
+                delivery_id=delivery_id,
+                detail=detail,
+            )
             report.recorded += 1
             return
-        detail = {**decision.evidence, "locale": decision.locale, "status_version": decision.status_version,
-                  "public_comment": decision.public_comment, "internal_note": decision.internal_note}
+        detail = {
+            **decision.evidence,
+            "locale": decision.locale,
+            "status_version": decision.status_version,
+            "public_comment": decision.public_comment,
+            "internal_note": decision.internal_note,
+        }
         if decision.shadow:
-            record(session, "ticket.would_link", incident_id=decision.incident_id, ticket_id=decision.ticket_id,
-                   delivery_id=delivery_id, shadow=True, detail=detail)
+            record(
+                session,
+                "ticket.would_link",
+                incident_id=decision.incident_id,
+                ticket_id=decision.ticket_id,
+                delivery_id=delivery_id,
+                shadow=True,
+                detail=detail,
+            )
             report.shadow += 1
             return
         if note_error:
             detail["internal_note_error"] = note_error
-        session.execute(update(TicketLink).where(TicketLink.ticket_id == decision.ticket_id,
-                                                 TicketLink.incident_id == decision.incident_id)
-                        .values(state="linked"))
-        record(session, "ticket.linked", incident_id=decision.incident_id, ticket_id=decision.ticket_id,
-               delivery_id=delivery_id, detail=detail)
+        session.execute(
+            update(TicketLink)
+            .where(TicketLink.ticket_id == decision.ticket_id, TicketLink.incident_id == decision.incident_id)
+            .values(state=LinkState.LINKED)
+        )
+        record(
+            session,
+            "ticket.linked",
+            incident_id=decision.incident_id,
+            ticket_id=decision.ticket_id,
+            delivery_id=delivery_id,
+            detail=detail,
+        )
         report.linked += 1
 
-    def _retry_deliveries(self, delivery_ids: list[int], owner: str, error: str, retry_after: float | None) -> None:
+    def _retry_deliveries(
+        self, delivery_ids: list[int], owner: str, error: str, retry_after: float | None
+    ) -> None:
         with self.services.db.transaction() as session:
             for delivery_id in delivery_ids:
                 delivery = session.get(InboxDelivery, delivery_id)
-                inbox.retry_later(session, delivery_id, owner, error, attempts=delivery.attempts,
-                                  max_attempts=self.services.settings.worker_max_attempts, retry_after=retry_after)
+                inbox.retry_later(
+                    session,
+                    delivery_id,
+                    owner,
+                    error,
+                    attempts=delivery.attempts,
+                    max_attempts=self.services.settings.worker_max_attempts,
+                    retry_after=retry_after,
+                )
 
-    def _retry_all(self, claimed: list[inbox.ClaimedDelivery], owner: str, error: str,
-                   retry_after: float | None) -> None:
+    def _retry_all(
+        self, claimed: list[inbox.ClaimedDelivery], owner: str, error: str, retry_after: float | None
+    ) -> None:
         log.warning("batch of %d deliveries will be retried: %s", len(claimed), error)
         with self.services.db.transaction() as session:
             for d in claimed:
-                inbox.retry_later(session, d.id, owner, error, attempts=d.attempts,
-                                  max_attempts=self.services.settings.worker_max_attempts,
-                                  retry_after=retry_after)
+                inbox.retry_later(
+                    session,
+                    d.id,
+                    owner,
+                    error,
+                    attempts=d.attempts,
+                    max_attempts=self.services.settings.worker_max_attempts,
+                    retry_after=retry_after,
+                )

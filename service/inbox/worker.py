@@ -1,4 +1,5 @@
 """The worker loop: claim a batch from the inbox, run the pipeline, repeat."""
+
 from __future__ import annotations
 
 import logging
@@ -8,12 +9,11 @@ import threading
 import time
 import uuid
 
-from service.wiring import Services
-
 from service.inbox import store as inbox
+from service.inbox.pipeline import BatchReport, Pipeline
 from service.incidents.broadcast import BroadcastRunner
 from service.outreach.runner import OutreachRunner
-from service.inbox.pipeline import BatchReport, Pipeline
+from service.wiring import Services
 
 log = logging.getLogger("incidentdesk.worker")
 TOP_UP_PAUSE_SECONDS = 0.25
@@ -38,14 +38,20 @@ class Worker:
 
     def _inbox_batch(self) -> BatchReport | None:
         settings = self.services.settings
-        claimed = inbox.claim(self.services.db, self.owner, settings.worker_batch_size, settings.worker_lease_seconds)
+        claimed = inbox.claim(
+            self.services.db, self.owner, settings.worker_batch_size, settings.worker_lease_seconds
+        )
         # In a surge, keep collecting while deliveries keep coming (up to the batch window), so
         # one bulk call carries many tickets; a lone delivery waits only one short pause.
         deadline = time.monotonic() + settings.worker_batch_window_seconds
         while claimed and len(claimed) < settings.worker_batch_size and time.monotonic() < deadline:
             time.sleep(min(TOP_UP_PAUSE_SECONDS, max(0.0, deadline - time.monotonic())))
-            more = inbox.claim(self.services.db, self.owner, settings.worker_batch_size - len(claimed),
-                               settings.worker_lease_seconds)
+            more = inbox.claim(
+                self.services.db,
+                self.owner,
+                settings.worker_batch_size - len(claimed),
+                settings.worker_lease_seconds,
+            )
             if not more:
                 break
             claimed += more
@@ -57,12 +63,25 @@ class Worker:
             log.exception("batch of %d deliveries failed; they will be retried", len(claimed))
             with self.services.db.transaction() as session:
                 for delivery in claimed:
-                    inbox.retry_later(session, delivery.id, self.owner, f"{type(exc).__name__}: {exc}",
-                                      attempts=delivery.attempts, max_attempts=settings.worker_max_attempts)
+                    inbox.retry_later(
+                        session,
+                        delivery.id,
+                        self.owner,
+                        f"{type(exc).__name__}: {exc}",
+                        attempts=delivery.attempts,
+                        max_attempts=settings.worker_max_attempts,
+                    )
             raise
-        log.info("batch of %d: linked %d, recorded %d, shadow %d, left alone %d, retried %d, %d write calls",
-                 len(claimed), report.linked, report.recorded, report.shadow, report.left_alone, report.retried,
-                 report.write_calls)
+        log.info(
+            "batch of %d: linked %d, recorded %d, shadow %d, left alone %d, retried %d, %d write calls",
+            len(claimed),
+            report.linked,
+            report.recorded,
+            report.shadow,
+            report.left_alone,
+            report.retried,
+            report.write_calls,
+        )
         return report
 
     def run_forever(self, stop: threading.Event | None = None) -> None:
@@ -82,7 +101,8 @@ class Worker:
 
 def start_in_thread(services: Services) -> tuple[threading.Thread, threading.Event]:
     stop = threading.Event()
-    thread = threading.Thread(target=Worker(services).run_forever, args=(stop,), name="incidentdesk-worker",
-                              daemon=True)
+    thread = threading.Thread(
+        target=Worker(services).run_forever, args=(stop,), name="incidentdesk-worker", daemon=True
+    )
     thread.start()
     return thread, stop

@@ -5,6 +5,7 @@ carries a version tag (``<incident tag>_v<version>``) together with the comment,
 interrupted by a crash is settled by reading the tickets back: a ticket with the tag got the
 update, one without it is sent again. A resolution (stage ``resolved``) also solves the tickets.
 """
+
 from __future__ import annotations
 
 import logging
@@ -14,27 +15,29 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from integrations.base import Comment, HelpdeskError, TicketChange
-from service.wiring import Services
-from service.audit import record
-from service.domain.text.locales import pick_text
-from service.domain.text.templates import first_name, render
-from service.helpdesk.executor import Executor
 from service import clock
+from service.audit import record
+from service.domain.states import LinkState
+from service.domain.status_text import status_reply
+from service.domain.tickets import OPEN_STATUSES, version_tag
+from service.helpdesk.executor import Executor
 from service.models import Incident, StatusUpdate, TicketLink
+from service.wiring import Services
 
 log = logging.getLogger("incidentdesk.broadcast")
-OPEN_STATUSES = ("new", "open", "pending", "hold")
 SLICE = 1000
 
 
-def version_tag(incident_tag: str, version: int) -> str:
-    return f"{incident_tag}_v{version}"
-
-
 def status_comment(status: StatusUpdate, incident: Incident, link: TicketLink) -> str:
-    _, text = pick_text(status.texts, link.locale, incident.default_locale)
-    return render(text, {"first_name": first_name(link.requester_name), "incident_title": incident.title,
-                         "status_time": status.created_at.strftime("%Y-%m-%d %H:%M UTC")})
+    """The reply this link's requester gets for ``status``, in the language recorded on the link."""
+    return status_reply(
+        status.texts,
+        link.locale,
+        incident.default_locale,
+        requester_name=link.requester_name,
+        incident_title=incident.title,
+        status_time=status.created_at,
+    )[1]
 
 
 class BroadcastRunner:
@@ -42,22 +45,41 @@ class BroadcastRunner:
         self.services = services
         self.owner = owner
         settings = services.settings
-        self.executor = Executor(services.helpdesk, job_poll_seconds=settings.job_poll_seconds,
-                                 job_timeout_seconds=settings.job_timeout_seconds)
+        self.executor = Executor(
+            services.helpdesk,
+            job_poll_seconds=settings.job_poll_seconds,
+            job_timeout_seconds=settings.job_timeout_seconds,
+        )
 
     def _lease(self) -> int | None:
         now = clock.now()
-        expires = now + timedelta(seconds=self.services.settings.worker_lease_seconds
-                                  + self.services.settings.job_timeout_seconds)
-        free = or_(StatusUpdate.broadcast_state == "queued",
-                   and_(StatusUpdate.broadcast_state == "running",
-                        or_(StatusUpdate.broadcast_owner == self.owner,
-                            StatusUpdate.broadcast_lease_expires_at.is_(None),
-                            StatusUpdate.broadcast_lease_expires_at < now)))
+        expires = now + timedelta(
+            seconds=self.services.settings.worker_lease_seconds + self.services.settings.job_timeout_seconds
+        )
+        free = or_(
+            StatusUpdate.broadcast_state == "queued",
+            and_(
+                StatusUpdate.broadcast_state == "running",
+                or_(
+                    StatusUpdate.broadcast_owner == self.owner,
+                    StatusUpdate.broadcast_lease_expires_at.is_(None),
+                    StatusUpdate.broadcast_lease_expires_at < now,
+                ),
+            ),
+        )
         with self.services.db.transaction() as session:
-            for status_id in session.scalars(select(StatusUpdate.id).where(free).order_by(StatusUpdate.id).limit(5)):
-                taken = session.execute(update(StatusUpdate).where(StatusUpdate.id == status_id, free).values(
-                    broadcast_state="running", broadcast_owner=self.owner, broadcast_lease_expires_at=expires))
+            for status_id in session.scalars(
+                select(StatusUpdate.id).where(free).order_by(StatusUpdate.id).limit(5)
+            ):
+                taken = session.execute(
+                    update(StatusUpdate)
+                    .where(StatusUpdate.id == status_id, free)
+                    .values(
+                        broadcast_state="running",
+                        broadcast_owner=self.owner,
+                        broadcast_lease_expires_at=expires,
+                    )
+                )
                 if taken.rowcount == 1:
                     return status_id
         return None
@@ -65,8 +87,14 @@ class BroadcastRunner:
     @staticmethod
     def _superseded(session: Session, status: StatusUpdate) -> bool:
         """A newer status exists: sending this one now would only confuse (and could overtake it)."""
-        return session.scalar(select(StatusUpdate.id).where(StatusUpdate.incident_id == status.incident_id,
-                                                            StatusUpdate.version > status.version)) is not None
+        return (
+            session.scalar(
+                select(StatusUpdate.id).where(
+                    StatusUpdate.incident_id == status.incident_id, StatusUpdate.version > status.version
+                )
+            )
+            is not None
+        )
 
     def run_once(self) -> int:
         """Send one slice of one due broadcast; returns how many tickets were settled."""
@@ -99,17 +127,37 @@ class BroadcastRunner:
             self._confirm(session, status, done)
             refused = outcome.refused()
             if refused:  # the helpdesk said no for these tickets: report them, do not try again
-                session.execute(update(TicketLink).where(TicketLink.incident_id == status.incident_id,
-                                                         TicketLink.ticket_id.in_(list(refused)))
-                                .values(pending_version=None, refused_version=status.version))
-                record(session, "status.broadcast_failures", incident_id=status.incident_id,
-                       detail={"version": status.version, "errors": dict(list(refused.items())[:20]),
-                               "count": len(refused)})
+                session.execute(
+                    update(TicketLink)
+                    .where(
+                        TicketLink.incident_id == status.incident_id, TicketLink.ticket_id.in_(list(refused))
+                    )
+                    .values(pending_version=None, refused_version=status.version)
+                )
+                record(
+                    session,
+                    "status.broadcast_failures",
+                    incident_id=status.incident_id,
+                    detail={
+                        "version": status.version,
+                        "errors": dict(list(refused.items())[:20]),
+                        "count": len(refused),
+                    },
+                )
                 self._skip_unsendable(session, status, refused)
             # Uncertain tickets keep pending_version: the next step reads their version tag back.
-            record(session, "status.broadcast_slice", incident_id=status.incident_id,
-                   detail={"version": status.version, "sent": len(done), "refused": len(refused),
-                           "uncertain": len(outcome.uncertain), "calls": outcome.calls})
+            record(
+                session,
+                "status.broadcast_slice",
+                incident_id=status.incident_id,
+                detail={
+                    "version": status.version,
+                    "sent": len(done),
+                    "refused": len(refused),
+                    "uncertain": len(outcome.uncertain),
+                    "calls": outcome.calls,
+                },
+            )
         return len(done)
 
     def _due_links(self, session: Session, status: StatusUpdate) -> list[TicketLink]:
@@ -121,17 +169,23 @@ class BroadcastRunner:
     @staticmethod
     def _due(status: StatusUpdate):
         return select(TicketLink).where(
-            TicketLink.incident_id == status.incident_id, TicketLink.state == "linked",
-            TicketLink.ticket_status.in_(OPEN_STATUSES),
+            TicketLink.incident_id == status.incident_id,
+            TicketLink.state == LinkState.LINKED,
+            TicketLink.ticket_status.in_(sorted(OPEN_STATUSES)),
             or_(TicketLink.status_version.is_(None), TicketLink.status_version < status.version),
             TicketLink.pending_version.is_(None),
-            or_(TicketLink.refused_version.is_(None), TicketLink.refused_version != status.version))
+            or_(TicketLink.refused_version.is_(None), TicketLink.refused_version != status.version),
+        )
 
     def _change(self, status: StatusUpdate, incident: Incident, link: TicketLink) -> TicketChange:
         old = (version_tag(incident.tag, link.status_version),) if link.status_version else ()
-        return TicketChange(ticket_id=link.ticket_id, add_tags=(version_tag(incident.tag, status.version),),
-                            remove_tags=old, status="solved" if status.stage == "resolved" else None,
-                            comment=Comment(status_comment(status, incident, link), public=True))
+        return TicketChange(
+            ticket_id=link.ticket_id,
+            add_tags=(version_tag(incident.tag, status.version),),
+            remove_tags=old,
+            status="solved" if status.stage == "resolved" else None,
+            comment=Comment(status_comment(status, incident, link), public=True),
+        )
 
     def _confirm(self, session: Session, status: StatusUpdate, ticket_ids: list[int]) -> None:
         if not ticket_ids:
@@ -139,56 +193,90 @@ class BroadcastRunner:
         values = {"status_version": status.version, "pending_version": None}
         if status.stage == "resolved":
             values["ticket_status"] = "solved"
-        session.execute(update(TicketLink).where(  # never step a ticket back to an older version
-            TicketLink.incident_id == status.incident_id, TicketLink.ticket_id.in_(ticket_ids),
-            or_(TicketLink.status_version.is_(None), TicketLink.status_version < status.version)).values(**values))
+        session.execute(
+            update(TicketLink)
+            .where(  # never step a ticket back to an older version
+                TicketLink.incident_id == status.incident_id,
+                TicketLink.ticket_id.in_(ticket_ids),
+                or_(TicketLink.status_version.is_(None), TicketLink.status_version < status.version),
+            )
+            .values(**values)
+        )
         status.broadcast_done += len(ticket_ids)
 
     def _skip_unsendable(self, session: Session, status: StatusUpdate, refused: dict[int, str]) -> None:
         """A ticket the helpdesk refuses because it is closed or gone will not take later updates either."""
-        gone = [t for t, e in refused.items() if any(w in e.lower() for w in ("closed", "notfound", "not found"))]
+        gone = [
+            t for t, e in refused.items() if any(w in e.lower() for w in ("closed", "notfound", "not found"))
+        ]
         if gone:
-            session.execute(update(TicketLink).where(TicketLink.incident_id == status.incident_id,
-                                                     TicketLink.ticket_id.in_(gone))
-                            .values(ticket_status="closed"))
+            session.execute(
+                update(TicketLink)
+                .where(TicketLink.incident_id == status.incident_id, TicketLink.ticket_id.in_(gone))
+                .values(ticket_status="closed")
+            )
 
     def _settle_pending(self, session: Session, status: StatusUpdate, incident: Incident) -> bool:
         """Links left pending by a crashed worker or an unknown outcome: the version tag on the
         ticket says what happened. False when that could not be read yet."""
-        pending = list(session.scalars(select(TicketLink).where(TicketLink.incident_id == status.incident_id,
-                                                                TicketLink.pending_version == status.version)))
+        pending = list(
+            session.scalars(
+                select(TicketLink).where(
+                    TicketLink.incident_id == status.incident_id, TicketLink.pending_version == status.version
+                )
+            )
+        )
         if not pending:
             return True
         try:
-            tickets = {t.id: t for t in self.services.helpdesk.get_tickets([link.ticket_id for link in pending])}
+            tickets = {
+                t.id: t for t in self.services.helpdesk.get_tickets([link.ticket_id for link in pending])
+            }
         except HelpdeskError as exc:
             log.warning("could not settle %d pending tickets yet: %s", len(pending), exc)
             return False
         tag = version_tag(incident.tag, status.version)
-        delivered = [link.ticket_id for link in pending
-                     if link.ticket_id in tickets and tag in tickets[link.ticket_id].tags]
+        delivered = [
+            link.ticket_id
+            for link in pending
+            if link.ticket_id in tickets and tag in tickets[link.ticket_id].tags
+        ]
         self._confirm(session, status, delivered)
         for link in pending:
             if link.ticket_id not in delivered:
                 link.pending_version = None
-        record(session, "status.broadcast_settled", incident_id=status.incident_id,
-               detail={"version": status.version, "already_delivered": len(delivered),
-                       "to_send_again": len(pending) - len(delivered)})
+        record(
+            session,
+            "status.broadcast_settled",
+            incident_id=status.incident_id,
+            detail={
+                "version": status.version,
+                "already_delivered": len(delivered),
+                "to_send_again": len(pending) - len(delivered),
+            },
+        )
         return True
 
     def _pause(self, session: Session, status: StatusUpdate) -> int:
         """Let the lease go, so this broadcast is taken up again on a later step."""
-        status.broadcast_lease_expires_at = clock.now() + timedelta(seconds=self.services.settings.worker_poll_seconds)
+        status.broadcast_lease_expires_at = clock.now() + timedelta(
+            seconds=self.services.settings.worker_poll_seconds
+        )
         status.broadcast_owner = None
         return 0
 
     def _solve_problem(self, session: Session, incident: Incident, status: StatusUpdate) -> None:
         if not incident.problem_ticket_id:
             return
-        note = f"Resolved in IncidentDesk (status v{status.version}); linked tickets were answered and solved."
+        note = (
+            f"Resolved in IncidentDesk (status v{status.version}); linked tickets were answered and solved."
+        )
         try:
-            self.services.helpdesk.update_ticket(TicketChange(ticket_id=incident.problem_ticket_id, status="solved",
-                                                              comment=Comment(note, public=False)))
+            self.services.helpdesk.update_ticket(
+                TicketChange(
+                    ticket_id=incident.problem_ticket_id, status="solved", comment=Comment(note, public=False)
+                )
+            )
         except HelpdeskError as exc:
             record(session, "problem.solve_failed", incident_id=incident.id, detail={"error": str(exc)})
 
@@ -196,6 +284,10 @@ class BroadcastRunner:
         status.broadcast_state = state
         status.broadcast_owner = None
         status.broadcast_lease_expires_at = None
-        record(session, f"status.broadcast_{state}", incident_id=status.incident_id,
-               detail={"version": status.version, "sent": status.broadcast_done, "note": note})
+        record(
+            session,
+            f"status.broadcast_{state}",
+            incident_id=status.incident_id,
+            detail={"version": status.version, "sent": status.broadcast_done, "note": note},
+        )
         return 0

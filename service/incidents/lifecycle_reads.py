@@ -1,4 +1,5 @@
 """Read-only queries for the incident lifecycle pages, the dashboard and the lifecycle API."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -8,45 +9,63 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from service.models import AuditEntry, Incident, StatusUpdate, TicketLink
+from service.domain.states import LinkState
+from service.domain.tickets import SOLVED_STATUSES
 from service.incidents.reads import as_utc
+from service.models import AuditEntry, Incident, StatusUpdate, TicketLink
 
-SOLVED_STATUSES = ("solved", "closed")
 ACTIVE_BROADCASTS = ("queued", "running")
 
 
 def shadow_decisions(session: Session, incident_id: int, limit: int = 50) -> list[AuditEntry]:
     """What shadow mode decided and would have written: the "ticket.would_link" entries."""
-    stmt = (select(AuditEntry).where(AuditEntry.incident_id == incident_id, AuditEntry.shadow.is_(True),
-                                     AuditEntry.action == "ticket.would_link")
-            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit))
+    stmt = (
+        select(AuditEntry)
+        .where(
+            AuditEntry.incident_id == incident_id,
+            AuditEntry.shadow.is_(True),
+            AuditEntry.action == "ticket.would_link",
+        )
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(limit)
+    )
     return list(session.scalars(stmt))
 
 
 def unlinks_per_phrase(session: Session, incident_id: int) -> list[tuple[str, int]]:
     """Feedback on the rules: how many tickets each phrase linked that were unlinked again."""
     counts: Counter[str] = Counter()
-    for evidence in session.scalars(select(TicketLink.evidence).where(TicketLink.incident_id == incident_id,
-                                                                      TicketLink.state == "unlinked")):
+    for evidence in session.scalars(
+        select(TicketLink.evidence).where(
+            TicketLink.incident_id == incident_id, TicketLink.state == LinkState.UNLINKED
+        )
+    ):
         counts.update(set((evidence or {}).get("phrases", [])))
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
 def find_link(session: Session, incident_id: int, ticket_id: int) -> TicketLink | None:
-    return session.scalars(select(TicketLink).where(TicketLink.incident_id == incident_id,
-                                                    TicketLink.ticket_id == ticket_id)).first()
+    return session.scalars(
+        select(TicketLink).where(TicketLink.incident_id == incident_id, TicketLink.ticket_id == ticket_id)
+    ).first()
 
 
 def find_status(session: Session, incident_id: int, version: int) -> StatusUpdate | None:
-    return session.scalars(select(StatusUpdate).where(StatusUpdate.incident_id == incident_id,
-                                                      StatusUpdate.version == version)).first()
+    return session.scalars(
+        select(StatusUpdate).where(StatusUpdate.incident_id == incident_id, StatusUpdate.version == version)
+    ).first()
 
 
 def broadcast_progress(status: StatusUpdate) -> dict:
     """One status version's broadcast, as the progress bar and the API show it."""
     total, done = status.broadcast_total or 0, status.broadcast_done or 0
-    return {"version": status.version, "state": status.broadcast_state, "total": total, "done": done,
-            "percent": 100 if status.broadcast_state == "done" else (round(100 * done / total) if total else 0)}
+    return {
+        "version": status.version,
+        "state": status.broadcast_state,
+        "total": total,
+        "done": done,
+        "percent": 100 if status.broadcast_state == "done" else (round(100 * done / total) if total else 0),
+    }
 
 
 @dataclass(frozen=True)
@@ -65,26 +84,44 @@ def incident_health(session: Session, incidents: list[Incident]) -> list[Inciden
     linked: Counter[int] = Counter()
     unlinked: Counter[int] = Counter()
     for incident_id, state, count in session.execute(
-            select(TicketLink.incident_id, TicketLink.state, func.count(TicketLink.id))
-            .where(TicketLink.incident_id.in_(ids)).group_by(TicketLink.incident_id, TicketLink.state)):
-        if state == "linked":
+        select(TicketLink.incident_id, TicketLink.state, func.count(TicketLink.id))
+        .where(TicketLink.incident_id.in_(ids))
+        .group_by(TicketLink.incident_id, TicketLink.state)
+    ):
+        if state == LinkState.LINKED:
             linked[incident_id] = count
-        elif state == "unlinked":
+        elif state == LinkState.UNLINKED:
             unlinked[incident_id] = count
-    unsolved = {incident_id: (count, oldest) for incident_id, count, oldest in session.execute(
-        select(TicketLink.incident_id, func.count(TicketLink.id), func.min(TicketLink.linked_at))
-        .where(TicketLink.incident_id.in_(ids), TicketLink.state == "linked",
-               TicketLink.ticket_status.not_in(SOLVED_STATUSES))
-        .group_by(TicketLink.incident_id))}
-    running = dict(session.execute(
-        select(StatusUpdate.incident_id, func.count(StatusUpdate.id))
-        .where(StatusUpdate.incident_id.in_(ids), StatusUpdate.broadcast_state.in_(ACTIVE_BROADCASTS))
-        .group_by(StatusUpdate.incident_id)).all())
-    return [IncidentHealth(incident=incident, linked=linked[incident.id],
-                           unsolved=unsolved.get(incident.id, (0, None))[0],
-                           oldest_unsolved_at=_utc_or_none(unsolved.get(incident.id, (0, None))[1]),
-                           unlinked=unlinked[incident.id], broadcasts_running=running.get(incident.id, 0))
-            for incident in incidents]
+    unsolved = {
+        incident_id: (count, oldest)
+        for incident_id, count, oldest in session.execute(
+            select(TicketLink.incident_id, func.count(TicketLink.id), func.min(TicketLink.linked_at))
+            .where(
+                TicketLink.incident_id.in_(ids),
+                TicketLink.state == LinkState.LINKED,
+                TicketLink.ticket_status.not_in(sorted(SOLVED_STATUSES)),
+            )
+            .group_by(TicketLink.incident_id)
+        )
+    }
+    running = dict(
+        session.execute(
+            select(StatusUpdate.incident_id, func.count(StatusUpdate.id))
+            .where(StatusUpdate.incident_id.in_(ids), StatusUpdate.broadcast_state.in_(ACTIVE_BROADCASTS))
+            .group_by(StatusUpdate.incident_id)
+        ).all()
+    )
+    return [
+        IncidentHealth(
+            incident=incident,
+            linked=linked[incident.id],
+            unsolved=unsolved.get(incident.id, (0, None))[0],
+            oldest_unsolved_at=_utc_or_none(unsolved.get(incident.id, (0, None))[1]),
+            unlinked=unlinked[incident.id],
+            broadcasts_running=running.get(incident.id, 0),
+        )
+        for incident in incidents
+    ]
 
 
 def _utc_or_none(moment: datetime | None) -> datetime | None:
@@ -93,5 +130,10 @@ def _utc_or_none(moment: datetime | None) -> datetime | None:
 
 def link_times_of(session: Session, incident_ids: list[int]) -> list[datetime]:
     """When each ticket of these incidents was linked, for the dashboard's hourly chart."""
-    return list(session.scalars(select(TicketLink.linked_at).where(TicketLink.incident_id.in_(incident_ids),
-                                                                   TicketLink.state != "applying")))
+    return list(
+        session.scalars(
+            select(TicketLink.linked_at).where(
+                TicketLink.incident_id.in_(incident_ids), TicketLink.state != LinkState.APPLYING
+            )
+        )
+    )

@@ -1,14 +1,15 @@
 """Rules preview: which of the helpdesk's recent tickets the rules would match and why, and the near
 misses with the one reason each. Shared by the rules editor page and the REST API."""
+
 from __future__ import annotations
 
 from datetime import datetime
 
 from integrations.base import HelpdeskPort
-from service.domain.linking.facts import TicketFacts
-from service.domain.linking.evaluation import Preview, preview
-from service.domain.linking.rules import validate_rule
 from service import clock
+from service.domain.linking.evaluation import Preview, preview
+from service.domain.linking.facts import TicketFacts
+from service.domain.linking.rules import validate_rule
 from service.helpdesk.batch import ticket_facts
 
 RECENT_QUERY = "created>24hours"
@@ -25,8 +26,9 @@ def recent_tickets(helpdesk: HelpdeskPort) -> list[TicketFacts]:
     return [ticket_facts(t, users.get(t.requester_id), None) for t in tickets]
 
 
-def preview_rules(raw_rules: list[tuple[str, object]], tickets: list[TicketFacts],
-                  now: datetime | None = None) -> Preview:
+def preview_rules(
+    raw_rules: list[tuple[str, object]], tickets: list[TicketFacts], now: datetime | None = None
+) -> Preview:
     """``raw_rules`` already checked by ``clean_rules`` (so every rule validates)."""
     now = now or clock.now()
     specs = [validate_rule(kind, value, now=now) for kind, value in raw_rules]
@@ -36,9 +38,17 @@ def preview_rules(raw_rules: list[tuple[str, object]], tickets: list[TicketFacts
 
 def preview_json(result: Preview) -> dict:
     def row(item) -> dict:
-        return {"ticket_id": item.ticket_id, "subject": item.subject, "why": item.verdict.why,
-                "failing_kinds": list(item.verdict.failing_kinds)}
+        return {
+            "ticket_id": item.ticket_id,
+            "subject": item.subject,
+            "why": item.verdict.why,
+            "failing_kinds": list(item.verdict.failing_kinds),
+        }
 
-    return {"tickets_checked": result.ticket_count, "match_count": result.match_count,
-            "near_miss_count": result.near_miss_count, "matches": [row(m) for m in result.matches],
-            "near_misses": [row(n) for n in result.near_misses]}
+    return {
+        "tickets_checked": result.ticket_count,
+        "match_count": result.match_count,
+        "near_miss_count": result.near_miss_count,
+        "matches": [row(m) for m in result.matches],
+        "near_misses": [row(n) for n in result.near_misses],
+    }

@@ -1,10 +1,11 @@
 """An incident's rules as stored (one row per phrase; other kinds as the admin's JSON value)."""
+
 from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timezone
-from typing import Mapping
+from collections.abc import Mapping
+from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
@@ -16,7 +17,7 @@ from service.models import Incident, IncidentRule
 
 log = logging.getLogger("incidentdesk.rules")
 PHRASE_KINDS = ("phrase", "exclude_phrase")
-_LONG_AGO = datetime(2000, 1, 1, tzinfo=timezone.utc)  # stored windows are read, not re-judged
+_LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)  # stored windows are read, not re-judged
 
 
 def stored_rule_specs(incident: Incident) -> tuple[RuleSpec, ...]:
@@ -28,8 +29,13 @@ def stored_rule_specs(incident: Incident) -> tuple[RuleSpec, ...]:
         try:
             specs.append(validate_rule(rule.kind, json.loads(rule.value), now=_LONG_AGO))
         except (InvalidRule, ValueError) as exc:
-            log.error("incident %s: stored rule %s (%s) is unusable and ignored: %s",
-                      incident.id, rule.id, rule.kind, exc)
+            log.error(
+                "incident %s: stored rule %s (%s) is unusable and ignored: %s",
+                incident.id,
+                rule.id,
+                rule.kind,
+                exc,
+            )
     return tuple(specs)
 
 
@@ -40,8 +46,9 @@ def known_fields_for(raw_rules: list[dict], helpdesk: HelpdeskPort | None) -> Ma
     return helpdesk.ticket_fields() if wants and helpdesk is not None else None
 
 
-def clean_rules(raw_rules: list[dict], *, now: datetime | None = None,
-                known_fields: Mapping[int, str] | None = None) -> list[tuple[str, object]]:
+def clean_rules(
+    raw_rules: list[dict], *, now: datetime | None = None, known_fields: Mapping[int, str] | None = None
+) -> list[tuple[str, object]]:
     """Validate what an admin submitted: ``[{"kind": ..., "value": ...}, ...]``. Returns
     (kind, value) pairs to store; raises InvalidIncident listing every problem by position.
     ``known_fields`` (id -> title) refuses custom field rules naming a field that does not exist."""
@@ -63,18 +70,37 @@ def clean_rules(raw_rules: list[dict], *, now: datetime | None = None,
     if messages:
         raise InvalidIncident({"rules": messages})
     if not any(kind != "exclude_phrase" for kind, _ in cleaned):
-        raise InvalidIncident({"rules": ["Add at least one rule that selects tickets (phrases, tags, ...); "
-                                         "exclusions alone match nothing."]})
+        raise InvalidIncident(
+            {
+                "rules": [
+                    "Add at least one rule that selects tickets (phrases, tags, ...); "
+                    "exclusions alone match nothing."
+                ]
+            }
+        )
     return cleaned
 
 
-def replace_rules(session: Session, incident: Incident, raw_rules: list[dict], *, actor: str,
-                  known_fields: Mapping[int, str] | None = None) -> None:
+def replace_rules(
+    session: Session,
+    incident: Incident,
+    raw_rules: list[dict],
+    *,
+    actor: str,
+    known_fields: Mapping[int, str] | None = None,
+) -> None:
     cleaned = clean_rules(raw_rules, known_fields=known_fields)
-    incident.rules = [IncidentRule(kind=kind, value=value if kind in PHRASE_KINDS else json.dumps(value))
-                      for kind, value in cleaned]
-    record(session, "incident.rules_changed", actor=actor, incident_id=incident.id,
-           detail={"rules": [{"kind": k, "value": v} for k, v in cleaned]})
+    incident.rules = [
+        IncidentRule(kind=kind, value=value if kind in PHRASE_KINDS else json.dumps(value))
+        for kind, value in cleaned
+    ]
+    record(
+        session,
+        "incident.rules_changed",
+        actor=actor,
+        incident_id=incident.id,
+        detail={"rules": [{"kind": k, "value": v} for k, v in cleaned]},
+    )
 
 
 def rules_as_input(incident: Incident) -> list[dict]:

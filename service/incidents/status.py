@@ -4,19 +4,24 @@ Each status update is a new version. The helpdesk's dynamic content (and so the 
 macro) is updated at once; newly linked tickets get the new text; a broadcast, when asked for,
 is queued and carried out by the workers (``service.incidents.broadcast``) in bulk.
 """
+
 from __future__ import annotations
+
+import contextlib
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from integrations.base import Comment, HelpdeskError, HelpdeskNotFound, HelpdeskPort, TicketChange
-from service.audit import record
-from service.domain.incidents import InvalidIncident, clean_status
-from service.domain.text.locales import SUPPORTED_LOCALES, pick_text
 from service import clock
-from service.models import Incident, StatusUpdate, TicketLink
+from service.audit import record
 from service.domain.errors import Conflict
+from service.domain.incidents import InvalidIncident, clean_status
+from service.domain.states import LinkState
+from service.domain.text.locales import SUPPORTED_LOCALES, pick_text
+from service.domain.tickets import version_tag
+from service.models import Incident, StatusUpdate, TicketLink
 
 # Zendesk renders this placeholder in the notification e-mail as the satisfaction survey.
 SURVEY_PLACEHOLDER = "{{satisfaction.rating_section}}"
@@ -36,14 +41,23 @@ def publish_to_helpdesk(helpdesk: HelpdeskPort, incident: Incident, texts: dict[
     applying the macro by hand always get the current text."""
     full = {locale: pick_text(texts, locale, incident.default_locale)[1] for locale in SUPPORTED_LOCALES}
     item_id, placeholder = helpdesk.publish_status_content(
-        status_content_name(incident), full, incident.default_locale, incident.dynamic_content_id)
+        status_content_name(incident), full, incident.default_locale, incident.dynamic_content_id
+    )
     incident.dynamic_content_id = item_id
     incident.macro_id = helpdesk.ensure_status_macro(
-        f"Incident: {incident.title}", incident.tag, placeholder, incident.macro_id)
+        f"Incident: {incident.title}", incident.tag, placeholder, incident.macro_id
+    )
 
 
-def publish_safely(session: Session, helpdesk: HelpdeskPort | None, incident: Incident, texts: dict[str, str],
-                   *, actor: str, version: int) -> None:
+def publish_safely(
+    session: Session,
+    helpdesk: HelpdeskPort | None,
+    incident: Incident,
+    texts: dict[str, str],
+    *,
+    actor: str,
+    version: int,
+) -> None:
     """Publish unless in shadow mode; a helpdesk failure is recorded, not fatal: the status
     stands here, and the macro catches up with the next update."""
     if helpdesk is None or incident.shadow_mode:
@@ -51,12 +65,25 @@ def publish_safely(session: Session, helpdesk: HelpdeskPort | None, incident: In
     try:
         publish_to_helpdesk(helpdesk, incident, texts)
     except HelpdeskError as exc:
-        record(session, "macro.update_failed", actor=actor, incident_id=incident.id,
-               detail={"version": version, "error": str(exc)})
+        record(
+            session,
+            "macro.update_failed",
+            actor=actor,
+            incident_id=incident.id,
+            detail={"version": version, "error": str(exc)},
+        )
 
 
-def post_status_update(session: Session, helpdesk: HelpdeskPort | None, incident: Incident, stage: str,
-                       texts: dict[str, str], *, broadcast: bool, actor: str) -> StatusUpdate:
+def post_status_update(
+    session: Session,
+    helpdesk: HelpdeskPort | None,
+    incident: Incident,
+    stage: str,
+    texts: dict[str, str],
+    *,
+    broadcast: bool,
+    actor: str,
+) -> StatusUpdate:
     if incident.state != "active":
         raise IncidentStateError("The incident is resolved; reopen it before posting a status update.")
     stage, texts = clean_status(stage, texts)
@@ -65,28 +92,58 @@ def post_status_update(session: Session, helpdesk: HelpdeskPort | None, incident
     return _new_version(session, helpdesk, incident, stage, texts, broadcast=broadcast, actor=actor)
 
 
-def _new_version(session: Session, helpdesk: HelpdeskPort | None, incident: Incident, stage: str,
-                 texts: dict[str, str], *, broadcast: bool, actor: str,
-                 macro_texts: dict[str, str] | None = None) -> StatusUpdate:
-    version = (session.scalar(select(func.max(StatusUpdate.version))
-                              .where(StatusUpdate.incident_id == incident.id)) or 0) + 1
-    status = StatusUpdate(incident_id=incident.id, version=version, stage=stage, texts=texts, created_by=actor,
-                          broadcast_state="queued" if broadcast else "none")
+def _new_version(
+    session: Session,
+    helpdesk: HelpdeskPort | None,
+    incident: Incident,
+    stage: str,
+    texts: dict[str, str],
+    *,
+    broadcast: bool,
+    actor: str,
+    macro_texts: dict[str, str] | None = None,
+) -> StatusUpdate:
+    version = (
+        session.scalar(select(func.max(StatusUpdate.version)).where(StatusUpdate.incident_id == incident.id))
+        or 0
+    ) + 1
+    status = StatusUpdate(
+        incident_id=incident.id,
+        version=version,
+        stage=stage,
+        texts=texts,
+        created_by=actor,
+        broadcast_state="queued" if broadcast else "none",
+    )
     try:
         with session.begin_nested():  # the version's unique key decides between simultaneous posts
             session.add(status)
             session.flush()
     except IntegrityError:
-        raise IncidentStateError("Another status update was posted at the same moment; reload the page "
-                                 "and post again if yours is still needed.") from None
+        raise IncidentStateError(
+            "Another status update was posted at the same moment; reload the page "
+            "and post again if yours is still needed."
+        ) from None
     publish_safely(session, helpdesk, incident, macro_texts or texts, actor=actor, version=version)
-    record(session, "status.posted", actor=actor, incident_id=incident.id,
-           detail={"version": version, "stage": stage, "languages": sorted(texts), "broadcast": broadcast})
+    record(
+        session,
+        "status.posted",
+        actor=actor,
+        incident_id=incident.id,
+        detail={"version": version, "stage": stage, "languages": sorted(texts), "broadcast": broadcast},
+    )
     return status
 
 
-def resolve_incident(session: Session, helpdesk: HelpdeskPort | None, incident: Incident,
-                     texts: dict[str, str], *, actor: str, survey: bool = True) -> StatusUpdate:
+def resolve_incident(
+    session: Session,
+    helpdesk: HelpdeskPort | None,
+    incident: Incident,
+    texts: dict[str, str],
+    *,
+    actor: str,
+    survey: bool = True,
+) -> StatusUpdate:
     """The final message goes to every linked unsolved ticket, which is then solved."""
     if incident.state != "active":
         raise IncidentStateError("The incident is already resolved.")
@@ -94,16 +151,24 @@ def resolve_incident(session: Session, helpdesk: HelpdeskPort | None, incident: 
     sent = {locale: f"{text}\n\n{SURVEY_PLACEHOLDER}" for locale, text in texts.items()} if survey else texts
     # The macro gets the final text without the survey: agents applying it by hand later should
     # not send a survey out of turn.
-    status = _new_version(session, helpdesk, incident, "resolved", sent, broadcast=True, actor=actor,
-                          macro_texts=texts)
+    status = _new_version(
+        session, helpdesk, incident, "resolved", sent, broadcast=True, actor=actor, macro_texts=texts
+    )
     incident.state = "resolved"
     incident.resolved_at = clock.now()
-    record(session, "incident.resolved", actor=actor, incident_id=incident.id,
-           detail={"version": status.version, "survey": survey})
+    record(
+        session,
+        "incident.resolved",
+        actor=actor,
+        incident_id=incident.id,
+        detail={"version": status.version, "survey": survey},
+    )
     return status
 
 
-def reopen_incident(session: Session, incident: Incident, *, actor: str, helpdesk: HelpdeskPort | None = None) -> None:
+def reopen_incident(
+    session: Session, incident: Incident, *, actor: str, helpdesk: HelpdeskPort | None = None
+) -> None:
     """Active again; the macro goes back to the last status before the resolution."""
     if incident.state == "active":
         raise IncidentStateError("The incident is already active.")
@@ -111,12 +176,15 @@ def reopen_incident(session: Session, incident: Incident, *, actor: str, helpdes
     incident.resolved_at = None
     before = [s for s in incident.status_updates if s.stage != "resolved"]
     if before:
-        publish_safely(session, helpdesk, incident, dict(before[-1].texts), actor=actor, version=before[-1].version)
+        publish_safely(
+            session, helpdesk, incident, dict(before[-1].texts), actor=actor, version=before[-1].version
+        )
     record(session, "incident.reopened", actor=actor, incident_id=incident.id, detail={})
 
 
-def set_shadow_mode(session: Session, incident: Incident, on: bool, *, actor: str,
-                    helpdesk: HelpdeskPort | None = None) -> None:
+def set_shadow_mode(
+    session: Session, incident: Incident, on: bool, *, actor: str, helpdesk: HelpdeskPort | None = None
+) -> None:
     """Leaving shadow mode does what declaring skipped: the problem ticket, the status macro."""
     incident.shadow_mode = bool(on)
     if not on and helpdesk is not None:
@@ -124,44 +192,74 @@ def set_shadow_mode(session: Session, incident: Incident, on: bool, *, actor: st
         if incident.problem_ticket_id is None and status is not None:
             try:
                 incident.problem_ticket_id = helpdesk.create_problem_ticket(
-                    subject=f"[Incident] {incident.title}", body=pick_text(status.texts, incident.default_locale)[1],
-                    tags=(incident.tag, "incidentdesk_problem"))
+                    subject=f"[Incident] {incident.title}",
+                    body=pick_text(status.texts, incident.default_locale)[1],
+                    tags=(incident.tag, "incidentdesk_problem"),
+                )
             except HelpdeskError as exc:
-                record(session, "problem.create_failed", actor=actor, incident_id=incident.id,
-                       detail={"error": str(exc)})
+                record(
+                    session,
+                    "problem.create_failed",
+                    actor=actor,
+                    incident_id=incident.id,
+                    detail={"error": str(exc)},
+                )
         if status is not None and status.stage != "resolved":
-            publish_safely(session, helpdesk, incident, dict(status.texts), actor=actor, version=status.version)
+            publish_safely(
+                session, helpdesk, incident, dict(status.texts), actor=actor, version=status.version
+            )
     record(session, "incident.shadow_mode", actor=actor, incident_id=incident.id, detail={"on": bool(on)})
 
 
 def cancel_broadcast(session: Session, status: StatusUpdate, *, actor: str) -> None:
     if status.broadcast_state in ("queued", "running"):
         status.broadcast_state = "cancelled"
-        record(session, "status.broadcast_cancelled", actor=actor, incident_id=status.incident_id,
-               detail={"version": status.version, "done": status.broadcast_done})
+        record(
+            session,
+            "status.broadcast_cancelled",
+            actor=actor,
+            incident_id=status.incident_id,
+            detail={"version": status.version, "done": status.broadcast_done},
+        )
 
 
-def unlink_in_helpdesk(session: Session, helpdesk: HelpdeskPort, link: TicketLink, incident: Incident, *,
-                       reason: str, actor: str) -> None:
+def unlink_in_helpdesk(
+    session: Session, helpdesk: HelpdeskPort, link: TicketLink, incident: Incident, *, reason: str, actor: str
+) -> None:
     """An unlink decided here (admin, agent's sidebar): undo the link in the helpdesk too, then
     record it. The tag, its version tag and the problem link go; an internal note says why."""
     versions = sorted({v for v in (link.status_version, link.pending_version) if v})
-    tags = (incident.tag, *(f"{incident.tag}_v{v}" for v in versions))
+    tags = (incident.tag, *(version_tag(incident.tag, v) for v in versions))
     linked_to_problem = bool(incident.problem_ticket_id)
-    try:
-        helpdesk.update_ticket(TicketChange(
-            ticket_id=link.ticket_id, remove_tags=tags, clear_problem=linked_to_problem,
-            type="question" if linked_to_problem else None,  # no longer an incident of the problem
-            comment=Comment(f"IncidentDesk: unlinked from the incident “{incident.title}” by {actor}. "
-                            f"Reason: {reason}", public=False)))
-    except HelpdeskNotFound:
-        pass  # the ticket is gone from the helpdesk: nothing to undo there
+    with contextlib.suppress(HelpdeskNotFound):  # the ticket is gone from the helpdesk: nothing to undo there
+        helpdesk.update_ticket(
+            TicketChange(
+                ticket_id=link.ticket_id,
+                remove_tags=tags,
+                clear_problem=linked_to_problem,
+                type="question" if linked_to_problem else None,  # no longer an incident of the problem
+                comment=Comment(
+                    f"IncidentDesk: unlinked from the incident “{incident.title}” by {actor}. "
+                    f"Reason: {reason}",
+                    public=False,
+                ),
+            )
+        )
     unlink_ticket(session, link, reason=reason, actor=actor)
 
 
 def unlink_ticket(session: Session, link: TicketLink, *, reason: str, actor: str) -> None:
     """Record an unlink (by an agent in the helpdesk, or an admin here): it sticks."""
-    session.execute(update(TicketLink).where(TicketLink.id == link.id)
-                    .values(state="unlinked", unlinked_at=clock.now(), unlink_reason=reason))
-    record(session, "ticket.unlinked", actor=actor, incident_id=link.incident_id, ticket_id=link.ticket_id,
-           detail={"reason": reason, "phrases": (link.evidence or {}).get("phrases", [])})
+    session.execute(
+        update(TicketLink)
+        .where(TicketLink.id == link.id)
+        .values(state=LinkState.UNLINKED, unlinked_at=clock.now(), unlink_reason=reason)
+    )
+    record(
+        session,
+        "ticket.unlinked",
+        actor=actor,
+        incident_id=link.incident_id,
+        ticket_id=link.ticket_id,
+        detail={"reason": reason, "phrases": (link.evidence or {}).get("phrases", [])},
+    )

@@ -1,4 +1,5 @@
 """Incident use cases shared by the admin UI, the REST API and the demo."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -7,8 +8,8 @@ from sqlalchemy.orm import Session, selectinload
 from integrations.base import HelpdeskPort
 from service.audit import record
 from service.domain.incidents import IncidentDraft, tag_for_title
-from service.models import Incident, IncidentRule, StatusUpdate, TicketLink
 from service.incidents.status import publish_safely
+from service.models import Incident, IncidentRule, StatusUpdate, TicketLink
 
 
 def _unique_tag(session: Session, title: str) -> str:
@@ -22,27 +23,45 @@ def _unique_tag(session: Session, title: str) -> str:
     return f"{base}_{n}"
 
 
-def declare_incident(session: Session, helpdesk: HelpdeskPort | None, draft: IncidentDraft,
-                     actor: str) -> Incident:
+def declare_incident(
+    session: Session, helpdesk: HelpdeskPort | None, draft: IncidentDraft, actor: str
+) -> Incident:
     """Store the incident and open its problem ticket in the helpdesk."""
     tag = _unique_tag(session, draft.title)
-    incident = Incident(title=draft.title, tag=tag, severity=draft.severity,
-                        default_locale=draft.default_locale, shadow_mode=draft.shadow_mode,
-                        affected_products=list(draft.affected_products),
-                        affected_regions=list(draft.affected_regions), started_at=draft.started_at)
+    incident = Incident(
+        title=draft.title,
+        tag=tag,
+        severity=draft.severity,
+        default_locale=draft.default_locale,
+        shadow_mode=draft.shadow_mode,
+        affected_products=list(draft.affected_products),
+        affected_regions=list(draft.affected_regions),
+        started_at=draft.started_at,
+    )
     incident.rules = [IncidentRule(kind="phrase", value=p) for p in draft.phrases]
-    incident.status_updates = [StatusUpdate(version=1, stage="investigating", texts=dict(draft.status_texts),
-                                            created_by=actor)]
+    incident.status_updates = [
+        StatusUpdate(version=1, stage="investigating", texts=dict(draft.status_texts), created_by=actor)
+    ]
     session.add(incident)
     session.flush()
     if helpdesk is not None and not draft.shadow_mode:
         summary = draft.status_texts.get(draft.default_locale) or next(iter(draft.status_texts.values()))
         incident.problem_ticket_id = helpdesk.create_problem_ticket(
-            subject=f"[Incident] {draft.title}", body=summary, tags=(tag, "incidentdesk_problem"))
+            subject=f"[Incident] {draft.title}", body=summary, tags=(tag, "incidentdesk_problem")
+        )
     publish_safely(session, helpdesk, incident, dict(draft.status_texts), actor=actor, version=1)
-    record(session, "incident.declared", actor=actor, incident_id=incident.id,
-           detail={"title": incident.title, "tag": tag, "phrases": list(draft.phrases),
-                   "problem_ticket_id": incident.problem_ticket_id})
+    record(
+        session,
+        "incident.declared",
+        actor=actor,
+        incident_id=incident.id,
+        detail={
+            "title": incident.title,
+            "tag": tag,
+            "phrases": list(draft.phrases),
+            "problem_ticket_id": incident.problem_ticket_id,
+        },
+    )
     return incident
 
 
@@ -52,18 +71,28 @@ def list_incidents(session: Session) -> list[Incident]:
 
 
 def get_incident(session: Session, incident_id: int) -> Incident | None:
-    stmt = (select(Incident).where(Incident.id == incident_id)
-            .options(selectinload(Incident.rules), selectinload(Incident.status_updates)))
+    stmt = (
+        select(Incident)
+        .where(Incident.id == incident_id)
+        .options(selectinload(Incident.rules), selectinload(Incident.status_updates))
+    )
     return session.scalars(stmt).first()
 
 
 def linked_tickets(session: Session, incident_id: int, limit: int = 500) -> list[TicketLink]:
-    stmt = (select(TicketLink).where(TicketLink.incident_id == incident_id)
-            .order_by(TicketLink.linked_at.desc()).limit(limit))
+    stmt = (
+        select(TicketLink)
+        .where(TicketLink.incident_id == incident_id)
+        .order_by(TicketLink.linked_at.desc())
+        .limit(limit)
+    )
     return list(session.scalars(stmt))
 
 
 def active_incidents(session: Session) -> list[Incident]:
-    stmt = (select(Incident).where(Incident.state == "active")
-            .options(selectinload(Incident.rules), selectinload(Incident.status_updates)))
+    stmt = (
+        select(Incident)
+        .where(Incident.state == "active")
+        .options(selectinload(Incident.rules), selectinload(Incident.status_updates))
+    )
     return list(session.scalars(stmt))

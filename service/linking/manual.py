@@ -7,6 +7,7 @@ ticket), so a worker linking the same ticket at the same moment backs off; a hel
 rolls it back with the caller's transaction. A ticket that already got this status version is
 not answered again.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -14,14 +15,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from integrations.base import Comment, HelpdeskPort, TicketChange
+from service import clock
 from service.audit import record
 from service.domain.errors import Conflict, InvalidInput, NotFound
-from service.incidents.broadcast import status_comment, version_tag
+from service.domain.states import LIVE_LINK_STATES, LinkState
 from service.domain.text.locales import pick_text
-from service import clock
+from service.domain.tickets import version_tag
+from service.incidents.broadcast import status_comment
 from service.models import Incident, TicketLink
-
-LIVE_STATES = ("linked", "applying")
 
 
 def _check_incident(incident: Incident) -> None:
@@ -37,16 +38,18 @@ def _existing_link(session: Session, incident: Incident, ticket_id: int) -> Tick
     """Respect a live link to any incident; return an earlier unlink from this one to reuse."""
     links = list(session.scalars(select(TicketLink).where(TicketLink.ticket_id == ticket_id)))
     for link in links:
-        if link.state in LIVE_STATES:
+        if link.state in LIVE_LINK_STATES:
             other = session.get(Incident, link.incident_id)
             title = other.title if other else f"#{link.incident_id}"
-            raise Conflict(f"Ticket #{ticket_id} is already linked to the incident “{title}”. "
-                                    "Unlink it first.")
+            raise Conflict(
+                f"Ticket #{ticket_id} is already linked to the incident “{title}”. Unlink it first."
+            )
     return next((link for link in links if link.incident_id == incident.id), None)
 
 
-def link_manually(session: Session, helpdesk: HelpdeskPort, incident: Incident, ticket_id: int,
-                  actor: str) -> TicketLink:
+def link_manually(
+    session: Session, helpdesk: HelpdeskPort, incident: Incident, ticket_id: int, actor: str
+) -> TicketLink:
     _check_incident(incident)
     link = _existing_link(session, incident, ticket_id)
     found = helpdesk.get_tickets([ticket_id])
@@ -67,8 +70,11 @@ def link_manually(session: Session, helpdesk: HelpdeskPort, incident: Incident, 
             if link is None:
                 link = TicketLink(incident_id=incident.id, ticket_id=ticket_id)
                 session.add(link)
-            answered = link.status_version == status.version or version_tag(incident.tag, status.version) in ticket.tags
-            link.state, link.source = "applying", "manual"
+            answered = (
+                link.status_version == status.version
+                or version_tag(incident.tag, status.version) in ticket.tags
+            )
+            link.state, link.source = LinkState.APPLYING, "manual"
             link.requester_id = ticket.requester_id
             link.requester_name = (requester.name if requester else "")[:200]
             link.subject, link.ticket_status, link.locale = ticket.subject[:300], ticket.status, locale
@@ -80,12 +86,27 @@ def link_manually(session: Session, helpdesk: HelpdeskPort, incident: Incident, 
 
     comment = None if answered else Comment(status_comment(status, incident, link), public=True)
     # A HelpdeskError propagates: the caller's transaction rolls back and the reservation with it.
-    helpdesk.update_ticket(TicketChange(
-        ticket_id=ticket_id, add_tags=(incident.tag, version_tag(incident.tag, status.version)),
-        type="incident" if incident.problem_ticket_id else None, problem_id=incident.problem_ticket_id,
-        comment=comment))
-    link.state, link.status_version = "linked", status.version
-    record(session, "ticket.linked_manually", actor=actor, incident_id=incident.id, ticket_id=ticket_id,
-           detail={"locale": locale, "status_version": status.version, "answered": comment is not None,
-                   "public_comment": comment.body if comment else None})
+    helpdesk.update_ticket(
+        TicketChange(
+            ticket_id=ticket_id,
+            add_tags=(incident.tag, version_tag(incident.tag, status.version)),
+            type="incident" if incident.problem_ticket_id else None,
+            problem_id=incident.problem_ticket_id,
+            comment=comment,
+        )
+    )
+    link.state, link.status_version = LinkState.LINKED, status.version
+    record(
+        session,
+        "ticket.linked_manually",
+        actor=actor,
+        incident_id=incident.id,
+        ticket_id=ticket_id,
+        detail={
+            "locale": locale,
+            "status_version": status.version,
+            "answered": comment is not None,
+            "public_comment": comment.body if comment else None,
+        },
+    )
     return link

@@ -1,15 +1,17 @@
 """Keep linked tickets' status current, and notice when an agent undoes a link in the helpdesk."""
+
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from integrations.base import HelpdeskTicket
 from service.domain.linking.facts import IncidentFacts
-from service.models import TicketLink
+from service.domain.states import LinkState
 from service.incidents.status import unlink_ticket
+from service.models import TicketLink
 
 
 def agent_unlink_reason(ticket: HelpdeskTicket, incident: IncidentFacts) -> str | None:
@@ -20,14 +22,18 @@ def agent_unlink_reason(ticket: HelpdeskTicket, incident: IncidentFacts) -> str 
     return None
 
 
-def mirror_linked_tickets(session: Session, tickets: Mapping[int, HelpdeskTicket],
-                          incidents: Mapping[int, IncidentFacts]) -> None:
+def mirror_linked_tickets(
+    session: Session, tickets: Mapping[int, HelpdeskTicket], incidents: Mapping[int, IncidentFacts]
+) -> None:
     """For every confirmed link among these tickets: copy the ticket's status; for active
     incidents, record an agent's unlink (it sticks and counts as feedback on the rule)."""
     if not tickets:
         return
-    links = session.scalars(select(TicketLink).where(TicketLink.ticket_id.in_(list(tickets)),
-                                                     TicketLink.state == "linked"))
+    links = session.scalars(
+        select(TicketLink).where(
+            TicketLink.ticket_id.in_(list(tickets)), TicketLink.state == LinkState.LINKED
+        )
+    )
     for link in links:
         ticket = tickets[link.ticket_id]
         link.ticket_status = ticket.status

@@ -1,4 +1,5 @@
 """Tables of duplicate merging. A source ticket merges once: the unique key on ``merges`` says so."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -6,8 +7,9 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.models import Base
 from service import clock
+from service.domain.states import MergeState
+from service.models import Base
 
 
 class Merge(Base):
@@ -25,7 +27,7 @@ class Merge(Base):
     locale: Mapped[str] = mapped_column(String(10), default="en")
     public: Mapped[bool] = mapped_column(Boolean, default=False)
     job_id: Mapped[str | None] = mapped_column(String(120), nullable=True)
-    state: Mapped[str] = mapped_column(String(20), default="applying")  # applying | merged
+    state: Mapped[str] = mapped_column(String(20), default=MergeState.APPLYING)
     owner: Mapped[str] = mapped_column(String(120), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     merged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
@@ -97,4 +99,6 @@ class MergeSettings(Base):
     intermediary_org_ids: Mapped[list] = mapped_column(JSON, default=list)
     order_field_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     comments: Mapped[dict] = mapped_column(JSON, default=dict)  # {"source"|"target": {locale: text}}
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now, onupdate=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=clock.now, onupdate=clock.now
+    )

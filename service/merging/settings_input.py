@@ -1,11 +1,12 @@
 """Merge settings as admins send them (form fields or JSON): checked, with a message per field."""
+
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
+from service.domain.errors import InvalidInput
 from service.domain.text.locales import SUPPORTED_LOCALES
 from service.merging.models import MergeSettings
-from service.domain.errors import InvalidInput
 
 MAX_WINDOW_MINUTES = 30 * 24 * 60
 MAX_COMMENT = 2000
@@ -23,7 +24,7 @@ def _ids(value: object) -> list[int]:
     if not isinstance(items, (list, tuple)):
         raise ValueError
     ids = [int(i) for i in items]
-    if any(i <= 0 or i >= 2 ** 63 for i in ids):
+    if any(i <= 0 or i >= 2**63 for i in ids):
         raise ValueError
     return sorted(set(ids))
 
@@ -51,8 +52,10 @@ def clean_settings(data: Mapping[str, object]) -> dict:
         "enabled": (_bool, "true or false"),
         "public_comments": (_bool, "true or false"),
         "merge_after_agent_reply": (_bool, "true or false"),
-        "window_minutes": (lambda v: _in_range(int(v), 1, MAX_WINDOW_MINUTES),
-                           f"a whole number of minutes from 1 to {MAX_WINDOW_MINUTES}"),
+        "window_minutes": (
+            lambda v: _in_range(int(v), 1, MAX_WINDOW_MINUTES),
+            f"a whole number of minutes from 1 to {MAX_WINDOW_MINUTES}",
+        ),
         "similarity_threshold": (lambda v: _in_range(float(v), 0.3, 1.0), "a number from 0.3 to 1.0"),
         "skip_tag": (lambda v: _tag(v), "one tag: letters, digits, _ or -, up to 80 characters"),
         "cross_requester_org_ids": (_ids, "organisation ids separated by commas or spaces"),
@@ -94,20 +97,32 @@ def _comments(data: Mapping[str, object], errors: dict[str, str]) -> dict | None
     """Comments come as {"source": {"en": ...}, "target": {...}} (JSON) or comment_source_en (form)."""
     given = data.get("comments")
     if given is None:
-        flat = {f"comment_{kind}_{loc}": data.get(f"comment_{kind}_{loc}")
-                for kind in COMMENT_KINDS for loc in SUPPORTED_LOCALES}
+        flat = {
+            f"comment_{kind}_{loc}": data.get(f"comment_{kind}_{loc}")
+            for kind in COMMENT_KINDS
+            for loc in SUPPORTED_LOCALES
+        }
         if all(v is None for v in flat.values()):
             return None
-        given = {k: {loc: flat[f"comment_{k}_{loc}"] or "" for loc in SUPPORTED_LOCALES} for k in COMMENT_KINDS}
+        given = {
+            k: {loc: flat[f"comment_{k}_{loc}"] or "" for loc in SUPPORTED_LOCALES} for k in COMMENT_KINDS
+        }
     if not isinstance(given, dict) or set(given) - set(COMMENT_KINDS):
         errors["comments"] = 'Expected {"source": {"en": "..."}, "target": {"en": "..."}}.'
         return None
     cleaned: dict[str, dict[str, str]] = {}
     for kind, texts in given.items():
-        if not isinstance(texts, dict) or set(texts) - set(SUPPORTED_LOCALES) or \
-                not all(isinstance(v, str) and len(v) <= MAX_COMMENT and "\x00" not in v for v in texts.values()):
-            errors["comments"] = (f"Each comment maps a language ({', '.join(SUPPORTED_LOCALES)}) to a text of at "
-                                  f"most {MAX_COMMENT} characters.")
+        if (
+            not isinstance(texts, dict)
+            or set(texts) - set(SUPPORTED_LOCALES)
+            or not all(
+                isinstance(v, str) and len(v) <= MAX_COMMENT and "\x00" not in v for v in texts.values()
+            )
+        ):
+            errors["comments"] = (
+                f"Each comment maps a language ({', '.join(SUPPORTED_LOCALES)}) to a text of at "
+                f"most {MAX_COMMENT} characters."
+            )
             return None
         cleaned[kind] = {loc: text.strip() for loc, text in texts.items() if text.strip()}
     return cleaned

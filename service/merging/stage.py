@@ -12,6 +12,7 @@ group, so everyone picks the same one. Jobs are polled to completion; a job that
 reported (refusal 'failed' + audit), one still running or a retryable error sends the delivery
 back to the inbox, and the reservation tells the next attempt which job to look at.
 """
+
 from __future__ import annotations
 
 import logging
@@ -20,16 +21,18 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from integrations.base import HelpdeskError, HelpdeskOrganization, HelpdeskTicket, HelpdeskUser, JobResult
-from service.wiring import Services
+from service import clock
 from service.audit import record
 from service.domain.linking.decisions import Decision, LeaveAlone, LinkTicket, RecordExistingLink
 from service.domain.merging.duplicates import Fingerprint, similarity
-from service.domain.merging.policy import OPEN_STATUSES, Candidate, Grouping, MergeInto, Refusal, review
+from service.domain.merging.policy import Candidate, Grouping, MergeInto, Refusal, review
+from service.domain.states import MergeState
+from service.domain.tickets import OPEN_STATUSES
+from service.helpdesk.batch import BatchContext
 from service.merging import store
 from service.merging.models import Merge
 from service.merging.settings_input import MAX_WINDOW_MINUTES
-from service import clock
-from service.helpdesk.batch import BatchContext
+from service.wiring import Services
 
 log = logging.getLogger("incidentdesk.merging")
 
@@ -54,8 +57,11 @@ class MergeStage:
         decisions = dict(decisions)
         settings = self.services.settings
         with self.services.db.transaction() as session:
-            store.drop_stale_reservations(session, list(batch.tickets), timedelta(
-                seconds=settings.worker_lease_seconds + settings.job_timeout_seconds))
+            store.drop_stale_reservations(
+                session,
+                list(batch.tickets),
+                timedelta(seconds=settings.worker_lease_seconds + settings.job_timeout_seconds),
+            )
             known = store.merged_into(session, list(batch.tickets))
             store.prune_index(session, clock.now() - timedelta(minutes=MAX_WINDOW_MINUTES + 24 * 60))
         for merge in known.values():  # sources already: finish or report what is pending, merge nothing
@@ -70,13 +76,24 @@ class MergeStage:
             for ticket_id, incident_id in scope.items():
                 ticket = batch.tickets[ticket_id]
                 rules[ticket_id] = store.rules_for(session, incident_id)
-                store.index_ticket(session, ticket_id=ticket_id, requester_id=ticket.requester_id,
-                                   organization_id=ticket.organization_id, incident_id=incident_id,
-                                   created_at=ticket.created_at or clock.now(), fingerprint=fingerprints[ticket_id])
+                store.index_ticket(
+                    session,
+                    ticket_id=ticket_id,
+                    requester_id=ticket.requester_id,
+                    organization_id=ticket.organization_id,
+                    incident_id=incident_id,
+                    created_at=ticket.created_at or clock.now(),
+                    fingerprint=fingerprints[ticket_id],
+                )
                 candidates[ticket_id] = store.candidate_ids(
-                    session, ticket_id=ticket_id, requester_id=ticket.requester_id,
-                    organization_id=ticket.organization_id, incident_id=incident_id,
-                    bands=fingerprints[ticket_id].bands, since=clock.now() - rules[ticket_id].window)
+                    session,
+                    ticket_id=ticket_id,
+                    requester_id=ticket.requester_id,
+                    organization_id=ticket.organization_id,
+                    incident_id=incident_id,
+                    bands=fingerprints[ticket_id].bands,
+                    since=clock.now() - rules[ticket_id].window,
+                )
             incidents_of = store.incidents_of(session, {c for ids in candidates.values() for c in ids})
         wanted = {c for t in scope for c in candidates[t]}
         if not wanted:
@@ -87,9 +104,12 @@ class MergeStage:
             live = self._live(wanted, users, orgs)
             involved = {t for t in scope if any(c in live for c in candidates[t])}
             answered = self.services.helpdesk.public_agent_replies(
-                sorted(involved | {c for t in involved for c in candidates[t] if c in live}))
+                sorted(involved | {c for t in involved for c in candidates[t] if c in live})
+            )
         except HelpdeskError as exc:
-            self._retry(batch, list(scope), owner, f"loading merge candidates: {exc}", decisions, exc.retry_after)
+            self._retry(
+                batch, list(scope), owner, f"loading merge candidates: {exc}", decisions, exc.retry_after
+            )
             return decisions
         for ticket_id, incident_id in scope.items():
             others = [live[c] for c in candidates[ticket_id] if c in live]
@@ -112,13 +132,19 @@ class MergeStage:
                 continue
             if isinstance(decision, LinkTicket) and not decision.shadow:
                 scope[ticket_id] = decision.incident_id
-            elif (not isinstance(decision, RecordExistingLink) and not batch.known_links.get(ticket_id)
-                  and ticket.status in OPEN_STATUSES and ticket.type != "problem" and ticket_id not in problem_ids):
+            elif (
+                not isinstance(decision, RecordExistingLink)
+                and not batch.known_links.get(ticket_id)
+                and ticket.status in OPEN_STATUSES
+                and ticket.type != "problem"
+                and ticket_id not in problem_ids
+            ):
                 scope[ticket_id] = None
         return scope
 
-    def _live(self, ticket_ids: set[int], users: dict[int, HelpdeskUser],
-              orgs: dict[int, HelpdeskOrganization]) -> dict[int, HelpdeskTicket]:
+    def _live(
+        self, ticket_ids: set[int], users: dict[int, HelpdeskUser], orgs: dict[int, HelpdeskOrganization]
+    ) -> dict[int, HelpdeskTicket]:
         """Candidates as the helpdesk has them now; their requesters and organisations are added
         to ``users`` and ``orgs``."""
         helpdesk = self.services.helpdesk
@@ -126,42 +152,95 @@ class MergeStage:
         missing = {t.requester_id for t in live.values() if t.requester_id and t.requester_id not in users}
         if missing:
             users.update({u.id: u for u in helpdesk.get_users(sorted(missing))})
-        missing_orgs = {t.organization_id for t in live.values() if t.organization_id and t.organization_id not in orgs}
+        missing_orgs = {
+            t.organization_id for t in live.values() if t.organization_id and t.organization_id not in orgs
+        }
         if missing_orgs:
             orgs.update({o.id: o for o in helpdesk.get_organizations(sorted(missing_orgs))})
         return live
 
     @staticmethod
-    def _candidate(ticket: HelpdeskTicket, incident_id: int | None, users: dict[int, HelpdeskUser],
-                   orgs: dict[int, HelpdeskOrganization], answered: set[int]) -> Candidate:
+    def _candidate(
+        ticket: HelpdeskTicket,
+        incident_id: int | None,
+        users: dict[int, HelpdeskUser],
+        orgs: dict[int, HelpdeskOrganization],
+        answered: set[int],
+    ) -> Candidate:
         user = users.get(ticket.requester_id)
         org = orgs.get(ticket.organization_id)
-        return Candidate(id=ticket.id, requester_id=ticket.requester_id, status=ticket.status,
-                         created_at=ticket.created_at or clock.now(), organization_id=ticket.organization_id,
-                         requester_tags=user.tags if user else (), requester_name=user.name if user else "",
-                         requester_locale=user.locale if user else None, channel=ticket.channel,
-                         tags=ticket.tags, incident_id=incident_id, custom_fields=ticket.custom_fields,
-                         agent_replied_publicly=ticket.id in answered, is_public=ticket.is_public,
-                         organization_tags=org.tags if org else ())
+        return Candidate(
+            id=ticket.id,
+            requester_id=ticket.requester_id,
+            status=ticket.status,
+            created_at=ticket.created_at or clock.now(),
+            organization_id=ticket.organization_id,
+            requester_tags=user.tags if user else (),
+            requester_name=user.name if user else "",
+            requester_locale=user.locale if user else None,
+            channel=ticket.channel,
+            tags=ticket.tags,
+            incident_id=incident_id,
+            custom_fields=ticket.custom_fields,
+            agent_replied_publicly=ticket.id in answered,
+            is_public=ticket.is_public,
+            organization_tags=org.tags if org else (),
+        )
 
-    def _act(self, outcome, incident_id: int | None, batch: BatchContext, decisions: dict[int, Decision],
-             owner: str) -> None:
+    def _act(
+        self,
+        outcome,
+        incident_id: int | None,
+        batch: BatchContext,
+        decisions: dict[int, Decision],
+        owner: str,
+    ) -> None:
         if isinstance(outcome, (Refusal, Grouping)):
             kind = "refused" if isinstance(outcome, Refusal) else "grouped"
             with self.services.db.transaction() as session:
-                if store.note_refusal(session, ticket_id=outcome.ticket_id, other_id=outcome.other_id,
-                                      incident_id=incident_id, kind=kind, reason=outcome.reason,
-                                      evidence=outcome.evidence):
-                    record(session, f"merge.{kind}", incident_id=incident_id, ticket_id=outcome.ticket_id,
-                           detail={"other_ticket_id": outcome.other_id, "reason": outcome.reason, **outcome.evidence})
+                if store.note_refusal(
+                    session,
+                    ticket_id=outcome.ticket_id,
+                    other_id=outcome.other_id,
+                    incident_id=incident_id,
+                    kind=kind,
+                    reason=outcome.reason,
+                    evidence=outcome.evidence,
+                ):
+                    record(
+                        session,
+                        f"merge.{kind}",
+                        incident_id=incident_id,
+                        ticket_id=outcome.ticket_id,
+                        detail={
+                            "other_ticket_id": outcome.other_id,
+                            "reason": outcome.reason,
+                            **outcome.evidence,
+                        },
+                    )
             return
         self._merge(outcome, incident_id, batch, decisions, owner)
 
-    def _merge(self, plan: MergeInto, incident_id: int | None, batch: BatchContext,
-               decisions: dict[int, Decision], owner: str) -> None:
-        row = Merge(source_ticket_id=plan.source_id, target_ticket_id=plan.target_id, incident_id=incident_id,
-                    requester_id=plan.evidence.get("requester_id"), reason=plan.reason, evidence=plan.evidence,
-                    locale=plan.locale, public=plan.public, owner=owner, state="applying")
+    def _merge(
+        self,
+        plan: MergeInto,
+        incident_id: int | None,
+        batch: BatchContext,
+        decisions: dict[int, Decision],
+        owner: str,
+    ) -> None:
+        row = Merge(
+            source_ticket_id=plan.source_id,
+            target_ticket_id=plan.target_id,
+            incident_id=incident_id,
+            requester_id=plan.evidence.get("requester_id"),
+            reason=plan.reason,
+            evidence=plan.evidence,
+            locale=plan.locale,
+            public=plan.public,
+            owner=owner,
+            state=MergeState.APPLYING,
+        )
         with self.services.db.transaction() as session:
             if not store.reserve(session, row):
                 existing = store.merged_into(session, [plan.source_id])[plan.source_id]
@@ -169,14 +248,25 @@ class MergeStage:
                 return
         try:
             job = self.services.helpdesk.merge_tickets(
-                plan.target_id, [plan.source_id], target_comment=plan.target_comment,
-                source_comment=plan.source_comment, target_public=plan.public, source_public=plan.public)
+                plan.target_id,
+                [plan.source_id],
+                target_comment=plan.target_comment,
+                source_comment=plan.source_comment,
+                target_public=plan.public,
+                source_public=plan.public,
+            )
             job = self._wait(job)
         except HelpdeskError as exc:
             if exc.retryable:
                 self._forget(row.id)
-                self._retry(batch, [plan.source_id, plan.target_id], owner, f"merge: {exc}", decisions,
-                            exc.retry_after)
+                self._retry(
+                    batch,
+                    [plan.source_id, plan.target_id],
+                    owner,
+                    f"merge: {exc}",
+                    decisions,
+                    exc.retry_after,
+                )
             else:
                 self._fail(row.id, str(exc))
             return
@@ -190,14 +280,17 @@ class MergeStage:
             job = self.services.helpdesk.job_status(job.id)
         return job
 
-    def _finish(self, row_id: int, job: JobResult, decisions: dict[int, Decision], batch: BatchContext,
-                owner: str) -> None:
+    def _finish(
+        self, row_id: int, job: JobResult, decisions: dict[int, Decision], batch: BatchContext, owner: str
+    ) -> None:
         with self.services.db.transaction() as session:
             row = session.get(Merge, row_id)
             row.job_id = job.id
             source, target = row.source_ticket_id, row.target_ticket_id
         if not job.finished:
-            self._retry(batch, [source, target], owner, f"merge job {job.id} still {job.status}", decisions, None)
+            self._retry(
+                batch, [source, target], owner, f"merge job {job.id} still {job.status}", decisions, None
+            )
             return
         failures = [r.error or "failed" for r in job.results if not r.success]
         if job.status != "completed" or failures:
@@ -205,24 +298,46 @@ class MergeStage:
             return
         with self.services.db.transaction() as session:
             row = session.get(Merge, row_id)
-            row.state, row.merged_at = "merged", clock.now()
-            record(session, "ticket.merged", incident_id=row.incident_id, ticket_id=source,
-                   detail={"source_ticket_id": source, "target_ticket_id": target, "reason": row.reason,
-                           "job_id": job.id, "public_comments": row.public, "locale": row.locale, **row.evidence})
+            row.state, row.merged_at = MergeState.MERGED, clock.now()
+            record(
+                session,
+                "ticket.merged",
+                incident_id=row.incident_id,
+                ticket_id=source,
+                detail={
+                    "source_ticket_id": source,
+                    "target_ticket_id": target,
+                    "reason": row.reason,
+                    "job_id": job.id,
+                    "public_comments": row.public,
+                    "locale": row.locale,
+                    **row.evidence,
+                },
+            )
         self._leave(decisions, source, f"merged into #{target}")
 
-    def _settle_known(self, merge: Merge, decisions: dict[int, Decision], batch: BatchContext, owner: str) -> None:
+    def _settle_known(
+        self, merge: Merge, decisions: dict[int, Decision], batch: BatchContext, owner: str
+    ) -> None:
         """A replayed or retried ticket that is a merge source already: finish what is pending."""
-        if merge.state == "merged":
+        if merge.state == MergeState.MERGED:
             self._leave(decisions, merge.source_ticket_id, f"merged into #{merge.target_ticket_id}")
         elif merge.job_id is None:  # another worker is calling the helpdesk right now
-            self._retry(batch, [merge.source_ticket_id], owner, "another worker is merging this ticket",
-                        decisions, None)
+            self._retry(
+                batch,
+                [merge.source_ticket_id],
+                owner,
+                "another worker is merging this ticket",
+                decisions,
+                None,
+            )
         else:
             try:
                 job = self.services.helpdesk.job_status(merge.job_id)
             except HelpdeskError as exc:
-                self._retry(batch, [merge.source_ticket_id], owner, f"merge job: {exc}", decisions, exc.retry_after)
+                self._retry(
+                    batch, [merge.source_ticket_id], owner, f"merge job: {exc}", decisions, exc.retry_after
+                )
                 return
             self._finish(merge.id, job, decisions, batch, owner)
 
@@ -231,12 +346,26 @@ class MergeStage:
         with self.services.db.transaction() as session:
             row = session.get(Merge, row_id)
             evidence = {**row.evidence, "job_id": row.job_id, "error": error[:500]}
-            store.note_refusal(session, ticket_id=row.source_ticket_id, other_id=row.target_ticket_id,
-                               incident_id=row.incident_id, kind="failed", reason=f"merge failed: {error[:300]}",
-                               evidence=evidence)
-            record(session, "merge.failed", incident_id=row.incident_id, ticket_id=row.source_ticket_id,
-                   detail={"source_ticket_id": row.source_ticket_id, "target_ticket_id": row.target_ticket_id,
-                           **evidence})
+            store.note_refusal(
+                session,
+                ticket_id=row.source_ticket_id,
+                other_id=row.target_ticket_id,
+                incident_id=row.incident_id,
+                kind="failed",
+                reason=f"merge failed: {error[:300]}",
+                evidence=evidence,
+            )
+            record(
+                session,
+                "merge.failed",
+                incident_id=row.incident_id,
+                ticket_id=row.source_ticket_id,
+                detail={
+                    "source_ticket_id": row.source_ticket_id,
+                    "target_ticket_id": row.target_ticket_id,
+                    **evidence,
+                },
+            )
             session.delete(row)
 
     def _forget(self, row_id: int) -> None:
@@ -245,11 +374,19 @@ class MergeStage:
             if row is not None:
                 session.delete(row)
 
-    def _retry(self, batch: BatchContext, ticket_ids: list[int], owner: str, error: str,
-               decisions: dict[int, Decision], retry_after: float | None) -> None:
+    def _retry(
+        self,
+        batch: BatchContext,
+        ticket_ids: list[int],
+        owner: str,
+        error: str,
+        decisions: dict[int, Decision],
+        retry_after: float | None,
+    ) -> None:
         """Send these tickets' deliveries back to the inbox; nothing is written for them now."""
-        self.retry_deliveries([d for t in ticket_ids for d in batch.delivery_ids.get(t, ())], owner, error,
-                              retry_after)
+        self.retry_deliveries(
+            [d for t in ticket_ids for d in batch.delivery_ids.get(t, ())], owner, error, retry_after
+        )
         for ticket_id in ticket_ids:
             if ticket_id in decisions:
                 decisions[ticket_id] = LeaveAlone(ticket_id, f"merging is retried later: {error}")

@@ -1,4 +1,5 @@
 """Database side of merging: rules, the candidate index, per-requester locks, merge records."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -8,14 +9,15 @@ from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from service import clock
 from service.audit import record
 from service.db import Database
 from service.domain.merging.duplicates import Fingerprint
 from service.domain.merging.policy import DEFAULT_COMMENTS, MergeRules
-from service.merging.settings_input import as_json, clean_settings
+from service.domain.states import LIVE_LINK_STATES, MergeState
 from service.merging.models import Merge, MergeBand, MergeIndexEntry, MergeLock, MergeRefusal, MergeSettings
+from service.merging.settings_input import as_json, clean_settings
 from service.models import TicketLink
-from service import clock
 
 ACCOUNT_SCOPE = 0
 CANDIDATE_LIMIT = 50
@@ -28,16 +30,23 @@ def settings_row(session: Session, incident_id: int | None = None) -> MergeSetti
 def rules_from(row: MergeSettings | None) -> MergeRules:
     if row is None:
         return MergeRules()
-    comments = {kind: {**DEFAULT_COMMENTS[kind], **{k: v for k, v in (row.comments or {}).get(kind, {}).items() if v}}
-                for kind in DEFAULT_COMMENTS}
+    comments = {
+        kind: {**DEFAULT_COMMENTS[kind], **{k: v for k, v in (row.comments or {}).get(kind, {}).items() if v}}
+        for kind in DEFAULT_COMMENTS
+    }
     return MergeRules(
-        enabled=row.enabled, window=timedelta(minutes=row.window_minutes),
-        similarity_threshold=row.similarity_threshold, public_comments=row.public_comments,
-        skip_tag=row.skip_tag, merge_after_agent_reply=row.merge_after_agent_reply,
+        enabled=row.enabled,
+        window=timedelta(minutes=row.window_minutes),
+        similarity_threshold=row.similarity_threshold,
+        public_comments=row.public_comments,
+        skip_tag=row.skip_tag,
+        merge_after_agent_reply=row.merge_after_agent_reply,
         cross_requester_org_ids=frozenset(int(i) for i in row.cross_requester_org_ids or ()),
         intermediary_tags=frozenset(row.intermediary_tags or ()),
         intermediary_org_ids=frozenset(int(i) for i in row.intermediary_org_ids or ()),
-        order_field_id=row.order_field_id, comments=comments)
+        order_field_id=row.order_field_id,
+        comments=comments,
+    )
 
 
 def rules_for(session: Session, incident_id: int | None) -> MergeRules:
@@ -50,12 +59,20 @@ def save_settings(session: Session, incident_id: int | None, values: dict) -> Me
     row = settings_row(session, incident_id)
     if row is None:
         defaults = MergeRules()
-        row = MergeSettings(scope=incident_id or ACCOUNT_SCOPE, enabled=defaults.enabled,
-                            window_minutes=int(defaults.window.total_seconds() // 60),
-                            similarity_threshold=defaults.similarity_threshold,
-                            public_comments=defaults.public_comments, skip_tag=defaults.skip_tag,
-                            merge_after_agent_reply=False, cross_requester_org_ids=[], intermediary_tags=[],
-                            intermediary_org_ids=[], order_field_id=None, comments={})
+        row = MergeSettings(
+            scope=incident_id or ACCOUNT_SCOPE,
+            enabled=defaults.enabled,
+            window_minutes=int(defaults.window.total_seconds() // 60),
+            similarity_threshold=defaults.similarity_threshold,
+            public_comments=defaults.public_comments,
+            skip_tag=defaults.skip_tag,
+            merge_after_agent_reply=False,
+            cross_requester_org_ids=[],
+            intermediary_tags=[],
+            intermediary_org_ids=[],
+            order_field_id=None,
+            comments={},
+        )
         session.add(row)
     for key, value in values.items():
         setattr(row, key, value)
@@ -83,18 +100,35 @@ def lock_requesters(session: Session, requester_ids: list[int]) -> None:
                     session.flush()
             except IntegrityError:
                 pass  # another worker created it; the update below waits for that worker
-        session.execute(update(MergeLock).where(MergeLock.requester_id == requester_id).values(touched_at=clock.now()))
+        session.execute(
+            update(MergeLock).where(MergeLock.requester_id == requester_id).values(touched_at=clock.now())
+        )
 
 
-def index_ticket(session: Session, *, ticket_id: int, requester_id: int, organization_id: int | None,
-                 incident_id: int | None, created_at: datetime, fingerprint: Fingerprint) -> None:
+def index_ticket(
+    session: Session,
+    *,
+    ticket_id: int,
+    requester_id: int,
+    organization_id: int | None,
+    incident_id: int | None,
+    created_at: datetime,
+    fingerprint: Fingerprint,
+) -> None:
     entry = session.get(MergeIndexEntry, ticket_id)
     if entry is not None:
         if incident_id is not None and entry.incident_id is None:
             entry.incident_id = incident_id
         return
-    session.add(MergeIndexEntry(ticket_id=ticket_id, requester_id=requester_id, organization_id=organization_id,
-                                incident_id=incident_id, ticket_created_at=created_at))
+    session.add(
+        MergeIndexEntry(
+            ticket_id=ticket_id,
+            requester_id=requester_id,
+            organization_id=organization_id,
+            incident_id=incident_id,
+            ticket_created_at=created_at,
+        )
+    )
     session.add_all(MergeBand(band_key=key, ticket_id=ticket_id) for key in set(fingerprint.bands))
     session.flush()
 
@@ -103,27 +137,62 @@ def _not_merged(ticket_id_column):
     return ~select(Merge.id).where(Merge.source_ticket_id == ticket_id_column).exists()
 
 
-def candidate_ids(session: Session, *, ticket_id: int, requester_id: int, organization_id: int | None,
-                  incident_id: int | None, bands: tuple[int, ...], since: datetime) -> list[int]:
+def candidate_ids(
+    session: Session,
+    *,
+    ticket_id: int,
+    requester_id: int,
+    organization_id: int | None,
+    incident_id: int | None,
+    bands: tuple[int, ...],
+    since: datetime,
+) -> list[int]:
     """Tickets that may duplicate this one and are not merged away: the requester's tickets of
     the same incident (ours and the link table's), and recent tickets sharing an LSH band from
     the same requester or the same organisation. (Strangers writing alike during an incident are
     not duplicates of each other; their tickets are not even compared, so a surge costs nothing.)"""
     found: set[int] = set()
     if incident_id is not None:
-        found.update(session.scalars(select(MergeIndexEntry.ticket_id).where(
-            MergeIndexEntry.requester_id == requester_id, MergeIndexEntry.incident_id == incident_id,
-            _not_merged(MergeIndexEntry.ticket_id))))
-        found.update(session.scalars(select(TicketLink.ticket_id).where(
-            TicketLink.requester_id == requester_id, TicketLink.incident_id == incident_id,
-            TicketLink.state.in_(("linked", "applying")), _not_merged(TicketLink.ticket_id))))
+        found.update(
+            session.scalars(
+                select(MergeIndexEntry.ticket_id).where(
+                    MergeIndexEntry.requester_id == requester_id,
+                    MergeIndexEntry.incident_id == incident_id,
+                    _not_merged(MergeIndexEntry.ticket_id),
+                )
+            )
+        )
+        found.update(
+            session.scalars(
+                select(TicketLink.ticket_id).where(
+                    TicketLink.requester_id == requester_id,
+                    TicketLink.incident_id == incident_id,
+                    TicketLink.state.in_(LIVE_LINK_STATES),
+                    _not_merged(TicketLink.ticket_id),
+                )
+            )
+        )
     if bands:
-        found.update(session.scalars(
-            select(MergeBand.ticket_id).join(MergeIndexEntry, MergeIndexEntry.ticket_id == MergeBand.ticket_id)
-            .where(MergeBand.band_key.in_(bands), MergeIndexEntry.ticket_created_at >= since, or_(
-                MergeIndexEntry.requester_id == requester_id,
-                and_(MergeIndexEntry.organization_id.is_not(None), MergeIndexEntry.organization_id == organization_id)),
-                _not_merged(MergeBand.ticket_id)).distinct().limit(CANDIDATE_LIMIT * 4)))
+        found.update(
+            session.scalars(
+                select(MergeBand.ticket_id)
+                .join(MergeIndexEntry, MergeIndexEntry.ticket_id == MergeBand.ticket_id)
+                .where(
+                    MergeBand.band_key.in_(bands),
+                    MergeIndexEntry.ticket_created_at >= since,
+                    or_(
+                        MergeIndexEntry.requester_id == requester_id,
+                        and_(
+                            MergeIndexEntry.organization_id.is_not(None),
+                            MergeIndexEntry.organization_id == organization_id,
+                        ),
+                    ),
+                    _not_merged(MergeBand.ticket_id),
+                )
+                .distinct()
+                .limit(CANDIDATE_LIMIT * 4)
+            )
+        )
     found.discard(ticket_id)
     return sorted(found)[-CANDIDATE_LIMIT:]
 
@@ -132,10 +201,20 @@ def incidents_of(session: Session, ticket_ids: set[int]) -> dict[int, int]:
     """The incident each ticket is (being) linked to, from the link table and the index."""
     if not ticket_ids:
         return {}
-    found = dict(session.execute(select(MergeIndexEntry.ticket_id, MergeIndexEntry.incident_id).where(
-        MergeIndexEntry.ticket_id.in_(ticket_ids), MergeIndexEntry.incident_id.is_not(None))).all())
-    found.update(session.execute(select(TicketLink.ticket_id, TicketLink.incident_id).where(
-        TicketLink.ticket_id.in_(ticket_ids), TicketLink.state.in_(("linked", "applying")))).all())
+    found = dict(
+        session.execute(
+            select(MergeIndexEntry.ticket_id, MergeIndexEntry.incident_id).where(
+                MergeIndexEntry.ticket_id.in_(ticket_ids), MergeIndexEntry.incident_id.is_not(None)
+            )
+        ).all()
+    )
+    found.update(
+        session.execute(
+            select(TicketLink.ticket_id, TicketLink.incident_id).where(
+                TicketLink.ticket_id.in_(ticket_ids), TicketLink.state.in_(LIVE_LINK_STATES)
+            )
+        ).all()
+    )
     return found
 
 
@@ -155,17 +234,38 @@ def reserve(session: Session, merge: Merge) -> bool:
         return False
 
 
-def note_refusal(session: Session, *, ticket_id: int, other_id: int, incident_id: int | None, kind: str,
-                 reason: str, evidence: dict) -> bool:
+def note_refusal(
+    session: Session,
+    *,
+    ticket_id: int,
+    other_id: int,
+    incident_id: int | None,
+    kind: str,
+    reason: str,
+    evidence: dict,
+) -> bool:
     """Keep one row per pair and kind (a replay refuses again, but is not listed twice)."""
-    exists = session.scalar(select(MergeRefusal.id).where(
-        MergeRefusal.ticket_id == ticket_id, MergeRefusal.other_ticket_id == other_id, MergeRefusal.kind == kind))
+    exists = session.scalar(
+        select(MergeRefusal.id).where(
+            MergeRefusal.ticket_id == ticket_id,
+            MergeRefusal.other_ticket_id == other_id,
+            MergeRefusal.kind == kind,
+        )
+    )
     if exists:
         return False
     try:
         with session.begin_nested():
-            session.add(MergeRefusal(ticket_id=ticket_id, other_ticket_id=other_id, incident_id=incident_id,
-                                     kind=kind, reason=reason, evidence=evidence))
+            session.add(
+                MergeRefusal(
+                    ticket_id=ticket_id,
+                    other_ticket_id=other_id,
+                    incident_id=incident_id,
+                    kind=kind,
+                    reason=reason,
+                    evidence=evidence,
+                )
+            )
             session.flush()
         return True
     except IntegrityError:
@@ -174,8 +274,13 @@ def note_refusal(session: Session, *, ticket_id: int, other_id: int, incident_id
 
 def prune_index(session: Session, older_than: datetime, limit: int = 500) -> None:
     """Forget up to ``limit`` tickets created before ``older_than`` (beyond every window)."""
-    old = list(session.scalars(select(MergeIndexEntry.ticket_id).where(
-        MergeIndexEntry.ticket_created_at < older_than).limit(limit)))
+    old = list(
+        session.scalars(
+            select(MergeIndexEntry.ticket_id)
+            .where(MergeIndexEntry.ticket_created_at < older_than)
+            .limit(limit)
+        )
+    )
     if old:
         session.execute(delete(MergeBand).where(MergeBand.ticket_id.in_(old)))
         session.execute(delete(MergeIndexEntry).where(MergeIndexEntry.ticket_id.in_(old)))
@@ -183,16 +288,24 @@ def prune_index(session: Session, older_than: datetime, limit: int = 500) -> Non
 
 def drop_stale_reservations(session: Session, ticket_ids: list[int], older_than: timedelta) -> None:
     """A merge left 'applying' by a crashed worker: forget it so the ticket is reviewed again."""
-    session.execute(delete(Merge).where(
-        or_(Merge.source_ticket_id.in_(ticket_ids), Merge.target_ticket_id.in_(ticket_ids)),
-        Merge.state == "applying", Merge.created_at < clock.now() - older_than))
+    session.execute(
+        delete(Merge).where(
+            or_(Merge.source_ticket_id.in_(ticket_ids), Merge.target_ticket_id.in_(ticket_ids)),
+            Merge.state == MergeState.APPLYING,
+            Merge.created_at < clock.now() - older_than,
+        )
+    )
 
 
-def listing(session: Session, incident_id: int | None, limit: int = 200) -> tuple[list[Merge], list[MergeRefusal]]:
+def listing(
+    session: Session, incident_id: int | None, limit: int = 200
+) -> tuple[list[Merge], list[MergeRefusal]]:
     """The newest merges and refusals of an incident, or of every incident and none."""
     merges, refusals = select(Merge), select(MergeRefusal)
     if incident_id is not None:
         merges = merges.where(Merge.incident_id == incident_id)
         refusals = refusals.where(MergeRefusal.incident_id == incident_id)
-    return (list(session.scalars(merges.order_by(Merge.id.desc()).limit(limit))),
-            list(session.scalars(refusals.order_by(MergeRefusal.id.desc()).limit(limit))))
+    return (
+        list(session.scalars(merges.order_by(Merge.id.desc()).limit(limit))),
+        list(session.scalars(refusals.order_by(MergeRefusal.id.desc()).limit(limit))),
+    )

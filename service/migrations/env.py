@@ -1,4 +1,5 @@
 """Alembic environment: the URL comes from the caller (service.migrate), never from a file."""
+
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
@@ -9,8 +10,12 @@ target_metadata = metadata
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
-                      literal_binds=True, render_as_batch=True)
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url"),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -26,8 +31,9 @@ def run_migrations_online() -> None:
     if connection is not None:  # service.migrate passes a connection from our own engine
         _migrate(connection)
         return
-    engine = engine_from_config(config.get_section(config.config_ini_section, {}),
-                                prefix="sqlalchemy.", poolclass=pool.NullPool)
+    engine = engine_from_config(
+        config.get_section(config.config_ini_section, {}), prefix="sqlalchemy.", poolclass=pool.NullPool
+    )
     with engine.connect() as connection:
         _migrate(connection)
 

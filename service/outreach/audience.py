@@ -1,5 +1,6 @@
 """The audience from the helpdesk: users found by a search (a tag, an organisation, a user field),
 and the customers who already have a ticket linked to the incident."""
+
 from __future__ import annotations
 
 import re
@@ -8,9 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from integrations.base import HelpdeskPort, HelpdeskUser
-from service.domain.outreach.audience import Customer, customer_key
-from service.models import TicketLink
 from service.domain.errors import InvalidInput
+from service.domain.outreach.audience import Customer, customer_key
+from service.domain.states import LIVE_LINK_STATES
+from service.models import TicketLink
 
 TERM_VALUE = re.compile(r"^[\w.@\-]+$", re.UNICODE)
 MAX_SEARCH_RESULTS = 50_000
@@ -23,8 +25,11 @@ class InvalidSearch(InvalidInput):
 def search_query(*, tag: str = "", organization: str = "", field_key: str = "", field_value: str = "") -> str:
     """A helpdesk user search from the form's parts; each part must be one plain word."""
     terms = []
-    for label, key, value in (("tag", "tags", tag), ("organisation", "organization", organization),
-                              ("user field value", field_key.strip(), field_value)):
+    for label, key, value in (
+        ("tag", "tags", tag),
+        ("organisation", "organization", organization),
+        ("user field value", field_key.strip(), field_value),
+    ):
         value = value.strip()
         if not value:
             continue
@@ -37,8 +42,14 @@ def search_query(*, tag: str = "", organization: str = "", field_key: str = "", 
 
 
 def _customer(user: HelpdeskUser) -> Customer:
-    return Customer(email=user.email or "", name=user.name, locale=user.locale, helpdesk_user_id=user.id,
-                    tags=user.tags, source="search")
+    return Customer(
+        email=user.email or "",
+        name=user.name,
+        locale=user.locale,
+        helpdesk_user_id=user.id,
+        tags=user.tags,
+        source="search",
+    )
 
 
 def search_customers(helpdesk: HelpdeskPort, query: str) -> tuple[list[Customer], int]:
@@ -57,11 +68,16 @@ def opted_out_by_tag(helpdesk: HelpdeskPort, tag: str) -> set[str]:
 
 def linked_requesters(session: Session, helpdesk: HelpdeskPort, incident_id: int) -> dict[str, int]:
     """Customer key -> the newest ticket of theirs linked to the incident (they wrote in already)."""
-    rows = session.execute(select(TicketLink.requester_id, TicketLink.ticket_id)
-                           .where(TicketLink.incident_id == incident_id, TicketLink.state.in_(("linked", "applying")),
-                                  TicketLink.requester_id.is_not(None))
-                           .order_by(TicketLink.ticket_id)).all()
-    newest = {requester: ticket for requester, ticket in rows}
+    rows = session.execute(
+        select(TicketLink.requester_id, TicketLink.ticket_id)
+        .where(
+            TicketLink.incident_id == incident_id,
+            TicketLink.state.in_(LIVE_LINK_STATES),
+            TicketLink.requester_id.is_not(None),
+        )
+        .order_by(TicketLink.ticket_id)
+    ).all()
+    newest = dict(rows)
     if not newest:
         return {}
     users = helpdesk.get_users(list(newest))

@@ -1,14 +1,26 @@
 """Outreach tables. Idempotency lives in unique keys: one recipient per (incident, customer),
 ever; one external id per recipient; one coupon per code and per recipient."""
+
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.models import Base
 from service import clock
+from service.models import Base
 
 
 class Campaign(Base):
@@ -50,7 +62,9 @@ class Recipient(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("outreach_campaigns.id", ondelete="CASCADE"), index=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("outreach_campaigns.id", ondelete="CASCADE"), index=True
+    )
     incident_id: Mapped[int] = mapped_column(Integer)
     customer_key: Mapped[str] = mapped_column(String(254))
     external_id: Mapped[str] = mapped_column(String(120), unique=True)
@@ -82,7 +96,9 @@ class Exclusion(Base):
     __tablename__ = "outreach_exclusions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("outreach_campaigns.id", ondelete="CASCADE"), index=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("outreach_campaigns.id", ondelete="CASCADE"), index=True
+    )
     email: Mapped[str] = mapped_column(String(254))
     reason: Mapped[str] = mapped_column(String(40))  # opted_out | already_contacted
     detail: Mapped[str] = mapped_column(Text, default="")
@@ -92,10 +108,13 @@ class Coupon(Base):
     __tablename__ = "outreach_coupons"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("outreach_campaigns.id", ondelete="CASCADE"), index=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("outreach_campaigns.id", ondelete="CASCADE"), index=True
+    )
     code: Mapped[str] = mapped_column(String(64), unique=True)
-    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("outreach_recipients.id", ondelete="SET NULL"),
-                                                     unique=True, nullable=True)
+    recipient_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outreach_recipients.id", ondelete="SET NULL"), unique=True, nullable=True
+    )
     assigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
@@ -105,7 +124,9 @@ class SendJob(Base):
     __tablename__ = "outreach_jobs"
 
     job_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("outreach_campaigns.id", ondelete="CASCADE"), index=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("outreach_campaigns.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[str] = mapped_column(String(20))  # create | update
     state: Mapped[str] = mapped_column(String(20), default="in_flight")  # in_flight | settled
     recipient_ids: Mapped[list] = mapped_column(JSON, default=list)  # in the order sent

@@ -1,4 +1,5 @@
 """Recording what the helpdesk did with each recipient: sent, retried later, failed, or uncertain."""
+
 from __future__ import annotations
 
 import random
@@ -8,15 +9,15 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from integrations.base import JobResult
-from service.audit import record
 from service import clock
+from service.audit import record
 from service.outreach.models import Recipient, SendJob
 
 MAX_ATTEMPTS = 5
 
 
 def backoff(attempts: int, at_least: float = 0.0) -> timedelta:
-    return timedelta(seconds=max(at_least, min(300.0, 2.0 ** attempts) * random.uniform(0.8, 1.2)))
+    return timedelta(seconds=max(at_least, min(300.0, 2.0**attempts) * random.uniform(0.8, 1.2)))
 
 
 def mark_sent(session: Session, recipient: Recipient, ticket_id: int) -> None:
@@ -45,7 +46,9 @@ def mark_uncertain(recipient: Recipient, error: str, grace_seconds: float) -> No
 
 def record_job(session: Session, job: SendJob, result: JobResult, grace_seconds: float) -> tuple[int, int]:
     """Apply a finished job's per-item results to its recipients. Returns (sent, not sent)."""
-    recipients = {r.id: r for r in session.scalars(select(Recipient).where(Recipient.id.in_(job.recipient_ids)))}
+    recipients = {
+        r.id: r for r in session.scalars(select(Recipient).where(Recipient.id.in_(job.recipient_ids)))
+    }
     by_index = {item.index if item.index is not None else i: item for i, item in enumerate(result.results)}
     by_ticket = {item.ticket_id: item for item in result.results if item.ticket_id is not None}
     sent = missed = 0
@@ -61,19 +64,37 @@ def record_job(session: Session, job: SendJob, result: JobResult, grace_seconds:
             retry_or_fail(recipient, f"the helpdesk refused this customer: {item.error or 'no detail'}")
             missed += 1
         else:
-            mark_uncertain(recipient, f"job {job.job_id} {result.status} without a result for this customer",
-                           grace_seconds)
+            mark_uncertain(
+                recipient,
+                f"job {job.job_id} {result.status} without a result for this customer",
+                grace_seconds,
+            )
             missed += 1
     job.state = "settled"
-    record(session, "outreach.job_settled", detail={"campaign_id": job.campaign_id, "job_id": job.job_id,
-                                                     "kind": job.kind, "sent": sent, "not_sent": missed,
-                                                     "status": result.status})
+    record(
+        session,
+        "outreach.job_settled",
+        detail={
+            "campaign_id": job.campaign_id,
+            "job_id": job.job_id,
+            "kind": job.kind,
+            "sent": sent,
+            "not_sent": missed,
+            "status": result.status,
+        },
+    )
     return sent, missed
 
 
 def lose_job(session: Session, job: SendJob, grace_seconds: float) -> int:
     """The helpdesk no longer knows the job (expired): every unsettled recipient is looked up."""
     job.state = "settled"
-    return session.execute(update(Recipient).where(Recipient.job_id == job.job_id, Recipient.state == "queued")
-                           .values(state="uncertain", last_error=f"job {job.job_id} is unknown to the helpdesk",
-                                   available_at=clock.now() + timedelta(seconds=grace_seconds))).rowcount
+    return session.execute(
+        update(Recipient)
+        .where(Recipient.job_id == job.job_id, Recipient.state == "queued")
+        .values(
+            state="uncertain",
+            last_error=f"job {job.job_id} is unknown to the helpdesk",
+            available_at=clock.now() + timedelta(seconds=grace_seconds),
+        )
+    ).rowcount

@@ -1,17 +1,19 @@
 """Campaign use cases shared by the admin UI and the REST API: create, set the audience, attach
 coupons, launch/pause/resume/cancel, progress and per-customer results."""
+
 from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict
-from datetime import datetime, timezone
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from integrations.base import HelpdeskPort
+from service import clock
 from service.audit import record
+from service.domain.errors import Conflict
 from service.domain.outreach import coupons
 from service.domain.outreach.audience import Audience, combine, is_vip
 from service.domain.outreach.exclusions import EXISTING_TICKET, NEW_TICKET, route
@@ -19,8 +21,6 @@ from service.domain.outreach.state import CANCELLED, TransitionRefused, editable
 from service.models import Incident
 from service.outreach.audience import linked_requesters, opted_out_by_tag, search_customers
 from service.outreach.models import Campaign, Coupon, Exclusion, Recipient, SendJob
-from service.domain.errors import Conflict
-from service import clock
 
 REPORT_LIST_LIMIT = 200
 IN_PROGRESS = ("pending", "sending", "queued", "uncertain")
@@ -35,19 +35,26 @@ def external_id_for(incident_id: int, customer_key: str) -> str:
     return f"incidentdesk-outreach-{incident_id}-{digest}"
 
 
-
 def create_campaign(session: Session, incident_id: int, actor: str, **options) -> Campaign:
     campaign = Campaign(incident_id=incident_id, created_by=actor, audience_report={}, **options)
     session.add(campaign)
     session.flush()
-    record(session, "outreach.campaign_created", actor=actor, incident_id=incident_id,
-           detail={"campaign_id": campaign.id, "name": campaign.name})
+    record(
+        session,
+        "outreach.campaign_created",
+        actor=actor,
+        incident_id=incident_id,
+        detail={"campaign_id": campaign.id, "name": campaign.name},
+    )
     return campaign
 
 
 def campaigns_of(session: Session, incident_id: int) -> list[Campaign]:
-    return list(session.scalars(select(Campaign).where(Campaign.incident_id == incident_id)
-                                .order_by(Campaign.id.desc())))
+    return list(
+        session.scalars(
+            select(Campaign).where(Campaign.incident_id == incident_id).order_by(Campaign.id.desc())
+        )
+    )
 
 
 def _require_draft(campaign: Campaign) -> None:
@@ -56,49 +63,81 @@ def _require_draft(campaign: Campaign) -> None:
 
 
 def _contacted_elsewhere(session: Session, campaign: Campaign) -> dict[str, str]:
-    rows = session.execute(select(Recipient.customer_key, Campaign.name)
-                           .join(Campaign, Campaign.id == Recipient.campaign_id)
-                           .where(Recipient.incident_id == campaign.incident_id,
-                                  Recipient.campaign_id != campaign.id))
+    rows = session.execute(
+        select(Recipient.customer_key, Campaign.name)
+        .join(Campaign, Campaign.id == Recipient.campaign_id)
+        .where(Recipient.incident_id == campaign.incident_id, Recipient.campaign_id != campaign.id)
+    )
     return {key: f"campaign “{name}”" for key, name in rows}
 
 
-def save_audience(session: Session, helpdesk: HelpdeskPort, campaign: Campaign, csv_audience: Audience | None,
-                  query: str) -> dict:
+def save_audience(
+    session: Session, helpdesk: HelpdeskPort, campaign: Campaign, csv_audience: Audience | None, query: str
+) -> dict:
     """Replace the draft's audience; the (incident, customer) keys are taken now, before sending."""
     _require_draft(campaign)
     searched, no_email = search_customers(helpdesk, query) if query else ([], 0)
     audience = combine(csv_audience, searched)
-    routed = route(audience.customers, linked_tickets=linked_requesters(session, helpdesk, campaign.incident_id),
-                   opted_out_emails=campaign.opt_out_emails, opt_out_tag=campaign.opt_out_tag,
-                   contacted=_contacted_elsewhere(session, campaign),
-                   tagged_emails=opted_out_by_tag(helpdesk, campaign.opt_out_tag))
+    routed = route(
+        audience.customers,
+        linked_tickets=linked_requesters(session, helpdesk, campaign.incident_id),
+        opted_out_emails=campaign.opt_out_emails,
+        opt_out_tag=campaign.opt_out_tag,
+        contacted=_contacted_elsewhere(session, campaign),
+        tagged_emails=opted_out_by_tag(helpdesk, campaign.opt_out_tag),
+    )
     session.execute(delete(Exclusion).where(Exclusion.campaign_id == campaign.id))
     session.execute(update(Coupon).where(Coupon.campaign_id == campaign.id).values(recipient_id=None))
     session.execute(delete(Recipient).where(Recipient.campaign_id == campaign.id))
-    rows = [dict(campaign_id=campaign.id, incident_id=campaign.incident_id, customer_key=r.customer.key,
-                 external_id=external_id_for(campaign.incident_id, r.customer.key), email=r.customer.email,
-                 name=r.customer.name[:500], locale=r.customer.locale[:20], external_ref=r.customer.external_ref[:200],
-                 helpdesk_user_id=r.customer.helpdesk_user_id, fields=dict(r.customer.fields),
-                 vip=is_vip(r.customer, campaign.vip_tag), source=r.customer.source,
-                 route=r.route, ticket_id=r.ticket_id, state="pending", attempts=0, available_at=clock.now())
-            for r in routed if r.sends]
+    rows = [
+        dict(
+            campaign_id=campaign.id,
+            incident_id=campaign.incident_id,
+            customer_key=r.customer.key,
+            external_id=external_id_for(campaign.incident_id, r.customer.key),
+            email=r.customer.email,
+            name=r.customer.name[:500],
+            locale=r.customer.locale[:20],
+            external_ref=r.customer.external_ref[:200],
+            helpdesk_user_id=r.customer.helpdesk_user_id,
+            fields=dict(r.customer.fields),
+            vip=is_vip(r.customer, campaign.vip_tag),
+            source=r.customer.source,
+            route=r.route,
+            ticket_id=r.ticket_id,
+            state="pending",
+            attempts=0,
+            available_at=clock.now(),
+        )
+        for r in routed
+        if r.sends
+    ]
     try:
         with session.begin_nested():
             if rows:
                 session.execute(insert(Recipient), rows)
     except IntegrityError:
-        raise CampaignConflict("another campaign of this incident took some of these customers a moment "
-                               "ago; save the audience again to see them excluded") from None
+        raise CampaignConflict(
+            "another campaign of this incident took some of these customers a moment "
+            "ago; save the audience again to see them excluded"
+        ) from None
     excluded = [r for r in routed if not r.sends]
     if excluded:
-        session.execute(insert(Exclusion), [dict(campaign_id=campaign.id, email=r.customer.email, reason=r.route,
-                                                  detail=r.reason) for r in excluded])
+        session.execute(
+            insert(Exclusion),
+            [
+                dict(campaign_id=campaign.id, email=r.customer.email, reason=r.route, detail=r.reason)
+                for r in excluded
+            ],
+        )
     campaign.search_query = query
     campaign.audience_report = {
-        "count": len(rows), "on_existing_ticket": sum(r["route"] == EXISTING_TICKET for r in rows),
-        "searched": len(searched), "search_without_email": no_email,
-        "duplicates_removed": len(audience.duplicates), "invalid": len(audience.invalid),
+        "count": len(rows),
+        "on_existing_ticket": sum(r["route"] == EXISTING_TICKET for r in rows),
+        "searched": len(searched),
+        "search_without_email": no_email,
+        "duplicates_removed": len(audience.duplicates),
+        "invalid": len(audience.invalid),
         "excluded": len(excluded),
         "invalid_rows": [asdict(r) for r in audience.invalid[:REPORT_LIST_LIMIT]],
         "duplicate_rows": [asdict(r) for r in audience.duplicates[:REPORT_LIST_LIMIT]],
@@ -107,8 +146,11 @@ def save_audience(session: Session, helpdesk: HelpdeskPort, campaign: Campaign, 
 
 
 def exclusions(session: Session, campaign_id: int, limit: int = REPORT_LIST_LIMIT) -> list[Exclusion]:
-    return list(session.scalars(select(Exclusion).where(Exclusion.campaign_id == campaign_id)
-                                .order_by(Exclusion.id).limit(limit)))
+    return list(
+        session.scalars(
+            select(Exclusion).where(Exclusion.campaign_id == campaign_id).order_by(Exclusion.id).limit(limit)
+        )
+    )
 
 
 def add_coupon_pool(session: Session, campaign: Campaign, text: str) -> dict:
@@ -119,30 +161,43 @@ def add_coupon_pool(session: Session, campaign: Campaign, text: str) -> dict:
     if fresh:
         session.execute(insert(Coupon), [dict(campaign_id=campaign.id, code=c) for c in fresh])
     campaign.coupon_mode = "pool"
-    return {"added": len(fresh), "already_known": len(taken),
-            "problems": [{"line": line, "reason": reason} for line, reason in problems[:REPORT_LIST_LIMIT]]}
+    return {
+        "added": len(fresh),
+        "already_known": len(taken),
+        "problems": [{"line": line, "reason": reason} for line, reason in problems[:REPORT_LIST_LIMIT]],
+    }
 
 
 def _assign_coupons(session: Session, campaign: Campaign) -> int:
-    needing = list(session.scalars(select(Recipient.id).where(Recipient.campaign_id == campaign.id,
-                                                              Recipient.coupon_code.is_(None))
-                                   .order_by(Recipient.id)))
+    needing = list(
+        session.scalars(
+            select(Recipient.id)
+            .where(Recipient.campaign_id == campaign.id, Recipient.coupon_code.is_(None))
+            .order_by(Recipient.id)
+        )
+    )
     if campaign.coupon_mode == "generated":
         existing = set(session.scalars(select(Coupon.code).where(Coupon.campaign_id == campaign.id)))
         new = coupons.generate(campaign.coupon_format, len(needing), existing)
         if new:
             session.execute(insert(Coupon), [dict(campaign_id=campaign.id, code=c) for c in new])
-    free = session.execute(select(Coupon.id, Coupon.code).where(Coupon.campaign_id == campaign.id,
-                                                                Coupon.recipient_id.is_(None))
-                           .order_by(Coupon.id)).all()
+    free = session.execute(
+        select(Coupon.id, Coupon.code)
+        .where(Coupon.campaign_id == campaign.id, Coupon.recipient_id.is_(None))
+        .order_by(Coupon.id)
+    ).all()
     if len(free) < len(needing):
-        raise CampaignConflict(f"the coupon pool has {len(free)} unused codes for {len(needing)} customers; "
-                               "upload more codes or generate them")
-    pairs = list(zip(needing, free[:len(needing)], strict=True))
+        raise CampaignConflict(
+            f"the coupon pool has {len(free)} unused codes for {len(needing)} customers; "
+            "upload more codes or generate them"
+        )
+    pairs = list(zip(needing, free[: len(needing)], strict=True))
     if pairs:  # bulk updates by primary key: one statement each, however many customers
         stamp = clock.now()
-        session.execute(update(Coupon), [{"id": c_id, "recipient_id": r_id, "assigned_at": stamp}
-                                         for r_id, (c_id, _) in pairs])
+        session.execute(
+            update(Coupon),
+            [{"id": c_id, "recipient_id": r_id, "assigned_at": stamp} for r_id, (c_id, _) in pairs],
+        )
         session.execute(update(Recipient), [{"id": r_id, "coupon_code": code} for r_id, (_, code) in pairs])
     return len(pairs)
 
@@ -152,14 +207,22 @@ def _reroute_writers(session: Session, helpdesk: HelpdeskPort, campaign: Campaig
     linked = linked_requesters(session, helpdesk, campaign.incident_id)
     moved = 0
     for key, ticket_id in linked.items():
-        moved += session.execute(update(Recipient).where(Recipient.campaign_id == campaign.id,
-                                                         Recipient.customer_key == key,
-                                                         Recipient.route == NEW_TICKET, Recipient.state == "pending")
-                                 .values(route=EXISTING_TICKET, ticket_id=ticket_id)).rowcount
+        moved += session.execute(
+            update(Recipient)
+            .where(
+                Recipient.campaign_id == campaign.id,
+                Recipient.customer_key == key,
+                Recipient.route == NEW_TICKET,
+                Recipient.state == "pending",
+            )
+            .values(route=EXISTING_TICKET, ticket_id=ticket_id)
+        ).rowcount
     return moved
 
 
-def transition(session: Session, helpdesk: HelpdeskPort, campaign: Campaign, action: str, actor: str) -> Campaign:
+def transition(
+    session: Session, helpdesk: HelpdeskPort, campaign: Campaign, action: str, actor: str
+) -> Campaign:
     """launch | pause | resume | cancel; refused with the reason when the state does not allow it."""
     try:
         target = next_state(campaign.state, action)
@@ -170,40 +233,77 @@ def transition(session: Session, helpdesk: HelpdeskPort, campaign: Campaign, act
         if not campaign.messages:
             raise CampaignConflict("write the message before launching")
         if session.get(Incident, campaign.incident_id).shadow_mode:
-            raise CampaignConflict("the incident is in shadow mode, and outreach writes to customers; "
-                                   "take the incident out of shadow mode first")
-        if not session.scalar(select(func.count()).select_from(Recipient).where(Recipient.campaign_id == campaign.id)):
+            raise CampaignConflict(
+                "the incident is in shadow mode, and outreach writes to customers; "
+                "take the incident out of shadow mode first"
+            )
+        if not session.scalar(
+            select(func.count()).select_from(Recipient).where(Recipient.campaign_id == campaign.id)
+        ):
             raise CampaignConflict("the audience is empty; upload a CSV or define a helpdesk search")
         if campaign.coupon_mode != "none":
             detail["coupons_assigned"] = _assign_coupons(session, campaign)
         detail["moved_to_own_ticket"] = _reroute_writers(session, helpdesk, campaign)
         campaign.launched_at = clock.now()
     if target == CANCELLED:  # customers with no ticket yet ('pending') are released for a later campaign
-        released = session.execute(delete(Recipient).where(Recipient.campaign_id == campaign.id,
-                                                           Recipient.state == "pending"))
+        released = session.execute(
+            delete(Recipient).where(Recipient.campaign_id == campaign.id, Recipient.state == "pending")
+        )
         detail["released"] = released.rowcount
         campaign.finished_at = clock.now()
     campaign.state = target
-    record(session, f"outreach.campaign_{action}", actor=actor, incident_id=campaign.incident_id, detail=detail)
+    record(
+        session, f"outreach.campaign_{action}", actor=actor, incident_id=campaign.incident_id, detail=detail
+    )
     return campaign
 
 
 def progress(session: Session, campaign: Campaign) -> dict:
-    counts = dict(session.execute(select(Recipient.state, func.count()).where(Recipient.campaign_id == campaign.id)
-                                  .group_by(Recipient.state)).all())
-    excluded = session.scalar(select(func.count()).select_from(Exclusion).where(Exclusion.campaign_id == campaign.id))
+    counts = dict(
+        session.execute(
+            select(Recipient.state, func.count())
+            .where(Recipient.campaign_id == campaign.id)
+            .group_by(Recipient.state)
+        ).all()
+    )
+    excluded = session.scalar(
+        select(func.count()).select_from(Exclusion).where(Exclusion.campaign_id == campaign.id)
+    )
     sent, failed = counts.get("sent", 0), counts.get("failed", 0)
     queued = sum(counts.get(s, 0) for s in IN_PROGRESS)
     total = sent + failed + queued
-    jobs = session.scalar(select(func.count()).select_from(SendJob).where(SendJob.campaign_id == campaign.id,
-                                                                           SendJob.state == "in_flight"))
-    return {"campaign_id": campaign.id, "state": campaign.state, "total": total, "sent": sent, "queued": queued,
-            "failed": failed, "skipped": excluded, "jobs_in_flight": jobs,
-            "percent": round(100.0 * (sent + failed) / total, 1) if total else 100.0}
+    jobs = session.scalar(
+        select(func.count())
+        .select_from(SendJob)
+        .where(SendJob.campaign_id == campaign.id, SendJob.state == "in_flight")
+    )
+    return {
+        "campaign_id": campaign.id,
+        "state": campaign.state,
+        "total": total,
+        "sent": sent,
+        "queued": queued,
+        "failed": failed,
+        "skipped": excluded,
+        "jobs_in_flight": jobs,
+        "percent": round(100.0 * (sent + failed) / total, 1) if total else 100.0,
+    }
 
 
-RESULT_COLUMNS = ("email", "name", "locale", "external_ref", "result", "ticket_id", "route", "coupon_code",
-                  "attempts", "error", "external_id", "sent_at")
+RESULT_COLUMNS = (
+    "email",
+    "name",
+    "locale",
+    "external_ref",
+    "result",
+    "ticket_id",
+    "route",
+    "coupon_code",
+    "attempts",
+    "error",
+    "external_id",
+    "sent_at",
+)
 
 
 def result_rows(session: Session, campaign: Campaign):
@@ -211,7 +311,21 @@ def result_rows(session: Session, campaign: Campaign):
     query = select(Recipient).where(Recipient.campaign_id == campaign.id).order_by(Recipient.id)
     for r in session.scalars(query.execution_options(yield_per=1000)):
         result = "queued" if r.state in IN_PROGRESS else r.state
-        yield (r.email, r.name, r.locale, r.external_ref, result, r.ticket_id or "", r.route, r.coupon_code or "",
-               r.attempts, r.last_error or "", r.external_id, r.sent_at.isoformat() if r.sent_at else "")
-    for e in session.scalars(select(Exclusion).where(Exclusion.campaign_id == campaign.id).order_by(Exclusion.id)):
+        yield (
+            r.email,
+            r.name,
+            r.locale,
+            r.external_ref,
+            result,
+            r.ticket_id or "",
+            r.route,
+            r.coupon_code or "",
+            r.attempts,
+            r.last_error or "",
+            r.external_id,
+            r.sent_at.isoformat() if r.sent_at else "",
+        )
+    for e in session.scalars(
+        select(Exclusion).where(Exclusion.campaign_id == campaign.id).order_by(Exclusion.id)
+    ):
         yield (e.email, "", "", "", f"skipped: {e.reason}", "", "", "", 0, e.detail, "", "")

@@ -1,8 +1,9 @@
 """Admin login: a signed session cookie holds the admin's id; every admin page requires it."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Callable
 from urllib.parse import urlsplit
 
 from flask import Blueprint, g, redirect, render_template, request, session, url_for

@@ -3,6 +3,7 @@
 Whatever goes wrong, the client gets a status code and a message saying what to do — never a
 bare 500 with a traceback.
 """
+
 from __future__ import annotations
 
 import logging
@@ -49,8 +50,12 @@ def json_error(status: int, message: str | None = None, fields: dict | None = No
 
 def _html_error(status: int) -> str:
     try:
-        return render_template("error.html", status=status, heading=translate(f"error.{status}.title"),
-                               message=translate(f"error.{status}.text"))
+        return render_template(
+            "error.html",
+            status=status,
+            heading=translate(f"error.{status}.title"),
+            message=translate(f"error.{status}.text"),
+        )
     except Exception:  # the error page itself must never fail
         log.exception("could not render the error page for %s", status)
         return f"Error {status}"
@@ -70,7 +75,11 @@ def _handle_http(error: HTTPException):
 
 
 # The one mapping from the error hierarchy to HTTP.
-STATUS_OF_ERROR: tuple[tuple[type[IncidentDeskError], int], ...] = ((InvalidInput, 422), (Conflict, 409), (NotFound, 404))
+STATUS_OF_ERROR: tuple[tuple[type[IncidentDeskError], int], ...] = (
+    (InvalidInput, 422),
+    (Conflict, 409),
+    (NotFound, 404),
+)
 
 
 def status_for(error: IncidentDeskError) -> int:

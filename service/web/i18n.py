@@ -4,10 +4,11 @@ The language lives in the session; until the visitor picks one, the browser's Ac
 decides. Templates call ``t("detail.chart_summary", total=3, ...)``; a missing key falls back to
 English, then to the key itself, so a gap in a catalog is visible but never breaks a page.
 """
+
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from flask import Flask, request, session
@@ -19,7 +20,7 @@ UI_LANGUAGES = SUPPORTED_LOCALES
 FALLBACK = "en"
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalog(lang: str) -> dict[str, str]:
     """The language's strings: ``i18n/<lang>.json`` plus each feature's ``i18n/<feature>/<lang>.json``."""
     merged: dict[str, str] = {}
@@ -31,7 +32,7 @@ def catalog(lang: str) -> dict[str, str]:
 
 def current_language() -> str:
     chosen = session.get("lang")
-    if chosen in UI_LANGUAGES:
+    if isinstance(chosen, str) and chosen in UI_LANGUAGES:
         return chosen
     return request.accept_languages.best_match(UI_LANGUAGES) or FALLBACK
 
@@ -44,9 +45,11 @@ def translate(key: str, lang: str | None = None, **values: object) -> str:
 
 def register_i18n(app: Flask) -> None:
     # Globals, not context, so imported template macros can translate too.
-    app.jinja_env.globals.update(t=translate, ui_languages=[(code, LOCALE_NAMES[code]) for code in UI_LANGUAGES])
+    app.jinja_env.globals.update(
+        t=translate, ui_languages=[(code, LOCALE_NAMES[code]) for code in UI_LANGUAGES]
+    )
 
     @app.context_processor
-    def _i18n_context() -> dict:
+    def _i18n_context() -> dict[str, str]:
         lang = current_language()
         return {"ui_lang": lang, "ui_dir": direction(lang)}

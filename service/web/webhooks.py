@@ -1,4 +1,5 @@
 """POST /webhooks/zendesk: verify, commit to the inbox, then acknowledge. Nothing else here."""
+
 from __future__ import annotations
 
 import logging
@@ -7,9 +8,9 @@ from flask import Blueprint, jsonify, request
 
 from integrations.zendesk.payloads import PayloadError, parse_event
 from integrations.zendesk.signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
+from service import clock
 from service.inbox import store as inbox
 from service.web.context import services
-from service import clock
 
 log = logging.getLogger("incidentdesk.webhooks")
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
@@ -18,11 +19,16 @@ UNSIGNED_SAMPLE_BYTES = 1024
 
 
 def _reject(status: int, reason: str, body: bytes):
-    log.warning("webhook rejected (%s): %s; invocation=%s", status, reason,
-                request.headers.get(INVOCATION_HEADER, "-"))
+    log.warning(
+        "webhook rejected (%s): %s; invocation=%s",
+        status,
+        reason,
+        request.headers.get(INVOCATION_HEADER, "-"),
+    )
     with services().db.transaction() as session:
-        inbox.record_rejection(session, status_code=status, reason=reason,
-                               headers=dict(request.headers), body=body)
+        inbox.record_rejection(
+            session, status_code=status, reason=reason, headers=dict(request.headers), body=body
+        )
     return jsonify(error=reason), status
 
 
@@ -32,16 +38,23 @@ def receive_zendesk():
     settings = svc.settings
     length = request.content_length
     if length is not None and length > settings.max_webhook_bytes:
-        return _reject(413, f"body of {length} bytes is over the {settings.max_webhook_bytes}-byte limit", b"")
+        return _reject(
+            413, f"body of {length} bytes is over the {settings.max_webhook_bytes}-byte limit", b""
+        )
     body = request.get_data(cache=False)
     if len(body) > settings.max_webhook_bytes:
         return _reject(413, f"body is over the {settings.max_webhook_bytes}-byte limit", body[:1024])
 
     if not settings.insecure_skip_webhook_signature:
         try:
-            verify(settings.zendesk_webhook_secret, request.headers.get(SIGNATURE_HEADER),
-                   request.headers.get(TIMESTAMP_HEADER), body, now=clock.now(),
-                   max_age_seconds=settings.webhook_max_age_seconds)
+            verify(
+                settings.zendesk_webhook_secret,
+                request.headers.get(SIGNATURE_HEADER),
+                request.headers.get(TIMESTAMP_HEADER),
+                body,
+                now=clock.now(),
+                max_age_seconds=settings.webhook_max_age_seconds,
+            )
         except SignatureError as exc:  # not shown to come from the helpdesk: keep only a sample
             return _reject(401, f"signature refused: {exc}", body[:UNSIGNED_SAMPLE_BYTES])
 
@@ -52,10 +65,14 @@ def receive_zendesk():
 
     state = "pending" if event.handled else "ignored"
     with svc.db.transaction() as session:
-        delivery_id, new = inbox.store(session, delivery_key=event.delivery_key, event_type=event.event_type,
-                                       ticket_id=event.ticket_id, payload=body.decode("utf-8", "replace"),
-                                       state=state)
+        delivery_id, new = inbox.store(
+            session,
+            delivery_key=event.delivery_key,
+            event_type=event.event_type,
+            ticket_id=event.ticket_id,
+            payload=body.decode("utf-8", "replace"),
+            state=state,
+        )
     if not event.handled:
         log.info("webhook %s of type %s stored and ignored", delivery_id, event.event_type)
-    return jsonify(accepted=True, delivery_id=delivery_id, duplicate=not new,
-                   ignored=not event.handled), 200
+    return jsonify(accepted=True, delivery_id=delivery_id, duplicate=not new, ignored=not event.handled), 200

@@ -1,4 +1,5 @@
 """The sidebar's strings: the same keys in every language, and every key the page uses exists."""
+
 from __future__ import annotations
 
 import json
@@ -26,7 +27,10 @@ def test_every_language_has_every_sidebar_string():
 
 
 def test_every_key_the_pages_and_script_use_is_in_the_catalog():
-    sources = [ROOT / "web" / "static" / "app_sidebar.js", *sorted((ROOT / "web" / "templates" / "app").glob("*.html"))]
+    sources = [
+        ROOT / "web" / "static" / "app_sidebar.js",
+        *sorted((ROOT / "web" / "templates" / "app").glob("*.html")),
+    ]
     used = set()
     for path in sources:
         used |= set(re.findall(r"""["'](sidebar\.[a-z_.]+[a-z])["']""", path.read_text(encoding="utf-8")))

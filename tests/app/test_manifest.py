@@ -1,5 +1,6 @@
 """The Zendesk app package (manifests/zendesk) against Zendesk's validation rules, and its
 requirements against what ``integrations/zendesk/setup.py`` installs through the API."""
+
 from __future__ import annotations
 
 import json
@@ -9,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from integrations.zendesk.setup import BODY_TEMPLATE, TRIGGERS, WEBHOOK_NAME
-from service.wiring import build_services
 from service.app import create_app
 from service.domain.text.locales import SUPPORTED_LOCALES
+from service.wiring import build_services
 from tests.app.zaf_rules import (
     REFERENCE,
     constants,
@@ -36,10 +37,13 @@ def load(name: str) -> dict:
 def test_the_checker_reports_zendesks_messages_for_a_broken_manifest():
     errors = manifest_errors(reference("zas__spec__fixtures__invalid_location_manifest.json"), set())
     assert "foo_sidebar is an invalid location in support." in errors
-    assert any(e.startswith("1.0 is not a valid framework version. Available versions are: 2.0") for e in errors)
+    assert any(
+        e.startswith("1.0 is not a valid framework version. Available versions are: 2.0") for e in errors
+    )
     assert "wrong is an invalid parameter type." in errors
     assert manifest_errors({"name": "x"}, set())[0] == (
-        "Missing required fields in manifest: author, defaultLocale, location, frameworkVersion")
+        "Missing required fields in manifest: author, defaultLocale, location, frameworkVersion"
+    )
 
 
 def test_the_checker_wants_relative_location_urls_to_be_assets_of_the_package():
@@ -48,8 +52,12 @@ def test_the_checker_wants_relative_location_urls_to_be_assets_of_the_package():
     assert manifest_errors(manifest, files) == []
     missing = manifest_errors(manifest, files - {"assets/chat/index.html"})
     assert missing == [message("invalid_location_uri", uri="assets/chat/index.html")]
-    assert manifest_errors(reference("zas__spec__fixtures__marketing_only_app__manifest.json"),
-                           {"translations/en.json"}) == []
+    assert (
+        manifest_errors(
+            reference("zas__spec__fixtures__marketing_only_app__manifest.json"), {"translations/en.json"}
+        )
+        == []
+    )
 
 
 def test_manifest_passes_zendesks_rules():
@@ -83,8 +91,10 @@ def test_every_parameter_is_labelled_in_every_language():
         assert app["short_description"].strip() and app["long_description"].strip()
         for name in parameters:
             assert app["parameters"][name]["label"].strip(), f"{locale}: no label for {name}"
-    assert load("translations/he.json")["app"]["parameters"]["service_url"]["label"] != \
-        load("translations/en.json")["app"]["parameters"]["service_url"]["label"]
+    assert (
+        load("translations/he.json")["app"]["parameters"]["service_url"]["label"]
+        != load("translations/en.json")["app"]["parameters"]["service_url"]["label"]
+    )
 
 
 def png_size(path: Path) -> tuple[int, int]:
@@ -106,7 +116,8 @@ def test_the_checker_finds_bad_requirements():
     assert 'Missing required fields in requirements.json: "endpoint" is required in "hook"' in errors
     assert 'Missing required fields in requirements.json: "title" is required in "t"' in errors
     assert requirements_errors('{"triggers": {}, "triggers": {}}') == [
-        "requirements.json contains a duplicate key: triggers"]
+        "requirements.json contains a duplicate key: triggers"
+    ]
 
 
 def test_requirements_pass_zendesks_rules():
@@ -115,10 +126,14 @@ def test_requirements_pass_zendesks_rules():
 
 def test_requirements_install_what_setup_installs_through_the_api():
     requirements = load("requirements.json")
-    (identifier, webhook), = requirements["webhooks"].items()
+    ((identifier, webhook),) = requirements["webhooks"].items()
     assert webhook["name"] == WEBHOOK_NAME
     assert webhook["endpoint"] == "{{setting.service_url}}/webhooks/zendesk"
-    assert (webhook["http_method"], webhook["request_format"], webhook["status"]) == ("POST", "json", "active")
+    assert (webhook["http_method"], webhook["request_format"], webhook["status"]) == (
+        "POST",
+        "json",
+        "active",
+    )
     assert webhook["subscriptions"] == ["conditional_ticket_events"]
     triggers = {t["title"]: t for t in requirements["triggers"].values()}
     assert set(triggers) == set(TRIGGERS)

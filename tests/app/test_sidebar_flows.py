@@ -1,5 +1,6 @@
 """The sidebar against a running service, its worker and the Zendesk sandbox, over HTTP:
 what the pipeline linked and why, unlinking from the sidebar, linking by hand."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,28 +9,21 @@ from sqlalchemy import select
 
 from service.models import AuditEntry, InboxDelivery, TicketLink
 from service.web.i18n import translate
-from tests.app.zaf_signing import (
-    AGENT_ID,
-    AUDIENCE,
-    key_pair,
-    sidebar_token,
-    zendesk_token,
-)
-from tests.flows.harness import (
-    CHECKOUT_STATUS,
-    declare_checkout_incident,
-    start_service,
-    wait_for,
-)
-from tests.flows.test_incident_lifecycle import deliveries_done, link_state
+from tests.factories import CHECKOUT_STATUS, declare_checkout_incident, deliveries_done, link_state
+from tests.helpers import AGENT_ID, AUDIENCE, key_pair, sidebar_token, start_service, wait_for, zendesk_token
 
 ACTOR = f"zendesk agent {AGENT_ID}"
 
 
 @pytest.fixture
 def running(database_url, sandbox, helpdesk):
-    service = start_service(database_url, sandbox, helpdesk, zendesk_app_public_key=key_pair("app").public_pem,
-                            zendesk_app_audience=AUDIENCE)
+    service = start_service(
+        database_url,
+        sandbox,
+        helpdesk,
+        zendesk_app_public_key=key_pair("app").public_pem,
+        zendesk_app_audience=AUDIENCE,
+    )
     yield service
     service.stop()
 
@@ -68,8 +62,11 @@ def delivery_count(running) -> int:
 def agent_edit_processed(running, sandbox, ticket_id: int, comment: dict) -> None:
     """An agent's edit in Zendesk fires the trigger; wait until the worker has handled it."""
     before = delivery_count(running)
-    answer = requests.post(f"{sandbox.url}/_sandbox/tickets/{ticket_id}/agent_update", timeout=5,
-                           json={"ticket": {"comment": comment}})
+    answer = requests.post(
+        f"{sandbox.url}/_sandbox/tickets/{ticket_id}/agent_update",
+        timeout=5,
+        json={"ticket": {"comment": comment}},
+    )
     assert answer.status_code == 200, answer.text
     wait_for(lambda: delivery_count(running) > before and deliveries_done(running))
 
@@ -91,12 +88,18 @@ def test_the_sidebar_shows_why_the_pipeline_linked_the_ticket_in_the_agents_lang
     incident = view["incident"]
     assert (incident["id"], incident["tag"], incident["problem_ticket_id"]) == (incident_id, tag, problem_id)
     assert incident["stage"] == "investigating"
-    assert incident["stage_label"] == translate("stage.investigating", "he") != translate("stage.investigating", "en")
+    assert (
+        incident["stage_label"]
+        == translate("stage.investigating", "he")
+        != translate("stage.investigating", "en")
+    )
     # The current text in the agent's language, filled in for this ticket's requester.
     assert incident["status_text"] == CHECKOUT_STATUS["he"].replace("{{first_name}}", "Dana")
     assert incident["status_dir"] == "rtl"
     # What the customer got: the English text (the requester writes English), as rendered for them.
-    assert link["applied"]["locale"] == "en" and link["applied"]["text"].startswith("Hi Dana, checkout is down")
+    assert link["applied"]["locale"] == "en" and link["applied"]["text"].startswith(
+        "Hi Dana, checkout is down"
+    )
     assert link["applied"]["text"] in public_replies(running, ticket_id)
     assert [e["action"] for e in view["audit"]] == ["ticket.linked"]
     assert view["audit"][0]["label"] == translate("sidebar.audit.ticket.linked", "he")
@@ -132,12 +135,15 @@ def test_unlink_from_the_sidebar_removes_the_link_in_zendesk_and_sticks(running,
 
 def test_manual_link_tags_links_and_answers_the_ticket_once(running, sandbox):
     incident_id, tag, problem_id = declare_checkout_incident(running.services)
-    ticket_id = running.create_ticket("Поръчката ми още не е пристигнала", name="Иван Петров",
-                                      email="ivan@example.com", locale="bg")
+    ticket_id = running.create_ticket(
+        "Поръчката ми още не е пристигнала", name="Иван Петров", email="ivan@example.com", locale="bg"
+    )
     wait_for(lambda: deliveries_done(running))
     sidebar = Sidebar(running)
     before = sidebar.view(ticket_id, locale="bg")
-    assert before["link"] is None and before["active_incidents"] == [{"id": incident_id, "title": "Checkout is down"}]
+    assert before["link"] is None and before["active_incidents"] == [
+        {"id": incident_id, "title": "Checkout is down"}
+    ]
 
     answer = sidebar.post(ticket_id, "link", {"incident_id": incident_id})
     assert answer.status_code == 200, answer.text
@@ -182,7 +188,12 @@ def test_manual_link_refusals_say_what_is_wrong(running):
     ticket_id = linked_ticket(running)
     sidebar = Sidebar(running)
     cases = [
-        (ticket_id, {"incident_id": incident_id}, 409, "is already linked to the incident “Checkout is down”"),
+        (
+            ticket_id,
+            {"incident_id": incident_id},
+            409,
+            "is already linked to the incident “Checkout is down”",
+        ),
         (ticket_id, {}, 422, "incident_id"),
         (ticket_id, {"incident_id": "1"}, 422, "incident_id"),
         (ticket_id, {"incident_id": incident_id + 1000}, 404, f"There is no incident #{incident_id + 1000}."),

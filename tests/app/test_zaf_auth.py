@@ -1,4 +1,5 @@
 """Zendesk's signed initial page (RS256 JWT) and the sidebar token that follows it."""
+
 from __future__ import annotations
 
 import html
@@ -8,19 +9,11 @@ import jwt
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
-from service.wiring import build_services
-
 from service.app import create_app
 from service.web.zendesk_app.auth import SIDEBAR_TOKEN_MAX_AGE, SIDEBAR_TOKEN_SALT
-from tests.app.zaf_signing import (
-    ACCOUNT,
-    AGENT_ID,
-    app_settings,
-    key_pair,
-    sidebar_token,
-    zendesk_token,
-)
+from service.wiring import build_services
 from tests.conftest import make_settings
+from tests.helpers import ACCOUNT, AGENT_ID, app_settings, key_pair, sidebar_token, zendesk_token
 
 
 @pytest.fixture
@@ -36,7 +29,10 @@ def test_a_valid_zendesk_token_opens_the_sidebar_framable_by_zendesk_only(client
     assert '<html lang="he" dir="rtl">' in page
     assert "https://static.zdassets.com/zendesk_app_framework_sdk/2.0/zaf_sdk.min.js" in page
     policy = answer.headers["Content-Security-Policy"]
-    assert "frame-ancestors https://*.zendesk.com" in policy and "script-src 'self' https://static.zdassets.com" in policy
+    assert (
+        "frame-ancestors https://*.zendesk.com" in policy
+        and "script-src 'self' https://static.zdassets.com" in policy
+    )
     token = sidebar_token(page)
     data = URLSafeTimedSerializer("test-secret-key-" + "x" * 32, salt=SIDEBAR_TOKEN_SALT).loads(token)
     assert data == {"account": ACCOUNT, "user": str(AGENT_ID)}
@@ -48,16 +44,24 @@ def test_the_admin_pages_keep_their_own_policy(client):
     assert "frame-ancestors" not in answer.headers["Content-Security-Policy"]
 
 
-@pytest.mark.parametrize("token, message", [
-    (zendesk_token(expires_in=-120), "The Zendesk token has expired. Reload the app in Zendesk."),
-    (zendesk_token(aud="https://sandbox.zendesk.com/api/v2/apps/installations/1.json"),
-     "The Zendesk token was issued for another app installation (audience mismatch)."),
-    (zendesk_token(iss="evil.zendesk.com"), "The Zendesk token was issued by another Zendesk account."),
-    (zendesk_token(key="someone-else"), "The Zendesk token's signature does not match this app's public key."),
-    (zendesk_token(exp=None), "The Zendesk token lacks the 'exp' claim."),
-    ("", "No Zendesk token was sent. Open IncidentDesk from the app in Zendesk"),
-    ("not.a.jwt", "The Zendesk token is not a valid RS256 JWT."),
-])
+@pytest.mark.parametrize(
+    "token, message",
+    [
+        (zendesk_token(expires_in=-120), "The Zendesk token has expired. Reload the app in Zendesk."),
+        (
+            zendesk_token(aud="https://sandbox.zendesk.com/api/v2/apps/installations/1.json"),
+            "The Zendesk token was issued for another app installation (audience mismatch).",
+        ),
+        (zendesk_token(iss="evil.zendesk.com"), "The Zendesk token was issued by another Zendesk account."),
+        (
+            zendesk_token(key="someone-else"),
+            "The Zendesk token's signature does not match this app's public key.",
+        ),
+        (zendesk_token(exp=None), "The Zendesk token lacks the 'exp' claim."),
+        ("", "No Zendesk token was sent. Open IncidentDesk from the app in Zendesk"),
+        ("not.a.jwt", "The Zendesk token is not a valid RS256 JWT."),
+    ],
+)
 def test_a_bad_zendesk_token_is_refused_with_a_message(client, token, message):
     answer = client.post("/app/sidebar", data={"token": token})
     assert answer.status_code == 401
@@ -66,7 +70,9 @@ def test_a_bad_zendesk_token_is_refused_with_a_message(client, token, message):
 
 
 def test_a_token_signed_with_the_public_key_as_an_hmac_secret_is_refused(client):
-    forged = jwt.encode({"iss": ACCOUNT, "aud": "x", "exp": int(time.time()) + 60}, "k" * 32, algorithm="HS256")
+    forged = jwt.encode(
+        {"iss": ACCOUNT, "aud": "x", "exp": int(time.time()) + 60}, "k" * 32, algorithm="HS256"
+    )
     answer = client.post("/app/sidebar", data={"token": forged})
     assert answer.status_code == 401 and "not a valid RS256 JWT" in answer.get_data(as_text=True)
 
@@ -75,8 +81,10 @@ def test_the_nav_bar_page_is_signed_too_and_opens_the_admin_in_a_new_tab(client)
     assert client.post("/app/nav", data={"token": zendesk_token(key="someone-else")}).status_code == 401
     answer = client.post("/app/nav", data={"token": zendesk_token()})
     assert answer.status_code == 200
-    assert ('href="http://localhost/admin/incidents" target="_blank" rel="noopener noreferrer"'
-            in answer.get_data(as_text=True))
+    assert (
+        'href="http://localhost/admin/incidents" target="_blank" rel="noopener noreferrer"'
+        in answer.get_data(as_text=True)
+    )
 
 
 def test_an_unconfigured_server_says_what_the_operator_must_set(sqlite_url):
@@ -88,10 +96,14 @@ def test_an_unconfigured_server_says_what_the_operator_must_set(sqlite_url):
 
 def test_the_json_routes_want_the_sidebar_token_in_the_header(client):
     token = sidebar_token(client.post("/app/sidebar", data={"token": zendesk_token()}).get_data(as_text=True))
-    assert client.get("/app/sidebar/tickets/7", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert (
+        client.get("/app/sidebar/tickets/7", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    )
     missing = client.get("/app/sidebar/tickets/7")
     assert missing.status_code == 401 and missing.get_json()["error"].startswith("Send the sidebar token")
-    assert client.get("/app/sidebar/tickets/7", headers={"Authorization": f"Bearer {token}x"}).status_code == 401
+    assert (
+        client.get("/app/sidebar/tickets/7", headers={"Authorization": f"Bearer {token}x"}).status_code == 401
+    )
     # State-changing routes are not reachable with a cookie or a form: the header is required.
     refused = client.post("/app/sidebar/tickets/7/unlink", data={"token": zendesk_token()})
     assert refused.status_code == 401

@@ -1,16 +1,18 @@
 """A checker for a Zendesk app package, built from the rules and messages Zendesk's own validator
 (zendesk_apps_support) uses, as transcribed in the shared reference folder. The reference files
 are read in place, never copied into the repository."""
+
 from __future__ import annotations
 
 import json
 import re
 from functools import cache
-from pathlib import Path
 
 import yaml
 
-REFERENCE = Path("/work/shared/reference/zendesk/zaf")
+from tests.helpers import REFERENCE as SHARED_REFERENCE
+
+REFERENCE = SHARED_REFERENCE / "zendesk" / "zaf"
 PLACEHOLDER_URL = re.compile(r"^\{\{setting\.([a-z0-9_]+)\}\}(/\S*)?$")
 
 
@@ -73,8 +75,18 @@ def _location_errors(manifest: dict, parameters: dict, files: set[str]) -> list[
     if isinstance(location, (str, list)):  # framework v1 style: names only, all in Support
         names = [location] if isinstance(location, str) else location
         wrong = [n for n in names if n not in valid["support"]]
-        errors = [message("invalid_location", count=len(wrong), invalid_locations=", ".join(wrong),
-                          host_name="support")] if wrong else []
+        errors = (
+            [
+                message(
+                    "invalid_location",
+                    count=len(wrong),
+                    invalid_locations=", ".join(wrong),
+                    host_name="support",
+                )
+            ]
+            if wrong
+            else []
+        )
         if manifest.get("frameworkVersion") in constants()["manifest_rules"]["frameworkVersion_accepted"]:
             errors.append(message("locations_must_be_urls"))
         return errors
@@ -85,8 +97,11 @@ def _location_errors(manifest: dict, parameters: dict, files: set[str]) -> list[
             continue
         wrong = [name for name in locations if name not in valid[host]]
         if wrong:
-            errors.append(message("invalid_location", count=len(wrong), invalid_locations=", ".join(wrong),
-                                  host_name=host))
+            errors.append(
+                message(
+                    "invalid_location", count=len(wrong), invalid_locations=", ".join(wrong), host_name=host
+                )
+            )
         for name, spec in locations.items():
             spec = spec if isinstance(spec, dict) else {"url": spec}
             errors += _location_uri_errors(spec.get("url"), name, parameters, files)
@@ -110,7 +125,9 @@ def _parameter_errors(parameters: object) -> list[str]:
         errors.append(message("invalid_type_parameter", count=len(wrong), invalid_types=", ".join(wrong)))
     hidden = [p["name"] for p in parameters if p.get("type") == "hidden" and p.get("required")]
     if hidden:
-        errors.append(message("invalid_hidden_parameter", count=len(hidden), invalid_params=", ".join(hidden)))
+        errors.append(
+            message("invalid_hidden_parameter", count=len(hidden), invalid_params=", ".join(hidden))
+        )
     return errors
 
 
@@ -118,13 +135,24 @@ def manifest_errors(manifest: dict, files: set[str]) -> list[str]:
     """``files``: the package's paths relative to its root (manifest.json, assets/..., ...)."""
     rules = constants()["manifest_rules"]
     only = manifest.get("requirementsOnly") or manifest.get("marketingOnly")
-    required = rules["required_keys_always"] + ([] if only else rules["required_unless_requirementsOnly_or_marketingOnly"])
+    required = rules["required_keys_always"] + (
+        [] if only else rules["required_unless_requirementsOnly_or_marketingOnly"]
+    )
     missing = [key for key in required if key not in manifest]
-    errors = [message("manifest_keys.missing", count=len(missing), missing_keys=", ".join(missing))] if missing else []
+    errors = (
+        [message("manifest_keys.missing", count=len(missing), missing_keys=", ".join(missing))]
+        if missing
+        else []
+    )
     version = manifest.get("frameworkVersion")
     if version is not None and version not in rules["frameworkVersion_accepted"]:
-        errors.append(message("invalid_version", target_version=version,
-                              available_versions=", ".join(rules["frameworkVersion_accepted"])))
+        errors.append(
+            message(
+                "invalid_version",
+                target_version=version,
+                available_versions=", ".join(rules["frameworkVersion_accepted"]),
+            )
+        )
     locale = manifest.get("defaultLocale")
     if locale and f"translations/{locale}.json" not in files:
         errors.append(message("missing_translation_file", default_locale=locale))
@@ -140,7 +168,9 @@ def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
     keys = [k for k, _ in pairs]
     duplicates = sorted({k for k in keys if keys.count(k) > 1})
     if duplicates:
-        raise ValueError(message("duplicate_requirements", count=len(duplicates), duplicate_keys=", ".join(duplicates)))
+        raise ValueError(
+            message("duplicate_requirements", count=len(duplicates), duplicate_keys=", ".join(duplicates))
+        )
     return dict(pairs)
 
 
@@ -151,7 +181,11 @@ def requirements_errors(text: str) -> list[str]:
     except ValueError as exc:
         return [str(exc)]
     wrong = [kind for kind in requirements if kind not in constants()["requirement_types"]]
-    errors = [message("invalid_requirements_types", count=len(wrong), invalid_types=", ".join(wrong))] if wrong else []
+    errors = (
+        [message("invalid_requirements_types", count=len(wrong), invalid_types=", ".join(wrong))]
+        if wrong
+        else []
+    )
     count = sum(len(items) for items in requirements.values() if isinstance(items, dict))
     if count > rules["max_requirements"]:
         errors.append(message("excessive_requirements", max=rules["max_requirements"], count=count))
@@ -159,5 +193,9 @@ def requirements_errors(text: str) -> list[str]:
         for identifier, item in items.items():
             needed = [] if kind in rules["title_required_for_every_requirement_except"] else ["title"]
             needed += rules["webhooks_required_keys"] if kind == "webhooks" else []
-            errors += [message("missing_required_fields", field=f, identifier=identifier) for f in needed if f not in item]
+            errors += [
+                message("missing_required_fields", field=f, identifier=identifier)
+                for f in needed
+                if f not in item
+            ]
     return errors

@@ -1,4 +1,5 @@
 """A live server on a random port and Debian's Chromium driven by playwright."""
+
 from __future__ import annotations
 
 import threading
@@ -6,16 +7,22 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-from service.wiring import build_services
-
 from service.app import create_app
 from service.users import create_admin
+from service.wiring import build_services
 from tests.conftest import make_settings
 
 ADMIN_USERNAME = "ada"
 ADMIN_PASSWORD = "correct-horse-battery"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture
@@ -43,8 +50,9 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900},
-                                  locale="en-US")
+    context = browser.new_context(
+        base_url=live_server, viewport={"width": 1280, "height": 900}, locale="en-US"
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page

@@ -1,23 +1,15 @@
 """The admin UI in a real browser: sign in, declare an incident in three languages, read it in Hebrew."""
+
 from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
+from tests.helpers import sign_in
 
 pytestmark = pytest.mark.browser
 
 HE_STATUS = "אנחנו יודעים שהתשלום באתר לא עובד ומתקנים זאת."
 BG_STATUS = "Знаем, че плащането на сайта не работи, и го поправяме."
-
-
-def sign_in(page) -> None:
-    page.goto("/admin/incidents")
-    assert page.url.endswith("/login?next=/admin/incidents")
-    page.get_by_label("Username").fill(ADMIN_USERNAME)
-    page.get_by_label("Password").fill(ADMIN_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/admin/incidents")
 
 
 def test_declare_an_incident_and_read_it_in_hebrew(page):

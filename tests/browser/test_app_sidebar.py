@@ -1,19 +1,14 @@
 """The Zendesk ticket sidebar in a real browser, in Hebrew: Zendesk's signed POST opens it, the
 agent's language comes from ZAF, the agent unlinks the ticket with one click and a reason."""
+
 from __future__ import annotations
 
 import json
 
 import pytest
 
-from tests.app.zaf_signing import AUDIENCE, key_pair, zendesk_token
-from tests.flows.harness import (
-    CHECKOUT_STATUS,
-    declare_checkout_incident,
-    start_service,
-    wait_for,
-)
-from tests.flows.test_incident_lifecycle import deliveries_done, link_state
+from tests.factories import CHECKOUT_STATUS, declare_checkout_incident, deliveries_done, link_state
+from tests.helpers import AUDIENCE, key_pair, start_service, wait_for, zendesk_token
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -24,8 +19,13 @@ SCREENSHOTS = "/tmp/incidentdesk-app-sidebar-he"
 
 @pytest.fixture
 def running(sqlite_url, sandbox, helpdesk):
-    service = start_service(sqlite_url, sandbox, helpdesk, zendesk_app_public_key=key_pair("app").public_pem,
-                            zendesk_app_audience=AUDIENCE)
+    service = start_service(
+        sqlite_url,
+        sandbox,
+        helpdesk,
+        zendesk_app_public_key=key_pair("app").public_pem,
+        zendesk_app_audience=AUDIENCE,
+    )
     yield service
     service.stop()
 
@@ -33,22 +33,28 @@ def running(sqlite_url, sandbox, helpdesk):
 def zaf_sdk_stand_in(ticket_id: int, locale: str) -> str:
     """Zendesk's SDK only works inside Zendesk; this answers the two questions our script asks."""
     answers = json.dumps({"ticket.id": ticket_id, "currentUser.locale": locale})
-    return ("window.ZAFClient = {init: function () { return {"
-            f"get: function () {{ return Promise.resolve({answers}); }},"
-            "invoke: function (name, size) { window.zafResized = size; }}; }};")
+    return (
+        "window.ZAFClient = {init: function () { return {"
+        f"get: function () {{ return Promise.resolve({answers}); }},"
+        "invoke: function (name, size) { window.zafResized = size; }}; }};"
+    )
 
 
 def open_as_zendesk(page, url: str) -> None:
     """Zendesk opens a signed-URL app by POSTing a form with the JWT to the location's URL."""
-    page.set_content(f'<form method="post" action="{url}/app/sidebar">'
-                     f'<input type="hidden" name="token" value="{zendesk_token()}"><button>open</button></form>')
+    page.set_content(
+        f'<form method="post" action="{url}/app/sidebar">'
+        f'<input type="hidden" name="token" value="{zendesk_token()}"><button>open</button></form>'
+    )
     page.get_by_role("button", name="open").click()
     page.wait_for_url(f"{url}/app/sidebar")
 
 
 def test_hebrew_sidebar_reads_right_to_left_and_unlinks_in_one_click(browser, running):
     _, tag, _ = declare_checkout_incident(running.services)
-    ticket_id = running.create_ticket("התשלום באתר לא עובד", name="נועה כהן", email="noa@example.com", locale="he")
+    ticket_id = running.create_ticket(
+        "התשלום באתר לא עובד", name="נועה כהן", email="noa@example.com", locale="he"
+    )
     wait_for(lambda: (link_state(running, ticket_id) or ("",))[0] == "linked")
     wait_for(lambda: deliveries_done(running))
 
@@ -57,8 +63,12 @@ def test_hebrew_sidebar_reads_right_to_left_and_unlinks_in_one_click(browser, ru
     page.set_default_timeout(10_000)
     errors = []
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
-    page.route(ZAF_SDK, lambda route: route.fulfill(content_type="application/javascript",
-                                                     body=zaf_sdk_stand_in(ticket_id, "he-IL")))
+    page.route(
+        ZAF_SDK,
+        lambda route: route.fulfill(
+            content_type="application/javascript", body=zaf_sdk_stand_in(ticket_id, "he-IL")
+        ),
+    )
     open_as_zendesk(page, running.url)
 
     expect(page.locator("#incident-section")).to_be_visible()

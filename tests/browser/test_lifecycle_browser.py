@@ -1,4 +1,5 @@
 """The incident lifecycle in a real browser: a Hebrew status update in the timeline, a rules preview."""
+
 from __future__ import annotations
 
 import pytest
@@ -6,8 +7,8 @@ from sqlalchemy import update
 
 from service.db import Database
 from service.models import StatusUpdate
-from tests.browser.test_admin_browser import sign_in
-from tests.web.test_lifecycle_rules import recent_checkout_tickets
+from tests.factories import recent_checkout_tickets
+from tests.helpers import sign_in
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -79,7 +80,9 @@ def test_rules_preview_shows_a_match_and_a_near_miss(page, sandbox):
     assert f"#{tickets['match']}" in match.inner_text() and "mentions “checkout fails”" in match.inner_text()
     near = page.locator("#preview-near-misses li")
     assert near.count() == 2
-    assert "mentions the exclusion “test order”" in near.filter(has_text=f"#{tickets['excluded']}").inner_text()
+    assert (
+        "mentions the exclusion “test order”" in near.filter(has_text=f"#{tickets['excluded']}").inner_text()
+    )
     assert "only part of one" in near.filter(has_text=f"#{tickets['partial']}").inner_text()
     assert page.get_by_label("Exclude tickets that mention").input_value() == "test order"
     page.screenshot(path="/tmp/incidentdesk-lifecycle-preview.png", full_page=True)
@@ -102,10 +105,14 @@ def test_broadcast_progress_bar_moves_without_a_reload(page, sqlite_url):
 
     db = Database(sqlite_url)  # the live server's database, as a worker would write it
     try:
+
         def progress(state: str, done: int, total: int) -> None:
             with db.transaction() as session:
-                session.execute(update(StatusUpdate).where(StatusUpdate.version == 2).values(
-                    broadcast_state=state, broadcast_done=done, broadcast_total=total))
+                session.execute(
+                    update(StatusUpdate)
+                    .where(StatusUpdate.version == 2)
+                    .values(broadcast_state=state, broadcast_done=done, broadcast_total=total)
+                )
 
         progress("running", 3, 4)
         expect(broadcast.locator("progress")).to_have_attribute("value", "75", timeout=8000)

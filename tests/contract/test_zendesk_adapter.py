@@ -1,4 +1,5 @@
 """The zenpy adapter against the sandbox over HTTP: every port method IncidentDesk uses."""
+
 import threading
 import time
 
@@ -18,8 +19,14 @@ def settle(helpdesk, job):
 
 
 def new(n: int, **extra) -> NewTicket:
-    return NewTicket(subject=f"Subject {n}", comment=Comment(f"hello {n}", True), requester_email=f"u{n}@example.com",
-                     requester_name=f"User {n}", requester_locale="he", **extra)
+    return NewTicket(
+        subject=f"Subject {n}",
+        comment=Comment(f"hello {n}", True),
+        requester_email=f"u{n}@example.com",
+        requester_name=f"User {n}",
+        requester_locale="he",
+        **extra,
+    )
 
 
 def test_create_many_then_read_back_tickets_users_and_jobs(helpdesk):
@@ -29,7 +36,12 @@ def test_create_many_then_read_back_tickets_users_and_jobs(helpdesk):
     tickets = {t.id: t for t in helpdesk.get_tickets(ids + [999999])}
     assert set(tickets) == set(ids)  # a missing id is left out, not an error
     first = tickets[ids[0]]
-    assert (first.subject, first.external_id, first.tags, first.channel) == ("Subject 1", "ext-1", ("a",), "api")
+    assert (first.subject, first.external_id, first.tags, first.channel) == (
+        "Subject 1",
+        "ext-1",
+        ("a",),
+        "api",
+    )
     users = helpdesk.get_users([first.requester_id])
     assert users[0].email == "u1@example.com" and users[0].locale == "he"
     assert [t.id for t in helpdesk.tickets_by_external_id("ext-1")] == [ids[0]]
@@ -37,10 +49,20 @@ def test_create_many_then_read_back_tickets_users_and_jobs(helpdesk):
 
 
 def test_update_many_adds_and_removes_tags_and_comments_per_ticket(helpdesk):
-    ids = [r.ticket_id for r in settle(helpdesk, helpdesk.create_many([new(1, tags=("keep", "old")), new(2)])).results]
-    changes = [TicketChange(ticket_id=ids[0], add_tags=("x",), remove_tags=("old",), priority="urgent",
-                            comment=Comment("first", public=True)),
-               TicketChange(ticket_id=ids[1], add_tags=("y",), comment=Comment("second", public=False))]
+    ids = [
+        r.ticket_id
+        for r in settle(helpdesk, helpdesk.create_many([new(1, tags=("keep", "old")), new(2)])).results
+    ]
+    changes = [
+        TicketChange(
+            ticket_id=ids[0],
+            add_tags=("x",),
+            remove_tags=("old",),
+            priority="urgent",
+            comment=Comment("first", public=True),
+        ),
+        TicketChange(ticket_id=ids[1], add_tags=("y",), comment=Comment("second", public=False)),
+    ]
     job = settle(helpdesk, helpdesk.update_many(changes))
     assert job.status == "completed" and {r.ticket_id for r in job.results if r.success} == set(ids)
     a, b = sorted(helpdesk.get_tickets(ids), key=lambda t: t.id)
@@ -59,9 +81,17 @@ def test_problem_link_is_set_and_cleared(helpdesk):
 
 def test_merge_search_and_missing_tickets(helpdesk):
     ids = [r.ticket_id for r in settle(helpdesk, helpdesk.create_many([new(1), new(1)])).results]
-    job = settle(helpdesk, helpdesk.merge_tickets(ids[0], [ids[1]], target_comment="merged in",
-                                                  source_comment="closed", target_public=False,
-                                                  source_public=False))
+    job = settle(
+        helpdesk,
+        helpdesk.merge_tickets(
+            ids[0],
+            [ids[1]],
+            target_comment="merged in",
+            source_comment="closed",
+            target_public=False,
+            source_public=False,
+        ),
+    )
     assert job.status == "completed"
     assert helpdesk.get_tickets([ids[1]])[0].status == "closed"
     assert ids[0] in {t.id for t in helpdesk.search_tickets("status<solved")}
@@ -71,13 +101,18 @@ def test_merge_search_and_missing_tickets(helpdesk):
 
 
 def test_status_content_and_macro(helpdesk, sandbox):
-    item_id, placeholder = helpdesk.publish_status_content("incident_x_status", {"en": "down", "he": "מושבת",
-                                                                                   "bg": "не работи"}, "en")
+    item_id, placeholder = helpdesk.publish_status_content(
+        "incident_x_status", {"en": "down", "he": "מושבת", "bg": "не работи"}, "en"
+    )
     assert placeholder == "{{dc.incident_x_status}}"
-    helpdesk.publish_status_content("incident_x_status", {"en": "back", "he": "חזר", "bg": "работи"}, "en", item_id)
+    helpdesk.publish_status_content(
+        "incident_x_status", {"en": "back", "he": "חזר", "bg": "работи"}, "en", item_id
+    )
     macro_id = helpdesk.ensure_status_macro("Incident: x", "incident_x", placeholder)
     auth = (f"{DEMO_AGENT_EMAIL}/token", DEMO_API_TOKEN)
-    item = requests.get(f"{sandbox.url}/api/v2/dynamic_content/items/{item_id}.json", auth=auth, timeout=5).json()
+    item = requests.get(
+        f"{sandbox.url}/api/v2/dynamic_content/items/{item_id}.json", auth=auth, timeout=5
+    ).json()
     assert sorted(v["content"] for v in item["item"]["variants"]) == sorted(["back", "חזר", "работи"])
     macro = requests.get(f"{sandbox.url}/api/v2/macros/{macro_id}.json", auth=auth, timeout=5).json()["macro"]
     assert {"field": "comment_value", "value": placeholder} in macro["actions"]
@@ -106,10 +141,18 @@ def test_each_thread_gets_its_own_zenpy_client(helpdesk):
 def test_public_agent_replies_ignore_our_own_user_and_private_notes(helpdesk, sandbox):
     ids = [r.ticket_id for r in settle(helpdesk, helpdesk.create_many([new(1), new(2), new(3)])).results]
     auth = (f"{DEMO_AGENT_EMAIL}/token", DEMO_API_TOKEN)
-    agent = requests.post(f"{sandbox.url}/api/v2/users.json", auth=auth, timeout=5, json={"user": {
-        "name": "Agent Avi", "email": "avi@shop.example", "role": "agent"}}).json()["user"]["id"]
+    agent = requests.post(
+        f"{sandbox.url}/api/v2/users.json",
+        auth=auth,
+        timeout=5,
+        json={"user": {"name": "Agent Avi", "email": "avi@shop.example", "role": "agent"}},
+    ).json()["user"]["id"]
     for ticket_id, public in ((ids[0], True), (ids[1], False)):
-        requests.put(f"{sandbox.url}/api/v2/tickets/{ticket_id}.json", auth=auth, timeout=5, json={"ticket": {
-            "comment": {"body": "On it.", "public": public, "author_id": agent}}})
+        requests.put(
+            f"{sandbox.url}/api/v2/tickets/{ticket_id}.json",
+            auth=auth,
+            timeout=5,
+            json={"ticket": {"comment": {"body": "On it.", "public": public, "author_id": agent}}},
+        )
     helpdesk.update_ticket(TicketChange(ticket_id=ids[2], comment=Comment("status from IncidentDesk", True)))
     assert helpdesk.public_agent_replies(ids) == {ids[0]}

@@ -1,4 +1,5 @@
 """Replayed deliveries change a ticket once; a worker killed mid-batch loses nothing."""
+
 import os
 import signal
 import subprocess
@@ -7,16 +8,20 @@ import sys
 import requests
 from sqlalchemy import func, select
 
-from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
 from service.models import InboxDelivery, TicketLink
-from tests.flows.harness import declare_checkout_incident, start_service, wait_for
+from tests.factories import declare_checkout_incident
+from tests.helpers import start_service, wait_for
+from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
 
 
 def settled(services) -> int | None:
     """Number of deliveries once none is pending or leased, else None."""
     with services.db.transaction() as session:
-        busy = session.scalar(select(func.count()).select_from(InboxDelivery)
-                              .where(InboxDelivery.state.in_(("pending", "leased"))))
+        busy = session.scalar(
+            select(func.count())
+            .select_from(InboxDelivery)
+            .where(InboxDelivery.state.in_(("pending", "leased")))
+        )
         total = session.scalar(select(func.count()).select_from(InboxDelivery))
     return total if busy == 0 and total else None
 
@@ -34,11 +39,19 @@ def test_a_delivery_sent_three_times_changes_the_ticket_once(database_url, sandb
         wait_for(lambda: tag in running.ticket(ticket_id)["tags"])
         wait_for(lambda: settled(running.services))
 
-        deliveries = requests.get(f"{sandbox.url}/_sandbox/webhook_deliveries", timeout=5).json()["deliveries"]
+        deliveries = requests.get(f"{sandbox.url}/_sandbox/webhook_deliveries", timeout=5).json()[
+            "deliveries"
+        ]
         first = deliveries[0]
-        assert sum(d["invocation_id"] == first["invocation_id"] for d in deliveries) >= 2  # Zendesk-style repeat
-        replay = requests.post(running.url + "/webhooks/zendesk", data=first["body"].encode(),
-                               headers=first["headers"], timeout=5)
+        assert (
+            sum(d["invocation_id"] == first["invocation_id"] for d in deliveries) >= 2
+        )  # Zendesk-style repeat
+        replay = requests.post(
+            running.url + "/webhooks/zendesk",
+            data=first["body"].encode(),
+            headers=first["headers"],
+            timeout=5,
+        )
         assert replay.status_code == 200 and replay.json()["duplicate"] is True
         wait_for(lambda: settled(running.services))
 
@@ -68,7 +81,9 @@ def _worker(database_url: str, sandbox_url: str) -> subprocess.Popen:
         "INCIDENTDESK_JOB_POLL_SECONDS": "0.05",
         "INCIDENTDESK_JOB_TIMEOUT_SECONDS": "3",
     }
-    return subprocess.Popen([sys.executable, "-m", "service.cli", "--log-level", "WARNING", "worker"], env=env)
+    return subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "--log-level", "WARNING", "worker"], env=env
+    )
 
 
 def test_killing_the_worker_mid_batch_loses_nothing(database_url, sandbox, helpdesk):
@@ -77,10 +92,18 @@ def test_killing_the_worker_mid_batch_loses_nothing(database_url, sandbox, helpd
     try:
         _, tag, _ = declare_checkout_incident(running.services)
         requests.post(f"{sandbox.url}/_sandbox/faults", json={"job_delay_seconds": 0.4}, timeout=5)
-        tickets = [running.create_ticket(f"checkout fails for order {n}", email=f"c{n}@example.com")
-                   for n in range(16)]
-        wait_for(lambda: len(requests.get(f"{sandbox.url}/_sandbox/webhook_deliveries", timeout=5)
-                             .json()["deliveries"]) >= 16)
+        tickets = [
+            running.create_ticket(f"checkout fails for order {n}", email=f"c{n}@example.com")
+            for n in range(16)
+        ]
+        wait_for(
+            lambda: (
+                len(
+                    requests.get(f"{sandbox.url}/_sandbox/webhook_deliveries", timeout=5).json()["deliveries"]
+                )
+                >= 16
+            )
+        )
 
         worker = _worker(database_url, sandbox.url)
 

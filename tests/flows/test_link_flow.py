@@ -1,9 +1,11 @@
 """End to end over real HTTP: sandbox trigger -> signed webhook -> inbox -> worker -> zenpy -> sandbox."""
+
 import pytest
 from sqlalchemy import func, select
 
 from service.models import AuditEntry, InboxDelivery, TicketLink
-from tests.flows.harness import declare_checkout_incident, start_service, wait_for
+from tests.factories import declare_checkout_incident
+from tests.helpers import start_service, wait_for
 
 
 @pytest.fixture
@@ -20,19 +22,26 @@ def linked(running, ticket_id, tag):
 
 def deliveries_settled(running) -> bool:
     with running.services.db.transaction() as session:
-        open_rows = session.scalar(select(func.count()).select_from(InboxDelivery)
-                                   .where(InboxDelivery.state.in_(("pending", "leased"))))
+        open_rows = session.scalar(
+            select(func.count())
+            .select_from(InboxDelivery)
+            .where(InboxDelivery.state.in_(("pending", "leased")))
+        )
         total = session.scalar(select(func.count()).select_from(InboxDelivery))
     return total > 0 and open_rows == 0
 
 
-@pytest.mark.parametrize("locale, name, text, expected_words", [
-    ("en", "Dana Levi", "Hello, checkout fails with error 500 when I pay", "Hi Dana, checkout is down"),
-    ("he", "נועה כהן", "התשלום באתר לא עובד", "שלום נועה, מערכת התשלום מושבתת"),
-    ("bg", "Иван Петров", "плащането на сайта не работи", "Здравейте, Иван, плащането не работи"),
-])
+@pytest.mark.parametrize(
+    "locale, name, text, expected_words",
+    [
+        ("en", "Dana Levi", "Hello, checkout fails with error 500 when I pay", "Hi Dana, checkout is down"),
+        ("he", "נועה כהן", "התשלום באתר לא עובד", "שלום נועה, מערכת התשלום מושבתת"),
+        ("bg", "Иван Петров", "плащането на сайта не работи", "Здравейте, Иван, плащането не работи"),
+    ],
+)
 def test_matching_ticket_is_tagged_linked_and_answered_in_the_requesters_language(
-        running, locale, name, text, expected_words):
+    running, locale, name, text, expected_words
+):
     incident_id, tag, problem_id = declare_checkout_incident(running.services)
     assert problem_id, "declaring the incident opens its problem ticket"
 
@@ -49,7 +58,12 @@ def test_matching_ticket_is_tagged_linked_and_answered_in_the_requesters_languag
     wait_for(lambda: deliveries_settled(running))
     with running.services.db.transaction() as session:
         link = session.scalars(select(TicketLink)).one()
-        assert (link.ticket_id, link.incident_id, link.state, link.locale) == (ticket_id, incident_id, "linked", locale)
+        assert (link.ticket_id, link.incident_id, link.state, link.locale) == (
+            ticket_id,
+            incident_id,
+            "linked",
+            locale,
+        )
         audit = session.scalars(select(AuditEntry).where(AuditEntry.action == "ticket.linked")).one()
         assert audit.ticket_id == ticket_id and audit.detail["excerpts"]
 

@@ -4,6 +4,7 @@ exactly one ticket per customer, no code twice, and the result CSV matches the s
 Runs on the sandbox's high-volume plan (2,500 requests a minute) so the rate limit does not
 stretch the test past a couple of minutes; the campaign may use half of it.
 """
+
 import os
 import signal
 import subprocess
@@ -15,11 +16,11 @@ import requests
 from sqlalchemy import select
 
 from integrations.zendesk.adapter import ZendeskAdapter
-from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN, SandboxServer
 from service.outreach import store
 from service.outreach.models import Campaign, Coupon
-from tests.flows.harness import wait_for
-from tests.flows.outreach_support import new_campaign, outreach_services, sandbox_outreach_tickets, set_faults
+from tests.factories import new_campaign, outreach_services, sandbox_outreach_tickets, set_faults
+from tests.helpers import wait_for
+from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN, SandboxServer
 
 CUSTOMERS = 5000
 LOCALES = ("en", "he", "bg")
@@ -31,11 +32,18 @@ def _csv() -> str:
 
 
 def _worker(database_url: str, sandbox_url: str) -> subprocess.Popen:
-    env = {**os.environ, "INCIDENTDESK_SECRET_KEY": "test-secret-key-" + "x" * 32,
-           "INCIDENTDESK_DATABASE_URL": database_url, "ZENDESK_BASE_URL": sandbox_url,
-           "ZENDESK_EMAIL": DEMO_AGENT_EMAIL, "ZENDESK_API_TOKEN": DEMO_API_TOKEN,
-           "ZENDESK_REQUESTS_PER_MINUTE": "2500", "INCIDENTDESK_WORKER_LEASE_SECONDS": "2",
-           "INCIDENTDESK_WORKER_POLL_SECONDS": "0.05", "INCIDENTDESK_JOB_TIMEOUT_SECONDS": "2"}
+    env = {
+        **os.environ,
+        "INCIDENTDESK_SECRET_KEY": "test-secret-key-" + "x" * 32,
+        "INCIDENTDESK_DATABASE_URL": database_url,
+        "ZENDESK_BASE_URL": sandbox_url,
+        "ZENDESK_EMAIL": DEMO_AGENT_EMAIL,
+        "ZENDESK_API_TOKEN": DEMO_API_TOKEN,
+        "ZENDESK_REQUESTS_PER_MINUTE": "2500",
+        "INCIDENTDESK_WORKER_LEASE_SECONDS": "2",
+        "INCIDENTDESK_WORKER_POLL_SECONDS": "0.05",
+        "INCIDENTDESK_JOB_TIMEOUT_SECONDS": "2",
+    }
     return subprocess.Popen([sys.executable, "-m", "service.cli", "--log-level", "ERROR", "worker"], env=env)
 
 
@@ -63,8 +71,11 @@ def test_five_thousand_customers_through_kills_and_error_bursts(database_url, hi
             worker.wait(timeout=10)
             assert created() < CUSTOMERS, "each kill must land mid-campaign"
             if kill == 0:  # 429 and 503: certainly not done, sent again
-                set_faults(sandbox, rate_limit_storm={"count": 6, "retry_after": 1},
-                           error_burst={"count": 6, "status": 503})
+                set_faults(
+                    sandbox,
+                    rate_limit_storm={"count": 6, "retry_after": 1},
+                    error_burst={"count": 6, "status": 503},
+                )
             if kill == 1:  # 500: maybe done, so those customers are looked up by external id first
                 set_faults(sandbox, error_burst={"count": 4, "status": 500})
             worker = _worker(database_url, sandbox.url)
@@ -72,6 +83,7 @@ def test_five_thousand_customers_through_kills_and_error_bursts(database_url, hi
         def finished():
             with services.db.transaction() as session:
                 return session.get(Campaign, campaign_id).state == "done"
+
         wait_for(finished, timeout=150, interval=0.2)
     finally:
         if worker.poll() is None:

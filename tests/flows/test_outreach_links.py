@@ -1,12 +1,13 @@
 """Outreach tickets and the replies to them are linked to the incident by the ordinary pipeline:
 they carry the incident's tag, so the webhook's delivery records the link and writes nothing."""
+
 import pytest
 from sqlalchemy import select
 
 from service.models import InboxDelivery, TicketLink
 from service.outreach.models import Campaign
-from tests.flows.harness import declare_checkout_incident, start_service, wait_for
-from tests.flows.outreach_support import new_campaign, sandbox_outreach_tickets
+from tests.factories import declare_checkout_incident, new_campaign, sandbox_outreach_tickets
+from tests.helpers import start_service, wait_for
 
 
 def _deliveries(services) -> tuple[int, bool]:
@@ -23,13 +24,20 @@ def _run_campaign(running, csv_text: str) -> tuple[int, dict]:
     def done():  # the service's own worker runs the campaign between inbox batches
         with services.db.transaction() as session:
             return session.get(Campaign, campaign_id).state == "done"
+
     wait_for(done, timeout=30)
     tickets = {t["id"]: t for t in sandbox_outreach_tickets(running.sandbox, incident_id)}
 
     def linked():
         with services.db.transaction() as session:
-            return set(session.scalars(select(TicketLink.ticket_id).where(TicketLink.incident_id == incident_id,
-                                                                          TicketLink.state == "linked")))
+            return set(
+                session.scalars(
+                    select(TicketLink.ticket_id).where(
+                        TicketLink.incident_id == incident_id, TicketLink.state == "linked"
+                    )
+                )
+            )
+
     wait_for(lambda: linked() == set(tickets), timeout=30)
     return incident_id, tickets
 
@@ -56,10 +64,19 @@ def test_a_reply_to_an_outreach_ticket_keeps_it_linked(running):
     before = _deliveries(running.services)[0]
     # The sandbox has no e-mail channel for a customer's reply; an update made outside the API
     # (which the installed trigger forwards, as it would the reply) stands in for it.
-    reply = running.api.post(f"{running.sandbox_url}/_sandbox/tickets/{ticket_id}/agent_update", timeout=10, json={
-        "ticket": {"comment": {"body": "Thanks, when will checkout work?", "author_id": ticket["requester_id"]}}})
+    reply = running.api.post(
+        f"{running.sandbox_url}/_sandbox/tickets/{ticket_id}/agent_update",
+        timeout=10,
+        json={
+            "ticket": {
+                "comment": {"body": "Thanks, when will checkout work?", "author_id": ticket["requester_id"]}
+            }
+        },
+    )
     assert reply.status_code == 200, reply.text
-    wait_for(lambda: _deliveries(running.services)[0] > before and _deliveries(running.services)[1], timeout=30)
+    wait_for(
+        lambda: _deliveries(running.services)[0] > before and _deliveries(running.services)[1], timeout=30
+    )
     assert [c["body"][:6] for c in running.comments(ticket_id)] == ["Hi Rit", "Thanks"]
     with running.services.db.transaction() as session:
         rows = session.scalars(select(TicketLink).where(TicketLink.ticket_id == ticket_id)).all()

@@ -1,20 +1,28 @@
 """Several workers share one campaign and one call budget without sending anyone twice."""
+
 import threading
 import time
 
 from integrations.zendesk.adapter import ZendeskAdapter
-from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
-from service.wiring import build_services
-from service.outreach.budget import SharedBudget
+from service.helpdesk.budget import OUTREACH_SHARE, SharedRateBudget
 from service.outreach.runner import OutreachRunner
+from service.wiring import build_services
 from tests.conftest import make_settings
-from tests.flows.outreach_support import new_campaign, outreach_services, sandbox_outreach_tickets
+from tests.factories import new_campaign, outreach_services, sandbox_outreach_tickets
+from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
 
 
 def test_budget_is_exact_across_processes_sharing_the_database(database_url):
-    clock = [1000.0]
-    budgets = [SharedBudget(build_services(make_settings(database_url), helpdesk=object()).db,
-                            clock=lambda: clock[0]) for _ in range(2)]
+    clock = [1020.0]  # the start of a minute: windows are whole minutes
+    budgets = [
+        SharedRateBudget(
+            build_services(make_settings(database_url), helpdesk=object()).db,
+            per_minute=1,
+            name=OUTREACH_SHARE,
+            clock=lambda: clock[0],
+        )
+        for _ in range(2)
+    ]
     granted = sum(b.take(limit=5) == 0.0 for _ in range(6) for b in budgets)
     assert granted == 5
     assert 59 <= budgets[0].take(limit=5) <= 60  # the rest of the minute
@@ -28,8 +36,7 @@ def test_two_workers_share_a_campaign(database_url, sandbox, helpdesk):
     services = outreach_services(database_url, sandbox, helpdesk)
     customers = 600
     csv_text = "email,name\n" + "".join(f"w{n}@example.com,Worker Test {n}\n" for n in range(customers))
-    incident_id, _ = new_campaign(services, csv_text=csv_text, plan_requests_per_minute=400,
-                                            api_share=1.0)
+    incident_id, _ = new_campaign(services, csv_text=csv_text, plan_requests_per_minute=400, api_share=1.0)
     handled = {"a": 0, "b": 0}
     stop = time.monotonic() + 60
 

@@ -1,14 +1,14 @@
 """Outreach end to end through the sandbox over HTTP, for each audience source."""
+
 import pytest
 import requests
 from sqlalchemy import select
 
-from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
 from service.models import Incident
 from service.outreach import store
 from service.outreach.audience import search_query
 from service.outreach.models import Campaign, Coupon, Recipient
-from tests.flows.outreach_support import (
+from tests.factories import (
     first_comment,
     new_campaign,
     outreach_services,
@@ -16,6 +16,7 @@ from tests.flows.outreach_support import (
     sandbox_outreach_tickets,
     sandbox_user_email,
 )
+from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
 
 CSV = """email,name,locale,customer id,order
 dana@example.com,Dana Levi,he,C-1,#1001
@@ -72,12 +73,17 @@ def test_result_csv_matches_the_sandbox(database_url, sandbox, helpdesk):
 def _seed_users(sandbox) -> int:
     api = requests.Session()
     api.auth = ("agent@sandbox.incidentdesk.test/token", "sandbox-demo-token")
-    org_answer = api.post(f"{sandbox.url}/api/v2/organizations.json",
-                          json={"organization": {"name": "Acme Sports"}}, timeout=5)
+    org_answer = api.post(
+        f"{sandbox.url}/api/v2/organizations.json", json={"organization": {"name": "Acme Sports"}}, timeout=5
+    )
     org_id = org_answer.json()["organization"]["id"]
-    users = [("vip1@example.com", ["vip"], None, {}), ("vip2@example.com", ["vip"], org_id, {}),
-             ("acme@example.com", [], org_id, {}), ("chair@example.com", [], None, {"product_bought": "chair"}),
-             ("other@example.com", [], None, {})]
+    users = [
+        ("vip1@example.com", ["vip"], None, {}),
+        ("vip2@example.com", ["vip"], org_id, {}),
+        ("acme@example.com", [], org_id, {}),
+        ("chair@example.com", [], None, {"product_bought": "chair"}),
+        ("other@example.com", [], None, {}),
+    ]
     for email, tags, organization, fields in users:
         spec = {"name": email.split("@")[0].title(), "email": email, "tags": tags, "user_fields": fields}
         if organization:
@@ -86,11 +92,14 @@ def _seed_users(sandbox) -> int:
     return org_id
 
 
-@pytest.mark.parametrize("query_parts, expected", [
-    ({"tag": "vip"}, {"vip1@example.com", "vip2@example.com"}),
-    ({"organization": "ORG"}, {"vip2@example.com", "acme@example.com"}),
-    ({"field_key": "product_bought", "field_value": "chair"}, {"chair@example.com"}),
-])
+@pytest.mark.parametrize(
+    "query_parts, expected",
+    [
+        ({"tag": "vip"}, {"vip1@example.com", "vip2@example.com"}),
+        ({"organization": "ORG"}, {"vip2@example.com", "acme@example.com"}),
+        ({"field_key": "product_bought", "field_value": "chair"}, {"chair@example.com"}),
+    ],
+)
 def test_helpdesk_search_audience(sqlite_url, sandbox, helpdesk, query_parts, expected):
     org_id = _seed_users(sandbox)
     parts = {k: (str(org_id) if v == "ORG" else v) for k, v in query_parts.items()}
@@ -106,8 +115,10 @@ def test_vip_customers_get_the_campaigns_priority(database_url, sandbox, helpdes
     csv_text = "email,name,vip\nbig@example.com,Big Spender,yes\nsmall@example.com,Small,\n"
     incident_id, campaign_id = new_campaign(services, csv_text=csv_text, vip_priority="urgent")
     run_until_done(services, campaign_id)
-    priorities = {sandbox_user_email(sandbox, t["requester_id"]): t["priority"]
-                  for t in sandbox_outreach_tickets(sandbox, incident_id)}
+    priorities = {
+        sandbox_user_email(sandbox, t["requester_id"]): t["priority"]
+        for t in sandbox_outreach_tickets(sandbox, incident_id)
+    }
     assert priorities["big@example.com"] == "urgent" and priorities["small@example.com"] != "urgent"
 
 
@@ -120,8 +131,9 @@ def test_csv_customers_tagged_opted_out_in_the_helpdesk_are_excluded(database_ur
     csv_text = "email,name\nnothanks@example.com,No Thanks\nyes@example.com,Yes Please\n"
     incident_id, campaign_id = new_campaign(services, csv_text=csv_text)
     run_until_done(services, campaign_id)
-    assert [sandbox_user_email(sandbox, t["requester_id"]) for t in sandbox_outreach_tickets(sandbox, incident_id)] \
-        == ["yes@example.com"]
+    assert [
+        sandbox_user_email(sandbox, t["requester_id"]) for t in sandbox_outreach_tickets(sandbox, incident_id)
+    ] == ["yes@example.com"]
     with services.db.transaction() as session:
         excluded = [(e.email, e.reason, e.detail) for e in store.exclusions(session, campaign_id)]
     assert excluded == [("nothanks@example.com", "opted_out", "tagged no_outreach in the helpdesk")]
@@ -131,12 +143,18 @@ def test_outreach_tickets_come_from_the_chosen_agent_in_the_chosen_group(databas
     services = outreach_services(database_url, sandbox, helpdesk)
     api = requests.Session()
     api.auth = (f"{DEMO_AGENT_EMAIL}/token", DEMO_API_TOKEN)
-    agent = api.post(f"{sandbox.url}/api/v2/users.json", timeout=5, json={"user": {
-        "name": "Maya Care", "email": "maya@shop.example", "role": "agent"}}).json()["user"]["id"]
-    group = api.post(f"{sandbox.url}/api/v2/groups.json", timeout=5, json={"group": {"name": "Outage team"}}).json()
+    agent = api.post(
+        f"{sandbox.url}/api/v2/users.json",
+        timeout=5,
+        json={"user": {"name": "Maya Care", "email": "maya@shop.example", "role": "agent"}},
+    ).json()["user"]["id"]
+    group = api.post(
+        f"{sandbox.url}/api/v2/groups.json", timeout=5, json={"group": {"name": "Outage team"}}
+    ).json()
     group_id = group["group"]["id"]
-    incident_id, campaign_id = new_campaign(services, csv_text="email,name\nzoe@example.com,Zoe\n",
-                                            group_id=group_id, sender_id=agent)
+    incident_id, campaign_id = new_campaign(
+        services, csv_text="email,name\nzoe@example.com,Zoe\n", group_id=group_id, sender_id=agent
+    )
     assert run_until_done(services, campaign_id)["sent"] == 1
     [ticket] = sandbox_outreach_tickets(sandbox, incident_id)
     assert ticket["group_id"] == group_id and ticket["submitter_id"] == agent

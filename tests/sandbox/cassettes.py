@@ -1,13 +1,16 @@
 """Reading zenpy's recorded Zendesk traffic (betamax cassettes) from the shared reference
 folder, in place, and comparing response structure."""
+
 from __future__ import annotations
 
 import base64
+import contextlib
 import gzip
 import json
-from pathlib import Path
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "zendesk"
+from tests.helpers import REFERENCE as SHARED_REFERENCE
+
+REFERENCE = SHARED_REFERENCE / "zendesk"
 CASSETTES = REFERENCE / "zenpy-cassettes"
 OPENAPI = REFERENCE / "oas" / "zendesk-support-oas-snapshot-2024-07.yaml"
 
@@ -15,10 +18,8 @@ OPENAPI = REFERENCE / "oas" / "zendesk-support-oas-snapshot-2024-07.yaml"
 def body_text(body: dict) -> str:
     if body.get("base64_string"):
         raw = base64.b64decode(body["base64_string"])
-        try:
+        with contextlib.suppress(OSError):
             raw = gzip.decompress(raw)
-        except OSError:
-            pass
         return raw.decode("utf-8")
     return body.get("string") or ""
 
@@ -29,17 +30,23 @@ def interactions(name: str) -> list[dict]:
     for item in data["http_interactions"]:
         request, response = item["request"], item["response"]
         text = body_text(response["body"])
-        out.append({"method": request["method"], "uri": request["uri"],
-                    "request_body": body_text(request["body"]),
-                    "status": response["status"]["code"],
-                    "headers": {k.lower(): v for k, v in response["headers"].items()},
-                    "body": json.loads(text) if text.strip() else None})
+        out.append(
+            {
+                "method": request["method"],
+                "uri": request["uri"],
+                "request_body": body_text(request["body"]),
+                "status": response["status"]["code"],
+                "headers": {k.lower(): v for k, v in response["headers"].items()},
+                "body": json.loads(text) if text.strip() else None,
+            }
+        )
     return out
 
 
 def cassette_names() -> list[str]:
-    return sorted(p.name for p in CASSETTES.glob("Test*.json")) + \
-        sorted(p.name for p in CASSETTES.glob("Tickets*.json"))
+    return sorted(p.name for p in CASSETTES.glob("Test*.json")) + sorted(
+        p.name for p in CASSETTES.glob("Tickets*.json")
+    )
 
 
 def structure_diff(recorded, actual, path: str = "$") -> list[str]:

@@ -1,5 +1,6 @@
 """Fixtures: one sandbox server per test module (reset before each test), a zenpy client
 against it, and a local webhook receiver that records what it is sent."""
+
 from __future__ import annotations
 
 import logging
@@ -11,8 +12,7 @@ import requests
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from zendesk_sandbox import (DEMO_AGENT_EMAIL, DEMO_API_TOKEN, SandboxServer,
-                                          zenpy_client_for)
+from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN, SandboxServer, zenpy_client_for
 
 logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
@@ -72,9 +72,13 @@ class Receiver:
     def _app(self, environ, start_response):
         request = Request(environ)
         with self.lock:
-            self.requests.append({"headers": dict(request.headers),
-                                  "body": request.get_data(as_text=True),
-                                  "method": request.method})
+            self.requests.append(
+                {
+                    "headers": dict(request.headers),
+                    "body": request.get_data(as_text=True),
+                    "method": request.method,
+                }
+            )
             answer = self.statuses.pop(0) if self.statuses else 200
         status, headers, delay = answer if isinstance(answer, tuple) else (answer, {}, 0)
         if delay:

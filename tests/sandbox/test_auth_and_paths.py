@@ -1,4 +1,5 @@
 """Authentication forms, error bodies, and paths with and without ``.json``."""
+
 import base64
 
 import requests
@@ -25,8 +26,12 @@ def test_oauth_bearer_token(sandbox):
 
 
 def test_bad_credentials_get_zendesk_401_body(sandbox):
-    for auth in [None, (f"{DEMO_AGENT_EMAIL}/token", "wrong"), (DEMO_AGENT_EMAIL, DEMO_API_TOKEN),
-                 ("nobody@example.com/token", DEMO_API_TOKEN)]:
+    for auth in [
+        None,
+        (f"{DEMO_AGENT_EMAIL}/token", "wrong"),
+        (DEMO_AGENT_EMAIL, DEMO_API_TOKEN),
+        ("nobody@example.com/token", DEMO_API_TOKEN),
+    ]:
         resp = _get(sandbox.url + "/api/v2/tickets.json", auth=auth)
         assert resp.status_code == 401
         assert resp.json() == {"error": "Couldn't authenticate you"}
@@ -51,7 +56,8 @@ def test_unknown_record_and_endpoint_are_404_json(api, sandbox):
 
 
 def test_malformed_json_is_400(api, sandbox):
-    resp = api.post(sandbox.url + "/api/v2/tickets.json", data="{not json",
-                    headers={"Content-Type": "application/json"})
+    resp = api.post(
+        sandbox.url + "/api/v2/tickets.json", data="{not json", headers={"Content-Type": "application/json"}
+    )
     assert resp.status_code == 400
     assert resp.json()["error"] == "InvalidJSON"

@@ -1,4 +1,5 @@
 """The ``/_sandbox`` control API: reset, seed, counters, faults."""
+
 import time
 
 import requests
@@ -12,11 +13,15 @@ def test_counters_normalise_ids_and_reset(api, sandbox, zd):
     ticket = zd.tickets.create(Ticket(subject="s", description="d")).ticket
     zd.tickets(id=ticket.id)
     api.get(f"{sandbox.url}/api/v2/tickets/{ticket.id}")
-    api.put(f"{sandbox.url}/api/v2/tickets/update_many.json?ids={ticket.id}",
-            json={"ticket": {"priority": "low"}})
+    api.put(
+        f"{sandbox.url}/api/v2/tickets/update_many.json?ids={ticket.id}", json={"ticket": {"priority": "low"}}
+    )
     counters = requests.get(f"{sandbox.url}/_sandbox/counters").json()
-    assert counters["calls"] == {"POST /api/v2/tickets": 1, "GET /api/v2/tickets/{id}": 2,
-                                 "PUT /api/v2/tickets/update_many": 1}
+    assert counters["calls"] == {
+        "POST /api/v2/tickets": 1,
+        "GET /api/v2/tickets/{id}": 2,
+        "PUT /api/v2/tickets/update_many": 1,
+    }
     assert counters["total"] == 4
     requests.post(f"{sandbox.url}/_sandbox/counters/reset")
     assert requests.get(f"{sandbox.url}/_sandbox/counters").json() == {"total": 0, "calls": {}}
@@ -51,8 +56,7 @@ def test_error_burst_then_recovery(api, sandbox):
 
 
 def test_rate_limit_storm_is_waited_out_by_zenpy(sandbox, zd):
-    requests.post(f"{sandbox.url}/_sandbox/faults",
-                  json={"rate_limit_storm": {"count": 1, "retry_after": 1}})
+    requests.post(f"{sandbox.url}/_sandbox/faults", json={"rate_limit_storm": {"count": 1, "retry_after": 1}})
     started = time.monotonic()
     assert zd.users.me().email == "agent@sandbox.incidentdesk.test"
     assert time.monotonic() - started >= 1.0
@@ -61,8 +65,7 @@ def test_rate_limit_storm_is_waited_out_by_zenpy(sandbox, zd):
 
 
 def test_latency_and_timeout_faults(api, sandbox):
-    requests.post(f"{sandbox.url}/_sandbox/faults",
-                  json={"latency": {"distribution": "fixed", "ms": 150}})
+    requests.post(f"{sandbox.url}/_sandbox/faults", json={"latency": {"distribution": "fixed", "ms": 150}})
     started = time.monotonic()
     api.get(f"{sandbox.url}/api/v2/users/me")
     assert time.monotonic() - started >= 0.15
@@ -86,13 +89,21 @@ def test_slow_job_queue(api, sandbox, zd):
 
 
 def test_customer_and_agent_activity_fire_like_api_changes(sandbox):
-    resp = requests.post(f"{sandbox.url}/_sandbox/tickets", json={"ticket": {
-        "subject": "Плащането не работи", "comment": {"body": "плащането на сайта не работи"},
-        "requester": {"name": "Ivan", "email": "ivan@example.bg", "locale": "bg"},
-        "via": {"channel": "chat"}}})
+    resp = requests.post(
+        f"{sandbox.url}/_sandbox/tickets",
+        json={
+            "ticket": {
+                "subject": "Плащането не работи",
+                "comment": {"body": "плащането на сайта не работи"},
+                "requester": {"name": "Ivan", "email": "ivan@example.bg", "locale": "bg"},
+                "via": {"channel": "chat"},
+            }
+        },
+    )
     assert resp.status_code == 201
     ticket = resp.json()["ticket"]
     assert ticket["via"]["channel"] == "chat" and ticket["submitter_id"] == ticket["requester_id"]
-    update = requests.post(f"{sandbox.url}/_sandbox/tickets/{ticket['id']}/agent_update",
-                           json={"ticket": {"status": "pending"}})
+    update = requests.post(
+        f"{sandbox.url}/_sandbox/tickets/{ticket['id']}/agent_update", json={"ticket": {"status": "pending"}}
+    )
     assert update.json()["ticket"]["status"] == "pending"

@@ -1,5 +1,6 @@
 """Zendesk's limits: requests/minute by plan, Update Ticket per minute, updates per ticket,
 429 with integer Retry-After and rate-limit headers; zenpy waits and retries."""
+
 import time
 
 import requests
@@ -16,8 +17,14 @@ def _limits(sandbox, **spec):
 
 
 def test_plan_limits_and_headers(api, sandbox):
-    assert PLAN_LIMITS == {"team": 200, "growth": 400, "professional": 400, "enterprise": 700,
-                           "high_volume": 2500, "enterprise_plus": 2500}
+    assert PLAN_LIMITS == {
+        "team": 200,
+        "growth": 400,
+        "professional": 400,
+        "enterprise": 700,
+        "high_volume": 2500,
+        "enterprise_plus": 2500,
+    }
     assert _limits(sandbox, plan="team")["requests_per_minute"] == 200
     first = api.get(f"{sandbox.url}/api/v2/users/me")
     second = api.get(f"{sandbox.url}/api/v2/users/me")
@@ -52,16 +59,19 @@ def test_update_ticket_limit_counts_single_updates_only(api, sandbox, zd):
     url = f"{sandbox.url}/api/v2/tickets/{ticket.id}.json"
     codes = [api.put(url, json={"ticket": {"priority": p}}).status_code for p in ("low", "high", "urgent")]
     assert codes == [200, 200, 429]
-    bulk = api.put(f"{sandbox.url}/api/v2/tickets/update_many.json?ids={ticket.id}",
-                   json={"ticket": {"priority": "normal"}})
+    bulk = api.put(
+        f"{sandbox.url}/api/v2/tickets/update_many.json?ids={ticket.id}",
+        json={"ticket": {"priority": "normal"}},
+    )
     assert bulk.status_code == 200
 
 
 def test_agent_edits_use_the_update_ticket_budget(api, sandbox, zd):
     ticket = zd.tickets.create(Ticket(subject="s", description="d")).ticket
     _limits(sandbox, update_ticket_per_minute=1)
-    requests.post(f"{sandbox.url}/_sandbox/tickets/{ticket.id}/agent_update",
-                  json={"ticket": {"status": "open"}})
+    requests.post(
+        f"{sandbox.url}/_sandbox/tickets/{ticket.id}/agent_update", json={"ticket": {"status": "open"}}
+    )
     resp = api.put(f"{sandbox.url}/api/v2/tickets/{ticket.id}", json={"ticket": {"priority": "low"}})
     assert resp.status_code == 429
 
@@ -70,26 +80,32 @@ def test_thirty_updates_per_ticket(api, sandbox, zd):
     ticket = zd.tickets.create(Ticket(subject="s", description="d")).ticket
     _limits(sandbox, updates_per_ticket=30, update_ticket_per_minute=1000)
     url = f"{sandbox.url}/api/v2/tickets/{ticket.id}"
-    codes = [api.put(url, json={"ticket": {"additional_tags": [f"t{i}"]}}).status_code
-             for i in range(31)]
+    codes = [api.put(url, json={"ticket": {"additional_tags": [f"t{i}"]}}).status_code for i in range(31)]
     assert codes[:30] == [200] * 30 and codes[30] == 429
     other = zd.tickets.create(Ticket(subject="o", description="d")).ticket
-    assert api.put(f"{sandbox.url}/api/v2/tickets/{other.id}",
-                   json={"ticket": {"priority": "low"}}).status_code == 200
+    assert (
+        api.put(f"{sandbox.url}/api/v2/tickets/{other.id}", json={"ticket": {"priority": "low"}}).status_code
+        == 200
+    )
 
 
 def test_bulk_calls_over_100_items_are_400(api, sandbox):
     ids = ",".join(str(i) for i in range(1, 102))
-    resp = api.put(f"{sandbox.url}/api/v2/tickets/update_many.json?ids={ids}",
-                   json={"ticket": {"priority": "low"}})
+    resp = api.put(
+        f"{sandbox.url}/api/v2/tickets/update_many.json?ids={ids}", json={"ticket": {"priority": "low"}}
+    )
     assert resp.status_code == 400 and resp.json()["error"] == "TooManyValues"
 
 
 def test_about_thirty_jobs_in_flight(api, sandbox):
     requests.post(f"{sandbox.url}/_sandbox/faults", json={"job_delay_seconds": 5})
-    statuses = [api.post(f"{sandbox.url}/api/v2/tickets/create_many",
-                         json={"tickets": [{"subject": "x", "description": "y"}]}).status_code
-                for _ in range(31)]
+    statuses = [
+        api.post(
+            f"{sandbox.url}/api/v2/tickets/create_many",
+            json={"tickets": [{"subject": "x", "description": "y"}]},
+        ).status_code
+        for _ in range(31)
+    ]
     assert statuses[:30] == [200] * 30 and statuses[30] == 429
     requests.delete(f"{sandbox.url}/_sandbox/faults")
 

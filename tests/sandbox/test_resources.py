@@ -1,4 +1,5 @@
 """Merge, macros, dynamic content, ticket fields, organizations, users, search, paging."""
+
 from zenpy.lib.api_objects import Comment, Macro, Organization, Ticket, TicketField, User
 
 from zendesk_sandbox.persistence import load_state, save_state
@@ -22,8 +23,12 @@ def test_merge_closes_sources_and_comments_on_both(zd, sandbox):
     target = _ticket(zd, "first", User(name="Olivia", email="olivia@example.com"))
     source = _ticket(zd, "second", User(name="Olivia", email="olivia@example.com"))
     assert target.requester_id == source.requester_id
-    job = zd.tickets.merge(target.id, [source.id], target_comment="Merged #%d" % source.id,
-                           source_comment="Closing, see #%d" % target.id)
+    job = zd.tickets.merge(
+        target.id,
+        [source.id],
+        target_comment="Merged #%d" % source.id,
+        source_comment="Closing, see #%d" % target.id,
+    )
     assert _done(zd, job.id).status == "completed"
     assert zd.tickets(id=source.id).status == "closed"
     assert sandbox.state.comments[source.id][-1]["body"] == f"Closing, see #{target.id}"
@@ -35,15 +40,25 @@ def test_merge_closes_sources_and_comments_on_both(zd, sandbox):
 def test_merge_comments_public_when_asked_but_forced_private_for_channel_tickets(api, sandbox, zd):
     target = _ticket(zd, "first", User(name="Olivia", email="olivia@example.com"))
     source = _ticket(zd, "second", User(name="Olivia", email="olivia@example.com"))
-    flags = {"target_comment": "t", "source_comment": "s", "target_comment_is_public": True,
-             "source_comment_is_public": True}
-    job = api.post(f"{sandbox.url}/api/v2/tickets/{target.id}/merge", json={"ids": [source.id], **flags}).json()
+    flags = {
+        "target_comment": "t",
+        "source_comment": "s",
+        "target_comment_is_public": True,
+        "source_comment_is_public": True,
+    }
+    job = api.post(
+        f"{sandbox.url}/api/v2/tickets/{target.id}/merge", json={"ids": [source.id], **flags}
+    ).json()
     assert _done(zd, job["job_status"]["id"]).status == "completed"
     assert sandbox.state.comments[target.id][-1]["public"] is True
-    tweet = api.post(f"{sandbox.url}/api/v2/tickets.json", json={"ticket": {
-        "subject": "x", "comment": {"body": "hi"}, "via": {"channel": "twitter"}}}).json()["ticket"]
+    tweet = api.post(
+        f"{sandbox.url}/api/v2/tickets.json",
+        json={"ticket": {"subject": "x", "comment": {"body": "hi"}, "via": {"channel": "twitter"}}},
+    ).json()["ticket"]
     other = _ticket(zd, "third")
-    job = api.post(f"{sandbox.url}/api/v2/tickets/{other.id}/merge", json={"ids": [tweet["id"]], **flags}).json()
+    job = api.post(
+        f"{sandbox.url}/api/v2/tickets/{other.id}/merge", json={"ids": [tweet["id"]], **flags}
+    ).json()
     assert _done(zd, job["job_status"]["id"]).status == "completed"
     assert sandbox.state.comments[other.id][-1]["public"] is False
 
@@ -62,15 +77,33 @@ def test_merge_refuses_solved_targets_and_closed_sources(api, sandbox, zd):
 
 
 def test_macro_crud_and_apply_preview_with_dynamic_content(api, sandbox, zd):
-    item = api.post(f"{sandbox.url}/api/v2/dynamic_content/items.json", json={"item": {
-        "name": "Checkout status", "default_locale_id": 1,
-        "variants": [{"locale_id": 1, "content": "We are fixing checkout.", "default": True},
-                     {"locale_id": 30, "content": "אנחנו מתקנים את התשלום."}]}}).json()["item"]
+    item = api.post(
+        f"{sandbox.url}/api/v2/dynamic_content/items.json",
+        json={
+            "item": {
+                "name": "Checkout status",
+                "default_locale_id": 1,
+                "variants": [
+                    {"locale_id": 1, "content": "We are fixing checkout.", "default": True},
+                    {"locale_id": 30, "content": "אנחנו מתקנים את התשלום."},
+                ],
+            }
+        },
+    ).json()["item"]
     assert item["placeholder"] == "{{dc.checkout_status}}"
-    macro = zd.macros.create(Macro(title="Incident status", actions=[
-        {"field": "comment_value", "value": "Hi {{ticket.requester.first_name}}, {{dc.checkout_status}}"},
-        {"field": "comment_mode_is_public", "value": "true"},
-        {"field": "current_tags", "value": "incident_1"}]))
+    macro = zd.macros.create(
+        Macro(
+            title="Incident status",
+            actions=[
+                {
+                    "field": "comment_value",
+                    "value": "Hi {{ticket.requester.first_name}}, {{dc.checkout_status}}",
+                },
+                {"field": "comment_mode_is_public", "value": "true"},
+                {"field": "current_tags", "value": "incident_1"},
+            ],
+        )
+    )
     ticket = _ticket(zd, "pay", User(name="Noa Levi", email="noa@example.com", locale="he"))
     resp = api.get(f"{sandbox.url}/api/v2/tickets/{ticket.id}/macros/{macro.id}/apply.json")
     result = resp.json()["result"]["ticket"]
@@ -86,9 +119,18 @@ def test_macro_crud_and_apply_preview_with_dynamic_content(api, sandbox, zd):
 
 
 def test_comment_placeholders_render_on_save(api, sandbox, zd):
-    api.post(f"{sandbox.url}/api/v2/dynamic_content/items", json={"item": {
-        "name": "greeting", "variants": [{"locale_id": 1, "content": "Hello", "default": True},
-                                         {"locale_id": 1004, "content": "Здравейте"}]}})
+    api.post(
+        f"{sandbox.url}/api/v2/dynamic_content/items",
+        json={
+            "item": {
+                "name": "greeting",
+                "variants": [
+                    {"locale_id": 1, "content": "Hello", "default": True},
+                    {"locale_id": 1004, "content": "Здравейте"},
+                ],
+            }
+        },
+    )
     ticket = _ticket(zd, "x", User(name="Ivan", email="ivan@example.bg", locale="bg"))
     ticket.comment = Comment(body="{{dc.greeting}} {{ticket.requester.name}}")
     zd.tickets.update(ticket)
@@ -97,11 +139,21 @@ def test_comment_placeholders_render_on_save(api, sandbox, zd):
 
 def test_ticket_fields_and_custom_values(zd, sandbox, api):
     field = zd.ticket_fields.create(TicketField(title="Order number", type="text"))
-    drop = api.post(f"{sandbox.url}/api/v2/ticket_fields", json={"ticket_field": {
-        "title": "Reason", "type": "tagger",
-        "custom_field_options": [{"name": "Checkout", "value": "reason_checkout"}]}}).json()["ticket_field"]
-    ticket = _ticket(zd, "f", custom_fields=[{"id": field.id, "value": "48213"},
-                                             {"id": drop["id"], "value": "reason_checkout"}])
+    drop = api.post(
+        f"{sandbox.url}/api/v2/ticket_fields",
+        json={
+            "ticket_field": {
+                "title": "Reason",
+                "type": "tagger",
+                "custom_field_options": [{"name": "Checkout", "value": "reason_checkout"}],
+            }
+        },
+    ).json()["ticket_field"]
+    ticket = _ticket(
+        zd,
+        "f",
+        custom_fields=[{"id": field.id, "value": "48213"}, {"id": drop["id"], "value": "reason_checkout"}],
+    )
     shown = api.get(f"{sandbox.url}/api/v2/tickets/{ticket.id}").json()["ticket"]
     assert {"id": field.id, "value": "48213"} in shown["custom_fields"]
     assert "reason_checkout" in shown["tags"]
@@ -109,15 +161,18 @@ def test_ticket_fields_and_custom_values(zd, sandbox, api):
 
 def test_organizations_groups_and_users(zd, api, sandbox):
     org = zd.organizations.create(Organization(name="Peak Outdoor"))
-    user = zd.users.create(User(name="Marcus", email="marcus@peak.example", organization_id=org.id,
-                                locale="bg"))
+    user = zd.users.create(
+        User(name="Marcus", email="marcus@peak.example", organization_id=org.id, locale="bg")
+    )
     assert user.locale == "bg" and isinstance(user.locale_id, int)
     assert [u.id for u in zd.organizations.users(org.id)] == [user.id]
     again = zd.users.create_or_update(User(email="marcus@peak.example", name="Marcus R."))
     assert again.id == user.id and again.name == "Marcus R."
     assert [u.id for u in zd.search(type="user", email="marcus@peak.example")] == [user.id]
     assert [u.id for u in zd.users.search(query="marcus@peak.example")] == [user.id]
-    dup = api.post(f"{sandbox.url}/api/v2/users", json={"user": {"name": "x", "email": "marcus@peak.example"}})
+    dup = api.post(
+        f"{sandbox.url}/api/v2/users", json={"user": {"name": "x", "email": "marcus@peak.example"}}
+    )
     assert dup.status_code == 422 and dup.json()["details"]["email"][0]["error"] == "DuplicateValue"
     job = zd.users.create([User(name=f"u{i}") for i in range(2)])
     assert all(r.status == "Created" for r in _done(zd, job.id).results)
@@ -151,8 +206,10 @@ def test_search_cap_and_export_cursor(zd, api, sandbox):
         _ticket(zd, f"t{i}")
     capped = api.get(f"{sandbox.url}/api/v2/search.json?query=type:ticket&page=11&per_page=100")
     assert capped.status_code == 422 and capped.json()["error"] == "invalid"
-    first = api.get(f"{sandbox.url}/api/v2/search/export.json",
-                    params={"query": "t", "filter[type]": "ticket", "page[size]": 2}).json()
+    first = api.get(
+        f"{sandbox.url}/api/v2/search/export.json",
+        params={"query": "t", "filter[type]": "ticket", "page[size]": 2},
+    ).json()
     assert len(first["results"]) == 2 and first["meta"]["has_more"] is True
     seen = [r["id"] for r in first["results"]]
     url = first["links"]["next"]
@@ -204,19 +261,35 @@ def test_persistence_round_trip(tmp_path, zd, sandbox):
 
 
 def test_dynamic_content_variants(api, sandbox):
-    item = api.post(f"{sandbox.url}/api/v2/dynamic_content/items", json={"item": {
-        "name": "Outage", "default_locale_id": 1,
-        "variants": [{"locale_id": 1, "content": "Down"}]}}).json()["item"]
+    item = api.post(
+        f"{sandbox.url}/api/v2/dynamic_content/items",
+        json={
+            "item": {
+                "name": "Outage",
+                "default_locale_id": 1,
+                "variants": [{"locale_id": 1, "content": "Down"}],
+            }
+        },
+    ).json()["item"]
     base = f"{sandbox.url}/api/v2/dynamic_content/items/{item['id']}"
-    made = api.post(f"{base}/variants/create_many.json", json={"variants": [
-        {"locale_id": 30, "content": "לא עובד"}, {"locale_id": 1004, "content": "Не работи"}]})
+    made = api.post(
+        f"{base}/variants/create_many.json",
+        json={
+            "variants": [{"locale_id": 30, "content": "לא עובד"}, {"locale_id": 1004, "content": "Не работи"}]
+        },
+    )
     assert made.status_code == 201 and len(made.json()["variants"]) == 2
-    assert api.post(f"{base}/variants", json={"variant": {"locale_id": 30, "content": "x"}}).status_code == 422
+    assert (
+        api.post(f"{base}/variants", json={"variant": {"locale_id": 30, "content": "x"}}).status_code == 422
+    )
     he = made.json()["variants"][0]
     api.put(f"{base}/variants/{he['id']}.json", json={"variant": {"content": "עדיין לא עובד"}})
     variants = api.get(f"{base}/variants").json()["variants"]
-    assert {v["locale_id"]: v["content"] for v in variants} == {1: "Down", 30: "עדיין לא עובד",
-                                                               1004: "Не работи"}
+    assert {v["locale_id"]: v["content"] for v in variants} == {
+        1: "Down",
+        30: "עדיין לא עובד",
+        1004: "Не работи",
+    }
     assert [v["default"] for v in variants] == [True, False, False]
 
 
@@ -224,14 +297,17 @@ def test_tickets_by_external_id_through_zenpy(zd):
     _ticket(zd, "a", external_id="order-48213")
     _ticket(zd, "b")
     assert [t.subject for t in zd.tickets(external_id="order-48213")] == ["a"]
-    assert [u.email for u in zd.users(query="email:agent@sandbox.incidentdesk.test")] == \
-        ["agent@sandbox.incidentdesk.test"]
+    assert [u.email for u in zd.users(query="email:agent@sandbox.incidentdesk.test")] == [
+        "agent@sandbox.incidentdesk.test"
+    ]
 
 
 def test_cursor_pages_forward_and_back(api, sandbox, zd):
     for i in range(5):
-        api.post(f"{sandbox.url}/api/v2/triggers", json={"trigger": {
-            "title": f"t{i}", "actions": [{"field": "current_tags", "value": "x"}]}})
+        api.post(
+            f"{sandbox.url}/api/v2/triggers",
+            json={"trigger": {"title": f"t{i}", "actions": [{"field": "current_tags", "value": "x"}]}},
+        )
     first = api.get(f"{sandbox.url}/api/v2/triggers?page[size]=2").json()
     assert [t["title"] for t in first["triggers"]] == ["t0", "t1"]
     assert first["links"]["prev"] is None and first["meta"]["has_more"] is True
@@ -245,12 +321,21 @@ def test_cursor_pages_forward_and_back(api, sandbox, zd):
 def test_macro_ids_are_only_recorded_in_the_audit(api, sandbox, zd):
     macro = zd.macros.create(Macro(title="Status", actions=[{"field": "status", "value": "solved"}]))
     ticket = _ticket(zd, "m")
-    resp = api.put(f"{sandbox.url}/api/v2/tickets/{ticket.id}", json={"ticket": {
-        "macro_ids": [macro.id], "comment": {"body": "Current status: fixing"}}})
+    resp = api.put(
+        f"{sandbox.url}/api/v2/tickets/{ticket.id}",
+        json={"ticket": {"macro_ids": [macro.id], "comment": {"body": "Current status: fixing"}}},
+    )
     assert resp.json()["ticket"]["status"] == "new"
     refs = [e for e in resp.json()["audit"]["events"] if e["type"] == "AgentMacroReference"]
-    assert refs == [{"id": refs[0]["id"], "type": "AgentMacroReference", "macro_id": str(macro.id),
-                     "macro_title": "Status", "macro_deleted": False}]
+    assert refs == [
+        {
+            "id": refs[0]["id"],
+            "type": "AgentMacroReference",
+            "macro_id": str(macro.id),
+            "macro_title": "Status",
+            "macro_deleted": False,
+        }
+    ]
 
 
 def test_locales_match_user_locale_ids(api, sandbox, zd):

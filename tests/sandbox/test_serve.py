@@ -1,4 +1,5 @@
 """``serve``: the blocking entry point of ``incidentdesk sandbox``, with seed and persistence."""
+
 import json
 import signal
 import socket
@@ -21,18 +22,21 @@ def _free_port() -> int:
 
 
 def _start(port: int, seed, path: Path) -> subprocess.Popen:
-    code = (f"from zendesk_sandbox import serve; "
-            f"serve('127.0.0.1', {port}, 'growth', {seed!r}, {str(path)!r})")
-    return subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
+    code = f"from zendesk_sandbox import serve; serve('127.0.0.1', {port}, 'growth', {seed!r}, {str(path)!r})"
+    return subprocess.Popen(
+        [sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
 
 
 def _tickets(port: int) -> list[dict]:
     deadline = time.monotonic() + 15
     while True:
         try:
-            resp = requests.get(f"http://127.0.0.1:{port}/api/v2/tickets.json", timeout=2,
-                                auth=(f"{DEMO_AGENT_EMAIL}/token", DEMO_API_TOKEN))
+            resp = requests.get(
+                f"http://127.0.0.1:{port}/api/v2/tickets.json",
+                timeout=2,
+                auth=(f"{DEMO_AGENT_EMAIL}/token", DEMO_API_TOKEN),
+            )
             assert resp.headers["X-Rate-Limit"] == "400"
             return resp.json()["tickets"]
         except requests.ConnectionError:

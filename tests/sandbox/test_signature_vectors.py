@@ -1,15 +1,13 @@
 """The sandbox signs exactly as Zendesk documents, checked against the reference vectors."""
+
 import json
-from pathlib import Path
 
-import pytest
-
+from tests.helpers import REFERENCE, needs_reference
 from zendesk_sandbox.delivery import sign
 
-VECTORS = Path(__file__).resolve().parents[3] / "shared" / "reference" / "zendesk" / \
-    "webhook-signature-vectors.json"
+VECTORS = REFERENCE / "zendesk" / "webhook-signature-vectors.json"
 
-pytestmark = pytest.mark.skipif(not VECTORS.exists(), reason="reference folder not present")
+pytestmark = needs_reference(VECTORS)
 
 
 def _vectors():
@@ -20,8 +18,7 @@ def test_timestamp_plus_body_vectors_verify():
     checked = 0
     for vector in _vectors():
         if vector["verifies_with_timestamp_plus_body"]:
-            assert sign(vector["secret"], vector["timestamp"], vector["body"]) == \
-                vector["expected_signature"]
+            assert sign(vector["secret"], vector["timestamp"], vector["body"]) == vector["expected_signature"]
             checked += 1
     assert checked >= 1
 
@@ -29,5 +26,4 @@ def test_timestamp_plus_body_vectors_verify():
 def test_body_plus_timestamp_vector_does_not_verify():
     for vector in _vectors():
         if not vector["verifies_with_timestamp_plus_body"]:
-            assert sign(vector["secret"], vector["timestamp"], vector["body"]) != \
-                vector["expected_signature"]
+            assert sign(vector["secret"], vector["timestamp"], vector["body"]) != vector["expected_signature"]

@@ -1,4 +1,5 @@
 """Tickets through unmodified zenpy: create, show, update, bulk jobs, comments, incidents."""
+
 import re
 
 import pytest
@@ -19,8 +20,12 @@ def _wait_job(zd, job_id):
 
 
 def test_create_makes_requester_on_the_fly_with_locale(zd, sandbox):
-    ticket = _create(zd, requester=User(name="Noa Levi", email="Noa@Example.com", locale="he"),
-                     tags=["Checkout", "web"], priority="high")
+    ticket = _create(
+        zd,
+        requester=User(name="Noa Levi", email="Noa@Example.com", locale="he"),
+        tags=["Checkout", "web"],
+        priority="high",
+    )
     assert isinstance(ticket.id, int)
     assert ticket.status == "new" and ticket.priority == "high"
     assert ticket.tags == ["checkout", "web"]
@@ -49,8 +54,19 @@ def test_show_show_many_and_list(zd, api, sandbox):
     assert {t.subject for t in zd.tickets()} == {"one", "two"}
     body = api.get(f"{sandbox.url}/api/v2/tickets/{first.id}.json").json()["ticket"]
     assert body["url"].endswith(f"/api/v2/tickets/{first.id}.json")
-    for key in ("requester_id", "submitter_id", "tags", "custom_fields", "problem_id", "via",
-                "external_id", "has_incidents", "is_public", "brand_id", "fields"):
+    for key in (
+        "requester_id",
+        "submitter_id",
+        "tags",
+        "custom_fields",
+        "problem_id",
+        "via",
+        "external_id",
+        "has_incidents",
+        "is_public",
+        "brand_id",
+        "fields",
+    ):
         assert key in body
     with pytest.raises(RecordNotFoundException):
         zd.tickets(id=424242)
@@ -78,8 +94,10 @@ def test_update_fields_tags_and_comments(zd, sandbox, api):
 
 def test_additional_and_remove_tags_keep_others(api, sandbox, zd):
     ticket = _create(zd, tags=["agent_tag", "old"])
-    resp = api.put(f"{sandbox.url}/api/v2/tickets/{ticket.id}.json",
-                   json={"ticket": {"additional_tags": ["incident_1"], "remove_tags": ["old"]}})
+    resp = api.put(
+        f"{sandbox.url}/api/v2/tickets/{ticket.id}.json",
+        json={"ticket": {"additional_tags": ["incident_1"], "remove_tags": ["old"]}},
+    )
     assert resp.status_code == 200
     assert resp.json()["ticket"]["tags"] == ["agent_tag", "incident_1"]
 
@@ -110,8 +128,10 @@ def test_incident_links_to_problem_and_solving_problem_solves_incidents(zd, sand
 def test_problem_id_must_name_a_problem(api, sandbox, zd):
     other = _create(zd)
     ticket = _create(zd)
-    resp = api.put(f"{sandbox.url}/api/v2/tickets/{ticket.id}",
-                   json={"ticket": {"type": "incident", "problem_id": other.id}})
+    resp = api.put(
+        f"{sandbox.url}/api/v2/tickets/{ticket.id}",
+        json={"ticket": {"type": "incident", "problem_id": other.id}},
+    )
     assert resp.status_code == 422
     assert "problem_id" in resp.json()["details"]
 
@@ -124,16 +144,17 @@ def test_closed_ticket_cannot_be_updated(api, sandbox, zd):
 
 def test_update_many_with_ids_form_runs_as_a_job(api, sandbox, zd):
     ids = [_create(zd).id for _ in range(3)]
-    resp = api.put(f"{sandbox.url}/api/v2/tickets/update_many.json?ids={','.join(map(str, ids))}",
-                   json={"ticket": {"additional_tags": ["bulk"], "priority": "urgent"}})
+    resp = api.put(
+        f"{sandbox.url}/api/v2/tickets/update_many.json?ids={','.join(map(str, ids))}",
+        json={"ticket": {"additional_tags": ["bulk"], "priority": "urgent"}},
+    )
     assert resp.status_code == 200
     job = resp.json()["job_status"]
     assert job["status"] == "queued" and job["id"].startswith("V3-") and job["total"] == 3
     done = _wait_job(zd, job["id"])
     assert done.status == "completed" and done.progress == 3
     assert [r.id for r in done.results] == ids
-    assert all(r.success and r.status == "Updated" and r.action == "update"
-               for r in done.results)
+    assert all(r.success and r.status == "Updated" and r.action == "update" for r in done.results)
     assert all("bulk" in sandbox.state.tickets[i]["tags"] for i in ids)
 
 
@@ -155,8 +176,10 @@ def test_create_many_and_bulk_limit(zd, api, sandbox):
     done = _wait_job(zd, job.id)
     assert [r.index for r in done.results] == [0, 1, 2]
     assert all(isinstance(r.id, int) for r in done.results)
-    resp = api.post(f"{sandbox.url}/api/v2/tickets/create_many.json",
-                    json={"tickets": [{"subject": "x", "description": "y"}] * 101})
+    resp = api.post(
+        f"{sandbox.url}/api/v2/tickets/create_many.json",
+        json={"tickets": [{"subject": "x", "description": "y"}] * 101},
+    )
     assert resp.status_code == 400
     assert resp.json()["error"] == "TooManyValues"
 

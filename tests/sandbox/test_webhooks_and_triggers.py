@@ -1,4 +1,5 @@
 """Webhooks API shapes, triggers firing signed deliveries, retries, duplicates, shuffling."""
+
 import base64
 import hashlib
 import hmac
@@ -9,27 +10,40 @@ from zenpy.lib.api_objects import Comment, Ticket, User
 
 from .conftest import wait_for
 
-TEMPLATE = json.dumps({"ticket_id": "{{ticket.id}}", "title": "{{ticket.title}}",
-                       "status": "{{ticket.status}}", "tags": "{{ticket.tags}}",
-                       "updated": "{{ticket.updated_at_with_timestamp}}",
-                       "email": "{{ticket.requester.email}}"})
+TEMPLATE = json.dumps(
+    {
+        "ticket_id": "{{ticket.id}}",
+        "title": "{{ticket.title}}",
+        "status": "{{ticket.status}}",
+        "tags": "{{ticket.tags}}",
+        "updated": "{{ticket.updated_at_with_timestamp}}",
+        "email": "{{ticket.requester.email}}",
+    }
+)
 
 
 def _webhook(api, sandbox, endpoint, **extra):
-    spec = {"name": "IncidentDesk", "endpoint": endpoint, "http_method": "POST",
-            "request_format": "json", "status": "active",
-            "subscriptions": ["conditional_ticket_events"], **extra}
+    spec = {
+        "name": "IncidentDesk",
+        "endpoint": endpoint,
+        "http_method": "POST",
+        "request_format": "json",
+        "status": "active",
+        "subscriptions": ["conditional_ticket_events"],
+        **extra,
+    }
     resp = api.post(f"{sandbox.url}/api/v2/webhooks", json={"webhook": spec})
     assert resp.status_code == 201
     return resp.json()["webhook"]
 
 
 def _trigger(api, sandbox, webhook_id, conditions=None, template=TEMPLATE, extra_actions=()):
-    spec = {"title": "Notify IncidentDesk",
-            "conditions": conditions or {"all": [{"field": "update_type", "operator": "is",
-                                                  "value": "Create"}], "any": []},
-            "actions": [{"field": "notification_webhook", "value": [webhook_id, template]},
-                        *extra_actions]}
+    spec = {
+        "title": "Notify IncidentDesk",
+        "conditions": conditions
+        or {"all": [{"field": "update_type", "operator": "is", "value": "Create"}], "any": []},
+        "actions": [{"field": "notification_webhook", "value": [webhook_id, template]}, *extra_actions],
+    }
     resp = api.post(f"{sandbox.url}/api/v2/triggers.json", json={"trigger": spec})
     assert resp.status_code == 201, resp.text
     return resp.json()["trigger"]
@@ -42,16 +56,30 @@ def _secret(api, sandbox, webhook_id):
 
 
 def test_webhook_crud_and_signing_secret_shapes(api, sandbox):
-    hook = _webhook(api, sandbox, "https://example.com/hook",
-                    authentication={"type": "basic_auth", "add_position": "header",
-                                    "data": {"username": "u", "password": "p"}})
+    hook = _webhook(
+        api,
+        sandbox,
+        "https://example.com/hook",
+        authentication={
+            "type": "basic_auth",
+            "add_position": "header",
+            "data": {"username": "u", "password": "p"},
+        },
+    )
     assert len(hook["id"]) == 26 and hook["status"] == "active"
-    assert hook["authentication"] == {"type": "basic_auth", "data": {"username": "u"},
-                                      "add_position": "header"}
+    assert hook["authentication"] == {
+        "type": "basic_auth",
+        "data": {"username": "u"},
+        "add_position": "header",
+    }
     listed = api.get(f"{sandbox.url}/api/v2/webhooks").json()
     assert listed["meta"] == {"has_more": False} and [w["id"] for w in listed["webhooks"]] == [hook["id"]]
-    assert api.patch(f"{sandbox.url}/api/v2/webhooks/{hook['id']}",
-                     json={"webhook": {"name": "Renamed"}}).status_code == 204
+    assert (
+        api.patch(
+            f"{sandbox.url}/api/v2/webhooks/{hook['id']}", json={"webhook": {"name": "Renamed"}}
+        ).status_code
+        == 204
+    )
     shown = api.get(f"{sandbox.url}/api/v2/webhooks/{hook['id']}").json()["webhook"]
     assert shown["name"] == "Renamed" and "updated_at" in shown
     secret = _secret(api, sandbox, hook["id"])
@@ -67,9 +95,14 @@ def test_trigger_fires_signed_delivery_with_zendesk_headers(api, sandbox, zd, re
     hook = _webhook(api, sandbox, receiver.url)
     _trigger(api, sandbox, hook["id"])
     secret = _secret(api, sandbox, hook["id"])["secret"]
-    ticket = zd.tickets.create(Ticket(subject='He said "checkout" fails\n', comment=Comment(body="x"),
-                                      requester=User(name="Ivan", email="ivan@example.bg", locale="bg"),
-                                      tags=["a", "b"])).ticket
+    ticket = zd.tickets.create(
+        Ticket(
+            subject='He said "checkout" fails\n',
+            comment=Comment(body="x"),
+            requester=User(name="Ivan", email="ivan@example.bg", locale="bg"),
+            tags=["a", "b"],
+        )
+    ).ticket
     got = wait_for(lambda: receiver.requests)[0]
     headers, body = got["headers"], got["body"]
     assert headers["User-Agent"] == "Zendesk Webhook"
@@ -78,23 +111,38 @@ def test_trigger_fires_signed_delivery_with_zendesk_headers(api, sandbox, zd, re
     assert headers["X-Zendesk-Account-Id"].isdigit()
     assert len(headers["X-Zendesk-Webhook-Invocation-Id"]) == 26
     timestamp = headers["X-Zendesk-Webhook-Signature-Timestamp"]
-    expected = base64.b64encode(hmac.new(secret.encode(), (timestamp + body).encode(),
-                                         hashlib.sha256).digest()).decode()
+    expected = base64.b64encode(
+        hmac.new(secret.encode(), (timestamp + body).encode(), hashlib.sha256).digest()
+    ).decode()
     assert headers["X-Zendesk-Webhook-Signature"] == expected
     payload = json.loads(body)
-    assert payload == {"ticket_id": str(ticket.id), "title": 'He said "checkout" fails\n',
-                       "status": "New", "tags": "a b",
-                       "updated": sandbox.state.tickets[ticket.id]["updated_at"],
-                       "email": "ivan@example.bg"}
+    assert payload == {
+        "ticket_id": str(ticket.id),
+        "title": 'He said "checkout" fails\n',
+        "status": "New",
+        "tags": "a b",
+        "updated": sandbox.state.tickets[ticket.id]["updated_at"],
+        "email": "ivan@example.bg",
+    }
 
 
 def test_trigger_conditions_filter_and_actions_tag(api, sandbox, zd, receiver):
     hook = _webhook(api, sandbox, receiver.url)
-    conditions = {"all": [{"field": "update_type", "operator": "is", "value": "Change"},
-                          {"field": "current_tags", "operator": "not_includes", "value": "seen"}],
-                  "any": [{"field": "status", "operator": "less_than", "value": "solved"}]}
-    _trigger(api, sandbox, hook["id"], conditions, '{"id": {{ticket.id}}}',
-             [{"field": "current_tags", "value": "seen"}])
+    conditions = {
+        "all": [
+            {"field": "update_type", "operator": "is", "value": "Change"},
+            {"field": "current_tags", "operator": "not_includes", "value": "seen"},
+        ],
+        "any": [{"field": "status", "operator": "less_than", "value": "solved"}],
+    }
+    _trigger(
+        api,
+        sandbox,
+        hook["id"],
+        conditions,
+        '{"id": {{ticket.id}}}',
+        [{"field": "current_tags", "value": "seen"}],
+    )
     ticket = zd.tickets.create(Ticket(subject="s", comment=Comment(body="b"))).ticket
     ticket.priority = "high"
     audit = zd.tickets.update(ticket)
@@ -109,11 +157,18 @@ def test_trigger_conditions_filter_and_actions_tag(api, sandbox, zd, receiver):
 
 def test_bulk_updates_fire_triggers(api, sandbox, zd, receiver):
     hook = _webhook(api, sandbox, receiver.url)
-    _trigger(api, sandbox, hook["id"], {"all": [{"field": "update_type", "operator": "is",
-                                                 "value": "Change"}]}, '{"id": {{ticket.id}}}')
+    _trigger(
+        api,
+        sandbox,
+        hook["id"],
+        {"all": [{"field": "update_type", "operator": "is", "value": "Change"}]},
+        '{"id": {{ticket.id}}}',
+    )
     ids = [zd.tickets.create(Ticket(subject="s", description="d")).ticket.id for _ in range(3)]
-    api.put(f"{sandbox.url}/api/v2/tickets/update_many?ids={','.join(map(str, ids))}",
-            json={"ticket": {"additional_tags": ["x"]}})
+    api.put(
+        f"{sandbox.url}/api/v2/tickets/update_many?ids={','.join(map(str, ids))}",
+        json={"ticket": {"additional_tags": ["x"]}},
+    )
     wait_for(lambda: len(receiver.requests) == 3)
     assert sorted(json.loads(r["body"])["id"] for r in receiver.requests) == ids
 
@@ -123,8 +178,12 @@ def test_409_is_retried_three_times_with_the_same_invocation_id(api, sandbox, zd
     hook = _webhook(api, sandbox, receiver.url)
     _trigger(api, sandbox, hook["id"])
     zd.tickets.create(Ticket(subject="s", description="d"))
-    wait_for(lambda: len(sandbox.state.deliveries) == 4 and
-             next(iter(sandbox.state.invocations.values()))["status"] == "failed")
+    wait_for(
+        lambda: (
+            len(sandbox.state.deliveries) == 4
+            and next(iter(sandbox.state.invocations.values()))["status"] == "failed"
+        )
+    )
     ids = {r["headers"]["X-Zendesk-Webhook-Invocation-Id"] for r in receiver.requests}
     assert len(receiver.requests) == 4 and len(ids) == 1
     log = api.get(f"{sandbox.url}/_sandbox/webhook_deliveries").json()["deliveries"]
@@ -141,8 +200,11 @@ def test_500_is_not_retried(api, sandbox, zd, receiver):
 
 
 def test_429_and_503_are_retried_only_with_a_short_retry_after(api, sandbox, zd, receiver):
-    receiver.statuses = [(503, {"Retry-After": "1"}, 0), (429, {"Retry-After": "0"}, 0),
-                         (503, {"Retry-After": "120"}, 0)]
+    receiver.statuses = [
+        (503, {"Retry-After": "1"}, 0),
+        (429, {"Retry-After": "0"}, 0),
+        (503, {"Retry-After": "120"}, 0),
+    ]
     api.post(f"{sandbox.url}/_sandbox/webhook_options", json={"max_retry_after_seconds": 0.05})
     hook = _webhook(api, sandbox, receiver.url)
     _trigger(api, sandbox, hook["id"])
@@ -173,8 +235,7 @@ def test_duplicate_option_sends_an_invocation_twice(api, sandbox, zd, receiver):
 
 
 def test_shuffle_option_can_reorder_deliveries(api, sandbox, zd, receiver):
-    api.post(f"{sandbox.url}/_sandbox/webhook_options",
-             json={"shuffle": True, "shuffle_window_ms": 300})
+    api.post(f"{sandbox.url}/_sandbox/webhook_options", json={"shuffle": True, "shuffle_window_ms": 300})
     hook = _webhook(api, sandbox, receiver.url)
     _trigger(api, sandbox, hook["id"], template='{"id": {{ticket.id}}}')
     job = zd.tickets.create([Ticket(subject=str(i), description="d") for i in range(12)])
@@ -187,20 +248,32 @@ def test_shuffle_option_can_reorder_deliveries(api, sandbox, zd, receiver):
 def test_install_flow_through_zenpy(sandbox, zd, receiver):
     """What IncidentDesk's setup does: webhook, its secret, a trigger; then a ticket."""
     from zenpy.lib.api_objects import Trigger, Webhook
-    hook = zd.webhooks.create(Webhook(name="IncidentDesk", endpoint=receiver.url,
-                                      http_method="POST", request_format="json",
-                                      status="active",
-                                      subscriptions=["conditional_ticket_events"]))
+
+    hook = zd.webhooks.create(
+        Webhook(
+            name="IncidentDesk",
+            endpoint=receiver.url,
+            http_method="POST",
+            request_format="json",
+            status="active",
+            subscriptions=["conditional_ticket_events"],
+        )
+    )
     assert [w.id for w in zd.webhooks.list()] == [hook.id]
     secret = zd.webhooks.show_secret(hook.id).secret
-    zd.triggers.create(Trigger(title="IncidentDesk", conditions={"all": [
-        {"field": "update_type", "operator": "is", "value": "Create"}], "any": []},
-        actions=[{"field": "notification_webhook", "value": [hook.id, '{"id": "{{ticket.id}}"}']}]))
+    zd.triggers.create(
+        Trigger(
+            title="IncidentDesk",
+            conditions={"all": [{"field": "update_type", "operator": "is", "value": "Create"}], "any": []},
+            actions=[{"field": "notification_webhook", "value": [hook.id, '{"id": "{{ticket.id}}"}']}],
+        )
+    )
     ticket = zd.tickets.create(Ticket(subject="s", description="d")).ticket
     got = wait_for(lambda: receiver.requests)[0]
     timestamp = got["headers"]["X-Zendesk-Webhook-Signature-Timestamp"]
-    expected = base64.b64encode(hmac.new(secret.encode(), (timestamp + got["body"]).encode(),
-                                         hashlib.sha256).digest()).decode()
+    expected = base64.b64encode(
+        hmac.new(secret.encode(), (timestamp + got["body"]).encode(), hashlib.sha256).digest()
+    ).decode()
     assert got["headers"]["X-Zendesk-Webhook-Signature"] == expected
     assert json.loads(got["body"]) == {"id": str(ticket.id)}
     assert zd.webhooks.reset_secret(hook.id).secret != secret
@@ -210,13 +283,15 @@ def test_install_flow_through_zenpy(sandbox, zd, receiver):
 
 def test_circuit_breaker_option_stops_sending_to_a_failing_endpoint(api, sandbox, zd, receiver):
     receiver.statuses = [500] * 4
-    api.post(f"{sandbox.url}/_sandbox/webhook_options", json={
-        "circuit_breaker": True, "circuit_min_attempts": 4, "circuit_open_seconds": 0.3})
+    api.post(
+        f"{sandbox.url}/_sandbox/webhook_options",
+        json={"circuit_breaker": True, "circuit_min_attempts": 4, "circuit_open_seconds": 0.3},
+    )
     hook = _webhook(api, sandbox, receiver.url)
     _trigger(api, sandbox, hook["id"], template='{"id": {{ticket.id}}}')
     for n in range(4):
         zd.tickets.create(Ticket(subject=str(n), description="d"))
-        wait_for(lambda: len(receiver.requests) == n + 1)
+        wait_for(lambda n=n: len(receiver.requests) == n + 1)
     broken = zd.tickets.create(Ticket(subject="while open", description="d")).ticket
     states = lambda: {i["ticket_id"]: i["status"] for i in sandbox.state.invocations.values()}  # noqa: E731
     wait_for(lambda: states().get(broken.id) == "circuit broken")

@@ -1,14 +1,15 @@
 """Claiming, leases, retries: the inbox keeps every acknowledged delivery until it is done."""
+
 import threading
 import time
 
 import pytest
 from sqlalchemy import select
 
-from service.inbox import store as inbox
-from service.db import Database
-from service.models import InboxDelivery
 from service import clock
+from service.db import Database
+from service.inbox import store as inbox
+from service.models import InboxDelivery
 
 
 @pytest.fixture
@@ -75,7 +76,9 @@ def test_failures_back_off_and_park_after_the_last_attempt(db):
         session.get(InboxDelivery, claimed.id).available_at = clock.now()
     [again] = inbox.claim(db, "w", 1, lease_seconds=60)
     with db.transaction() as session:
-        assert inbox.retry_later(session, again.id, "w", "boom again", attempts=again.attempts,
-                                 max_attempts=2) == "failed"
+        assert (
+            inbox.retry_later(session, again.id, "w", "boom again", attempts=again.attempts, max_attempts=2)
+            == "failed"
+        )
         row = session.get(InboxDelivery, claimed.id)
         assert (row.state, row.last_error) == ("failed", "boom again")

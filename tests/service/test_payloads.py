@@ -7,7 +7,11 @@ from integrations.zendesk.payloads import PayloadError, parse_event
 
 def test_trigger_body_gives_ticket_and_invocation_key():
     event = parse_event(b'{"ticket_id": "42", "event": "ticket.changed"}', "01HANA2B5D")
-    assert (event.ticket_id, event.event_type, event.delivery_key) == (42, "ticket.changed", "trigger:01HANA2B5D")
+    assert (event.ticket_id, event.event_type, event.delivery_key) == (
+        42,
+        "ticket.changed",
+        "trigger:01HANA2B5D",
+    )
     assert event.handled
 
 
@@ -26,17 +30,23 @@ def test_unknown_event_is_parsed_but_not_handled():
 def test_same_body_without_invocation_id_gets_the_same_key():
     body = b'{"ticket_id": 5, "updated_at": "2026-11-22T10:00:00Z"}'
     assert parse_event(body, None).delivery_key == parse_event(body, None).delivery_key
-    assert parse_event(body, None).delivery_key != parse_event(body.replace(b"10:00", b"10:01"), None).delivery_key
+    assert (
+        parse_event(body, None).delivery_key
+        != parse_event(body.replace(b"10:00", b"10:01"), None).delivery_key
+    )
 
 
-@pytest.mark.parametrize("body, message", [
-    (b"{not json", "not valid JSON"),
-    (b"[1, 2]", "JSON object"),
-    (b'{"ticket_id": "abc"}', "must be a number"),
-    (b'{"ticket_id": -3}', "positive"),
-    (b'{"type": "zen:event-type:ticket.created", "detail": {}}', "detail.id"),
-    (b"\xff\xfe", "not valid JSON"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        (b"{not json", "not valid JSON"),
+        (b"[1, 2]", "JSON object"),
+        (b'{"ticket_id": "abc"}', "must be a number"),
+        (b'{"ticket_id": -3}', "positive"),
+        (b'{"type": "zen:event-type:ticket.created", "detail": {}}', "detail.id"),
+        (b"\xff\xfe", "not valid JSON"),
+    ],
+)
 def test_malformed_bodies_say_what_is_wrong(body, message):
     with pytest.raises(PayloadError, match=message):
         parse_event(body, None)

@@ -1,4 +1,5 @@
 """The shared request budget never overspends, rolls over each minute and honours Retry-After."""
+
 import threading
 
 import pytest

@@ -1,20 +1,21 @@
 """Signature verification against the reference vectors recorded from Zendesk material."""
+
 import json
-from datetime import datetime, timedelta, timezone
-from pathlib import Path
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from integrations.zendesk.signature import SignatureError, parse_timestamp, sign, verify
+from tests.helpers import REFERENCE, needs_reference
 
-VECTORS = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "zendesk" / "webhook-signature-vectors.json"
+VECTORS = REFERENCE / "zendesk" / "webhook-signature-vectors.json"
 
 
 def _vectors():
     return json.loads(VECTORS.read_text())["vectors"]
 
 
-@pytest.mark.skipif(not VECTORS.exists(), reason="../shared/reference is not beside this checkout")
+@needs_reference(VECTORS)
 def test_sign_matches_every_timestamp_plus_body_vector():
     checked = 0
     for vector in _vectors():
@@ -28,7 +29,7 @@ def test_sign_matches_every_timestamp_plus_body_vector():
 
 
 def test_verify_accepts_fresh_and_refuses_stale_wrong_or_missing():
-    now = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
     body = b'{"ticket_id": "1"}'
     stamp = "2026-11-22T11:59:30Z"
     good = sign("s3cret", stamp, body)
@@ -46,7 +47,7 @@ def test_verify_accepts_fresh_and_refuses_stale_wrong_or_missing():
 
 
 def test_timestamps_in_iso_and_epoch_forms():
-    assert parse_timestamp("2023-09-18T23:38:13Z") == datetime(2023, 9, 18, 23, 38, 13, tzinfo=timezone.utc)
-    assert parse_timestamp("1234") == datetime.fromtimestamp(1234, tz=timezone.utc)
+    assert parse_timestamp("2023-09-18T23:38:13Z") == datetime(2023, 9, 18, 23, 38, 13, tzinfo=UTC)
+    assert parse_timestamp("1234") == datetime.fromtimestamp(1234, tz=UTC)
     with pytest.raises(ValueError):
         parse_timestamp("yesterday")

@@ -1,14 +1,15 @@
 """POST /webhooks/zendesk: verified, stored once, acknowledged; refusals are clear and logged."""
+
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from integrations.zendesk.signature import sign
-from service.wiring import build_services
 from service.app import create_app
 from service.models import InboxDelivery, RejectedDelivery
+from service.wiring import build_services
 from tests.conftest import make_settings
 
 SECRET = "test-webhook-secret"
@@ -22,11 +23,13 @@ def app_and_services(database_url):
 
 
 def signed_headers(body: bytes, *, secret=SECRET, when=None, invocation="inv-1"):
-    stamp = (when or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return {"X-Zendesk-Webhook-Signature": sign(secret, stamp, body),
-            "X-Zendesk-Webhook-Signature-Timestamp": stamp,
-            "X-Zendesk-Webhook-Invocation-Id": invocation,
-            "Content-Type": "application/json"}
+    stamp = (when or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {
+        "X-Zendesk-Webhook-Signature": sign(secret, stamp, body),
+        "X-Zendesk-Webhook-Signature-Timestamp": stamp,
+        "X-Zendesk-Webhook-Invocation-Id": invocation,
+        "Content-Type": "application/json",
+    }
 
 
 def count(services, model, **where):
@@ -54,7 +57,7 @@ def test_bad_signatures_get_401_and_are_kept_for_inspection(app_and_services, ca
     body = b'{"ticket_id": "12"}'
     headers = {
         "wrong_secret": signed_headers(body, secret="nope"),
-        "stale": signed_headers(body, when=datetime.now(timezone.utc) - timedelta(hours=1)),
+        "stale": signed_headers(body, when=datetime.now(UTC) - timedelta(hours=1)),
         "missing_headers": {"Content-Type": "application/json"},
         "tampered": signed_headers(b'{"ticket_id": "13"}'),
     }[case]
@@ -104,7 +107,9 @@ def test_health_and_readiness(app_and_services):
 def test_an_unsigned_request_keeps_only_a_sample_of_its_body(app_and_services):
     app, services = app_and_services
     body = b'{"ticket_id": "1", "pad": "' + b"x" * 8000 + b'"}'
-    answer = app.test_client().post("/webhooks/zendesk", data=body, headers=signed_headers(body, secret="nope"))
+    answer = app.test_client().post(
+        "/webhooks/zendesk", data=body, headers=signed_headers(body, secret="nope")
+    )
     assert answer.status_code == 401
     with services.db.transaction() as session:
         kept = session.scalars(select(RejectedDelivery)).one()

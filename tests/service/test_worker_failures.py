@@ -1,14 +1,14 @@
 """A batch whose processing raises is put back with backoff, and parked after too many attempts."""
+
 import pytest
 from sqlalchemy import select
 
-from service.wiring import build_services
-
-from service.inbox import store as inbox
-from service.models import InboxDelivery
-from service.inbox.worker import Worker
-from tests.conftest import make_settings
 from service import clock
+from service.inbox import store as inbox
+from service.inbox.worker import Worker
+from service.models import InboxDelivery
+from service.wiring import build_services
+from tests.conftest import make_settings
 
 
 class BrokenPipeline:
@@ -19,8 +19,9 @@ class BrokenPipeline:
 
 
 def test_a_failing_batch_is_retried_then_parked(database_url, helpdesk):
-    services = build_services(make_settings(database_url, worker_max_attempts=2, worker_batch_window_seconds=0),
-                              helpdesk=helpdesk)
+    services = build_services(
+        make_settings(database_url, worker_max_attempts=2, worker_batch_window_seconds=0), helpdesk=helpdesk
+    )
     with services.db.transaction() as session:
         inbox.store(session, delivery_key="k1", event_type="ticket.changed", ticket_id=1, payload="{}")
     worker = Worker(services)

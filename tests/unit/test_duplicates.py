@@ -1,4 +1,5 @@
 """Near-duplicate text: what is cut, how similar resent messages score, the LSH index."""
+
 from service.domain.merging.duplicates import (
     BANDS,
     BandIndex,
@@ -8,13 +9,17 @@ from service.domain.merging.duplicates import (
     similarity,
 )
 
-MESSAGE = ("Hello,\nMy order #482913 with the running shoes has not arrived. Tracking says in transit "
-           "since Monday and nobody answers the phone.\n\nBest regards,\nDana")
+MESSAGE = (
+    "Hello,\nMy order #482913 with the running shoes has not arrived. Tracking says in transit "
+    "since Monday and nobody answers the phone.\n\nBest regards,\nDana"
+)
 
 
 def test_message_body_cuts_salutation_signature_and_quoted_reply():
-    text = ("Hi there,\nThe checkout fails at the last step.\n\nOn Mon, Dana wrote:\n> earlier words\n"
-            "> more earlier words")
+    text = (
+        "Hi there,\nThe checkout fails at the last step.\n\nOn Mon, Dana wrote:\n> earlier words\n"
+        "> more earlier words"
+    )
     assert message_body(text).strip() == "The checkout fails at the last step."
     assert message_body("שלום רב\nהתשלום לא עובד\n\nבברכה,\nנועה").strip() == "התשלום לא עובד"
     assert message_body("Здравейте,\nПлащането не работи.\n--\nИван").strip() == "Плащането не работи."
@@ -33,7 +38,9 @@ def test_same_words_about_another_order_are_not_duplicates():
     other_order = MESSAGE.replace("482913", "771204")
     assert identifiers(MESSAGE) == {"482913"}
     assert similarity(Fingerprint.of(MESSAGE), Fingerprint.of(other_order)) == 0.0
-    follow_up = "Hello,\nMy order with the running shoes has not arrived. Tracking says in transit since Monday."
+    follow_up = (
+        "Hello,\nMy order with the running shoes has not arrived. Tracking says in transit since Monday."
+    )
     assert similarity(Fingerprint.of(MESSAGE), Fingerprint.of(follow_up)) > 0.5  # no number: no veto
 
 
@@ -53,16 +60,21 @@ def test_empty_text_has_no_bands_and_matches_nothing():
 def test_fingerprints_are_stable_and_band_keys_fit_a_bigint():
     first, second = Fingerprint.of(MESSAGE), Fingerprint.of(MESSAGE)
     assert first == second and len(first.bands) == BANDS
-    assert all(0 <= key < 2 ** 63 for key in first.bands)
+    assert all(0 <= key < 2**63 for key in first.bands)
 
 
 def test_band_index_finds_the_duplicate_among_many():
     index = BandIndex()
     for n in range(300):
-        index.add(n, Fingerprint.of(f"Hello,\nTicket {n * 7919}: the {n}th parcel about item {n * 31} is late."))
+        index.add(
+            n, Fingerprint.of(f"Hello,\nTicket {n * 7919}: the {n}th parcel about item {n * 31} is late.")
+        )
     index.add(1000, Fingerprint.of(MESSAGE))
     query = Fingerprint.of(MESSAGE.replace("nobody", "noone") + "\n\nThanks,\nDana")
     assert 1000 in index.candidates(query)
     found, score = index.best(query, 0.7)
     assert found == 1000 and score >= 0.7
-    assert index.best(Fingerprint.of("Completely unrelated words about a tennis racket colour"), 0.7) == (None, 0.0)
+    assert index.best(Fingerprint.of("Completely unrelated words about a tennis racket colour"), 0.7) == (
+        None,
+        0.0,
+    )

@@ -1,4 +1,5 @@
 """Phrase matching in English, Hebrew and Bulgarian: what links a ticket to an incident, and why."""
+
 import random
 
 import pytest
@@ -29,44 +30,50 @@ def hits(text):
     return {incident: (hit.phrases, hit.excerpts) for incident, hit in matcher.match(text).items()}
 
 
-@pytest.mark.parametrize("text, phrase, excerpt", [
-    ("Checkout fails with error 500", "checkout fails", "Checkout fails"),
-    ("I can't pay on your site", "can't pay", "can't pay"),
-    ("I can’t pay on your site", "can't pay", "can’t pay"),
-    ("i CANT PAY!!!", "can't pay", "CANT PAY"),
-    ("the checkout... FAILS, again", "checkout fails", "checkout... FAILS"),
-    ("Checkout\n\n  fails", "checkout fails", "Checkout\n\n  fails"),
-    ("Checkout failses", "checkout fails", "Checkout failses"),              # last word may continue
-    ("😡😡checkout😡fails", "checkout fails", "checkout😡fails"),
-    ("התשלום באתר לא עובד", "תשלום באתר", "התשלום באתר"),
-    ("הַתַּשְׁלוּם בָּאֲתָר לא עובד", "תשלום באתר", "הַתַּשְׁלוּם בָּאֲתָר"),   # niqqud
-    ("\u200fהתשלום\u200f באתר\u200f נכשל", "תשלום באתר", "התשלום\u200f באתר"),  # RTL marks
-    ("ובתשלום באתר יש בעיה", "תשלום באתר", "ובתשלום באתר"),                 # two prefixes
-    ("כשהתשלום שלא עובדים", "תשלום לא עובד", "כשהתשלום שלא עובדים"),        # prefixes on every word
-    ("плащането с карта е невъзможно", "плащане", "плащането"),
-    ("ПЛАЩАНЕТО НЕ МИНАВА", "плащане", "ПЛАЩАНЕТО"),
-    ("Днес сайта не работи.", "сайта не работи", "сайта не работи"),
-    ("плащанетo е блокирано", "плащане", "плащанетo"),                       # Latin o typed in
-])
+@pytest.mark.parametrize(
+    "text, phrase, excerpt",
+    [
+        ("Checkout fails with error 500", "checkout fails", "Checkout fails"),
+        ("I can't pay on your site", "can't pay", "can't pay"),
+        ("I can’t pay on your site", "can't pay", "can’t pay"),
+        ("i CANT PAY!!!", "can't pay", "CANT PAY"),
+        ("the checkout... FAILS, again", "checkout fails", "checkout... FAILS"),
+        ("Checkout\n\n  fails", "checkout fails", "Checkout\n\n  fails"),
+        ("Checkout failses", "checkout fails", "Checkout failses"),  # last word may continue
+        ("😡😡checkout😡fails", "checkout fails", "checkout😡fails"),
+        ("התשלום באתר לא עובד", "תשלום באתר", "התשלום באתר"),
+        ("הַתַּשְׁלוּם בָּאֲתָר לא עובד", "תשלום באתר", "הַתַּשְׁלוּם בָּאֲתָר"),  # niqqud
+        ("\u200fהתשלום\u200f באתר\u200f נכשל", "תשלום באתר", "התשלום\u200f באתר"),  # RTL marks
+        ("ובתשלום באתר יש בעיה", "תשלום באתר", "ובתשלום באתר"),  # two prefixes
+        ("כשהתשלום שלא עובדים", "תשלום לא עובד", "כשהתשלום שלא עובדים"),  # prefixes on every word
+        ("плащането с карта е невъзможно", "плащане", "плащането"),
+        ("ПЛАЩАНЕТО НЕ МИНАВА", "плащане", "ПЛАЩАНЕТО"),
+        ("Днес сайта не работи.", "сайта не работи", "сайта не работи"),
+        ("плащанетo е блокирано", "плащане", "плащанетo"),  # Latin o typed in
+    ],
+)
 def test_sentences_that_link_to_the_checkout_incident(text, phrase, excerpt):
     assert hits(text) == {CHECKOUT: ((phrase,), (excerpt,))}
 
 
-@pytest.mark.parametrize("text", [
-    "Checkout works fine, thank you",           # first word alone is not the phrase
-    "My checkouts fail",                        # an inner word must be whole
-    "I can pay on your site",                   # no "can't"
-    "The canteen pays well",                    # words must start where the phrase's do
-    "Can you tell me why it fails at checkout?",  # words in another order
-    "אתר התשלום",                                # Hebrew words in another order
-    "אתשלום באתר",                               # א is not a prefix letter
-    "וכשהתשלום באתר",                            # four prefix letters is too many
-    "заплащане на сметка",                       # "плащане" inside a word, not at its start
-    "Купих си плащ",                             # a shorter word than the phrase
-    "",
-    "   \n ",
-    "😡😡😡",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Checkout works fine, thank you",  # first word alone is not the phrase
+        "My checkouts fail",  # an inner word must be whole
+        "I can pay on your site",  # no "can't"
+        "The canteen pays well",  # words must start where the phrase's do
+        "Can you tell me why it fails at checkout?",  # words in another order
+        "אתר התשלום",  # Hebrew words in another order
+        "אתשלום באתר",  # א is not a prefix letter
+        "וכשהתשלום באתר",  # four prefix letters is too many
+        "заплащане на сметка",  # "плащане" inside a word, not at its start
+        "Купих си плащ",  # a shorter word than the phrase
+        "",
+        "   \n ",
+        "😡😡😡",
+    ],
+)
 def test_near_misses_link_to_nothing(text):
     assert matcher.match(text) == {}
 
@@ -85,7 +92,8 @@ def test_exclusions_follow_the_same_folding_as_phrases():
 
 def test_the_bulgarian_sentence_of_the_demo_names_both_phrases_it_contains():
     assert hits("плащането на сайта не работи") == {
-        CHECKOUT: (("плащане", "сайта не работи"), ("плащането", "сайта не работи"))}
+        CHECKOUT: (("плащане", "сайта не работи"), ("плащането", "сайта не работи"))
+    }
 
 
 def test_several_incidents_in_one_multilingual_text():
@@ -97,8 +105,12 @@ def test_several_incidents_in_one_multilingual_text():
 
 
 def test_phrases_are_listed_in_rule_order_once_with_their_first_occurrence():
-    rules = [PhraseRule(7, "payment"), PhraseRule(7, "checkout"), PhraseRule(7, "payment"),
-             PhraseRule(8, "checkout page")]
+    rules = [
+        PhraseRule(7, "payment"),
+        PhraseRule(7, "checkout"),
+        PhraseRule(7, "payment"),
+        PhraseRule(8, "checkout page"),
+    ]
     text = "Checkout page broken. PAYMENTS fail, payment again, checkout again"
     result = PhraseMatcher(rules).match(text)
     assert result[7] == PhraseHit(7, ("payment", "checkout"), ("PAYMENTS", "Checkout"))
@@ -106,8 +118,12 @@ def test_phrases_are_listed_in_rule_order_once_with_their_first_occurrence():
 
 
 def test_overlapping_phrases_of_one_and_several_incidents_all_match():
-    rules = [PhraseRule(1, "payment"), PhraseRule(1, "payment page error"), PhraseRule(2, "page error"),
-             PhraseRule(3, "error")]
+    rules = [
+        PhraseRule(1, "payment"),
+        PhraseRule(1, "payment page error"),
+        PhraseRule(2, "page error"),
+        PhraseRule(3, "error"),
+    ]
     result = PhraseMatcher(rules).match("The payment page errored twice")
     assert result[1].phrases == ("payment", "payment page error")
     assert result[1].excerpts == ("payment", "payment page errored")
@@ -132,7 +148,7 @@ def test_an_incident_with_only_exclusions_never_matches():
 
 
 def test_very_long_text_finds_the_first_occurrence_far_in():
-    filler = "Lorem ipsum dolor sit amet, ההזמנה שלי, заявка. " * 20_000   # about 1 MB
+    filler = "Lorem ipsum dolor sit amet, ההזמנה שלי, заявка. " * 20_000  # about 1 MB
     text = filler + "Then CHECKOUT fails. " + filler + "checkout fails again"
     result = matcher.match(text)
     assert result == {CHECKOUT: PhraseHit(CHECKOUT, ("checkout fails",), ("CHECKOUT fails",))}
@@ -161,15 +177,54 @@ def _reference_match(phrase: str, text: str) -> bool:
     def fits(token, word, last):
         return any(r.startswith(word) if last else r == word for r in readings(token, word))
 
-    return any(all(fits(tokens[i + j], w, j == len(words) - 1) for j, w in enumerate(words))
-               for i in range(len(tokens) - len(words) + 1))
+    return any(
+        all(fits(tokens[i + j], w, j == len(words) - 1) for j, w in enumerate(words))
+        for i in range(len(tokens) - len(words) + 1)
+    )
 
 
-VOCABULARY = ["תשלום", "התשלום", "ובתשלום", "כשהתשלום", "באתר", "אתר", "לא", "שלא", "עובד", "עובדים",
-              "checkout", "checkouts", "fails", "failed", "can't", "cant", "pay", "плащане", "плащането",
-              "не", "работи", "сайта", "x", ",", "...", "😡", "\u200f"]
-PHRASES = ["תשלום באתר", "תשלום לא עובד", "לא עובד", "אתר", "checkout fails", "can't pay", "плащане",
-           "сайта не работи", "לא checkout", "pay תשלום", "fails לא עובד"]
+VOCABULARY = [
+    "תשלום",
+    "התשלום",
+    "ובתשלום",
+    "כשהתשלום",
+    "באתר",
+    "אתר",
+    "לא",
+    "שלא",
+    "עובד",
+    "עובדים",
+    "checkout",
+    "checkouts",
+    "fails",
+    "failed",
+    "can't",
+    "cant",
+    "pay",
+    "плащане",
+    "плащането",
+    "не",
+    "работи",
+    "сайта",
+    "x",
+    ",",
+    "...",
+    "😡",
+    "\u200f",
+]
+PHRASES = [
+    "תשלום באתר",
+    "תשלום לא עובד",
+    "לא עובד",
+    "אתר",
+    "checkout fails",
+    "can't pay",
+    "плащане",
+    "сайта не работи",
+    "לא checkout",
+    "pay תשלום",
+    "fails לא עובד",
+]
 
 
 @pytest.mark.parametrize("seed", range(30))

@@ -1,13 +1,16 @@
 """The merge policy: who may be merged into what, and why not."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 from service.domain.merging.policy import Candidate, Grouping, MergeInto, MergeRules, Refusal, review
 
-NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
 
 def ticket(ticket_id: int, minutes_ago: int, **fields) -> Candidate:
-    values = dict(requester_id=7, status="open", incident_id=3, requester_name="Dana Levi", requester_locale="en")
+    values = dict(
+        requester_id=7, status="open", incident_id=3, requester_name="Dana Levi", requester_locale="en"
+    )
     values.update(fields)
     return Candidate(id=ticket_id, created_at=NOW - timedelta(minutes=minutes_ago), **values)
 
@@ -15,7 +18,12 @@ def ticket(ticket_id: int, minutes_ago: int, **fields) -> Candidate:
 def test_newer_ticket_of_the_same_requester_and_incident_merges_into_the_older():
     [outcome] = review(ticket(2, 1, channel="chat"), [ticket(1, 30, channel="email")], {}, MergeRules(), NOW)
     assert isinstance(outcome, MergeInto)
-    assert (outcome.source_id, outcome.target_id, outcome.reason, outcome.public) == (2, 1, "same_incident", True)
+    assert (outcome.source_id, outcome.target_id, outcome.reason, outcome.public) == (
+        2,
+        1,
+        "same_incident",
+        True,
+    )
     assert "#1" in outcome.source_comment and outcome.source_comment.startswith("Hi Dana")
     assert "#2" in outcome.target_comment
 
@@ -33,8 +41,13 @@ def test_target_is_the_oldest_of_the_group_for_every_reviewer():
 
 
 def test_comments_follow_the_requesters_language():
-    [outcome] = review(ticket(2, 1, requester_locale="bg-BG", requester_name="Иван Петров"), [ticket(1, 9)], {},
-                       MergeRules(), NOW)
+    [outcome] = review(
+        ticket(2, 1, requester_locale="bg-BG", requester_name="Иван Петров"),
+        [ticket(1, 9)],
+        {},
+        MergeRules(),
+        NOW,
+    )
     assert outcome.locale == "bg" and outcome.source_comment.startswith("Здравейте, Иван")
     [hebrew] = review(ticket(2, 1, requester_locale="he"), [ticket(1, 9)], {}, MergeRules(), NOW)
     assert hebrew.locale == "he" and "#1" in hebrew.source_comment
@@ -76,15 +89,18 @@ def test_agent_public_reply_on_the_source_blocks_unless_configured():
 
 
 def test_intermediaries_are_grouped_by_requester_tag_organisation_or_order_field():
-    rules = MergeRules(intermediary_tags=frozenset({"reseller"}), intermediary_org_ids=frozenset({55}),
-                       order_field_id=900)
+    rules = MergeRules(
+        intermediary_tags=frozenset({"reseller"}), intermediary_org_ids=frozenset({55}), order_field_id=900
+    )
     [by_tag] = review(ticket(2, 1, requester_tags=("reseller",)), [ticket(1, 9)], {}, rules, NOW)
     [by_org] = review(ticket(2, 1, organization_id=55), [ticket(1, 9, organization_id=55)], {}, rules, NOW)
-    [by_order] = review(ticket(2, 1, custom_fields={900: "A-1"}), [ticket(1, 9, custom_fields={900: "B-2"})], {},
-                        rules, NOW)
+    [by_order] = review(
+        ticket(2, 1, custom_fields={900: "A-1"}), [ticket(1, 9, custom_fields={900: "B-2"})], {}, rules, NOW
+    )
     assert all(isinstance(o, Grouping) for o in (by_tag, by_org, by_order))
-    [same_order] = review(ticket(2, 1, custom_fields={900: "A-1"}), [ticket(1, 9, custom_fields={900: "A-1"})],
-                          {}, rules, NOW)
+    [same_order] = review(
+        ticket(2, 1, custom_fields={900: "A-1"}), [ticket(1, 9, custom_fields={900: "A-1"})], {}, rules, NOW
+    )
     assert isinstance(same_order, MergeInto)
 
 
@@ -104,13 +120,23 @@ def test_merging_switched_off_or_no_requester_does_nothing():
 
 def test_a_private_ticket_on_either_side_forces_private_merge_comments():
     for source_public, target_public in ((False, True), (True, False)):
-        [outcome] = review(ticket(2, 1, is_public=source_public), [ticket(1, 30, is_public=target_public)], {},
-                           MergeRules(), NOW)
+        [outcome] = review(
+            ticket(2, 1, is_public=source_public),
+            [ticket(1, 30, is_public=target_public)],
+            {},
+            MergeRules(),
+            NOW,
+        )
         assert isinstance(outcome, MergeInto) and outcome.public is False
 
 
 def test_an_organisation_tagged_as_intermediary_is_grouped_not_merged():
     rules = MergeRules(intermediary_tags=frozenset({"reseller"}))
-    [outcome] = review(ticket(2, 1, organization_id=9, organization_tags=("reseller",)),
-                       [ticket(1, 30, organization_id=9, organization_tags=("reseller",))], {}, rules, NOW)
+    [outcome] = review(
+        ticket(2, 1, organization_id=9, organization_tags=("reseller",)),
+        [ticket(1, 30, organization_id=9, organization_tags=("reseller",))],
+        {},
+        rules,
+        NOW,
+    )
     assert isinstance(outcome, Grouping) and "organisation of #2" in outcome.reason

@@ -1,4 +1,5 @@
 """Fixtures for the admin UI and REST API: an app on a fresh database, an admin, a logged-in client."""
+
 from __future__ import annotations
 
 import re
@@ -6,11 +7,11 @@ import re
 import pytest
 import requests
 
-from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
-from service.wiring import build_services
 from service.app import create_app
 from service.users import create_admin
+from service.wiring import build_services
 from tests.conftest import make_settings
+from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
 
 ADMIN_USERNAME = "ada"
 ADMIN_PASSWORD = "correct-horse-battery"
@@ -48,8 +49,11 @@ def client(app):
 
 def sandbox_ticket(sandbox, ticket_id: int) -> dict:
     """A ticket as the sandbox's Zendesk API returns it, read over HTTP."""
-    response = requests.get(f"{sandbox.url}/api/v2/tickets/{ticket_id}.json", timeout=5,
-                            auth=(f"{DEMO_AGENT_EMAIL}/token", DEMO_API_TOKEN))
+    response = requests.get(
+        f"{sandbox.url}/api/v2/tickets/{ticket_id}.json",
+        timeout=5,
+        auth=(f"{DEMO_AGENT_EMAIL}/token", DEMO_API_TOKEN),
+    )
     response.raise_for_status()
     return response.json()["ticket"]
 

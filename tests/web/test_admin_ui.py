@@ -1,31 +1,14 @@
 """Declaring and inspecting incidents through the admin pages."""
+
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
 
 import requests
 
-from service.models import AuditEntry, Incident, TicketLink
+from service.models import AuditEntry, Incident
+from tests.factories import add_links, declared_incident_id
 from tests.web.conftest import declare_form, post_form, sandbox_ticket
-
-
-def add_links(db, incident_id: int) -> None:
-    start = datetime(2026, 11, 22, 9, 5, tzinfo=timezone.utc)
-    with db.transaction() as session:
-        for n, minutes in enumerate((0, 10, 70, 75, 80)):
-            session.add(TicketLink(
-                incident_id=incident_id, ticket_id=1000 + n, requester_id=50 + n,
-                subject="התשלום באתר לא עובד" if n == 0 else f"Checkout broken #{n}",
-                locale="he" if n == 0 else "en", linked_at=start + timedelta(minutes=minutes),
-                evidence={"phrases": ["checkout fails"], "excerpts": ["…my checkout fails at the last step…"]}))
-
-
-def declared_incident_id(response) -> int:
-    assert response.status_code == 302, response.data[:500]
-    match = re.fullmatch(r"/admin/incidents/(\d+)\?declared=1", response.location)
-    assert match, response.location
-    return int(match.group(1))
 
 
 def test_declare_incident_and_see_it_everywhere(logged_in, db):
@@ -34,9 +17,14 @@ def test_declare_incident_and_see_it_everywhere(logged_in, db):
     detail = logged_in.get(f"/admin/incidents/{incident_id}").data.decode()
     assert "Checkout is down" in detail
     assert "incident_checkout_is_down" in detail
-    assert '<blockquote lang="he" dir="rtl">אנחנו יודעים שהתשלום באתר לא עובד ומתקנים זאת.</blockquote>' in detail
-    assert ('<blockquote lang="bg" dir="ltr">Знаем, че плащането на сайта не работи, и го поправяме.</blockquote>'
-            in detail)
+    assert (
+        '<blockquote lang="he" dir="rtl">אנחנו יודעים שהתשלום באתר לא עובד ומתקנים זאת.</blockquote>'
+        in detail
+    )
+    assert (
+        '<blockquote lang="bg" dir="ltr">Знаем, че плащането на сайта не работи, и го поправяме.</blockquote>'
+        in detail
+    )
     assert "плащането на сайта не работи" in detail  # a phrase rule
     assert "incident.declared" in detail  # the audit log
     assert "admin:ada" in detail
@@ -50,11 +38,16 @@ def test_declare_incident_and_see_it_everywhere(logged_in, db):
         assert incident.severity == "critical"
         assert incident.phrases == ["checkout fails", "התשלום באתר לא עובד", "плащането на сайта не работи"]
         assert incident.status_updates[0].texts["he"] == "אנחנו יודעים שהתשלום באתר לא עובד ומתקנים זאת."
-        assert session.query(AuditEntry).filter_by(incident_id=incident_id, action="incident.declared").count() == 1
+        assert (
+            session.query(AuditEntry).filter_by(incident_id=incident_id, action="incident.declared").count()
+            == 1
+        )
 
 
 def test_shadow_mode_checkbox_is_stored(logged_in, db):
-    incident_id = declared_incident_id(post_form(logged_in, "/admin/incidents/new", declare_form(shadow_mode="on")))
+    incident_id = declared_incident_id(
+        post_form(logged_in, "/admin/incidents/new", declare_form(shadow_mode="on"))
+    )
     with db.transaction() as session:
         incident = session.get(Incident, incident_id)
         assert incident.shadow_mode is True
@@ -62,8 +55,11 @@ def test_shadow_mode_checkbox_is_stored(logged_in, db):
 
 
 def test_invalid_form_shows_messages_next_to_fields_and_keeps_input(logged_in, db):
-    response = post_form(logged_in, "/admin/incidents/new", declare_form(
-        title="  ", phrases="\n \n", status_en="", status_bg="", severity="critical"))
+    response = post_form(
+        logged_in,
+        "/admin/incidents/new",
+        declare_form(title="  ", phrases="\n \n", status_en="", status_bg="", severity="critical"),
+    )
     assert response.status_code == 422
     page = response.data.decode()
     assert '<ul class="field-errors" id="title-errors">' in page
@@ -82,7 +78,7 @@ def test_detail_lists_linked_tickets_with_reasons_and_a_chart(logged_in, db):
     add_links(db, incident_id)
     page = logged_in.get(f"/admin/incidents/{incident_id}").data.decode()
     assert "#1000" in page and "#1004" in page
-    assert '<td><bdi>התשלום באתר לא עובד</bdi></td>' in page
+    assert "<td><bdi>התשלום באתר לא עובד</bdi></td>" in page
     assert '<bdi class="chip">checkout fails</bdi>' in page
     assert "…my checkout fails at the last step…" in page
     # Two hours of links: 2 at 09:00, 3 at 10:00.
@@ -102,7 +98,9 @@ def test_language_switch_to_hebrew_is_right_to_left(logged_in):
     page = logged_in.get("/admin/incidents").data.decode()
     assert '<html lang="en" dir="ltr">' in page
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    response = logged_in.post("/language", data={"csrf_token": token, "lang": "he", "next": "/admin/incidents/new"})
+    response = logged_in.post(
+        "/language", data={"csrf_token": token, "lang": "he", "next": "/admin/incidents/new"}
+    )
     assert response.location == "/admin/incidents/new"
     hebrew = logged_in.get("/admin/incidents/new").data.decode()
     assert '<html lang="he" dir="rtl">' in hebrew
@@ -128,7 +126,9 @@ def test_declared_incident_opens_a_problem_ticket_in_the_helpdesk(logged_in, db,
 
 
 def test_helpdesk_failure_saves_nothing_and_keeps_input(logged_in, db, sandbox):
-    requests.post(f"{sandbox.url}/_sandbox/faults", json={"error_burst": {"status": 500, "count": 5}}, timeout=5)
+    requests.post(
+        f"{sandbox.url}/_sandbox/faults", json={"error_burst": {"status": 500, "count": 5}}, timeout=5
+    )
     response = post_form(logged_in, "/admin/incidents/new", declare_form())
     assert response.status_code == 503
     page = response.data.decode()
@@ -139,7 +139,8 @@ def test_helpdesk_failure_saves_nothing_and_keeps_input(logged_in, db, sandbox):
 
 
 def test_nul_characters_in_a_crafted_form_are_dropped(logged_in, db):
-    incident_id = declared_incident_id(post_form(logged_in, "/admin/incidents/new",
-                                                 declare_form(title="Check\x00out is down")))
+    incident_id = declared_incident_id(
+        post_form(logged_in, "/admin/incidents/new", declare_form(title="Check\x00out is down"))
+    )
     with db.transaction() as session:
         assert session.get(Incident, incident_id).title == "Checkout is down"

@@ -1,30 +1,29 @@
 """REST API v1: bearer-token auth, JSON in and out, errors that say what to fix."""
+
 from __future__ import annotations
 
 import pytest
 import requests
 
 from service.models import Incident
+from tests.factories import AUTH, INCIDENT, add_links
 from tests.web.conftest import API_TOKEN, build_app, sandbox_ticket
-from tests.web.test_admin_ui import add_links
-
-AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
-
-INCIDENT = {
-    "title": "Checkout is down",
-    "phrases": ["checkout fails", "התשלום באתר לא עובד", "плащането на сайта не работи"],
-    "status_texts": {"en": "We are fixing checkout.", "he": "אנחנו מתקנים את התשלום.", "bg": "Поправяме плащането."},
-    "severity": "critical",
-    "default_locale": "en",
-}
 
 
 def create(client, body=None, **kwargs):
     return client.post("/api/v1/incidents", json=INCIDENT if body is None else body, headers=AUTH, **kwargs)
 
 
-@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong-token"}, {"Authorization": API_TOKEN},
-                                     {"Authorization": f"Basic {API_TOKEN}"}, {"Authorization": "Bearer "}])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer wrong-token"},
+        {"Authorization": API_TOKEN},
+        {"Authorization": f"Basic {API_TOKEN}"},
+        {"Authorization": "Bearer "},
+    ],
+)
 def test_requests_without_the_right_token_are_refused(client, headers):
     for path in ("/api/v1/incidents", "/api/v1/incidents/1", "/api/v1/incidents/1/tickets"):
         response = client.get(path, headers=headers)
@@ -104,8 +103,15 @@ def test_missing_and_mistyped_fields_are_422_with_field_messages(client):
 
 
 def test_content_rules_are_422_with_messages_saying_what_to_fix(client):
-    response = create(client, {**INCIDENT, "phrases": ["  ", "!!"], "status_texts": {"fr": "Nous réparons."},
-                               "severity": "apocalyptic"})
+    response = create(
+        client,
+        {
+            **INCIDENT,
+            "phrases": ["  ", "!!"],
+            "status_texts": {"fr": "Nous réparons."},
+            "severity": "apocalyptic",
+        },
+    )
     assert response.status_code == 422
     fields = response.json["fields"]
     assert any("no letters or digits" in m for m in fields["phrases"])
@@ -114,8 +120,9 @@ def test_content_rules_are_422_with_messages_saying_what_to_fix(client):
 
 
 def test_malformed_bodies_are_400(client):
-    broken = client.post("/api/v1/incidents", data='{"title": "x",',
-                         headers={**AUTH, "Content-Type": "application/json"})
+    broken = client.post(
+        "/api/v1/incidents", data='{"title": "x",', headers={**AUTH, "Content-Type": "application/json"}
+    )
     assert broken.status_code == 400 and "not valid JSON" in broken.json["error"]
     form = client.post("/api/v1/incidents", data={"title": "x"}, headers=AUTH)
     assert form.status_code == 400 and "Content-Type: application/json" in form.json["error"]
@@ -137,7 +144,9 @@ def test_wrong_method_is_405_json(client):
 
 
 def test_helpdesk_failure_is_reported_and_saves_nothing(client, sandbox):
-    requests.post(f"{sandbox.url}/_sandbox/faults", json={"error_burst": {"status": 500, "count": 5}}, timeout=5)
+    requests.post(
+        f"{sandbox.url}/_sandbox/faults", json={"error_burst": {"status": 500, "count": 5}}, timeout=5
+    )
     response = create(client)
     assert response.status_code in (502, 503)
     assert "nothing was saved" in response.json["error"]

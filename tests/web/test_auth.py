@@ -1,4 +1,5 @@
 """The admin UI needs a login, and every form needs its CSRF token."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,11 +1,12 @@
 """Linked tickets per hour: bar geometry for the incident page's chart."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from service.web.admin.chart import AXIS, HEADROOM, HEIGHT, WIDTH, hourly_chart
 
-T0 = datetime(2026, 11, 22, 9, 30, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 
 
 def test_nothing_to_draw():
@@ -26,4 +27,4 @@ def test_naive_times_are_utc_and_long_spans_keep_the_latest_hours():
     chart = hourly_chart([naive, naive + timedelta(hours=100)], max_hours=48)
     assert len(chart.bars) == 48
     assert chart.total == 1
-    assert chart.bars[-1].hour == datetime(2026, 11, 26, 13, tzinfo=timezone.utc)
+    assert chart.bars[-1].hour == datetime(2026, 11, 26, 13, tzinfo=UTC)

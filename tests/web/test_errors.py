@@ -1,4 +1,5 @@
 """Error responses: JSON for /api/ and /webhooks/, a friendly page for people, never a traceback."""
+
 from __future__ import annotations
 
 import pytest
@@ -24,7 +25,9 @@ def test_unexpected_error_is_a_friendly_500_page(failing_app):
 def test_unexpected_api_error_is_json_500(failing_app):
     response = failing_app.test_client().get("/api/v1/boom")
     assert response.status_code == 500
-    assert response.json == {"error": "Something went wrong on our side. The error was logged; try again later."}
+    assert response.json == {
+        "error": "Something went wrong on our side. The error was logged; try again later."
+    }
 
 
 def test_webhook_paths_get_json_errors(client):

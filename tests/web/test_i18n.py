@@ -1,4 +1,5 @@
 """The UI catalogs: the same keys and placeholders in every language, and every key used exists."""
+
 from __future__ import annotations
 
 import re
@@ -47,9 +48,13 @@ def test_every_literal_key_used_exists():
 def test_composed_keys_exist():
     """Keys built in templates from values: states, severities, stages, rule kinds, error codes."""
     english = catalog("en")
-    for prefix, values in {"state": ("active", "resolved"), "severity": ("minor", "major", "critical"),
-                           "stage": ("investigating", "identified", "monitoring", "resolved"),
-                           "rule": ("phrase", "exclude_phrase"), "link": ("linked", "unlinked")}.items():
+    for prefix, values in {
+        "state": ("active", "resolved"),
+        "severity": ("minor", "major", "critical"),
+        "stage": ("investigating", "identified", "monitoring", "resolved"),
+        "rule": ("phrase", "exclude_phrase"),
+        "link": ("linked", "unlinked"),
+    }.items():
         for value in values:
             assert f"{prefix}.{value}" in english
     for code in (400, 401, 403, 404, 405, 413, 422, 500):

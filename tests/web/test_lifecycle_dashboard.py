@@ -1,4 +1,5 @@
 """The dashboard: per active incident, linked, unsolved, oldest unsolved, unlinked, broadcasts; a chart."""
+
 from __future__ import annotations
 
 import re
@@ -7,20 +8,29 @@ from datetime import timedelta
 from service import clock
 from service.models import StatusUpdate, TicketLink
 from service.web.admin.dashboard import age_in_words
+from tests.factories import declare
 from tests.web.conftest import post_form
-from tests.web.test_lifecycle_ui import declare
 
 
-def link(incident_id: int, ticket_id: int, *, hours_ago: float, ticket_status: str = "open",
-         state: str = "linked") -> TicketLink:
-    return TicketLink(incident_id=incident_id, ticket_id=ticket_id, subject=f"Ticket {ticket_id}",
-                      ticket_status=ticket_status, state=state, evidence={"phrases": ["checkout fails"]},
-                      linked_at=clock.now() - timedelta(hours=hours_ago))
+def link(
+    incident_id: int, ticket_id: int, *, hours_ago: float, ticket_status: str = "open", state: str = "linked"
+) -> TicketLink:
+    return TicketLink(
+        incident_id=incident_id,
+        ticket_id=ticket_id,
+        subject=f"Ticket {ticket_id}",
+        ticket_status=ticket_status,
+        state=state,
+        evidence={"phrases": ["checkout fails"]},
+        linked_at=clock.now() - timedelta(hours=hours_ago),
+    )
 
 
 def dashboard_row(page: str, incident_id: int) -> list[str]:
     row = re.search(rf'<tr data-incident="{incident_id}">(.*?)</tr>', page, re.DOTALL).group(1)
-    return [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.DOTALL)]
+    return [
+        re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.DOTALL)
+    ]
 
 
 def test_dashboard_shows_the_backlog_of_each_active_incident(logged_in, db):
@@ -28,15 +38,29 @@ def test_dashboard_shows_the_backlog_of_each_active_incident(logged_in, db):
     login = declare(logged_in, title="Login fails", phrases="cannot log in")
     resolved = declare(logged_in, title="Old outage", phrases="old outage")
     with db.transaction() as session:
-        session.add_all([
-            link(checkout, 1, hours_ago=3.5), link(checkout, 2, hours_ago=1, ticket_status="pending"),
-            link(checkout, 3, hours_ago=5, ticket_status="solved"), link(checkout, 4, hours_ago=0.5,
-                                                                          ticket_status="closed"),
-            link(checkout, 5, hours_ago=2, state="unlinked"), link(checkout, 6, hours_ago=0.2, state="applying"),
-            link(login, 7, hours_ago=0.25, ticket_status="new"),
-            link(resolved, 8, hours_ago=1)])
-        session.add(StatusUpdate(incident_id=checkout, version=2, stage="identified", texts={"en": "x"},
-                                 broadcast_state="running", broadcast_total=4, broadcast_done=1))
+        session.add_all(
+            [
+                link(checkout, 1, hours_ago=3.5),
+                link(checkout, 2, hours_ago=1, ticket_status="pending"),
+                link(checkout, 3, hours_ago=5, ticket_status="solved"),
+                link(checkout, 4, hours_ago=0.5, ticket_status="closed"),
+                link(checkout, 5, hours_ago=2, state="unlinked"),
+                link(checkout, 6, hours_ago=0.2, state="applying"),
+                link(login, 7, hours_ago=0.25, ticket_status="new"),
+                link(resolved, 8, hours_ago=1),
+            ]
+        )
+        session.add(
+            StatusUpdate(
+                incident_id=checkout,
+                version=2,
+                stage="identified",
+                texts={"en": "x"},
+                broadcast_state="running",
+                broadcast_total=4,
+                broadcast_done=1,
+            )
+        )
     post_form(logged_in, f"/admin/incidents/{resolved}/resolve", {"final_en": "Fixed."})
 
     page = logged_in.get("/admin/dashboard").data.decode()
@@ -45,9 +69,10 @@ def test_dashboard_shows_the_backlog_of_each_active_incident(logged_in, db):
     assert dashboard_row(page, checkout)[1:] == ["Identified", "4", "2", "3 h 30 min", "1", "1"]
     assert dashboard_row(page, login)[1:] == ["Investigating", "1", "1", "0 h 15 min", "0", "0"]
     assert f'data-incident="{resolved}"' not in page
-    totals = re.sub(r"<[^>]+>", " ", page[page.index('id="dashboard-totals">'):page.index("</dl>")])
-    assert " ".join(totals.split()[1:]) == ("Active incidents 2 Linked 5 Unsolved 3 Unlinked (feedback) 1 "
-                                        "Broadcasts in progress 1")
+    totals = re.sub(r"<[^>]+>", " ", page[page.index('id="dashboard-totals">') : page.index("</dl>")])
+    assert " ".join(totals.split()[1:]) == (
+        "Active incidents 2 Linked 5 Unsolved 3 Unlinked (feedback) 1 Broadcasts in progress 1"
+    )
     # Linked tickets per hour over the active incidents (not the reservation, not the resolved one).
     bars = re.findall(r'<rect class="chart-bar"[^>]*><title>[0-9:]+ UTC: (\d+)</title>', page)
     assert sum(map(int, bars)) == 6

@@ -1,4 +1,5 @@
 """The rules editor: every rule kind, a preview against the sandbox's recent tickets, refusals."""
+
 from __future__ import annotations
 
 import json
@@ -8,36 +9,20 @@ import requests
 from sqlalchemy import select
 from zenpy.lib.api_objects import TicketField
 
-from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
 from service.models import IncidentRule
 from service.web.admin.rules_form import RulesForm, audience_from_paste
+from tests.factories import declare, recent_checkout_tickets
 from tests.web.conftest import post_form
-from tests.web.test_lifecycle_ui import declare
-
-
-def sandbox_create(sandbox, subject: str, body: str, **extra) -> int:
-    """A customer's ticket, created in the sandbox over HTTP."""
-    ticket = {"subject": subject, "comment": {"body": body},
-              "requester": {"name": "Dana Levi", "email": "dana@example.com"}, **extra}
-    response = requests.post(f"{sandbox.url}/api/v2/tickets.json", json={"ticket": ticket}, timeout=5,
-                             auth=(f"{DEMO_AGENT_EMAIL}/token", DEMO_API_TOKEN))
-    assert response.status_code == 201, response.text
-    return response.json()["ticket"]["id"]
-
-
-def recent_checkout_tickets(sandbox) -> dict[str, int]:
-    return {
-        "match": sandbox_create(sandbox, "Checkout fails", "My checkout fails at the last step."),
-        "partial": sandbox_create(sandbox, "Slow page", "The checkout page is very slow today."),
-        "excluded": sandbox_create(sandbox, "Test order", "The checkout fails on my test order."),
-        "unrelated": sandbox_create(sandbox, "Invoice", "Where is my invoice for October?"),
-    }
 
 
 def stored_rules(db, incident_id: int) -> list[tuple[str, str]]:
     with db.transaction() as session:
-        return [(r.kind, r.value) for r in session.scalars(
-            select(IncidentRule).where(IncidentRule.incident_id == incident_id).order_by(IncidentRule.id))]
+        return [
+            (r.kind, r.value)
+            for r in session.scalars(
+                select(IncidentRule).where(IncidentRule.incident_id == incident_id).order_by(IncidentRule.id)
+            )
+        ]
 
 
 EVERY_KIND = {
@@ -61,12 +46,15 @@ def test_preview_shows_matches_and_near_misses_with_reasons_and_saves_nothing(lo
     incident_id = declare(logged_in)
     before = stored_rules(db, incident_id)
     tickets = recent_checkout_tickets(sandbox)
-    response = post_form(logged_in, f"/admin/incidents/{incident_id}/rules",
-                         {"action": "preview", "phrases": "checkout fails", "exclude_phrases": "test order"})
+    response = post_form(
+        logged_in,
+        f"/admin/incidents/{incident_id}/rules",
+        {"action": "preview", "phrases": "checkout fails", "exclude_phrases": "test order"},
+    )
     assert response.status_code == 200
     page = response.data.decode()
-    matches = page[page.index('id="preview-matches"'):page.index('id="preview-near-misses"')]
-    near = page[page.index('id="preview-near-misses"'):]
+    matches = page[page.index('id="preview-matches"') : page.index('id="preview-near-misses"')]
+    near = page[page.index('id="preview-near-misses"') :]
     assert f"#{tickets['match']}" in matches and "mentions “checkout fails”" in matches
     assert f"#{tickets['partial']}" in near and "only part of one: “checkout”" in near
     assert f"#{tickets['excluded']}" in near and "mentions the exclusion “test order”" in near
@@ -84,9 +72,21 @@ def test_rules_of_every_kind_are_saved_and_shown_again(logged_in, db, helpdesk):
     assert response.status_code == 302, response.data.decode()[:2000]
     assert response.location == f"/admin/incidents/{incident_id}?done=rules_saved"
     rules = stored_rules(db, incident_id)
-    assert [kind for kind, _ in rules] == ["phrase", "phrase", "exclude_phrase", "regex", "tags_any", "tags_all",
-                                           "custom_field", "form", "brand", "organization", "channel",
-                                           "requester", "created_within"]
+    assert [kind for kind, _ in rules] == [
+        "phrase",
+        "phrase",
+        "exclude_phrase",
+        "regex",
+        "tags_any",
+        "tags_all",
+        "custom_field",
+        "form",
+        "brand",
+        "organization",
+        "channel",
+        "requester",
+        "created_within",
+    ]
     assert rules[1] == ("phrase", "התשלום באתר לא עובד")
     assert json.loads(dict(rules)["requester"]) == "alice@example.com\n42"  # the CSV's id and email cells
     assert json.loads(dict(rules)["created_within"]) == "2026-11-01T08:00"
@@ -100,29 +100,41 @@ def test_rules_of_every_kind_are_saved_and_shown_again(logged_in, db, helpdesk):
     assert "Rules saved." in detail
     # The incident page lists the rules as typed, not as stored JSON.
     assert '<td>Channel</td><td><bdi class="rule-value">email chat</bdi></td>' in detail
-    assert f'<td>Custom field</td><td><bdi class="rule-value">{field_id} = size 42, size 43</bdi></td>' in detail
+    assert (
+        f'<td>Custom field</td><td><bdi class="rule-value">{field_id} = size 42, size 43</bdi></td>' in detail
+    )
 
 
-@pytest.mark.parametrize("fields, field, message", [
-    ({"phrases": ""}, "rules", "Add at least one rule that selects tickets"),
-    ({"phrases": "", "exclude_phrases": "test order"}, "rules", "exclusions alone match nothing"),
-    ({"regexes": r"order (\d+"}, "regexes", "The regular expression is invalid"),
-    ({"window_start": "2026-01-01T00:00", "window_end": "2026-01-02T00:00"}, "window", "in the past"),
-    ({"custom_fields": "size = 42"}, "custom_fields", "numeric id"),
-    ({"requesters": "alice@example.com\nnot an email"}, "requesters", "is neither a user id nor an email address"),
-    ({"channels": "e-mail!"}, "channels", "is not a channel name"),
-    ({"brands": "acme"}, "brands", "is not a valid brand id"),
-])
+@pytest.mark.parametrize(
+    "fields, field, message",
+    [
+        ({"phrases": ""}, "rules", "Add at least one rule that selects tickets"),
+        ({"phrases": "", "exclude_phrases": "test order"}, "rules", "exclusions alone match nothing"),
+        ({"regexes": r"order (\d+"}, "regexes", "The regular expression is invalid"),
+        ({"window_start": "2026-01-01T00:00", "window_end": "2026-01-02T00:00"}, "window", "in the past"),
+        ({"custom_fields": "size = 42"}, "custom_fields", "numeric id"),
+        (
+            {"requesters": "alice@example.com\nnot an email"},
+            "requesters",
+            "is neither a user id nor an email address",
+        ),
+        ({"channels": "e-mail!"}, "channels", "is not a channel name"),
+        ({"brands": "acme"}, "brands", "is not a valid brand id"),
+    ],
+)
 @pytest.mark.parametrize("action", ["save", "preview"])
 def test_bad_rule_input_is_refused_next_to_the_field_and_kept(logged_in, db, fields, field, message, action):
     incident_id = declare(logged_in)
     before = stored_rules(db, incident_id)
-    response = post_form(logged_in, f"/admin/incidents/{incident_id}/rules",
-                         {"action": action, "phrases": "checkout fails", **fields})
+    response = post_form(
+        logged_in,
+        f"/admin/incidents/{incident_id}/rules",
+        {"action": action, "phrases": "checkout fails", **fields},
+    )
     assert response.status_code == 422
     page = response.data.decode()
-    errors = page[page.index(f'<ul class="field-errors" id="{field}-errors">'):]
-    assert message in errors[:errors.index("</ul>")]
+    errors = page[page.index(f'<ul class="field-errors" id="{field}-errors">') :]
+    assert message in errors[: errors.index("</ul>")]
     assert 'id="preview"' not in page
     for value in fields.values():
         assert value in page  # what the admin typed is still in the form
@@ -131,9 +143,12 @@ def test_bad_rule_input_is_refused_next_to_the_field_and_kept(logged_in, db, fie
 
 def test_preview_says_so_when_the_helpdesk_fails(logged_in, db, sandbox):
     incident_id = declare(logged_in)
-    requests.post(f"{sandbox.url}/_sandbox/faults", json={"error_burst": {"status": 500, "count": 20}}, timeout=5)
-    response = post_form(logged_in, f"/admin/incidents/{incident_id}/rules",
-                         {"action": "preview", "phrases": "checkout fails"})
+    requests.post(
+        f"{sandbox.url}/_sandbox/faults", json={"error_burst": {"status": 500, "count": 20}}, timeout=5
+    )
+    response = post_form(
+        logged_in, f"/admin/incidents/{incident_id}/rules", {"action": "preview", "phrases": "checkout fails"}
+    )
     assert response.status_code == 503
     page = response.data.decode()
     assert "did not return its recent tickets" in page and "checkout fails</textarea>" in page
@@ -142,7 +157,9 @@ def test_preview_says_so_when_the_helpdesk_fails(logged_in, db, sandbox):
 def test_rules_editor_csrf_and_unknown_incident(logged_in, db):
     incident_id = declare(logged_in)
     before = stored_rules(db, incident_id)
-    refused = logged_in.post(f"/admin/incidents/{incident_id}/rules", data={"action": "save", "phrases": "x y"})
+    refused = logged_in.post(
+        f"/admin/incidents/{incident_id}/rules", data={"action": "save", "phrases": "x y"}
+    )
     assert refused.status_code == 400
     assert stored_rules(db, incident_id) == before
     assert logged_in.get("/admin/incidents/424242/rules").status_code == 404
@@ -157,12 +174,14 @@ def test_a_pasted_csv_export_gives_its_ids_and_emails():
 
 
 def test_form_round_trips_rules_given_as_json():
-    form = RulesForm.from_rules([
-        {"kind": "phrase", "value": ["checkout fails", "can't pay"]},
-        {"kind": "custom_field", "value": {"field_id": 360012345, "values": ["size 42", "size 43"]}},
-        {"kind": "created_within", "value": {"start": "2026-11-22T14:00:00+02:00", "end": None}},
-        {"kind": "tags_any", "value": ["checkout", "vip"]},
-    ])
+    form = RulesForm.from_rules(
+        [
+            {"kind": "phrase", "value": ["checkout fails", "can't pay"]},
+            {"kind": "custom_field", "value": {"field_id": 360012345, "values": ["size 42", "size 43"]}},
+            {"kind": "created_within", "value": {"start": "2026-11-22T14:00:00+02:00", "end": None}},
+            {"kind": "tags_any", "value": ["checkout", "vip"]},
+        ]
+    )
     assert form.phrases == "checkout fails\ncan't pay"
     assert form.custom_fields == "360012345 = size 42, size 43"
     assert (form.window_start, form.window_end) == ("2026-11-22T12:00", "")

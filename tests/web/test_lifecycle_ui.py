@@ -1,4 +1,5 @@
 """The incident page's lifecycle forms: status updates, resolve, reopen, shadow mode, unlink, broadcasts."""
+
 from __future__ import annotations
 
 import re
@@ -7,20 +8,18 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
 from service.audit import record
 from service.models import AuditEntry, Incident, StatusUpdate, TicketLink
+from tests.factories import add_links, declare
 from tests.web.conftest import declare_form, post_form
-from tests.web.test_admin_ui import add_links, declared_incident_id
+from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
 
 HE_UPDATE = "מצאנו את הגורם לתקלה בתשלום ואנחנו מתקנים אותו."
 EN_UPDATE = "We found the cause of the checkout failure and are fixing it."
-FINAL = {"final_en": "Checkout is back. A failed database switch caused it; we added an automatic check.",
-         "final_he": "התשלום חזר לפעול. הוספנו בדיקה אוטומטית כדי שזה לא יקרה שוב."}
-
-
-def declare(client, **overrides) -> int:
-    return declared_incident_id(post_form(client, "/admin/incidents/new", declare_form(**overrides)))
+FINAL = {
+    "final_en": "Checkout is back. A failed database switch caused it; we added an automatic check.",
+    "final_he": "התשלום חזר לפעול. הוספנו בדיקה אוטומטית כדי שזה לא יקרה שוב.",
+}
 
 
 def incident_row(db, incident_id: int) -> Incident:
@@ -32,20 +31,32 @@ def incident_row(db, incident_id: int) -> Incident:
 
 def versions(db, incident_id: int) -> list[StatusUpdate]:
     with db.transaction() as session:
-        return list(session.scalars(select(StatusUpdate).where(StatusUpdate.incident_id == incident_id)
-                                    .order_by(StatusUpdate.version)))
+        return list(
+            session.scalars(
+                select(StatusUpdate)
+                .where(StatusUpdate.incident_id == incident_id)
+                .order_by(StatusUpdate.version)
+            )
+        )
 
 
 def dynamic_content_texts(sandbox, item_id: int) -> list[str]:
-    response = requests.get(f"{sandbox.url}/api/v2/dynamic_content/items/{item_id}.json", timeout=5,
-                            auth=(f"{DEMO_AGENT_EMAIL}/token", DEMO_API_TOKEN))
+    response = requests.get(
+        f"{sandbox.url}/api/v2/dynamic_content/items/{item_id}.json",
+        timeout=5,
+        auth=(f"{DEMO_AGENT_EMAIL}/token", DEMO_API_TOKEN),
+    )
     response.raise_for_status()
     return [variant["content"] for variant in response.json()["item"]["variants"]]
 
 
 def test_declare_form_takes_products_regions_and_start_time(logged_in, db):
-    incident_id = declare(logged_in, affected_products="Checkout, Mobile app", affected_regions="EU\nIsrael",
-                          started_at="2026-11-22T09:30")
+    incident_id = declare(
+        logged_in,
+        affected_products="Checkout, Mobile app",
+        affected_regions="EU\nIsrael",
+        started_at="2026-11-22T09:30",
+    )
     incident = incident_row(db, incident_id)
     assert incident.affected_products == ["Checkout", "Mobile app"]
     assert incident.affected_regions == ["EU", "Israel"]
@@ -55,11 +66,17 @@ def test_declare_form_takes_products_regions_and_start_time(logged_in, db):
     assert "2026-11-22 09:30 UTC" in page
 
 
-@pytest.mark.parametrize("started_at, message", [("yesterday-ish", "Write the start time as date and time"),
-                                                 ("2999-01-01T00:00", "The start time is in the future")])
+@pytest.mark.parametrize(
+    "started_at, message",
+    [
+        ("yesterday-ish", "Write the start time as date and time"),
+        ("2999-01-01T00:00", "The start time is in the future"),
+    ],
+)
 def test_declare_form_refuses_a_bad_start_time_and_keeps_input(logged_in, db, started_at, message):
-    response = post_form(logged_in, "/admin/incidents/new",
-                         declare_form(started_at=started_at, affected_products="Checkout"))
+    response = post_form(
+        logged_in, "/admin/incidents/new", declare_form(started_at=started_at, affected_products="Checkout")
+    )
     assert response.status_code == 422
     page = response.data.decode()
     assert '<ul class="field-errors" id="started_at-errors">' in page and message in page
@@ -70,9 +87,17 @@ def test_declare_form_refuses_a_bad_start_time_and_keeps_input(logged_in, db, st
 
 def test_status_update_is_posted_published_and_shown_in_the_timeline(logged_in, db, sandbox):
     incident_id = declare(logged_in)
-    response = post_form(logged_in, f"/admin/incidents/{incident_id}/status",
-                         {"stage": "identified", "status_en": EN_UPDATE, "status_he": HE_UPDATE, "status_bg": "",
-                          "broadcast": "on"})
+    response = post_form(
+        logged_in,
+        f"/admin/incidents/{incident_id}/status",
+        {
+            "stage": "identified",
+            "status_en": EN_UPDATE,
+            "status_he": HE_UPDATE,
+            "status_bg": "",
+            "broadcast": "on",
+        },
+    )
     assert response.status_code == 302
     assert response.location == f"/admin/incidents/{incident_id}?done=status_posted"
 
@@ -85,7 +110,7 @@ def test_status_update_is_posted_published_and_shown_in_the_timeline(logged_in, 
 
     page = logged_in.get(response.location).data.decode()
     assert "Status update posted." in page
-    timeline = page[page.index('id="timeline"'):page.index('id="post-status"')]
+    timeline = page[page.index('id="timeline"') : page.index('id="post-status"')]
     assert timeline.index('id="status-v2"') < timeline.index('id="status-v1"')  # newest first
     assert f'<blockquote lang="he" dir="rtl">{HE_UPDATE}</blockquote>' in timeline
     assert "Identified" in timeline and "admin:ada" in timeline
@@ -96,8 +121,11 @@ def test_status_update_is_posted_published_and_shown_in_the_timeline(logged_in, 
 
 def test_status_update_without_text_is_refused_next_to_the_field_and_input_kept(logged_in, db):
     incident_id = declare(logged_in)
-    response = post_form(logged_in, f"/admin/incidents/{incident_id}/status",
-                         {"stage": "monitoring", "status_en": "  ", "broadcast": "on"})
+    response = post_form(
+        logged_in,
+        f"/admin/incidents/{incident_id}/status",
+        {"stage": "monitoring", "status_en": "  ", "broadcast": "on"},
+    )
     assert response.status_code == 422
     page = response.data.decode()
     assert '<ul class="field-errors" id="status_texts-errors">' in page
@@ -121,8 +149,9 @@ def test_resolve_sends_the_final_message_with_a_survey_then_reopen(logged_in, db
     assert 'id="post-status"' not in page and 'id="resolve"' not in page
     assert f'action="/admin/incidents/{incident_id}/reopen"' in page
 
-    refused = post_form(logged_in, f"/admin/incidents/{incident_id}/status", {"stage": "monitoring",
-                                                                              "status_en": EN_UPDATE})
+    refused = post_form(
+        logged_in, f"/admin/incidents/{incident_id}/status", {"stage": "monitoring", "status_en": EN_UPDATE}
+    )
     assert refused.status_code == 409
     assert "reopen it before posting a status update" in refused.data.decode()
 
@@ -151,12 +180,22 @@ def test_shadow_mode_toggle_shows_the_banner_and_the_decisions(logged_in, db):
     assert response.location == f"/admin/incidents/{incident_id}?done=shadow_on"
     assert incident_row(db, incident_id).shadow_mode is True
     with db.transaction() as session:
-        record(session, "ticket.would_link", incident_id=incident_id, ticket_id=777, shadow=True,
-               detail={"phrases": ["checkout fails"], "excerpts": ["…my checkout fails…"], "locale": "he",
-                       "public_comment": HE_UPDATE})
+        record(
+            session,
+            "ticket.would_link",
+            incident_id=incident_id,
+            ticket_id=777,
+            shadow=True,
+            detail={
+                "phrases": ["checkout fails"],
+                "excerpts": ["…my checkout fails…"],
+                "locale": "he",
+                "public_comment": HE_UPDATE,
+            },
+        )
     page = logged_in.get(f"/admin/incidents/{incident_id}").data.decode()
     assert 'id="shadow-banner"' in page and "Decided and shown, nothing written" in page
-    decisions = page[page.index('id="shadow-decisions"'):]
+    decisions = page[page.index('id="shadow-decisions"') :]
     assert "#777" in decisions and '<bdi class="chip">checkout fails</bdi>' in decisions
     assert f'<bdi dir="rtl" class="would-write">{HE_UPDATE}</bdi>' in decisions
 
@@ -164,15 +203,20 @@ def test_shadow_mode_toggle_shows_the_banner_and_the_decisions(logged_in, db):
     assert incident_row(db, incident_id).shadow_mode is False
     assert 'id="shadow-banner"' not in logged_in.get(f"/admin/incidents/{incident_id}").data.decode()
     with db.transaction() as session:
-        toggles = session.scalars(select(AuditEntry.detail).where(AuditEntry.action == "incident.shadow_mode"))
+        toggles = session.scalars(
+            select(AuditEntry.detail).where(AuditEntry.action == "incident.shadow_mode")
+        )
         assert [d["on"] for d in toggles] == [True, False]
 
 
 def test_unlink_sticks_and_counts_against_the_phrase(logged_in, db):
     incident_id = declare(logged_in)
     add_links(db, incident_id)
-    response = post_form(logged_in, f"/admin/incidents/{incident_id}/tickets/1001/unlink",
-                         {"reason": "About the invoice, not checkout"})
+    response = post_form(
+        logged_in,
+        f"/admin/incidents/{incident_id}/tickets/1001/unlink",
+        {"reason": "About the invoice, not checkout"},
+    )
     assert response.location == f"/admin/incidents/{incident_id}?done=unlinked"
     with db.transaction() as session:
         link = session.scalars(select(TicketLink).where(TicketLink.ticket_id == 1001)).one()
@@ -180,7 +224,7 @@ def test_unlink_sticks_and_counts_against_the_phrase(logged_in, db):
         entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "ticket.unlinked")).one()
         assert entry.actor == "admin:ada" and entry.detail["phrases"] == ["checkout fails"]
     page = logged_in.get(f"/admin/incidents/{incident_id}").data.decode()
-    feedback = page[page.index('class="table compact rule-feedback"'):]
+    feedback = page[page.index('class="table compact rule-feedback"') :]
     assert re.search(r"<bdi>checkout fails</bdi></td><td class=\"num\">1</td>", feedback)
     assert f"/admin/incidents/{incident_id}/tickets/1001/unlink" not in page  # no button on an unlinked row
     assert f"/admin/incidents/{incident_id}/tickets/1002/unlink" in page
@@ -189,19 +233,27 @@ def test_unlink_sticks_and_counts_against_the_phrase(logged_in, db):
 
 def test_broadcast_progress_is_polled_as_json_and_can_be_stopped(logged_in, db):
     incident_id = declare(logged_in)
-    post_form(logged_in, f"/admin/incidents/{incident_id}/status", {"stage": "identified", "status_en": EN_UPDATE,
-                                                                    "broadcast": "on"})
+    post_form(
+        logged_in,
+        f"/admin/incidents/{incident_id}/status",
+        {"stage": "identified", "status_en": EN_UPDATE, "broadcast": "on"},
+    )
     with db.transaction() as session:
         status = session.scalars(select(StatusUpdate).where(StatusUpdate.version == 2)).one()
         status.broadcast_state, status.broadcast_total, status.broadcast_done = "running", 250, 100
     progress = logged_in.get(f"/admin/incidents/{incident_id}/broadcasts").json
-    assert progress["broadcasts"] == [{"version": 2, "state": "running", "total": 250, "done": 100, "percent": 40}]
+    assert progress["broadcasts"] == [
+        {"version": 2, "state": "running", "total": 250, "done": 100, "percent": 40}
+    ]
     page = logged_in.get(f"/admin/incidents/{incident_id}").data.decode()
     assert '<progress id="broadcast-v2" max="100" value="40">' in page and "100 of 250 tickets" in page
 
     response = post_form(logged_in, f"/admin/incidents/{incident_id}/status/2/cancel", {})
     assert response.location == f"/admin/incidents/{incident_id}?done=broadcast_cancelled"
-    assert logged_in.get(f"/admin/incidents/{incident_id}/broadcasts").json["broadcasts"][0]["state"] == "cancelled"
+    assert (
+        logged_in.get(f"/admin/incidents/{incident_id}/broadcasts").json["broadcasts"][0]["state"]
+        == "cancelled"
+    )
     assert post_form(logged_in, f"/admin/incidents/{incident_id}/status/9/cancel", {}).status_code == 404
 
 
@@ -212,9 +264,10 @@ LIFECYCLE_POSTS = ["status", "resolve", "reopen", "shadow", "tickets/1000/unlink
 def test_lifecycle_forms_without_a_csrf_token_are_refused(logged_in, db, action):
     incident_id = declare(logged_in)
     add_links(db, incident_id)
-    response = logged_in.post(f"/admin/incidents/{incident_id}/{action}",
-                              data={"stage": "identified", "status_en": EN_UPDATE, "final_en": "Done.",
-                                    "shadow_mode": "on"})
+    response = logged_in.post(
+        f"/admin/incidents/{incident_id}/{action}",
+        data={"stage": "identified", "status_en": EN_UPDATE, "final_en": "Done.", "shadow_mode": "on"},
+    )
     assert response.status_code == 400
     assert len(versions(db, incident_id)) == 1
     incident = incident_row(db, incident_id)
@@ -223,9 +276,15 @@ def test_lifecycle_forms_without_a_csrf_token_are_refused(logged_in, db, action)
         assert session.scalars(select(TicketLink.state).where(TicketLink.ticket_id == 1000)).one() == "linked"
 
 
-@pytest.mark.parametrize("method, path", [("get", "/admin/incidents/1/broadcasts"), ("get", "/admin/incidents/1/rules"),
-                                          ("get", "/admin/dashboard"), *[("post", f"/admin/incidents/1/{a}")
-                                                                         for a in LIFECYCLE_POSTS]])
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("get", "/admin/incidents/1/broadcasts"),
+        ("get", "/admin/incidents/1/rules"),
+        ("get", "/admin/dashboard"),
+        *[("post", f"/admin/incidents/1/{a}") for a in LIFECYCLE_POSTS],
+    ],
+)
 def test_lifecycle_pages_require_a_login(client, app, method, path):
     app.config["WTF_CSRF_ENABLED"] = False  # so the refusal seen is the login's, not the CSRF check's
     response = getattr(client, method)(path)

@@ -1,15 +1,19 @@
 """The outreach REST API: token required, clear 4xx errors, a campaign's life and its results."""
+
 import csv
 import io
 
-from tests.flows.harness import declare_checkout_incident
+from tests.factories import declare_checkout_incident
 from tests.web.conftest import API_TOKEN
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 CAMPAIGN = {
-    "name": "Sorry", "coupon_mode": "generated",
-    "messages": {"en": {"subject": "About {{incident_title}}", "body": "Hi {{first_name}}, {{coupon}}"},
-                 "he": {"subject": "בנוגע ל{{incident_title}}", "body": "שלום {{first_name}}, {{coupon}}"}},
+    "name": "Sorry",
+    "coupon_mode": "generated",
+    "messages": {
+        "en": {"subject": "About {{incident_title}}", "body": "Hi {{first_name}}, {{coupon}}"},
+        "he": {"subject": "בנוגע ל{{incident_title}}", "body": "שלום {{first_name}}, {{coupon}}"},
+    },
     "csv": "email,name,locale\na@example.com,Ann Lee,en\nb@example.com,Dana Levi,he\nA@example.com,Dup,en\nbad,x,en\n",
 }
 
@@ -29,7 +33,11 @@ def test_create_preview_launch_and_results(app):
     created = client.post(f"/api/v1/incidents/{incident_id}/campaigns", json=CAMPAIGN, headers=AUTH)
     assert created.status_code == 201, created.get_json()
     body = created.get_json()
-    assert (body["audience"]["count"], body["audience"]["duplicates_removed"], body["audience"]["invalid"]) == (2, 1, 1)
+    assert (
+        body["audience"]["count"],
+        body["audience"]["duplicates_removed"],
+        body["audience"]["invalid"],
+    ) == (2, 1, 1)
     base = f"/api/v1/incidents/{incident_id}/campaigns/{body['id']}"
 
     samples = client.get(f"{base}/preview", headers=AUTH).get_json()["samples"]
@@ -42,24 +50,34 @@ def test_create_preview_launch_and_results(app):
     assert client.post(f"{base}/launch", headers=AUTH).status_code == 409
     assert client.post(f"{base}/pause", headers=AUTH).get_json()["state"] == "paused"
 
-    rows = list(csv.reader(io.StringIO(client.get(f"{base}/results.csv", headers=AUTH).get_data(as_text=True))))
-    assert rows[0][:2] == ["email", "name"] and sorted(r[0] for r in rows[1:]) == ["a@example.com", "b@example.com"]
+    rows = list(
+        csv.reader(io.StringIO(client.get(f"{base}/results.csv", headers=AUTH).get_data(as_text=True)))
+    )
+    assert rows[0][:2] == ["email", "name"] and sorted(r[0] for r in rows[1:]) == [
+        "a@example.com",
+        "b@example.com",
+    ]
     assert all(r[7].startswith("SORRY-") for r in rows[1:])
 
 
 def test_bad_input_gets_422_with_fields(app):
     client = app.test_client()
     incident_id = _incident(app)
-    bad = client.post(f"/api/v1/incidents/{incident_id}/campaigns", json={"name": "", "messages": {},
-                                                                         "coupon_format": "XX", "group_id": "ops",
-                                                                         "sender_id": -4}, headers=AUTH)
+    bad = client.post(
+        f"/api/v1/incidents/{incident_id}/campaigns",
+        json={"name": "", "messages": {}, "coupon_format": "XX", "group_id": "ops", "sender_id": -4},
+        headers=AUTH,
+    )
     assert bad.status_code == 422
     assert {"name", "messages", "coupon_format", "group_id", "sender_id"} <= set(bad.get_json()["fields"])
-    no_email = client.post(f"/api/v1/incidents/{incident_id}/campaigns",
-                           json={**CAMPAIGN, "csv": "name\nAnn\n"}, headers=AUTH)
+    no_email = client.post(
+        f"/api/v1/incidents/{incident_id}/campaigns", json={**CAMPAIGN, "csv": "name\nAnn\n"}, headers=AUTH
+    )
     assert no_email.status_code == 422 and "email" in no_email.get_json()["error"]
     assert client.post("/api/v1/incidents/999/campaigns", json=CAMPAIGN, headers=AUTH).status_code == 404
-    assert client.post(f"/api/v1/incidents/{incident_id}/campaigns", data="x", headers=AUTH).status_code == 400
+    assert (
+        client.post(f"/api/v1/incidents/{incident_id}/campaigns", data="x", headers=AUTH).status_code == 400
+    )
 
 
 def test_no_launch_while_the_incident_is_in_shadow_mode(app):
@@ -67,7 +85,9 @@ def test_no_launch_while_the_incident_is_in_shadow_mode(app):
 
     client = app.test_client()
     incident_id = _incident(app)
-    created = client.post(f"/api/v1/incidents/{incident_id}/campaigns", json=CAMPAIGN, headers=AUTH).get_json()
+    created = client.post(
+        f"/api/v1/incidents/{incident_id}/campaigns", json=CAMPAIGN, headers=AUTH
+    ).get_json()
     with app.extensions["incidentdesk"].db.transaction() as session:
         session.get(Incident, incident_id).shadow_mode = True
     refused = client.post(f"/api/v1/incidents/{incident_id}/campaigns/{created['id']}/launch", headers=AUTH)
@@ -77,11 +97,17 @@ def test_no_launch_while_the_incident_is_in_shadow_mode(app):
 def test_a_drafts_audience_can_be_replaced_until_launch(app):
     client = app.test_client()
     incident_id = _incident(app)
-    created = client.post(f"/api/v1/incidents/{incident_id}/campaigns", json=CAMPAIGN, headers=AUTH).get_json()
+    created = client.post(
+        f"/api/v1/incidents/{incident_id}/campaigns", json=CAMPAIGN, headers=AUTH
+    ).get_json()
     base = f"/api/v1/incidents/{incident_id}/campaigns/{created['id']}"
-    replaced = client.put(f"{base}/audience", json={"csv": "email\nx@example.com\ny@example.com\nz@example.com\n"},
-                          headers=AUTH)
+    replaced = client.put(
+        f"{base}/audience", json={"csv": "email\nx@example.com\ny@example.com\nz@example.com\n"}, headers=AUTH
+    )
     assert replaced.status_code == 200 and replaced.get_json()["audience"]["count"] == 3
     assert client.put(f"{base}/audience", json={"csv": "name\nno email\n"}, headers=AUTH).status_code == 422
     client.post(f"{base}/launch", headers=AUTH)
-    assert client.put(f"{base}/audience", json={"csv": "email\nw@example.com\n"}, headers=AUTH).status_code == 409
+    assert (
+        client.put(f"{base}/audience", json={"csv": "email\nw@example.com\n"}, headers=AUTH).status_code
+        == 409
+    )

@@ -1,15 +1,24 @@
 """Outreach in the admin UI: login and CSRF required, a draft from an uploaded CSV, its report and
 RTL preview, launch/pause with CSRF, progress JSON and the results CSV."""
+
 import io
 
-from tests.flows.harness import declare_checkout_incident
+from tests.factories import declare_checkout_incident
 from tests.web.conftest import csrf_token, post_form
 
-CSV = ("email,name,locale,order\nann@example.com,Ann Lee,en,#7\ndana@example.com,Dana Levi,he,#8\n"
-       "ANN@example.com,Dup,en,#9\nbroken,Broken,en,#10\n").encode()
-FORM = {"name": "Sorry", "subject_en": "About {{incident_title}}", "body_en": "Hi {{first_name}}, order {{order}}",
-        "subject_he": "בנוגע ל{{incident_title}}", "body_he": "שלום {{first_name}}, הזמנה {{order}}",
-        "coupon_mode": "none", "coupon_format": "SORRY-XXXX-XXXX"}
+CSV = (
+    b"email,name,locale,order\nann@example.com,Ann Lee,en,#7\ndana@example.com,Dana Levi,he,#8\n"
+    b"ANN@example.com,Dup,en,#9\nbroken,Broken,en,#10\n"
+)
+FORM = {
+    "name": "Sorry",
+    "subject_en": "About {{incident_title}}",
+    "body_en": "Hi {{first_name}}, order {{order}}",
+    "subject_he": "בנוגע ל{{incident_title}}",
+    "body_he": "שלום {{first_name}}, הזמנה {{order}}",
+    "coupon_mode": "none",
+    "coupon_format": "SORRY-XXXX-XXXX",
+}
 
 
 def _incident(app) -> int:
@@ -30,14 +39,18 @@ def test_a_form_without_csrf_is_refused(logged_in, app):
 
 def test_draft_from_csv_report_preview_launch_and_results(logged_in, app):
     incident_id = _incident(app)
-    answer = post_form(logged_in, f"/admin/incidents/{incident_id}/campaigns",
-                       {**FORM, "csv_file": (io.BytesIO(CSV), "customers.csv")}, content_type="multipart/form-data")
+    answer = post_form(
+        logged_in,
+        f"/admin/incidents/{incident_id}/campaigns",
+        {**FORM, "csv_file": (io.BytesIO(CSV), "customers.csv")},
+        content_type="multipart/form-data",
+    )
     assert answer.status_code == 302, answer.get_data(as_text=True)[:500]
     page_url = answer.headers["Location"]
     page = logged_in.get(page_url).get_data(as_text=True)
     assert "2 customers will be contacted" in page and "1 duplicates removed, 1 invalid rows" in page
     assert 'dir="rtl"' in page and "הזמנה \u2068#8\u2069" in page and "order #7" in page
-    assert 'data-progress-url=' in page and "outreach.js" in page
+    assert "data-progress-url=" in page and "outreach.js" in page
 
     token = csrf_token(page)
     assert logged_in.post(f"{page_url}/launch", data={"csrf_token": token}).status_code == 302
@@ -54,8 +67,11 @@ def test_draft_from_csv_report_preview_launch_and_results(logged_in, app):
 
 def test_invalid_form_keeps_input_and_says_what_to_fix(logged_in, app):
     incident_id = _incident(app)
-    answer = post_form(logged_in, f"/admin/incidents/{incident_id}/campaigns",
-                       {**FORM, "name": "", "coupon_format": "XX", "csv_text": "email\na@example.com\n"})
+    answer = post_form(
+        logged_in,
+        f"/admin/incidents/{incident_id}/campaigns",
+        {**FORM, "name": "", "coupon_format": "XX", "csv_text": "email\na@example.com\n"},
+    )
     page = answer.get_data(as_text=True)
     assert answer.status_code == 422 and "name the campaign" in page and "at least 8" in page
     assert 'value="About {{incident_title}}"' in page
@@ -63,7 +79,9 @@ def test_invalid_form_keeps_input_and_says_what_to_fix(logged_in, app):
 
 def test_overview_offers_active_incidents_in_hebrew(logged_in, app):
     incident_id = _incident(app)
-    logged_in.post("/language", data={"lang": "he", "csrf_token": csrf_token(logged_in.get("/admin/outreach").data)})
+    logged_in.post(
+        "/language", data={"lang": "he", "csrf_token": csrf_token(logged_in.get("/admin/outreach").data)}
+    )
     page = logged_in.get("/admin/outreach").get_data(as_text=True)
     assert f"/admin/incidents/{incident_id}/campaigns" in page
     assert 'dir="rtl"' in page and "פנייה יזומה" in page and "outreach.start" not in page
@@ -71,11 +89,16 @@ def test_overview_offers_active_incidents_in_hebrew(logged_in, app):
 
 def test_a_drafts_audience_is_replaced_from_the_page(logged_in, app):
     incident_id = _incident(app)
-    answer = post_form(logged_in, f"/admin/incidents/{incident_id}/campaigns", {**FORM, "csv_text": "email\na@x.com\n"})
+    answer = post_form(
+        logged_in, f"/admin/incidents/{incident_id}/campaigns", {**FORM, "csv_text": "email\na@x.com\n"}
+    )
     page_url = answer.headers["Location"]
     page = logged_in.get(page_url).get_data(as_text=True)
     assert "1 customers will be contacted" in page
-    replaced = logged_in.post(f"{page_url}/audience", data={"csrf_token": csrf_token(page),
-                                                             "csv_file": (io.BytesIO(CSV), "new.csv")},
-                              content_type="multipart/form-data", follow_redirects=True)
+    replaced = logged_in.post(
+        f"{page_url}/audience",
+        data={"csrf_token": csrf_token(page), "csv_file": (io.BytesIO(CSV), "new.csv")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     assert "2 customers will be contacted" in replaced.get_data(as_text=True)

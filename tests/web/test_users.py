@@ -1,4 +1,5 @@
 """Local admin users: hashed passwords, a minimum length, a unique name."""
+
 from __future__ import annotations
 
 import pytest

@@ -2,18 +2,18 @@
 
 Pure: plain data in, a decision out. The pipeline gathers the facts; the executor acts.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Any
 
-from service.domain.linking.facts import IncidentFacts, TicketFacts
-from service.domain.text.locales import pick_text
-from service.domain.linking.matching import PhraseHit
 from service.domain.linking.evaluation import judge
-from service.domain.text.templates import first_name, render
-
-CLOSED_STATUSES = frozenset({"solved", "closed"})
+from service.domain.linking.facts import IncidentFacts, TicketFacts
+from service.domain.linking.matching import PhraseHit
+from service.domain.status_text import status_reply
+from service.domain.tickets import SOLVED_STATUSES
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class LinkTicket:
     locale: str
     public_comment: str
     internal_note: str
-    evidence: dict
+    evidence: dict[str, object]
     shadow: bool
     priority: str | None = None  # raised for VIP requesters and organisations
 
@@ -40,7 +40,7 @@ class RecordExistingLink:
 
     ticket_id: int
     incident_id: int
-    evidence: dict
+    evidence: dict[str, object]
 
 
 @dataclass(frozen=True)
@@ -63,8 +63,9 @@ class Match:
     other_reasons: str  # why the other rules (tags, fields, channel, ...) hold; "" if none
 
 
-def matches(ticket: TicketFacts, incidents: Mapping[int, IncidentFacts],
-            hits: Mapping[int, PhraseHit]) -> list[Match]:
+def matches(
+    ticket: TicketFacts, incidents: Mapping[int, IncidentFacts], hits: Mapping[int, PhraseHit]
+) -> list[Match]:
     """Incidents whose rules all hold: a phrase hit where the incident has phrases (exclusions
     already applied by the matcher), and every other kind of rule it has."""
     found: list[Match] = []
@@ -87,7 +88,8 @@ def matches(ticket: TicketFacts, incidents: Mapping[int, IncidentFacts],
 def _choose(found: list[Match], incidents: Mapping[int, IncidentFacts]) -> Match | None:
     """Best match: most distinct phrases matched, then more kinds of rule satisfied; ties go to
     the longest-running incident, then the lower id, so the choice is predictable."""
-    def rank(match: Match) -> tuple:
+
+    def rank(match: Match) -> tuple[Any, ...]:
         incident = incidents[match.incident_id]
         started = incident.created_at.timestamp() if incident.created_at else 0.0
         return -len(match.phrases), -len(incident.other_rules), started, match.incident_id
@@ -111,25 +113,36 @@ def explain(incident: IncidentFacts, match: Match, locale: str, competing: int, 
     if vip:
         lines.append(f"VIP requester or organisation: priority raised to {VIP_PRIORITY}.")
     if competing > 1:
-        lines.append(f"{competing} active incidents matched; this one matched best "
-                     "(most phrases, then most rules, then the earliest declared).")
+        lines.append(
+            f"{competing} active incidents matched; this one matched best "
+            "(most phrases, then most rules, then the earliest declared)."
+        )
     lines.append("Wrong match? Remove the tag or the problem link and IncidentDesk will leave it alone.")
     return "\n".join(lines)
 
 
-def decide(ticket: TicketFacts, incidents: Mapping[int, IncidentFacts], hits: Mapping[int, PhraseHit],
-           known_incident_ids: frozenset[int], vip_tags: frozenset[str] = frozenset({"vip"})) -> Decision:
+def decide(
+    ticket: TicketFacts,
+    incidents: Mapping[int, IncidentFacts],
+    hits: Mapping[int, PhraseHit],
+    known_incident_ids: frozenset[int],
+    vip_tags: frozenset[str] = frozenset({"vip"}),
+) -> Decision:
     """``known_incident_ids``: incidents this ticket was ever linked to or unlinked from."""
     problem_ids = {i.problem_ticket_id for i in incidents.values() if i.problem_ticket_id}
     if ticket.id in problem_ids or ticket.type == "problem":
         return LeaveAlone(ticket.id, "it is a problem ticket")
     if known_incident_ids:
-        return LeaveAlone(ticket.id, "already handled for incident(s) " +
-                          ", ".join(str(i) for i in sorted(known_incident_ids)))
+        return LeaveAlone(
+            ticket.id,
+            "already handled for incident(s) " + ", ".join(str(i) for i in sorted(known_incident_ids)),
+        )
     for incident in incidents.values():
         if incident.tag in ticket.tags:
-            return RecordExistingLink(ticket.id, incident.id, {"reason": "the ticket already carries the incident's tag"})
-    if ticket.status in CLOSED_STATUSES:
+            return RecordExistingLink(
+                ticket.id, incident.id, {"reason": "the ticket already carries the incident's tag"}
+            )
+    if ticket.status in SOLVED_STATUSES:
         return LeaveAlone(ticket.id, f"ticket is {ticket.status}")
     found = matches(ticket, incidents, hits)
     match = _choose(found, incidents)
@@ -138,15 +151,22 @@ def decide(ticket: TicketFacts, incidents: Mapping[int, IncidentFacts], hits: Ma
 
     incident = incidents[match.incident_id]
     vip = is_vip(ticket, vip_tags)
-    locale, status_text = pick_text(incident.status_texts, ticket.requester_locale, incident.default_locale)
-    values = {
-        "first_name": first_name(ticket.requester_name),
-        "incident_title": incident.title,
-        "status_time": incident.status_updated_at.strftime("%Y-%m-%d %H:%M UTC") if incident.status_updated_at else "",
+    locale, reply = status_reply(
+        incident.status_texts,
+        ticket.requester_locale,
+        incident.default_locale,
+        requester_name=ticket.requester_name,
+        incident_title=incident.title,
+        status_time=incident.status_updated_at,
+    )
+    evidence: dict[str, object] = {
+        "rule": "phrase" if match.phrases else "rules",
+        "phrases": list(match.phrases),
+        "excerpts": list(match.excerpts),
+        "other_rules": match.other_reasons,
+        "competing_incidents": sorted(m.incident_id for m in found),
+        "vip": vip,
     }
-    evidence = {"rule": "phrase" if match.phrases else "rules", "phrases": list(match.phrases),
-                "excerpts": list(match.excerpts), "other_rules": match.other_reasons,
-                "competing_incidents": sorted(m.incident_id for m in found), "vip": vip}
     return LinkTicket(
         ticket_id=ticket.id,
         incident_id=incident.id,
@@ -154,7 +174,7 @@ def decide(ticket: TicketFacts, incidents: Mapping[int, IncidentFacts], hits: Ma
         problem_id=incident.problem_ticket_id,
         status_version=incident.status_version,
         locale=locale,
-        public_comment=render(status_text, values),
+        public_comment=reply,
         internal_note=explain(incident, match, locale, len(found), vip),
         evidence=evidence,
         shadow=incident.shadow_mode,

@@ -13,13 +13,15 @@
 The requester's email is not among ``TicketFacts``; pass it as ``requester_email`` (or, for a
 preview, ``requester_emails`` by requester id) for affected-customer lists that name emails.
 """
+
 from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 from service.domain.linking.facts import TicketFacts
 from service.domain.linking.matching import PhraseMatcher, PhraseRule
@@ -58,7 +60,7 @@ def _quoted(items: Sequence[object], limit: int = 3) -> str:
 
 
 def _found(phrases: tuple[str, ...], text: str) -> str:
-    """"“phrase” (“customer's words”)" for the phrases found in ``text``, or ""."""
+    """ "“phrase” (“customer's words”)" for the phrases found in ``text``, or ""."""
     hits = sorted(_phrase_matcher(phrases).match(text).values(), key=lambda hit: hit.incident_id)
     return "; ".join(f"“{hit.phrases[0]}” (“{hit.excerpts[0]}”)" for hit in hits)
 
@@ -69,8 +71,11 @@ def _phrases(spec: RuleSpec, facts: TicketFacts) -> RuleOutcome:
         return RuleOutcome(True, f"mentions {found}")
     partial = [hit.excerpts[0] for hit in _word_matcher(spec.value).match(facts.text).values()]
     if partial:
-        return RuleOutcome(False, f"mentions none of {_quoted(spec.value)}, only part of one: "
-                                  f"{_quoted(sorted(set(partial)))}", near=True)
+        return RuleOutcome(
+            False,
+            f"mentions none of {_quoted(spec.value)}, only part of one: {_quoted(sorted(set(partial)))}",
+            near=True,
+        )
     return RuleOutcome(False, f"mentions none of {_quoted(spec.value)}")
 
 
@@ -103,8 +108,11 @@ def _tags(spec: RuleSpec, facts: TicketFacts) -> RuleOutcome:
 
 def _field_values(value: object) -> list[str]:
     values = value if isinstance(value, (list, tuple, set)) else [value]
-    return [str(v).lower() if isinstance(v, bool) else " ".join(str(v).split())
-            for v in values if v is not None and str(v).strip()]
+    return [
+        str(v).lower() if isinstance(v, bool) else " ".join(str(v).split())
+        for v in values
+        if v is not None and str(v).strip()
+    ]
 
 
 def _custom_field(spec: RuleSpec, facts: TicketFacts) -> RuleOutcome:
@@ -120,7 +128,7 @@ def _custom_field(spec: RuleSpec, facts: TicketFacts) -> RuleOutcome:
     return RuleOutcome(False, f"{name} is {_quoted(actual)}, not {_quoted(condition.values)}")
 
 
-def _one_of(what: str, actual: object, allowed: tuple) -> RuleOutcome:
+def _one_of(what: str, actual: object, allowed: tuple[Any, ...]) -> RuleOutcome:
     if actual is None or actual == "":
         return RuleOutcome(False, f"has no {what}")
     if (actual.casefold() if isinstance(actual, str) else actual) in allowed:
@@ -140,7 +148,7 @@ def _requester(spec: RuleSpec, facts: TicketFacts, email: str | None) -> RuleOut
 
 
 def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _created(spec: RuleSpec, facts: TicketFacts) -> RuleOutcome:
@@ -175,8 +183,12 @@ def evaluate(spec: RuleSpec, facts: TicketFacts, *, requester_email: str | None 
         return _requester(spec, facts, requester_email)
     if kind == "created_within":
         return _created(spec, facts)
-    attributes = {"form": ("form", facts.form_id), "brand": ("brand", facts.brand_id),
-                  "organization": ("organisation", facts.organization_id), "channel": ("channel", facts.channel)}
+    attributes = {
+        "form": ("form", facts.form_id),
+        "brand": ("brand", facts.brand_id),
+        "organization": ("organisation", facts.organization_id),
+        "channel": ("channel", facts.channel),
+    }
     if kind in attributes:
         return _one_of(*attributes[kind], spec.value)
     raise ValueError(f"unknown rule kind {kind!r}")
@@ -197,8 +209,11 @@ def judge(specs: Sequence[RuleSpec], facts: TicketFacts, *, requester_email: str
         by_kind.setdefault(spec.kind, []).append(evaluate(spec, facts, requester_email=requester_email))
     if not set(by_kind) - {"exclude_phrase"}:
         return Verdict(False, "the incident has no rule that selects tickets", (), False)
-    failing = tuple(kind for kind, outcomes in by_kind.items()
-                    if not (all if kind == "exclude_phrase" else any)(o.matched for o in outcomes))
+    failing = tuple(
+        kind
+        for kind, outcomes in by_kind.items()
+        if not (all if kind == "exclude_phrase" else any)(o.matched for o in outcomes)
+    )
     if not failing:
         reasons = [next(o.why for o in outcomes if o.matched) for outcomes in by_kind.values()]
         return Verdict(True, "; ".join(reasons), (), False)
@@ -216,15 +231,20 @@ class TicketPreview:
 
 @dataclass(frozen=True)
 class Preview:
-    matches: tuple[TicketPreview, ...]       # at most ``limit``, in the order the tickets came
-    near_misses: tuple[TicketPreview, ...]   # at most ``limit``
+    matches: tuple[TicketPreview, ...]  # at most ``limit``, in the order the tickets came
+    near_misses: tuple[TicketPreview, ...]  # at most ``limit``
     match_count: int
     near_miss_count: int
     ticket_count: int
 
 
-def preview(specs: Sequence[RuleSpec], tickets: Iterable[TicketFacts], *,
-            requester_emails: Mapping[int, str] | None = None, limit: int = 20) -> Preview:
+def preview(
+    specs: Sequence[RuleSpec],
+    tickets: Iterable[TicketFacts],
+    *,
+    requester_emails: Mapping[int, str] | None = None,
+    limit: int = 20,
+) -> Preview:
     """Which of ``tickets`` (the recent ones, newest first) the rules would match, and why; and the
     near misses that would not, with the one reason each."""
     matches: list[TicketPreview] = []

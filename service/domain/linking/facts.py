@@ -1,8 +1,13 @@
 """Plain facts about tickets and incidents, as the decision functions see them."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # rules builds on these facts, so the facts only name its type
+    from service.domain.linking.rules import RuleSpec
 
 
 @dataclass(frozen=True)
@@ -47,4 +52,4 @@ class IncidentFacts:
     created_at: datetime | None = None
     has_phrases: bool = True
     # Rules other than phrases (tags, fields, channel, ...): ``service.domain.linking.rules.RuleSpec``.
-    other_rules: tuple = ()
+    other_rules: tuple[RuleSpec, ...] = ()

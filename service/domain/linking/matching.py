@@ -22,10 +22,11 @@ All incidents' phrases are compiled into one Aho-Corasick automaton, so the cost
 hardly grows with the number of rules. Only for a ticket that matches are the words of the
 original text located, to cut the excerpts (``text.MappedText``).
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import ahocorasick
 
@@ -38,7 +39,7 @@ MAX_HEBREW_PREFIX = 3
 @dataclass(frozen=True)
 class PhraseRule:
     incident_id: int
-    phrase: str            # as the admin wrote it
+    phrase: str  # as the admin wrote it
     exclude: bool = False  # an exclusion phrase: a ticket containing it does not match this incident
     rule_id: int | None = None
 
@@ -46,7 +47,7 @@ class PhraseRule:
 @dataclass(frozen=True)
 class PhraseHit:
     incident_id: int
-    phrases: tuple[str, ...]   # the admin's phrases that matched, in rule order, no duplicates
+    phrases: tuple[str, ...]  # the admin's phrases that matched, in rule order, no duplicates
     excerpts: tuple[str, ...]  # the customer's own words that matched (original text slices), same order
 
 
@@ -94,8 +95,10 @@ class _Pattern:
         word_start = start + self.lead
         token_start = text.rfind(" ", 0, word_start) + 1
         if token_start < word_start and not (
-                self.may_have_prefix[self.anchor] and word_start - token_start <= MAX_HEBREW_PREFIX
-                and not text[token_start:word_start].strip(HEBREW_PREFIX_LETTERS)):
+            self.may_have_prefix[self.anchor]
+            and word_start - token_start <= MAX_HEBREW_PREFIX
+            and not text[token_start:word_start].strip(HEBREW_PREFIX_LETTERS)
+        ):
             return None
         if not self.checks_neighbours:
             return token_start, end
@@ -105,16 +108,18 @@ class _Pattern:
                 return None
             token_end = first_start - 1
             first_start = text.rfind(" ", 0, token_end) + 1
-            if not _token_matches(text[first_start:token_end], self.words[index], True,
-                                  self.may_have_prefix[index]):
+            if not _token_matches(
+                text[first_start:token_end], self.words[index], True, self.may_have_prefix[index]
+            ):
                 return None
         position, last = end, len(self.words) - 1
         for index in range(self.anchor + 1, last + 1):
             token_end = text.find(" ", position)
             if token_end < 0:
                 token_end = len(text)
-            if not _token_matches(text[position:token_end], self.words[index], index < last,
-                                  self.may_have_prefix[index]):
+            if not _token_matches(
+                text[position:token_end], self.words[index], index < last, self.may_have_prefix[index]
+            ):
                 return None
             position = token_end + 1
         return first_start, max(end, position - 1)
@@ -173,8 +178,9 @@ class PhraseMatcher:
             return {}
         return self._hits(incidents, found, mapped_match_form(text, folded))
 
-    def _hits(self, incidents: set[int], found: dict[int, tuple[int, int]],
-              mapped: MappedText) -> dict[int, PhraseHit]:
+    def _hits(
+        self, incidents: set[int], found: dict[int, tuple[int, int]], mapped: MappedText
+    ) -> dict[int, PhraseHit]:
         phrases: dict[int, dict[str, str]] = {incident_id: {} for incident_id in incidents}
         for index in sorted(found):
             rule = self.rules[index]
@@ -182,5 +188,7 @@ class PhraseMatcher:
                 continue
             if rule.phrase not in phrases[rule.incident_id]:
                 phrases[rule.incident_id][rule.phrase] = mapped.original_words(*found[index])
-        return {incident_id: PhraseHit(incident_id, tuple(by_phrase), tuple(by_phrase.values()))
-                for incident_id, by_phrase in phrases.items()}
+        return {
+            incident_id: PhraseHit(incident_id, tuple(by_phrase), tuple(by_phrase.values()))
+            for incident_id, by_phrase in phrases.items()
+        }

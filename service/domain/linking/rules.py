@@ -17,15 +17,17 @@ Kinds (``KINDS``) and their values:
                           without a zone are UTC
 For an exclude_phrase rule, "matched" means the ticket contains none of its phrases.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Mapping
+from datetime import UTC, datetime
+from typing import Any
 
-from service.domain.text.normalise import normalize
 from service.domain.errors import InvalidInput
+from service.domain.text.normalise import normalize
 
 KINDS = {
     "phrase": "Phrases customers write",
@@ -73,7 +75,9 @@ class Window:
 @dataclass(frozen=True)
 class RuleSpec:
     kind: str
-    value: object  # tuple[str, ...] | tuple[int, ...] | FieldCondition | Audience | Window
+    # By kind: tuple[str, ...] | tuple[int, ...] | FieldCondition | Audience | Window; the
+    # evaluator reads it for the kind it knows, so the type is left open here.
+    value: Any
 
 
 def _items(raw: object, by_lines: bool = False) -> list[str]:
@@ -103,7 +107,9 @@ def _phrases(raw: object) -> tuple[str, ...]:
     phrases: dict[str, str] = {}
     for phrase in _items(raw, by_lines=True):
         if len(phrase) > MAX_PHRASE_LENGTH:
-            raise InvalidRule(f"The phrase '{phrase[:30]}…' is longer than {MAX_PHRASE_LENGTH} characters; shorten it.")
+            raise InvalidRule(
+                f"The phrase '{phrase[:30]}…' is longer than {MAX_PHRASE_LENGTH} characters; shorten it."
+            )
         if not normalize(phrase):
             raise InvalidRule(f"The phrase '{phrase}' has no letters or digits; write words customers use.")
         phrases.setdefault(normalize(phrase), phrase)
@@ -123,10 +129,14 @@ def _regex(raw: object) -> str:
     try:
         compiled = re.compile(pattern, re.IGNORECASE)
     except re.error as error:
-        raise InvalidRule(f"The regular expression is invalid: {error.msg} at position {error.pos}.") from None
+        raise InvalidRule(
+            f"The regular expression is invalid: {error.msg} at position {error.pos}."
+        ) from None
     if compiled.search(""):
-        raise InvalidRule("The regular expression also matches empty text, so it would match every ticket; "
-                          "make it require some words.")
+        raise InvalidRule(
+            "The regular expression also matches empty text, so it would match every ticket; "
+            "make it require some words."
+        )
     return pattern
 
 
@@ -163,7 +173,9 @@ def _channels(raw: object) -> tuple[str, ...]:
     channels = tuple(dict.fromkeys(item.casefold() for item in _items(raw)))
     for channel in channels:
         if not _CHANNEL.match(channel):
-            raise InvalidRule(f"'{channel}' is not a channel name; use names such as web, email, chat, api, voice.")
+            raise InvalidRule(
+                f"'{channel}' is not a channel name; use names such as web, email, chat, api, voice."
+            )
     if not channels:
         raise InvalidRule("Give at least one channel, e.g. 'email chat'.")
     return channels
@@ -187,8 +199,10 @@ def _moment(raw: object, which: str) -> datetime:
     try:
         moment = raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw).strip())
     except ValueError:
-        raise InvalidRule(f"The {which} '{raw}' is not a date and time; write e.g. 2026-11-22T14:00Z.") from None
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+        raise InvalidRule(
+            f"The {which} '{raw}' is not a date and time; write e.g. 2026-11-22T14:00Z."
+        ) from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def _window(raw: object, now: datetime) -> Window:
@@ -201,25 +215,40 @@ def _window(raw: object, now: datetime) -> Window:
     start = _moment(start_raw, "start")
     end = _moment(end_raw, "end") if end_raw is not None and str(end_raw).strip() else None
     if end is not None and end <= start:
-        raise InvalidRule(f"The window is empty: it ends ({end:%Y-%m-%d %H:%M %Z}) before it starts "
-                          f"({start:%Y-%m-%d %H:%M %Z}).")
+        raise InvalidRule(
+            f"The window is empty: it ends ({end:%Y-%m-%d %H:%M %Z}) before it starts "
+            f"({start:%Y-%m-%d %H:%M %Z})."
+        )
     if end is not None and end < now:
-        raise InvalidRule(f"The window ended at {end:%Y-%m-%d %H:%M %Z}, in the past, so no new ticket would "
-                          "match; move the end later or leave it open.")
+        raise InvalidRule(
+            f"The window ended at {end:%Y-%m-%d %H:%M %Z}, in the past, so no new ticket would "
+            "match; move the end later or leave it open."
+        )
     return Window(start, end)
 
 
-def validate_rule(kind: str, raw_value: object, *, known_fields: Mapping[int, str] | None = None,
-                  now: datetime | None = None) -> RuleSpec:
+def validate_rule(
+    kind: str,
+    raw_value: object,
+    *,
+    known_fields: Mapping[int, str] | None = None,
+    now: datetime | None = None,
+) -> RuleSpec:
     """Check and clean what an admin wrote. ``known_fields`` (id -> title) lets custom field
     rules name only fields that exist; ``now`` is the moment windows must not end before."""
-    parsers = {
-        "phrase": _phrases, "exclude_phrase": _phrases, "regex": _regex,
-        "tags_any": _tags, "tags_all": _tags, "channel": _channels, "requester": _audience,
-        "form": lambda raw: _ids(raw, "form"), "brand": lambda raw: _ids(raw, "brand"),
+    parsers: dict[str, Callable[[Any], Any]] = {
+        "phrase": _phrases,
+        "exclude_phrase": _phrases,
+        "regex": _regex,
+        "tags_any": _tags,
+        "tags_all": _tags,
+        "channel": _channels,
+        "requester": _audience,
+        "form": lambda raw: _ids(raw, "form"),
+        "brand": lambda raw: _ids(raw, "brand"),
         "organization": lambda raw: _ids(raw, "organisation"),
         "custom_field": lambda raw: _field(raw, known_fields),
-        "created_within": lambda raw: _window(raw, now or datetime.now(timezone.utc)),
+        "created_within": lambda raw: _window(raw, now or datetime.now(UTC)),
     }
     if kind not in parsers:
         raise InvalidRule(f"Unknown rule kind '{kind}'; use one of: {', '.join(KINDS)}.")

@@ -26,13 +26,14 @@ How two tickets are compared:
    not arrived" / "my order 654321 has not arrived"), and score 0. A follow-up that names no
    number ("it still does not work") is not vetoed.
 """
+
 from __future__ import annotations
 
 import re
 import struct
 from dataclasses import dataclass
-from operator import eq
 from hashlib import blake2b
+from operator import eq
 from zlib import crc32
 
 from service.domain.text.normalise import normalize
@@ -50,13 +51,19 @@ _IDENTIFIER = re.compile(r"\d{2,}(?:[.,]\d+)?|\d+[.,]\d+")
 
 _QUOTE_HEADER = re.compile(
     r"^\s*(on\s.{0,200}\bwrote:|.{0,200}\bнаписа:|.{0,200}כתב/?ה?:|-{2,}\s*original message\s*-{2,}|"
-    r"-{2,}\s*оригинално съобщение\s*-{2,}|from:\s.+@.+)\s*$", re.IGNORECASE)
+    r"-{2,}\s*оригинално съобщение\s*-{2,}|from:\s.+@.+)\s*$",
+    re.IGNORECASE,
+)
 _GREETING = re.compile(
     r"^\s*((hello|hi|hey|dear|good (morning|afternoon|evening)|здравейте|здрасти|здравей|добро утро|добър ден|"
-    r"уважаеми|שלום|היי|בוקר טוב|ערב טוב|לצוות)\b[^\n]{0,30}|[^\s,]+( [^\s,]+){0,3},)\s*$", re.IGNORECASE)
+    r"уважаеми|שלום|היי|בוקר טוב|ערב טוב|לצוות)\b[^\n]{0,30}|[^\s,]+( [^\s,]+){0,3},)\s*$",
+    re.IGNORECASE,
+)
 _SIGNATURE = re.compile(
     r"^\s*(--\s*|__+|sent from my \w+.*|изпратено от .*|נשלח מ.*|(best|kind|warm)?\s*regards,?|"
-    r"thanks?( you)?,?|cheers,?|с уважение,?|поздрави,?|благодаря,?|בברכה,?|תודה,?)\s*$", re.IGNORECASE)
+    r"thanks?( you)?,?|cheers,?|с уважение,?|поздрави,?|благодаря,?|בברכה,?|תודה,?)\s*$",
+    re.IGNORECASE,
+)
 
 
 def message_body(text: str) -> str:
@@ -76,7 +83,7 @@ def shingles(text: str) -> set[str]:
     words = normalize(message_body(text))
     if len(words) <= SHINGLE:
         return {words} if words else set()
-    return {words[i:i + SHINGLE] for i in range(len(words) - SHINGLE + 1)}
+    return {words[i : i + SHINGLE] for i in range(len(words) - SHINGLE + 1)}
 
 
 def identifiers(text: str) -> frozenset[str]:
@@ -112,7 +119,8 @@ def _is_empty(values: tuple[int, ...]) -> bool:
 
 def estimate(a: tuple[int, ...], b: tuple[int, ...]) -> float:
     """Estimated Jaccard similarity of two non-empty sketches: the share of equal bins."""
-    return sum(map(eq, a, b)) / SKETCH_SIZE
+    equal: int = sum(map(eq, a, b))
+    return equal / SKETCH_SIZE
 
 
 def band_keys(values: tuple[int, ...]) -> list[int]:
@@ -121,7 +129,7 @@ def band_keys(values: tuple[int, ...]) -> list[int]:
         return []
     keys = []
     for band in range(BANDS):
-        chunk = struct.pack(f"<B{ROWS}Q", band, *values[band * ROWS:(band + 1) * ROWS])
+        chunk = struct.pack(f"<B{ROWS}Q", band, *values[band * ROWS : (band + 1) * ROWS])
         keys.append(int.from_bytes(blake2b(chunk, digest_size=8).digest(), "little") >> 1)
     return keys
 
@@ -133,7 +141,7 @@ class Fingerprint:
     identifiers: frozenset[str] = frozenset()
 
     @classmethod
-    def of(cls, text: str) -> "Fingerprint":
+    def of(cls, text: str) -> Fingerprint:
         values = sketch(text)
         return cls(values, tuple(band_keys(values)), identifiers(text))
 

@@ -22,27 +22,41 @@ Intermediaries (a reseller or account manager writing for several end customers)
 not merged: their requester or its organisation carries one of ``intermediary_tags``, or belongs to one of
 ``intermediary_org_ids``, or the two tickets name different values in ``order_field_id``.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Mapping
+from typing import Any
 
 from service.domain.text.locales import pick_text
 from service.domain.text.templates import first_name, render
+from service.domain.tickets import OPEN_STATUSES
 
-OPEN_STATUSES = frozenset({"new", "open", "pending", "hold"})
 TARGET_STATUSES = frozenset({"new", "open", "pending"})
-SHARED_CHANNELS = frozenset({"twitter", "facebook", "any_channel", "whatsapp", "instagram_dm", "line",
-                             "wechat", "native_messaging", "chat_transcript", "ticket_sharing"})
+SHARED_CHANNELS = frozenset(
+    {
+        "twitter",
+        "facebook",
+        "any_channel",
+        "whatsapp",
+        "instagram_dm",
+        "line",
+        "wechat",
+        "native_messaging",
+        "chat_transcript",
+        "ticket_sharing",
+    }
+)
 DEFAULT_COMMENTS = {
     "source": {
         "en": "Hi {{first_name}}, we have combined this request with your earlier request #{{target_id}}, "
-              "so one person follows your case. Please reply there.",
+        "so one person follows your case. Please reply there.",
         "he": "שלום {{first_name}}, איחדנו את הפנייה הזו עם הפנייה הקודמת שלך #{{target_id}}, "
-              "כך שנציג אחד מטפל בעניינך. אנא השב/י שם.",
+        "כך שנציג אחד מטפל בעניינך. אנא השב/י שם.",
         "bg": "Здравейте, {{first_name}}, обединихме това запитване с предишното ви запитване #{{target_id}}, "
-              "за да следи случая ви един човек. Моля, отговорете там.",
+        "за да следи случая ви един човек. Моля, отговорете там.",
     },
     "target": {
         "en": "Your request #{{source_id}} about the same matter was combined into this one.",
@@ -93,7 +107,7 @@ class MergeInto:
     target_id: int
     source_id: int
     reason: str  # "same_incident" | "near_duplicate_text"
-    evidence: dict
+    evidence: dict[str, object]
     target_comment: str
     source_comment: str
     public: bool
@@ -105,7 +119,7 @@ class Refusal:
     ticket_id: int
     other_id: int
     reason: str
-    evidence: dict
+    evidence: dict[str, object]
 
 
 @dataclass(frozen=True)
@@ -113,7 +127,7 @@ class Grouping:
     ticket_id: int
     other_id: int
     reason: str
-    evidence: dict
+    evidence: dict[str, object]
 
 
 Outcome = MergeInto | Refusal | Grouping
@@ -146,30 +160,40 @@ def _intermediary(a: Candidate, b: Candidate, rules: MergeRules) -> str | None:
     return None
 
 
-def _why_duplicate(ticket: Candidate, other: Candidate, score: float, rules: MergeRules,
-                   now: datetime) -> str | None:
+def _why_duplicate(
+    ticket: Candidate, other: Candidate, score: float, rules: MergeRules, now: datetime
+) -> str | None:
     if ticket.incident_id is not None and ticket.incident_id == other.incident_id:
         return "same_incident"
-    recent = abs(ticket.created_at - other.created_at) <= rules.window and now - other.created_at <= rules.window
+    recent = (
+        abs(ticket.created_at - other.created_at) <= rules.window and now - other.created_at <= rules.window
+    )
     if score >= rules.similarity_threshold and recent:
         return "near_duplicate_text"
     return None
 
 
-def comment_texts(rules: MergeRules, requester: Candidate, target_id: int, source_id: int) -> tuple[str, str, str]:
+def comment_texts(
+    rules: MergeRules, requester: Candidate, target_id: int, source_id: int
+) -> tuple[str, str, str]:
     """(locale, target comment, source comment) in the requester's language."""
-    values = {"first_name": first_name(requester.requester_name), "target_id": target_id, "source_id": source_id}
+    values = {
+        "first_name": first_name(requester.requester_name),
+        "target_id": target_id,
+        "source_id": source_id,
+    }
     locale, source_text = pick_text(rules.comments["source"], requester.requester_locale)
     _, target_text = pick_text(rules.comments["target"], locale)
     return locale, render(target_text, values), render(source_text, values)
 
 
-def _order(ticket: Candidate) -> tuple:
+def _order(ticket: Candidate) -> tuple[Any, ...]:
     return ticket.created_at, ticket.id
 
 
-def review(ticket: Candidate, others: list[Candidate], scores: Mapping[int, float], rules: MergeRules,
-           now: datetime) -> list[Outcome]:
+def review(
+    ticket: Candidate, others: list[Candidate], scores: Mapping[int, float], rules: MergeRules, now: datetime
+) -> list[Outcome]:
     """Outcomes for ``ticket`` against its possible duplicates ``others`` (``scores``: text
     similarity per other id). Every accepted duplicate is merged into the oldest mergeable
     ticket of the group, so two workers looking at the same group choose the same target."""
@@ -182,8 +206,12 @@ def review(ticket: Candidate, others: list[Candidate], scores: Mapping[int, floa
         why = _why_duplicate(ticket, other, score, rules, now)
         if why is None:
             continue
-        evidence = {"match": why, "similarity": round(score, 3), "requester_id": ticket.requester_id,
-                    "other_requester_id": other.requester_id}
+        evidence = {
+            "match": why,
+            "similarity": round(score, 3),
+            "requester_id": ticket.requester_id,
+            "other_requester_id": other.requester_id,
+        }
         if other.requester_id != ticket.requester_id:
             same_org = ticket.organization_id is not None and ticket.organization_id == other.organization_id
             if not (same_org and ticket.organization_id in rules.cross_requester_org_ids):
@@ -203,25 +231,42 @@ def review(ticket: Candidate, others: list[Candidate], scores: Mapping[int, floa
         return outcomes
     targets = [t for t in sorted(group, key=_order) if t.status in TARGET_STATUSES]
     if not targets:
-        return outcomes + [Refusal(ticket.id, t.id, "no ticket of the group can be a merge target (on hold)", {})
-                           for t in group if t is not ticket]
+        return outcomes + [
+            Refusal(ticket.id, t.id, "no ticket of the group can be a merge target (on hold)", {})
+            for t in group
+            if t is not ticket
+        ]
     target = targets[0]
     for source in sorted(group, key=_order):
         if source is target:
             continue
         other = source if source is not ticket else target
-        evidence = {"match": _why_duplicate(ticket, other, scores.get(other.id, 0.0), rules, now),
-                    "similarity": round(scores.get(other.id, 0.0), 3),
-                    "requester_id": source.requester_id, "target_requester_id": target.requester_id}
+        evidence = {
+            "match": _why_duplicate(ticket, other, scores.get(other.id, 0.0), rules, now),
+            "similarity": round(scores.get(other.id, 0.0), 3),
+            "requester_id": source.requester_id,
+            "target_requester_id": target.requester_id,
+        }
         if source.agent_replied_publicly and not rules.merge_after_agent_reply:
-            outcomes.append(Refusal(source.id, target.id, f"an agent already replied publicly on #{source.id}",
-                                    evidence))
+            outcomes.append(
+                Refusal(source.id, target.id, f"an agent already replied publicly on #{source.id}", evidence)
+            )
             continue
         same_requester = source.requester_id == target.requester_id
         if not same_requester:
             evidence["cross_requester_org_id"] = source.organization_id
         locale, target_text, source_text = comment_texts(rules, source, target.id, source.id)
         public = rules.public_comments and same_requester and source.is_public and target.is_public
-        outcomes.append(MergeInto(target.id, source.id, evidence["match"] or "same_group", evidence,
-                                  target_text, source_text, public, locale))
+        outcomes.append(
+            MergeInto(
+                target.id,
+                source.id,
+                str(evidence["match"] or "same_group"),
+                evidence,
+                target_text,
+                source_text,
+                public,
+                locale,
+            )
+        )
     return outcomes

@@ -3,12 +3,14 @@
 Pure: text and plain records in, an ``Audience`` out. Every row that is not used is accounted
 for: invalid rows with their line and reason, duplicates with the line they repeat.
 """
+
 from __future__ import annotations
 
 import csv
 import io
 import re
 from dataclasses import dataclass, field
+
 from service.domain.errors import InvalidInput
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
@@ -112,12 +114,16 @@ def parse_csv(data: bytes | str) -> Audience:
     rows = csv.reader(io.StringIO(text), dialect)
     header = next(rows, None)
     if not header:
-        raise AudienceError("the file is empty; the first line must name the columns (email, name, locale, ...)")
+        raise AudienceError(
+            "the file is empty; the first line must name the columns (email, name, locale, ...)"
+        )
     known, extra = _columns(header)
     if "email" not in known:
-        raise AudienceError("no 'email' column in the first line; found: " + ", ".join(h.strip() for h in header))
-    customers = []
-    invalid = []
+        raise AudienceError(
+            "no 'email' column in the first line; found: " + ", ".join(h.strip() for h in header)
+        )
+    customers: list[Customer] = []
+    invalid: list[Rejected] = []
     for row in rows:
         line = rows.line_num
         if not any(cell.strip() for cell in row):
@@ -137,8 +143,16 @@ def parse_csv(data: bytes | str) -> Audience:
             invalid.append(Rejected(line, f"a value is longer than {MAX_FIELD_CHARS} characters", email))
             continue
         fields = tuple((name, row[i].strip()) for name, i in extra.items() if i < len(row))
-        customers.append(Customer(email=email, name=values.get("name", ""), locale=values.get("locale", ""),
-                                  external_ref=values.get("external_id", ""), fields=fields, line=line))
+        customers.append(
+            Customer(
+                email=email,
+                name=values.get("name", ""),
+                locale=values.get("locale", ""),
+                external_ref=values.get("external_id", ""),
+                fields=fields,
+                line=line,
+            )
+        )
     return dedupe(customers, invalid)
 
 
@@ -159,9 +173,17 @@ def dedupe(customers: list[Customer], invalid: list[Rejected] | None = None) -> 
 
 
 def _with_user(first: Customer, other: Customer) -> Customer:
-    return Customer(email=first.email, name=first.name or other.name, locale=first.locale or other.locale,
-                    external_ref=first.external_ref, helpdesk_user_id=other.helpdesk_user_id,
-                    tags=other.tags, fields=first.fields, source=first.source, line=first.line)
+    return Customer(
+        email=first.email,
+        name=first.name or other.name,
+        locale=first.locale or other.locale,
+        external_ref=first.external_ref,
+        helpdesk_user_id=other.helpdesk_user_id,
+        tags=other.tags,
+        fields=first.fields,
+        source=first.source,
+        line=first.line,
+    )
 
 
 def combine(csv_audience: Audience | None, searched: list[Customer]) -> Audience:

@@ -3,10 +3,12 @@
 Pure. A format is a pattern where ``X`` stands for a random character from an alphabet without
 look-alikes (no 0/O, 1/I/L) and everything else is kept, e.g. ``SORRY-XXXX-XXXX``.
 """
+
 from __future__ import annotations
 
 import re
 import secrets
+
 from service.domain.errors import InvalidInput
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -24,8 +26,10 @@ def check_format(pattern: str) -> str:
     pattern = pattern.strip()
     random_chars = pattern.count("X")
     if random_chars < MIN_RANDOM_CHARS:
-        raise InvalidCoupons(f"the format needs at least {MIN_RANDOM_CHARS} X (random characters) to be "
-                             f"unguessable; '{pattern}' has {random_chars}")
+        raise InvalidCoupons(
+            f"the format needs at least {MIN_RANDOM_CHARS} X (random characters) to be "
+            f"unguessable; '{pattern}' has {random_chars}"
+        )
     if len(pattern) > MAX_CODE_CHARS or not CODE.match(pattern.replace("X", "A")):
         raise InvalidCoupons("use letters, digits, '-' and '_' only, at most 64 characters")
     return pattern

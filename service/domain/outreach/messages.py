@@ -4,15 +4,16 @@ Pure. Values go in as plain text; in right-to-left messages each value is wrappe
 directional isolates (FSI ... PDI), so a Latin name, an email or a coupon code inside Hebrew
 text keeps its own order and does not scramble the sentence around it.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
-from service.domain.text.locales import base_locale, direction, pick_text
-from service.domain.outreach.audience import Customer
-from service.domain.text.templates import first_name, placeholders, render
 from service.domain.errors import InvalidInput
+from service.domain.outreach.audience import Customer
+from service.domain.text.locales import base_locale, direction, pick_text
+from service.domain.text.templates import first_name, placeholders, render
 
 FIRST_STRONG_ISOLATE = "\u2068"
 POP_DIRECTIONAL_ISOLATE = "\u2069"
@@ -69,8 +70,13 @@ def clean_messages(raw: Mapping[str, Mapping[str, str]]) -> dict[str, Message]:
 
 def values_for(customer: Customer, *, incident_title: str, status: str, coupon: str | None) -> dict[str, str]:
     values = dict(customer.fields)
-    values.update(first_name=first_name(customer.name) or customer.name, name=customer.name,
-                  email=customer.email, incident_title=incident_title, status=status)
+    values.update(
+        first_name=first_name(customer.name) or customer.name,
+        name=customer.name,
+        email=customer.email,
+        incident_title=incident_title,
+        status=status,
+    )
     if coupon:
         values["coupon"] = coupon
     return values
@@ -80,8 +86,15 @@ def _isolated(values: Mapping[str, str]) -> dict[str, str]:
     return {k: f"{FIRST_STRONG_ISOLATE}{v}{POP_DIRECTIONAL_ISOLATE}" for k, v in values.items()}
 
 
-def render_for(messages: Mapping[str, Message], customer: Customer, *, default_locale: str,
-               incident_title: str, status_texts: Mapping[str, str], coupon: str | None) -> Rendered:
+def render_for(
+    messages: Mapping[str, Message],
+    customer: Customer,
+    *,
+    default_locale: str,
+    incident_title: str,
+    status_texts: Mapping[str, str],
+    coupon: str | None,
+) -> Rendered:
     """The message in the customer's language (else the default, else English, else any)."""
     locale, _ = pick_text({k: m.body for k, m in messages.items()}, customer.locale, default_locale)
     message = messages[locale]
@@ -101,6 +114,8 @@ def sample_customers(customers: list[Customer], locales: list[str], per_locale: 
     samples = []
     for locale in locales:
         matching = [c for c in customers if base_locale(c.locale) == locale][:per_locale]
-        samples.extend(matching or [Customer(email=f"sample.{locale}@example.com", name="Sample Customer",
-                                             locale=locale)])
+        samples.extend(
+            matching
+            or [Customer(email=f"sample.{locale}@example.com", name="Sample Customer", locale=locale)]
+        )
     return samples

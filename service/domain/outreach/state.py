@@ -1,4 +1,5 @@
 """A campaign's life: draft -> running <-> paused -> done | cancelled. Pure."""
+
 from __future__ import annotations
 
 DRAFT, RUNNING, PAUSED, DONE, CANCELLED = "draft", "running", "paused", "done", "cancelled"
@@ -23,8 +24,10 @@ def next_state(current: str, action: str) -> str:
         raise TransitionRefused(f"unknown action '{action}'; use one of {', '.join(TRANSITIONS)}")
     allowed, target = TRANSITIONS[action]
     if current not in allowed:
-        raise TransitionRefused(f"a {current} campaign cannot {action}; it can "
-                                + (", ".join(a for a, (s, _) in TRANSITIONS.items() if current in s) or "nothing more"))
+        raise TransitionRefused(
+            f"a {current} campaign cannot {action}; it can "
+            + (", ".join(a for a, (s, _) in TRANSITIONS.items() if current in s) or "nothing more")
+        )
     return target
 
 

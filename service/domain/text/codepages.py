@@ -10,11 +10,13 @@ text cannot be expressed in the code page after folding (two non-Latin scripts, 
 such as "ß" that folds into two), ``fold_collapsed`` returns None and the caller takes the
 general route.
 """
+
 from __future__ import annotations
 
 import codecs
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from service.domain.text.folding import fold_words
@@ -28,8 +30,8 @@ _SPACES = re.compile(b"  +")
 @dataclass(frozen=True)
 class _CodePage:
     name: str
-    table: bytes             # byte -> folded byte
-    dropped: bytes           # bytes whose character folds to nothing
+    table: bytes  # byte -> folded byte
+    dropped: bytes  # bytes whose character folds to nothing
     unsupported: tuple[bytes, ...]  # bytes whose character folds into several characters
 
 
@@ -54,24 +56,32 @@ def _code_page(name: str, lookalikes: bool) -> _CodePage:
     return _CodePage(name, bytes(table), bytes(dropped), tuple(unsupported))
 
 
-def _fold_unencodable(lookalikes: bool):
+def _fold_unencodable(lookalikes: bool) -> Callable[[UnicodeError], tuple[str | bytes, int]]:
     """An encoding error handler that folds what the code page lacks (emoji, marks, other
     scripts); if the folded characters are still not in the code page, the encoder raises
     UnicodeEncodeError. The same few emoji and marks come back again and again, hence the cache."""
+
     @functools.lru_cache(maxsize=4096)
     def fold_run(run: str) -> str:
         return "".join(" " if char.isspace() else char for char in fold_words(run, lookalikes))
 
-    def handler(error: UnicodeEncodeError) -> tuple[str, int]:
-        return fold_run(error.object[error.start:error.end]), error.end
+    def handler(error: UnicodeError) -> tuple[str | bytes, int]:
+        if not isinstance(error, UnicodeEncodeError):  # registered for encoding only
+            raise error
+        return fold_run(error.object[error.start : error.end]), error.end
+
     return handler
 
 
 codecs.register_error(_ERROR_HANDLER, _fold_unencodable(lookalikes=False))
 codecs.register_error(_MATCH_FORM_HANDLER, _fold_unencodable(lookalikes=True))
-_CODE_PAGES = {lookalikes: {script: _code_page(name, lookalikes) for script, name in
-                            (("latin", "cp1252"), ("hebrew", "cp1255"), ("cyrillic", "cp1251"))}
-               for lookalikes in (False, True)}
+_CODE_PAGES = {
+    lookalikes: {
+        script: _code_page(name, lookalikes)
+        for script, name in (("latin", "cp1252"), ("hebrew", "cp1255"), ("cyrillic", "cp1251"))
+    }
+    for lookalikes in (False, True)
+}
 
 
 def fold_collapsed(text: str, lookalikes: bool) -> str | None:

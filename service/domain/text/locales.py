@@ -1,7 +1,8 @@
 """Locales IncidentDesk writes customer texts and UI in, and how a requester's locale is resolved."""
+
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 SUPPORTED_LOCALES: tuple[str, ...] = ("en", "he", "bg")
 RTL_LOCALES = frozenset({"he", "ar", "fa", "ur"})
@@ -15,7 +16,9 @@ def base_locale(locale: str | None) -> str:
     return locale.replace("_", "-").split("-", 1)[0].strip().lower()
 
 
-def pick_text(texts: Mapping[str, str], requester_locale: str | None, default_locale: str = "en") -> tuple[str, str]:
+def pick_text(
+    texts: Mapping[str, str], requester_locale: str | None, default_locale: str = "en"
+) -> tuple[str, str]:
     """Choose the text for a requester: their locale, then the incident's default, then English,
     then any text there is. Returns (locale, text)."""
     available = {base_locale(k): v for k, v in texts.items() if v and v.strip()}

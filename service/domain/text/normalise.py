@@ -28,6 +28,7 @@ expression, checks each excerpt by folding it again, and falls back to folding t
 character by character when a character folds into more than one word (such as "½"); it is
 meant for texts that have matched.
 """
+
 from __future__ import annotations
 
 import re
@@ -39,8 +40,11 @@ from service.domain.text.codepages import fold_collapsed
 from service.domain.text.folding import APOSTROPHES, fold_words, word_spans
 
 _NON_SPACE = re.compile(r"\S+")
-_TRAILING_INVISIBLE = APOSTROPHES + "".join(
-    chr(cp) for cp in range(0x2000, 0x2070) if unicodedata.category(chr(cp)) == "Cf") + "\ufeff\u00ad"
+_TRAILING_INVISIBLE = (
+    APOSTROPHES
+    + "".join(chr(cp) for cp in range(0x2000, 0x2070) if unicodedata.category(chr(cp)) == "Cf")
+    + "\ufeff\u00ad"
+)
 
 
 def _collapsed(text: str, lookalikes: bool) -> str:
@@ -61,7 +65,7 @@ def match_form(text: str) -> str:
     return _collapsed(text, lookalikes=True)
 
 
-class _FoldedCharacters(dict):
+class _FoldedCharacters(dict[str, str]):
     """Each character's folded form, computed once per distinct character."""
 
     def __missing__(self, char: str) -> str:
@@ -116,9 +120,10 @@ class MappedText:
         return (excerpt or "").rstrip(_TRAILING_INVISIBLE)
 
     def _slice(self, first: int, last: int) -> str | None:
-        if len(self._spans) != self._word_count:
+        spans = self._spans
+        if spans is None or len(spans) != self._word_count:
             return None
-        return self.original[self._spans[first][0]:self._spans[last][1]]
+        return self.original[spans[first][0] : spans[last][1]]
 
 
 def mapped_match_form(text: str, folded: str | None = None) -> MappedText:

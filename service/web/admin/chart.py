@@ -1,10 +1,11 @@
 """Linked tickets per hour as bar geometry, drawn by the template as inline SVG."""
+
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Iterable
 
 from service.incidents.reads import as_utc
 
@@ -54,6 +55,15 @@ def hourly_chart(moments: Iterable[datetime], max_hours: int = MAX_HOURS) -> Hou
         hour = first + timedelta(hours=i)
         count = hours[hour]
         height = plot * count / peak
-        bars.append(Bar(hour=hour, count=count, x=i * slot + slot * 0.1, y=HEADROOM + plot - height,
-                        width=slot * 0.8, height=height, labelled=i % label_every == 0))
+        bars.append(
+            Bar(
+                hour=hour,
+                count=count,
+                x=i * slot + slot * 0.1,
+                y=HEADROOM + plot - height,
+                width=slot * 0.8,
+                height=height,
+                labelled=i % label_every == 0,
+            )
+        )
     return HourlyChart(bars=tuple(bars), peak=peak, total=sum(b.count for b in bars))

@@ -1,14 +1,15 @@
 """The dashboard: how the backlog of every active incident stands, and linked tickets per hour."""
+
 from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from service.incidents.store import active_incidents
 from service import clock
-from service.web.context import services
-from service.web.auth import login_required
-from service.web.admin.chart import hourly_chart
 from service.incidents.lifecycle_reads import incident_health, link_times_of
+from service.incidents.store import active_incidents
+from service.web.admin.chart import hourly_chart
+from service.web.auth import login_required
+from service.web.context import services
 
 bp = Blueprint("dashboard", __name__, url_prefix="/admin")
 
@@ -27,8 +28,15 @@ def show():
         rows = incident_health(db, incidents)
         chart = hourly_chart(link_times_of(db, [i.id for i in incidents]))
     now = clock.now()
-    ages = {row.incident.id: age_in_words((now - row.oldest_unsolved_at).total_seconds())
-            for row in rows if row.oldest_unsolved_at}
-    totals = {"linked": sum(r.linked for r in rows), "unsolved": sum(r.unsolved for r in rows),
-              "unlinked": sum(r.unlinked for r in rows), "broadcasts": sum(r.broadcasts_running for r in rows)}
+    ages = {
+        row.incident.id: age_in_words((now - row.oldest_unsolved_at).total_seconds())
+        for row in rows
+        if row.oldest_unsolved_at
+    }
+    totals = {
+        "linked": sum(r.linked for r in rows),
+        "unsolved": sum(r.unsolved for r in rows),
+        "unlinked": sum(r.unlinked for r in rows),
+        "broadcasts": sum(r.broadcasts_running for r in rows),
+    }
     return render_template("dashboard/index.html", rows=rows, ages=ages, totals=totals, chart=chart)

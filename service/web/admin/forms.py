@@ -1,4 +1,5 @@
 """The "declare incident" form: what the admin typed, kept as typed, and turned into a draft."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ class IncidentForm:
     severity: str = "major"
     default_locale: str = "en"
     phrases: str = ""
-    status_texts: dict[str, str] = field(default_factory=lambda: {lang: "" for lang in SUPPORTED_LOCALES})
+    status_texts: dict[str, str] = field(default_factory=lambda: dict.fromkeys(SUPPORTED_LOCALES, ""))
     shadow_mode: bool = False
     affected_products: str = ""
     affected_regions: str = ""
@@ -26,7 +27,7 @@ class IncidentForm:
     locales = SUPPORTED_LOCALES
 
     @classmethod
-    def from_request(cls, form: MultiDict) -> "IncidentForm":
+    def from_request(cls, form: MultiDict) -> IncidentForm:
         def text(name: str, default: str = "") -> str:
             # NUL cannot be typed and cannot be stored; a crafted request must not cause a 500.
             return form.get(name, default).replace("\x00", "")
@@ -53,11 +54,17 @@ class IncidentForm:
             except ValueError:
                 errors["started_at"] = ["Write the start time as date and time, e.g. 2026-11-22T14:00 (UTC)."]
         try:
-            draft = clean_draft(title=self.title, phrases=self.phrases.splitlines(),
-                                status_texts=self.status_texts, severity=self.severity,
-                                default_locale=self.default_locale, shadow_mode=self.shadow_mode,
-                                affected_products=self.affected_products, affected_regions=self.affected_regions,
-                                started_at=started_at)
+            draft = clean_draft(
+                title=self.title,
+                phrases=self.phrases.splitlines(),
+                status_texts=self.status_texts,
+                severity=self.severity,
+                default_locale=self.default_locale,
+                shadow_mode=self.shadow_mode,
+                affected_products=self.affected_products,
+                affected_regions=self.affected_regions,
+                started_at=started_at,
+            )
         except InvalidIncident as invalid:
             raise InvalidIncident({**invalid.errors, **errors}) from None
         if errors:

@@ -1,4 +1,5 @@
 """Admin UI: incident list, the "declare incident" form, and an incident's detail page."""
+
 from __future__ import annotations
 
 import logging
@@ -8,12 +9,12 @@ from markupsafe import Markup
 
 from integrations.base import HelpdeskError
 from service.domain.incidents import InvalidIncident
+from service.incidents.reads import MAX_ROW_ID, as_utc, linked_counts
 from service.incidents.store import declare_incident, list_incidents
-from service.web.context import services
-from service.web.auth import login_required
 from service.web.admin.forms import IncidentForm
 from service.web.admin.lifecycle import render_detail
-from service.incidents.reads import MAX_ROW_ID, as_utc, linked_counts
+from service.web.auth import login_required
+from service.web.context import services
 
 log = logging.getLogger("incidentdesk.web")
 
@@ -49,8 +50,9 @@ def new_incident():
             log.exception("the helpdesk refused the problem ticket for a new incident")
             helpdesk_failed = True
     status = 422 if errors else 503 if helpdesk_failed else 200
-    return render_template("incidents/new.html", form=form, errors=errors,
-                           helpdesk_failed=helpdesk_failed), status
+    return render_template(
+        "incidents/new.html", form=form, errors=errors, helpdesk_failed=helpdesk_failed
+    ), status
 
 
 @bp.get(f"/incidents/<int(max={MAX_ROW_ID}):incident_id>")
@@ -67,4 +69,5 @@ def format_utc(moment) -> Markup:
         return Markup("")
     moment = as_utc(moment)
     return Markup('<time datetime="{}" dir="ltr">{}</time>').format(
-        moment.isoformat(), moment.strftime("%Y-%m-%d %H:%M UTC"))
+        moment.isoformat(), moment.strftime("%Y-%m-%d %H:%M UTC")
+    )

@@ -2,6 +2,7 @@
 switch shadow mode, cancel a broadcast, unlink a ticket. Every change goes through the use cases in
 ``service.incidents.status``; a refused form is shown again with the messages next to the fields and the
 input kept; a done one redirects back with a notice (post/redirect/get)."""
+
 from __future__ import annotations
 
 import json
@@ -12,26 +13,47 @@ from flask import Blueprint, abort, g, jsonify, redirect, render_template, reque
 from werkzeug.datastructures import MultiDict
 
 from integrations.base import HelpdeskError
-
 from service.domain.incidents import STAGES, InvalidIncident
+from service.domain.states import LinkState
 from service.domain.text.locales import SUPPORTED_LOCALES
-from service.incidents.rules import PHRASE_KINDS
-from service.incidents.store import get_incident, linked_tickets
-from service.incidents.status import (IncidentStateError, cancel_broadcast, post_status_update, reopen_incident,
-                            resolve_incident, set_shadow_mode, unlink_in_helpdesk)
-from service.web.context import services
-from service.web.auth import login_required
-from service.web.admin.chart import hourly_chart
-from service.incidents.lifecycle_reads import (broadcast_progress, find_link, find_status, shadow_decisions,
-                                         unlinks_per_phrase)
+from service.incidents.lifecycle_reads import (
+    broadcast_progress,
+    find_link,
+    find_status,
+    shadow_decisions,
+    unlinks_per_phrase,
+)
 from service.incidents.reads import MAX_ROW_ID, audit_entries, link_times, linked_counts
+from service.incidents.rules import PHRASE_KINDS
+from service.incidents.status import (
+    IncidentStateError,
+    cancel_broadcast,
+    post_status_update,
+    reopen_incident,
+    resolve_incident,
+    set_shadow_mode,
+    unlink_in_helpdesk,
+)
+from service.incidents.store import get_incident, linked_tickets
+from service.web.admin.chart import hourly_chart
 from service.web.admin.rules_form import rule_text
+from service.web.auth import login_required
+from service.web.context import services
 
 log = logging.getLogger("incidentdesk.web.lifecycle")
 bp = Blueprint("lifecycle", __name__, url_prefix="/admin/incidents")
 INCIDENT = f"<int(max={MAX_ROW_ID}):incident_id>"
-NOTICES = ("declared", "status_posted", "resolved", "reopened", "shadow_on", "shadow_off", "unlinked",
-           "broadcast_cancelled", "rules_saved")
+NOTICES = (
+    "declared",
+    "status_posted",
+    "resolved",
+    "reopened",
+    "shadow_on",
+    "shadow_off",
+    "unlinked",
+    "broadcast_cancelled",
+    "rules_saved",
+)
 UPDATE_STAGES = tuple(stage for stage in STAGES if stage != "resolved")
 
 
@@ -42,47 +64,69 @@ def _text(form: MultiDict, name: str, default: str = "") -> str:
 @dataclass
 class StatusForm:
     """The "post status update" and "resolve" forms: a text per language and a checkbox."""
+
     stage: str = "investigating"
-    texts: dict[str, str] = field(default_factory=lambda: {lang: "" for lang in SUPPORTED_LOCALES})
+    texts: dict[str, str] = field(default_factory=lambda: dict.fromkeys(SUPPORTED_LOCALES, ""))
     checked: bool = False
 
     stages = UPDATE_STAGES
     locales = SUPPORTED_LOCALES
 
     @classmethod
-    def from_request(cls, form: MultiDict, prefix: str, checkbox: str) -> "StatusForm":
-        return cls(stage=_text(form, "stage", "investigating"),
-                   texts={lang: _text(form, f"{prefix}_{lang}") for lang in SUPPORTED_LOCALES},
-                   checked=form.get(checkbox) == "on")
+    def from_request(cls, form: MultiDict, prefix: str, checkbox: str) -> StatusForm:
+        return cls(
+            stage=_text(form, "stage", "investigating"),
+            texts={lang: _text(form, f"{prefix}_{lang}") for lang in SUPPORTED_LOCALES},
+            checked=form.get(checkbox) == "on",
+        )
 
 
 def rule_rows(incident) -> list[tuple[str, str]]:
     """(kind, value as typed) per stored rule; kinds other than phrases store their value as JSON."""
-    return [(rule.kind, rule.value if rule.kind in PHRASE_KINDS else rule_text(json.loads(rule.value)))
-            for rule in incident.rules]
+    return [
+        (rule.kind, rule.value if rule.kind in PHRASE_KINDS else rule_text(json.loads(rule.value)))
+        for rule in incident.rules
+    ]
 
 
 def _actor() -> str:
     return f"admin:{g.admin}"
 
 
-def render_detail(incident_id: int, *, notice: str | None = None, status_form: StatusForm | None = None,
-                  resolve_form: StatusForm | None = None, errors: dict | None = None,
-                  state_error: str | None = None, code: int = 200):
+def render_detail(
+    incident_id: int,
+    *,
+    notice: str | None = None,
+    status_form: StatusForm | None = None,
+    resolve_form: StatusForm | None = None,
+    errors: dict | None = None,
+    state_error: str | None = None,
+    code: int = 200,
+):
     with services().db.transaction() as db:
         incident = get_incident(db, incident_id)
         if incident is None:
             abort(404)
         context = dict(
-            incident=incident, links=linked_tickets(db, incident_id),
-            linked_count=linked_counts(db).get(incident_id, 0), chart=hourly_chart(link_times(db, incident_id)),
-            audit=audit_entries(db, incident_id), shadow_entries=shadow_decisions(db, incident_id),
-            feedback=unlinks_per_phrase(db, incident_id), rules=rule_rows(incident),
-            broadcasts={s.version: broadcast_progress(s) for s in incident.status_updates})
+            incident=incident,
+            links=linked_tickets(db, incident_id),
+            linked_count=linked_counts(db).get(incident_id, 0),
+            chart=hourly_chart(link_times(db, incident_id)),
+            audit=audit_entries(db, incident_id),
+            shadow_entries=shadow_decisions(db, incident_id),
+            feedback=unlinks_per_phrase(db, incident_id),
+            rules=rule_rows(incident),
+            broadcasts={s.version: broadcast_progress(s) for s in incident.status_updates},
+        )
     return render_template(
-        "incidents/detail.html", **context, notice=notice if notice in NOTICES else None,
+        "incidents/detail.html",
+        **context,
+        notice=notice if notice in NOTICES else None,
         status_form=status_form or StatusForm(stage=_next_stage(incident)),
-        resolve_form=resolve_form or StatusForm(checked=True), errors=errors or {}, state_error=state_error), code
+        resolve_form=resolve_form or StatusForm(checked=True),
+        errors=errors or {},
+        state_error=state_error,
+    ), code
 
 
 def _next_stage(incident) -> str:
@@ -107,8 +151,15 @@ def post_status(incident_id: int):
     form = StatusForm.from_request(request.form, "status", "broadcast")
     try:
         with services().db.transaction() as db:
-            post_status_update(db, services().helpdesk, _load(db, incident_id), form.stage, form.texts,
-                               broadcast=form.checked, actor=_actor())
+            post_status_update(
+                db,
+                services().helpdesk,
+                _load(db, incident_id),
+                form.stage,
+                form.texts,
+                broadcast=form.checked,
+                actor=_actor(),
+            )
     except InvalidIncident as invalid:
         return render_detail(incident_id, status_form=form, errors=invalid.errors, code=422)
     except IncidentStateError as refused:
@@ -122,11 +173,19 @@ def resolve(incident_id: int):
     form = StatusForm.from_request(request.form, "final", "survey")
     try:
         with services().db.transaction() as db:
-            resolve_incident(db, services().helpdesk, _load(db, incident_id), form.texts,
-                             actor=_actor(), survey=form.checked)
+            resolve_incident(
+                db,
+                services().helpdesk,
+                _load(db, incident_id),
+                form.texts,
+                actor=_actor(),
+                survey=form.checked,
+            )
     except InvalidIncident as invalid:
-        errors = {"final_texts" if name == "status_texts" else name: messages
-                  for name, messages in invalid.errors.items()}
+        errors = {
+            "final_texts" if name == "status_texts" else name: messages
+            for name, messages in invalid.errors.items()
+        }
         return render_detail(incident_id, resolve_form=form, errors=errors, code=422)
     except IncidentStateError as refused:
         return render_detail(incident_id, resolve_form=form, state_error=str(refused), code=409)
@@ -161,11 +220,15 @@ def unlink(incident_id: int, ticket_id: int):
         link = find_link(db, incident_id, ticket_id)
         if link is None:
             abort(404)
-        if link.state == "unlinked":
+        if link.state == LinkState.UNLINKED:
             return _done(incident_id, "unlinked")
-        reason = " ".join(_text(request.form, "reason").split())[:500] or f"unlinked by {_actor()} in IncidentDesk"
+        reason = (
+            " ".join(_text(request.form, "reason").split())[:500] or f"unlinked by {_actor()} in IncidentDesk"
+        )
         try:
-            unlink_in_helpdesk(db, services().helpdesk, link, _load(db, incident_id), reason=reason, actor=_actor())
+            unlink_in_helpdesk(
+                db, services().helpdesk, link, _load(db, incident_id), reason=reason, actor=_actor()
+            )
         except HelpdeskError as failure:
             log.warning("unlink of ticket %s refused by the helpdesk: %s", ticket_id, failure)
             abort(503, description="The helpdesk did not accept the unlink; nothing was changed. Try again.")

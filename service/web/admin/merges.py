@@ -26,7 +26,9 @@ def overview(incident_id: int | None = None):
             abort(404)
     if request.method == "POST":
         try:
-            store.change_settings(services().db, incident_id, request.form.to_dict(flat=True), actor=f"admin:{g.admin}")
+            store.change_settings(
+                services().db, incident_id, request.form.to_dict(flat=True), actor=f"admin:{g.admin}"
+            )
             return redirect(request.path + "?saved=1")
         except InvalidSettings as invalid:
             errors = invalid.errors
@@ -35,7 +37,14 @@ def overview(incident_id: int | None = None):
         rules = store.rules_for(db, incident_id)
         own = store.settings_row(db, incident_id) is not None
         incidents = [] if incident_id else [(i.id, i.title) for i in list_incidents(db)]
-    return render_template("merges/overview.html", incident=incident, incidents=incidents, merges=merges,
-                           refusals=refusals,
-                           settings=as_json(None, rules), own_settings=own, errors=errors,
-                           saved=request.args.get("saved") == "1"), 422 if errors else 200
+    return render_template(
+        "merges/overview.html",
+        incident=incident,
+        incidents=incidents,
+        merges=merges,
+        refusals=refusals,
+        settings=as_json(None, rules),
+        own_settings=own,
+        errors=errors,
+        saved=request.args.get("saved") == "1",
+    ), 422 if errors else 200

@@ -1,5 +1,6 @@
 """Outreach campaigns in the admin UI: list, create (CSV and/or helpdesk search), audience report,
 preview per language, launch/pause/resume/cancel, live progress and the results CSV."""
+
 from __future__ import annotations
 
 import logging
@@ -8,17 +9,24 @@ from flask import Blueprint, abort, g, jsonify, redirect, render_template, reque
 from sqlalchemy import select
 
 from integrations.base import HelpdeskError
-from service.domain.text.locales import LOCALE_NAMES, SUPPORTED_LOCALES
 from service.domain.outreach.audience import AudienceError
 from service.domain.outreach.state import TRANSITIONS
+from service.domain.text.locales import LOCALE_NAMES, SUPPORTED_LOCALES
+from service.incidents.reads import MAX_ROW_ID
 from service.incidents.store import get_incident, list_incidents
 from service.outreach import store
 from service.outreach.audience import InvalidSearch
 from service.outreach.models import Campaign
-from service.web.context import services
+from service.web.api.outreach import (
+    ACTIONS,
+    BadCampaign,
+    apply_audience,
+    campaign_options,
+    preview,
+    result_csv,
+)
 from service.web.auth import login_required
-from service.web.api.outreach import ACTIONS, BadCampaign, apply_audience, campaign_options, preview, result_csv
-from service.incidents.reads import MAX_ROW_ID
+from service.web.context import services
 
 log = logging.getLogger("incidentdesk.web")
 pages = Blueprint("outreach", __name__, url_prefix="/admin")
@@ -29,30 +37,47 @@ MAX_UPLOAD = 5 * 1024 * 1024
 
 def _form_data(form, files) -> dict:
     """The form's fields in the shape the API takes."""
-    messages = {loc: {"subject": form.get(f"subject_{loc}", ""), "body": form.get(f"body_{loc}", "")}
-                for loc in SUPPORTED_LOCALES}
+    messages = {
+        loc: {"subject": form.get(f"subject_{loc}", ""), "body": form.get(f"body_{loc}", "")}
+        for loc in SUPPORTED_LOCALES
+    }
     upload = files.get("csv_file")
     pool = files.get("coupon_file")
-    csv_data = upload.read(MAX_UPLOAD + 1) if upload and upload.filename else b""  # parse_csv checks size, UTF-8
-    pool_text = (pool.read(MAX_UPLOAD).decode("utf-8", "replace") if pool and pool.filename
-                 else form.get("coupon_pool", ""))
-    return {"name": form.get("name", ""), "messages": messages, "default_locale": form.get("default_locale", "en"),
-            "tags": form.get("tags", "").replace(",", " ").split(), "vip_priority": form.get("vip_priority", ""),
-            "group_id": form.get("group_id", ""), "sender_id": form.get("sender_id", ""),
-            "coupon_mode": form.get("coupon_mode", "none"), "coupon_format": form.get("coupon_format", ""),
-            "opt_out_emails": form.get("opt_out_emails", "").split(),
-            "plan_requests_per_minute": form.get("plan_requests_per_minute") or 200,
-            "api_share": form.get("api_share") or 0.5, "csv": csv_data or form.get("csv_text", ""),
-            "coupon_pool": pool_text,
-            "search": {k: form.get(k, "") for k in ("tag", "organization", "field_key", "field_value")}}
+    csv_data = (
+        upload.read(MAX_UPLOAD + 1) if upload and upload.filename else b""
+    )  # parse_csv checks size, UTF-8
+    pool_text = (
+        pool.read(MAX_UPLOAD).decode("utf-8", "replace")
+        if pool and pool.filename
+        else form.get("coupon_pool", "")
+    )
+    return {
+        "name": form.get("name", ""),
+        "messages": messages,
+        "default_locale": form.get("default_locale", "en"),
+        "tags": form.get("tags", "").replace(",", " ").split(),
+        "vip_priority": form.get("vip_priority", ""),
+        "group_id": form.get("group_id", ""),
+        "sender_id": form.get("sender_id", ""),
+        "coupon_mode": form.get("coupon_mode", "none"),
+        "coupon_format": form.get("coupon_format", ""),
+        "opt_out_emails": form.get("opt_out_emails", "").split(),
+        "plan_requests_per_minute": form.get("plan_requests_per_minute") or 200,
+        "api_share": form.get("api_share") or 0.5,
+        "csv": csv_data or form.get("csv_text", ""),
+        "coupon_pool": pool_text,
+        "search": {k: form.get(k, "") for k in ("tag", "organization", "field_key", "field_value")},
+    }
 
 
 @pages.get("/outreach")
 @login_required
 def overview():
     with services().db.transaction() as session:
-        rows = [(c, store.progress(session, c)) for c in session.scalars(select(Campaign).order_by(Campaign.id.desc())
-                                                                         .limit(200))]
+        rows = [
+            (c, store.progress(session, c))
+            for c in session.scalars(select(Campaign).order_by(Campaign.id.desc()).limit(200))
+        ]
         incidents = [i for i in list_incidents(session) if i.state == "active"]
         return render_template("outreach/overview.html", rows=rows, incidents=incidents)
 
@@ -87,9 +112,15 @@ def campaigns(incident_id: int):
             abort(404)
         rows = [(c, store.progress(session, c)) for c in store.campaigns_of(session, incident_id)]
         status = 422 if errors or problem else 200
-        return render_template("outreach/campaigns.html", incident=incident, rows=rows, errors=errors,
-                               problem=problem, form=form, locales=[(c, LOCALE_NAMES[c]) for c in SUPPORTED_LOCALES]
-                               ), status
+        return render_template(
+            "outreach/campaigns.html",
+            incident=incident,
+            rows=rows,
+            errors=errors,
+            problem=problem,
+            form=form,
+            locales=[(c, LOCALE_NAMES[c]) for c in SUPPORTED_LOCALES],
+        ), status
 
 
 def _campaign_or_404(session, incident_id: int, campaign_id: int) -> Campaign:
@@ -105,11 +136,16 @@ def campaign(incident_id: int, campaign_id: int):
     with services().db.transaction() as session:
         found = _campaign_or_404(session, incident_id, campaign_id)
         incident = get_incident(session, incident_id)
-        return render_template("outreach/campaign.html", incident=incident, campaign=found,
-                               progress=store.progress(session, found), samples=preview(session, found, incident),
-                               exclusions=store.exclusions(session, campaign_id),
-                               actions=[a for a in ACTIONS if found.state in TRANSITIONS[a][0]],
-                               refused=request.args.get("refused"))
+        return render_template(
+            "outreach/campaign.html",
+            incident=incident,
+            campaign=found,
+            progress=store.progress(session, found),
+            samples=preview(session, found, incident),
+            exclusions=store.exclusions(session, campaign_id),
+            actions=[a for a in ACTIONS if found.state in TRANSITIONS[a][0]],
+            refused=request.args.get("refused"),
+        )
 
 
 @pages.post(f"/incidents/{INCIDENT}/campaigns/{CAMPAIGN}/audience")
@@ -126,7 +162,9 @@ def replace_audience(incident_id: int, campaign_id: int):
     except HelpdeskError:
         log.exception("the helpdesk search for a campaign audience failed")
         refused = "the helpdesk did not answer the audience search; try again in a moment"
-    return redirect(url_for("outreach.campaign", incident_id=incident_id, campaign_id=campaign_id, refused=refused))
+    return redirect(
+        url_for("outreach.campaign", incident_id=incident_id, campaign_id=campaign_id, refused=refused)
+    )
 
 
 @pages.post(f"/incidents/{INCIDENT}/campaigns/{CAMPAIGN}/<action>")
@@ -137,11 +175,18 @@ def act(incident_id: int, campaign_id: int, action: str):
     refused = None
     try:
         with services().db.transaction() as session:
-            store.transition(session, services().helpdesk, _campaign_or_404(session, incident_id, campaign_id), action,
-                             f"admin:{g.admin}")
+            store.transition(
+                session,
+                services().helpdesk,
+                _campaign_or_404(session, incident_id, campaign_id),
+                action,
+                f"admin:{g.admin}",
+            )
     except store.CampaignConflict as conflict:
         refused = str(conflict)
-    return redirect(url_for("outreach.campaign", incident_id=incident_id, campaign_id=campaign_id, refused=refused))
+    return redirect(
+        url_for("outreach.campaign", incident_id=incident_id, campaign_id=campaign_id, refused=refused)
+    )
 
 
 @pages.get(f"/incidents/{INCIDENT}/campaigns/{CAMPAIGN}/progress.json")

@@ -1,5 +1,6 @@
 """The rules editor page: an incident's rules by kind, a preview against the helpdesk's recent
 tickets before saving, and saving through ``incident_rules.replace_rules``."""
+
 from __future__ import annotations
 
 import logging
@@ -8,14 +9,14 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 
 from integrations.base import HelpdeskError
 from service.domain.incidents import InvalidIncident
+from service.incidents.lifecycle_reads import unlinks_per_phrase
+from service.incidents.preview import RECENT_LIMIT, preview_rules, recent_tickets
+from service.incidents.reads import MAX_ROW_ID
 from service.incidents.rules import clean_rules, known_fields_for, replace_rules, rules_as_input
 from service.incidents.store import get_incident
-from service.web.context import services
-from service.web.auth import login_required
-from service.incidents.lifecycle_reads import unlinks_per_phrase
-from service.incidents.reads import MAX_ROW_ID
 from service.web.admin.rules_form import RulesForm
-from service.incidents.preview import RECENT_LIMIT, preview_rules, recent_tickets
+from service.web.auth import login_required
+from service.web.context import services
 
 log = logging.getLogger("incidentdesk.web")
 
@@ -25,9 +26,16 @@ bp = Blueprint("rules_editor", __name__, url_prefix="/admin/incidents")
 def _page(incident, form: RulesForm, *, errors=None, result=None, helpdesk_failed=False, code=200):
     with services().db.transaction() as db:
         feedback = unlinks_per_phrase(db, incident.id)
-    return render_template("incidents/rules.html", incident=incident, form=form, errors=errors or {},
-                           result=result, helpdesk_failed=helpdesk_failed, feedback=feedback,
-                           recent_limit=RECENT_LIMIT), code
+    return render_template(
+        "incidents/rules.html",
+        incident=incident,
+        form=form,
+        errors=errors or {},
+        result=result,
+        helpdesk_failed=helpdesk_failed,
+        feedback=feedback,
+        recent_limit=RECENT_LIMIT,
+    ), code
 
 
 @bp.route(f"/<int(max={MAX_ROW_ID}):incident_id>/rules", methods=["GET", "POST"])

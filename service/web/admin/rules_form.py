@@ -4,14 +4,15 @@ Each field becomes rules in the shape ``incident_rules.replace_rules`` takes; fi
 several independent rules (regular expressions, "all of these tags", custom field conditions) take
 one rule per line. Checking each field alone puts every message next to the field it is about.
 """
+
 from __future__ import annotations
 
 import csv
 import io
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from datetime import datetime, timezone
-from typing import Mapping
+from datetime import UTC, datetime
 
 from werkzeug.datastructures import MultiDict
 
@@ -23,10 +24,17 @@ _ID_COLUMNS = {"id", "user_id", "requester_id", "customer_id", "requester"}
 
 # field name -> (rule kind, one rule per line?)
 FIELDS: dict[str, tuple[str, bool]] = {
-    "phrases": ("phrase", False), "exclude_phrases": ("exclude_phrase", False), "regexes": ("regex", True),
-    "tags_any": ("tags_any", False), "tags_all": ("tags_all", True), "custom_fields": ("custom_field", True),
-    "forms": ("form", False), "brands": ("brand", False), "organizations": ("organization", False),
-    "channels": ("channel", False), "requesters": ("requester", False),
+    "phrases": ("phrase", False),
+    "exclude_phrases": ("exclude_phrase", False),
+    "regexes": ("regex", True),
+    "tags_any": ("tags_any", False),
+    "tags_all": ("tags_all", True),
+    "custom_fields": ("custom_field", True),
+    "forms": ("form", False),
+    "brands": ("brand", False),
+    "organizations": ("organization", False),
+    "channels": ("channel", False),
+    "requesters": ("requester", False),
 }
 
 
@@ -66,7 +74,7 @@ def _local_input(moment: object) -> str:
     except ValueError:
         return str(moment)
     if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(timezone.utc)
+        parsed = parsed.astimezone(UTC)
     return parsed.strftime("%Y-%m-%dT%H:%M")
 
 
@@ -98,11 +106,11 @@ class RulesForm:
     window_end: str = ""
 
     @classmethod
-    def from_request(cls, form: MultiDict) -> "RulesForm":
+    def from_request(cls, form: MultiDict) -> RulesForm:
         return cls(**{f.name: form.get(f.name, "").replace("\x00", "") for f in fields(cls)})
 
     @classmethod
-    def from_rules(cls, raw_rules: list[dict]) -> "RulesForm":
+    def from_rules(cls, raw_rules: list[dict]) -> RulesForm:
         """The form filled from ``incident_rules.rules_as_input``."""
         by_kind = {kind: name for name, (kind, _) in FIELDS.items()}
         values: dict[str, list[str]] = {}
@@ -116,9 +124,12 @@ class RulesForm:
                     start, _, end = str(value).partition("/")
                 start, end = _local_input(start), _local_input(end) if end.strip() else ""
             elif kind in by_kind:
-                values.setdefault(by_kind[kind], []).append(rule_text(value, "\n" if "phrase" in kind else " "))
-        return cls(**{name: "\n".join(texts) for name, texts in values.items()},
-                   window_start=start, window_end=end)
+                values.setdefault(by_kind[kind], []).append(
+                    rule_text(value, "\n" if "phrase" in kind else " ")
+                )
+        return cls(
+            **{name: "\n".join(texts) for name, texts in values.items()}, window_start=start, window_end=end
+        )
 
     def rules(self) -> list[tuple[str, str, str]]:
         """(field name, rule kind, raw value) for every filled field, one per line where it says so."""

@@ -1,4 +1,5 @@
 """REST API v1: incidents for scripts and other tools. Bearer-token auth, JSON in and out."""
+
 from __future__ import annotations
 
 import hmac
@@ -8,12 +9,12 @@ from flask import Blueprint, jsonify, request
 
 from integrations.base import HelpdeskError
 from service.domain.incidents import clean_draft
-from service.incidents.store import declare_incident, get_incident, linked_tickets, list_incidents
-from service.web.context import services
-from service.web.errors import json_error
 from service.incidents.reads import MAX_ROW_ID, linked_counts
+from service.incidents.store import declare_incident, get_incident, linked_tickets, list_incidents
 from service.web.api.json_input import load_json
 from service.web.api.schemas import IncidentCreateSchema, IncidentSchema, TicketLinkSchema
+from service.web.context import services
+from service.web.errors import json_error
 
 log = logging.getLogger("incidentdesk.web")
 
@@ -61,8 +62,10 @@ def create():
             body = _incident_json(incident, 0)
     except HelpdeskError as failure:
         log.exception("the helpdesk refused the problem ticket for a new incident")
-        return json_error(503 if failure.retryable else 502, "The helpdesk did not open the problem ticket, "
-                          "so nothing was saved. Try again in a moment.")
+        return json_error(
+            503 if failure.retryable else 502,
+            "The helpdesk did not open the problem ticket, so nothing was saved. Try again in a moment.",
+        )
     response = jsonify(body)
     response.status_code = 201
     response.headers["Location"] = f"{bp.url_prefix}/incidents/{incident.id}"

@@ -1,26 +1,31 @@
 """REST API v1, the incident lifecycle: status timeline and updates, resolve, reopen, rules and
 their preview, shadow mode. Same bearer token and error shape as ``service.web.api.incidents``; a state
 conflict (resolving a resolved incident, ...) is a 409 with the message saying what to do."""
+
 from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 
 from integrations.base import HelpdeskError
-from service.incidents.rules import clean_rules, known_fields_for, replace_rules, rules_as_input
-from service.incidents.store import get_incident
-from service.incidents.status import (post_status_update, reopen_incident, resolve_incident,
-                            set_shadow_mode)
-from service.web.context import services
-from service.web.api.incidents import API_ACTOR, require_token
 from service.domain.errors import NotFound
-from service.web.api.json_input import load_json
-from service.web.errors import json_error
-from service.web.api.lifecycle_schemas import (ResolveSchema, RulesSchema, ShadowSchema, StatusPostSchema,
-                                           TimelineEntrySchema)
-from service.incidents.reads import MAX_ROW_ID
 from service.incidents.preview import preview_json, preview_rules, recent_tickets
+from service.incidents.reads import MAX_ROW_ID
+from service.incidents.rules import clean_rules, known_fields_for, replace_rules, rules_as_input
+from service.incidents.status import post_status_update, reopen_incident, resolve_incident, set_shadow_mode
+from service.incidents.store import get_incident
+from service.web.api.incidents import API_ACTOR, require_token
+from service.web.api.json_input import load_json
+from service.web.api.lifecycle_schemas import (
+    ResolveSchema,
+    RulesSchema,
+    ShadowSchema,
+    StatusPostSchema,
+    TimelineEntrySchema,
+)
+from service.web.context import services
+from service.web.errors import json_error
 
 log = logging.getLogger("incidentdesk.web")
 
@@ -37,8 +42,12 @@ def _incident(db, incident_id: int):
 
 
 def _timeline(incident) -> dict:
-    return {"incident_id": incident.id, "state": incident.state, "shadow_mode": incident.shadow_mode,
-            "timeline": TimelineEntrySchema(many=True).dump(list(reversed(incident.status_updates)))}
+    return {
+        "incident_id": incident.id,
+        "state": incident.state,
+        "shadow_mode": incident.shadow_mode,
+        "timeline": TimelineEntrySchema(many=True).dump(list(reversed(incident.status_updates))),
+    }
 
 
 @bp.get(f"{INCIDENT}/status")
@@ -51,8 +60,15 @@ def timeline(incident_id: int):
 def post_status(incident_id: int):
     fields = load_json(StatusPostSchema())
     with services().db.transaction() as db:
-        status = post_status_update(db, services().helpdesk, _incident(db, incident_id), fields["stage"],
-                                    fields["texts"], broadcast=fields["broadcast"], actor=API_ACTOR)
+        status = post_status_update(
+            db,
+            services().helpdesk,
+            _incident(db, incident_id),
+            fields["stage"],
+            fields["texts"],
+            broadcast=fields["broadcast"],
+            actor=API_ACTOR,
+        )
         body = TimelineEntrySchema().dump(status)
     return jsonify(body), 201
 
@@ -61,8 +77,14 @@ def post_status(incident_id: int):
 def resolve(incident_id: int):
     fields = load_json(ResolveSchema())
     with services().db.transaction() as db:
-        status = resolve_incident(db, services().helpdesk, _incident(db, incident_id), fields["texts"],
-                                  actor=API_ACTOR, survey=fields["survey"])
+        status = resolve_incident(
+            db,
+            services().helpdesk,
+            _incident(db, incident_id),
+            fields["texts"],
+            actor=API_ACTOR,
+            survey=fields["survey"],
+        )
         body = TimelineEntrySchema().dump(status)
     return jsonify(body), 201
 
@@ -95,9 +117,11 @@ def put_rules(incident_id: int):
             replace_rules(db, incident, fields["rules"], actor=API_ACTOR, known_fields=known_fields)
             body = {"incident_id": incident_id, "rules": rules_as_input(incident)}
     except HelpdeskError as failure:
-        return json_error(503 if failure.retryable else 502,
-                          "The helpdesk did not list its ticket fields, so a custom field rule cannot be checked; "
-                          "try again.")
+        return json_error(
+            503 if failure.retryable else 502,
+            "The helpdesk did not list its ticket fields, so a custom field rule cannot be checked; "
+            "try again.",
+        )
     return jsonify(body)
 
 
@@ -108,15 +132,21 @@ def preview(incident_id: int):
     with services().db.transaction() as db:
         _incident(db, incident_id)
     try:
-        cleaned = clean_rules(fields["rules"], known_fields=known_fields_for(fields["rules"], services().helpdesk))
+        cleaned = clean_rules(
+            fields["rules"], known_fields=known_fields_for(fields["rules"], services().helpdesk)
+        )
     except HelpdeskError as failure:
-        return json_error(503 if failure.retryable else 502,
-                          "The helpdesk did not list its ticket fields, so a custom field rule cannot be checked; "
-                          "try the preview again in a moment.")
+        return json_error(
+            503 if failure.retryable else 502,
+            "The helpdesk did not list its ticket fields, so a custom field rule cannot be checked; "
+            "try the preview again in a moment.",
+        )
     try:
         result = preview_rules(cleaned, recent_tickets(services().helpdesk))
     except HelpdeskError as failure:
         log.exception("could not fetch recent tickets for a rules preview")
-        return json_error(503 if failure.retryable else 502,
-                          "The helpdesk did not return the recent tickets; try the preview again in a moment.")
+        return json_error(
+            503 if failure.retryable else 502,
+            "The helpdesk did not return the recent tickets; try the preview again in a moment.",
+        )
     return jsonify(preview_json(result))

@@ -1,4 +1,5 @@
 """marshmallow schemas for the lifecycle API: status updates, resolution, rules, shadow mode."""
+
 from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields
@@ -6,8 +7,7 @@ from marshmallow import RAISE, Schema, fields
 from service.incidents.lifecycle_reads import broadcast_progress
 from service.web.api.schemas import Text, UtcDateTime
 
-TEXTS_REQUIRED = ("Send 'texts': the customer-facing text per language, "
-                  "e.g. {{\"en\": \"...\", \"he\": \"...\"}}.")
+TEXTS_REQUIRED = 'Send \'texts\': the customer-facing text per language, e.g. {{"en": "...", "he": "..."}}.'
 
 
 _TEXT = Text()
@@ -37,9 +37,12 @@ class StatusPostSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    stage = Text(required=True, error_messages={
-        "required": "Send 'stage': investigating, identified or monitoring."})
-    texts = fields.Dict(keys=Text(), values=Text(), required=True, error_messages={"required": TEXTS_REQUIRED})
+    stage = Text(
+        required=True, error_messages={"required": "Send 'stage': investigating, identified or monitoring."}
+    )
+    texts = fields.Dict(
+        keys=Text(), values=Text(), required=True, error_messages={"required": TEXTS_REQUIRED}
+    )
     broadcast = fields.Boolean(load_default=False)
 
 
@@ -47,7 +50,9 @@ class ResolveSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    texts = fields.Dict(keys=Text(), values=Text(), required=True, error_messages={"required": TEXTS_REQUIRED})
+    texts = fields.Dict(
+        keys=Text(), values=Text(), required=True, error_messages={"required": TEXTS_REQUIRED}
+    )
     survey = fields.Boolean(load_default=True)
 
 
@@ -56,23 +61,31 @@ class RuleInputSchema(Schema):
         unknown = RAISE
 
     kind = Text(required=True, error_messages={"required": "Give each rule a 'kind', e.g. \"phrase\"."})
-    value = RuleValue(required=True, allow_none=False, error_messages={
-        "required": "Give each rule a 'value', e.g. [\"checkout fails\"] for phrases."})
+    value = RuleValue(
+        required=True,
+        allow_none=False,
+        error_messages={"required": "Give each rule a 'value', e.g. [\"checkout fails\"] for phrases."},
+    )
 
 
 class RulesSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    rules = fields.List(fields.Nested(RuleInputSchema), required=True, error_messages={
-        "required": "Send 'rules': a list of {{\"kind\": ..., \"value\": ...}}."})
+    rules = fields.List(
+        fields.Nested(RuleInputSchema),
+        required=True,
+        error_messages={"required": 'Send \'rules\': a list of {{"kind": ..., "value": ...}}.'},
+    )
 
 
 class ShadowSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    shadow_mode = fields.Boolean(required=True, error_messages={"required": "Send 'shadow_mode': true or false."})
+    shadow_mode = fields.Boolean(
+        required=True, error_messages={"required": "Send 'shadow_mode': true or false."}
+    )
 
 
 class TimelineEntrySchema(Schema):

@@ -19,16 +19,30 @@ INCIDENT = f"<int(max={MAX_ROW_ID}):incident_id>"
 
 
 def _merge_json(merge) -> dict:
-    return {"source_ticket_id": merge.source_ticket_id, "target_ticket_id": merge.target_ticket_id,
-            "incident_id": merge.incident_id, "reason": merge.reason, "evidence": merge.evidence,
-            "state": merge.state, "job_id": merge.job_id, "public_comments": merge.public, "locale": merge.locale,
-            "created_at": merge.created_at.isoformat(),
-            "merged_at": merge.merged_at.isoformat() if merge.merged_at else None}
+    return {
+        "source_ticket_id": merge.source_ticket_id,
+        "target_ticket_id": merge.target_ticket_id,
+        "incident_id": merge.incident_id,
+        "reason": merge.reason,
+        "evidence": merge.evidence,
+        "state": merge.state,
+        "job_id": merge.job_id,
+        "public_comments": merge.public,
+        "locale": merge.locale,
+        "created_at": merge.created_at.isoformat(),
+        "merged_at": merge.merged_at.isoformat() if merge.merged_at else None,
+    }
 
 
 def _refusal_json(refusal) -> dict:
-    return {"ticket_id": refusal.ticket_id, "other_ticket_id": refusal.other_ticket_id, "kind": refusal.kind,
-            "reason": refusal.reason, "evidence": refusal.evidence, "created_at": refusal.created_at.isoformat()}
+    return {
+        "ticket_id": refusal.ticket_id,
+        "other_ticket_id": refusal.other_ticket_id,
+        "kind": refusal.kind,
+        "reason": refusal.reason,
+        "evidence": refusal.evidence,
+        "created_at": refusal.created_at.isoformat(),
+    }
 
 
 @bp.route("/merge-settings", methods=["GET", "PUT"])
@@ -43,7 +57,9 @@ def settings(incident_id: int | None = None):
     payload = json_object('{"enabled": true, "window_minutes": 60}')
     unknown = sorted(set(payload) - set(current) - {"comments"} | ({"saved"} & set(payload)))
     if unknown:
-        return json_error(422, "Unknown settings: " + ", ".join(unknown), fields={k: "unknown" for k in unknown})
+        return json_error(
+            422, "Unknown settings: " + ", ".join(unknown), fields=dict.fromkeys(unknown, "unknown")
+        )
     try:
         return jsonify(store.change_settings(services().db, incident_id, payload, actor="api"))
     except InvalidSettings as invalid:
@@ -56,6 +72,11 @@ def incident_merges(incident_id: int):
         if get_incident(db, incident_id) is None:
             return json_error(404, f"There is no incident {incident_id}.")
         merges, refusals = store.listing(db, incident_id)
-        return jsonify({"incident_id": incident_id, "merges": [_merge_json(m) for m in merges],
-                        "refusals": [_refusal_json(r) for r in refusals if r.kind != "grouped"],
-                        "groups": [_refusal_json(r) for r in refusals if r.kind == "grouped"]})
+        return jsonify(
+            {
+                "incident_id": incident_id,
+                "merges": [_merge_json(m) for m in merges],
+                "refusals": [_refusal_json(r) for r in refusals if r.kind != "grouped"],
+                "groups": [_refusal_json(r) for r in refusals if r.kind == "grouped"],
+            }
+        )

@@ -1,30 +1,39 @@
 """Outreach campaigns over HTTP: the REST API under /api/v1/incidents/<id>/campaigns (bearer token)."""
+
 from __future__ import annotations
 
 import csv
 import io
 import logging
 
-from flask import Blueprint, Flask, Response, jsonify, request
+from flask import Blueprint, Response, jsonify
 from sqlalchemy import select
 
 from integrations.base import HelpdeskError
 from service.domain.outreach.audience import AudienceError, parse_csv
 from service.domain.outreach.coupons import InvalidCoupons, check_format
-from service.domain.outreach.messages import InvalidMessages, Message, clean_messages, render_for, sample_customers
+from service.domain.outreach.messages import (
+    InvalidMessages,
+    Message,
+    clean_messages,
+    render_for,
+    sample_customers,
+)
+from service.incidents.reads import MAX_ROW_ID
 from service.incidents.store import get_incident
 from service.outreach import store
 from service.outreach.audience import InvalidSearch, search_query
 from service.outreach.messages import customer_of
 from service.outreach.models import Campaign, Recipient
-from service.web.context import services
 from service.web.api.incidents import require_token
 from service.web.api.json_input import json_object
+from service.web.context import services
 from service.web.errors import json_error
-from service.incidents.reads import MAX_ROW_ID
 
 log = logging.getLogger("incidentdesk.web")
-bp = Blueprint("outreach_api", __name__, url_prefix=f"/api/v1/incidents/<int(max={MAX_ROW_ID}):incident_id>/campaigns")
+bp = Blueprint(
+    "outreach_api", __name__, url_prefix=f"/api/v1/incidents/<int(max={MAX_ROW_ID}):incident_id>/campaigns"
+)
 CAMPAIGN = f"/<int(max={MAX_ROW_ID}):campaign_id>"
 bp.before_request(require_token)
 ACTIONS = ("launch", "pause", "resume", "cancel")
@@ -43,8 +52,10 @@ def campaign_options(data: dict) -> dict:
     if not options["name"]:
         errors["name"] = "name the campaign"
     try:
-        options["messages"] = {k: {"subject": m.subject, "body": m.body}
-                               for k, m in clean_messages(data.get("messages") or {}).items()}
+        options["messages"] = {
+            k: {"subject": m.subject, "body": m.body}
+            for k, m in clean_messages(data.get("messages") or {}).items()
+        }
     except InvalidMessages as invalid:
         errors["messages"] = invalid.errors
     options["default_locale"] = str(data.get("default_locale") or "en")[:10]
@@ -57,7 +68,10 @@ def campaign_options(data: dict) -> dict:
     except InvalidCoupons as invalid:
         errors["coupon_format"] = str(invalid)
     options["opt_out_emails"] = [str(e).strip() for e in data.get("opt_out_emails") or [] if str(e).strip()]
-    for key, low, high, default in (("plan_requests_per_minute", 10, 100_000, 200), ("api_share", 0.05, 1.0, 0.5)):
+    for key, low, high, default in (
+        ("plan_requests_per_minute", 10, 100_000, 200),
+        ("api_share", 0.05, 1.0, 0.5),
+    ):
         try:
             value = float(data.get(key, default))
             if not low <= value <= high:
@@ -82,13 +96,25 @@ def campaign_options(data: dict) -> dict:
 
 
 def campaign_json(session, campaign: Campaign) -> dict:
-    return {"id": campaign.id, "incident_id": campaign.incident_id, "name": campaign.name, "state": campaign.state,
-            "messages": campaign.messages, "default_locale": campaign.default_locale, "tags": campaign.tags,
-            "group_id": campaign.group_id, "sender_id": campaign.sender_id,
-            "coupon_mode": campaign.coupon_mode, "search_query": campaign.search_query,
-            "audience": campaign.audience_report, "progress": store.progress(session, campaign),
-            "exclusions": [{"email": e.email, "reason": e.reason, "detail": e.detail}
-                           for e in store.exclusions(session, campaign.id)]}
+    return {
+        "id": campaign.id,
+        "incident_id": campaign.incident_id,
+        "name": campaign.name,
+        "state": campaign.state,
+        "messages": campaign.messages,
+        "default_locale": campaign.default_locale,
+        "tags": campaign.tags,
+        "group_id": campaign.group_id,
+        "sender_id": campaign.sender_id,
+        "coupon_mode": campaign.coupon_mode,
+        "search_query": campaign.search_query,
+        "audience": campaign.audience_report,
+        "progress": store.progress(session, campaign),
+        "exclusions": [
+            {"email": e.email, "reason": e.reason, "detail": e.detail}
+            for e in store.exclusions(session, campaign.id)
+        ],
+    }
 
 
 def result_csv(session, campaign: Campaign) -> Response:
@@ -96,30 +122,54 @@ def result_csv(session, campaign: Campaign) -> Response:
     writer = csv.writer(out)
     writer.writerow(store.RESULT_COLUMNS)
     writer.writerows(store.result_rows(session, campaign))
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="campaign-{campaign.id}-results.csv"'})
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="campaign-{campaign.id}-results.csv"'},
+    )
 
 
 def preview(session, campaign: Campaign, incident) -> list[dict]:
     """The message rendered for sample customers in each of its languages."""
-    customers = [customer_of(r) for r in session.scalars(select(Recipient).where(Recipient.campaign_id == campaign.id)
-                                                          .limit(500))]
+    customers = [
+        customer_of(r)
+        for r in session.scalars(select(Recipient).where(Recipient.campaign_id == campaign.id).limit(500))
+    ]
     messages = {k: Message(v["subject"], v["body"]) for k, v in campaign.messages.items()}
     status = incident.current_status.texts if incident.current_status else {}
     shown = []
     for customer in sample_customers(customers, sorted(messages)):
-        text = render_for(messages, customer, default_locale=campaign.default_locale, incident_title=incident.title,
-                          status_texts=status, coupon="SORRY-7K3M-Q9TX" if campaign.coupon_mode != "none" else None)
-        shown.append({"email": customer.email, "locale": text.locale, "direction": text.direction,
-                      "subject": text.subject, "body": text.body, "unknown_placeholders": list(text.unknown)})
+        text = render_for(
+            messages,
+            customer,
+            default_locale=campaign.default_locale,
+            incident_title=incident.title,
+            status_texts=status,
+            coupon="SORRY-7K3M-Q9TX" if campaign.coupon_mode != "none" else None,
+        )
+        shown.append(
+            {
+                "email": customer.email,
+                "locale": text.locale,
+                "direction": text.direction,
+                "subject": text.subject,
+                "body": text.body,
+                "unknown_placeholders": list(text.unknown),
+            }
+        )
     return shown
 
 
 def apply_audience(session, campaign: Campaign, data: dict) -> None:
     """CSV text and/or a search ({tag, organization, field_key, field_value}); pool text for coupons."""
     audience = parse_csv(data["csv"]) if data.get("csv") else None
-    query = search_query(**{k: str(v) for k, v in (data.get("search") or {}).items()
-                            if k in ("tag", "organization", "field_key", "field_value")})
+    query = search_query(
+        **{
+            k: str(v)
+            for k, v in (data.get("search") or {}).items()
+            if k in ("tag", "organization", "field_key", "field_value")
+        }
+    )
     store.save_audience(session, services().helpdesk, campaign, audience, query)
     if data.get("coupon_pool"):
         store.add_coupon_pool(session, campaign, str(data["coupon_pool"]))
@@ -135,7 +185,9 @@ def list_campaigns(incident_id: int):
     with services().db.transaction() as session:
         if get_incident(session, incident_id) is None:
             return json_error(404, f"There is no incident {incident_id}.")
-        return jsonify({"campaigns": [campaign_json(session, c) for c in store.campaigns_of(session, incident_id)]})
+        return jsonify(
+            {"campaigns": [campaign_json(session, c) for c in store.campaigns_of(session, incident_id)]}
+        )
 
 
 @bp.post("")
@@ -157,7 +209,9 @@ def create(incident_id: int):
         return json_error(409, str(conflict))
     except HelpdeskError:
         log.exception("the helpdesk search for a campaign audience failed")
-        return json_error(503, "The helpdesk did not answer the audience search; nothing was saved. Try again.")
+        return json_error(
+            503, "The helpdesk did not answer the audience search; nothing was saved. Try again."
+        )
     response = jsonify(body)
     response.status_code = 201
     return response
@@ -189,7 +243,9 @@ def replace_audience(incident_id: int, campaign_id: int):
         return json_error(409, str(conflict))
     except HelpdeskError:
         log.exception("the helpdesk search for a campaign audience failed")
-        return json_error(503, "The helpdesk did not answer the audience search; nothing was changed. Try again.")
+        return json_error(
+            503, "The helpdesk did not answer the audience search; nothing was changed. Try again."
+        )
 
 
 @bp.get(f"{CAMPAIGN}/preview")

@@ -1,4 +1,5 @@
 """marshmallow schemas for the REST API: what clients may send, and what they get back."""
+
 from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields
@@ -23,8 +24,9 @@ class Text(fields.String):
         try:
             text.encode("utf-8")
         except UnicodeEncodeError:
-            raise ValidationError("This text has an unpaired surrogate escape (\\ud800-\\udfff); "
-                                  "send valid UTF-8.") from None
+            raise ValidationError(
+                "This text has an unpaired surrogate escape (\\ud800-\\udfff); send valid UTF-8."
+            ) from None
         return text
 
 
@@ -35,19 +37,34 @@ class IncidentCreateSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    title = Text(required=True, error_messages={
-        "required": "Give the incident a title, e.g. 'Checkout is down'."})
-    phrases = fields.List(Text(), required=True, error_messages={
-        "required": "Send 'phrases': a list of phrases customers would write, e.g. [\"checkout fails\"]."})
-    status_texts = fields.Dict(keys=Text(), values=Text(), required=True, error_messages={
-        "required": "Send 'status_texts': the customer-facing status per language, e.g. {{\"en\": \"...\"}}."})
+    title = Text(
+        required=True, error_messages={"required": "Give the incident a title, e.g. 'Checkout is down'."}
+    )
+    phrases = fields.List(
+        Text(),
+        required=True,
+        error_messages={
+            "required": "Send 'phrases': a list of phrases customers would write, e.g. [\"checkout fails\"]."
+        },
+    )
+    status_texts = fields.Dict(
+        keys=Text(),
+        values=Text(),
+        required=True,
+        error_messages={
+            "required": 'Send \'status_texts\': the customer-facing status per language, e.g. {{"en": "..."}}.'
+        },
+    )
     severity = Text(load_default="major")
     default_locale = Text(load_default="en")
     shadow_mode = fields.Boolean(load_default=False)
     affected_products = fields.List(Text(), load_default=list)
     affected_regions = fields.List(Text(), load_default=list)
-    started_at = fields.DateTime(load_default=None, allow_none=True, error_messages={
-        "invalid": "Give the start time in ISO 8601, e.g. 2026-11-22T14:00:00Z."})
+    started_at = fields.DateTime(
+        load_default=None,
+        allow_none=True,
+        error_messages={"invalid": "Give the start time in ISO 8601, e.g. 2026-11-22T14:00:00Z."},
+    )
 
 
 class StatusSchema(Schema):

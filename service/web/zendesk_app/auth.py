@@ -8,6 +8,7 @@ service's secret key, bound to the account and the agent, valid for an hour) tha
 sends in the ``Authorization`` header; no cookie is involved, so a cross-site form cannot act
 with it.
 """
+
 from __future__ import annotations
 
 import re
@@ -57,20 +58,32 @@ def verify_zendesk_token(token: str, settings: Settings) -> ZafIdentity:
     public_key = settings.zendesk_app_public_key
     audience = settings.zendesk_app_audience
     if not public_key or not audience:
-        raise ZafAuthError("The Zendesk app is not set up on this server yet: an operator must set "
-                           "ZENDESK_APP_PUBLIC_KEY and ZENDESK_APP_AUDIENCE.", status=503)
+        raise ZafAuthError(
+            "The Zendesk app is not set up on this server yet: an operator must set "
+            "ZENDESK_APP_PUBLIC_KEY and ZENDESK_APP_AUDIENCE.",
+            status=503,
+        )
     if not token:
-        raise ZafAuthError("No Zendesk token was sent. Open IncidentDesk from the app in Zendesk "
-                           "(the app must have signed URLs enabled).")
+        raise ZafAuthError(
+            "No Zendesk token was sent. Open IncidentDesk from the app in Zendesk "
+            "(the app must have signed URLs enabled)."
+        )
     try:
-        claims = jwt.decode(token, public_key, algorithms=["RS256"], audience=audience,
-                            issuer=account_host(settings), leeway=CLOCK_LEEWAY_SECONDS,
-                            options={"require": ["exp", "iss", "aud"]})
+        claims = jwt.decode(
+            token,
+            public_key,
+            algorithms=["RS256"],
+            audience=audience,
+            issuer=account_host(settings),
+            leeway=CLOCK_LEEWAY_SECONDS,
+            options={"require": ["exp", "iss", "aud"]},
+        )
     except jwt.ExpiredSignatureError:
         raise ZafAuthError("The Zendesk token has expired. Reload the app in Zendesk.") from None
     except jwt.InvalidAudienceError:
-        raise ZafAuthError("The Zendesk token was issued for another app installation (audience "
-                           "mismatch).") from None
+        raise ZafAuthError(
+            "The Zendesk token was issued for another app installation (audience mismatch)."
+        ) from None
     except jwt.InvalidIssuerError:
         raise ZafAuthError("The Zendesk token was issued by another Zendesk account.") from None
     except jwt.MissingRequiredClaimError as exc:
@@ -78,7 +91,9 @@ def verify_zendesk_token(token: str, settings: Settings) -> ZafIdentity:
     except jwt.InvalidSignatureError:
         raise ZafAuthError("The Zendesk token's signature does not match this app's public key.") from None
     except jwt.InvalidKeyError:
-        raise ZafAuthError("ZENDESK_APP_PUBLIC_KEY is not a usable RSA public key (PEM).", status=503) from None
+        raise ZafAuthError(
+            "ZENDESK_APP_PUBLIC_KEY is not a usable RSA public key (PEM).", status=503
+        ) from None
     except jwt.InvalidTokenError:
         raise ZafAuthError("The Zendesk token is not a valid RS256 JWT.") from None
     return ZafIdentity(account=claims["iss"], user_id=_user_id(claims.get("sub")))

@@ -5,29 +5,31 @@ Zendesk POSTs each page with a signed JWT (``service.web.zendesk_app.auth``); th
 calls the JSON routes with the sidebar token in the ``Authorization`` header. These routes are
 exempt from the session CSRF check because no cookie authenticates them.
 """
+
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Blueprint, Flask, Response, g, render_template, request, url_for
+from flask import Blueprint, Response, g, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from integrations.base import HelpdeskError
-from service.incidents.broadcast import status_comment
+from service.domain.errors import IncidentDeskError
+from service.domain.states import LIVE_LINK_STATES, LinkState
+from service.domain.status_text import status_reply
 from service.domain.text.locales import SUPPORTED_LOCALES, base_locale, direction, pick_text
-from service.domain.text.templates import first_name, render
-from service.incidents.store import active_incidents, get_incident
-from service.linking.manual import LIVE_STATES, link_manually
-from service.models import AuditEntry, Incident, StatusUpdate, TicketLink
+from service.incidents.broadcast import status_comment
+from service.incidents.reads import MAX_ROW_ID, as_utc
 from service.incidents.status import unlink_in_helpdesk
+from service.incidents.store import active_incidents, get_incident
+from service.linking.manual import link_manually
+from service.models import AuditEntry, Incident, StatusUpdate, TicketLink
 from service.web.context import services
 from service.web.errors import json_error, status_for
-from service.domain.errors import IncidentDeskError
 from service.web.i18n import FALLBACK, catalog, translate
-from service.incidents.reads import MAX_ROW_ID, as_utc
 from service.web.zendesk_app.auth import (
     ZafAuthError,
     issue_sidebar_token,
@@ -42,9 +44,11 @@ TICKET = "/sidebar/tickets/<int(max=9223372036854775807):ticket_id>"
 AUDIT_LIMIT = 20
 REASON_MAX = 500
 # Framable by Zendesk only; scripts from us and Zendesk's ZAF SDK; data from us only.
-SIDEBAR_CSP = ("default-src 'self'; script-src 'self' https://static.zdassets.com; style-src 'self'; "
-               "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
-               "form-action 'self'; frame-ancestors https://*.zendesk.com")
+SIDEBAR_CSP = (
+    "default-src 'self'; script-src 'self' https://static.zdassets.com; style-src 'self'; "
+    "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors https://*.zendesk.com"
+)
 
 
 @bp.after_request
@@ -77,10 +81,21 @@ def _signed_page(template: str, **context):
         identity = verify_zendesk_token(request.form.get("token", ""), settings)
     except ZafAuthError as refused:
         log.warning("refused a Zendesk app page: %s", refused.message)
-        return render_template("app/refused.html", lang=lang, dir=direction(lang), message=refused.message,
-                               t=lambda key: translate(key, lang)), refused.status
-    return render_template(template, lang=lang, dir=direction(lang), t=lambda key: translate(key, lang),
-                           token=issue_sidebar_token(identity, settings), **context)
+        return render_template(
+            "app/refused.html",
+            lang=lang,
+            dir=direction(lang),
+            message=refused.message,
+            t=lambda key: translate(key, lang),
+        ), refused.status
+    return render_template(
+        template,
+        lang=lang,
+        dir=direction(lang),
+        t=lambda key: translate(key, lang),
+        token=issue_sidebar_token(identity, settings),
+        **context,
+    )
 
 
 @bp.post("/sidebar")
@@ -99,8 +114,11 @@ def sidebar_token_required(view: Callable) -> Callable:
         try:
             g.zaf_identity = verify_sidebar_token(request.headers.get("Authorization"), services().settings)
         except ZafAuthError as refused:
-            return json_error(refused.status, refused.message,
-                              headers={"WWW-Authenticate": 'Bearer realm="incidentdesk-sidebar"'})
+            return json_error(
+                refused.status,
+                refused.message,
+                headers={"WWW-Authenticate": 'Bearer realm="incidentdesk-sidebar"'},
+            )
         return view(*args, **kwargs)
 
     return wrapped
@@ -112,37 +130,72 @@ def _iso(moment) -> str | None:
 
 def _shown_link(session: Session, ticket_id: int) -> TicketLink | None:
     """The live link if there is one, else the latest unlinked one."""
-    links = list(session.scalars(select(TicketLink).where(TicketLink.ticket_id == ticket_id)
-                                 .order_by(TicketLink.linked_at.desc(), TicketLink.id.desc())))
-    return next((link for link in links if link.state in LIVE_STATES), links[0] if links else None)
+    links = list(
+        session.scalars(
+            select(TicketLink)
+            .where(TicketLink.ticket_id == ticket_id)
+            .order_by(TicketLink.linked_at.desc(), TicketLink.id.desc())
+        )
+    )
+    return next((link for link in links if link.state in LIVE_LINK_STATES), links[0] if links else None)
 
 
 def _applied(session: Session, incident: Incident, link: TicketLink) -> dict | None:
     """The status text this ticket was answered with, as the customer got it."""
     if link.status_version is None:
         return None
-    status = session.scalars(select(StatusUpdate).where(StatusUpdate.incident_id == incident.id,
-                                                        StatusUpdate.version == link.status_version)).first()
+    status = session.scalars(
+        select(StatusUpdate).where(
+            StatusUpdate.incident_id == incident.id, StatusUpdate.version == link.status_version
+        )
+    ).first()
     if status is None:
         return None
-    return {"version": status.version, "locale": link.locale, "dir": direction(link.locale),
-            "text": status_comment(status, incident, link)}
+    return {
+        "version": status.version,
+        "locale": link.locale,
+        "dir": direction(link.locale),
+        "text": status_comment(status, incident, link),
+    }
 
 
 def _incident_view(incident: Incident, lang: str, link: TicketLink | None) -> dict:
     """The current status in the agent's language, filled in for this ticket's requester."""
     status = incident.current_status
-    view = {"id": incident.id, "title": incident.title, "tag": incident.tag, "state": incident.state,
-            "problem_ticket_id": incident.problem_ticket_id, "stage": None, "stage_label": None,
-            "version": None, "status_text": None, "status_locale": None, "status_dir": None, "status_at": None}
+    view = {
+        "id": incident.id,
+        "title": incident.title,
+        "tag": incident.tag,
+        "state": incident.state,
+        "problem_ticket_id": incident.problem_ticket_id,
+        "stage": None,
+        "stage_label": None,
+        "version": None,
+        "status_text": None,
+        "status_locale": None,
+        "status_dir": None,
+        "status_at": None,
+    }
     if status is not None:
         text_locale, text = pick_text(status.texts, lang, incident.default_locale)
         if link is not None:
-            text = render(text, {"first_name": first_name(link.requester_name), "incident_title": incident.title,
-                                 "status_time": status.created_at.strftime("%Y-%m-%d %H:%M UTC")})
-        view.update(stage=status.stage, stage_label=translate(f"stage.{status.stage}", lang),
-                    version=status.version, status_text=text, status_locale=text_locale,
-                    status_dir=direction(text_locale), status_at=_iso(status.created_at))
+            _, text = status_reply(
+                status.texts,
+                text_locale,
+                incident.default_locale,
+                requester_name=link.requester_name,
+                incident_title=incident.title,
+                status_time=status.created_at,
+            )
+        view.update(
+            stage=status.stage,
+            stage_label=translate(f"stage.{status.stage}", lang),
+            version=status.version,
+            status_text=text,
+            status_locale=text_locale,
+            status_dir=direction(text_locale),
+            status_at=_iso(status.created_at),
+        )
     return view
 
 
@@ -154,27 +207,54 @@ def _audit_label(action: str, lang: str) -> str:
 def ticket_view(session: Session, ticket_id: int, lang: str) -> dict:
     link = _shown_link(session, ticket_id)
     incident = session.get(Incident, link.incident_id) if link else None
-    entries = session.scalars(select(AuditEntry).where(AuditEntry.ticket_id == ticket_id)
-                              .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(AUDIT_LIMIT))
-    live = link is not None and link.state in LIVE_STATES
+    entries = session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.ticket_id == ticket_id)
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(AUDIT_LIMIT)
+    )
+    live = link is not None and link.state in LIVE_LINK_STATES
     view = {
-        "ticket_id": ticket_id, "locale": lang, "dir": direction(lang),
-        "link": None, "incident": _incident_view(incident, lang, link) if incident else None,
-        "can_unlink": live and link.state == "linked",
-        "active_incidents": [] if live else [
-            {"id": i.id, "title": i.title} for i in sorted(active_incidents(session), key=lambda i: i.id)
-            if not i.shadow_mode and i.current_status is not None],
-        "audit": [{"at": _iso(e.at), "action": e.action, "label": _audit_label(e.action, lang), "actor": e.actor,
-                   "shadow": e.shadow} for e in entries],
+        "ticket_id": ticket_id,
+        "locale": lang,
+        "dir": direction(lang),
+        "link": None,
+        "incident": _incident_view(incident, lang, link) if incident else None,
+        "can_unlink": live and link.state == LinkState.LINKED,
+        "active_incidents": []
+        if live
+        else [
+            {"id": i.id, "title": i.title}
+            for i in sorted(active_incidents(session), key=lambda i: i.id)
+            if not i.shadow_mode and i.current_status is not None
+        ],
+        "audit": [
+            {
+                "at": _iso(e.at),
+                "action": e.action,
+                "label": _audit_label(e.action, lang),
+                "actor": e.actor,
+                "shadow": e.shadow,
+            }
+            for e in entries
+        ],
     }
     if link is not None:
         evidence = dict(link.evidence or {})
         view["link"] = {
-            "state": link.state, "source": link.source, "linked_at": _iso(link.linked_at),
-            "unlinked_at": _iso(link.unlinked_at), "unlink_reason": link.unlink_reason,
-            "evidence": {"rule": evidence.get("rule", ""), "phrases": evidence.get("phrases", []),
-                         "excerpts": evidence.get("excerpts", []), "other_rules": evidence.get("other_rules", ""),
-                         "vip": bool(evidence.get("vip")), "linked_by": evidence.get("linked_by", "")},
+            "state": link.state,
+            "source": link.source,
+            "linked_at": _iso(link.linked_at),
+            "unlinked_at": _iso(link.unlinked_at),
+            "unlink_reason": link.unlink_reason,
+            "evidence": {
+                "rule": evidence.get("rule", ""),
+                "phrases": evidence.get("phrases", []),
+                "excerpts": evidence.get("excerpts", []),
+                "other_rules": evidence.get("other_rules", ""),
+                "vip": bool(evidence.get("vip")),
+                "linked_by": evidence.get("linked_by", ""),
+            },
             "applied": _applied(session, incident, link) if incident else None,
         }
     return view
@@ -193,7 +273,9 @@ def ticket(ticket_id: int):
 
 def _helpdesk_failed(exc: HelpdeskError):
     log.warning("Zendesk refused a sidebar change: %s", exc)
-    return json_error(502, "Zendesk did not accept the change, so nothing was changed. Try again in a moment.")
+    return json_error(
+        502, "Zendesk did not accept the change, so nothing was changed. Try again in a moment."
+    )
 
 
 @bp.post(f"{TICKET}/unlink")
@@ -205,14 +287,25 @@ def unlink(ticket_id: int):
     reason = str(body.get("reason") or "").strip()[:REASON_MAX] or "unlinked from the Zendesk sidebar"
     try:
         with services().db.transaction() as session:
-            link = session.scalars(select(TicketLink).where(TicketLink.ticket_id == ticket_id,
-                                                            TicketLink.state.in_(LIVE_STATES))).first()
+            link = session.scalars(
+                select(TicketLink).where(
+                    TicketLink.ticket_id == ticket_id, TicketLink.state.in_(LIVE_LINK_STATES)
+                )
+            ).first()
             if link is None:
                 return json_error(404, f"Ticket #{ticket_id} is not linked to an incident.")
-            if link.state != "linked":
-                return json_error(409, f"Ticket #{ticket_id} is being linked right now; try again in a moment.")
-            unlink_in_helpdesk(session, services().helpdesk, link, session.get(Incident, link.incident_id),
-                               reason=reason, actor=actor)
+            if link.state != LinkState.LINKED:
+                return json_error(
+                    409, f"Ticket #{ticket_id} is being linked right now; try again in a moment."
+                )
+            unlink_in_helpdesk(
+                session,
+                services().helpdesk,
+                link,
+                session.get(Incident, link.incident_id),
+                reason=reason,
+                actor=actor,
+            )
     except HelpdeskError as exc:
         return _helpdesk_failed(exc)
     return _json_view(ticket_id)
@@ -224,8 +317,11 @@ def link(ticket_id: int):
     body = request.get_json(silent=True)
     incident_id = body.get("incident_id") if isinstance(body, dict) else None
     if not isinstance(incident_id, int) or isinstance(incident_id, bool) or not 0 < incident_id <= MAX_ROW_ID:
-        return json_error(422, "Send a JSON body with the incident to link to: {\"incident_id\": <id>}.",
-                          fields={"incident_id": ["Choose one of the active incidents."]})
+        return json_error(
+            422,
+            'Send a JSON body with the incident to link to: {"incident_id": <id>}.',
+            fields={"incident_id": ["Choose one of the active incidents."]},
+        )
     try:
         with services().db.transaction() as session:
             incident = get_incident(session, incident_id)

@@ -1,0 +1,32 @@
+"""The status reply a customer gets: the incident's status text in their language, with their
+first name, the incident's title and the time of the status filled in. Written once; the
+pipeline, the broadcast, a manual link and the sidebar all ask here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from service.domain.text.locales import pick_text
+from service.domain.text.templates import first_name, render
+
+STATUS_TIME_FORMAT = "%Y-%m-%d %H:%M UTC"
+
+
+def status_reply(
+    texts: Mapping[str, str],
+    locale: str | None,
+    default_locale: str,
+    *,
+    requester_name: str,
+    incident_title: str,
+    status_time: datetime | None,
+) -> tuple[str, str]:
+    """(the locale chosen, the reply) for a requester whose language is ``locale``."""
+    chosen, text = pick_text(texts, locale, default_locale)
+    values = {
+        "first_name": first_name(requester_name),
+        "incident_title": incident_title,
+        "status_time": status_time.strftime(STATUS_TIME_FORMAT) if status_time else "",
+    }
+    return chosen, render(text, values)
