@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 # Zendesk's ticket statuses: these four are still being worked on; the other two are finished
 # (a closed ticket can no longer be changed at all).
 OPEN_STATUSES = frozenset({"new", "open", "pending", "hold"})
@@ -11,3 +13,12 @@ SOLVED_STATUSES = frozenset({"solved", "closed"})
 def version_tag(incident_tag: str, version: int) -> str:
     """The tag that says a ticket got status version ``version`` of the incident tagged ``incident_tag``."""
     return f"{incident_tag}_v{version}"
+
+
+def version_in_tags(incident_tag: str, tags: Iterable[str]) -> int | None:
+    """The newest status version ``tags`` say the ticket got, or None."""
+    prefix = f"{incident_tag}_v"
+    versions = [
+        int(tag[len(prefix) :]) for tag in tags if tag.startswith(prefix) and tag[len(prefix) :].isdigit()
+    ]
+    return max(versions, default=None)

@@ -358,6 +358,9 @@ class Pipeline:
                 ticket_status=ticket.status,
                 source="auto" if ours else "helpdesk",
                 evidence=interrupted.evidence if ours else decision.evidence,
+                requester_name=decision.requester_name[:200],
+                locale=decision.locale,
+                status_version=decision.status_version,
             )
             if ours:  # our own answer landed before its bookkeeping: it is our link after all
                 link.requester_name, link.locale = interrupted.requester_name, interrupted.locale

@@ -13,7 +13,8 @@ from service.domain.linking.evaluation import judge
 from service.domain.linking.facts import IncidentFacts, TicketFacts
 from service.domain.linking.matching import PhraseHit
 from service.domain.status_text import status_reply
-from service.domain.tickets import SOLVED_STATUSES
+from service.domain.text.locales import pick_text
+from service.domain.tickets import SOLVED_STATUSES, version_in_tags
 
 
 @dataclass(frozen=True)
@@ -35,12 +36,17 @@ class LinkTicket:
 
 @dataclass(frozen=True)
 class RecordExistingLink:
-    """The ticket already carries the incident's tag and problem link (a manual link, or our
-    own earlier write whose bookkeeping was lost in a crash): record it, write nothing."""
+    """The ticket already carries the incident's tag (an outreach ticket, an agent's tag or
+    macro, or our own earlier write whose bookkeeping was lost in a crash): record it, write
+    nothing. The link knows its requester as any other does, so every later update reaches them
+    by name and in their language; ``status_version`` is what the ticket's tags say it got."""
 
     ticket_id: int
     incident_id: int
     evidence: dict[str, object]
+    locale: str
+    requester_name: str
+    status_version: int | None
 
 
 @dataclass(frozen=True)
@@ -139,8 +145,14 @@ def decide(
         )
     for incident in incidents.values():
         if incident.tag in ticket.tags:
+            locale, _ = pick_text(incident.status_texts, ticket.requester_locale, incident.default_locale)
             return RecordExistingLink(
-                ticket.id, incident.id, {"reason": "the ticket already carries the incident's tag"}
+                ticket.id,
+                incident.id,
+                {"reason": "the ticket already carries the incident's tag"},
+                locale=locale,
+                requester_name=ticket.requester_name,
+                status_version=version_in_tags(incident.tag, ticket.tags),
             )
     if ticket.status in SOLVED_STATUSES:
         return LeaveAlone(ticket.id, f"ticket is {ticket.status}")
