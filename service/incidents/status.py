@@ -169,17 +169,23 @@ def resolve_incident(
 def reopen_incident(
     session: Session, incident: Incident, *, actor: str, helpdesk: HelpdeskPort | None = None
 ) -> None:
-    """Active again; the macro goes back to the last status before the resolution."""
+    """Active again. The last status before the resolution comes back as a new version, so it is
+    current everywhere: the pipeline's answer to new tickets, the macro and its dynamic content,
+    the list and the sidebar. Nobody is sent it again: the linked customers got the final
+    message, and their tickets stay solved."""
     if incident.state == "active":
         raise IncidentStateError("The incident is already active.")
     incident.state = "active"
     incident.resolved_at = None
     before = [s for s in incident.status_updates if s.stage != "resolved"]
+    version = None
     if before:
-        publish_safely(
-            session, helpdesk, incident, dict(before[-1].texts), actor=actor, version=before[-1].version
-        )
-    record(session, "incident.reopened", actor=actor, incident_id=incident.id, detail={})
+        last_open = before[-1]
+        version = _new_version(
+            session, helpdesk, incident, last_open.stage, dict(last_open.texts), broadcast=False, actor=actor
+        ).version
+        session.expire(incident, ["status_updates"])
+    record(session, "incident.reopened", actor=actor, incident_id=incident.id, detail={"version": version})
 
 
 def set_shadow_mode(

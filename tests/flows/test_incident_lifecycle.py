@@ -296,3 +296,25 @@ def test_an_older_broadcast_is_superseded_by_a_newer_status(database_url, sandbo
         assert broadcast_states()[2] == "superseded"
     finally:
         service.stop()
+
+
+def test_reopening_makes_the_last_open_status_current_for_new_customers_and_the_macro(running, sandbox):
+    incident_id, tag, _ = declare_checkout_incident(running.services)
+    with running.services.db.transaction() as session:
+        resolve_incident(
+            session, running.services.helpdesk, get_incident(session, incident_id), FINAL, actor="lead"
+        )
+    with running.services.db.transaction() as session:
+        reopen_incident(
+            session, get_incident(session, incident_id), actor="lead", helpdesk=running.services.helpdesk
+        )
+    with running.services.db.transaction() as session:
+        incident = get_incident(session, incident_id)
+        current = incident.current_status
+        assert (incident.state, current.stage, current.version) == ("active", "investigating", 3)
+    # A customer who writes in now is told the problem is being worked on, not that it is fixed.
+    ticket_id = running.create_ticket("checkout fails", email="after@example.com", name="Maya Reopen")
+    wait_for(lambda: (link_state(running, ticket_id) or ("",))[0] == "linked")
+    [reply] = public_bodies(running, ticket_id)
+    assert reply.startswith("Hi Maya, checkout is down") and "Checkout is back" not in reply
+    assert f"{tag}_v3" in running.ticket(ticket_id)["tags"]
