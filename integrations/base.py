@@ -87,6 +87,9 @@ class TicketChange:
     status: str | None = None
     comment: Comment | None = None
     clear_problem: bool = False  # unlink from the problem ticket (problem_id becomes null)
+    # Macros this change stands for, recorded in the ticket's audit (nothing more is applied):
+    # an automatic status reply is the incident's macro, applied on the agents' behalf.
+    macro_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,10 @@ class RequestBudget(Protocol):
 
 class HelpdeskPort(Protocol):
     """What IncidentDesk needs from a helpdesk."""
+
+    # How texts stored in the helpdesk (the status macro's content) name the requester's first
+    # name, so that an agent applying the macro by hand sends the customer's name.
+    requester_first_name_placeholder: str
 
     def get_tickets(self, ticket_ids: Sequence[int]) -> list[HelpdeskTicket]:
         """Tickets by id (missing ids are left out), up to 100 per underlying call."""

@@ -82,7 +82,8 @@ def render(template: str, values: dict, dynamic_content=None, json_escape: bool 
     def substitute(match: re.Match) -> str:
         name = match.group(1)
         if name.startswith("dc.") and dynamic_content is not None:
-            value = dynamic_content(name[3:])
+            # Placeholders inside the content's text are rendered as well (one level deep).
+            value = render(str(dynamic_content(name[3:]) or ""), values, None, json_escape=False)
         else:
             value = values.get(name, "")
         text = str(value)

@@ -43,6 +43,8 @@ class ZendeskAdapter:
     thread gets its own client from ``client_factory``; the request budget they pace through is
     shared."""
 
+    requester_first_name_placeholder = "{{ticket.requester.first_name}}"
+
     def __init__(self, client_factory: Callable[[], Zenpy]):
         self._client_factory = client_factory
         self._local = threading.local()

@@ -82,6 +82,8 @@ def ticket_payload(change: TicketChange) -> ZenpyTicket:
             fields[name] = value
     if change.comment is not None:
         fields["comment"] = ZenpyComment(body=change.comment.body, public=change.comment.public)
+    if change.macro_ids:
+        fields["macro_ids"] = list(change.macro_ids)
     ticket = ZenpyTicket(**fields)
     if change.clear_problem:
         ticket.problem_id = None  # set after construction, so zenpy sends an explicit null

@@ -30,3 +30,15 @@ def status_reply(
         "status_time": status_time.strftime(STATUS_TIME_FORMAT) if status_time else "",
     }
     return chosen, render(text, values)
+
+
+def helpdesk_status_text(
+    text: str, *, first_name_placeholder: str, incident_title: str, status_time: datetime | None
+) -> str:
+    """The status text as stored in the helpdesk (the macro's dynamic content), for agents to
+    apply by hand: the first name becomes the helpdesk's own placeholder, the rest is filled."""
+    values = {
+        "incident_title": incident_title,
+        "status_time": status_time.strftime(STATUS_TIME_FORMAT) if status_time else "",
+    }
+    return render(text, values, trusted={"first_name": first_name_placeholder})

@@ -93,6 +93,7 @@ def _incident_facts(session: Session) -> tuple[dict[int, IncidentFacts], list[Ph
             shadow_mode=incident.shadow_mode,
             created_at=incident.created_at,
             has_phrases=any(not r.exclude for r in phrase_rules),
+            macro_id=incident.macro_id,
             other_rules=stored_rule_specs(incident),
         )
         rules.extend(phrase_rules)
@@ -267,6 +268,7 @@ class Pipeline:
                     problem_id=d.problem_id,
                     priority=d.priority,
                     comment=Comment(d.public_comment, public=True),
+                    macro_ids=(d.macro_id,) if d.macro_id else (),
                 )
                 for d in to_write
             ]

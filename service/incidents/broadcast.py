@@ -185,6 +185,7 @@ class BroadcastRunner:
             remove_tags=old,
             status="solved" if status.stage == "resolved" else None,
             comment=Comment(status_comment(status, incident, link), public=True),
+            macro_ids=(incident.macro_id,) if incident.macro_id else (),
         )
 
     def _confirm(self, session: Session, status: StatusUpdate, ticket_ids: list[int]) -> None:

@@ -19,6 +19,7 @@ from service.audit import record
 from service.domain.errors import Conflict
 from service.domain.incidents import InvalidIncident, clean_status
 from service.domain.states import LinkState
+from service.domain.status_text import helpdesk_status_text
 from service.domain.text.locales import SUPPORTED_LOCALES, pick_text
 from service.domain.tickets import version_tag
 from service.models import Incident, StatusUpdate, TicketLink
@@ -35,17 +36,30 @@ def status_content_name(incident: Incident) -> str:
     return f"{incident.tag}_status"
 
 
+def macro_title(incident: Incident) -> str:
+    """The incident's status macro as agents find it in the helpdesk's macro list."""
+    return f"Incident: {incident.title}"
+
+
 def publish_to_helpdesk(helpdesk: HelpdeskPort, incident: Incident, texts: dict[str, str]) -> None:
     """Keep the incident's dynamic content and macro in step with its current status. Every
     supported language gets a variant (the fallback text where none was written), so agents
     applying the macro by hand always get the current text."""
-    full = {locale: pick_text(texts, locale, incident.default_locale)[1] for locale in SUPPORTED_LOCALES}
+    full = {
+        locale: helpdesk_status_text(
+            pick_text(texts, locale, incident.default_locale)[1],
+            first_name_placeholder=helpdesk.requester_first_name_placeholder,
+            incident_title=incident.title,
+            status_time=clock.now(),
+        )
+        for locale in SUPPORTED_LOCALES
+    }
     item_id, placeholder = helpdesk.publish_status_content(
         status_content_name(incident), full, incident.default_locale, incident.dynamic_content_id
     )
     incident.dynamic_content_id = item_id
     incident.macro_id = helpdesk.ensure_status_macro(
-        f"Incident: {incident.title}", incident.tag, placeholder, incident.macro_id
+        macro_title(incident), incident.tag, placeholder, incident.macro_id
     )
 
 

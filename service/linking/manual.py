@@ -93,6 +93,7 @@ def link_manually(
             type="incident" if incident.problem_ticket_id else None,
             problem_id=incident.problem_ticket_id,
             comment=comment,
+            macro_ids=(incident.macro_id,) if comment is not None and incident.macro_id else (),
         )
     )
     link.state, link.status_version = LinkState.LINKED, status.version

@@ -101,6 +101,7 @@ def test_the_sidebar_shows_why_the_pipeline_linked_the_ticket_in_the_agents_lang
         "Hi Dana, checkout is down"
     )
     assert link["applied"]["text"] in public_replies(running, ticket_id)
+    assert incident["macro_title"] == "Incident: Checkout is down"  # the macro the reply is recorded as
     assert [e["action"] for e in view["audit"]] == ["ticket.linked"]
     assert view["audit"][0]["label"] == translate("sidebar.audit.ticket.linked", "he")
     assert view["active_incidents"] == []

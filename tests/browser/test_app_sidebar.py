@@ -82,6 +82,10 @@ def test_hebrew_sidebar_reads_right_to_left_and_unlinks_in_one_click(browser, ru
     expect(current).to_have_css("direction", "rtl")
     applied = page.locator("#applied-status")
     assert applied.inner_text().startswith("שלום נועה") and applied.get_attribute("lang") == "he"
+    assert (
+        page.locator("#applied-macro").inner_text()
+        == "נרשם בפנייה כמאקרו “\u2068Incident: Checkout is down\u2069”, גרסה 1."
+    )
     assert page.locator("#why .chip").all_inner_texts() == ["תשלום"]
     assert "התשלום" in page.locator("#why .excerpt").inner_text()
     assert page.locator("#history li strong").all_inner_texts() == ["קושרה אוטומטית"]

@@ -14,6 +14,7 @@ from service.domain.linking.facts import IncidentFacts, TicketFacts
 from service.domain.linking.matching import PhraseHit
 from service.domain.status_text import status_reply
 from service.domain.text.locales import pick_text
+from service.domain.text.templates import inert
 from service.domain.tickets import SOLVED_STATUSES, version_in_tags
 
 
@@ -25,6 +26,7 @@ class LinkTicket:
     incident_id: int
     tag: str
     problem_id: int | None
+    macro_id: int | None
     status_version: int
     locale: str
     public_comment: str
@@ -111,7 +113,7 @@ def explain(incident: IncidentFacts, match: Match, locale: str, competing: int, 
     lines = [f"IncidentDesk linked this ticket to the incident “{incident.title}” (tag {incident.tag})."]
     if match.phrases:
         quoted = ", ".join(f"“{p}”" for p in match.phrases)
-        words = ", ".join(f"“{e}”" for e in match.excerpts)
+        words = ", ".join(f"“{inert(e)}”" for e in match.excerpts)  # the customer's own text
         lines.append(f"Why: phrase rule {quoted} matched the customer's words {words}.")
     if match.other_reasons:
         lines.append(f"Other rules: {match.other_reasons}.")
@@ -184,6 +186,7 @@ def decide(
         incident_id=incident.id,
         tag=incident.tag,
         problem_id=incident.problem_ticket_id,
+        macro_id=incident.macro_id,
         status_version=incident.status_version,
         locale=locale,
         public_comment=reply,

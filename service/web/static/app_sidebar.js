@@ -141,6 +141,8 @@
     var applied = link.applied;
     $("applied-version").textContent = applied ? t("sidebar.version", { version: applied.version }) : "";
     quote($("applied-status"), applied && applied.text, applied && applied.locale, applied && applied.dir);
+    $("applied-macro").textContent = applied && incident.macro_title
+      ? t("sidebar.applied_macro", { macro: isolate(incident.macro_title), version: applied.version }) : "";
     $("applied-none").hidden = !!applied;
     renderWhy(link);
     $("unlink-area").hidden = !view.can_unlink;

@@ -23,7 +23,7 @@ from service.domain.status_text import status_reply
 from service.domain.text.locales import SUPPORTED_LOCALES, base_locale, direction, pick_text
 from service.incidents.broadcast import status_comment
 from service.incidents.reads import MAX_ROW_ID, as_utc
-from service.incidents.status import unlink_in_helpdesk
+from service.incidents.status import macro_title, unlink_in_helpdesk
 from service.incidents.store import active_incidents, get_incident
 from service.linking.manual import link_manually
 from service.models import AuditEntry, Incident, StatusUpdate, TicketLink
@@ -175,6 +175,8 @@ def _incident_view(incident: Incident, lang: str, link: TicketLink | None) -> di
         "status_locale": None,
         "status_dir": None,
         "status_at": None,
+        # Automatic replies are recorded in the ticket's audit as this macro.
+        "macro_title": macro_title(incident) if incident.macro_id else None,
     }
     if status is not None:
         text_locale, text = pick_text(status.texts, lang, incident.default_locale)
