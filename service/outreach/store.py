@@ -17,6 +17,7 @@ from service.domain.errors import Conflict
 from service.domain.outreach import coupons
 from service.domain.outreach.audience import Audience, combine, is_vip
 from service.domain.outreach.exclusions import EXISTING_TICKET, NEW_TICKET, route
+from service.domain.outreach.messages import InvalidMessages, Message, unsendable
 from service.domain.outreach.state import CANCELLED, TransitionRefused, editable, next_state
 from service.models import Incident
 from service.outreach.audience import linked_requesters, opted_out_by_tag, search_customers
@@ -47,6 +48,24 @@ def create_campaign(session: Session, incident_id: int, actor: str, **options) -
         detail={"campaign_id": campaign.id, "name": campaign.name},
     )
     return campaign
+
+
+def stored_messages(campaign: Campaign) -> dict[str, Message]:
+    return {
+        locale: Message(m.get("subject", ""), m.get("body", ""))
+        for locale, m in (campaign.messages or {}).items()
+    }
+
+
+def fields_everyone_has(session: Session, campaign: Campaign) -> set[str]:
+    """The audience's own columns (beyond name, email, locale) that every customer has a value for."""
+    common: set[str] | None = None
+    for fields in session.scalars(select(Recipient.fields).where(Recipient.campaign_id == campaign.id)):
+        present = {name for name, value in (fields or {}).items() if str(value).strip()}
+        common = present if common is None else common & present
+        if not common:
+            return set()
+    return common or set()
 
 
 def campaigns_of(session: Session, incident_id: int) -> list[Campaign]:
@@ -241,6 +260,13 @@ def transition(
             select(func.count()).select_from(Recipient).where(Recipient.campaign_id == campaign.id)
         ):
             raise CampaignConflict("the audience is empty; upload a CSV or define a helpdesk search")
+        problems = unsendable(
+            stored_messages(campaign),
+            with_coupons=campaign.coupon_mode != "none",
+            fields=fields_everyone_has(session, campaign),
+        )
+        if problems:
+            raise InvalidMessages({f"messages.{locale}": why for locale, why in problems.items()})
         if campaign.coupon_mode != "none":
             detail["coupons_assigned"] = _assign_coupons(session, campaign)
         detail["moved_to_own_ticket"] = _reroute_writers(session, helpdesk, campaign)

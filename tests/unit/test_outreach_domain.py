@@ -130,3 +130,15 @@ def test_vip_by_helpdesk_tag_or_csv_column():
     assert is_vip(Customer("a@x.com", tags=("vip",)), "vip")
     assert is_vip(Customer("b@x.com", fields=(("vip", "Yes"),)), "vip")
     assert not is_vip(Customer("c@x.com", fields=(("vip", "no"),), tags=("gold",)), "vip")
+
+
+def test_a_message_that_cannot_say_what_the_campaign_promises_is_unsendable():
+    from service.domain.outreach.messages import Message, unsendable
+
+    plain = {"en": Message("Sorry", "Hi {{first_name}}, sorry.")}
+    assert "{{coupon}}" in unsendable(plain, with_coupons=True)["en"]
+    assert unsendable(plain, with_coupons=False) == {}
+    odd = {"en": Message("Sorry", "Order {{order_id}}, code {{coupon}}")}
+    assert unsendable(odd, with_coupons=True) == {}  # the audience is not known yet
+    assert "{{order_id}} names nothing" in unsendable(odd, with_coupons=True, fields=set())["en"]
+    assert unsendable(odd, with_coupons=True, fields={"order_id"}) == {}

@@ -178,3 +178,20 @@ def test_mapped_form_finds_words_after_characters_that_fold_unusually(raw, folde
     mapped = mapped_match_form(raw)
     start = mapped.text.index(folded_words)
     assert mapped.original_words(start, start + len(folded_words)) == original_words
+
+
+def test_inert_values_show_the_same_but_no_longer_form_liquid_markup():
+    from service.domain.text.templates import ZERO_WIDTH_SPACE, inert, render
+
+    for hostile in ("{{ticket.latest_comment}}", "{% raw %}", "{{{x}}}", "}}{{", "a{{b}}c%}"):
+        made_inert = inert(hostile)
+        assert made_inert.replace(ZERO_WIDTH_SPACE, "") == hostile
+        assert not any(pair in made_inert for pair in ("{{", "{%", "%}", "}}"))
+    assert inert("Dana Levi") == "Dana Levi"
+    assert (
+        render("Hi {{first_name}}", {"first_name": "{{x}}"})
+        == f"Hi {{{ZERO_WIDTH_SPACE}{{x}}{ZERO_WIDTH_SPACE}}}"
+    )
+    assert render("Hi {{first_name}}", {}, trusted={"first_name": "{{ticket.requester.first_name}}"}) == (
+        "Hi {{ticket.requester.first_name}}"
+    )

@@ -7,7 +7,7 @@ text keeps its own order and does not scramble the sentence around it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from service.domain.errors import InvalidInput
@@ -66,6 +66,34 @@ def clean_messages(raw: Mapping[str, Mapping[str, str]]) -> dict[str, Message]:
     if errors:
         raise InvalidMessages(errors)
     return messages
+
+
+def unsendable(
+    messages: Mapping[str, Message], *, with_coupons: bool, fields: Iterable[str] | None = None
+) -> dict[str, str]:
+    """Why these messages cannot go out, by language (empty when they can): a campaign with
+    coupons whose message never shows the code (it would be assigned and never sent), or a
+    placeholder that names nothing every customer has (it would reach them as written).
+    ``fields`` are the audience's own columns; None while the audience is not known yet, when
+    only the coupon is checked."""
+    known = set(BUILT_IN) | set(fields or ())
+    problems: dict[str, str] = {}
+    for locale, message in messages.items():
+        used = placeholders(message.subject) | placeholders(message.body)
+        unknown = sorted(used - known) if fields is not None else []
+        if unknown:
+            problems[locale] = (
+                "{{"
+                + "}}, {{".join(unknown)
+                + "}} names nothing: use "
+                + ", ".join("{{" + name + "}}" for name in sorted(known))
+            )
+        elif with_coupons and "coupon" not in used:
+            problems[locale] = (
+                "the message never shows the coupon: add {{coupon}}, or choose no coupons, "
+                "so that no code is assigned without being sent"
+            )
+    return problems
 
 
 def values_for(customer: Customer, *, incident_title: str, status: str, coupon: str | None) -> dict[str, str]:

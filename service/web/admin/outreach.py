@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from integrations.base import HelpdeskError
 from service.domain.outreach.audience import AudienceError
+from service.domain.outreach.messages import InvalidMessages
 from service.domain.outreach.state import TRANSITIONS
 from service.domain.text.locales import LOCALE_NAMES, SUPPORTED_LOCALES
 from service.incidents.reads import MAX_ROW_ID
@@ -182,7 +183,7 @@ def act(incident_id: int, campaign_id: int, action: str):
                 action,
                 f"admin:{g.admin}",
             )
-    except store.CampaignConflict as conflict:
+    except (store.CampaignConflict, InvalidMessages) as conflict:
         refused = str(conflict)
     return redirect(
         url_for("outreach.campaign", incident_id=incident_id, campaign_id=campaign_id, refused=refused)

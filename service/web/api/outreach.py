@@ -18,6 +18,7 @@ from service.domain.outreach.messages import (
     clean_messages,
     render_for,
     sample_customers,
+    unsendable,
 )
 from service.incidents.reads import MAX_ROW_ID
 from service.incidents.store import get_incident
@@ -67,6 +68,13 @@ def campaign_options(data: dict) -> dict:
         options["coupon_format"] = check_format(data.get("coupon_format") or "SORRY-XXXX-XXXX")
     except InvalidCoupons as invalid:
         errors["coupon_format"] = str(invalid)
+    if isinstance(options.get("messages"), dict) and "coupon_mode" not in errors:
+        problems = unsendable(
+            {k: Message(m["subject"], m["body"]) for k, m in options["messages"].items()},
+            with_coupons=options["coupon_mode"] != "none",
+        )
+        if problems:
+            errors["messages"] = problems
     options["opt_out_emails"] = [str(e).strip() for e in data.get("opt_out_emails") or [] if str(e).strip()]
     for key, low, high, default in (
         ("plan_requests_per_minute", 10, 100_000, 200),
