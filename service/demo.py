@@ -26,6 +26,7 @@ from service.settings import Settings
 from service.users import create_admin
 from service.wiring import build_services
 from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN, SandboxServer
+from zendesk_sandbox.server import stop_on_signals
 
 log = logging.getLogger("incidentdesk.demo")
 
@@ -151,6 +152,7 @@ def run(host: str = "127.0.0.1", port: int = 8000, sandbox_port: int = 8001) -> 
     server = make_server(host, port, app, threaded=True)
     _, stop_worker = start_in_thread(services)
     print(banner(host, port, sandbox.url), flush=True)
+    stop_on_signals()
     try:
         server.serve_forever()
     except KeyboardInterrupt:

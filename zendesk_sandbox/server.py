@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import threading
 from pathlib import Path
 
@@ -54,6 +55,17 @@ class SandboxServer:
         self.stop()
 
 
+def _interrupt(_signal: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM both stop the server cleanly. Installed explicitly: a program started
+    in the background inherits SIGINT ignored, and a service manager sends SIGTERM."""
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, _interrupt)
+
+
 def serve(host: str, port: int, plan: str, seed: str | None = None, persist_path: str | None = None) -> None:
     """Serve until interrupted. ``seed`` names a scenario (``demo``); ``persist_path``
     loads the state from that file if it exists and saves it there on exit."""
@@ -71,6 +83,7 @@ def serve(host: str, port: int, plan: str, seed: str | None = None, persist_path
         f"Zendesk sandbox on {server.url} (plan {plan}); agent {state.users[state.admin_id]['email']}",
         flush=True,
     )
+    stop_on_signals()
     try:
         server._server.serve_forever()
     except KeyboardInterrupt:
