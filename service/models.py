@@ -18,6 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql import false
 
 from service import clock
 from service.domain.states import LinkState
@@ -53,6 +54,8 @@ class Incident(Base):
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     shadow_mode: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Whether the resolution asks linked customers for a satisfaction rating (off by default).
+    resolution_survey: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=clock.now, onupdate=clock.now
@@ -172,6 +175,8 @@ class TicketLink(Base):
     refused_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     evidence: Mapped[dict] = mapped_column(JSON, default=dict)
     linked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+    # When the customer first wrote: the ticket's creation in the helpdesk.
+    ticket_created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     unlinked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     unlink_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
