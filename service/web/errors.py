@@ -10,6 +10,7 @@ import logging
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from service.domain.errors import Conflict, IncidentDeskError, InvalidInput, NotFound
@@ -99,6 +100,21 @@ def _handle_domain(error: IncidentDeskError):
     return _html_error(status_for(error)), status_for(error)
 
 
+# A database that does not answer is the one 5xx we give: "try again", and when.
+DATABASE_RETRY_AFTER_SECONDS = 15
+
+
+def _handle_database_down(error: OperationalError | InterfaceError):
+    log.error("the database did not answer on %s %s: %s", request.method, request.path, type(error).__name__)
+    message = (
+        f"The database did not answer; nothing was changed. Try again in {DATABASE_RETRY_AFTER_SECONDS} s."
+    )
+    headers = {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
+    if wants_json():
+        return json_error(503, message, headers=headers)
+    return _html_error(503), 503, headers
+
+
 def _handle_unexpected(error: Exception):
     log.exception("unhandled error on %s %s", request.method, request.path)
     return _handle_http(InternalServerError())
@@ -107,4 +123,6 @@ def _handle_unexpected(error: Exception):
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, _handle_http)
     app.register_error_handler(IncidentDeskError, _handle_domain)
+    app.register_error_handler(OperationalError, _handle_database_down)
+    app.register_error_handler(InterfaceError, _handle_database_down)
     app.register_error_handler(Exception, _handle_unexpected)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, jsonify, request
+from sqlalchemy.exc import SQLAlchemyError
 
 from integrations.zendesk.payloads import PayloadError, parse_event
 from integrations.zendesk.signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
@@ -16,6 +17,20 @@ log = logging.getLogger("incidentdesk.webhooks")
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 INVOCATION_HEADER = "X-Zendesk-Webhook-Invocation-Id"
 UNSIGNED_SAMPLE_BYTES = 1024
+# Zendesk retries a 503 whose Retry-After is under 60 seconds; a short database outage then
+# costs a delay, not the delivery.
+RETRY_AFTER_SECONDS = 15
+
+
+def _try_again(error: SQLAlchemyError):
+    log.error(
+        "webhook delivery not stored, the database failed (%s); asking Zendesk to retry", type(error).__name__
+    )
+    response = jsonify(
+        error=f"The delivery could not be stored right now; nothing was lost on our side. Retry in {RETRY_AFTER_SECONDS} s."
+    )
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response, 503
 
 
 def _reject(status: int, reason: str, body: bytes):
@@ -25,10 +40,13 @@ def _reject(status: int, reason: str, body: bytes):
         reason,
         request.headers.get(INVOCATION_HEADER, "-"),
     )
-    with services().db.transaction() as session:
-        inbox.record_rejection(
-            session, status_code=status, reason=reason, headers=dict(request.headers), body=body
-        )
+    try:
+        with services().db.transaction() as session:
+            inbox.record_rejection(
+                session, status_code=status, reason=reason, headers=dict(request.headers), body=body
+            )
+    except SQLAlchemyError as error:
+        return _try_again(error)
     return jsonify(error=reason), status
 
 
@@ -64,15 +82,18 @@ def receive_zendesk():
         return _reject(400, f"malformed payload: {exc}", body)
 
     state = "pending" if event.handled else "ignored"
-    with svc.db.transaction() as session:
-        delivery_id, new = inbox.store(
-            session,
-            delivery_key=event.delivery_key,
-            event_type=event.event_type,
-            ticket_id=event.ticket_id,
-            payload=body.decode("utf-8", "replace"),
-            state=state,
-        )
+    try:
+        with svc.db.transaction() as session:
+            delivery_id, new = inbox.store(
+                session,
+                delivery_key=event.delivery_key,
+                event_type=event.event_type,
+                ticket_id=event.ticket_id,
+                payload=body.decode("utf-8", "replace"),
+                state=state,
+            )
+    except SQLAlchemyError as error:
+        return _try_again(error)
     if not event.handled:
         log.info("webhook %s of type %s stored and ignored", delivery_id, event.event_type)
     return jsonify(accepted=True, delivery_id=delivery_id, duplicate=not new, ignored=not event.handled), 200

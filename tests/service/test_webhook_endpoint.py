@@ -114,3 +114,26 @@ def test_an_unsigned_request_keeps_only_a_sample_of_its_body(app_and_services):
     with services.db.transaction() as session:
         kept = session.scalars(select(RejectedDelivery)).one()
     assert len(kept.body) == 1024 and body.decode().startswith(kept.body)
+
+
+def test_a_database_that_does_not_answer_gets_503_with_retry_after_and_zendesk_retries(database_url):
+    """Nothing listens on port 1: every write fails as in an outage. Zendesk retries a 503 whose
+    Retry-After is under a minute, so the delivery is delayed, never lost."""
+    down = build_services(make_settings("postgresql+psycopg://postgres@127.0.0.1:1/test"))
+    client = create_app(services=down).test_client()
+    body = json.dumps({"ticket_id": "12", "event": "ticket.changed"}).encode()
+    for headers in (signed_headers(body), signed_headers(body, secret="nope")):  # stored, and refused
+        answer = client.post("/webhooks/zendesk", data=body, headers=headers)
+        assert answer.status_code == 503, answer.data
+        assert 0 < int(answer.headers["Retry-After"]) < 60
+        assert "Retry in" in answer.json["error"]
+    api = client.get("/api/v1/incidents", headers={"Authorization": "Bearer test-api-token"})
+    assert api.status_code == 503 and 0 < int(api.headers["Retry-After"]) < 60
+    assert "Try again in" in api.json["error"]
+    down.db.dispose()
+    # The database is back: the same delivery, retried by Zendesk, is stored.
+    services = build_services(make_settings(database_url))
+    client = create_app(services=services).test_client()
+    assert client.post("/webhooks/zendesk", data=body, headers=signed_headers(body)).status_code == 200
+    assert count(services, InboxDelivery) == 1
+    services.db.dispose()
