@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from zenpy.lib.api_objects import Comment as ZenpyComment
@@ -29,20 +30,34 @@ def as_dict(obj: object) -> dict:
     return obj.to_dict(serialize=False) if hasattr(obj, "to_dict") else dict(vars(obj))
 
 
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(value: object) -> str:
+    """Customer text as any database can keep it: NUL (which PostgreSQL refuses in text) is
+    dropped and a lone surrogate (which no UTF-8 encoder takes) becomes U+FFFD. Zendesk accepts
+    both from its API and mail, so they arrive here."""
+    text = "" if value is None else str(value)
+    if _UNSTORABLE.search(text) is None:
+        return text
+    return _UNSTORABLE.sub(lambda bad: "" if bad.group(0) == "\x00" else "\ufffd", text)
+
+
 def ticket_from_zendesk(data: dict) -> HelpdeskTicket:
     via = as_dict(data.get("via"))
     fields = {}
     for item in data.get("custom_fields") or []:
         item = as_dict(item)
         if item.get("id") is not None:
-            fields[int(item["id"])] = item.get("value")
+            value = item.get("value")
+            fields[int(item["id"])] = storable(value) if isinstance(value, str) else value
     return HelpdeskTicket(
         id=int(data["id"]),
-        subject=data.get("subject") or "",
-        description=data.get("description") or "",
+        subject=storable(data.get("subject")),
+        description=storable(data.get("description")),
         status=data.get("status") or "new",
         requester_id=data.get("requester_id"),
-        tags=tuple(data.get("tags") or ()),
+        tags=tuple(storable(tag) for tag in data.get("tags") or ()),
         type=data.get("type"),
         problem_id=data.get("problem_id"),
         priority=data.get("priority"),
@@ -61,8 +76,8 @@ def ticket_from_zendesk(data: dict) -> HelpdeskTicket:
 def user_from_zendesk(data: dict) -> HelpdeskUser:
     return HelpdeskUser(
         id=int(data["id"]),
-        name=data.get("name") or "",
-        email=data.get("email"),
+        name=storable(data.get("name")),
+        email=storable(data["email"]) if data.get("email") else None,
         locale=data.get("locale") or "en",
         tags=tuple(data.get("tags") or ()),
         organization_id=data.get("organization_id"),

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from integrations.base import (
@@ -144,6 +144,11 @@ def _reserve(session: Session, decision: LinkTicket, ticket: HelpdeskTicket, req
             session.flush()
         return True
     except IntegrityError:
+        return False
+    except DataError as refused:  # this ticket's data only: its deliveries retry, its neighbours go on
+        log.error(
+            "ticket %s: the database refused its link (%s)", decision.ticket_id, type(refused.orig).__name__
+        )
         return False
 
 
@@ -372,6 +377,13 @@ class Pipeline:
                     session.add(link)
             except IntegrityError:
                 return  # recorded by a concurrent worker already
+            except DataError as refused:  # the next delivery about the ticket records it
+                log.error(
+                    "ticket %s: the database refused its link (%s)",
+                    decision.ticket_id,
+                    type(refused.orig).__name__,
+                )
+                return
             action = "ticket.linked" if ours else "ticket.link_recorded"
             detail = {**link.evidence, "confirmed_after_interruption": True} if ours else decision.evidence
             record(
