@@ -95,7 +95,13 @@ def incident_health(session: Session, incidents: list[Incident]) -> list[Inciden
     unsolved = {
         incident_id: (count, oldest)
         for incident_id, count, oldest in session.execute(
-            select(TicketLink.incident_id, func.count(TicketLink.id), func.min(TicketLink.linked_at))
+            # The customer's first contact: when the ticket was created (links recorded before
+            # that was kept fall back to when they were linked).
+            select(
+                TicketLink.incident_id,
+                func.count(TicketLink.id),
+                func.min(func.coalesce(TicketLink.ticket_created_at, TicketLink.linked_at)),
+            )
             .where(
                 TicketLink.incident_id.in_(ids),
                 TicketLink.state == LinkState.LINKED,

@@ -78,6 +78,7 @@ def link_manually(
             link.requester_id = ticket.requester_id
             link.requester_name = (requester.name if requester else "")[:200]
             link.subject, link.ticket_status, link.locale = ticket.subject[:300], ticket.status, locale
+            link.ticket_created_at = ticket.created_at
             link.evidence = {"rule": "manual", "linked_by": actor}
             link.linked_at, link.unlinked_at, link.unlink_reason = clock.now(), None, None
             session.flush()

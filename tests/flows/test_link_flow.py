@@ -1,5 +1,7 @@
 """End to end over real HTTP: sandbox trigger -> signed webhook -> inbox -> worker -> zenpy -> sandbox."""
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import func, select
 
@@ -77,3 +79,19 @@ def test_unrelated_ticket_is_left_untouched(running):
     assert after["tags"] == before["tags"] and after["type"] == before["type"]
     assert after["updated_at"] == before["updated_at"]
     assert len(running.comments(ticket_id)) == 1
+
+
+def test_a_link_remembers_when_the_customer_first_wrote(running):
+    """The dashboard's "earliest unsolved contact" is the ticket's creation in the helpdesk."""
+    declare_checkout_incident(running.services)
+    ticket_id = running.create_ticket("checkout fails")
+    created = datetime.fromisoformat(running.ticket(ticket_id)["created_at"].replace("Z", "+00:00"))
+    wait_for(lambda: _link(running, ticket_id) is not None and _link(running, ticket_id).state == "linked")
+    link = _link(running, ticket_id)
+    stored = link.ticket_created_at.replace(tzinfo=link.ticket_created_at.tzinfo or UTC)
+    assert stored == created
+
+
+def _link(running, ticket_id: int) -> TicketLink | None:
+    with running.services.db.transaction() as session:
+        return session.scalars(select(TicketLink).where(TicketLink.ticket_id == ticket_id)).first()

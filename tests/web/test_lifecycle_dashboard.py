@@ -13,7 +13,13 @@ from tests.web.conftest import post_form
 
 
 def link(
-    incident_id: int, ticket_id: int, *, hours_ago: float, ticket_status: str = "open", state: str = "linked"
+    incident_id: int,
+    ticket_id: int,
+    *,
+    hours_ago: float,
+    ticket_status: str = "open",
+    state: str = "linked",
+    written_hours_ago: float | None = None,
 ) -> TicketLink:
     return TicketLink(
         incident_id=incident_id,
@@ -23,6 +29,7 @@ def link(
         state=state,
         evidence={"phrases": ["checkout fails"]},
         linked_at=clock.now() - timedelta(hours=hours_ago),
+        ticket_created_at=clock.now() - timedelta(hours=written_hours_ago) if written_hours_ago else None,
     )
 
 
@@ -40,7 +47,8 @@ def test_dashboard_shows_the_backlog_of_each_active_incident(logged_in, db):
     with db.transaction() as session:
         session.add_all(
             [
-                link(checkout, 1, hours_ago=3.5),
+                # Linked 3.5 hours ago, but the customer first wrote 4 h 10 min ago.
+                link(checkout, 1, hours_ago=3.5, written_hours_ago=4 + 1 / 6),
                 link(checkout, 2, hours_ago=1, ticket_status="pending"),
                 link(checkout, 3, hours_ago=5, ticket_status="solved"),
                 link(checkout, 4, hours_ago=0.5, ticket_status="closed"),
@@ -65,9 +73,16 @@ def test_dashboard_shows_the_backlog_of_each_active_incident(logged_in, db):
 
     page = logged_in.get("/admin/dashboard").data.decode()
     assert '<a href="/admin/dashboard" aria-current="page">Dashboard</a>' in page
-    # title, stage, linked, unsolved, oldest unsolved, unlinked, broadcasts in progress
-    assert dashboard_row(page, checkout)[1:] == ["Identified", "4", "2", "3 h 30 min", "1", "1"]
-    assert dashboard_row(page, login)[1:] == ["Investigating", "1", "1", "0 h 15 min", "0", "0"]
+    # title, stage, linked, unsolved, earliest unsolved contact (when and how long ago), unlinked, broadcasts
+    row = dashboard_row(page, checkout)
+    assert row[1:4] == ["Identified", "4", "2"] and row[5:] == ["1", "1"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC\s*4 h 10 min ago", row[4]), row[4]
+    row = dashboard_row(page, login)
+    assert (
+        row[1:4] == ["Investigating", "1", "1"]
+        and row[4].endswith("0 h 15 min ago")
+        and row[5:] == ["0", "0"]
+    )
     assert f'data-incident="{resolved}"' not in page
     totals = re.sub(r"<[^>]+>", " ", page[page.index('id="dashboard-totals">') : page.index("</dl>")])
     assert " ".join(totals.split()[1:]) == (
