@@ -10,6 +10,13 @@ OPEN_STATUSES = frozenset({"new", "open", "pending", "hold"})
 SOLVED_STATUSES = frozenset({"solved", "closed"})
 
 
+# On every ticket a resolution solves: whether IncidentDesk's final message asked for a
+# satisfaction rating, so the account's own survey automation can leave the ticket out (sent)
+# or take it in (skipped) instead of surveying the customer twice.
+SURVEY_SENT_TAG = "incidentdesk_survey_sent"
+SURVEY_SKIPPED_TAG = "incidentdesk_survey_skipped"
+
+
 def version_tag(incident_tag: str, version: int) -> str:
     """The tag that says a ticket got status version ``version`` of the incident tagged ``incident_tag``."""
     return f"{incident_tag}_v{version}"

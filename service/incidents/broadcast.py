@@ -19,7 +19,7 @@ from service import clock
 from service.audit import record
 from service.domain.states import LinkState
 from service.domain.status_text import status_reply
-from service.domain.tickets import OPEN_STATUSES, version_tag
+from service.domain.tickets import OPEN_STATUSES, SURVEY_SENT_TAG, SURVEY_SKIPPED_TAG, version_tag
 from service.helpdesk.executor import Executor
 from service.models import Incident, StatusUpdate, TicketLink
 from service.wiring import Services
@@ -179,9 +179,12 @@ class BroadcastRunner:
 
     def _change(self, status: StatusUpdate, incident: Incident, link: TicketLink) -> TicketChange:
         old = (version_tag(incident.tag, link.status_version),) if link.status_version else ()
+        added = (version_tag(incident.tag, status.version),)
+        if status.stage == "resolved":  # for the account's own survey automation to include or skip
+            added += (SURVEY_SENT_TAG if incident.resolution_survey else SURVEY_SKIPPED_TAG,)
         return TicketChange(
             ticket_id=link.ticket_id,
-            add_tags=(version_tag(incident.tag, status.version),),
+            add_tags=added,
             remove_tags=old,
             status="solved" if status.stage == "resolved" else None,
             comment=Comment(status_comment(status, incident, link), public=True),

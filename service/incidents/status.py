@@ -156,7 +156,7 @@ def resolve_incident(
     texts: dict[str, str],
     *,
     actor: str,
-    survey: bool = True,
+    survey: bool = False,
 ) -> StatusUpdate:
     """The final message goes to every linked unsolved ticket, which is then solved."""
     if incident.state != "active":
@@ -170,6 +170,7 @@ def resolve_incident(
     )
     incident.state = "resolved"
     incident.resolved_at = clock.now()
+    incident.resolution_survey = survey
     record(
         session,
         "incident.resolved",

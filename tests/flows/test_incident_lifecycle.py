@@ -93,10 +93,12 @@ def test_status_update_is_broadcast_once_and_resolution_solves_everything(runnin
         bodies = public_bodies(running, ticket_id)
         assert len(bodies) == 3, bodies  # first answer, the update, the final message: once each
         assert bodies[-1].startswith(FINAL[locale])
-    with running.services.db.transaction() as session:  # the survey rides on Zendesk's placeholder,
-        final = get_incident(session, incident_id).current_status  # which the helpdesk renders
+    with running.services.db.transaction() as session:  # no survey unless the lead asked for one
+        final = get_incident(session, incident_id).current_status
         assert final.stage == "resolved"
-        assert all("{{satisfaction.rating_section}}" in text for text in final.texts.values())
+        assert not any("satisfaction" in text for text in final.texts.values())
+    # Tagged so the account's own survey automation knows this ticket got no survey from us.
+    assert all("incidentdesk_survey_skipped" in running.ticket(t)["tags"] for t in tickets.values())
     wait_for(lambda: running.ticket(problem_id)["status"] == "solved")
 
 
@@ -318,3 +320,25 @@ def test_reopening_makes_the_last_open_status_current_for_new_customers_and_the_
     [reply] = public_bodies(running, ticket_id)
     assert reply.startswith("Hi Maya, checkout is down") and "Checkout is back" not in reply
     assert f"{tag}_v3" in running.ticket(ticket_id)["tags"]
+
+
+def test_a_resolution_with_a_survey_asks_once_and_says_so_in_the_tags(running):
+    incident_id, _, _ = declare_checkout_incident(running.services)
+    ticket_id = running.create_ticket("checkout fails", name="Dana Levi")
+    wait_for(lambda: (link_state(running, ticket_id) or ("",))[0] == "linked")
+    with running.services.db.transaction() as session:
+        resolve_incident(
+            session,
+            running.services.helpdesk,
+            get_incident(session, incident_id),
+            FINAL,
+            actor="lead",
+            survey=True,
+        )
+    wait_for(lambda: running.ticket(ticket_id)["status"] == "solved")
+    ticket = running.ticket(ticket_id)
+    assert (
+        "incidentdesk_survey_sent" in ticket["tags"] and "incidentdesk_survey_skipped" not in ticket["tags"]
+    )
+    final = public_bodies(running, ticket_id)[-1]
+    assert final.startswith(FINAL["en"])

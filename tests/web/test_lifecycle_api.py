@@ -149,10 +149,20 @@ def test_resolve_reopen_and_state_conflicts(client, incident_id, db):
         assert session.get(Incident, incident_id).resolved_at is None
 
 
-def test_resolve_asks_for_a_survey_by_default_and_needs_a_text(client, incident_id):
+def test_resolve_asks_for_no_survey_unless_told_to_and_needs_a_text(client, incident_id, db):
     assert call(client, "post", f"/api/v1/incidents/{incident_id}/resolve", {"texts": {}}).status_code == 422
     resolved = call(client, "post", f"/api/v1/incidents/{incident_id}/resolve", FINAL).json
+    assert not any("satisfaction" in text for text in resolved["texts"].values())
+    with db.transaction() as session:
+        assert session.get(Incident, incident_id).resolution_survey is False
+
+
+def test_resolve_with_a_survey_appends_zendesks_rating_section(client, incident_id, db):
+    body = {**FINAL, "survey": True}
+    resolved = call(client, "post", f"/api/v1/incidents/{incident_id}/resolve", body).json
     assert resolved["texts"]["bg"].endswith("{{satisfaction.rating_section}}")
+    with db.transaction() as session:
+        assert session.get(Incident, incident_id).resolution_survey is True
 
 
 def test_rules_are_replaced_and_returned(client, incident_id, db, size_field):

@@ -163,6 +163,9 @@ def test_resolve_sends_the_final_message_with_a_survey_then_reopen(logged_in, db
 
 def test_resolve_without_a_final_message_is_refused_and_survey_can_be_left_out(logged_in, db):
     incident_id = declare(logged_in)
+    page = logged_in.get(f"/admin/incidents/{incident_id}").data.decode()
+    assert '<input id="survey" name="survey" type="checkbox"  aria-describedby="survey-hint">' in page  # off
+    assert "incidentdesk_survey_skipped" in page  # the hint says how the account's automation can tell
     response = post_form(logged_in, f"/admin/incidents/{incident_id}/resolve", {"final_en": " "})
     assert response.status_code == 422
     assert '<ul class="field-errors" id="final_texts-errors">' in response.data.decode()

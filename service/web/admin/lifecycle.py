@@ -123,7 +123,7 @@ def render_detail(
         **context,
         notice=notice if notice in NOTICES else None,
         status_form=status_form or StatusForm(stage=_next_stage(incident)),
-        resolve_form=resolve_form or StatusForm(checked=True),
+        resolve_form=resolve_form or StatusForm(checked=False),
         errors=errors or {},
         state_error=state_error,
     ), code

@@ -53,7 +53,7 @@ class ResolveSchema(Schema):
     texts = fields.Dict(
         keys=Text(), values=Text(), required=True, error_messages={"required": TEXTS_REQUIRED}
     )
-    survey = fields.Boolean(load_default=True)
+    survey = fields.Boolean(load_default=False)
 
 
 class RuleInputSchema(Schema):
