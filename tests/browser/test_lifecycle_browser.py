@@ -124,3 +124,33 @@ def test_broadcast_progress_bar_moves_without_a_reload(page, sqlite_url):
         expect(broadcast.get_by_role("button", name="Stop broadcast")).to_have_count(0)
     finally:
         db.dispose()
+
+
+def test_resolving_says_what_will_happen_and_asks_first(page):
+    sign_in(page)
+    declare_checkout(page)
+    form = page.locator("#resolve")
+    # Resolving looks unlike posting an update: a danger button, not the primary one.
+    assert "button-danger" in form.get_by_role("button", name="Resolve incident").get_attribute("class")
+    post = page.locator("#post-status").get_by_role("button", name="Post status update")
+    assert "button-primary" in post.get_attribute("class")
+    form.get_by_label("English").fill("Checkout works again. Thank you for waiting.")
+    asked: list[str] = []
+
+    def answer(dialog, accept: bool) -> None:
+        asked.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", lambda dialog: answer(dialog, accept=False))
+    form.get_by_role("button", name="Resolve incident").click()
+    assert asked == [
+        "Resolve the incident? 0 customers will get the final message and their tickets will be solved. "
+        "This cannot be undone."
+    ]
+    assert "?done=resolved" not in page.url  # dismissed: nothing happened
+    expect(form.get_by_role("button", name="Resolve incident")).to_be_visible()
+
+    page.once("dialog", lambda dialog: answer(dialog, accept=True))
+    form.get_by_role("button", name="Resolve incident").click()
+    page.wait_for_url("**/admin/incidents/*?done=resolved")
+    assert len(asked) == 2

@@ -20,6 +20,7 @@ from service.incidents.lifecycle_reads import (
     broadcast_progress,
     find_link,
     find_status,
+    incident_health,
     shadow_decisions,
     unlinks_per_phrase,
 )
@@ -111,6 +112,7 @@ def render_detail(
             incident=incident,
             links=linked_tickets(db, incident_id),
             linked_count=linked_counts(db).get(incident_id, 0),
+            unsolved_count=incident_health(db, [incident])[0].unsolved,
             chart=hourly_chart(link_times(db, incident_id)),
             audit=audit_entries(db, incident_id),
             shadow_entries=shadow_decisions(db, incident_id),

@@ -7,6 +7,13 @@ document.addEventListener("DOMContentLoaded", () => {
     select.addEventListener("change", () => form.submit());
   }
 
+  // Irreversible actions say what will happen and ask first.
+  for (const form of document.querySelectorAll("form[data-confirm]")) {
+    form.addEventListener("submit", (event) => {
+      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+    });
+  }
+
   // After a refused submit, put the cursor in the first field that needs fixing.
   const invalid = document.querySelector('.field [aria-invalid="true"], fieldset[aria-invalid="true"] textarea');
   if (invalid) invalid.focus();
