@@ -4,9 +4,12 @@ Semantics, for admins and agents alike:
 
 - Text and phrases are compared in ``text.match_form``: case, accents, Hebrew niqqud and final
   letters, apostrophes and Unicode variants folded; punctuation, symbols and emoji separate words.
-- A phrase matches where a word starts. Its words in between must match whole words; its last word
-  may continue, so "checkout" matches "checkouts" and "плащане" matches "плащането", but
-  "pay" does not match "repay".
+- A phrase matches where a word starts. Its last word may continue, so "checkout" matches
+  "checkouts" and "плащане" matches "плащането", but "pay" does not match "repay". Its other
+  words may take an inflected ending too, when they are long enough to be a stem (at least
+  ``MIN_STEM`` letters and no digits, ending up to ``MAX_ENDING`` letters longer): "плащане не
+  работи" matches "плащането не работи" and "payment fails" matches "payments failed", while a
+  short word ("не", "can't") or a number must match whole.
 - A Hebrew word in a phrase may carry up to three of the one-letter prefixes ו ה ב ל מ ש כ in the
   text, so "תשלום" matches "התשלום", "בתשלום", "ובתשלום" and "כשהתשלום".
 - Multi-word phrases match across any run of whitespace and punctuation: "checkout fails" matches
@@ -34,6 +37,27 @@ from service.domain.text.normalise import MappedText, mapped_match_form, match_f
 
 HEBREW_PREFIX_LETTERS = "והבלמשכ"
 MAX_HEBREW_PREFIX = 3
+# An inner word of a phrase may be inflected: a stem of at least MIN_STEM letters followed by an
+# ending of up to MAX_ENDING letters (Bulgarian articles and plurals, English -s/-ed/-ing,
+# Hebrew plural and possessive endings).
+MIN_STEM = 5
+MAX_ENDING = 4
+# Endings a stem is found under, in match form (lower case, Cyrillic letters that look Latin
+# folded to Latin, Hebrew final letters folded): the last vowel of Bulgarian nouns and verbs
+# ("плащане" → "плащан", so "плащанията" matches), English -s/-es/-ed/-ing, Hebrew
+# feminine and plural endings. Longest first.
+STEM_ENDINGS = ("ing", "ed", "es", "ים", "ות", "s", "a", "e", "i", "o", "u", "y", "и", "ъ", "я", "ю", "ה", "ת")
+
+
+def stem(word: str) -> str:
+    """The part of ``word`` an inflected form keeps: ``word`` less one ending, if what remains
+    is still a stem of ``MIN_STEM`` - 1 letters. Words with digits are kept whole."""
+    if len(word) < MIN_STEM or not word.isalpha():
+        return word
+    for ending in STEM_ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= MIN_STEM - 1:
+            return word[: -len(ending)]
+    return word
 
 
 @dataclass(frozen=True)
@@ -55,17 +79,23 @@ def _is_hebrew_word(word: str) -> bool:
     return "\u05d0" <= word[0] <= "\u05ea"
 
 
-def _token_matches(token: str, word: str, whole: bool, may_have_prefix: bool) -> bool:
-    """Whether a token of the text is ``word`` (or, when not ``whole``, begins with it),
+def _word_matches(token: str, word: str, ending: int | None) -> bool:
+    """``token`` is ``word``, or ``word`` followed by at most ``ending`` letters (None: any)."""
+    if ending == 0:
+        return token == word
+    return token.startswith(word) and (ending is None or len(token) - len(word) <= ending)
+
+
+def _token_matches(token: str, word: str, ending: int | None, may_have_prefix: bool) -> bool:
+    """Whether a token of the text is ``word`` with an allowed ending (see ``_word_matches``),
     possibly after Hebrew one-letter prefixes."""
-    if token == word if whole else token.startswith(word):
+    if _word_matches(token, word, ending):
         return True
     if may_have_prefix:
         for length in range(1, min(MAX_HEBREW_PREFIX, len(token) - 1) + 1):
             if token[length - 1] not in HEBREW_PREFIX_LETTERS:
                 return False
-            rest = token[length:]
-            if rest == word if whole else rest.startswith(word):
+            if _word_matches(token[length:], word, ending):
                 return True
     return False
 
@@ -81,13 +111,24 @@ class _Pattern:
         self.words = words
         self.may_have_prefix = [_is_hebrew_word(w) for w in words]
         last = len(words) - 1
-        if not any(self.may_have_prefix[1:]):
+        # Each word is looked for as its stem, which may run on: an ending for a stem, nothing for
+        # a short inner word, anything for a last word that is its own stem ("checkout...").
+        self.stems = [stem(w) for w in words]
+        self.endings: list[int | None] = [
+            (None if self.stems[i] == w else MAX_ENDING)
+            if i == last
+            else (MAX_ENDING if len(w) >= MIN_STEM and w.isalpha() else 0)
+            for i, w in enumerate(words)
+        ]
+        words = self.stems
+        if not any(self.may_have_prefix[1:]) and not any(self.endings[:-1]) and self.endings[last] is None:
             self.anchor, self.key, self.lead = 0, " ".join(words), 0
             self.checks_neighbours = False
         else:
             self.anchor = max(range(len(words)), key=lambda i: len(words[i]))
             self.lead = 0 if self.may_have_prefix[self.anchor] or self.anchor == 0 else 1
-            self.key = " " * self.lead + words[self.anchor] + (" " if self.anchor < last else "")
+            whole_inner_anchor = self.anchor < last and not self.endings[self.anchor]
+            self.key = " " * self.lead + words[self.anchor] + (" " if whole_inner_anchor else "")
             self.checks_neighbours = True
 
     def confirm(self, text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -109,16 +150,28 @@ class _Pattern:
             token_end = first_start - 1
             first_start = text.rfind(" ", 0, token_end) + 1
             if not _token_matches(
-                text[first_start:token_end], self.words[index], True, self.may_have_prefix[index]
+                text[first_start:token_end],
+                self.stems[index],
+                self.endings[index],
+                self.may_have_prefix[index],
             ):
                 return None
         position, last = end, len(self.words) - 1
+        if self.anchor < last and self.endings[self.anchor]:  # the anchor may run on: to its token's end
+            token_end = text.find(" ", end)
+            if token_end < 0 or token_end - end > MAX_ENDING:
+                return None
+            position = token_end + 1
+        elif self.anchor == last and self.endings[last] is not None:  # a stemmed last word: a short ending
+            token_end = text.find(" ", end)
+            if (len(text) if token_end < 0 else token_end) - end > MAX_ENDING:
+                return None
         for index in range(self.anchor + 1, last + 1):
             token_end = text.find(" ", position)
             if token_end < 0:
                 token_end = len(text)
             if not _token_matches(
-                text[position:token_end], self.words[index], index < last, self.may_have_prefix[index]
+                text[position:token_end], self.stems[index], self.endings[index], self.may_have_prefix[index]
             ):
                 return None
             position = token_end + 1
