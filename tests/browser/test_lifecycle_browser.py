@@ -154,3 +154,24 @@ def test_resolving_says_what_will_happen_and_asks_first(page):
     form.get_by_role("button", name="Resolve incident").click()
     page.wait_for_url("**/admin/incidents/*?done=resolved")
     assert len(asked) == 2
+
+
+def test_the_rules_preview_follows_what_the_admin_types(page, sandbox):
+    sign_in(page)
+    declare_checkout(page)
+    tickets = recent_checkout_tickets(sandbox)
+    page.get_by_role("link", name="Edit rules").click()
+    page.wait_for_url("**/rules")
+    url = page.url
+    page.get_by_label("Exclude tickets that mention").fill("test order")
+    # No click: the preview appears as the admin types.
+    near = page.locator("#preview-near-misses li")
+    expect(near.filter(has_text=f"#{tickets['excluded']}")).to_contain_text(
+        "mentions the exclusion “test order”"
+    )
+    expect(page.locator("#preview-matches li")).to_have_count(1)
+    # Typing on replaces it: without the exclusion the test order matches too.
+    page.get_by_label("Exclude tickets that mention").fill("")
+    expect(page.locator("#preview-matches li")).to_have_count(2)
+    assert page.url == url  # no page load, and what was typed is still there
+    assert page.get_by_label("Phrases customers write").input_value() == "checkout fails"
