@@ -8,9 +8,11 @@ English, then to the key itself, so a gap in a catalog is visible but never brea
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
+from babel import Locale
 from flask import Flask, request, session
 
 from service.domain.text.locales import LOCALE_NAMES, SUPPORTED_LOCALES, direction
@@ -38,9 +40,26 @@ def current_language() -> str:
 
 
 def translate(key: str, lang: str | None = None, **values: object) -> str:
+    """The catalog's text for ``key`` in ``lang``, with ``values`` filled in. A text that depends
+    on a number is an object of CLDR plural forms ("one", "two", "other", ...) naming its number
+    in "count_of"; Babel picks the form the language uses for that number."""
     lang = lang or current_language()
-    text = catalog(lang).get(key) or catalog(FALLBACK).get(key) or key
-    return text.format(**values) if values else text
+    entry = catalog(lang).get(key) or catalog(FALLBACK).get(key) or key
+    if isinstance(entry, dict):
+        count = values.get(entry["count_of"], 0)
+        form = plural_form(lang, count if isinstance(count, int) else 0)
+        entry = entry.get(form) or entry["other"]
+    return entry.format(**values) if values else entry
+
+
+@cache
+def _plural_rule(lang: str) -> Callable[[int], str]:
+    return Locale.parse(lang).plural_form
+
+
+def plural_form(lang: str, count: int) -> str:
+    """The CLDR plural category of ``count`` in ``lang`` (Hebrew has "two", Bulgarian does not)."""
+    return _plural_rule(lang)(abs(count))
 
 
 def register_i18n(app: Flask) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from service.web.i18n import UI_LANGUAGES, catalog
+from service.web.i18n import UI_LANGUAGES, catalog, plural_form, translate
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "service" / "web" / "templates"
 WEB_CODE = Path(__file__).resolve().parents[2] / "service" / "web"
@@ -24,11 +24,38 @@ def test_catalogs_have_the_same_keys():
         assert set(catalog(lang)) == english, f"{lang} differs: {set(catalog(lang)) ^ english}"
 
 
+def forms(entry) -> list[str]:
+    """A string, or each plural form of a string that depends on a number."""
+    return [entry] if isinstance(entry, str) else [v for k, v in entry.items() if k != "count_of"]
+
+
 @pytest.mark.parametrize("lang", UI_LANGUAGES)
 def test_every_string_is_translated_with_the_same_placeholders(lang):
-    for key, text in catalog(lang).items():
-        assert text.strip(), f"{lang}:{key} is empty"
-        assert placeholders(text) == placeholders(catalog("en")[key]), f"{lang}:{key} placeholders differ"
+    for key, entry in catalog(lang).items():
+        english = {p for text in forms(catalog("en")[key]) for p in placeholders(text)}
+        for text in forms(entry):
+            assert text.strip(), f"{lang}:{key} is empty"
+            # A form for exactly one may spell the number out ("פנייה אחת") instead of {count}.
+            assert placeholders(text) <= english, f"{lang}:{key} placeholders differ"
+        if isinstance(entry, dict):
+            assert entry["count_of"] in english, f"{lang}:{key} counts a number it does not show"
+
+
+@pytest.mark.parametrize("lang", UI_LANGUAGES)
+def test_plural_strings_have_every_form_their_language_uses(lang):
+    needed = {plural_form(lang, n) for n in range(0, 200)}
+    for key, entry in catalog(lang).items():
+        if isinstance(entry, dict):
+            assert needed <= set(entry) - {"count_of"}, f"{lang}:{key} lacks {needed - set(entry)}"
+
+
+def test_plurals_follow_each_language():
+    assert translate("rules.preview_near", "en", near=1) == "1 near miss."
+    assert translate("rules.preview_near", "en", near=2) == "2 near misses."
+    assert translate("rules.preview_near", "bg", near=1) == "1 почти съвпадение."
+    assert translate("rules.preview_near", "bg", near=5) == "5 почти съвпадения."
+    assert translate("rules.preview_near", "he", near=2) == "2 כמעט-התאמות."
+    assert translate("lifecycle.confirm_resolve", "he", count=1).startswith("לסגור את התקרית? לקוח אחד")
 
 
 def test_translations_are_in_their_own_script():

@@ -59,7 +59,7 @@ def test_preview_shows_matches_and_near_misses_with_reasons_and_saves_nothing(lo
     assert f"#{tickets['partial']}" in near and "only part of one: “checkout”" in near
     assert f"#{tickets['excluded']}" in near and "mentions the exclusion “test order”" in near
     assert f"#{tickets['unrelated']}" not in page
-    assert "1 would match, 2 near misses" in page
+    assert "1 would match, 2 near misses." in page
     assert "test order</textarea>" in page  # the input is kept
     assert stored_rules(db, incident_id) == before
 

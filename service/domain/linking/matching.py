@@ -46,7 +46,26 @@ MAX_ENDING = 4
 # folded to Latin, Hebrew final letters folded): the last vowel of Bulgarian nouns and verbs
 # ("плащане" → "плащан", so "плащанията" matches), English -s/-es/-ed/-ing, Hebrew
 # feminine and plural endings. Longest first.
-STEM_ENDINGS = ("ing", "ed", "es", "ים", "ות", "s", "a", "e", "i", "o", "u", "y", "и", "ъ", "я", "ю", "ה", "ת")
+STEM_ENDINGS = (
+    "ing",
+    "ed",
+    "es",
+    "ים",
+    "ות",
+    "s",
+    "a",
+    "e",
+    "i",
+    "o",
+    "u",
+    "y",
+    "и",
+    "ъ",
+    "я",
+    "ю",
+    "ה",
+    "ת",
+)
 
 
 def stem(word: str) -> str:
