@@ -61,7 +61,13 @@ def register_blueprints(app: Flask) -> None:
     csrf: CSRFProtect = app.extensions["csrf"]
     register_i18n(app)
     app.after_request(_protect_pages)
-    app.jinja_env.globals.update(locale_names=LOCALE_NAMES, text_direction=direction)
+    zendesk = app.extensions["incidentdesk"].settings.zendesk_url.rstrip("/")
+    app.jinja_env.globals.update(
+        locale_names=LOCALE_NAMES,
+        text_direction=direction,
+        # Where an agent opens a ticket in the helpdesk.
+        ticket_url=lambda ticket_id: f"{zendesk}/agent/tickets/{int(ticket_id)}",
+    )
     for blueprint in MACHINE_ROUTES:
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)

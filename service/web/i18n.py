@@ -62,10 +62,26 @@ def plural_form(lang: str, count: int) -> str:
     return _plural_rule(lang)(abs(count))
 
 
+def has_text(key: str) -> bool:
+    return key in catalog(FALLBACK)
+
+
+def actor_name(actor: str) -> str:
+    """Who did it, as people say it: an admin by name, the API, a Zendesk agent, or IncidentDesk."""
+    if actor.startswith("admin:"):
+        return actor.split(":", 1)[1]
+    if actor in ("api", "worker", "system", ""):
+        return translate(f"actor.{actor or 'system'}")
+    return actor
+
+
 def register_i18n(app: Flask) -> None:
     # Globals, not context, so imported template macros can translate too.
     app.jinja_env.globals.update(
-        t=translate, ui_languages=[(code, LOCALE_NAMES[code]) for code in UI_LANGUAGES]
+        t=translate,
+        has_text=has_text,
+        actor_name=actor_name,
+        ui_languages=[(code, LOCALE_NAMES[code]) for code in UI_LANGUAGES],
     )
 
     @app.context_processor

@@ -26,8 +26,12 @@ def test_declare_incident_and_see_it_everywhere(logged_in, db):
         in detail
     )
     assert "плащането на сайта не работи" in detail  # a phrase rule
-    assert "incident.declared" in detail  # the audit log
-    assert "admin:ada" in detail
+    # The audit log reads as a sentence naming the person, not a key and an account id.
+    assert "ada declared the incident" in detail
+    assert "incident.declared" not in detail and "admin:ada" not in detail
+    # The incident page leads to its campaigns and merges.
+    assert f'href="/admin/incidents/{incident_id}/campaigns"' in detail
+    assert f'href="/admin/incidents/{incident_id}/merges"' in detail
 
     listing = logged_in.get("/admin/incidents").data.decode()
     assert f'href="/admin/incidents/{incident_id}"' in listing
@@ -144,3 +148,24 @@ def test_nul_characters_in_a_crafted_form_are_dropped(logged_in, db):
     )
     with db.transaction() as session:
         assert session.get(Incident, incident_id).title == "Checkout is down"
+
+
+def test_the_audit_log_speaks_hebrew_links_tickets_to_zendesk_and_folds_its_details(logged_in, db):
+    from service.audit import record
+
+    incident_id = declared_incident_id(post_form(logged_in, "/admin/incidents/new", declare_form()))
+    with db.transaction() as session:
+        record(
+            session,
+            "ticket.unlinked",
+            actor="admin:ada",
+            incident_id=incident_id,
+            ticket_id=4242,
+            detail={"reason": "about an invoice", "answered": False},
+        )
+    post_form(logged_in, "/language", {"lang": "he", "next": f"/admin/incidents/{incident_id}"})
+    page = logged_in.get(f"/admin/incidents/{incident_id}").data.decode()
+    assert "ada ניתק/ה פנייה" in page and "ada הכריז/ה על התקרית" in page
+    assert "ticket.unlinked" not in page and ">False<" not in page and "לא</bdi>" in page
+    assert 'href="https://sandbox.zendesk.com/agent/tickets/4242"' in page
+    assert '<details class="audit-detail">' in page  # details are folded until asked for
