@@ -2,6 +2,7 @@
 RTL preview, launch/pause with CSRF, progress JSON and the results CSV."""
 
 import io
+import re
 
 from tests.factories import declare_checkout_incident
 from tests.web.conftest import csrf_token, post_form
@@ -102,3 +103,41 @@ def test_a_drafts_audience_is_replaced_from_the_page(logged_in, app):
         follow_redirects=True,
     )
     assert "2 customers will be contacted" in replaced.get_data(as_text=True)
+
+
+def test_the_form_labels_every_field_and_takes_the_plan_budget_from_settings(logged_in, app):
+    incident_id = _incident(app)
+    page = logged_in.get(f"/admin/incidents/{incident_id}/campaigns").get_data(as_text=True)
+    # Every visible input, select and textarea has a <label for=...> of its own.
+    ids = set(
+        re.findall(r'<(?:input|textarea|select)(?![^>]*type="(?:hidden|checkbox)")[^>]*\bid="([^"]+)"', page)
+    )
+    labelled = set(re.findall(r'<label for="([^"]+)"', page))
+    assert ids and ids <= labelled, ids - labelled
+    assert 'name="plan_requests_per_minute"' not in page
+    rpm = app.extensions["incidentdesk"].settings.zendesk_requests_per_minute
+    assert f"allows {rpm} API requests a minute" in page
+
+
+def test_each_preview_sample_shows_its_own_coupon_and_a_finished_campaign_says_so(logged_in, app):
+    incident_id = _incident(app)
+    form = {
+        **FORM,
+        "coupon_mode": "generated",
+        "body_en": "Hi {{first_name}}, code {{coupon}}",
+        "body_he": "שלום {{first_name}}, קוד {{coupon}}",
+    }
+    answer = post_form(
+        logged_in,
+        f"/admin/incidents/{incident_id}/campaigns",
+        {**form, "csv_file": (io.BytesIO(CSV), "customers.csv")},
+        content_type="multipart/form-data",
+    )
+    page_url = answer.headers["Location"]
+    page = logged_in.get(page_url).get_data(as_text=True)
+    codes = re.findall(r"SORRY-[A-Z0-9]{4}-[A-Z0-9]{4}", page)
+    assert len(codes) >= 2 and len(set(codes)) == len(codes)  # one code per sample, none shared
+    token = csrf_token(page)
+    logged_in.post(f"{page_url}/cancel", data={"csrf_token": token})
+    finished = logged_in.get(page_url).get_data(as_text=True)
+    assert "will be contacted" not in finished and "customers were in the audience" in finished

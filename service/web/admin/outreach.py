@@ -63,7 +63,8 @@ def _form_data(form, files) -> dict:
         "coupon_mode": form.get("coupon_mode", "none"),
         "coupon_format": form.get("coupon_format", ""),
         "opt_out_emails": form.get("opt_out_emails", "").split(),
-        "plan_requests_per_minute": form.get("plan_requests_per_minute") or 200,
+        # The plan's budget is the account's, set once in ZENDESK_REQUESTS_PER_MINUTE.
+        "plan_requests_per_minute": services().settings.zendesk_requests_per_minute,
         "api_share": form.get("api_share") or 0.5,
         "csv": csv_data or form.get("csv_text", ""),
         "coupon_pool": pool_text,
@@ -121,6 +122,7 @@ def campaigns(incident_id: int):
             problem=problem,
             form=form,
             locales=[(c, LOCALE_NAMES[c]) for c in SUPPORTED_LOCALES],
+            plan_rpm=services().settings.zendesk_requests_per_minute,
         ), status
 
 

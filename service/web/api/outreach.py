@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from integrations.base import HelpdeskError
 from service.domain.outreach.audience import AudienceError, parse_csv
-from service.domain.outreach.coupons import InvalidCoupons, check_format
+from service.domain.outreach.coupons import InvalidCoupons, check_format, generate
 from service.domain.outreach.messages import (
     InvalidMessages,
     Message,
@@ -25,7 +25,7 @@ from service.incidents.store import get_incident
 from service.outreach import store
 from service.outreach.audience import InvalidSearch, search_query
 from service.outreach.messages import customer_of
-from service.outreach.models import Campaign, Recipient
+from service.outreach.models import Campaign, Coupon, Recipient
 from service.web.api.incidents import require_token
 from service.web.api.json_input import json_object
 from service.web.context import services
@@ -137,6 +137,20 @@ def result_csv(session, campaign: Campaign) -> Response:
     )
 
 
+def _sample_codes(session, campaign: Campaign, count: int) -> list[str | None]:
+    """A code of its own for each sample: from the pool when there is one, else made up in the
+    campaign's format (the real codes are assigned at launch)."""
+    if campaign.coupon_mode == "none":
+        return [None] * count
+    pool = list(
+        session.scalars(
+            select(Coupon.code).where(Coupon.campaign_id == campaign.id).order_by(Coupon.id).limit(count)
+        )
+    )
+    made_up = generate(campaign.coupon_format or "SORRY-XXXX-XXXX", count - len(pool), set(pool))
+    return [*pool, *made_up]
+
+
 def preview(session, campaign: Campaign, incident) -> list[dict]:
     """The message rendered for sample customers in each of its languages."""
     customers = [
@@ -145,15 +159,17 @@ def preview(session, campaign: Campaign, incident) -> list[dict]:
     ]
     messages = {k: Message(v["subject"], v["body"]) for k, v in campaign.messages.items()}
     status = incident.current_status.texts if incident.current_status else {}
+    samples = sample_customers(customers, sorted(messages))
+    codes = _sample_codes(session, campaign, len(samples))
     shown = []
-    for customer in sample_customers(customers, sorted(messages)):
+    for customer, code in zip(samples, codes, strict=True):
         text = render_for(
             messages,
             customer,
             default_locale=campaign.default_locale,
             incident_title=incident.title,
             status_texts=status,
-            coupon="SORRY-7K3M-Q9TX" if campaign.coupon_mode != "none" else None,
+            coupon=code,
         )
         shown.append(
             {
