@@ -44,6 +44,23 @@ def wait_for(condition: Callable[[], object], timeout: float = 20.0, interval: f
     raise AssertionError(f"condition not met within {timeout} s")
 
 
+def wait_for_count(
+    measure: Callable[[], int], target: float, *, stall: float = 60.0, interval: float = 0.05
+) -> int:
+    """Wait until ``measure()`` reaches ``target``, for as long as it keeps moving: it fails only
+    after ``stall`` seconds without progress. A busy machine makes work slower, not wrong; a fixed
+    deadline would turn that slowness into a failure."""
+    best, moved = measure(), time.monotonic()
+    while best < target:
+        if time.monotonic() - moved > stall:
+            raise AssertionError(f"stuck at {best} of {target} for {stall} s")
+        time.sleep(interval)
+        now = measure()
+        if now > best:
+            best, moved = now, time.monotonic()
+    return best
+
+
 @dataclass
 class RunningService:
     services: Services
