@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 class SettingsError(ValueError):
@@ -51,6 +52,18 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise SettingsError(f"{name} must be true or false, got {raw!r}")
 
 
+def _public_url(env: Mapping[str, str]) -> str:
+    raw = env.get("INCIDENTDESK_PUBLIC_URL", "").strip()
+    if not raw:
+        return ""
+    parts = urlsplit(raw)
+    if parts.scheme not in {"http", "https"} or not parts.netloc or parts.query or parts.fragment:
+        raise SettingsError(
+            f"INCIDENTDESK_PUBLIC_URL must be the service's address like https://incidentdesk.example.com, got {raw!r}"
+        )
+    return raw.rstrip("/")
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -89,6 +102,12 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     session_cookie_secure: bool = False
+    # How many reverse proxies in front of the service append to X-Forwarded-For; 0 trusts none
+    # and takes the client address from the connection (login throttling counts per address).
+    trusted_proxy_hops: int = 0
+    # Where admins reach the service (https://incidentdesk.example.com); links that leave the
+    # service (the Zendesk app's nav page) use it, never the request's Host header.
+    public_url: str = ""
 
     @property
     def our_requests_per_minute(self) -> int:
@@ -160,4 +179,6 @@ class Settings:
             host=env.get("INCIDENTDESK_HOST", "127.0.0.1"),
             port=_int(env, "INCIDENTDESK_PORT", 8000, minimum=1),
             session_cookie_secure=_bool(env, "INCIDENTDESK_SESSION_COOKIE_SECURE", False),
+            trusted_proxy_hops=_int(env, "INCIDENTDESK_TRUSTED_PROXY_HOPS", 0, minimum=0),
+            public_url=_public_url(env),
         )
