@@ -13,7 +13,15 @@ from service.app import create_app
 from service.web.zendesk_app.auth import SIDEBAR_TOKEN_MAX_AGE, SIDEBAR_TOKEN_SALT
 from service.wiring import build_services
 from tests.conftest import make_settings
-from tests.helpers import ACCOUNT, AGENT_ID, app_settings, key_pair, sidebar_token, zendesk_token
+from tests.helpers import (
+    ACCOUNT,
+    AGENT_ID,
+    SIDEBAR_TICKET_ID,
+    app_settings,
+    key_pair,
+    sidebar_token,
+    zendesk_token,
+)
 
 
 @pytest.fixture
@@ -35,7 +43,7 @@ def test_a_valid_zendesk_token_opens_the_sidebar_framable_by_zendesk_only(client
     )
     token = sidebar_token(page)
     data = URLSafeTimedSerializer("test-secret-key-" + "x" * 32, salt=SIDEBAR_TOKEN_SALT).loads(token)
-    assert data == {"account": ACCOUNT, "user": str(AGENT_ID)}
+    assert data == {"account": ACCOUNT, "user": str(AGENT_ID), "ticket": SIDEBAR_TICKET_ID}
     assert "test-secret-key" not in page and key_pair("app").public_pem.splitlines()[1] not in page
 
 
@@ -127,3 +135,60 @@ def test_a_broken_public_key_is_reported_as_the_servers_problem(sqlite_url):
     answer = app.test_client().post("/app/sidebar", data={"token": zendesk_token()})
     assert answer.status_code == 503
     assert "ZENDESK_APP_PUBLIC_KEY is not a usable RSA public key (PEM)." in answer.get_data(as_text=True)
+
+
+# A sidebar token is bound to the ticket Zendesk's signed request named.
+
+
+def _token_for(client, ticket_id) -> str:
+    page = client.post("/app/sidebar", data={"token": zendesk_token(ticket_id=ticket_id)})
+    assert page.status_code == 200
+    assert f'data-ticket="{ticket_id}"' in page.get_data(as_text=True)
+    return sidebar_token(page.get_data(as_text=True))
+
+
+def test_a_sidebar_token_for_one_ticket_cannot_read_link_or_unlink_another(client):
+    # helpdesk=object(): a refusal that reached the helpdesk or the database would fail loudly.
+    auth = {"Authorization": f"Bearer {_token_for(client, 7)}"}
+    expected = "This sidebar was opened on ticket #7; it cannot read or change ticket #8."
+    for method, path, body in [
+        ("get", "/app/sidebar/tickets/8", None),
+        ("post", "/app/sidebar/tickets/8/unlink", {"reason": "x"}),
+        ("post", "/app/sidebar/tickets/8/link", {"incident_id": 1}),
+    ]:
+        answer = getattr(client, method)(path, headers=auth, json=body)
+        assert answer.status_code == 403, path
+        assert answer.get_json()["error"].startswith(expected), path
+    own = client.get("/app/sidebar/tickets/7", headers=auth)
+    assert own.status_code == 200 and own.get_json()["ticket_id"] == 7
+
+
+def test_the_ticket_comes_from_the_signed_token_not_from_the_form(client):
+    page = client.post("/app/sidebar", data={"token": zendesk_token(ticket_id=7), "ticket_id": "8"})
+    auth = {"Authorization": f"Bearer {sidebar_token(page.get_data(as_text=True))}"}
+    assert client.get("/app/sidebar/tickets/8", headers=auth).status_code == 403
+    assert client.get("/app/sidebar/tickets/7", headers=auth).status_code == 200
+
+
+@pytest.mark.parametrize("ticket_id", [None, 0, -4, True, "7x", 2**63, 1.5])
+def test_a_sidebar_request_that_names_no_valid_ticket_is_refused(client, ticket_id):
+    token = zendesk_token(ticket_id=None, context={"product": "support", "ticket_id": ticket_id})
+    answer = client.post("/app/sidebar", data={"token": token})
+    assert answer.status_code == 400
+    assert "does not say which ticket" in html.unescape(answer.get_data(as_text=True))
+    assert "incidentdesk-sidebar-token" not in answer.get_data(as_text=True)
+
+
+def test_a_ticket_id_sent_as_a_string_is_read_as_that_ticket(client):
+    token = zendesk_token(ticket_id=None, context={"product": "support", "ticket_id": "12"})
+    auth = {
+        "Authorization": f"Bearer {sidebar_token(client.post('/app/sidebar', data={'token': token}).get_data(as_text=True))}"
+    }
+    assert client.get("/app/sidebar/tickets/12", headers=auth).status_code == 200
+
+
+def test_a_token_that_names_no_ticket_opens_none(client):
+    serializer = URLSafeTimedSerializer("test-secret-key-" + "x" * 32, salt=SIDEBAR_TOKEN_SALT)
+    unbound = serializer.dumps({"account": ACCOUNT, "user": "1"})  # as issued before tokens were bound
+    answer = client.get("/app/sidebar/tickets/7", headers={"Authorization": f"Bearer {unbound}"})
+    assert answer.status_code == 403 and "not for any ticket" in answer.get_json()["error"]

@@ -2,8 +2,9 @@
 and the nav bar entry to the admin UI.
 
 Zendesk POSTs each page with a signed JWT (``service.web.zendesk_app.auth``); the sidebar's script then
-calls the JSON routes with the sidebar token in the ``Authorization`` header. These routes are
-exempt from the session CSRF check because no cookie authenticates them.
+calls the JSON routes with the sidebar token in the ``Authorization`` header. A token reads and
+changes only the ticket its signed request named (403 for any other). These routes are exempt
+from the session CSRF check because no cookie authenticates them.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from service.web.i18n import FALLBACK, catalog, translate
 from service.web.zendesk_app.auth import (
     ZafAuthError,
     issue_sidebar_token,
+    ticket_refusal,
     verify_sidebar_token,
     verify_zendesk_token,
 )
@@ -73,12 +75,20 @@ def _strings(lang: str) -> dict[str, str]:
     return {key: text for key, text in merged.items() if key.startswith(("sidebar.", "stage."))}
 
 
-def _signed_page(template: str, **context):
-    """Verify Zendesk's signed POST, then render ``template`` (or a refusal page)."""
+def _signed_page(template: str, *, for_ticket: bool = False, **context):
+    """Verify Zendesk's signed POST, then render ``template`` (or a refusal page). A page
+    ``for_ticket`` needs the signed request to name the ticket the sidebar token is bound to."""
     settings = services().settings
     lang = agent_locale(request.values.get("locale"))
     try:
         identity = verify_zendesk_token(request.form.get("token", ""), settings)
+        if for_ticket and identity.ticket_id is None:
+            raise ZafAuthError(
+                "The Zendesk token does not say which ticket the sidebar was opened on "
+                "(no context.ticket_id), so IncidentDesk cannot show it. Open the app in a "
+                "ticket's sidebar.",
+                status=400,
+            )
     except ZafAuthError as refused:
         log.warning("refused a Zendesk app page: %s", refused.message)
         return render_template(
@@ -94,13 +104,16 @@ def _signed_page(template: str, **context):
         dir=direction(lang),
         t=lambda key: translate(key, lang),
         token=issue_sidebar_token(identity, settings),
+        ticket_id=identity.ticket_id,
         **context,
     )
 
 
 @bp.post("/sidebar")
 def sidebar_page():
-    return _signed_page("app/sidebar.html", strings={code: _strings(code) for code in SUPPORTED_LOCALES})
+    return _signed_page(
+        "app/sidebar.html", for_ticket=True, strings={code: _strings(code) for code in SUPPORTED_LOCALES}
+    )
 
 
 @bp.post("/nav")
@@ -109,8 +122,10 @@ def nav_page():
 
 
 def sidebar_token_required(view: Callable) -> Callable:
+    """The sidebar token, and only for the ticket it was issued for (every route takes ``ticket_id``)."""
+
     @wraps(view)
-    def wrapped(*args, **kwargs):
+    def wrapped(*args, ticket_id: int, **kwargs):
         try:
             g.zaf_identity = verify_sidebar_token(request.headers.get("Authorization"), services().settings)
         except ZafAuthError as refused:
@@ -119,7 +134,11 @@ def sidebar_token_required(view: Callable) -> Callable:
                 refused.message,
                 headers={"WWW-Authenticate": 'Bearer realm="incidentdesk-sidebar"'},
             )
-        return view(*args, **kwargs)
+        refusal = ticket_refusal(g.zaf_identity, ticket_id)
+        if refusal is not None:
+            log.warning("refused a sidebar call for ticket %s: %s", ticket_id, refusal)
+            return json_error(403, refusal)
+        return view(*args, ticket_id=ticket_id, **kwargs)
 
     return wrapped
 
