@@ -7,6 +7,7 @@ This module is the only reader of ``os.environ`` in the project. Everything else
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -50,6 +51,16 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     if lowered in {"0", "false", "no", "off"}:
         return False
     raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+
+def _subdomain(env: Mapping[str, str]) -> str:
+    """The account's subdomain goes into URLs and the Zendesk app's frame-ancestors policy."""
+    raw = env.get("ZENDESK_SUBDOMAIN", "sandbox")
+    if not re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?", raw):
+        raise SettingsError(
+            f"ZENDESK_SUBDOMAIN must be the account's subdomain, like 'acme' for acme.zendesk.com; got {raw!r}"
+        )
+    return raw
 
 
 def _public_url(env: Mapping[str, str]) -> str:
@@ -153,7 +164,7 @@ class Settings:
             database_url=env.get("INCIDENTDESK_DATABASE_URL") or default_db,
             secret_key=secret_key,
             api_token=env.get("INCIDENTDESK_API_TOKEN", ""),
-            zendesk_subdomain=env.get("ZENDESK_SUBDOMAIN", "sandbox"),
+            zendesk_subdomain=_subdomain(env),
             zendesk_email=env.get("ZENDESK_EMAIL", ""),
             zendesk_api_token=env.get("ZENDESK_API_TOKEN", ""),
             zendesk_base_url=env.get("ZENDESK_BASE_URL", ""),

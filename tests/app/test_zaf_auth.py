@@ -10,6 +10,7 @@ import pytest
 from itsdangerous import URLSafeTimedSerializer
 
 from service.app import create_app
+from service.settings import Settings, SettingsError
 from service.web.zendesk_app.auth import SIDEBAR_TOKEN_MAX_AGE, SIDEBAR_TOKEN_SALT
 from service.wiring import build_services
 from tests.conftest import make_settings
@@ -38,18 +39,33 @@ def test_a_valid_zendesk_token_opens_the_sidebar_framable_by_zendesk_only(client
     assert "https://static.zdassets.com/zendesk_app_framework_sdk/2.0/zaf_sdk.min.js" in page
     policy = answer.headers["Content-Security-Policy"]
     assert (
-        "frame-ancestors https://*.zendesk.com" in policy
+        policy.endswith("frame-ancestors https://sandbox.zendesk.com")
         and "script-src 'self' https://static.zdassets.com" in policy
     )
     token = sidebar_token(page)
     data = URLSafeTimedSerializer("test-secret-key-" + "x" * 32, salt=SIDEBAR_TOKEN_SALT).loads(token)
     assert data == {"account": ACCOUNT, "user": str(AGENT_ID), "ticket": SIDEBAR_TICKET_ID}
     assert "test-secret-key" not in page and key_pair("app").public_pem.splitlines()[1] not in page
+    assert "X-Frame-Options" not in answer.headers  # it cannot say "this Zendesk account only"
 
 
-def test_the_admin_pages_keep_their_own_policy(client):
+def test_only_the_configured_zendesk_account_may_frame_the_app(sqlite_url):
+    settings = app_settings(make_settings(sqlite_url)).with_overrides(zendesk_subdomain="acme")
+    app = create_app(services=build_services(settings, helpdesk=object()))
+    token = zendesk_token(iss="acme.zendesk.com")
+    for path in ("/app/sidebar", "/app/nav"):
+        answer = app.test_client().post(path, data={"token": token})
+        assert answer.status_code == 200, path
+        policy = answer.headers["Content-Security-Policy"]
+        assert "frame-ancestors https://acme.zendesk.com" in policy and "*" not in policy, path
+    refused = app.test_client().post("/app/sidebar", data={"token": "bad"})
+    assert "frame-ancestors https://acme.zendesk.com" in refused.headers["Content-Security-Policy"]
+
+
+def test_the_admin_pages_keep_their_own_policy_and_no_site_may_frame_them(client):
     answer = client.get("/login")
-    assert "frame-ancestors" not in answer.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in answer.headers["Content-Security-Policy"]
+    assert answer.headers["X-Frame-Options"] == "DENY"
 
 
 @pytest.mark.parametrize(
@@ -87,12 +103,35 @@ def test_a_token_signed_with_the_public_key_as_an_hmac_secret_is_refused(client)
 
 def test_the_nav_bar_page_is_signed_too_and_opens_the_admin_in_a_new_tab(client):
     assert client.post("/app/nav", data={"token": zendesk_token(key="someone-else")}).status_code == 401
-    answer = client.post("/app/nav", data={"token": zendesk_token()})
+    answer = client.post("/app/nav", data={"token": zendesk_token(ticket_id=None)})
     assert answer.status_code == 200
-    assert (
-        'href="http://localhost/admin/incidents" target="_blank" rel="noopener noreferrer"'
-        in answer.get_data(as_text=True)
+    assert 'href="/admin/incidents" target="_blank" rel="noopener noreferrer"' in answer.get_data(
+        as_text=True
     )
+
+
+def test_the_nav_link_never_comes_from_the_host_header(sqlite_url):
+    settings = app_settings(make_settings(sqlite_url))
+    forged = {"Host": "evil.example", "X-Forwarded-Host": "evil.example"}
+    relative = create_app(services=build_services(settings, helpdesk=object())).test_client()
+    page = relative.post("/app/nav", data={"token": zendesk_token()}, headers=forged).get_data(as_text=True)
+    assert 'href="/admin/incidents"' in page and "evil.example" not in page
+    public = settings.with_overrides(public_url="https://incidentdesk.example.com")
+    configured = create_app(services=build_services(public, helpdesk=object())).test_client()
+    page = configured.post("/app/nav", data={"token": zendesk_token()}, headers=forged).get_data(as_text=True)
+    assert 'href="https://incidentdesk.example.com/admin/incidents"' in page and "evil.example" not in page
+
+
+def test_the_public_url_setting_must_be_an_address():
+    base = {"INCIDENTDESK_SECRET_KEY": "k" * 40}
+    assert Settings.from_env(base).public_url == ""
+    given = {**base, "INCIDENTDESK_PUBLIC_URL": "https://incidentdesk.example.com/"}
+    assert Settings.from_env(given).public_url == "https://incidentdesk.example.com"
+    for bad in ("incidentdesk.example.com", "javascript:alert(1)", "https://x.example/?a=1"):
+        with pytest.raises(SettingsError, match="INCIDENTDESK_PUBLIC_URL"):
+            Settings.from_env({**base, "INCIDENTDESK_PUBLIC_URL": bad})
+    with pytest.raises(SettingsError, match="ZENDESK_SUBDOMAIN"):
+        Settings.from_env({**base, "ZENDESK_SUBDOMAIN": "acme; script-src *"})
 
 
 def test_an_unconfigured_server_says_what_the_operator_must_set(sqlite_url):

@@ -221,3 +221,11 @@ def test_the_trusted_proxy_hops_setting_is_read_from_the_environment():
     assert Settings.from_env({"INCIDENTDESK_SECRET_KEY": "k" * 40}).trusted_proxy_hops == 0
     with pytest.raises(SettingsError, match="INCIDENTDESK_TRUSTED_PROXY_HOPS"):
         Settings.from_env({**env, "INCIDENTDESK_TRUSTED_PROXY_HOPS": "-1"})
+
+
+def test_admin_pages_cannot_be_framed_by_any_site(logged_in):
+    for path in ("/admin/incidents", "/admin/incidents/new", "/admin/incidents/999999"):
+        answer = logged_in.get(path)
+        assert answer.mimetype == "text/html", path
+        assert answer.headers["Content-Security-Policy"].endswith("frame-ancestors 'none'"), path
+        assert answer.headers["X-Frame-Options"] == "DENY", path

@@ -28,11 +28,13 @@ from service.incidents.status import macro_title, unlink_in_helpdesk
 from service.incidents.store import active_incidents, get_incident
 from service.linking.manual import link_manually
 from service.models import AuditEntry, Incident, StatusUpdate, TicketLink
+from service.settings import Settings
 from service.web.context import services
 from service.web.errors import json_error, status_for
 from service.web.i18n import FALLBACK, catalog, translate
 from service.web.zendesk_app.auth import (
     ZafAuthError,
+    account_host,
     issue_sidebar_token,
     ticket_refusal,
     verify_sidebar_token,
@@ -45,17 +47,20 @@ bp = Blueprint("app_sidebar", __name__, url_prefix="/app")
 TICKET = "/sidebar/tickets/<int(max=9223372036854775807):ticket_id>"
 AUDIT_LIMIT = 20
 REASON_MAX = 500
-# Framable by Zendesk only; scripts from us and Zendesk's ZAF SDK; data from us only.
-SIDEBAR_CSP = (
-    "default-src 'self'; script-src 'self' https://static.zdassets.com; style-src 'self'; "
-    "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
-    "form-action 'self'; frame-ancestors https://*.zendesk.com"
-)
+
+
+def sidebar_csp(settings: Settings) -> str:
+    """Framable by this Zendesk account only; scripts from us and Zendesk's ZAF SDK; data from us."""
+    return (
+        "default-src 'self'; script-src 'self' https://static.zdassets.com; style-src 'self'; "
+        "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+        f"form-action 'self'; frame-ancestors https://{account_host(settings)}"
+    )
 
 
 @bp.after_request
 def _sidebar_headers(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = SIDEBAR_CSP
+    response.headers["Content-Security-Policy"] = sidebar_csp(services().settings)
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -116,9 +121,19 @@ def sidebar_page():
     )
 
 
+def admin_url(settings: Settings) -> str:
+    """The admin UI from the configured public address, else a link relative to this page (whose
+    address Zendesk chose); never from the request's Host header, which the sender controls."""
+    return (
+        f"{settings.public_url}{url_for('admin.incidents')}"
+        if settings.public_url
+        else url_for("admin.incidents")
+    )
+
+
 @bp.post("/nav")
 def nav_page():
-    return _signed_page("app/nav.html", admin_url=url_for("admin.incidents", _external=True))
+    return _signed_page("app/nav.html", admin_url=admin_url(services().settings))
 
 
 def sidebar_token_required(view: Callable) -> Callable:
