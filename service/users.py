@@ -12,7 +12,7 @@ import hashlib
 import math
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -158,5 +158,5 @@ def reset_login_failures(session: Session, keys: tuple[ThrottleKey, ...]) -> Non
 
 
 def _aware(moment: datetime) -> datetime:
-    """SQLite gives back naive datetimes; they were stored as UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=clock.now().tzinfo)
+    """In UTC: SQLite gives back naive datetimes (stored as UTC), PostgreSQL the session's zone."""
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -146,6 +146,9 @@ def test_the_sixth_wrong_password_is_answered_429_with_when_to_try_again(client,
     retry_after = int(sixth.headers["Retry-After"])
     assert 0 < retry_after <= FAILURE_WINDOW.total_seconds()
     assert b"Too many failed sign-ins" in sixth.data and b"Try again at" in sixth.data
+    at = clock.now() + timedelta(seconds=retry_after)
+    shown = {(at + timedelta(seconds=d)).strftime("%H:%M UTC") for d in (-2, 0)}  # a minute may turn
+    assert any(f"Try again at {time}".encode() in sixth.data for time in shown)
     assert b'value="ada"' in sixth.data
 
 
