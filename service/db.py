@@ -1,22 +1,58 @@
-"""Database engine and sessions. One engine per process, built from settings."""
+"""Database engine and sessions. One engine per process, built from settings.
+
+Database errors never carry the values of the row: engines hide bound parameters, and the
+driver's DETAIL and CONTEXT lines (PostgreSQL's "Key (...)=(...)", "Failing row contains (...)")
+and a quoted input value are cut from the error's message before anyone can log it, since rows
+hold customers' names, subjects and excerpts.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, ExceptionContext
 from sqlalchemy.orm import Session, sessionmaker
+
+# Lines of a PostgreSQL error that quote the data: the offending row or key, the parameter.
+_VALUE_LINES = re.compile(r"^\s*(DETAIL|CONTEXT):.*$\n?", re.MULTILINE)
+# 'invalid input syntax for type integer: "<the value>"' ends its first line with the value.
+_QUOTED_VALUE = re.compile(r'(: )"[^"\n]*"$', re.MULTILINE)
+HIDDEN = "[value hidden]"
+
+
+def without_values(message: str) -> str:
+    """A database error's message without the values it quotes."""
+    return _QUOTED_VALUE.sub(rf"\1{HIDDEN}", _VALUE_LINES.sub("", message)).rstrip("\n")
+
+
+def _hide_values(context: ExceptionContext) -> None:
+    """Redact both the driver's exception and SQLAlchemy's wrapper (its message copies the
+    driver's), so neither a log line nor a traceback's chained exception shows row values."""
+    for exc in (context.original_exception, context.sqlalchemy_exception):
+        if exc is not None and exc.args and isinstance(exc.args[0], str):
+            exc.args = (without_values(exc.args[0]), *exc.args[1:])
 
 
 def make_engine(database_url: str) -> Engine:
+    engine = _make_engine(database_url)
+    event.listen(engine, "handle_error", _hide_values)
+    return engine
+
+
+def _make_engine(database_url: str) -> Engine:
     if database_url.startswith("sqlite"):
         path = database_url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(database_url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(
+            database_url,
+            hide_parameters=True,
+            connect_args={"timeout": 30, "check_same_thread": False},
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # WAL: readers never block the one writer
@@ -28,7 +64,7 @@ def make_engine(database_url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(database_url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    return create_engine(database_url, hide_parameters=True, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
 
 class Database:

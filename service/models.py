@@ -37,6 +37,29 @@ class AdminUser(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
 
 
+class AdminSession(Base):
+    """A signed-in admin: the cookie carries only a random id, stored here as its SHA-256, so
+    logout (deleting the row) or expiry ends the session whatever the browser kept."""
+
+    __tablename__ = "admin_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    admin_id: Mapped[int] = mapped_column(ForeignKey("admin_users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class LoginFailure(Base):
+    """A wrong password, counted per username and per client address to throttle guessing."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200))  # "user:<name>" or "address:<ip>"
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+
+
 class Incident(Base):
     __tablename__ = "incidents"
 

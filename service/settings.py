@@ -7,9 +7,11 @@ This module is the only reader of ``os.environ`` in the project. Everything else
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 class SettingsError(ValueError):
@@ -51,6 +53,28 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise SettingsError(f"{name} must be true or false, got {raw!r}")
 
 
+def _subdomain(env: Mapping[str, str]) -> str:
+    """The account's subdomain goes into URLs and the Zendesk app's frame-ancestors policy."""
+    raw = env.get("ZENDESK_SUBDOMAIN", "sandbox")
+    if not re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?", raw):
+        raise SettingsError(
+            f"ZENDESK_SUBDOMAIN must be the account's subdomain, like 'acme' for acme.zendesk.com; got {raw!r}"
+        )
+    return raw
+
+
+def _public_url(env: Mapping[str, str]) -> str:
+    raw = env.get("INCIDENTDESK_PUBLIC_URL", "").strip()
+    if not raw:
+        return ""
+    parts = urlsplit(raw)
+    if parts.scheme not in {"http", "https"} or not parts.netloc or parts.query or parts.fragment:
+        raise SettingsError(
+            f"INCIDENTDESK_PUBLIC_URL must be the service's address like https://incidentdesk.example.com, got {raw!r}"
+        )
+    return raw.rstrip("/")
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -89,6 +113,12 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     session_cookie_secure: bool = False
+    # How many reverse proxies in front of the service append to X-Forwarded-For; 0 trusts none
+    # and takes the client address from the connection (login throttling counts per address).
+    trusted_proxy_hops: int = 0
+    # Where admins reach the service (https://incidentdesk.example.com); links that leave the
+    # service (the Zendesk app's nav page) use it, never the request's Host header.
+    public_url: str = ""
 
     @property
     def our_requests_per_minute(self) -> int:
@@ -134,7 +164,7 @@ class Settings:
             database_url=env.get("INCIDENTDESK_DATABASE_URL") or default_db,
             secret_key=secret_key,
             api_token=env.get("INCIDENTDESK_API_TOKEN", ""),
-            zendesk_subdomain=env.get("ZENDESK_SUBDOMAIN", "sandbox"),
+            zendesk_subdomain=_subdomain(env),
             zendesk_email=env.get("ZENDESK_EMAIL", ""),
             zendesk_api_token=env.get("ZENDESK_API_TOKEN", ""),
             zendesk_base_url=env.get("ZENDESK_BASE_URL", ""),
@@ -160,4 +190,6 @@ class Settings:
             host=env.get("INCIDENTDESK_HOST", "127.0.0.1"),
             port=_int(env, "INCIDENTDESK_PORT", 8000, minimum=1),
             session_cookie_secure=_bool(env, "INCIDENTDESK_SESSION_COOKIE_SECURE", False),
+            trusted_proxy_hops=_int(env, "INCIDENTDESK_TRUSTED_PROXY_HOPS", 0, minimum=0),
+            public_url=_public_url(env),
         )

@@ -189,6 +189,7 @@ AUDIENCE = f"https://{ACCOUNT}/api/v2/apps/installations/360001.json"
 
 
 AGENT_ID = 90210
+SIDEBAR_TICKET_ID = 7  # the ticket a test's sidebar is opened on unless it names another
 
 
 @dataclass(frozen=True)
@@ -208,15 +209,21 @@ def key_pair(name: str) -> KeyPair:
     return KeyPair(private, public_pem)
 
 
-def zendesk_token(*, key: str = "app", expires_in: int = 300, **claims) -> str:
+def zendesk_token(
+    *, key: str = "app", expires_in: int = 300, ticket_id: int | None = SIDEBAR_TICKET_ID, **claims
+) -> str:
+    """Zendesk's signed request for an app page; ``context.ticket_id`` names the sidebar's ticket."""
     now = int(time.time())
+    context: dict = {"product": "support", "location": "ticket_sidebar"}
+    if ticket_id is not None:
+        context["ticket_id"] = ticket_id
     payload = {
         "iss": ACCOUNT,
         "aud": AUDIENCE,
         "iat": now,
         "exp": now + expires_in,
         "sub": f"https://{ACCOUNT}/api/v2/users/{AGENT_ID}.json",
-        "context": {"product": "support", "location": "ticket_sidebar"},
+        "context": context,
     }
     payload.update(claims)
     payload = {k: v for k, v in payload.items() if v is not None}

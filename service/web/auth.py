@@ -1,4 +1,6 @@
-"""Admin login: a signed session cookie holds the admin's id; every admin page requires it."""
+"""Admin login: the session cookie holds only a random session id; every admin page checks that
+the server still has that session (logout deletes it, it expires). Wrong passwords are throttled
+per username and per client address, with a 429 that says when to try again."""
 
 from __future__ import annotations
 
@@ -6,10 +8,19 @@ from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, Request, g, redirect, render_template, request, session, url_for
 
-from service.models import AdminUser
-from service.users import authenticate
+from service.users import (
+    Throttled,
+    authenticate,
+    end_session,
+    login_throttled,
+    record_login_failure,
+    reset_login_failures,
+    session_user,
+    start_session,
+    throttle_keys,
+)
 from service.web.context import services
 from service.web.i18n import UI_LANGUAGES, translate
 
@@ -26,21 +37,50 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+SESSION_KEY = "sid"
+
+
+def client_address(req: Request, trusted_proxy_hops: int) -> str | None:
+    """The connection's address, or, behind ``trusted_proxy_hops`` proxies, the address the
+    outermost trusted proxy saw (X-Forwarded-For read from the right, as werkzeug's ProxyFix)."""
+    if trusted_proxy_hops > 0:
+        forwarded = [part.strip() for part in req.headers.get("X-Forwarded-For", "").split(",")]
+        forwarded = [part for part in forwarded if part]
+        if len(forwarded) >= trusted_proxy_hops:
+            return forwarded[-trusted_proxy_hops]
+    return req.remote_addr
+
+
+def _keep_only_language() -> None:
+    lang = session.get("lang")
+    session.clear()  # nothing from before carries privilege
+    if lang:
+        session["lang"] = lang
+
+
 def login_required(view: Callable) -> Callable:
     @wraps(view)
     def wrapped(*args, **kwargs):
-        user_id = session.get("admin_id")
+        session_id = session.get(SESSION_KEY)
         user = None
-        if user_id is not None:
+        if session_id is not None:
             with services().db.transaction() as db:
-                user = db.get(AdminUser, user_id)
+                user = session_user(db, session_id)
         if user is None:
-            session.pop("admin_id", None)
+            session.pop(SESSION_KEY, None)
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         g.admin = user.username
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def _throttled_page(throttled: Throttled, username: str, next_url: str | None):
+    error = translate(
+        "login.throttled", minutes=throttled.minutes, time=throttled.until.strftime("%H:%M UTC")
+    )
+    page = render_template("login.html", error=error, username=username, next_url=next_url)
+    return page, 429, {"Retry-After": str(throttled.retry_after)}
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -50,14 +90,22 @@ def login():
     username = ""
     if request.method == "POST":
         username = request.form.get("username", "").replace("\x00", "")
+        keys = throttle_keys(username, client_address(request, services().settings.trusted_proxy_hops))
         with services().db.transaction() as db:
-            user = authenticate(db, username, request.form.get("password", ""))
+            # Checked before the password, so a right guess while throttled is not confirmed.
+            throttled = login_throttled(db, keys)
+            if throttled is None:
+                user = authenticate(db, username, request.form.get("password", ""))
+                if user is None:
+                    record_login_failure(db, keys)
+                else:
+                    reset_login_failures(db, keys)
+                    session_id = start_session(db, user)
+        if throttled is not None:
+            return _throttled_page(throttled, username, next_url)
         if user is not None:
-            lang = session.get("lang")
-            session.clear()  # a fresh session at login: nothing from before carries privilege
-            if lang:
-                session["lang"] = lang
-            session["admin_id"] = user.id
+            _keep_only_language()  # a fresh session at login
+            session[SESSION_KEY] = session_id
             return redirect(next_url or url_for("admin.incidents"))
         error = translate("login.failed")
     return render_template("login.html", error=error, username=username, next_url=next_url)
@@ -65,10 +113,11 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    session_id = session.get(SESSION_KEY)
+    if session_id is not None:
+        with services().db.transaction() as db:
+            end_session(db, session_id)
+    _keep_only_language()
     return redirect(url_for("auth.login"))
 
 

@@ -21,9 +21,11 @@ from service.web.i18n import register_i18n
 from service.web.webhooks import bp as webhooks_bp
 from service.web.zendesk_app import sidebar
 
-# Pages use only our own CSS and script; nothing inline, nothing from elsewhere.
+# Pages use only our own CSS and script; nothing inline, nothing from elsewhere; and no site may
+# frame them (clickjacking). The Zendesk app's pages set their own policy, framable by the account.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'"
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
 )
 
 # Browser pages: a session cookie, so every form carries a CSRF token.
@@ -51,6 +53,9 @@ MACHINE_ROUTES: tuple[Blueprint, ...] = (
 def _protect_pages(response: Response) -> Response:
     if response.mimetype == "text/html":
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        if response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY:
+            # For browsers without frame-ancestors; the Zendesk app's pages keep theirs.
+            response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Cache-Control", "no-store")

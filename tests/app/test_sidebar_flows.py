@@ -29,22 +29,38 @@ def running(database_url, sandbox, helpdesk):
 
 
 class Sidebar:
-    """What the sidebar's script does: open the signed page once, then call the JSON routes."""
+    """What the sidebar's script does: open the signed page on a ticket once, then call the
+    JSON routes for that ticket with the token the page carries."""
 
     def __init__(self, running):
-        page = requests.post(f"{running.url}/app/sidebar", data={"token": zendesk_token()}, timeout=10)
-        assert page.status_code == 200, page.text
+        self.url = running.url
         self.base = f"{running.url}/app/sidebar/tickets"
         self.http = requests.Session()
-        self.http.headers["Authorization"] = f"Bearer {sidebar_token(page.text)}"
+        self.tokens: dict[int, str] = {}
+
+    def token(self, ticket_id: int) -> str:
+        if ticket_id not in self.tokens:
+            page = requests.post(
+                f"{self.url}/app/sidebar", data={"token": zendesk_token(ticket_id=ticket_id)}, timeout=10
+            )
+            assert page.status_code == 200, page.text
+            self.tokens[ticket_id] = sidebar_token(page.text)
+        return self.tokens[ticket_id]
+
+    def _auth(self, ticket_id: int) -> dict:
+        return {"Authorization": f"Bearer {self.token(ticket_id)}"}
 
     def view(self, ticket_id: int, locale: str = "en") -> dict:
-        answer = self.http.get(f"{self.base}/{ticket_id}", params={"locale": locale}, timeout=10)
+        answer = self.http.get(
+            f"{self.base}/{ticket_id}", params={"locale": locale}, headers=self._auth(ticket_id), timeout=10
+        )
         assert answer.status_code == 200, answer.text
         return answer.json()
 
     def post(self, ticket_id: int, action: str, body: dict) -> requests.Response:
-        return self.http.post(f"{self.base}/{ticket_id}/{action}", json=body, timeout=30)
+        return self.http.post(
+            f"{self.base}/{ticket_id}/{action}", json=body, headers=self._auth(ticket_id), timeout=30
+        )
 
 
 def linked_ticket(running, text: str = "Hello, checkout fails with error 500 when I pay", **who) -> int:
@@ -204,3 +220,27 @@ def test_manual_link_refusals_say_what_is_wrong(running):
     for target, body, status, message in cases:
         answer = sidebar.post(target, "link", body)
         assert (answer.status_code, message in answer.json()["error"]) == (status, True), answer.text
+
+
+def test_a_sidebar_token_reads_and_changes_only_the_ticket_it_was_opened_on(running):
+    incident_id, tag, _ = declare_checkout_incident(running.services)
+    mine = linked_ticket(running)
+    theirs = linked_ticket(running, "Checkout fails for me too", name="Other Customer", email="o@example.com")
+    sidebar = Sidebar(running)
+    auth = sidebar._auth(mine)
+    base = sidebar.base
+    expected = f"This sidebar was opened on ticket #{mine}; it cannot read or change ticket #{theirs}."
+
+    read = requests.get(f"{base}/{theirs}", headers=auth, timeout=10)
+    assert read.status_code == 403 and read.json()["error"].startswith(expected)
+    assert "excerpts" not in read.text and "checkout" not in read.text.lower()
+    unlink = requests.post(f"{base}/{theirs}/unlink", json={}, headers=auth, timeout=10)
+    assert unlink.status_code == 403 and unlink.json()["error"].startswith(expected)
+    link = requests.post(f"{base}/{theirs}/link", json={"incident_id": incident_id}, headers=auth, timeout=10)
+    assert link.status_code == 403 and link.json()["error"].startswith(expected)
+    assert link_state(running, theirs)[0] == "linked" and tag in running.ticket(theirs)["tags"]
+
+    # The same token still works for its own ticket.
+    assert sidebar.view(mine)["link"]["state"] == "linked"
+    assert sidebar.post(mine, "unlink", {}).status_code == 200
+    assert sidebar.post(mine, "link", {"incident_id": incident_id}).status_code == 200

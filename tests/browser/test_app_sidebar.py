@@ -40,11 +40,13 @@ def zaf_sdk_stand_in(ticket_id: int, locale: str) -> str:
     )
 
 
-def open_as_zendesk(page, url: str) -> None:
-    """Zendesk opens a signed-URL app by POSTing a form with the JWT to the location's URL."""
+def open_as_zendesk(page, url: str, ticket_id: int) -> None:
+    """Zendesk opens a signed-URL app by POSTing a form with the JWT (naming the ticket) to the
+    location's URL."""
+    token = zendesk_token(ticket_id=ticket_id)
     page.set_content(
         f'<form method="post" action="{url}/app/sidebar">'
-        f'<input type="hidden" name="token" value="{zendesk_token()}"><button>open</button></form>'
+        f'<input type="hidden" name="token" value="{token}"><button>open</button></form>'
     )
     page.get_by_role("button", name="open").click()
     page.wait_for_url(f"{url}/app/sidebar")
@@ -69,7 +71,7 @@ def test_hebrew_sidebar_reads_right_to_left_and_unlinks_in_one_click(browser, ru
             content_type="application/javascript", body=zaf_sdk_stand_in(ticket_id, "he-IL")
         ),
     )
-    open_as_zendesk(page, running.url)
+    open_as_zendesk(page, running.url, ticket_id)
 
     expect(page.locator("#incident-section")).to_be_visible()
     expect(page.locator("html")).to_have_attribute("dir", "rtl")

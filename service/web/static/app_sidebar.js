@@ -10,7 +10,8 @@
   var api = root.getAttribute("data-api");
   var lang = document.documentElement.lang;
   var client = null;
-  var ticketId = null;
+  /* The ticket Zendesk's signed request named: the sidebar token works for this one only. */
+  var ticketId = root.getAttribute("data-ticket");
 
   function $(id) { return document.getElementById(id); }
 
@@ -232,8 +233,7 @@
     say(t("sidebar.outside_zendesk"), "warn");
     return;
   }
-  client.get(["ticket.id", "currentUser.locale"]).then(function (data) {
-    ticketId = data["ticket.id"];
+  client.get(["currentUser.locale"]).then(function (data) {
     useLanguage(data["currentUser.locale"]);
     return load();
   }, failed);

@@ -3,10 +3,11 @@
 With ``signedUrls`` on, Zendesk POSTs each location's initial page with a form field ``token``:
 a JWT signed RS256 with the app's key pair. Its ``iss`` is the account's host
 (``<subdomain>.zendesk.com``), ``aud`` identifies the app installation, ``sub`` the agent and
-``exp`` is short. Once verified, the page gets a sidebar token of our own (signed with the
-service's secret key, bound to the account and the agent, valid for an hour) that its script
-sends in the ``Authorization`` header; no cookie is involved, so a cross-site form cannot act
-with it.
+``exp`` is short, and ``context`` says where the app was opened: for the ticket sidebar, which
+ticket (``context.ticket_id``). Once verified, the page gets a sidebar token of our own (signed
+with the service's secret key, bound to the account, the agent and that ticket, valid for an hour)
+that its script sends in the ``Authorization`` header; no cookie is involved, so a cross-site form
+cannot act with it, and the token reads or changes only the ticket it was opened on.
 """
 
 from __future__ import annotations
@@ -23,10 +24,13 @@ SIDEBAR_TOKEN_SALT = "incidentdesk.zaf-sidebar"
 SIDEBAR_TOKEN_MAX_AGE = 3600
 CLOCK_LEEWAY_SECONDS = 30
 _USER_ID = re.compile(r"(\d+)(?:\.json)?$")
+_TICKET_ID = re.compile(r"[1-9]\d{0,18}")
+MAX_TICKET_ID = 2**63 - 1
 
 
 class ZafAuthError(Exception):
-    """The request is not from our Zendesk app; ``status`` is 401, or 503 when we are not set up."""
+    """The request is not from our Zendesk app; ``status`` is 401, 400 when a sidebar's signed
+    request names no ticket, or 503 when we are not set up."""
 
     def __init__(self, message: str, status: int = 401):
         super().__init__(message)
@@ -38,6 +42,7 @@ class ZafAuthError(Exception):
 class ZafIdentity:
     account: str  # the account's host, e.g. "acme.zendesk.com"
     user_id: str  # the agent; "" when the token names none
+    ticket_id: int | None = None  # the ticket the sidebar was opened on; None for the nav bar
 
     @property
     def actor(self) -> str:
@@ -52,6 +57,17 @@ def _user_id(subject: object) -> str:
     """``sub`` may be a bare id or the user's API URL; keep the id."""
     found = _USER_ID.search(str(subject or ""))
     return found.group(1) if found else ""
+
+
+def _ticket_id(context: object) -> int | None:
+    """The ticket in the signed ``context`` claim, when it names a valid one."""
+    raw = context.get("ticket_id") if isinstance(context, dict) else None
+    if isinstance(raw, bool) or not isinstance(raw, int | str):
+        return None
+    text = str(raw)
+    if not _TICKET_ID.fullmatch(text) or int(text) > MAX_TICKET_ID:
+        return None
+    return int(text)
 
 
 def verify_zendesk_token(token: str, settings: Settings) -> ZafIdentity:
@@ -96,7 +112,11 @@ def verify_zendesk_token(token: str, settings: Settings) -> ZafIdentity:
         ) from None
     except jwt.InvalidTokenError:
         raise ZafAuthError("The Zendesk token is not a valid RS256 JWT.") from None
-    return ZafIdentity(account=claims["iss"], user_id=_user_id(claims.get("sub")))
+    return ZafIdentity(
+        account=claims["iss"],
+        user_id=_user_id(claims.get("sub")),
+        ticket_id=_ticket_id(claims.get("context")),
+    )
 
 
 def _serializer(settings: Settings) -> URLSafeTimedSerializer:
@@ -104,7 +124,9 @@ def _serializer(settings: Settings) -> URLSafeTimedSerializer:
 
 
 def issue_sidebar_token(identity: ZafIdentity, settings: Settings) -> str:
-    return _serializer(settings).dumps({"account": identity.account, "user": identity.user_id})
+    return _serializer(settings).dumps(
+        {"account": identity.account, "user": identity.user_id, "ticket": identity.ticket_id}
+    )
 
 
 def verify_sidebar_token(authorization: str | None, settings: Settings) -> ZafIdentity:
@@ -120,4 +142,24 @@ def verify_sidebar_token(authorization: str | None, settings: Settings) -> ZafId
         raise ZafAuthError("The sidebar token is not valid. Reload the app in Zendesk.") from None
     if not isinstance(data, dict) or data.get("account") != account_host(settings):
         raise ZafAuthError("The sidebar token belongs to another Zendesk account.")
-    return ZafIdentity(account=data["account"], user_id=str(data.get("user") or ""))
+    ticket = data.get("ticket")
+    return ZafIdentity(
+        account=data["account"],
+        user_id=str(data.get("user") or ""),
+        ticket_id=ticket if isinstance(ticket, int) and not isinstance(ticket, bool) else None,
+    )
+
+
+def ticket_refusal(identity: ZafIdentity, ticket_id: int) -> str | None:
+    """Why this sidebar token may not read or change ``ticket_id``, or None when it may."""
+    if identity.ticket_id is None:
+        return (
+            "This sidebar token is not for any ticket. Open IncidentDesk from the ticket's sidebar "
+            "in Zendesk."
+        )
+    if identity.ticket_id != ticket_id:
+        return (
+            f"This sidebar was opened on ticket #{identity.ticket_id}; it cannot read or change "
+            f"ticket #{ticket_id}. Open the app on that ticket in Zendesk."
+        )
+    return None

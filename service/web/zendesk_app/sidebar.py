@@ -2,8 +2,9 @@
 and the nav bar entry to the admin UI.
 
 Zendesk POSTs each page with a signed JWT (``service.web.zendesk_app.auth``); the sidebar's script then
-calls the JSON routes with the sidebar token in the ``Authorization`` header. These routes are
-exempt from the session CSRF check because no cookie authenticates them.
+calls the JSON routes with the sidebar token in the ``Authorization`` header. A token reads and
+changes only the ticket its signed request named (403 for any other). These routes are exempt
+from the session CSRF check because no cookie authenticates them.
 """
 
 from __future__ import annotations
@@ -27,12 +28,15 @@ from service.incidents.status import macro_title, unlink_in_helpdesk
 from service.incidents.store import active_incidents, get_incident
 from service.linking.manual import link_manually
 from service.models import AuditEntry, Incident, StatusUpdate, TicketLink
+from service.settings import Settings
 from service.web.context import services
 from service.web.errors import json_error, status_for
 from service.web.i18n import FALLBACK, catalog, translate
 from service.web.zendesk_app.auth import (
     ZafAuthError,
+    account_host,
     issue_sidebar_token,
+    ticket_refusal,
     verify_sidebar_token,
     verify_zendesk_token,
 )
@@ -43,17 +47,20 @@ bp = Blueprint("app_sidebar", __name__, url_prefix="/app")
 TICKET = "/sidebar/tickets/<int(max=9223372036854775807):ticket_id>"
 AUDIT_LIMIT = 20
 REASON_MAX = 500
-# Framable by Zendesk only; scripts from us and Zendesk's ZAF SDK; data from us only.
-SIDEBAR_CSP = (
-    "default-src 'self'; script-src 'self' https://static.zdassets.com; style-src 'self'; "
-    "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
-    "form-action 'self'; frame-ancestors https://*.zendesk.com"
-)
+
+
+def sidebar_csp(settings: Settings) -> str:
+    """Framable by this Zendesk account only; scripts from us and Zendesk's ZAF SDK; data from us."""
+    return (
+        "default-src 'self'; script-src 'self' https://static.zdassets.com; style-src 'self'; "
+        "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+        f"form-action 'self'; frame-ancestors https://{account_host(settings)}"
+    )
 
 
 @bp.after_request
 def _sidebar_headers(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = SIDEBAR_CSP
+    response.headers["Content-Security-Policy"] = sidebar_csp(services().settings)
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -73,12 +80,20 @@ def _strings(lang: str) -> dict[str, str]:
     return {key: text for key, text in merged.items() if key.startswith(("sidebar.", "stage."))}
 
 
-def _signed_page(template: str, **context):
-    """Verify Zendesk's signed POST, then render ``template`` (or a refusal page)."""
+def _signed_page(template: str, *, for_ticket: bool = False, **context):
+    """Verify Zendesk's signed POST, then render ``template`` (or a refusal page). A page
+    ``for_ticket`` needs the signed request to name the ticket the sidebar token is bound to."""
     settings = services().settings
     lang = agent_locale(request.values.get("locale"))
     try:
         identity = verify_zendesk_token(request.form.get("token", ""), settings)
+        if for_ticket and identity.ticket_id is None:
+            raise ZafAuthError(
+                "The Zendesk token does not say which ticket the sidebar was opened on "
+                "(no context.ticket_id), so IncidentDesk cannot show it. Open the app in a "
+                "ticket's sidebar.",
+                status=400,
+            )
     except ZafAuthError as refused:
         log.warning("refused a Zendesk app page: %s", refused.message)
         return render_template(
@@ -94,23 +109,38 @@ def _signed_page(template: str, **context):
         dir=direction(lang),
         t=lambda key: translate(key, lang),
         token=issue_sidebar_token(identity, settings),
+        ticket_id=identity.ticket_id,
         **context,
     )
 
 
 @bp.post("/sidebar")
 def sidebar_page():
-    return _signed_page("app/sidebar.html", strings={code: _strings(code) for code in SUPPORTED_LOCALES})
+    return _signed_page(
+        "app/sidebar.html", for_ticket=True, strings={code: _strings(code) for code in SUPPORTED_LOCALES}
+    )
+
+
+def admin_url(settings: Settings) -> str:
+    """The admin UI from the configured public address, else a link relative to this page (whose
+    address Zendesk chose); never from the request's Host header, which the sender controls."""
+    return (
+        f"{settings.public_url}{url_for('admin.incidents')}"
+        if settings.public_url
+        else url_for("admin.incidents")
+    )
 
 
 @bp.post("/nav")
 def nav_page():
-    return _signed_page("app/nav.html", admin_url=url_for("admin.incidents", _external=True))
+    return _signed_page("app/nav.html", admin_url=admin_url(services().settings))
 
 
 def sidebar_token_required(view: Callable) -> Callable:
+    """The sidebar token, and only for the ticket it was issued for (every route takes ``ticket_id``)."""
+
     @wraps(view)
-    def wrapped(*args, **kwargs):
+    def wrapped(*args, ticket_id: int, **kwargs):
         try:
             g.zaf_identity = verify_sidebar_token(request.headers.get("Authorization"), services().settings)
         except ZafAuthError as refused:
@@ -119,7 +149,11 @@ def sidebar_token_required(view: Callable) -> Callable:
                 refused.message,
                 headers={"WWW-Authenticate": 'Bearer realm="incidentdesk-sidebar"'},
             )
-        return view(*args, **kwargs)
+        refusal = ticket_refusal(g.zaf_identity, ticket_id)
+        if refusal is not None:
+            log.warning("refused a sidebar call for ticket %s: %s", ticket_id, refusal)
+            return json_error(403, refusal)
+        return view(*args, ticket_id=ticket_id, **kwargs)
 
     return wrapped
 
