@@ -6,7 +6,7 @@ import logging
 
 from flask import Blueprint, jsonify, request
 
-from integrations.zendesk.payloads import PayloadError, parse_event
+from integrations.zendesk.payloads import PayloadError, PayloadFieldError, parse_event
 from integrations.zendesk.signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
 from service import clock
 from service.inbox import store as inbox
@@ -60,6 +60,8 @@ def receive_zendesk():
 
     try:
         event = parse_event(body, request.headers.get(INVOCATION_HEADER))
+    except PayloadFieldError as exc:  # readable, but a value cannot be used: say which
+        return _reject(422, f"unusable payload: {exc}", body)
     except PayloadError as exc:
         return _reject(400, f"malformed payload: {exc}", body)
 
