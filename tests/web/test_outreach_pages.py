@@ -60,8 +60,8 @@ def test_draft_from_csv_report_preview_launch_and_results(logged_in, app):
     assert logged_in.post(f"{page_url}/pause", data={"csrf_token": token}).status_code == 302
     progress = logged_in.get(f"{page_url}/progress.json").get_json()
     assert (progress["state"], progress["queued"], progress["sent"]) == ("paused", 2, 0)
-    rows = logged_in.get(f"{page_url}/results.csv").get_data(as_text=True).splitlines()
-    assert rows[0].startswith("email,name") and len(rows) == 3
+    rows = logged_in.get(f"{page_url}/results.csv").get_data().decode("utf-8-sig").splitlines()
+    assert rows[0].startswith("email,name") and len(rows) == 5  # 2 customers, 1 duplicate, 1 invalid
     assert "Sorry" in logged_in.get("/admin/outreach").get_data(as_text=True)
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 
 from flask import Blueprint, Response, jsonify
@@ -21,6 +19,7 @@ from service.domain.outreach.messages import (
     sample_customers,
     unsendable,
 )
+from service.domain.spreadsheet import csv_text
 from service.incidents.reads import MAX_ROW_ID
 from service.incidents.store import get_incident
 from service.outreach import store
@@ -145,7 +144,7 @@ def campaign_json(session, campaign: Campaign) -> dict:
         "sender_id": campaign.sender_id,
         "coupon_mode": campaign.coupon_mode,
         "search_query": campaign.search_query,
-        "audience": campaign.audience_report,
+        "audience": store.reported_rows(campaign.audience_report or {}),
         "progress": store.progress(session, campaign),
         "exclusions": [
             {"email": e.email, "reason": e.reason, "detail": e.detail}
@@ -155,13 +154,10 @@ def campaign_json(session, campaign: Campaign) -> dict:
 
 
 def result_csv(session, campaign: Campaign) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(store.RESULT_COLUMNS)
-    writer.writerows(store.result_rows(session, campaign))
+    """Every input row with its result, as a spreadsheet opens it safely (see domain/spreadsheet)."""
     return Response(
-        out.getvalue(),
-        mimetype="text/csv",
+        csv_text(store.RESULT_COLUMNS, store.result_rows(session, campaign)),
+        content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="campaign-{campaign.id}-results.csv"'},
     )
 
