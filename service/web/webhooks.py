@@ -27,7 +27,12 @@ def _reject(status: int, reason: str, body: bytes):
     )
     with services().db.transaction() as session:
         inbox.record_rejection(
-            session, status_code=status, reason=reason, headers=dict(request.headers), body=body
+            session,
+            status_code=status,
+            reason=reason,
+            headers=dict(request.headers),
+            body=body,
+            samples_per_hour=services().settings.rejected_samples_per_hour,
         )
     return jsonify(error=reason), status
 
