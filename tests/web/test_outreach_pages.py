@@ -3,6 +3,8 @@ RTL preview, launch/pause with CSRF, progress JSON and the results CSV."""
 
 import io
 
+import pytest
+
 from tests.factories import declare_checkout_incident
 from tests.web.conftest import csrf_token, post_form
 
@@ -75,6 +77,16 @@ def test_invalid_form_keeps_input_and_says_what_to_fix(logged_in, app):
     page = answer.get_data(as_text=True)
     assert answer.status_code == 422 and "name the campaign" in page and "at least 8" in page
     assert 'value="About {{incident_title}}"' in page
+
+
+@pytest.mark.parametrize("field", ["name", "subject_en", "body_en", "tags", "opt_out_emails"])
+def test_a_nul_character_in_the_form_is_refused_on_the_page_not_a_500(logged_in, app, field):
+    incident_id = _incident(app)
+    form = {**FORM, "csv_text": "email\na@example.com\n", field: FORM.get(field, "x") + "\x00y"}
+    answer = post_form(logged_in, f"/admin/incidents/{incident_id}/campaigns", form)
+    assert answer.status_code == 422  # the form again, never a 500
+    if field in ("name", "subject_en", "body_en"):  # fields the page has an error line for
+        assert "NUL character" in answer.get_data(as_text=True)
 
 
 def test_overview_offers_active_incidents_in_hebrew(logged_in, app):

@@ -62,6 +62,9 @@ def clean_messages(raw: object) -> dict[str, Message]:
             errors[base_locale(locale) or locale or "?"] = "the subject and the message must be text"
             continue
         subject, body = subject.strip(), body.strip()
+        if "\x00" in subject or "\x00" in body:  # no database column can store it
+            errors[base_locale(locale) or locale or "?"] = "remove the NUL character (\\u0000)"
+            continue
         key = base_locale(locale)
         if not subject and not body:
             continue

@@ -56,6 +56,9 @@ def _text_field(data: dict, key: str, default: str, errors: dict[str, object]) -
     if not isinstance(value, str):
         errors[key] = "send text (a JSON string)"
         return default
+    if "\x00" in value:  # the admin form can carry one; no database column can store it
+        errors[key] = "remove the NUL character (\\u0000)"
+        return default
     return value
 
 
@@ -65,6 +68,9 @@ def _text_list(data: dict, key: str, errors: dict[str, object]) -> list[str]:
         return []
     if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
         errors[key] = 'send a list of strings, e.g. ["a", "b"]'
+        return []
+    if any("\x00" in str(v) for v in value):
+        errors[key] = "remove the NUL character (\\u0000)"
         return []
     return [str(v).strip() for v in value if str(v).strip()]
 
