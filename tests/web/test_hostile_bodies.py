@@ -2,7 +2,9 @@
 never a 500, on SQLite and on PostgreSQL (which refuses lone surrogates and NUL in text)."""
 
 import pytest
+from flask import request
 from sqlalchemy import func, select
+from werkzeug.exceptions import BadRequest
 
 from service.outreach.models import Campaign
 from tests.factories import declare_checkout_incident
@@ -137,3 +139,14 @@ def test_a_campaign_name_with_a_lone_surrogate_is_refused_and_a_real_name_kept(a
     paired = body.replace("\\ud83d", "\\ud83d\\ude00")  # a surrogate pair is a real character: 😀
     created = client.post(path, data=paired.encode(), headers=AUTH)
     assert created.status_code == 201 and created.get_json()["name"] == "Sorry \U0001f600"
+
+
+def test_get_json_anywhere_in_the_app_refuses_absurd_nesting_as_unreadable(app):
+    """Routes that read JSON themselves (the Zendesk app's) get None or a 400, not a RecursionError."""
+    for body in (DEEP, DEEP_VALUE, "[" * 100_000):
+        with app.test_request_context("/", method="POST", data=body, content_type="application/json"):
+            assert request.get_json(silent=True) is None
+            with pytest.raises(BadRequest):
+                request.get_json()
+    with app.test_request_context("/", method="POST", data='{"a": [[1]]}', content_type="application/json"):
+        assert request.get_json() == {"a": [[1]]}

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from flask import request
+from flask.json.provider import DefaultJSONProvider
 from marshmallow import Schema, ValidationError
 
 from service.domain.errors import IncidentDeskError, InvalidInput
@@ -22,6 +23,7 @@ from service.domain.errors import IncidentDeskError, InvalidInput
 MAX_DEPTH = 32  # far deeper than any body the API takes; deeper is refused before parsing
 STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
 BRACKETS = re.compile(r"[][{}]")
+TOO_DEEP = f"The JSON nests arrays and objects more than {MAX_DEPTH} levels deep; flatten it."
 
 
 class UnreadableBody(IncidentDeskError):
@@ -48,6 +50,26 @@ def nesting_depth(text: str) -> int:
     return deepest
 
 
+class BoundedJSONProvider(DefaultJSONProvider):
+    """The app's JSON: ``request.get_json`` anywhere (the Zendesk app's routes included) refuses
+    nesting deeper than MAX_DEPTH as unreadable (a 400, or None when silent) instead of
+    recursing into a RecursionError (a 500)."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        text = s.decode(json.detect_encoding(s)) if isinstance(s, bytes) else s
+        if _too_deep(text):
+            raise ValueError(TOO_DEEP)
+        try:
+            return super().loads(text, **kwargs)
+        except RecursionError:
+            raise ValueError(TOO_DEEP) from None
+
+
+def _too_deep(text: str) -> bool:
+    # Only bodies with many brackets are measured, so ordinary bodies cost two counts.
+    return text.count("[") + text.count("{") > MAX_DEPTH and nesting_depth(text) > MAX_DEPTH
+
+
 def parse_json(data: bytes) -> Any:
     """JSON from raw bytes, or ``UnreadableBody`` saying what is wrong with them."""
     try:
@@ -56,18 +78,12 @@ def parse_json(data: bytes) -> Any:
         raise UnreadableBody("The body is not UTF-8 text; send JSON encoded as UTF-8.") from None
     if not text.strip():
         raise UnreadableBody("The body is empty; send a JSON object.")
-    # Only bodies with many brackets are measured: nesting deeper than the parser can follow
-    # would otherwise end in a RecursionError (a 500).
-    if text.count("[") + text.count("{") > MAX_DEPTH and nesting_depth(text) > MAX_DEPTH:
-        raise UnreadableBody(
-            f"The JSON nests arrays and objects more than {MAX_DEPTH} levels deep; flatten it."
-        )
+    if _too_deep(text):
+        raise UnreadableBody(TOO_DEEP)
     try:
         return json.loads(text)
     except RecursionError:
-        raise UnreadableBody(
-            f"The JSON nests arrays and objects more than {MAX_DEPTH} levels deep; flatten it."
-        ) from None
+        raise UnreadableBody(TOO_DEEP) from None
     except ValueError:
         raise UnreadableBody("The body is not valid JSON; check quotes, commas and brackets.") from None
 
