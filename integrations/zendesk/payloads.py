@@ -83,12 +83,14 @@ def _text(raw: object, what: str, limit: int) -> str:
     return text
 
 
-def nesting_depth(text: str) -> int:
+def nesting_depth(text: str, stop_at: int | None = None) -> int:
     """How deeply arrays and objects nest, brackets inside strings ignored; no recursion."""
     depth = deepest = 0
-    for bracket in _BRACKETS.findall(_STRINGS.sub("", text)):
-        depth = depth + 1 if bracket in "[{" else depth - 1
+    for bracket in _BRACKETS.finditer(_STRINGS.sub("", text)):
+        depth = depth + 1 if bracket.group() in "[{" else depth - 1
         deepest = max(deepest, depth)
+        if stop_at is not None and deepest >= stop_at:  # deep enough to refuse: stop counting
+            break
     return deepest
 
 
@@ -98,7 +100,10 @@ def _load(body: bytes) -> object:
     except UnicodeDecodeError as exc:
         raise PayloadError(f"body is not valid JSON: not UTF-8 text ({exc})") from None
     too_deep = f"body nests arrays and objects more than {MAX_DEPTH} levels deep"
-    if text.count("[") + text.count("{") > MAX_DEPTH and nesting_depth(text) > MAX_DEPTH:
+    if (
+        text.count("[") + text.count("{") > MAX_DEPTH
+        and nesting_depth(text, stop_at=MAX_DEPTH + 1) > MAX_DEPTH
+    ):
         raise PayloadError(too_deep)
     try:
         return json.loads(text)

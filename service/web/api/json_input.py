@@ -36,15 +36,17 @@ class InvalidFields(InvalidInput):
         self.errors = errors
 
 
-def nesting_depth(text: str) -> int:
+def nesting_depth(text: str, stop_at: int | None = None) -> int:
     """How deeply arrays and objects nest in JSON ``text``, brackets inside strings ignored;
     counted without recursion, so any depth is measured safely (and at C speed but for the
     brackets themselves)."""
     depth = deepest = 0
-    for bracket in BRACKETS.findall(STRINGS.sub("", text)):
-        if bracket in "[{":
+    for bracket in BRACKETS.finditer(STRINGS.sub("", text)):
+        if bracket.group() in "[{":
             depth += 1
             deepest = max(deepest, depth)
+            if stop_at is not None and deepest >= stop_at:  # deep enough to refuse: stop counting
+                break
         else:
             depth -= 1
     return deepest
@@ -67,7 +69,10 @@ class BoundedJSONProvider(DefaultJSONProvider):
 
 def _too_deep(text: str) -> bool:
     # Only bodies with many brackets are measured, so ordinary bodies cost two counts.
-    return text.count("[") + text.count("{") > MAX_DEPTH and nesting_depth(text) > MAX_DEPTH
+    return (
+        text.count("[") + text.count("{") > MAX_DEPTH
+        and nesting_depth(text, stop_at=MAX_DEPTH + 1) > MAX_DEPTH
+    )
 
 
 def parse_json(data: bytes) -> Any:
