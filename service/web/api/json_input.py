@@ -143,21 +143,37 @@ def _printable(part: str) -> str:
     return part if _problem(part) is None else part.encode("unicode_escape").decode("ascii")
 
 
-def json_object(example: str = "") -> dict[str, Any]:
-    """The request's JSON object; ``example`` shows the caller the expected shape."""
+def _body_object(example: str) -> dict[str, Any]:
     if not request.is_json:
         raise UnreadableBody("Send JSON with 'Content-Type: application/json'.")
     body = parse_json(request.get_data(cache=True))
     if not isinstance(body, dict):
         raise UnreadableBody(f"Send a JSON object{', e.g. ' + example if example else ''}.")
+    return body
+
+
+def _refuse_unstorable_text(body: dict[str, Any]) -> None:
     problems = storable_text_problems(body)
     if problems:
         raise InvalidFields(problems)
+
+
+def json_object(example: str = "") -> dict[str, Any]:
+    """The request's JSON object; ``example`` shows the caller the expected shape. Text no
+    database can store is refused here, wherever in the body it is."""
+    body = _body_object(example)
+    _refuse_unstorable_text(body)
     return body
 
 
 def load_json(schema: Schema, example: str = "") -> dict[str, Any]:
+    """The body through ``schema``: its own messages first (its text fields say what to fix in
+    their words), then the same check for unstorable text as ``json_object``, for every field
+    the schema does not check itself."""
+    body = _body_object(example)
     try:
-        return schema.load(json_object(example))
+        loaded = schema.load(body)
     except ValidationError as invalid:
         raise InvalidFields(invalid.normalized_messages()) from None
+    _refuse_unstorable_text(body)
+    return loaded
