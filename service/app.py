@@ -8,6 +8,7 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from service.settings import Settings
+from service.web.api.json_input import BoundedJSONProvider
 from service.web.blueprints import register_blueprints
 from service.wiring import Services, build_services
 
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         SESSION_COOKIE_SECURE=settings.session_cookie_secure,
         WTF_CSRF_TIME_LIMIT=None,
     )
+    app.json = BoundedJSONProvider(app)  # get_json refuses absurd nesting as unreadable (400)
     app.extensions["incidentdesk"] = services
     CSRFProtect(app)
     register_blueprints(app)

@@ -90,6 +90,12 @@ class Settings:
     insecure_skip_webhook_signature: bool = False
     webhook_max_age_seconds: int = 300
     max_webhook_bytes: int = 512 * 1024
+    # Refused webhook requests: at most this many stored per hour and status code (a sample for
+    # inspection); the rest are only counted.
+    rejected_samples_per_hour: int = 100
+    # Finished inbox rows (done, ignored, failed) and refused requests are deleted after this many
+    # days by the worker; pending and leased deliveries are never.
+    retention_days: int = 30
     # Worker behaviour.
     run_worker_in_web: bool = False
     worker_batch_size: int = 100
@@ -172,6 +178,8 @@ class Settings:
             insecure_skip_webhook_signature=_bool(env, "INCIDENTDESK_INSECURE_SKIP_WEBHOOK_SIGNATURE", False),
             webhook_max_age_seconds=_int(env, "INCIDENTDESK_WEBHOOK_MAX_AGE_SECONDS", 300, minimum=1),
             max_webhook_bytes=_int(env, "INCIDENTDESK_MAX_WEBHOOK_BYTES", 512 * 1024, minimum=1024),
+            rejected_samples_per_hour=_int(env, "INCIDENTDESK_REJECTED_SAMPLES_PER_HOUR", 100),
+            retention_days=_int(env, "INCIDENTDESK_RETENTION_DAYS", 30, minimum=1),
             run_worker_in_web=_bool(env, "INCIDENTDESK_RUN_WORKER_IN_WEB", False),
             worker_batch_size=_int(env, "INCIDENTDESK_WORKER_BATCH_SIZE", 100, minimum=1),
             worker_batch_window_seconds=_float(env, "INCIDENTDESK_WORKER_BATCH_WINDOW_SECONDS", 2.0),

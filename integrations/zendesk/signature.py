@@ -23,9 +23,12 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 def parse_timestamp(value: str) -> datetime:
     """Zendesk sends ISO 8601 UTC ("2023-09-18T23:38:13Z"); plain epoch seconds are accepted too."""
     text = value.strip()
-    if text.isdigit():
-        return datetime.fromtimestamp(int(text), tz=UTC)
-    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    try:
+        if text.isdigit():
+            return datetime.fromtimestamp(int(text), tz=UTC)
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except (OverflowError, OSError) as exc:  # a year past 9999 or beyond the platform's time_t
+        raise ValueError(f"timestamp out of range: {text[:40]!r}") from exc
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
@@ -48,9 +51,9 @@ def verify(
         raise SignatureError("signature does not match the body and timestamp for the configured secret")
     try:
         sent_at = parse_timestamp(timestamp)
-    except ValueError:
+        age = abs((now - sent_at).total_seconds())
+    except (ValueError, OverflowError):  # unreadable, or so far off that the difference overflows
         raise SignatureError(f"unreadable {TIMESTAMP_HEADER}: {timestamp[:40]!r}") from None
-    age = abs((now - sent_at).total_seconds())
     if age > max_age_seconds:
         raise SignatureError(
             f"timestamp is {int(age)} s away from now (limit {max_age_seconds} s): stale or replayed"

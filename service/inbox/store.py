@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service import clock
 from service.db import Database
-from service.models import InboxDelivery, RejectedDelivery
+from service.models import InboxDelivery, RateBudget, RejectedDelivery
 
 MAX_REJECTED_BODY = 64 * 1024
+FINISHED = ("done", "ignored", "failed")
+# Counter rows in ``rate_budgets``: "webhook_rejected:<status>:<hour's epoch second>".
+REJECTION_COUNTER = "webhook_rejected:"
 KEPT_HEADERS = (
     "Content-Type",
     "User-Agent",
@@ -70,16 +73,124 @@ def store(
     return row.id, True
 
 
-def record_rejection(session: Session, *, status_code: int, reason: str, headers: dict, body: bytes) -> None:
+def _count_rejection(session: Session, status_code: int) -> int:
+    """Count one refused request in this hour's counter for its status code; returns the count.
+
+    One row per hour and status in ``rate_budgets`` (a fixed-window counter, as the request
+    budgets are), taken with a single conditional UPDATE, so concurrent requests on any number
+    of web processes count exactly."""
+    hour = int(clock.now().timestamp()) // 3600 * 3600
+    name = f"{REJECTION_COUNTER}{status_code}:{hour}"
+    bump = update(RateBudget).where(RateBudget.name == name).values(used=RateBudget.used + 1)
+    for _ in range(2):
+        if session.execute(bump).rowcount:
+            return session.scalar(select(RateBudget.used).where(RateBudget.name == name)) or 0
+        try:
+            with session.begin_nested():
+                session.add(RateBudget(name=name, window_start=hour, used=1, blocked_until=0.0))
+                session.flush()
+            return 1
+        except IntegrityError:  # another request created this hour's row first: count on it
+            continue
+    raise RuntimeError(f"could not count a refused request in {name}")
+
+
+def record_rejection(
+    session: Session,
+    *,
+    status_code: int,
+    reason: str,
+    headers: dict,
+    body: bytes,
+    samples_per_hour: int = 100,
+) -> bool:
+    """Count a refused request, and keep it for inspection while this hour has fewer than
+    ``samples_per_hour`` of its status; returns whether it was kept. A flood of unsigned
+    requests costs one counter update each, and at most that many rows an hour."""
+    if _count_rejection(session, status_code) > samples_per_hour:
+        return False
     kept = {k: v for k, v in headers.items() if k in KEPT_HEADERS}
     session.add(
         RejectedDelivery(
+            received_at=clock.now(),
             status_code=status_code,
             reason=reason,
             headers=kept,
             body=body[:MAX_REJECTED_BODY].decode("utf-8", "replace"),
         )
     )
+    return True
+
+
+def rejection_counts(session: Session, since: datetime) -> dict[int, int]:
+    """Refused requests counted since ``since`` (to the hour), stored or not, by status code."""
+    start = int(since.timestamp()) // 3600 * 3600
+    totals: dict[int, int] = {}
+    rows = session.execute(
+        select(RateBudget.name, RateBudget.used).where(
+            RateBudget.name.startswith(REJECTION_COUNTER), RateBudget.window_start >= start
+        )
+    )
+    for name, used in rows:
+        status = int(name.removeprefix(REJECTION_COUNTER).split(":")[0])
+        totals[status] = totals.get(status, 0) + used
+    return totals
+
+
+@dataclass(frozen=True)
+class Purged:
+    deliveries: int = 0
+    rejected: int = 0
+    counters: int = 0
+
+
+def purge(db: Database, *, older_than: datetime, batch_size: int = 500, max_batches: int = 20) -> Purged:
+    """Delete finished deliveries (done, ignored, failed) and refused requests from before
+    ``older_than``, and the rejection counters of those hours; pending and leased deliveries
+    are kept whatever their age. Each batch of at most ``batch_size`` rows is its own short
+    transaction, and at most ``max_batches`` run per table per call, so the worker (and the
+    tables' other users) never wait long; what is left goes on the next call."""
+    finished = and_(
+        InboxDelivery.state.in_(FINISHED),
+        or_(
+            InboxDelivery.completed_at < older_than,
+            and_(InboxDelivery.completed_at.is_(None), InboxDelivery.received_at < older_than),
+        ),
+    )
+    deliveries = _purge_batches(db, InboxDelivery, InboxDelivery.id, finished, batch_size, max_batches)
+    rejected = _purge_batches(
+        db,
+        RejectedDelivery,
+        RejectedDelivery.id,
+        RejectedDelivery.received_at < older_than,
+        batch_size,
+        max_batches,
+    )
+    counters = _purge_batches(
+        db,
+        RateBudget,
+        RateBudget.name,
+        and_(
+            RateBudget.name.startswith(REJECTION_COUNTER),
+            RateBudget.window_start < int(older_than.timestamp()) // 3600 * 3600,
+        ),
+        batch_size,
+        max_batches,
+    )
+    return Purged(deliveries=deliveries, rejected=rejected, counters=counters)
+
+
+def _purge_batches(db: Database, model, key, condition, batch_size: int, max_batches: int) -> int:
+    total = 0
+    for _ in range(max_batches):
+        with db.transaction() as session:
+            keys = list(session.scalars(select(key).where(condition).order_by(key).limit(batch_size)))
+            if keys:
+                session.execute(delete(model).where(key.in_(keys), condition))
+        total += len(keys)
+        if len(keys) < batch_size:
+            break
+    return total
 
 
 def claim(db: Database, owner: str, limit: int, lease_seconds: int) -> list[ClaimedDelivery]:

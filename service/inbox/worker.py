@@ -8,7 +8,9 @@ import socket
 import threading
 import time
 import uuid
+from datetime import timedelta
 
+from service import clock
 from service.inbox import store as inbox
 from service.inbox.pipeline import BatchReport, Pipeline
 from service.incidents.broadcast import BroadcastRunner
@@ -17,6 +19,11 @@ from service.wiring import Services
 
 log = logging.getLogger("incidentdesk.worker")
 TOP_UP_PAUSE_SECONDS = 0.25
+# Retention: every ten minutes a worker deletes finished deliveries and refused requests older
+# than the retention setting, in batches of 500 rows (at most 20 a table each time).
+PURGE_INTERVAL_SECONDS = 600.0
+PURGE_BATCH_SIZE = 500
+PURGE_MAX_BATCHES = 20
 
 
 class Worker:
@@ -26,15 +33,43 @@ class Worker:
         self.pipeline = Pipeline(services)
         self.outreach = OutreachRunner(services, self.owner)
         self.broadcasts = BroadcastRunner(services, self.owner)
+        self._next_purge = 0.0  # monotonic; the first step purges
 
     def run_once(self) -> BatchReport | None:
         """Claim and process one batch, then a step of broadcasting and of outreach; None when
-        nothing was due."""
+        nothing was due. Every PURGE_INTERVAL_SECONDS the step starts with a purge."""
+        self.purge_if_due()
         report = self._inbox_batch()
         sent = self.broadcasts.run_once() + self.outreach.run_once()
         if report is None and sent:
             return BatchReport()
         return report
+
+    def purge_if_due(self) -> inbox.Purged | None:
+        """Delete what the retention setting no longer keeps; a failure is logged and retried
+        at the next interval, and never stops the inbox."""
+        if time.monotonic() < self._next_purge:
+            return None
+        self._next_purge = time.monotonic() + PURGE_INTERVAL_SECONDS
+        cutoff = clock.now() - timedelta(days=self.services.settings.retention_days)
+        try:
+            purged = inbox.purge(
+                self.services.db,
+                older_than=cutoff,
+                batch_size=PURGE_BATCH_SIZE,
+                max_batches=PURGE_MAX_BATCHES,
+            )
+        except Exception:
+            log.exception("purging rows older than %s failed; trying again later", cutoff.isoformat())
+            return None
+        if purged.deliveries or purged.rejected:
+            log.info(
+                "purged %d finished deliveries and %d refused requests older than %s",
+                purged.deliveries,
+                purged.rejected,
+                cutoff.isoformat(),
+            )
+        return purged
 
     def _inbox_batch(self) -> BatchReport | None:
         settings = self.services.settings

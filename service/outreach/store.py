@@ -158,8 +158,9 @@ def save_audience(
         "duplicates_removed": len(audience.duplicates),
         "invalid": len(audience.invalid),
         "excluded": len(excluded),
-        "invalid_rows": [asdict(r) for r in audience.invalid[:REPORT_LIST_LIMIT]],
-        "duplicate_rows": [asdict(r) for r in audience.duplicates[:REPORT_LIST_LIMIT]],
+        # Every row, for the results CSV; pages and the API show the first REPORT_LIST_LIMIT.
+        "invalid_rows": [asdict(r) for r in audience.invalid],
+        "duplicate_rows": [asdict(r) for r in audience.duplicates],
     }
     return campaign.audience_report
 
@@ -321,7 +322,7 @@ RESULT_COLUMNS = (
     "name",
     "locale",
     "external_ref",
-    "result",
+    "result",  # sent | queued | failed | excluded | duplicate | invalid
     "ticket_id",
     "route",
     "coupon_code",
@@ -329,14 +330,29 @@ RESULT_COLUMNS = (
     "error",
     "external_id",
     "sent_at",
+    "reason",  # why a customer got nothing, or got the message on their own ticket
+    "line",  # the row's line in the uploaded CSV
 )
 
 
+def reported_rows(report: dict) -> dict[str, list[dict]]:
+    """The audience report's lists as pages and the API show them: the first REPORT_LIST_LIMIT."""
+    return {
+        **report,
+        "invalid_rows": list(report.get("invalid_rows") or [])[:REPORT_LIST_LIMIT],
+        "duplicate_rows": list(report.get("duplicate_rows") or [])[:REPORT_LIST_LIMIT],
+    }
+
+
 def result_rows(session: Session, campaign: Campaign):
-    """One row per customer: sent, queued, failed, or skipped with the reason."""
+    """One row per input row, in RESULT_COLUMNS' order: each customer sent, queued or failed;
+    each excluded customer; each duplicate and each invalid row of the upload, with the reason."""
     query = select(Recipient).where(Recipient.campaign_id == campaign.id).order_by(Recipient.id)
     for r in session.scalars(query.execution_options(yield_per=1000)):
         result = "queued" if r.state in IN_PROGRESS else r.state
+        reason = (
+            f"already wrote in: message goes on ticket #{r.ticket_id}" if r.route == EXISTING_TICKET else ""
+        )
         yield (
             r.email,
             r.name,
@@ -349,9 +365,31 @@ def result_rows(session: Session, campaign: Campaign):
             r.attempts,
             r.last_error or "",
             r.external_id,
-            r.sent_at.isoformat() if r.sent_at else "",
+            r.sent_at,
+            reason,
+            "",
         )
     for e in session.scalars(
         select(Exclusion).where(Exclusion.campaign_id == campaign.id).order_by(Exclusion.id)
     ):
-        yield (e.email, "", "", "", f"skipped: {e.reason}", "", "", "", 0, e.detail, "", "")
+        yield (e.email, "", "", "", "excluded", "", e.reason, "", 0, "", "", None, e.detail, "")
+    report = campaign.audience_report or {}
+    for kind, key in (("duplicate", "duplicate_rows"), ("invalid", "invalid_rows")):
+        for row in report.get(key) or []:
+            line = row.get("line")
+            yield (
+                row.get("value", ""),
+                "",
+                "",
+                "",
+                kind,
+                "",
+                "",
+                "",
+                0,
+                "",
+                "",
+                None,
+                row.get("reason", ""),
+                line or "",
+            )

@@ -7,7 +7,7 @@ import logging
 from flask import Blueprint, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from integrations.zendesk.payloads import PayloadError, parse_event
+from integrations.zendesk.payloads import PayloadError, PayloadFieldError, parse_event
 from integrations.zendesk.signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
 from service import clock
 from service.inbox import store as inbox
@@ -43,7 +43,12 @@ def _reject(status: int, reason: str, body: bytes):
     try:
         with services().db.transaction() as session:
             inbox.record_rejection(
-                session, status_code=status, reason=reason, headers=dict(request.headers), body=body
+                session,
+                status_code=status,
+                reason=reason,
+                headers=dict(request.headers),
+                body=body,
+                samples_per_hour=services().settings.rejected_samples_per_hour,
             )
     except SQLAlchemyError as error:
         return _try_again(error)
@@ -78,6 +83,8 @@ def receive_zendesk():
 
     try:
         event = parse_event(body, request.headers.get(INVOCATION_HEADER))
+    except PayloadFieldError as exc:  # readable, but a value cannot be used: say which
+        return _reject(422, f"unusable payload: {exc}", body)
     except PayloadError as exc:
         return _reject(400, f"malformed payload: {exc}", body)
 

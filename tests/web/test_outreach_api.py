@@ -2,7 +2,11 @@
 
 import csv
 import io
+from datetime import datetime
 
+from sqlalchemy import update
+
+from service.outreach.models import Recipient
 from tests.factories import declare_checkout_incident
 from tests.web.conftest import API_TOKEN
 
@@ -50,14 +54,16 @@ def test_create_preview_launch_and_results(app):
     assert client.post(f"{base}/launch", headers=AUTH).status_code == 409
     assert client.post(f"{base}/pause", headers=AUTH).get_json()["state"] == "paused"
 
-    rows = list(
-        csv.reader(io.StringIO(client.get(f"{base}/results.csv", headers=AUTH).get_data(as_text=True)))
-    )
-    assert rows[0][:2] == ["email", "name"] and sorted(r[0] for r in rows[1:]) == [
-        "a@example.com",
-        "b@example.com",
+    raw = client.get(f"{base}/results.csv", headers=AUTH).get_data()
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0][:2] == ["email", "name"]
+    customers = [r for r in rows[1:] if r[4] == "queued"]
+    assert sorted(r[0] for r in customers) == ["a@example.com", "b@example.com"]
+    assert all(r[7].startswith("SORRY-") for r in customers)
+    assert sorted((r[4], r[0]) for r in rows[1:] if r[4] != "queued") == [
+        ("duplicate", "A@example.com"),
+        ("invalid", "bad"),
     ]
-    assert all(r[7].startswith("SORRY-") for r in rows[1:])
 
 
 def test_bad_input_gets_422_with_fields(app):
@@ -111,3 +117,74 @@ def test_a_drafts_audience_can_be_replaced_until_launch(app):
         client.put(f"{base}/audience", json={"csv": "email\nw@example.com\n"}, headers=AUTH).status_code
         == 409
     )
+
+
+HOSTILE_CSV = (
+    "email,name,locale\n"
+    "calc@example.com,=cmd|' /C calc'!A0,en\n"
+    "plus@example.com,+1+1,en\n"
+    "at@example.com,@SUM(1+1),en\n"
+    "minus@example.com,-2+3,en\n"
+    "dana@example.com,דנה לוי,he\n"
+    "ivan@example.com,Иван Петров,bg\n"
+    "PLUS@example.com,Again,en\n"
+    "=1+1,Not an address,en\n"
+    ",No address,en\n"
+    "optout@example.com,Opted Out,en\n"
+)
+
+
+def test_results_csv_is_safe_in_a_spreadsheet_and_accounts_for_every_row(app):
+    client = app.test_client()
+    incident_id = _incident(app)
+    created = client.post(
+        f"/api/v1/incidents/{incident_id}/campaigns",
+        json={**CAMPAIGN, "csv": HOSTILE_CSV, "opt_out_emails": ["optout@example.com"]},
+        headers=AUTH,
+    )
+    assert created.status_code == 201, created.get_json()
+    base = f"/api/v1/incidents/{incident_id}/campaigns/{created.get_json()['id']}"
+    answer = client.get(f"{base}/results.csv", headers=AUTH)
+    assert answer.mimetype == "text/csv" and answer.mimetype_params["charset"] == "utf-8"
+    raw = answer.get_data()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: Excel then reads Hebrew and Cyrillic right
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    by_email = {r["email"]: r for r in rows}
+    assert {by_email[e]["name"] for e in ("calc@example.com", "plus@example.com", "at@example.com")} == {
+        "'=cmd|' /C calc'!A0",
+        "'+1+1",
+        "'@SUM(1+1)",
+    }
+    assert by_email["minus@example.com"]["name"] == "'-2+3"
+    assert by_email["dana@example.com"]["name"] == "דנה לוי"
+    assert by_email["ivan@example.com"]["name"] == "Иван Петров"
+    assert not any(cell.startswith(("=", "+", "-", "@")) for r in rows for cell in r.values())
+
+    assert len(rows) == 10  # every input row: 6 customers, 1 duplicate, 2 invalid, 1 excluded
+    duplicate = by_email["PLUS@example.com"]
+    assert (duplicate["result"], duplicate["reason"], duplicate["line"]) == (
+        "duplicate",
+        "same customer as line 3",
+        "8",
+    )
+    invalid = {r["line"]: r for r in rows if r["result"] == "invalid"}
+    assert (invalid["9"]["email"], invalid["9"]["reason"]) == ("'=1+1", "not an email address")
+    assert (invalid["10"]["email"], invalid["10"]["reason"]) == ("", "no email address")
+    excluded = by_email["optout@example.com"]
+    assert (excluded["result"], excluded["route"], excluded["reason"]) == (
+        "excluded",
+        "opted_out",
+        "on the opt-out list",
+    )
+
+
+def test_results_csv_timestamps_carry_their_zone(app, db):
+    client = app.test_client()
+    incident_id = _incident(app)
+    created = client.post(f"/api/v1/incidents/{incident_id}/campaigns", json=CAMPAIGN, headers=AUTH)
+    with db.transaction() as session:
+        session.execute(update(Recipient).values(state="sent", sent_at=datetime(2024, 5, 1, 8, 12)))
+    base = f"/api/v1/incidents/{incident_id}/campaigns/{created.get_json()['id']}"
+    raw = client.get(f"{base}/results.csv", headers=AUTH).get_data()
+    sent = [r for r in csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))) if r["result"] == "sent"]
+    assert len(sent) == 2 and {r["sent_at"] for r in sent} == {"2024-05-01T08:12:00+00:00"}

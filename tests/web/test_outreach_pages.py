@@ -4,6 +4,8 @@ RTL preview, launch/pause with CSRF, progress JSON and the results CSV."""
 import io
 import re
 
+import pytest
+
 from tests.factories import declare_checkout_incident
 from tests.web.conftest import csrf_token, post_form
 
@@ -61,8 +63,8 @@ def test_draft_from_csv_report_preview_launch_and_results(logged_in, app):
     assert logged_in.post(f"{page_url}/pause", data={"csrf_token": token}).status_code == 302
     progress = logged_in.get(f"{page_url}/progress.json").get_json()
     assert (progress["state"], progress["queued"], progress["sent"]) == ("paused", 2, 0)
-    rows = logged_in.get(f"{page_url}/results.csv").get_data(as_text=True).splitlines()
-    assert rows[0].startswith("email,name") and len(rows) == 3
+    rows = logged_in.get(f"{page_url}/results.csv").get_data().decode("utf-8-sig").splitlines()
+    assert rows[0].startswith("email,name") and len(rows) == 5  # 2 customers, 1 duplicate, 1 invalid
     assert "Sorry" in logged_in.get("/admin/outreach").get_data(as_text=True)
 
 
@@ -76,6 +78,16 @@ def test_invalid_form_keeps_input_and_says_what_to_fix(logged_in, app):
     page = answer.get_data(as_text=True)
     assert answer.status_code == 422 and "name the campaign" in page and "at least 8" in page
     assert 'value="About {{incident_title}}"' in page
+
+
+@pytest.mark.parametrize("field", ["name", "subject_en", "body_en", "tags", "opt_out_emails"])
+def test_a_nul_character_in_the_form_is_refused_on_the_page_not_a_500(logged_in, app, field):
+    incident_id = _incident(app)
+    form = {**FORM, "csv_text": "email\na@example.com\n", field: FORM.get(field, "x") + "\x00y"}
+    answer = post_form(logged_in, f"/admin/incidents/{incident_id}/campaigns", form)
+    assert answer.status_code == 422  # the form again, never a 500
+    if field in ("name", "subject_en", "body_en"):  # fields the page has an error line for
+        assert "NUL character" in answer.get_data(as_text=True)
 
 
 def test_overview_offers_active_incidents_in_hebrew(logged_in, app):

@@ -43,13 +43,28 @@ class InvalidMessages(InvalidInput):
         self.errors = errors
 
 
-def clean_messages(raw: Mapping[str, Mapping[str, str]]) -> dict[str, Message]:
-    """Per locale {subject, body}; at least one language; lengths bounded."""
+SHAPE = 'an object of languages, each {"subject": "...", "body": "..."}'
+
+
+def clean_messages(raw: object) -> dict[str, Message]:
+    """Per locale {subject, body}; at least one language; lengths bounded. ``raw`` comes from
+    a client as it was sent, so its shape is checked too: a mapping of mappings of text."""
+    if not isinstance(raw, Mapping):
+        raise InvalidMessages({"messages": f"send {SHAPE}"})
     messages: dict[str, Message] = {}
     errors: dict[str, str] = {}
     for locale, parts in raw.items():
-        subject = (parts.get("subject") or "").strip()
-        body = (parts.get("body") or "").strip()
+        if not isinstance(locale, str) or not isinstance(parts, Mapping):
+            errors[str(locale) or "?"] = 'send {"subject": "...", "body": "..."} for each language'
+            continue
+        subject, body = parts.get("subject") or "", parts.get("body") or ""
+        if not isinstance(subject, str) or not isinstance(body, str):
+            errors[base_locale(locale) or locale or "?"] = "the subject and the message must be text"
+            continue
+        subject, body = subject.strip(), body.strip()
+        if "\x00" in subject or "\x00" in body:  # no database column can store it
+            errors[base_locale(locale) or locale or "?"] = "remove the NUL character (\\u0000)"
+            continue
         key = base_locale(locale)
         if not subject and not body:
             continue

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 
 from flask import Blueprint, Response, jsonify
 from sqlalchemy import select
 
 from integrations.base import HelpdeskError
+from service.domain.errors import InvalidInput
 from service.domain.outreach.audience import AudienceError, parse_csv
 from service.domain.outreach.coupons import InvalidCoupons, check_format, generate
 from service.domain.outreach.messages import (
@@ -20,6 +19,7 @@ from service.domain.outreach.messages import (
     sample_customers,
     unsendable,
 )
+from service.domain.spreadsheet import csv_text
 from service.incidents.reads import MAX_ROW_ID
 from service.incidents.store import get_incident
 from service.outreach import store
@@ -38,19 +38,49 @@ bp = Blueprint(
 CAMPAIGN = f"/<int(max={MAX_ROW_ID}):campaign_id>"
 bp.before_request(require_token)
 ACTIONS = ("launch", "pause", "resume", "cancel")
+MAX_HELPDESK_ID = 2**63 - 1  # the BigInteger columns that hold group and agent ids
 
 
-class BadCampaign(ValueError):
+class BadCampaign(InvalidInput):
+    """Campaign fields that cannot be used, each with what to fix (answered with 422)."""
+
     def __init__(self, fields: dict):
-        super().__init__("invalid campaign")
-        self.fields = fields
+        super().__init__("Some campaign fields need fixing; see 'fields'.")
+        self.errors = fields
+
+
+def _text_field(data: dict, key: str, default: str, errors: dict[str, object]) -> str:
+    value = data.get(key)
+    if value in (None, ""):
+        return default
+    if not isinstance(value, str):
+        errors[key] = "send text (a JSON string)"
+        return default
+    if "\x00" in value:  # the admin form can carry one; no database column can store it
+        errors[key] = "remove the NUL character (\\u0000)"
+        return default
+    return value
+
+
+def _text_list(data: dict, key: str, errors: dict[str, object]) -> list[str]:
+    value = data.get(key)
+    if value in (None, ""):
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
+        errors[key] = 'send a list of strings, e.g. ["a", "b"]'
+        return []
+    if any("\x00" in str(v) for v in value):
+        errors[key] = "remove the NUL character (\\u0000)"
+        return []
+    return [str(v).strip() for v in value if str(v).strip()]
 
 
 def campaign_options(data: dict) -> dict:
-    """Validated campaign settings from a JSON object or a form; raises BadCampaign."""
+    """Validated campaign settings from a JSON object or a form; raises BadCampaign. Every value
+    is checked for its type as well, since a JSON body can hold anything."""
     errors: dict[str, object] = {}
-    options: dict[str, object] = {"name": str(data.get("name") or "").strip()[:200]}
-    if not options["name"]:
+    options: dict[str, object] = {"name": _text_field(data, "name", "", errors).strip()[:200]}
+    if not options["name"] and "name" not in errors:
         errors["name"] = "name the campaign"
     try:
         options["messages"] = {
@@ -59,13 +89,13 @@ def campaign_options(data: dict) -> dict:
         }
     except InvalidMessages as invalid:
         errors["messages"] = invalid.errors
-    options["default_locale"] = str(data.get("default_locale") or "en")[:10]
-    options["tags"] = [t for t in (str(x).strip().lower() for x in data.get("tags") or []) if t][:20]
-    options["coupon_mode"] = data.get("coupon_mode") or "none"
+    options["default_locale"] = _text_field(data, "default_locale", "en", errors)[:10]
+    options["tags"] = [t.lower() for t in _text_list(data, "tags", errors)][:20]
+    options["coupon_mode"] = _text_field(data, "coupon_mode", "none", errors)
     if options["coupon_mode"] not in ("none", "pool", "generated"):
         errors["coupon_mode"] = "none, pool or generated"
     try:
-        options["coupon_format"] = check_format(data.get("coupon_format") or "SORRY-XXXX-XXXX")
+        options["coupon_format"] = check_format(_text_field(data, "coupon_format", "SORRY-XXXX-XXXX", errors))
     except InvalidCoupons as invalid:
         errors["coupon_format"] = str(invalid)
     if isinstance(options.get("messages"), dict) and "coupon_mode" not in errors:
@@ -75,27 +105,31 @@ def campaign_options(data: dict) -> dict:
         )
         if problems:
             errors["messages"] = problems
-    options["opt_out_emails"] = [str(e).strip() for e in data.get("opt_out_emails") or [] if str(e).strip()]
+    options["opt_out_emails"] = _text_list(data, "opt_out_emails", errors)
     for key, low, high, default in (
         ("plan_requests_per_minute", 10, 100_000, 200),
         ("api_share", 0.05, 1.0, 0.5),
     ):
         try:
-            value = float(data.get(key, default))
-            if not low <= value <= high:
+            raw = data.get(key, default)
+            if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+                raise ValueError
+            value = float(raw)
+            if not low <= value <= high:  # also refuses nan
                 raise ValueError
             options[key] = int(value) if key == "plan_requests_per_minute" else value
         except (TypeError, ValueError):
             errors[key] = f"a number from {low} to {high}"
-    if data.get("vip_priority") not in (None, "", "high", "urgent"):
+    options["vip_priority"] = _text_field(data, "vip_priority", "", errors) or None
+    if options["vip_priority"] not in (None, "high", "urgent"):
         errors["vip_priority"] = "high or urgent"
-    options["vip_priority"] = data.get("vip_priority") or None
     for key in ("group_id", "sender_id"):
         raw = data.get(key)
+        digits = str(raw).strip() if isinstance(raw, int | str) and not isinstance(raw, bool) else ""
         if raw in (None, ""):
             options[key] = None
-        elif str(raw).strip().isdigit() and int(str(raw).strip()) > 0:
-            options[key] = int(str(raw).strip())
+        elif digits.isascii() and digits.isdigit() and 0 < int(digits) <= MAX_HELPDESK_ID:
+            options[key] = int(digits)
         else:
             errors[key] = "the helpdesk's numeric id, or empty"
     if errors:
@@ -116,7 +150,7 @@ def campaign_json(session, campaign: Campaign) -> dict:
         "sender_id": campaign.sender_id,
         "coupon_mode": campaign.coupon_mode,
         "search_query": campaign.search_query,
-        "audience": campaign.audience_report,
+        "audience": store.reported_rows(campaign.audience_report or {}),
         "progress": store.progress(session, campaign),
         "exclusions": [
             {"email": e.email, "reason": e.reason, "detail": e.detail}
@@ -126,13 +160,10 @@ def campaign_json(session, campaign: Campaign) -> dict:
 
 
 def result_csv(session, campaign: Campaign) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(store.RESULT_COLUMNS)
-    writer.writerows(store.result_rows(session, campaign))
+    """Every input row with its result, as a spreadsheet opens it safely (see domain/spreadsheet)."""
     return Response(
-        out.getvalue(),
-        mimetype="text/csv",
+        csv_text(store.RESULT_COLUMNS, store.result_rows(session, campaign)),
+        content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="campaign-{campaign.id}-results.csv"'},
     )
 
@@ -184,19 +215,39 @@ def preview(session, campaign: Campaign, incident) -> list[dict]:
     return shown
 
 
+SEARCH_PARTS = ("tag", "organization", "field_key", "field_value")
+
+
+def audience_input(data: dict) -> tuple[str | bytes, dict[str, str], str]:
+    """The audience's parts as sent (CSV text, search parts, coupon pool text), each checked for
+    its type; raises BadCampaign naming the fields that have the wrong one."""
+    errors: dict[str, object] = {}
+    csv_data = data.get("csv") or ""
+    if not isinstance(csv_data, str | bytes):
+        errors["csv"] = 'send the CSV as one string, e.g. "email,name\\nann@example.com,Ann"'
+        csv_data = ""
+    search = data.get("search") or {}
+    if not isinstance(search, dict) or not all(
+        isinstance(v, str | int) and not isinstance(v, bool) for k, v in search.items() if k in SEARCH_PARTS
+    ):
+        errors["search"] = 'send an object of strings, e.g. {"tag": "vip"}'
+        search = {}
+    pool = data.get("coupon_pool") or ""
+    if not isinstance(pool, str):
+        errors["coupon_pool"] = "send the codes as one string, one code a line"
+        pool = ""
+    if errors:
+        raise BadCampaign(errors)
+    return csv_data, {k: str(v) for k, v in search.items() if k in SEARCH_PARTS}, pool
+
+
 def apply_audience(session, campaign: Campaign, data: dict) -> None:
     """CSV text and/or a search ({tag, organization, field_key, field_value}); pool text for coupons."""
-    audience = parse_csv(data["csv"]) if data.get("csv") else None
-    query = search_query(
-        **{
-            k: str(v)
-            for k, v in (data.get("search") or {}).items()
-            if k in ("tag", "organization", "field_key", "field_value")
-        }
-    )
-    store.save_audience(session, services().helpdesk, campaign, audience, query)
-    if data.get("coupon_pool"):
-        store.add_coupon_pool(session, campaign, str(data["coupon_pool"]))
+    csv_data, search, pool = audience_input(data)
+    audience = parse_csv(csv_data) if csv_data else None
+    store.save_audience(session, services().helpdesk, campaign, audience, search_query(**search))
+    if pool:
+        store.add_coupon_pool(session, campaign, pool)
 
 
 def _load(session, incident_id: int, campaign_id: int) -> Campaign | None:
