@@ -24,7 +24,7 @@ def add_incident_with_merges(db) -> int:
                 incident_id=incident.id,
                 requester_id=7,
                 reason="same_incident",
-                evidence={"requester_id": 7, "similarity": 0.91},
+                evidence={"requester_id": 7, "requester_name": "Dana Levi", "similarity": 0.91},
                 locale="he",
                 public=True,
                 job_id="j1",
@@ -65,6 +65,8 @@ def test_incident_page_lists_merges_refusals_and_groups(logged_in, db):
     incident_id = add_incident_with_merges(db)
     page = logged_in.get(f"/admin/incidents/{incident_id}/merges").get_data(as_text=True)
     assert "#12" in page and "#11" in page and "same requester, same incident" in page and "0.91" in page
+    # The merge names the person and links both tickets to the helpdesk.
+    assert "<bdi>Dana Levi</bdi>" in page and 'href="https://sandbox.zendesk.com/agent/tickets/12"' in page
     assert "different requesters" in page and "grouped (intermediary)" in page
     assert logged_in.get("/admin/incidents/999/merges").status_code == 404
     overview = logged_in.get("/admin/merges").get_data(as_text=True)

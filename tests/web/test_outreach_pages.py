@@ -153,3 +153,10 @@ def test_each_preview_sample_shows_its_own_coupon_and_a_finished_campaign_says_s
     logged_in.post(f"{page_url}/cancel", data={"csrf_token": token})
     finished = logged_in.get(page_url).get_data(as_text=True)
     assert "will be contacted" not in finished and "customers were in the audience" in finished
+
+
+def test_the_hebrew_form_has_no_english_option_labels(logged_in, app):
+    incident_id = _incident(app)
+    post_form(logged_in, "/language", {"lang": "he", "next": "/admin/outreach"})
+    page = logged_in.get(f"/admin/incidents/{incident_id}/campaigns").get_data(as_text=True)
+    assert '<option value="high">גבוהה</option>' in page and '<option value="urgent">דחופה</option>' in page

@@ -210,6 +210,7 @@ def review(
             "match": why,
             "similarity": round(score, 3),
             "requester_id": ticket.requester_id,
+            "requester_name": ticket.requester_name,
             "other_requester_id": other.requester_id,
         }
         if other.requester_id != ticket.requester_id:
@@ -245,6 +246,7 @@ def review(
             "match": _why_duplicate(ticket, other, scores.get(other.id, 0.0), rules, now),
             "similarity": round(scores.get(other.id, 0.0), 3),
             "requester_id": source.requester_id,
+            "requester_name": source.requester_name,
             "target_requester_id": target.requester_id,
         }
         if source.agent_replied_publicly and not rules.merge_after_agent_reply:
