@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 # Zendesk's ticket statuses: these four are still being worked on; the other two are finished
 # (a closed ticket can no longer be changed at all).
@@ -15,6 +15,13 @@ SOLVED_STATUSES = frozenset({"solved", "closed"})
 # or take it in (skipped) instead of surveying the customer twice.
 SURVEY_SENT_TAG = "incidentdesk_survey_sent"
 SURVEY_SKIPPED_TAG = "incidentdesk_survey_skipped"
+# Zendesk renders this placeholder in the notification e-mail as the satisfaction survey.
+SURVEY_PLACEHOLDER = "{{satisfaction.rating_section}}"
+
+
+def asks_for_survey(texts: Mapping[str, str]) -> bool:
+    """Whether a final message (its texts as sent) carries the survey."""
+    return any(SURVEY_PLACEHOLDER in text for text in texts.values())
 
 
 def version_tag(incident_tag: str, version: int) -> str:

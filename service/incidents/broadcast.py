@@ -19,7 +19,13 @@ from service import clock
 from service.audit import record
 from service.domain.states import LinkState
 from service.domain.status_text import status_reply
-from service.domain.tickets import OPEN_STATUSES, SURVEY_SENT_TAG, SURVEY_SKIPPED_TAG, version_tag
+from service.domain.tickets import (
+    OPEN_STATUSES,
+    SURVEY_SENT_TAG,
+    SURVEY_SKIPPED_TAG,
+    asks_for_survey,
+    version_tag,
+)
 from service.helpdesk.executor import Executor
 from service.models import Incident, StatusUpdate, TicketLink
 from service.wiring import Services
@@ -181,7 +187,8 @@ class BroadcastRunner:
         old = (version_tag(incident.tag, link.status_version),) if link.status_version else ()
         added = (version_tag(incident.tag, status.version),)
         if status.stage == "resolved":  # for the account's own survey automation to include or skip
-            added += (SURVEY_SENT_TAG if incident.resolution_survey else SURVEY_SKIPPED_TAG,)
+            # Read from the final message itself, which this broadcast sends, not from the incident row.
+            added += (SURVEY_SENT_TAG if asks_for_survey(status.texts) else SURVEY_SKIPPED_TAG,)
         return TicketChange(
             ticket_id=link.ticket_id,
             add_tags=added,

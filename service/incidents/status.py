@@ -21,11 +21,8 @@ from service.domain.incidents import InvalidIncident, clean_status
 from service.domain.states import LinkState
 from service.domain.status_text import helpdesk_status_text
 from service.domain.text.locales import SUPPORTED_LOCALES, pick_text
-from service.domain.tickets import version_tag
+from service.domain.tickets import SURVEY_PLACEHOLDER, version_tag
 from service.models import Incident, StatusUpdate, TicketLink
-
-# Zendesk renders this placeholder in the notification e-mail as the satisfaction survey.
-SURVEY_PLACEHOLDER = "{{satisfaction.rating_section}}"
 
 
 class IncidentStateError(Conflict):
