@@ -178,12 +178,15 @@ class TicketLink(Base):
     """A ticket linked to an incident; unique per (incident, ticket) so a replay links once."""
 
     __tablename__ = "ticket_links"
-    __table_args__ = (UniqueConstraint("incident_id", "ticket_id", name="uq_link_incident_ticket"),)
+    __table_args__ = (
+        UniqueConstraint("incident_id", "ticket_id", name="uq_link_incident_ticket"),
+        Index("ix_ticket_links_incident_linked_at", "incident_id", "linked_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
     ticket_id: Mapped[int] = mapped_column(BigInteger, index=True)
-    requester_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    requester_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
     requester_name: Mapped[str] = mapped_column(String(200), default="")
     subject: Mapped[str] = mapped_column(String(300), default="")
     locale: Mapped[str] = mapped_column(String(10), default="en")
