@@ -22,7 +22,7 @@ def readyz():
     try:
         with services().db.transaction() as session:
             session.execute(text("SELECT 1 FROM inbox_deliveries LIMIT 1"))
-            queue = inbox.counts(session)
+            queue = inbox.queue_depth(session)
             age = inbox.oldest_pending_age(session)
     except Exception as exc:  # any database failure means "not ready", never a 500
         return jsonify(status="unavailable", reason=type(exc).__name__), 503
