@@ -19,11 +19,11 @@ def as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def linked_counts(session: Session) -> dict[int, int]:
-    """Number of currently linked tickets per incident id."""
+def linked_counts(session: Session, incident_ids: list[int]) -> dict[int, int]:
+    """Number of currently linked tickets of each of these incidents (absent: none)."""
     stmt = (
         select(TicketLink.incident_id, func.count(TicketLink.id))
-        .where(TicketLink.state == LinkState.LINKED)
+        .where(TicketLink.incident_id.in_(incident_ids), TicketLink.state == LinkState.LINKED)
         .group_by(TicketLink.incident_id)
     )
     return {incident_id: n for incident_id, n in session.execute(stmt)}  # noqa: C416 (as in inbox.store)

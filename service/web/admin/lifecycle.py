@@ -111,7 +111,7 @@ def render_detail(
         context = dict(
             incident=incident,
             links=linked_tickets(db, incident_id),
-            linked_count=linked_counts(db).get(incident_id, 0),
+            linked_count=linked_counts(db, [incident_id]).get(incident_id, 0),
             unsolved_count=incident_health(db, [incident])[0].unsolved,
             chart=hourly_chart(links_per_hour(db, [incident_id], MAX_HOURS)),
             audit=audit_entries(db, incident_id),
