@@ -228,7 +228,8 @@ class AuditEntry(Base):
 
 
 class RateBudget(Base):
-    """Helpdesk API calls spent per window, shared by every worker process on every machine."""
+    """A named budget shared by every worker process on every machine: its Retry-After block
+    (its grants are ``RateBudgetGrant`` rows), or an hourly counter (``window_start``, ``used``)."""
 
     __tablename__ = "rate_budgets"
 
@@ -236,3 +237,14 @@ class RateBudget(Base):
     window_start: Mapped[int] = mapped_column(BigInteger, default=0)  # epoch second the window began
     used: Mapped[int] = mapped_column(Integer, default=0)
     blocked_until: Mapped[float] = mapped_column(Float, default=0.0)  # epoch seconds, from Retry-After
+
+
+class RateBudgetGrant(Base):
+    """A helpdesk request granted by a budget: the last minute's grants are its sliding window."""
+
+    __tablename__ = "rate_budget_grants"
+    __table_args__ = (Index("ix_rate_budget_grants_budget_at", "budget", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    budget: Mapped[str] = mapped_column(String(60))
+    at: Mapped[float] = mapped_column(Float)  # epoch seconds

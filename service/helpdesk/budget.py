@@ -1,14 +1,18 @@
 """One helpdesk request budget per account, shared by every worker on every machine.
 
-Fixed one-minute windows. On PostgreSQL the window lives in the ``rate_budgets`` table: taking a
-request is a single conditional UPDATE (``used + 1 <= limit``), so processes on many machines can
-never overspend together. SQLite is the one-process embedded default, and its single writer lock
-would make a budget row wait on whatever transaction the caller holds, so there the window lives
-in memory. Either way a 429's ``Retry-After`` blocks everyone sharing the budget until it passes.
+A sliding window: a request is granted when fewer than the budget's limit were granted in the
+60 s before it, so no span of a minute ever holds more (a fixed window per calendar minute would
+grant a whole budget in a minute's last seconds and another in the next one's first, twice the
+share, leaving agents nothing). On PostgreSQL the grants are rows of ``rate_budget_grants``
+and a taker holds the budget's row in ``rate_budgets`` while it counts and adds, so processes on
+many machines can never overspend together. SQLite is the one-process embedded default, and its
+single writer lock would make a budget row wait on whatever transaction the caller holds, so
+there the account's window lives in memory. Either way a 429's ``Retry-After`` blocks everyone
+sharing the budget until it passes.
 
 The account's budget paces every request the adapter makes. A room that must not use all of it
-takes a named share as well (outreach: its campaigns' share of the plan), kept the same way in
-its own row, so a campaign never starves the pipeline and the broadcasts.
+takes a named share as well (outreach: its campaigns' share of the plan), kept the same way
+under its own name, so a campaign never starves the pipeline and the broadcasts.
 """
 
 from __future__ import annotations
@@ -16,13 +20,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from service.db import Database
-from service.models import RateBudget
+from service.models import RateBudget, RateBudgetGrant
 
 log = logging.getLogger("incidentdesk.rate_budget")
 WINDOW_SECONDS = 60
@@ -34,6 +39,11 @@ OUTREACH_SHARE = "outreach"
 MAX_JOBS_IN_FLIGHT = 25
 
 
+def _check(per_minute: int) -> None:
+    if per_minute < 1:
+        raise ValueError("the request budget must allow at least one request a minute")
+
+
 class LocalRateBudget:
     """The same budget for one process (threads share it under a lock)."""
 
@@ -43,27 +53,25 @@ class LocalRateBudget:
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
     ):
-        if per_minute < 1:
-            raise ValueError("the request budget must allow at least one request a minute")
+        _check(per_minute)
         self.per_minute = per_minute
         self.clock = clock
         self.sleep = sleep
         self._lock = threading.Lock()
-        self._window = 0
-        self._used = 0
+        self._granted: deque[float] = deque()  # the last minute's grants, oldest first
         self._blocked_until = 0.0
 
     def try_take(self, now: float) -> float:
         with self._lock:
             if self._blocked_until > now:
                 return self._blocked_until - now
-            window = int(now // WINDOW_SECONDS) * WINDOW_SECONDS
-            if window != self._window:
-                self._window, self._used = window, 0
-            if self._used < self.per_minute:
-                self._used += 1
+            while self._granted and self._granted[0] <= now - WINDOW_SECONDS:
+                self._granted.popleft()
+            if len(self._granted) < self.per_minute:
+                self._granted.append(now)
                 return 0.0
-            return window + WINDOW_SECONDS - now
+            # Free once enough of the oldest grants have left the window.
+            return self._granted[len(self._granted) - self.per_minute] + WINDOW_SECONDS - now
 
     def acquire(self) -> None:
         while (wait := self.try_take(self.clock())) > 0:
@@ -75,8 +83,10 @@ class LocalRateBudget:
             self._blocked_until = max(self._blocked_until, self.clock() + max(0.0, seconds))
 
     def used_this_window(self) -> int:
+        """Requests granted in the last minute."""
+        now = self.clock()
         with self._lock:
-            return self._used if self._window == int(self.clock() // WINDOW_SECONDS) * WINDOW_SECONDS else 0
+            return sum(1 for at in self._granted if at > now - WINDOW_SECONDS)
 
 
 def rate_budget_for(db: Database, per_minute: int) -> LocalRateBudget | SharedRateBudget:
@@ -92,8 +102,7 @@ class SharedRateBudget:
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
     ):
-        if per_minute < 1:
-            raise ValueError("the request budget must allow at least one request a minute")
+        _check(per_minute)
         self.db = db
         self.per_minute = per_minute
         self.name = name
@@ -122,28 +131,32 @@ class SharedRateBudget:
         campaigns running)."""
         self._ensure_row()
         limit = self.per_minute if limit is None else limit
-        window = int(now // WINDOW_SECONDS) * WINDOW_SECONDS
+        since = now - WINDOW_SECONDS
+        mine = RateBudgetGrant.budget == self.name
         with self.db.transaction() as session:
+            # The first statement writes the budget's row: it is held (PostgreSQL's row lock,
+            # SQLite's writer lock) until this grant is counted and added.
             blocked_until = session.scalar(
-                select(RateBudget.blocked_until).where(RateBudget.name == self.name)
+                update(RateBudget)
+                .where(RateBudget.name == self.name)
+                .values(window_start=RateBudget.window_start)
+                .returning(RateBudget.blocked_until)
             )
             if blocked_until and blocked_until > now:
                 return blocked_until - now
-            session.execute(
-                update(RateBudget)
-                .where(RateBudget.name == self.name, RateBudget.window_start < window)
-                .values(window_start=window, used=0)
+            session.execute(delete(RateBudgetGrant).where(mine, RateBudgetGrant.at <= since))
+            # The limit-th newest grant of the last minute, if there is one, is when a slot frees.
+            freed_by = session.scalar(
+                select(RateBudgetGrant.at)
+                .where(mine, RateBudgetGrant.at > since)
+                .order_by(RateBudgetGrant.at.desc())
+                .offset(limit - 1)
+                .limit(1)
             )
-            taken = session.execute(
-                update(RateBudget)
-                .where(
-                    RateBudget.name == self.name,
-                    RateBudget.window_start == window,
-                    RateBudget.used + 1 <= limit,
-                )
-                .values(used=RateBudget.used + 1)
-            ).rowcount
-        return 0.0 if taken == 1 else window + WINDOW_SECONDS - now
+            if freed_by is not None:
+                return freed_by + WINDOW_SECONDS - now
+            session.add(RateBudgetGrant(budget=self.name, at=now))
+        return 0.0
 
     def acquire(self) -> None:
         while True:
@@ -164,7 +177,14 @@ class SharedRateBudget:
             )
 
     def used_this_window(self) -> int:
+        """Requests granted in the last minute."""
+        since = self.clock() - WINDOW_SECONDS
         with self.db.transaction() as session:
-            row = session.get(RateBudget, self.name)
-            window = int(self.clock() // WINDOW_SECONDS) * WINDOW_SECONDS
-            return row.used if row and row.window_start == window else 0
+            return (
+                session.scalar(
+                    select(func.count()).where(
+                        RateBudgetGrant.budget == self.name, RateBudgetGrant.at > since
+                    )
+                )
+                or 0
+            )

@@ -1,5 +1,6 @@
-"""The shared request budget never overspends, rolls over each minute and honours Retry-After."""
+"""The request budget never overspends in any 60 s span, frees as old grants age out and honours Retry-After."""
 
+import bisect
 import threading
 
 import pytest
@@ -79,3 +80,25 @@ def test_local_budget_for_the_embedded_default_behaves_the_same():
     before = clock.now
     budget.acquire()
     assert clock.now - before == pytest.approx(5)
+
+
+def most_in_any_minute(granted):
+    return max(bisect.bisect_left(granted, t + 60) - i for i, t in enumerate(granted))
+
+
+def burst_from_second_50(try_take):
+    """A taker asks every 100 ms for two and a half minutes, starting ten seconds before a minute ends."""
+    granted, now = [], 1_000_050.0
+    while now < 1_000_200.0:
+        if try_take(now) == 0.0:
+            granted.append(now)
+        now += 0.1
+    return granted
+
+
+def test_a_burst_straddling_a_minute_never_takes_more_than_the_budget_in_any_60_seconds(db):
+    for budget in (LocalRateBudget(per_minute=30), SharedRateBudget(db, per_minute=30)):
+        granted = burst_from_second_50(budget.try_take)
+        assert most_in_any_minute(granted) == 30
+        assert len(granted) == 90  # and it keeps granting as the oldest grants age out: 3 x 30
+        assert granted[30] >= granted[0] + 60
