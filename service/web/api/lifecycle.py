@@ -10,6 +10,7 @@ from flask import Blueprint, jsonify
 
 from integrations.base import HelpdeskError
 from service.domain.errors import NotFound
+from service.incidents.lifecycle_reads import resolve_result, unsolved_tickets
 from service.incidents.preview import preview_json, preview_rules, recent_tickets
 from service.incidents.reads import MAX_ROW_ID
 from service.incidents.rules import clean_rules, known_fields_for, replace_rules, rules_as_input
@@ -41,19 +42,25 @@ def _incident(db, incident_id: int):
     return incident
 
 
-def _timeline(incident) -> dict:
+def _timeline(incident, db=None) -> dict:
+    entries = list(reversed(incident.status_updates))
+    body = TimelineEntrySchema(many=True).dump(entries)
+    if db is not None:  # a resolution's broadcast lists the tickets the helpdesk would not solve
+        unsolved = unsolved_tickets(db, incident.id)
+        for status, dumped in zip(entries, body, strict=True):
+            dumped["broadcast"] = resolve_result(status, unsolved)
     return {
         "incident_id": incident.id,
         "state": incident.state,
         "shadow_mode": incident.shadow_mode,
-        "timeline": TimelineEntrySchema(many=True).dump(list(reversed(incident.status_updates))),
+        "timeline": body,
     }
 
 
 @bp.get(f"{INCIDENT}/status")
 def timeline(incident_id: int):
     with services().db.transaction() as db:
-        return jsonify(_timeline(_incident(db, incident_id)))
+        return jsonify(_timeline(_incident(db, incident_id), db))
 
 
 @bp.post(f"{INCIDENT}/status")
