@@ -58,6 +58,11 @@ def _validate_fields(state: SandboxState, data: dict, current: dict | None) -> N
         raise invalid("type", f"Type: {data['type']} is not a valid type")
     if "priority" in data and data["priority"] not in PRIORITIES:
         raise invalid("priority", f"Priority: {data['priority']} is not a valid priority")
+    assignee_id = data.get("assignee_id")
+    if assignee_id is not None and (state.users.get(assignee_id) or {}).get("role") not in ("agent", "admin"):
+        raise invalid("assignee", "Assignee: is invalid")
+    if data.get("group_id") is not None and data["group_id"] not in state.groups:
+        raise invalid("group", "Group: is invalid")
     problem_id = data.get("problem_id")
     if problem_id is not None:
         problem = state.tickets.get(problem_id)

@@ -92,7 +92,7 @@ class Executor:
         outcome = self.apply(changes)
         refused = outcome.refused()
         again = [
-            replace(c, status=None)
+            replace(c, status=None, assignee_id=None, group_id=None)  # the message, nothing else
             for c in changes
             if c.status == "solved" and c.ticket_id in refused and not is_gone(refused[c.ticket_id])
         ]

@@ -11,6 +11,7 @@ message is sent again without the status change and the ticket is recorded as un
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy import and_, or_, select, update
@@ -144,6 +145,9 @@ class BroadcastRunner:
                 link.pending_version = status.version
             changes = [self._change(status, incident, link) for link in links]
             solving = status.stage == "resolved"
+            assign_to = (incident.solve_group_id, incident.solve_assignee_id)
+        if solving and any(assign_to):
+            changes = self._assign_unassigned(changes, *assign_to)
         # A refused solve still delivers the final message, sent again without the status change.
         outcome, unsolved = (
             self.executor.apply_solving(changes) if solving else (self.executor.apply(changes), {})
@@ -221,6 +225,23 @@ class BroadcastRunner:
             comment=Comment(status_comment(status, incident, link), public=True),
             macro_ids=(incident.macro_id,) if incident.macro_id else (),
         )
+
+    def _assign_unassigned(
+        self, changes: list[TicketChange], group_id: int | None, assignee_id: int | None
+    ) -> list[TicketChange]:
+        """Tickets without an assignee are assigned where the incident says, so the helpdesk lets
+        them be solved; an agent's own assignment is left alone. Unread tickets go unassigned."""
+        try:
+            tickets = {t.id: t for t in self.services.helpdesk.get_tickets([c.ticket_id for c in changes])}
+        except HelpdeskError as exc:
+            log.warning("could not read tickets to assign before solving: %s", exc)
+            return changes
+        return [
+            replace(c, assignee_id=assignee_id, group_id=group_id)
+            if c.ticket_id in tickets and tickets[c.ticket_id].assignee_id is None
+            else c
+            for c in changes
+        ]
 
     def _confirm(
         self, session: Session, status: StatusUpdate, ticket_ids: list[int], solved: bool = True

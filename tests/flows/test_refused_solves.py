@@ -98,3 +98,58 @@ def test_a_required_field_left_empty_keeps_the_ticket_open_but_the_message_goes_
     assert refusal == {"ticket_id": ticket_id, "reason": refusal["reason"]}
     assert "Order number: is required when solving a ticket" in refusal["reason"]
     assert field["id"]
+
+
+def test_the_incident_assigns_unassigned_tickets_so_they_can_be_solved(running, sandbox):
+    running.api.post(
+        f"{sandbox.url}/_sandbox/account_settings", json={"tickets": {"assign_tickets_upon_solve": False}}
+    ).raise_for_status()
+    with sandbox.state.lock:
+        lead = sandbox.state.add_user(name="Incident Lead", email="lead@shop.test", role="agent")
+        other = sandbox.state.add_user(name="Other Agent", email="other@shop.test", role="agent")
+        group = sandbox.state.default_group_id
+    incident_id, _, problem_id = declare_checkout_incident(
+        running.services, solve_group_id=str(group), solve_assignee_id=lead
+    )
+    assert running.ticket(problem_id)["assignee_id"] == lead  # the problem ticket can be solved too
+    unassigned = running.create_ticket("checkout fails", email="alone@example.com")
+    taken = running.create_ticket("checkout fails for me too", email="taken@example.com")
+    _linked(running, unassigned, taken)
+    running.api.put(f"{sandbox.url}/api/v2/tickets/{taken}.json", json={"ticket": {"assignee_id": other}})
+
+    _resolve(running, incident_id)
+    final = wait_for(lambda: _broadcast_done(running, incident_id))
+
+    assert final["broadcast"]["unsolved"] == []
+    first, second = running.ticket(unassigned), running.ticket(taken)
+    assert (first["status"], first["assignee_id"], first["group_id"]) == ("solved", lead, group)
+    assert (second["status"], second["assignee_id"]) == ("solved", other)  # the agent's choice stands
+    assert all(sum(b.startswith(FINAL["en"]) for b in _public(running, t)) == 1 for t in (unassigned, taken))
+    wait_for(lambda: running.ticket(problem_id)["status"] == "solved")
+
+
+def test_a_wrong_solve_assignment_is_refused_at_declaration_and_survived_at_resolution(running, sandbox):
+    body = {
+        "title": "Checkout is down",
+        "phrases": ["checkout fails"],
+        "status_texts": {"en": "We are looking into it."},
+        "solve_assignee_id": 424242424242,
+    }
+    refused = requests.post(f"{running.url}/api/v1/incidents", json=body, headers=AUTH, timeout=10)
+    assert refused.status_code == 422, refused.text
+    assert "Assignee: is invalid" in str(refused.json())
+    hostile = requests.post(
+        f"{running.url}/api/v1/incidents", json={**body, "solve_group_id": "1e9"}, headers=AUTH, timeout=10
+    )
+    assert hostile.status_code == 422 and "whole number" in str(hostile.json())
+
+    incident_id, _, _ = declare_checkout_incident(running.services)
+    ticket_id = running.create_ticket("checkout fails", email="someone@example.com")
+    _linked(running, ticket_id)
+    with running.services.db.transaction() as session:  # an agent deleted since the declaration
+        get_incident(session, incident_id).solve_assignee_id = 424242424242
+    _resolve(running, incident_id)
+    final = wait_for(lambda: _broadcast_done(running, incident_id))
+    assert sum(b.startswith(FINAL["en"]) for b in _public(running, ticket_id)) == 1
+    [refusal] = final["broadcast"]["unsolved"]
+    assert "Assignee: is invalid" in refusal["reason"]
