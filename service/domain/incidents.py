@@ -110,6 +110,18 @@ def helpdesk_id(raw: object, field: str, what: str, errors: dict[str, list[str]]
     return int(text)
 
 
+def clean_solve_assignment(group_id: object, assignee_id: object) -> tuple[int | None, int | None]:
+    """Where unassigned tickets go to be solved: (group id, agent id), each optional."""
+    errors: dict[str, list[str]] = {}
+    cleaned = (
+        helpdesk_id(group_id, "solve_group_id", "group", errors),
+        helpdesk_id(assignee_id, "solve_assignee_id", "agent", errors),
+    )
+    if errors:
+        raise InvalidIncident(errors)
+    return cleaned
+
+
 def clean_draft(
     title: str,
     phrases: list[str] | tuple[str, ...],

@@ -111,3 +111,28 @@ def active_incidents(session: Session) -> list[Incident]:
         .options(selectinload(Incident.rules), selectinload(Incident.status_updates))
     )
     return list(session.scalars(stmt))
+
+
+def set_solve_assignment(
+    session: Session,
+    helpdesk: HelpdeskPort | None,
+    incident: Incident,
+    group_id: int | None,
+    assignee_id: int | None,
+    *,
+    actor: str,
+) -> None:
+    """Change where the incident assigns unassigned tickets to solve them. The agent must be one
+    in the helpdesk (an end user cannot be assigned); HelpdeskError when that cannot be read."""
+    if assignee_id is not None and helpdesk is not None:
+        found = helpdesk.get_users([assignee_id])
+        if not found or found[0].role not in ("agent", "admin"):
+            raise InvalidIncident({"solve_assignee_id": [f"There is no agent {assignee_id} in Zendesk."]})
+    incident.solve_group_id, incident.solve_assignee_id = group_id, assignee_id
+    record(
+        session,
+        "incident.solve_assignment",
+        actor=actor,
+        incident_id=incident.id,
+        detail={"group_id": group_id, "assignee_id": assignee_id},
+    )
