@@ -66,6 +66,8 @@ class HelpdeskTicket:
     updated_at: datetime | None = None
     custom_fields: dict[int, object] = field(default_factory=dict)
     is_public: bool = True  # False: the ticket has no public comments (Zendesk's private ticket)
+    assignee_id: int | None = None
+    group_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,8 @@ class TicketChange:
     status: str | None = None
     comment: Comment | None = None
     clear_problem: bool = False  # unlink from the problem ticket (problem_id becomes null)
+    assignee_id: int | None = None  # the agent (and group) a ticket is assigned to, to solve it
+    group_id: int | None = None
     # Macros this change stands for, recorded in the ticket's audit (nothing more is applied):
     # an automatic status reply is the incident's macro, applied on the agents' behalf.
     macro_ids: tuple[int, ...] = ()
@@ -167,8 +171,16 @@ class HelpdeskPort(Protocol):
     def job_statuses(self, job_ids: Sequence[str]) -> list[JobResult]:
         """Several jobs' states in one call (show_many)."""
 
-    def create_problem_ticket(self, subject: str, body: str, tags: Sequence[str]) -> int:
-        """Create the incident's problem ticket; returns its id."""
+    def create_problem_ticket(
+        self,
+        subject: str,
+        body: str,
+        tags: Sequence[str],
+        *,
+        assignee_id: int | None = None,
+        group_id: int | None = None,
+    ) -> int:
+        """Create the incident's problem ticket (assigned, if given, so it can be solved); returns its id."""
 
     def publish_status_content(
         self, name: str, texts: dict[str, str], default_locale: str, item_id: int | None = None

@@ -79,6 +79,9 @@ class Incident(Base):
     shadow_mode: Mapped[bool] = mapped_column(Boolean, default=False)
     # Whether the resolution asks linked customers for a satisfaction rating (off by default).
     resolution_survey: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Where an unassigned ticket (and the problem ticket) is assigned so the helpdesk lets it be solved.
+    solve_group_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    solve_assignee_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=clock.now, onupdate=clock.now

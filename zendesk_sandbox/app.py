@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import (
+    account_routes,
     auth,
     control,
     dynamic_content,
@@ -44,6 +45,7 @@ _BLUEPRINTS = (
     ticket_fields.bp,
     search.bp,
     locale_routes.bp,
+    account_routes.bp,
     control.bp,
 )
 JOB_HANDLERS = {

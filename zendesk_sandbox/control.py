@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from . import seed, tickets
+from . import account_routes, seed, tickets
 from .common import bad_request, base_url, current_state, json_body, not_found
 from .state import PLAN_LIMITS
 
@@ -90,6 +90,20 @@ def limits():
             except TypeError as exc:
                 raise bad_request(str(exc)) from None
         return {"plan": state.plan, **state.rate_limits.describe()}
+
+
+@bp.route("/account_settings", methods=["GET", "POST"])
+def account_settings():
+    """The account's ticket settings, e.g. ``{"tickets": {"assign_tickets_upon_solve": false}}``."""
+    state = current_state()
+    with state.lock:
+        if request.method == "POST":
+            spec = json_body()
+            unknown = sorted(set(spec) - {"tickets"})
+            if unknown:
+                raise bad_request(f"unknown setting group(s) {unknown}; send {{'tickets': {{...}}}}")
+            account_routes.change_ticket_settings(state, spec.get("tickets", {}))
+        return account_routes.settings_body(state)["settings"]
 
 
 @bp.get("/webhook_deliveries")

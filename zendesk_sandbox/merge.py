@@ -1,8 +1,8 @@
 """``POST /api/v2/tickets/{id}/merge``: close source tickets into a target, as a job.
 
 Zendesk's rules: up to 5 sources per call; the target must be new, open or pending;
-closed tickets cannot be merged; each source gets a comment and is closed, the target
-gets a comment per source; there is no undo.
+closed tickets cannot be merged; each source gets a comment, the ``closed_by_merge`` tag and is
+closed (whatever it lacks to be solved), the target gets a comment per source; there is no undo.
 """
 
 from __future__ import annotations
@@ -68,18 +68,26 @@ def run_merge(state: SandboxState, item: dict, index: int, job: dict) -> dict:
         f'Request #{source_id} "{source["subject"]}" was closed and merged into this request. '
         f"Last comment in request #{source_id}:\n\n{_last_comment(state, source_id)}"
     )
-    tickets.update_ticket(
+    _, audit = tickets.update_ticket(
         state,
         source_id,
         {
             "status": "closed",
+            "additional_tags": [CLOSED_BY_MERGE_TAG],
             "comment": {
                 "body": source_text,
                 "public": _public(item.get("source_comment_is_public"), forced_private),
             },
         },
         actor,
+        merge=True,
     )
+    # The source's audit says it was closed by a merge, and into which ticket.
+    audit["via"]["source"] = {
+        "from": {},
+        "to": {"ticket_id": target_id, "subject": target["subject"]},
+        "rel": "merge",
+    }
     tickets.update_ticket(
         state,
         target_id,
@@ -100,5 +108,6 @@ def _public(given, forced_private: bool) -> bool:
     return bool(given) and not forced_private
 
 
+CLOSED_BY_MERGE_TAG = "closed_by_merge"
 FORCED_PRIVATE_CHANNELS = frozenset({"twitter", "facebook", "any_channel"})
 JOB_HANDLERS = {"merge_tickets": run_merge}

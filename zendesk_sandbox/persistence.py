@@ -21,7 +21,14 @@ _STORES = (
     "ticket_fields",
 )
 _STRING_KEYED = ("webhooks", "webhook_secrets")
-_ACCOUNT = ("admin_id", "default_group_id", "brand_id", "ticket_form_id", "custom_status_ids")
+_ACCOUNT = (
+    "admin_id",
+    "default_group_id",
+    "brand_id",
+    "ticket_form_id",
+    "custom_status_ids",
+    "account_settings",
+)
 
 
 def save_state(state: SandboxState, path: str) -> None:

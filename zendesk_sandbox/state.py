@@ -95,6 +95,8 @@ class SandboxState:
             self.faults: dict = {}
             self.webhook_options: dict = {"duplicate": False, "shuffle": False}
             self.job_ttl_seconds = 3600
+            # Account settings that change how tickets behave; Zendesk's defaults.
+            self.account_settings: dict = {"tickets": {"assign_tickets_upon_solve": True}}
             self.rate_limits = RateLimits(self)
             self.default_group_id = self._add_group("Support")
             self.brand_id = self.next_id()

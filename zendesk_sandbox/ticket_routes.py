@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from . import jobs, limits, tickets
+from . import jobs, limits, ticket_rules, tickets
 from .common import (
     ApiError,
     bad_request,
@@ -152,14 +152,8 @@ def run_update(state: SandboxState, item: tuple, index: int, job: dict) -> dict:
     ticket_id, change = item
     try:
         tickets.update_ticket(state, ticket_id, change, job["_actor"])
-    except ApiError as exc:
-        details = exc.body.get("details") or exc.body.get("description", "")
-        return {
-            "id": ticket_id,
-            "index": index,
-            "error": "TicketUpdateFailed" if exc.status != 404 else "RecordNotFound",
-            "details": details if isinstance(details, str) else str(details),
-        }
+    except ApiError as exc:  # one ticket refused: the others in the job go on
+        return ticket_rules.job_failure(ticket_id, index, exc)
     return {"id": ticket_id, "action": "update", "success": True, "status": "Updated"}
 
 

@@ -359,9 +359,22 @@ class ZendeskAdapter:
             self._session_call("PUT", f"macros/{macro_id}.json", {"macro": macro})
             return int(macro_id)
 
-    def create_problem_ticket(self, subject: str, body: str, tags: Sequence[str]) -> int:
+    def create_problem_ticket(
+        self,
+        subject: str,
+        body: str,
+        tags: Sequence[str],
+        *,
+        assignee_id: int | None = None,
+        group_id: int | None = None,
+    ) -> int:
+        fields: dict[str, object] = {"assignee_id": assignee_id, "group_id": group_id}
         ticket = ZenpyTicket(
-            subject=subject, type="problem", tags=list(tags), comment=ZenpyComment(body=body, public=False)
+            subject=subject,
+            type="problem",
+            tags=list(tags),
+            comment=ZenpyComment(body=body, public=False),
+            **{k: v for k, v in fields.items() if v is not None},
         )
         with self._calling("create problem ticket"):
             audit = self.client.tickets.create(ticket)

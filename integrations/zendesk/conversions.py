@@ -70,6 +70,8 @@ def ticket_from_zendesk(data: dict) -> HelpdeskTicket:
         updated_at=_parse_time(data.get("updated_at")),
         custom_fields=fields,
         is_public=data.get("is_public") is not False,
+        assignee_id=data.get("assignee_id"),
+        group_id=data.get("group_id"),
     )
 
 
@@ -91,7 +93,7 @@ def ticket_payload(change: TicketChange) -> ZenpyTicket:
         fields["additional_tags"] = list(change.add_tags)
     if change.remove_tags:
         fields["remove_tags"] = list(change.remove_tags)
-    for name in ("type", "problem_id", "priority", "status"):
+    for name in ("type", "problem_id", "priority", "status", "assignee_id", "group_id"):
         value = getattr(change, name)
         if value is not None:
             fields[name] = value

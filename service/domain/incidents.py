@@ -35,6 +35,9 @@ class IncidentDraft:
     affected_products: tuple[str, ...] = ()
     affected_regions: tuple[str, ...] = ()
     started_at: datetime | None = None
+    # Where a ticket without an assignee goes when the incident solves it (and the problem ticket).
+    solve_group_id: int | None = None
+    solve_assignee_id: int | None = None
 
 
 SEVERITIES = ("minor", "major", "critical")
@@ -90,6 +93,35 @@ def _names(raw: object) -> tuple[str, ...]:
     return tuple(dict.fromkeys(" ".join(str(i).split()) for i in items if str(i).strip()))
 
 
+MAX_HELPDESK_ID = 2**63 - 1
+
+
+def helpdesk_id(raw: object, field: str, what: str, errors: dict[str, list[str]]) -> int | None:
+    """An optional helpdesk record id (a group's, an agent's): a positive whole number, or empty."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    text = str(raw).strip()
+    digits = text.isascii() and text.isdigit() and len(text) <= 19
+    if isinstance(raw, bool) or not digits or not 0 < int(text) <= MAX_HELPDESK_ID:
+        errors.setdefault(field, []).append(
+            f"Give the {what}'s id in Zendesk as a whole number, e.g. 360001234567, or leave it empty."
+        )
+        return None
+    return int(text)
+
+
+def clean_solve_assignment(group_id: object, assignee_id: object) -> tuple[int | None, int | None]:
+    """Where unassigned tickets go to be solved: (group id, agent id), each optional."""
+    errors: dict[str, list[str]] = {}
+    cleaned = (
+        helpdesk_id(group_id, "solve_group_id", "group", errors),
+        helpdesk_id(assignee_id, "solve_assignee_id", "agent", errors),
+    )
+    if errors:
+        raise InvalidIncident(errors)
+    return cleaned
+
+
 def clean_draft(
     title: str,
     phrases: list[str] | tuple[str, ...],
@@ -101,8 +133,12 @@ def clean_draft(
     affected_regions: object = (),
     started_at: datetime | None = None,
     now: datetime | None = None,
+    solve_group_id: object = None,
+    solve_assignee_id: object = None,
 ) -> IncidentDraft:
     errors: dict[str, list[str]] = {}
+    group_id = helpdesk_id(solve_group_id, "solve_group_id", "group", errors)
+    assignee_id = helpdesk_id(solve_assignee_id, "solve_assignee_id", "agent", errors)
     now = now or datetime.now(UTC)
     if started_at is not None:
         if started_at.tzinfo is None:
@@ -155,4 +191,6 @@ def clean_draft(
         affected_products=_names(affected_products),
         affected_regions=_names(affected_regions),
         started_at=started_at,
+        solve_group_id=group_id,
+        solve_assignee_id=assignee_id,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from integrations.base import HelpdeskError, HelpdeskPort, JobResult, TicketChange
 from service.helpdesk.budget import MAX_JOBS_IN_FLIGHT
@@ -31,6 +31,11 @@ class BulkOutcome:
     def refused(self) -> dict[int, str]:
         """Tickets the helpdesk definitely did not change, with why."""
         return {t: e for t, e in self.errors.items() if e and t not in self.uncertain}
+
+
+def is_gone(error: str) -> bool:
+    """The helpdesk refused because the ticket is closed or deleted: later changes will fail too."""
+    return any(word in error.lower() for word in ("closed", "notfound", "not found"))
 
 
 def _ambiguous(exc: HelpdeskError) -> bool:
@@ -77,6 +82,32 @@ class Executor:
                 self.sleep(self.job_poll_seconds)
                 self._poll(outcome, running)
         return outcome
+
+    def apply_solving(self, changes: Sequence[TicketChange]) -> tuple[BulkOutcome, dict[int, str]]:
+        """Like ``apply``, for changes that solve their tickets. Zendesk refuses a solve whole (no
+        assignee, an empty field required to solve), comment included; each refused ticket gets
+        its change again without the status, so the customer still receives the message.
+        Returns the outcome and, per ticket that got the message but stays unsolved, Zendesk's
+        reason."""
+        outcome = self.apply(changes)
+        refused = outcome.refused()
+        again = [
+            replace(c, status=None, assignee_id=None, group_id=None)  # the message, nothing else
+            for c in changes
+            if c.status == "solved" and c.ticket_id in refused and not is_gone(refused[c.ticket_id])
+        ]
+        if not again:
+            return outcome, {}
+        second = self.apply(again)
+        outcome.calls += second.calls
+        unsolved = {}
+        for ticket_id, error in second.errors.items():
+            if error is None:
+                unsolved[ticket_id] = refused[ticket_id]
+            outcome.errors[ticket_id] = error
+            if ticket_id in second.uncertain:
+                outcome.uncertain.add(ticket_id)
+        return outcome, unsolved
 
     def _poll(self, outcome: BulkOutcome, running: dict[str, tuple[list[int], float]]) -> None:
         outcome.calls += 1

@@ -3,12 +3,15 @@
 A worker leases the broadcast, then works through the links in slices. Each ticket's change
 carries a version tag (``<incident tag>_v<version>``) together with the comment, so a slice
 interrupted by a crash is settled by reading the tickets back: a ticket with the tag got the
-update, one without it is sent again. A resolution (stage ``resolved``) also solves the tickets.
+update, one without it is sent again. A resolution (stage ``resolved``) also solves the tickets;
+where the helpdesk refuses a solve (no assignee, a field required to solve left empty), the final
+message is sent again without the status change and the ticket is recorded as unsolved, with why.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy import and_, or_, select, update
@@ -21,12 +24,14 @@ from service.domain.states import LinkState
 from service.domain.status_text import status_reply
 from service.domain.tickets import (
     OPEN_STATUSES,
+    SOLVED_STATUSES,
     SURVEY_SENT_TAG,
     SURVEY_SKIPPED_TAG,
     asks_for_survey,
     version_tag,
 )
-from service.helpdesk.executor import Executor
+from service.helpdesk.executor import Executor, is_gone
+from service.incidents.lifecycle_reads import UNSOLVED_ACTION
 from service.models import Incident, StatusUpdate, TicketLink
 from service.wiring import Services
 
@@ -44,6 +49,19 @@ def status_comment(status: StatusUpdate, incident: Incident, link: TicketLink) -
         incident_title=incident.title,
         status_time=status.created_at,
     )[1]
+
+
+def record_unsolved(session: Session, status: StatusUpdate, unsolved: dict[int, str]) -> None:
+    """One audit entry per ticket that got the final message but that the helpdesk would not
+    solve, with its reason: the resolve result lists them (``lifecycle_reads.unsolved_tickets``)."""
+    for ticket_id, reason in sorted(unsolved.items()):
+        record(
+            session,
+            UNSOLVED_ACTION,
+            incident_id=status.incident_id,
+            ticket_id=ticket_id,
+            detail={"version": status.version, "reason": reason[:500]},
+        )
 
 
 class BroadcastRunner:
@@ -126,11 +144,20 @@ class BroadcastRunner:
             for link in links:
                 link.pending_version = status.version
             changes = [self._change(status, incident, link) for link in links]
-        outcome = self.executor.apply(changes)
+            solving = status.stage == "resolved"
+            assign_to = (incident.solve_group_id, incident.solve_assignee_id)
+        if solving and any(assign_to):
+            changes = self._assign_unassigned(changes, *assign_to)
+        # A refused solve still delivers the final message, sent again without the status change.
+        outcome, unsolved = (
+            self.executor.apply_solving(changes) if solving else (self.executor.apply(changes), {})
+        )
         with self.services.db.transaction() as session:
             status = session.get(StatusUpdate, status_id)
             done = outcome.succeeded()
-            self._confirm(session, status, done)
+            self._confirm(session, status, [t for t in done if t not in unsolved])
+            self._confirm(session, status, list(unsolved), solved=False)
+            record_unsolved(session, status, unsolved)
             refused = outcome.refused()
             if refused:  # the helpdesk said no for these tickets: report them, do not try again
                 session.execute(
@@ -159,6 +186,7 @@ class BroadcastRunner:
                 detail={
                     "version": status.version,
                     "sent": len(done),
+                    "sent_unsolved": len(unsolved),
                     "refused": len(refused),
                     "uncertain": len(outcome.uncertain),
                     "calls": outcome.calls,
@@ -198,11 +226,31 @@ class BroadcastRunner:
             macro_ids=(incident.macro_id,) if incident.macro_id else (),
         )
 
-    def _confirm(self, session: Session, status: StatusUpdate, ticket_ids: list[int]) -> None:
+    def _assign_unassigned(
+        self, changes: list[TicketChange], group_id: int | None, assignee_id: int | None
+    ) -> list[TicketChange]:
+        """Tickets without an assignee are assigned where the incident says, so the helpdesk lets
+        them be solved; an agent's own assignment is left alone. Unread tickets go unassigned."""
+        try:
+            tickets = {t.id: t for t in self.services.helpdesk.get_tickets([c.ticket_id for c in changes])}
+        except HelpdeskError as exc:
+            log.warning("could not read tickets to assign before solving: %s", exc)
+            return changes
+        return [
+            replace(c, assignee_id=assignee_id, group_id=group_id)
+            if c.ticket_id in tickets and tickets[c.ticket_id].assignee_id is None
+            else c
+            for c in changes
+        ]
+
+    def _confirm(
+        self, session: Session, status: StatusUpdate, ticket_ids: list[int], solved: bool = True
+    ) -> None:
+        """These tickets got ``status``; a resolution also solved them unless ``solved`` is False."""
         if not ticket_ids:
             return
         values = {"status_version": status.version, "pending_version": None}
-        if status.stage == "resolved":
+        if status.stage == "resolved" and solved:
             values["ticket_status"] = "solved"
         session.execute(
             update(TicketLink)
@@ -217,9 +265,7 @@ class BroadcastRunner:
 
     def _skip_unsendable(self, session: Session, status: StatusUpdate, refused: dict[int, str]) -> None:
         """A ticket the helpdesk refuses because it is closed or gone will not take later updates either."""
-        gone = [
-            t for t, e in refused.items() if any(w in e.lower() for w in ("closed", "notfound", "not found"))
-        ]
+        gone = [t for t, e in refused.items() if is_gone(e)]
         if gone:
             session.execute(
                 update(TicketLink)
@@ -252,7 +298,17 @@ class BroadcastRunner:
             for link in pending
             if link.ticket_id in tickets and tag in tickets[link.ticket_id].tags
         ]
-        self._confirm(session, status, delivered)
+        # A resolution's message may have gone out without the solve (sent again without it).
+        unsolved = [
+            t for t in delivered if status.stage == "resolved" and tickets[t].status not in SOLVED_STATUSES
+        ]
+        self._confirm(session, status, [t for t in delivered if t not in unsolved])
+        self._confirm(session, status, unsolved, solved=False)
+        record_unsolved(
+            session,
+            status,
+            dict.fromkeys(unsolved, "the ticket was not solved (read back after an interruption)"),
+        )
         for link in pending:
             if link.ticket_id not in delivered:
                 link.pending_version = None

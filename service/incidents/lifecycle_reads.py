@@ -15,6 +15,8 @@ from service.incidents.reads import as_utc
 from service.models import AuditEntry, Incident, StatusUpdate, TicketLink
 
 ACTIVE_BROADCASTS = ("queued", "running")
+# The audit action of a ticket that got a resolution's final message but was not solved.
+UNSOLVED_ACTION = "ticket.solve_refused"
 
 
 def shadow_decisions(session: Session, incident_id: int, limit: int = 50) -> list[AuditEntry]:
@@ -66,6 +68,31 @@ def broadcast_progress(status: StatusUpdate) -> dict:
         "done": done,
         "percent": 100 if status.broadcast_state == "done" else (round(100 * done / total) if total else 0),
     }
+
+
+def unsolved_tickets(session: Session, incident_id: int, limit: int = 500) -> dict[int, list[dict]]:
+    """Per status version: the tickets that got its final message but that the helpdesk refused
+    to solve, with the helpdesk's reason (``broadcast.record_unsolved`` writes them)."""
+    found: dict[int, list[dict]] = {}
+    for entry in session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.incident_id == incident_id, AuditEntry.action == UNSOLVED_ACTION)
+        .order_by(AuditEntry.id)
+        .limit(limit)
+    ):
+        version = int((entry.detail or {}).get("version") or 0)
+        found.setdefault(version, []).append(
+            {"ticket_id": entry.ticket_id, "reason": str((entry.detail or {}).get("reason") or "")}
+        )
+    return found
+
+
+def resolve_result(status: StatusUpdate, unsolved: dict[int, list[dict]]) -> dict:
+    """A broadcast's progress with, for a resolution, the tickets left unsolved and why."""
+    progress = broadcast_progress(status)
+    if status.stage == "resolved":
+        progress["unsolved"] = unsolved.get(status.version, [])
+    return progress
 
 
 @dataclass(frozen=True)

@@ -213,6 +213,8 @@ def set_shadow_mode(
                     subject=f"[Incident] {incident.title}",
                     body=pick_text(status.texts, incident.default_locale)[1],
                     tags=(incident.tag, "incidentdesk_problem"),
+                    assignee_id=incident.solve_assignee_id,
+                    group_id=incident.solve_group_id,
                 )
             except HelpdeskError as exc:
                 record(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from integrations.base import HelpdeskPort
+from integrations.base import HelpdeskError, HelpdeskPort
 from service.audit import record
-from service.domain.incidents import IncidentDraft, tag_for_title
+from service.domain.incidents import IncidentDraft, InvalidIncident, tag_for_title
 from service.incidents.status import publish_safely
 from service.models import Incident, IncidentRule, StatusUpdate, TicketLink
 
@@ -37,6 +37,8 @@ def declare_incident(
         affected_products=list(draft.affected_products),
         affected_regions=list(draft.affected_regions),
         started_at=draft.started_at,
+        solve_group_id=draft.solve_group_id,
+        solve_assignee_id=draft.solve_assignee_id,
     )
     incident.rules = [IncidentRule(kind="phrase", value=p) for p in draft.phrases]
     incident.status_updates = [
@@ -46,9 +48,22 @@ def declare_incident(
     session.flush()
     if helpdesk is not None and not draft.shadow_mode:
         summary = draft.status_texts.get(draft.default_locale) or next(iter(draft.status_texts.values()))
-        incident.problem_ticket_id = helpdesk.create_problem_ticket(
-            subject=f"[Incident] {draft.title}", body=summary, tags=(tag, "incidentdesk_problem")
-        )
+        try:
+            incident.problem_ticket_id = helpdesk.create_problem_ticket(
+                subject=f"[Incident] {draft.title}",
+                body=summary,
+                tags=(tag, "incidentdesk_problem"),
+                assignee_id=incident.solve_assignee_id,
+                group_id=incident.solve_group_id,
+            )
+        except HelpdeskError as refused:
+            assigned = draft.solve_assignee_id or draft.solve_group_id
+            if refused.retryable or refused.status != 422 or not assigned:
+                raise
+            field = "solve_assignee_id" if draft.solve_assignee_id else "solve_group_id"
+            raise InvalidIncident(
+                {field: [f"Zendesk refused to assign the problem ticket there ({refused}). Check the ids."]}
+            ) from refused
     publish_safely(session, helpdesk, incident, dict(draft.status_texts), actor=actor, version=1)
     record(
         session,
@@ -96,3 +111,28 @@ def active_incidents(session: Session) -> list[Incident]:
         .options(selectinload(Incident.rules), selectinload(Incident.status_updates))
     )
     return list(session.scalars(stmt))
+
+
+def set_solve_assignment(
+    session: Session,
+    helpdesk: HelpdeskPort | None,
+    incident: Incident,
+    group_id: int | None,
+    assignee_id: int | None,
+    *,
+    actor: str,
+) -> None:
+    """Change where the incident assigns unassigned tickets to solve them. The agent must be one
+    in the helpdesk (an end user cannot be assigned); HelpdeskError when that cannot be read."""
+    if assignee_id is not None and helpdesk is not None:
+        found = helpdesk.get_users([assignee_id])
+        if not found or found[0].role not in ("agent", "admin"):
+            raise InvalidIncident({"solve_assignee_id": [f"There is no agent {assignee_id} in Zendesk."]})
+    incident.solve_group_id, incident.solve_assignee_id = group_id, assignee_id
+    record(
+        session,
+        "incident.solve_assignment",
+        actor=actor,
+        incident_id=incident.id,
+        detail={"group_id": group_id, "assignee_id": assignee_id},
+    )

@@ -6,7 +6,8 @@ import time
 import pytest
 import requests
 
-from integrations.base import Comment, HelpdeskNotFound, NewTicket, TicketChange
+from integrations.base import Comment, HelpdeskError, HelpdeskNotFound, NewTicket, TicketChange
+from service.helpdesk.executor import Executor
 from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
 
 
@@ -67,6 +68,39 @@ def test_update_many_adds_and_removes_tags_and_comments_per_ticket(helpdesk):
     assert job.status == "completed" and {r.ticket_id for r in job.results if r.success} == set(ids)
     a, b = sorted(helpdesk.get_tickets(ids), key=lambda t: t.id)
     assert set(a.tags) == {"keep", "x"} and a.priority == "urgent" and set(b.tags) == {"y"}
+
+
+def test_a_refused_solve_is_a_per_ticket_error_with_zendesks_reason(helpdesk, sandbox):
+    requests.post(
+        f"{sandbox.url}/_sandbox/account_settings",
+        json={"tickets": {"assign_tickets_upon_solve": False}},
+        timeout=5,
+    ).raise_for_status()
+    ids = [r.ticket_id for r in settle(helpdesk, helpdesk.create_many([new(1), new(2)])).results]
+    agent = helpdesk.client.users.me().id
+    requests.put(
+        f"{sandbox.url}/api/v2/tickets/{ids[0]}.json",
+        json={"ticket": {"assignee_id": agent}},
+        auth=(f"{DEMO_AGENT_EMAIL}/token", DEMO_API_TOKEN),
+        timeout=5,
+    ).raise_for_status()
+    solve = [TicketChange(ticket_id=i, status="solved", comment=Comment("Fixed", public=True)) for i in ids]
+    job = settle(helpdesk, helpdesk.update_many(solve))
+    ok, refused = sorted(job.results, key=lambda r: r.ticket_id or 0)
+    assert ok.success and not refused.success
+    assert "Assignee: is required when solving a ticket" in (refused.error or "")
+    with pytest.raises(HelpdeskError) as err:
+        helpdesk.update_ticket(TicketChange(ticket_id=ids[1], status="solved"))
+    assert err.value.status == 422 and not err.value.retryable
+    assert "Assignee" in str(err.value)
+
+    outcome, unsolved = Executor(helpdesk, job_poll_seconds=0.05).apply_solving(
+        [TicketChange(ticket_id=ids[1], status="solved", comment=Comment("Final", public=True))]
+    )
+    assert outcome.succeeded() == [ids[1]] and list(unsolved) == [ids[1]]
+    assert "Assignee" in unsolved[ids[1]]
+    [unsolved_ticket] = helpdesk.get_tickets([ids[1]])
+    assert unsolved_ticket.status != "solved"
 
 
 def test_problem_link_is_set_and_cleared(helpdesk):

@@ -57,6 +57,7 @@ ENDPOINTS = [
     ("put", "rules", GOOD_RULES),
     ("post", "rules/preview", GOOD_RULES),
     ("put", "shadow", {"shadow_mode": True}),
+    ("put", "solve-assignment", {"solve_group_id": None}),
 ]
 
 
@@ -329,3 +330,26 @@ def test_a_declaration_without_status_texts_is_422_not_500(client):
     assert response.json["fields"]["status_texts"] == [
         'Send \'status_texts\': the customer-facing status per language, e.g. {"en": "..."}.'
     ]
+
+
+def test_solve_assignment_takes_an_agent_and_refuses_what_is_not_one(client, helpdesk, incident_id):
+    path = f"/api/v1/incidents/{incident_id}/solve-assignment"
+    agent = helpdesk.client.users.me().id
+    customer = helpdesk.create_user("Dana Levi", "dana@example.com").id
+    ok = call(client, "put", path, {"solve_group_id": 360000000001, "solve_assignee_id": agent})
+    assert ok.status_code == 200
+    assert ok.json == {"incident_id": incident_id, "solve_group_id": 360000000001, "solve_assignee_id": agent}
+    shown = call(client, "get", f"/api/v1/incidents/{incident_id}").json
+    assert (shown["solve_group_id"], shown["solve_assignee_id"]) == (360000000001, agent)
+
+    not_agent = call(client, "put", path, {"solve_assignee_id": customer})
+    assert not_agent.status_code == 422 and f"no agent {customer}" in str(not_agent.json)
+    for bad in ("abc", -1, 1.5, True, "9" * 5000, [1], {"id": 1}):
+        refused = call(client, "put", path, {"solve_group_id": bad})
+        assert refused.status_code == 422, bad
+        assert "whole number" in str(refused.json)
+    unknown = call(client, "put", path, {"group": 1})
+    assert 400 <= unknown.status_code < 500
+    cleared = call(client, "put", path, {"solve_group_id": None, "solve_assignee_id": None})
+    assert cleared.json["solve_group_id"] is None and cleared.json["solve_assignee_id"] is None
+    assert call(client, "put", "/api/v1/incidents/999999/solve-assignment", {}).status_code == 404

@@ -294,3 +294,39 @@ def test_lifecycle_pages_require_a_login(client, app, method, path):
     app.config["WTF_CSRF_ENABLED"] = False  # so the refusal seen is the login's, not the CSRF check's
     response = getattr(client, method)(path)
     assert response.status_code == 302 and response.location.startswith("/login?next=")
+
+
+def test_the_resolve_result_lists_what_zendesk_would_not_solve(logged_in, db):
+    incident_id = declare(logged_in, solve_group_id="360000000001", solve_assignee_id="")
+    assert incident_row(db, incident_id).solve_group_id == 360000000001
+    post_form(logged_in, f"/admin/incidents/{incident_id}/resolve", FINAL)
+    with db.transaction() as session:
+        final = session.scalars(select(StatusUpdate).where(StatusUpdate.incident_id == incident_id)).all()[-1]
+        final.broadcast_state, final.broadcast_total, final.broadcast_done = "done", 2, 2
+        record(
+            session,
+            "ticket.solve_refused",
+            incident_id=incident_id,
+            ticket_id=4242,
+            detail={
+                "version": final.version,
+                "reason": "TicketUpdateFailed: <b>Order</b>: is required when solving",
+            },
+        )
+    progress = logged_in.get(f"/admin/incidents/{incident_id}/broadcasts").json["broadcasts"][-1]
+    assert progress["unsolved"] == [
+        {"ticket_id": 4242, "reason": "TicketUpdateFailed: <b>Order</b>: is required when solving"}
+    ]
+    page = logged_in.get(f"/admin/incidents/{incident_id}").data.decode()
+    assert "Got the final message but not solved" in page and "Ticket #4242" in page
+    assert "&lt;b&gt;Order&lt;/b&gt;" in page and "<b>Order</b>" not in page
+    assert "Zendesk group id 360000000001" in page
+
+
+def test_declare_form_refuses_a_solve_assignment_that_is_not_an_id(logged_in, db):
+    response = post_form(
+        logged_in, "/admin/incidents/new", declare_form(solve_group_id="support team", solve_assignee_id="-3")
+    )
+    assert response.status_code == 422
+    page = response.data.decode()
+    assert page.count("as a whole number") == 2 and 'value="support team"' in page

@@ -22,6 +22,8 @@ class IncidentForm:
     affected_products: str = ""
     affected_regions: str = ""
     started_at: str = ""  # datetime-local, read as UTC
+    solve_group_id: str = ""
+    solve_assignee_id: str = ""
 
     severities = SEVERITIES
     locales = SUPPORTED_LOCALES
@@ -42,6 +44,8 @@ class IncidentForm:
             affected_products=text("affected_products"),
             affected_regions=text("affected_regions"),
             started_at=text("started_at").strip(),
+            solve_group_id=text("solve_group_id").strip(),
+            solve_assignee_id=text("solve_assignee_id").strip(),
         )
 
     def to_draft(self) -> IncidentDraft:
@@ -64,6 +68,8 @@ class IncidentForm:
                 affected_products=self.affected_products,
                 affected_regions=self.affected_regions,
                 started_at=started_at,
+                solve_group_id=self.solve_group_id,
+                solve_assignee_id=self.solve_assignee_id,
             )
         except InvalidIncident as invalid:
             raise InvalidIncident({**invalid.errors, **errors}) from None

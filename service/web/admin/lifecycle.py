@@ -17,12 +17,13 @@ from service.domain.incidents import STAGES, InvalidIncident
 from service.domain.states import LinkState
 from service.domain.text.locales import SUPPORTED_LOCALES
 from service.incidents.lifecycle_reads import (
-    broadcast_progress,
     find_link,
     find_status,
     incident_health,
+    resolve_result,
     shadow_decisions,
     unlinks_per_phrase,
+    unsolved_tickets,
 )
 from service.incidents.reads import MAX_ROW_ID, audit_entries, linked_counts, links_per_hour
 from service.incidents.rules import PHRASE_KINDS
@@ -118,7 +119,7 @@ def render_detail(
             shadow_entries=shadow_decisions(db, incident_id),
             feedback=unlinks_per_phrase(db, incident_id),
             rules=rule_rows(incident),
-            broadcasts={s.version: broadcast_progress(s) for s in incident.status_updates},
+            broadcasts=_results(db, incident),
         )
     return render_template(
         "incidents/detail.html",
@@ -254,5 +255,12 @@ def broadcasts(incident_id: int):
     """The progress bars' data, polled by lifecycle.js while a broadcast runs."""
     with services().db.transaction() as db:
         incident = _load(db, incident_id)
-        rows = [broadcast_progress(s) for s in incident.status_updates if s.broadcast_state != "none"]
+        results = _results(db, incident)
+        rows = [results[s.version] for s in incident.status_updates if s.broadcast_state != "none"]
     return jsonify({"incident_id": incident_id, "broadcasts": rows})
+
+
+def _results(db, incident) -> dict[int, dict]:
+    """Each version's broadcast progress; a resolution's also lists the tickets left unsolved."""
+    unsolved = unsolved_tickets(db, incident.id)
+    return {s.version: resolve_result(s, unsolved) for s in incident.status_updates}

@@ -10,17 +10,20 @@ from flask import Blueprint, jsonify
 
 from integrations.base import HelpdeskError
 from service.domain.errors import NotFound
+from service.domain.incidents import clean_solve_assignment
+from service.incidents.lifecycle_reads import resolve_result, unsolved_tickets
 from service.incidents.preview import preview_json, preview_rules, recent_tickets
 from service.incidents.reads import MAX_ROW_ID
 from service.incidents.rules import clean_rules, known_fields_for, replace_rules, rules_as_input
 from service.incidents.status import post_status_update, reopen_incident, resolve_incident, set_shadow_mode
-from service.incidents.store import get_incident
+from service.incidents.store import get_incident, set_solve_assignment
 from service.web.api.incidents import API_ACTOR, require_token
 from service.web.api.json_input import load_json
 from service.web.api.lifecycle_schemas import (
     ResolveSchema,
     RulesSchema,
     ShadowSchema,
+    SolveAssignmentSchema,
     StatusPostSchema,
     TimelineEntrySchema,
 )
@@ -41,19 +44,25 @@ def _incident(db, incident_id: int):
     return incident
 
 
-def _timeline(incident) -> dict:
+def _timeline(incident, db=None) -> dict:
+    entries = list(reversed(incident.status_updates))
+    body = TimelineEntrySchema(many=True).dump(entries)
+    if db is not None:  # a resolution's broadcast lists the tickets the helpdesk would not solve
+        unsolved = unsolved_tickets(db, incident.id)
+        for status, dumped in zip(entries, body, strict=True):
+            dumped["broadcast"] = resolve_result(status, unsolved)
     return {
         "incident_id": incident.id,
         "state": incident.state,
         "shadow_mode": incident.shadow_mode,
-        "timeline": TimelineEntrySchema(many=True).dump(list(reversed(incident.status_updates))),
+        "timeline": body,
     }
 
 
 @bp.get(f"{INCIDENT}/status")
 def timeline(incident_id: int):
     with services().db.transaction() as db:
-        return jsonify(_timeline(_incident(db, incident_id)))
+        return jsonify(_timeline(_incident(db, incident_id), db))
 
 
 @bp.post(f"{INCIDENT}/status")
@@ -105,6 +114,28 @@ def shadow(incident_id: int):
         incident = _incident(db, incident_id)
         set_shadow_mode(db, incident, fields["shadow_mode"], actor=API_ACTOR, helpdesk=services().helpdesk)
         return jsonify({"incident_id": incident_id, "shadow_mode": incident.shadow_mode})
+
+
+@bp.put(f"{INCIDENT}/solve-assignment")
+def solve_assignment(incident_id: int):
+    """Where the incident assigns tickets without an assignee so that Zendesk lets them be solved."""
+    fields = load_json(SolveAssignmentSchema(), '{"solve_group_id": ..., "solve_assignee_id": ...}')
+    group_id, assignee_id = clean_solve_assignment(fields["solve_group_id"], fields["solve_assignee_id"])
+    try:
+        with services().db.transaction() as db:
+            incident = _incident(db, incident_id)
+            set_solve_assignment(db, services().helpdesk, incident, group_id, assignee_id, actor=API_ACTOR)
+            body = {
+                "incident_id": incident_id,
+                "solve_group_id": incident.solve_group_id,
+                "solve_assignee_id": incident.solve_assignee_id,
+            }
+    except HelpdeskError as failure:
+        return json_error(
+            503 if failure.retryable else 502,
+            "The helpdesk did not say whether that agent exists; try again in a moment.",
+        )
+    return jsonify(body)
 
 
 @bp.put(f"{INCIDENT}/rules")

@@ -56,6 +56,15 @@ class ResolveSchema(Schema):
     survey = fields.Boolean(load_default=False)
 
 
+class SolveAssignmentSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    # Checked by clean_solve_assignment, whose messages say what to send.
+    solve_group_id = fields.Raw(load_default=None, allow_none=True)
+    solve_assignee_id = fields.Raw(load_default=None, allow_none=True)
+
+
 class RuleInputSchema(Schema):
     class Meta:
         unknown = RAISE

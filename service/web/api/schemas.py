@@ -65,6 +65,9 @@ class IncidentCreateSchema(Schema):
         allow_none=True,
         error_messages={"invalid": "Give the start time in ISO 8601, e.g. 2026-11-22T14:00:00Z."},
     )
+    # Checked by clean_draft (a positive whole number), so the message can say what to send.
+    solve_group_id = fields.Raw(load_default=None, allow_none=True)
+    solve_assignee_id = fields.Raw(load_default=None, allow_none=True)
 
 
 class StatusSchema(Schema):
@@ -88,6 +91,8 @@ class IncidentSchema(Schema):
     default_locale = fields.String()
     shadow_mode = fields.Boolean()
     problem_ticket_id = fields.Integer(allow_none=True)
+    solve_group_id = fields.Integer(allow_none=True)
+    solve_assignee_id = fields.Integer(allow_none=True)
     phrases = fields.List(fields.String())
     rules = fields.List(fields.Nested(RuleSchema))
     affected_products = fields.List(fields.String())
