@@ -1,16 +1,16 @@
 """where an incident assigns the tickets it solves: a Zendesk group and/or agent, so that a ticket
 without an assignee can be solved on an account that does not assign on solve
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-02
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
