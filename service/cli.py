@@ -9,16 +9,14 @@ import signal
 import sys
 import threading
 
-from gunicorn.app.base import BaseApplication
-
 from integrations.zendesk.setup import install
 from integrations.zendesk.transport import zenpy_client
-from service.app import create_app
 from service.db import Database
-from service.inbox.worker import Worker, start_in_thread
+from service.inbox.worker import Worker
 from service.migrate import upgrade
 from service.settings import Settings, SettingsError
 from service.users import create_admin
+from service.web_server import ServeOptions, WebServer
 from service.wiring import build_services
 
 
@@ -30,23 +28,15 @@ def _settings() -> Settings:
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
-    settings = _settings()
-    with_worker = args.with_worker or settings.run_worker_in_web
-
-    class Server(BaseApplication):
-        def load_config(self):
-            self.cfg.set("bind", f"{args.host or settings.host}:{args.port or settings.port}")
-            self.cfg.set("workers", args.workers)
-            self.cfg.set("threads", args.threads)
-            self.cfg.set("accesslog", "-")
-            if with_worker:
-                self.cfg.set("post_worker_init", lambda _worker: start_in_thread(self._services))
-
-        def load(self):
-            self._services = build_services(settings)
-            return create_app(services=self._services)
-
-    Server().run()
+    options = ServeOptions(
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        threads=args.threads,
+        config=args.config,
+        with_worker=args.with_worker,
+    )
+    WebServer(_settings(), options).run()
 
 
 def cmd_worker(_args: argparse.Namespace) -> None:
@@ -104,8 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the web service with gunicorn")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
-    serve.add_argument("--workers", type=int, default=2)
-    serve.add_argument("--threads", type=int, default=4)
+    serve.add_argument("--workers", type=int, help="web processes (default 2)")
+    serve.add_argument("--threads", type=int, help="threads per process (default 4)")
+    serve.add_argument("--config", help="gunicorn config file (default ./gunicorn.conf.py when present)")
     serve.add_argument("--with-worker", action="store_true", help="also run the inbox worker in each process")
     serve.set_defaults(func=cmd_serve)
 
