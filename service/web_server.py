@@ -45,7 +45,7 @@ class ServeOptions:
     with_worker: bool = False
 
 
-class WebServer(Application):
+class WebServer(Application):  # type: ignore[misc]  # gunicorn is untyped
     def __init__(self, settings: Settings, options: ServeOptions, logconfig: dict[str, Any] | None = None):
         self.settings = settings
         self.options = options
@@ -53,8 +53,8 @@ class WebServer(Application):
         self.services: Services | None = None
         super().__init__(prog="incidentdesk serve")
 
-    def init(self, parser, opts, args):  # gunicorn's hook for the command line; ours is argparse
-        return None
+    def init(self, parser: Any, opts: Any, args: Any) -> None:
+        return None  # gunicorn's hook for its command line; ours is argparse
 
     def load_config(self) -> None:
         settings, options = self.settings, self.options
@@ -84,19 +84,20 @@ class WebServer(Application):
             self._embed_inbox_worker()
 
     def _embed_inbox_worker(self) -> None:
-        configured_init: Callable = self.cfg.post_worker_init
-        configured_exit: Callable = self.cfg.worker_exit
+        configured_init: Callable[[Any], None] = self.cfg.post_worker_init
+        configured_exit: Callable[[Any, Any], None] = self.cfg.worker_exit
 
-        def post_worker_init(worker) -> None:
+        def post_worker_init(worker: Any) -> None:
             configured_init(worker)
             assert self.services is not None
             worker.incidentdesk_inbox = start_in_thread(self.services)
 
-        def worker_exit(server, worker) -> None:
+        def worker_exit(server: Any, worker: Any) -> None:
             # Let a batch in progress finish (or reach its next step) rather than cut it off;
             # what is still leased when the process exits is claimed again after the lease.
-            thread, stop = getattr(worker, "incidentdesk_inbox", (None, None))
-            if thread is not None:
+            embedded = getattr(worker, "incidentdesk_inbox", None)
+            if embedded is not None:
+                thread, stop = embedded
                 stop.set()
                 thread.join(timeout=max(1, self.cfg.graceful_timeout - 1))
                 if thread.is_alive():
@@ -106,6 +107,6 @@ class WebServer(Application):
         self.cfg.set("post_worker_init", post_worker_init)
         self.cfg.set("worker_exit", worker_exit)
 
-    def load(self):
+    def load(self) -> Any:
         self.services = build_services(self.settings)
         return create_app(services=self.services)
