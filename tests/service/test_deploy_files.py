@@ -124,6 +124,19 @@ def test_the_topology_is_postgres_migrate_once_two_web_three_workers_and_the_san
     assert "sandbox" in stages
 
 
+def _host_ports(published: str) -> list[int]:
+    host_part = published.rsplit(":", 1)[0].rsplit(":", 1)[-1]
+    first, _, last = host_part.partition("-")
+    return list(range(int(first), int(last or first) + 1))
+
+
+def test_published_host_ports_do_not_collide():
+    services = compose()["services"]
+    ports = [port for svc in services.values() for spec in svc.get("ports", []) for port in _host_ports(spec)]
+    assert len(ports) == len(set(ports)), ports
+    assert len(_host_ports(services["web"]["ports"][0])) == services["web"]["deploy"]["replicas"]
+
+
 def test_the_healthcheck_asks_a_real_route(sqlite_url, helpdesk):
     (healthcheck,) = dockerfile_instructions("HEALTHCHECK")
     assert "curl" not in healthcheck and "wget" not in healthcheck  # neither is in the image
