@@ -24,3 +24,6 @@ if os.path.isdir("/dev/shm"):
 # Requests that do not fit these are refused with 400 before the app sees them.
 limit_request_line = 8190
 limit_request_fields = 100
+# gunicorn 27's control socket (gunicornc) is not used: no socket file in the home directory that
+# every process of the same user would share.
+control_socket_disable = True

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import logging
 import signal
 import sys
 import threading
@@ -13,8 +12,9 @@ from integrations.zendesk.setup import install
 from integrations.zendesk.transport import zenpy_client
 from service.db import Database
 from service.inbox.worker import Worker
+from service.logs import configure_logging
 from service.migrate import upgrade
-from service.settings import Settings, SettingsError
+from service.settings import LogSettings, Settings, SettingsError
 from service.users import create_admin
 from service.web_server import ServeOptions, WebServer
 from service.wiring import build_services
@@ -36,7 +36,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         config=args.config,
         with_worker=args.with_worker,
     )
-    WebServer(_settings(), options).run()
+    WebServer(_settings(), options, logconfig=args.logconfig).run()
 
 
 def cmd_worker(_args: argparse.Namespace) -> None:
@@ -88,7 +88,14 @@ def cmd_setup_zendesk(args: argparse.Namespace) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="incidentdesk", description=__doc__)
-    parser.add_argument("--log-level", default="INFO")
+    parser.add_argument(
+        "--log-level", help="DEBUG, INFO, WARNING or ERROR (default INCIDENTDESK_LOG_LEVEL, else INFO)"
+    )
+    parser.add_argument(
+        "--log-format",
+        choices=["json", "text"],
+        help="JSON lines or plain text (default INCIDENTDESK_LOG_FORMAT, else json; text for demo and sandbox)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="run the web service with gunicorn")
@@ -131,8 +138,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    try:
+        env = LogSettings.from_env()
+    except SettingsError as exc:
+        raise SystemExit(f"configuration error: {exc}") from None
+    for_people = args.command in {"demo", "sandbox"}
+    args.logconfig = configure_logging(
+        level=args.log_level or env.level or "INFO",
+        fmt=args.log_format or env.format or ("text" if for_people else "json"),
     )
     if args.command == "sandbox" and args.seed == "none":
         args.seed = None

@@ -92,6 +92,32 @@ def _public_url(env: Mapping[str, str]) -> str:
     return raw.rstrip("/")
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+LOG_FORMATS = ("json", "text")
+
+
+@dataclass(frozen=True)
+class LogSettings:
+    """How a process logs; read apart from ``Settings`` so that a configuration error in those
+    can itself be logged. ``None`` is "unset": the command's own default applies."""
+
+    level: str | None = None
+    format: str | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> LogSettings:
+        env = os.environ if env is None else env
+        level = env.get("INCIDENTDESK_LOG_LEVEL", "").strip().upper() or None
+        if level is not None and level not in LOG_LEVELS:
+            raise SettingsError(
+                f"INCIDENTDESK_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {level!r}"
+            )
+        fmt = env.get("INCIDENTDESK_LOG_FORMAT", "").strip().lower() or None
+        if fmt is not None and fmt not in LOG_FORMATS:
+            raise SettingsError(f"INCIDENTDESK_LOG_FORMAT must be json or text, got {fmt!r}")
+        return cls(level=level, format=fmt)
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str

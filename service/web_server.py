@@ -61,9 +61,11 @@ class WebServer(Application):  # type: ignore[misc]  # gunicorn is untyped
         self.cfg.set("bind", [f"{settings.host}:{settings.port}"])
         self.cfg.set("workers", DEFAULT_WORKERS)
         self.cfg.set("threads", DEFAULT_THREADS)
-        self.cfg.set("accesslog", "-")
+        # Each request's line is written by the app (service/web/request_log.py), with its id;
+        # gunicorn's own access line would repeat it with the query string.
+        self.cfg.set("accesslog", None)
         self.cfg.set("forwarded_allow_ips", ",".join(settings.trusted_proxies))
-        if self.logconfig is not None:
+        if self.logconfig is not None:  # gunicorn's lines as ours (service/logs.py)
             self.cfg.set("logconfig_dict", self.logconfig)
 
         env_args = self.cfg.parser().parse_args(self.cfg.get_cmd_args_from_env())

@@ -18,6 +18,7 @@ from service.web.auth import bp as auth_bp
 from service.web.errors import register_error_handlers
 from service.web.health import bp as health_bp
 from service.web.i18n import register_i18n
+from service.web.request_log import register_request_log
 from service.web.webhooks import bp as webhooks_bp
 from service.web.zendesk_app import sidebar
 
@@ -64,6 +65,7 @@ def _protect_pages(response: Response) -> Response:
 
 def register_blueprints(app: Flask) -> None:
     csrf: CSRFProtect = app.extensions["csrf"]
+    register_request_log(app)  # first: every other hook's log lines carry the request id
     register_i18n(app)
     app.after_request(_protect_pages)
     zendesk = app.extensions["incidentdesk"].settings.zendesk_url.rstrip("/")

@@ -9,7 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from integrations.zendesk.payloads import PayloadError, PayloadFieldError, parse_event
 from integrations.zendesk.signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
-from service import clock
+from service import clock, logs
 from service.inbox import store as inbox
 from service.web.context import services
 
@@ -88,6 +88,8 @@ def receive_zendesk():
     except PayloadError as exc:
         return _reject(400, f"malformed payload: {exc}", body)
 
+    # The worker's lines for this delivery carry the same key (the invocation id is part of it).
+    logs.bind_until_reset(delivery_key=event.delivery_key)  # ended with the request's context
     state = "pending" if event.handled else "ignored"
     try:
         with svc.db.transaction() as session:
@@ -101,6 +103,17 @@ def receive_zendesk():
             )
     except SQLAlchemyError as error:
         return _try_again(error)
-    if not event.handled:
-        log.info("webhook %s of type %s stored and ignored", delivery_id, event.event_type)
+    log.info(
+        "webhook %s of type %s %s",
+        delivery_id,
+        event.event_type,
+        "stored" if new else "already stored (a repeat)",
+        extra={
+            "delivery_id": delivery_id,
+            "event_type": event.event_type,
+            "ticket_id": event.ticket_id,
+            "invocation_id": request.headers.get(INVOCATION_HEADER),
+            "state": state if new else "duplicate",
+        },
+    )
     return jsonify(accepted=True, delivery_id=delivery_id, duplicate=not new, ignored=not event.handled), 200
