@@ -7,7 +7,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     INCIDENTDESK_HOST=0.0.0.0 \
-    INCIDENTDESK_PORT=8000
+    INCIDENTDESK_PORT=8000 \
+    PROMETHEUS_MULTIPROC_DIR=/tmp/incidentdesk-metrics
 
 WORKDIR /app
 COPY requirements.lock ./
@@ -15,8 +16,8 @@ RUN pip install --require-hashes -r requirements.lock
 COPY pyproject.toml README.md gunicorn.conf.py ./
 COPY service ./service
 COPY integrations ./integrations
-RUN pip install --no-deps . && useradd --create-home --uid 10001 incidentdesk && mkdir -p /app/var \
-    && chown incidentdesk /app/var
+RUN pip install --no-deps . && useradd --create-home --uid 10001 incidentdesk \
+    && mkdir -p /app/var "$PROMETHEUS_MULTIPROC_DIR" && chown incidentdesk /app/var "$PROMETHEUS_MULTIPROC_DIR"
 ENTRYPOINT ["incidentdesk"]
 
 # The Zendesk sandbox, only for trying the service without an account (docker-compose.yml); it is

@@ -10,6 +10,7 @@ import threading
 
 from integrations.zendesk.setup import install
 from integrations.zendesk.transport import zenpy_client
+from service import metrics
 from service.db import Database
 from service.inbox.worker import Worker
 from service.logs import configure_logging
@@ -40,10 +41,26 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def cmd_worker(_args: argparse.Namespace) -> None:
+    settings = _settings()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    Worker(build_services(_settings())).run_forever(stop)
+    stop_metrics = None
+    if settings.worker_metrics_port:
+        metrics.clear_multiprocess_dir(settings.metrics_multiprocess_dir)  # one process: its own figures
+        stop_metrics = metrics.serve_in_thread(
+            host=settings.host,
+            port=settings.worker_metrics_port,
+            token=settings.metrics_token,
+            registry_factory=lambda: metrics.scrape_registry(
+                multiprocess_dir=settings.metrics_multiprocess_dir
+            ),
+        )
+    try:
+        Worker(build_services(settings)).run_forever(stop)
+    finally:
+        if stop_metrics is not None:
+            stop_metrics()
 
 
 def cmd_sandbox(args: argparse.Namespace) -> None:

@@ -169,6 +169,13 @@ class Settings:
     # unset); with no trusted proxies the client address is the connection's (login throttling
     # counts per address).
     trusted_proxy_hops: int = 0
+    # Prometheus: /metrics answers only with ``Authorization: Bearer <metrics_token>`` (unset: no
+    # /metrics at all); a `worker` process serves its own on ``worker_metrics_port`` (0: none).
+    # With several processes per container, prometheus-client keeps their figures in files in
+    # ``metrics_multiprocess_dir`` (PROMETHEUS_MULTIPROC_DIR, read by prometheus-client too).
+    metrics_token: str = field(default="", repr=False)
+    worker_metrics_port: int = 0
+    metrics_multiprocess_dir: str = ""
     # Where admins reach the service (https://incidentdesk.example.com); links that leave the
     # service (the Zendesk app's nav page) use it, never the request's Host header.
     public_url: str = ""
@@ -224,6 +231,11 @@ class Settings:
             raise SettingsError(
                 "INCIDENTDESK_TRUSTED_PROXY_HOPS must be at least 1 when INCIDENTDESK_TRUSTED_PROXIES is set"
             )
+        if _int(env, "INCIDENTDESK_WORKER_METRICS_PORT", 0) and not env.get("INCIDENTDESK_METRICS_TOKEN"):
+            raise SettingsError(
+                "INCIDENTDESK_WORKER_METRICS_PORT is set but INCIDENTDESK_METRICS_TOKEN is not: metrics are served "
+                "only to a bearer of that token"
+            )
         return cls(
             database_url=env.get("INCIDENTDESK_DATABASE_URL") or default_db,
             secret_key=secret_key,
@@ -259,4 +271,7 @@ class Settings:
             trusted_proxies=trusted_proxies,
             trusted_proxy_hops=hops,
             public_url=_public_url(env),
+            metrics_token=env.get("INCIDENTDESK_METRICS_TOKEN", ""),
+            worker_metrics_port=_int(env, "INCIDENTDESK_WORKER_METRICS_PORT", 0),
+            metrics_multiprocess_dir=env.get("PROMETHEUS_MULTIPROC_DIR", ""),
         )

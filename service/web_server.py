@@ -23,6 +23,7 @@ from typing import Any
 from gunicorn.app.base import Application
 from gunicorn.config import get_default_config_file
 
+from service import metrics
 from service.app import create_app
 from service.inbox.worker import start_in_thread
 from service.settings import Settings
@@ -84,6 +85,24 @@ class WebServer(Application):  # type: ignore[misc]  # gunicorn is untyped
             self.cfg.set("threads", options.threads)
         if options.with_worker or settings.run_worker_in_web:
             self._embed_inbox_worker()
+        if settings.metrics_multiprocess_dir:
+            self._keep_metrics_per_process(settings.metrics_multiprocess_dir)
+
+    def _keep_metrics_per_process(self, directory: str) -> None:
+        """prometheus-client's multiprocess mode: start from zero, forget exited processes' gauges."""
+        configured_start: Callable[[Any], None] = self.cfg.on_starting
+        configured_child_exit: Callable[[Any, Any], None] = self.cfg.child_exit
+
+        def on_starting(server: Any) -> None:
+            metrics.clear_multiprocess_dir(directory)
+            configured_start(server)
+
+        def child_exit(server: Any, worker: Any) -> None:
+            metrics.process_exited(directory, worker.pid)
+            configured_child_exit(server, worker)
+
+        self.cfg.set("on_starting", on_starting)
+        self.cfg.set("child_exit", child_exit)
 
     def _embed_inbox_worker(self) -> None:
         configured_init: Callable[[Any], None] = self.cfg.post_worker_init

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from service import clock, logs
+from service import clock, logs, metrics
 from service.inbox import store as inbox
 from service.inbox.pipeline import BatchReport, Pipeline
 from service.incidents.broadcast import BroadcastRunner
@@ -116,9 +116,12 @@ class Worker:
 
     def _process(self, claimed: list[inbox.ClaimedDelivery]) -> BatchReport:
         settings = self.services.settings
+        started = time.monotonic()
+        metrics.BATCH_SIZE.observe(len(claimed))
         try:
             report = self.pipeline.process(claimed, self.owner)
         except Exception as exc:  # nothing is lost: back they go, with backoff, parked after too many tries
+            metrics.BATCHES_FAILED.inc()
             log.exception("batch of %d deliveries failed; they will be retried", len(claimed))
             with self.services.db.transaction() as session:
                 for delivery in claimed:
@@ -142,6 +145,9 @@ class Worker:
             report.write_calls,
             extra={"batch_size": len(claimed), "linked": report.linked, "write_calls": report.write_calls},
         )
+        metrics.BATCH_SECONDS.observe(time.monotonic() - started)
+        metrics.TICKETS_LINKED.inc(report.linked)
+        metrics.HELPDESK_WRITE_CALLS.inc(report.write_calls)
         return report
 
     def run_forever(self, stop: threading.Event | None = None) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from integrations.zendesk.payloads import PayloadError, PayloadFieldError, parse_event
 from integrations.zendesk.signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
-from service import clock, logs
+from service import clock, logs, metrics
 from service.inbox import store as inbox
 from service.web.context import services
 
@@ -23,6 +23,7 @@ RETRY_AFTER_SECONDS = 15
 
 
 def _try_again(error: SQLAlchemyError):
+    metrics.WEBHOOK_REJECTED.labels(status="503").inc()
     log.error(
         "webhook delivery not stored, the database failed (%s); asking Zendesk to retry", type(error).__name__
     )
@@ -34,6 +35,7 @@ def _try_again(error: SQLAlchemyError):
 
 
 def _reject(status: int, reason: str, body: bytes):
+    metrics.WEBHOOK_REJECTED.labels(status=str(status)).inc()
     log.warning(
         "webhook rejected (%s): %s; invocation=%s",
         status,
@@ -103,6 +105,9 @@ def receive_zendesk():
             )
     except SQLAlchemyError as error:
         return _try_again(error)
+    metrics.WEBHOOK_DELIVERIES.labels(
+        outcome=("stored" if event.handled else "ignored") if new else "duplicate"
+    ).inc()
     log.info(
         "webhook %s of type %s %s",
         delivery_id,

@@ -29,7 +29,9 @@ def _text(name: str) -> str:
 
 def read_by_the_code() -> set[str]:
     """Every variable service/settings.py reads (it is the only reader, checked below)."""
-    names = set(re.findall(r'"((?:INCIDENTDESK|ZENDESK)_[A-Z0-9_]+)"', _text("service/settings.py")))
+    names = set(
+        re.findall(r'"((?:INCIDENTDESK|ZENDESK|PROMETHEUS)_[A-Z0-9_]+)"', _text("service/settings.py"))
+    )
     return names | READ_BY_GUNICORN
 
 
@@ -89,7 +91,7 @@ def test_every_variable_set_for_our_services_is_one_the_code_reads():
             assert svc.get("env_file") == ".env", name
     for instruction in dockerfile_instructions("ENV"):
         for name in re.findall(r"\b([A-Z][A-Z0-9_]+)=", instruction):
-            if name.startswith(("INCIDENTDESK_", "ZENDESK_")):
+            if name.startswith(("INCIDENTDESK_", "ZENDESK_", "PROMETHEUS_")):
                 assert name in code, f"the Dockerfile sets {name}, which no code reads"
 
 
