@@ -30,6 +30,8 @@ def log_lines():
     """Logging as the CLI sets it up, at DEBUG, into a buffer; each call parses what is there."""
     root = logging.getLogger()
     saved = (root.level, list(root.handlers))
+    touched = [logging.getLogger(name) for name in logging_config()["loggers"]]
+    saved_levels = [logger.level for logger in touched]
     buffer = io.StringIO()
     configure_logging(level="DEBUG", fmt="json", stream=buffer)
 
@@ -39,6 +41,8 @@ def log_lines():
     yield lines
     root.handlers[:] = saved[1]
     root.setLevel(saved[0])
+    for logger, level in zip(touched, saved_levels, strict=True):
+        logger.setLevel(level)
 
 
 def test_lines_are_json_with_the_bound_fields(log_lines):
