@@ -47,14 +47,13 @@ def cmd_worker(_args: argparse.Namespace) -> None:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     stop_metrics = None
     if settings.worker_metrics_port:
-        metrics.clear_multiprocess_dir(settings.metrics_multiprocess_dir)  # one process: its own figures
+        # One process: its own figures (the default registry), whether or not prometheus-client
+        # keeps them in PROMETHEUS_MULTIPROC_DIR's files.
         stop_metrics = metrics.serve_in_thread(
             host=settings.host,
             port=settings.worker_metrics_port,
             token=settings.metrics_token,
-            registry_factory=lambda: metrics.scrape_registry(
-                multiprocess_dir=settings.metrics_multiprocess_dir
-            ),
+            registry_factory=lambda: metrics.scrape_registry(multiprocess_dir=""),
         )
     try:
         Worker(build_services(settings)).run_forever(stop)

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 
+import requests
 from sqlalchemy import func, select
 
 from service.inbox import store as inbox
@@ -14,7 +15,7 @@ from service.models import InboxDelivery
 from service.wiring import build_services
 from tests.conftest import make_settings
 from tests.factories import declare_checkout_incident, sandbox_create, set_faults
-from tests.helpers import wait_for
+from tests.helpers import free_port, wait_for
 from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
 
 TICKETS = 12
@@ -90,3 +91,44 @@ def test_sigterm_mid_batch_finishes_the_batch_and_loses_nothing(database_url, sa
         assert tag in helpdesk.get_tickets([ticket_id])[0].tags
         assert _public_replies(sandbox, ticket_id) == 1, ticket_id
     services.db.dispose()
+
+
+def test_a_worker_process_serves_its_own_metrics_to_the_token(sqlite_url, sandbox, helpdesk):
+    services = build_services(make_settings(sqlite_url), helpdesk=helpdesk)
+    declare_checkout_incident(services)
+    ticket_id = sandbox_create(sandbox, "Order", "checkout fails when I pay")
+    with services.db.transaction() as session:
+        inbox.store(
+            session,
+            delivery_key="trigger:m-1",
+            event_type="ticket.created",
+            ticket_id=ticket_id,
+            payload="{}",
+        )
+    port, token = free_port(), "worker-metrics-" + "w" * 20
+    env = {
+        **os.environ,
+        "INCIDENTDESK_SECRET_KEY": "s" * 40,
+        "INCIDENTDESK_DATABASE_URL": sqlite_url,
+        "ZENDESK_BASE_URL": sandbox.url,
+        "ZENDESK_EMAIL": DEMO_AGENT_EMAIL,
+        "ZENDESK_API_TOKEN": DEMO_API_TOKEN,
+        "INCIDENTDESK_WORKER_METRICS_PORT": str(port),
+        "INCIDENTDESK_METRICS_TOKEN": token,
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "--log-level", "WARNING", "worker"], env=env
+    )
+    try:
+        wait_for(lambda: _states(services) == {"done": 1}, timeout=30)
+        url = f"http://127.0.0.1:{port}/metrics"
+        assert requests.get(url, timeout=5).status_code == 401
+        text = requests.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=5).text
+        assert "incidentdesk_worker_batch_size_count 1.0" in text
+        assert "incidentdesk_tickets_linked_total 1.0" in text
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=30) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        services.db.dispose()
