@@ -282,7 +282,7 @@ def _numbers(text: str) -> set[str]:
 
 
 def database_lookup(fingerprints: list[Fingerprint], queries: list[str], rng: random.Random) -> list[float]:
-    """The merge stage's own candidate query (``store.candidate_ids``) against the same tickets
+    """The merge stage's own candidate query (``store.candidates_for``, one ticket at a time) against the same tickets
     in a migrated SQLite file: one ``merge_index`` row and 21 ``merge_bands`` rows per ticket."""
     from sqlalchemy import insert
 
@@ -321,14 +321,19 @@ def database_lookup(fingerprints: list[Fingerprint], queries: list[str], rng: ra
         with db.transaction() as session:
             for text in queries:
                 began = time.perf_counter()
-                store.candidate_ids(
+                store.candidates_for(
                     session,
-                    ticket_id=-1,
-                    requester_id=1,
-                    organization_id=None,
-                    incident_id=None,
-                    bands=Fingerprint.of(text).bands,
-                    since=now - timedelta(hours=24),
+                    [
+                        store.Indexed(
+                            ticket_id=-1,
+                            requester_id=1,
+                            organization_id=None,
+                            incident_id=None,
+                            created_at=now,
+                            fingerprint=Fingerprint.of(text),
+                            since=now - timedelta(hours=24),
+                        )
+                    ],
                 )
                 timings.append((time.perf_counter() - began) * 1000)
         db.dispose()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from service.models import AuditEntry
 
 
-def record(
-    session: Session,
+def entry(
     action: str,
     *,
     actor: str = "incidentdesk",
@@ -17,15 +17,28 @@ def record(
     delivery_id: int | None = None,
     shadow: bool = False,
     detail: dict | None = None,
-) -> AuditEntry:
-    entry = AuditEntry(
-        action=action,
-        actor=actor,
-        incident_id=incident_id,
-        ticket_id=ticket_id,
-        delivery_id=delivery_id,
-        shadow=shadow,
-        detail=detail or {},
-    )
-    session.add(entry)
-    return entry
+) -> dict:
+    """An audit row's values, for ``record_all``."""
+    return {
+        "action": action,
+        "actor": actor,
+        "incident_id": incident_id,
+        "ticket_id": ticket_id,
+        "delivery_id": delivery_id,
+        "shadow": shadow,
+        "detail": detail or {},
+    }
+
+
+def record(session: Session, action: str, **values) -> AuditEntry:
+    """Add one row to the session (written with the session's next flush)."""
+    row = AuditEntry(**entry(action, **values))
+    session.add(row)
+    return row
+
+
+def record_all(session: Session, entries: list[dict]) -> None:
+    """Write many rows at once: one statement, not one per row (the ORM writes rows with
+    generated keys one by one on SQLite, to read each key back)."""
+    if entries:
+        session.execute(insert(AuditEntry), entries)

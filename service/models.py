@@ -142,7 +142,10 @@ class InboxDelivery(Base):
     """A webhook delivery, committed before it is acknowledged; the worker's queue."""
 
     __tablename__ = "inbox_deliveries"
-    __table_args__ = (Index("ix_inbox_claim", "state", "available_at"),)
+    __table_args__ = (
+        Index("ix_inbox_claim", "state", "available_at"),
+        Index("ix_inbox_completed_at", "completed_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     delivery_key: Mapped[str] = mapped_column(String(200), unique=True)
@@ -165,6 +168,7 @@ class RejectedDelivery(Base):
     """A webhook we refused (bad signature, stale, malformed), kept for inspection."""
 
     __tablename__ = "rejected_deliveries"
+    __table_args__ = (Index("ix_rejected_received_at", "received_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)

@@ -9,10 +9,9 @@ the decision then sees the helpdesk's state and does not answer twice.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -22,8 +21,7 @@ from integrations.base import (
     HelpdeskTicket,
     TicketChange,
 )
-from service import clock
-from service.audit import record
+from service.audit import entry, record, record_all
 from service.domain.linking.decisions import Decision, LeaveAlone, LinkTicket, RecordExistingLink, decide
 from service.domain.linking.facts import IncidentFacts
 from service.domain.linking.matching import PhraseMatcher, PhraseRule
@@ -34,7 +32,9 @@ from service.helpdesk.executor import Executor
 from service.inbox import store as inbox
 from service.incidents.rules import PHRASE_KINDS, stored_rule_specs
 from service.incidents.store import active_incidents
+from service.linking import reservations
 from service.linking.mirror import mirror_linked_tickets
+from service.linking.reservations import Reservation
 from service.merging.stage import MergeStage
 from service.models import InboxDelivery, TicketLink
 from service.wiring import Services
@@ -50,6 +50,14 @@ class BatchReport:
     left_alone: int = 0
     retried: int = 0
     write_calls: int = 0
+
+
+@dataclass
+class Outcomes:
+    """What a batch wrote, gathered to be stored in a few statements at its end."""
+
+    linked: list[tuple[int, int]] = field(default_factory=list)  # (incident, ticket)
+    audits: list[dict] = field(default_factory=list)
 
 
 class MatcherCache:
@@ -100,57 +108,19 @@ def _incident_facts(session: Session) -> tuple[dict[int, IncidentFacts], list[Ph
     return facts, rules
 
 
-def _drop_stale_reservations(
-    session: Session, ticket_ids: list[int], older_than_seconds: int
-) -> dict[int, TicketLink]:
-    """A reservation left by a crashed worker, or by a write whose outcome was unknown: drop it,
-    so the ticket is decided afresh. If that write did land, the ticket now carries the tag and
-    the dropped reservation (returned, by ticket) confirms it as our link."""
-    cutoff = clock.now() - timedelta(seconds=older_than_seconds)
-    stale = list(
-        session.scalars(
-            select(TicketLink).where(
-                TicketLink.ticket_id.in_(ticket_ids),
-                TicketLink.state == LinkState.APPLYING,
-                TicketLink.linked_at < cutoff,
-            )
-        )
+def _reservation(decision: LinkTicket, ticket: HelpdeskTicket, requester_name: str) -> Reservation:
+    return Reservation(
+        incident_id=decision.incident_id,
+        ticket_id=decision.ticket_id,
+        requester_id=ticket.requester_id,
+        requester_name=requester_name,
+        subject=ticket.subject,
+        ticket_status=ticket.status,
+        ticket_created_at=ticket.created_at,
+        locale=decision.locale,
+        status_version=decision.status_version,
+        evidence=decision.evidence,
     )
-    for link in stale:
-        session.expunge(link)
-    if stale:
-        session.execute(delete(TicketLink).where(TicketLink.id.in_([link.id for link in stale])))
-    return {link.ticket_id: link for link in stale}
-
-
-def _reserve(session: Session, decision: LinkTicket, ticket: HelpdeskTicket, requester_name: str) -> bool:
-    """Insert the link as 'applying' before writing: the unique key makes one worker the writer."""
-    try:
-        with session.begin_nested():
-            session.add(
-                TicketLink(
-                    incident_id=decision.incident_id,
-                    ticket_id=decision.ticket_id,
-                    requester_id=ticket.requester_id,
-                    requester_name=requester_name[:200],
-                    subject=ticket.subject[:300],
-                    ticket_status=ticket.status,
-                    ticket_created_at=ticket.created_at,
-                    locale=decision.locale,
-                    status_version=decision.status_version,
-                    evidence=decision.evidence,
-                    state=LinkState.APPLYING,
-                )
-            )
-            session.flush()
-        return True
-    except IntegrityError:
-        return False
-    except DataError as refused:  # this ticket's data only: its deliveries retry, its neighbours go on
-        log.error(
-            "ticket %s: the database refused its link (%s)", decision.ticket_id, type(refused.orig).__name__
-        )
-        return False
 
 
 def _known_links(session: Session, ticket_ids: list[int]) -> tuple[dict[int, frozenset[int]], set[int]]:
@@ -192,7 +162,7 @@ class Pipeline:
         # A reservation older than a lease plus the longest job wait has lost its writer.
         stale_after = settings.worker_lease_seconds + int(settings.job_timeout_seconds)
         with db.transaction() as session:
-            interrupted = _drop_stale_reservations(session, ticket_ids, stale_after)
+            interrupted = reservations.drop_stale(session, ticket_ids, stale_after)
             incidents, rules = _incident_facts(session)
             known, busy = _known_links(session, ticket_ids)
             for ticket_id in busy:  # come back when that write has finished or gone stale
@@ -251,15 +221,19 @@ class Pipeline:
         )
         decisions = self.merges.review(batch, decisions, owner)
 
+        wanted = [d for d in decisions.values() if isinstance(d, LinkTicket) and not d.shadow]
         with db.transaction() as session:
-            to_write = []
-            for ticket_id, d in list(decisions.items()):
-                if not isinstance(d, LinkTicket) or d.shadow:
-                    continue
-                if _reserve(session, d, tickets_by_id[ticket_id], facts[ticket_id].requester_name):
-                    to_write.append(d)
-                else:
-                    decisions[ticket_id] = LeaveAlone(ticket_id, "another worker is linking this ticket")
+            ours = reservations.reserve(
+                session,
+                [
+                    _reservation(d, tickets_by_id[d.ticket_id], facts[d.ticket_id].requester_name)
+                    for d in wanted
+                ],
+            )
+        to_write = [d for d in wanted if d.ticket_id in ours]
+        for d in wanted:
+            if d.ticket_id not in ours:
+                decisions[d.ticket_id] = LeaveAlone(d.ticket_id, "another worker is linking this ticket")
         # The explanation is written first: if the worker dies between the two writes, the retry
         # finds no tag and writes both again (a repeated internal note, never a repeated answer).
         notes = self.executor.apply(
@@ -283,6 +257,7 @@ class Pipeline:
 
         with db.transaction() as session:
             done: list[int] = []
+            outcomes = Outcomes()
             for ticket_id, decision in decisions.items():
                 deliveries = by_ticket[ticket_id]
                 error = answers.errors.get(ticket_id) if isinstance(decision, LinkTicket) else None
@@ -327,6 +302,7 @@ class Pipeline:
                     deliveries[0].id,
                     notes.errors.get(ticket_id),
                     report,
+                    outcomes,
                     interrupted.get(ticket_id),
                 )
                 done.extend(d.id for d in deliveries)
@@ -340,6 +316,8 @@ class Pipeline:
                         detail={"reason": "the helpdesk has no such ticket (deleted, or not visible to us)"},
                     )
                     done.append(d.id)
+            reservations.confirm(session, outcomes.linked)
+            record_all(session, outcomes.audits)
             inbox.complete(session, done, owner)
         return report
 
@@ -351,8 +329,11 @@ class Pipeline:
         delivery_id: int,
         note_error: str | None,
         report: BatchReport,
+        outcomes: Outcomes,
         interrupted: TicketLink | None = None,
     ) -> None:
+        """Record a ticket's outcome; the links written and their audit rows are gathered in
+        ``outcomes`` and stored for the whole batch at once."""
         if isinstance(decision, LeaveAlone):
             report.left_alone += 1
             return
@@ -406,31 +387,29 @@ class Pipeline:
             "internal_note": decision.internal_note,
         }
         if decision.shadow:
-            record(
-                session,
-                "ticket.would_link",
-                incident_id=decision.incident_id,
-                ticket_id=decision.ticket_id,
-                delivery_id=delivery_id,
-                shadow=True,
-                detail=detail,
+            outcomes.audits.append(
+                entry(
+                    "ticket.would_link",
+                    incident_id=decision.incident_id,
+                    ticket_id=decision.ticket_id,
+                    delivery_id=delivery_id,
+                    shadow=True,
+                    detail=detail,
+                )
             )
             report.shadow += 1
             return
         if note_error:
             detail["internal_note_error"] = note_error
-        session.execute(
-            update(TicketLink)
-            .where(TicketLink.ticket_id == decision.ticket_id, TicketLink.incident_id == decision.incident_id)
-            .values(state=LinkState.LINKED)
-        )
-        record(
-            session,
-            "ticket.linked",
-            incident_id=decision.incident_id,
-            ticket_id=decision.ticket_id,
-            delivery_id=delivery_id,
-            detail=detail,
+        outcomes.linked.append((decision.incident_id, decision.ticket_id))
+        outcomes.audits.append(
+            entry(
+                "ticket.linked",
+                incident_id=decision.incident_id,
+                ticket_id=decision.ticket_id,
+                delivery_id=delivery_id,
+                detail=detail,
+            )
         )
         report.linked += 1
 

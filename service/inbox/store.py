@@ -1,9 +1,9 @@
 """The inbox is the queue: store a delivery once, claim rows with leases, complete or retry them.
 
-Claiming is a conditional UPDATE per row (``... WHERE state allows it``), so two workers, on
-SQLite or on PostgreSQL, can never hold the same row; on PostgreSQL the candidate query also
-skips rows another transaction has locked. A crashed worker's lease expires and the row is
-claimed again.
+Claiming is one statement whatever the batch size: an UPDATE of the due rows chosen by a
+subquery, returning what it leased. SQLite runs a statement under its single writer lock, so two
+workers can never lease the same row; on PostgreSQL the subquery locks its rows and skips those
+another transaction holds. A crashed worker's lease expires and the row is claimed again.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from service.models import InboxDelivery, RateBudget, RejectedDelivery
 
 MAX_REJECTED_BODY = 64 * 1024
 FINISHED = ("done", "ignored", "failed")
+WAITING = ("pending", "leased")
 # Counter rows in ``rate_budgets``: "webhook_rejected:<status>:<hour's epoch second>".
 REJECTION_COUNTER = "webhook_rejected:"
 KEPT_HEADERS = (
@@ -194,34 +195,37 @@ def _purge_batches(db: Database, model, key, condition, batch_size: int, max_bat
 
 
 def claim(db: Database, owner: str, limit: int, lease_seconds: int) -> list[ClaimedDelivery]:
-    """Lease up to ``limit`` deliveries that are due (or whose lease has expired) to ``owner``."""
+    """Lease up to ``limit`` deliveries that are due (or whose lease has expired) to ``owner``,
+    oldest first."""
     now = clock.now()
     due = or_(
         and_(InboxDelivery.state == "pending", InboxDelivery.available_at <= now),
         and_(InboxDelivery.state == "leased", InboxDelivery.lease_expires_at < now),
     )
-    claimed: list[ClaimedDelivery] = []
+    candidates = select(InboxDelivery.id).where(due).order_by(InboxDelivery.id).limit(limit)
+    if not db.is_sqlite:
+        candidates = candidates.with_for_update(skip_locked=True)
+    # Materialised, so the rows are chosen once: PostgreSQL may otherwise run a plain subquery
+    # again for each row it updates, and with SKIP LOCKED every run finds other rows (a
+    # claim of one leased them all).
+    chosen = candidates.cte("chosen").prefix_with("MATERIALIZED")
+    lease = (
+        update(InboxDelivery)
+        .where(InboxDelivery.id.in_(select(chosen.c.id)), due)
+        .values(
+            state="leased",
+            lease_owner=owner,
+            lease_expires_at=now + timedelta(seconds=lease_seconds),
+            attempts=InboxDelivery.attempts + 1,
+        )
+        .returning(
+            InboxDelivery.id, InboxDelivery.event_type, InboxDelivery.ticket_id, InboxDelivery.attempts
+        )
+        .execution_options(synchronize_session=False)
+    )
     with db.transaction() as session:
-        query = select(InboxDelivery.id).where(due).order_by(InboxDelivery.id).limit(limit)
-        if not db.is_sqlite:
-            query = query.with_for_update(skip_locked=True)
-        candidates = list(session.scalars(query))
-        expires = now + timedelta(seconds=lease_seconds)
-        for delivery_id in candidates:
-            result = session.execute(
-                update(InboxDelivery)
-                .where(InboxDelivery.id == delivery_id, due)
-                .values(
-                    state="leased",
-                    lease_owner=owner,
-                    lease_expires_at=expires,
-                    attempts=InboxDelivery.attempts + 1,
-                )
-            )
-            if result.rowcount == 1:
-                row = session.get(InboxDelivery, delivery_id)
-                claimed.append(ClaimedDelivery(row.id, row.event_type, row.ticket_id, row.attempts))
-    return claimed
+        rows = session.execute(lease).all()
+    return sorted((ClaimedDelivery(*row) for row in rows), key=lambda claimed: claimed.id)
 
 
 def complete(session: Session, delivery_ids: list[int], owner: str, state: str = "done") -> None:
@@ -275,14 +279,21 @@ def retry_later(
     return state
 
 
-def counts(session: Session) -> dict[str, int]:
-    rows = session.execute(select(InboxDelivery.state, func.count()).group_by(InboxDelivery.state))
-    return {state: n for state, n in rows}  # noqa: C416 (a Result has keys(): dict() would misread it)
+def queue_depth(session: Session) -> dict[str, int]:
+    """Deliveries waiting and in hand: counted through the claim index, so the probe's cost
+    follows the queue, not the history of finished rows."""
+    rows = session.execute(
+        select(InboxDelivery.state, func.count())
+        .where(InboxDelivery.state.in_(WAITING))
+        .group_by(InboxDelivery.state)
+    )
+    found = {state: n for state, n in rows}  # noqa: C416 (a Result has keys(): dict() would misread it)
+    return {state: found.get(state, 0) for state in WAITING}
 
 
 def oldest_pending_age(session: Session) -> float | None:
     oldest = session.scalar(
-        select(func.min(InboxDelivery.received_at)).where(InboxDelivery.state.in_(("pending", "leased")))
+        select(func.min(InboxDelivery.received_at)).where(InboxDelivery.state.in_(WAITING))
     )
     if oldest is None:
         return None

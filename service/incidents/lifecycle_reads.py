@@ -132,14 +132,3 @@ def incident_health(session: Session, incidents: list[Incident]) -> list[Inciden
 
 def _utc_or_none(moment: datetime | None) -> datetime | None:
     return as_utc(moment) if moment else None
-
-
-def link_times_of(session: Session, incident_ids: list[int]) -> list[datetime]:
-    """When each ticket of these incidents was linked, for the dashboard's hourly chart."""
-    return list(
-        session.scalars(
-            select(TicketLink.linked_at).where(
-                TicketLink.incident_id.in_(incident_ids), TicketLink.state != LinkState.APPLYING
-            )
-        )
-    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -19,19 +19,37 @@ def as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def linked_counts(session: Session) -> dict[int, int]:
-    """Number of currently linked tickets per incident id."""
+def linked_counts(session: Session, incident_ids: list[int]) -> dict[int, int]:
+    """Number of currently linked tickets of each of these incidents (absent: none)."""
     stmt = (
         select(TicketLink.incident_id, func.count(TicketLink.id))
-        .where(TicketLink.state == LinkState.LINKED)
+        .where(TicketLink.incident_id.in_(incident_ids), TicketLink.state == LinkState.LINKED)
         .group_by(TicketLink.incident_id)
     )
     return {incident_id: n for incident_id, n in session.execute(stmt)}  # noqa: C416 (as in inbox.store)
 
 
-def link_times(session: Session, incident_id: int) -> list[datetime]:
-    """When each of the incident's tickets was linked: all of them, for the hourly chart."""
-    return list(session.scalars(select(TicketLink.linked_at).where(TicketLink.incident_id == incident_id)))
+def links_per_hour(session: Session, incident_ids: list[int], hours: int) -> dict[datetime, int]:
+    """Tickets of these incidents linked in each UTC hour, over the ``hours`` up to the latest
+    link: counted by the database along the (incident, linked_at) index, so the chart costs the
+    same after a hundred thousand links as after ten."""
+    recorded = (TicketLink.incident_id.in_(incident_ids), TicketLink.state != LinkState.APPLYING)
+    latest = session.scalar(select(func.max(TicketLink.linked_at)).where(*recorded))
+    if latest is None:
+        return {}
+    since = as_utc(latest).replace(minute=0, second=0, microsecond=0) - timedelta(hours=hours - 1)
+    if session.get_bind().dialect.name == "sqlite":  # stored as ISO text, in UTC
+        hour = func.strftime("%Y-%m-%d %H:00:00", TicketLink.linked_at)
+    else:
+        hour = func.date_trunc("hour", func.timezone("UTC", TicketLink.linked_at))
+    rows = session.execute(
+        select(hour, func.count()).where(*recorded, TicketLink.linked_at >= since).group_by(hour)
+    )
+    return {_hour(start): count for start, count in rows}
+
+
+def _hour(start: datetime | str) -> datetime:
+    return as_utc(datetime.fromisoformat(start) if isinstance(start, str) else start)
 
 
 def audit_entries(session: Session, incident_id: int, limit: int = 50) -> list[AuditEntry]:

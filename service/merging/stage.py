@@ -72,29 +72,33 @@ class MergeStage:
         fingerprints = {t: Fingerprint.of(_text(batch.tickets[t])) for t in scope}
         with self.services.db.transaction() as session:
             store.lock_requesters(session, [batch.tickets[t].requester_id for t in scope])
-            rules, candidates = {}, {}
-            for ticket_id, incident_id in scope.items():
-                ticket = batch.tickets[ticket_id]
-                rules[ticket_id] = store.rules_for(session, incident_id)
-                store.index_ticket(
-                    session,
+            rules_of = {i: store.rules_for(session, i) for i in set(scope.values())}
+            rules = {t: rules_of[i] for t, i in scope.items()}
+            now = clock.now()
+            entries = [
+                store.Indexed(
                     ticket_id=ticket_id,
-                    requester_id=ticket.requester_id,
-                    organization_id=ticket.organization_id,
+                    requester_id=batch.tickets[ticket_id].requester_id,
+                    organization_id=batch.tickets[ticket_id].organization_id,
                     incident_id=incident_id,
-                    created_at=ticket.created_at or clock.now(),
+                    created_at=batch.tickets[ticket_id].created_at or now,
                     fingerprint=fingerprints[ticket_id],
+                    since=now - rules[ticket_id].window,
                 )
-                candidates[ticket_id] = store.candidate_ids(
-                    session,
-                    ticket_id=ticket_id,
-                    requester_id=ticket.requester_id,
-                    organization_id=ticket.organization_id,
-                    incident_id=incident_id,
-                    bands=fingerprints[ticket_id].bands,
-                    since=clock.now() - rules[ticket_id].window,
-                )
+                for ticket_id, incident_id in scope.items()
+            ]
+            new = store.index_tickets(session, entries)
+            candidates = store.candidates_for(session, entries)
             incidents_of = store.incidents_of(session, {c for ids in candidates.values() for c in ids})
+        # As if the batch arrived one ticket at a time: a ticket is compared with those before it,
+        # and a later arrival of the batch finds it (the policy always sees the newer ticket).
+        position = {ticket_id: n for n, ticket_id in enumerate(scope)}
+        for ticket_id in scope:
+            candidates[ticket_id] = [
+                c
+                for c in candidates[ticket_id]
+                if not (c in new and position.get(c, -1) > position[ticket_id])
+            ]
         wanted = {c for t in scope for c in candidates[t]}
         if not wanted:
             return decisions

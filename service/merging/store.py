@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -91,110 +94,151 @@ def change_settings(db: Database, incident_id: int | None, data: Mapping[str, ob
 
 
 def lock_requesters(session: Session, requester_ids: list[int]) -> None:
-    """Take each requester's review lock (a row update holds it until commit), in id order."""
-    for requester_id in sorted(set(requester_ids)):
-        if session.get(MergeLock, requester_id) is None:
-            try:
-                with session.begin_nested():
-                    session.add(MergeLock(requester_id=requester_id))
-                    session.flush()
-            except IntegrityError:
-                pass  # another worker created it; the update below waits for that worker
-        session.execute(
-            update(MergeLock).where(MergeLock.requester_id == requester_id).values(touched_at=clock.now())
-        )
-
-
-def index_ticket(
-    session: Session,
-    *,
-    ticket_id: int,
-    requester_id: int,
-    organization_id: int | None,
-    incident_id: int | None,
-    created_at: datetime,
-    fingerprint: Fingerprint,
-) -> None:
-    entry = session.get(MergeIndexEntry, ticket_id)
-    if entry is not None:
-        if incident_id is not None and entry.incident_id is None:
-            entry.incident_id = incident_id
+    """Take each requester's review lock, held until commit, in a constant number of statements:
+    the missing rows are created (a row another worker is creating is waited for, not
+    duplicated), then all are locked in id order, so two batches sharing requesters never
+    deadlock. On SQLite the first write takes the database's single writer lock."""
+    ids = sorted(set(requester_ids))
+    if not ids:
         return
-    session.add(
-        MergeIndexEntry(
-            ticket_id=ticket_id,
-            requester_id=requester_id,
-            organization_id=organization_id,
-            incident_id=incident_id,
-            ticket_created_at=created_at,
-        )
+    now = clock.now()
+    postgres = session.get_bind().dialect.name == "postgresql"
+    insert = postgresql_insert if postgres else sqlite_insert
+    session.execute(
+        insert(MergeLock)
+        .values([{"requester_id": i, "touched_at": now} for i in ids])
+        .on_conflict_do_nothing()
     )
-    session.add_all(MergeBand(band_key=key, ticket_id=ticket_id) for key in set(fingerprint.bands))
+    if postgres:
+        session.execute(
+            select(MergeLock.requester_id)
+            .where(MergeLock.requester_id.in_(ids))
+            .order_by(MergeLock.requester_id)
+            .with_for_update()
+        )
+    session.execute(update(MergeLock).where(MergeLock.requester_id.in_(ids)).values(touched_at=now))
+
+
+@dataclass(frozen=True)
+class Indexed:
+    """A ticket as the candidate index keeps it, and what its lookup asks for."""
+
+    ticket_id: int
+    requester_id: int
+    organization_id: int | None
+    incident_id: int | None
+    created_at: datetime
+    fingerprint: Fingerprint
+    since: datetime  # the oldest band-sharing ticket it is compared with
+
+
+def index_tickets(session: Session, tickets: list[Indexed]) -> set[int]:
+    """Add the tickets to the index (a ticket seen before only gains its incident); returns the
+    ids that were new to it. One read and one write per table, whatever the batch size."""
+    ids = [t.ticket_id for t in tickets]
+    known = {
+        e.ticket_id: e
+        for e in session.scalars(select(MergeIndexEntry).where(MergeIndexEntry.ticket_id.in_(ids)))
+    }
+    new: set[int] = set()
+    for ticket in tickets:
+        entry = known.get(ticket.ticket_id)
+        if entry is not None:
+            if ticket.incident_id is not None and entry.incident_id is None:
+                entry.incident_id = ticket.incident_id
+            continue
+        if ticket.ticket_id in new:
+            continue
+        new.add(ticket.ticket_id)
+        session.add(
+            MergeIndexEntry(
+                ticket_id=ticket.ticket_id,
+                requester_id=ticket.requester_id,
+                organization_id=ticket.organization_id,
+                incident_id=ticket.incident_id,
+                ticket_created_at=ticket.created_at,
+            )
+        )
+        session.add_all(
+            MergeBand(band_key=key, ticket_id=ticket.ticket_id) for key in set(ticket.fingerprint.bands)
+        )
     session.flush()
+    return new
 
 
 def _not_merged(ticket_id_column):
     return ~select(Merge.id).where(Merge.source_ticket_id == ticket_id_column).exists()
 
 
-def candidate_ids(
-    session: Session,
-    *,
-    ticket_id: int,
-    requester_id: int,
-    organization_id: int | None,
-    incident_id: int | None,
-    bands: tuple[int, ...],
-    since: datetime,
-) -> list[int]:
-    """Tickets that may duplicate this one and are not merged away: the requester's tickets of
-    the same incident (ours and the link table's), and recent tickets sharing an LSH band from
-    the same requester or the same organisation. (Strangers writing alike during an incident are
-    not duplicates of each other; their tickets are not even compared, so a surge costs nothing.)"""
-    found: set[int] = set()
-    if incident_id is not None:
-        found.update(
-            session.scalars(
-                select(MergeIndexEntry.ticket_id).where(
-                    MergeIndexEntry.requester_id == requester_id,
-                    MergeIndexEntry.incident_id == incident_id,
-                    _not_merged(MergeIndexEntry.ticket_id),
-                )
-            )
-        )
-        found.update(
-            session.scalars(
-                select(TicketLink.ticket_id).where(
-                    TicketLink.requester_id == requester_id,
-                    TicketLink.incident_id == incident_id,
-                    TicketLink.state.in_(LIVE_LINK_STATES),
-                    _not_merged(TicketLink.ticket_id),
-                )
-            )
-        )
+def candidates_for(session: Session, tickets: list[Indexed]) -> dict[int, list[int]]:
+    """For each ticket, the tickets that may duplicate it and are not merged away: the
+    requester's tickets of the same incident (ours and the link table's), and recent tickets
+    sharing an LSH band from the same requester or the same organisation. (Strangers writing
+    alike during an incident are not duplicates of each other; their tickets are not even
+    compared, so a surge costs nothing.) Three queries for the whole batch, each through an
+    index on requester or band; the rows are shared out per ticket here."""
+    requesters = {t.requester_id for t in tickets}
+    same_incident: dict[tuple[int, int], set[int]] = {}
+    incidents = {t.incident_id for t in tickets if t.incident_id is not None}
+    if incidents:
+        for column_set, live in (
+            ((MergeIndexEntry.ticket_id, MergeIndexEntry.requester_id, MergeIndexEntry.incident_id), None),
+            ((TicketLink.ticket_id, TicketLink.requester_id, TicketLink.incident_id), TicketLink.state),
+        ):
+            ticket_id, requester_id, incident_id = column_set
+            conditions = [requester_id.in_(requesters), incident_id.in_(incidents), _not_merged(ticket_id)]
+            if live is not None:
+                conditions.append(live.in_(LIVE_LINK_STATES))
+            for found, requester, incident in session.execute(select(*column_set).where(*conditions)):
+                same_incident.setdefault((requester, incident), set()).add(found)
+    bands = {key for t in tickets for key in t.fingerprint.bands}
+    sharing: list[tuple[int, int, int, int | None, datetime]] = []
     if bands:
-        found.update(
-            session.scalars(
-                select(MergeBand.ticket_id)
+        organizations = {t.organization_id for t in tickets if t.organization_id is not None}
+        who = MergeIndexEntry.requester_id.in_(requesters)
+        if organizations:
+            who = or_(who, MergeIndexEntry.organization_id.in_(organizations))
+        sharing = list(
+            session.execute(
+                select(
+                    MergeBand.band_key,
+                    MergeBand.ticket_id,
+                    MergeIndexEntry.requester_id,
+                    MergeIndexEntry.organization_id,
+                    MergeIndexEntry.ticket_created_at,
+                )
                 .join(MergeIndexEntry, MergeIndexEntry.ticket_id == MergeBand.ticket_id)
                 .where(
                     MergeBand.band_key.in_(bands),
-                    MergeIndexEntry.ticket_created_at >= since,
-                    or_(
-                        MergeIndexEntry.requester_id == requester_id,
-                        and_(
-                            MergeIndexEntry.organization_id.is_not(None),
-                            MergeIndexEntry.organization_id == organization_id,
-                        ),
-                    ),
+                    MergeIndexEntry.ticket_created_at >= min(t.since for t in tickets),
+                    who,
                     _not_merged(MergeBand.ticket_id),
                 )
-                .distinct()
-                .limit(CANDIDATE_LIMIT * 4)
+                .limit(CANDIDATE_LIMIT * sum(len(set(t.fingerprint.bands)) for t in tickets))
             )
         )
-    found.discard(ticket_id)
-    return sorted(found)[-CANDIDATE_LIMIT:]
+    found: dict[int, list[int]] = {}
+    for ticket in tickets:
+        mine = (
+            set(same_incident.get((ticket.requester_id, ticket.incident_id), ()))
+            if ticket.incident_id
+            else set()
+        )
+        keys = set(ticket.fingerprint.bands)
+        for key, other, requester, organization, created in sharing:
+            if key not in keys or _utc(created) < ticket.since:
+                continue
+            if requester == ticket.requester_id or (
+                organization is not None and organization == ticket.organization_id
+            ):
+                mine.add(other)
+        mine.discard(ticket.ticket_id)
+        found[ticket.ticket_id] = sorted(mine)[-CANDIDATE_LIMIT:]
+    return found
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def incidents_of(session: Session, ticket_ids: set[int]) -> dict[int, int]:

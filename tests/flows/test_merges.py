@@ -344,16 +344,21 @@ def test_the_candidate_index_forgets_tickets_older_than_every_window(database_ur
     try:
         fingerprint = Fingerprint.of("My parcel 55120 never arrived, tracking says in transit")
         with db.transaction() as session:
-            for ticket_id, days in ((1, 40), (2, 1)):
-                store.index_ticket(
-                    session,
-                    ticket_id=ticket_id,
-                    requester_id=7,
-                    organization_id=None,
-                    incident_id=None,
-                    created_at=clock.now() - timedelta(days=days),
-                    fingerprint=fingerprint,
-                )
+            store.index_tickets(
+                session,
+                [
+                    store.Indexed(
+                        ticket_id=ticket_id,
+                        requester_id=7,
+                        organization_id=None,
+                        incident_id=None,
+                        created_at=clock.now() - timedelta(days=days),
+                        fingerprint=fingerprint,
+                        since=clock.now(),
+                    )
+                    for ticket_id, days in ((1, 40), (2, 1))
+                ],
+            )
         with db.transaction() as session:
             store.prune_index(session, clock.now() - timedelta(days=31))
         with db.transaction() as session:

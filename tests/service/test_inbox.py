@@ -4,7 +4,7 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from service import clock
 from service.db import Database
@@ -64,6 +64,18 @@ def test_concurrent_claimers_never_share_a_row(db):
         t.join()
     all_ids = [i for ids in got.values() for i in ids]
     assert len(all_ids) == 200 and len(set(all_ids)) == 200
+
+
+def test_claiming_a_hundred_rows_takes_as_many_statements_as_claiming_one(db):
+    put(db, 101)
+    statements: list[str] = []
+    event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    inbox.claim(db, "w", 1, lease_seconds=60)
+    for_one = len(statements)
+    statements.clear()
+    claimed = inbox.claim(db, "w", 100, lease_seconds=60)
+    assert len(claimed) == 100 and [c.ticket_id for c in claimed] == list(range(2, 102))
+    assert len(statements) == for_one == 1, statements
 
 
 def test_failures_back_off_and_park_after_the_last_attempt(db):

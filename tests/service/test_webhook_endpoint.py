@@ -102,6 +102,7 @@ def test_health_and_readiness(app_and_services):
     assert client.get("/healthz").json == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200 and ready.json["status"] == "ready"
+    assert ready.json["inbox"] == {"pending": 0, "leased": 0}
 
 
 def test_an_unsigned_request_keeps_only_a_sample_of_its_body(app_and_services):

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -37,23 +36,26 @@ class HourlyChart:
     axis: int = AXIS
 
 
-def hourly_chart(moments: Iterable[datetime], max_hours: int = MAX_HOURS) -> HourlyChart | None:
-    """One bar per hour from the first to the last moment (at most ``max_hours``, the latest kept);
-    None when there is nothing to draw."""
-    hours = Counter(as_utc(m).replace(minute=0, second=0, microsecond=0) for m in moments)
+def hourly_chart(per_hour: Mapping[datetime, int], max_hours: int = MAX_HOURS) -> HourlyChart | None:
+    """One bar per hour from the first hour counted to the last (at most ``max_hours``, the latest
+    kept), empty hours included; None when there is nothing to draw."""
+    hours: dict[datetime, int] = {}
+    for start, count in per_hour.items():
+        hour = as_utc(start).replace(minute=0, second=0, microsecond=0)
+        hours[hour] = hours.get(hour, 0) + count
     if not hours:
         return None
     last = max(hours)
     first = max(min(hours), last - timedelta(hours=max_hours - 1))
     span = int((last - first).total_seconds() // 3600) + 1
-    peak = max(hours[first + timedelta(hours=i)] for i in range(span))
+    peak = max(hours.get(first + timedelta(hours=i), 0) for i in range(span))
     slot = WIDTH / span
     label_every = max(1, span // 8)
     plot = HEIGHT - AXIS - HEADROOM
     bars = []
     for i in range(span):
         hour = first + timedelta(hours=i)
-        count = hours[hour]
+        count = hours.get(hour, 0)
         height = plot * count / peak
         bars.append(
             Bar(

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from service import clock
-from service.incidents.lifecycle_reads import incident_health, link_times_of
+from service.incidents.lifecycle_reads import incident_health
+from service.incidents.reads import links_per_hour
 from service.incidents.store import active_incidents
-from service.web.admin.chart import hourly_chart
+from service.web.admin.chart import MAX_HOURS, hourly_chart
 from service.web.auth import login_required
 from service.web.context import services
 
@@ -26,7 +27,7 @@ def show():
     with services().db.transaction() as db:
         incidents = sorted(active_incidents(db), key=lambda i: (i.created_at, i.id), reverse=True)
         rows = incident_health(db, incidents)
-        chart = hourly_chart(link_times_of(db, [i.id for i in incidents]))
+        chart = hourly_chart(links_per_hour(db, [i.id for i in incidents], MAX_HOURS))
     now = clock.now()
     ages = {
         row.incident.id: age_in_words((now - row.oldest_unsolved_at).total_seconds())

@@ -27,7 +27,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 def incidents():
     with services().db.transaction() as db:
         rows = list_incidents(db)
-        counts = linked_counts(db)
+        counts = linked_counts(db, [i.id for i in rows])
     return render_template("incidents/list.html", incidents=rows, counts=counts)
 
 

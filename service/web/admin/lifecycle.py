@@ -24,7 +24,7 @@ from service.incidents.lifecycle_reads import (
     shadow_decisions,
     unlinks_per_phrase,
 )
-from service.incidents.reads import MAX_ROW_ID, audit_entries, link_times, linked_counts
+from service.incidents.reads import MAX_ROW_ID, audit_entries, linked_counts, links_per_hour
 from service.incidents.rules import PHRASE_KINDS
 from service.incidents.status import (
     IncidentStateError,
@@ -36,7 +36,7 @@ from service.incidents.status import (
     unlink_in_helpdesk,
 )
 from service.incidents.store import get_incident, linked_tickets
-from service.web.admin.chart import hourly_chart
+from service.web.admin.chart import MAX_HOURS, hourly_chart
 from service.web.admin.rules_form import rule_text
 from service.web.auth import login_required
 from service.web.context import services
@@ -111,9 +111,9 @@ def render_detail(
         context = dict(
             incident=incident,
             links=linked_tickets(db, incident_id),
-            linked_count=linked_counts(db).get(incident_id, 0),
+            linked_count=linked_counts(db, [incident_id]).get(incident_id, 0),
             unsolved_count=incident_health(db, [incident])[0].unsolved,
-            chart=hourly_chart(link_times(db, incident_id)),
+            chart=hourly_chart(links_per_hour(db, [incident_id], MAX_HOURS)),
             audit=audit_entries(db, incident_id),
             shadow_entries=shadow_decisions(db, incident_id),
             feedback=unlinks_per_phrase(db, incident_id),

@@ -48,7 +48,7 @@ def _incident_json(incident, count: int) -> dict:
 def list_all():
     with services().db.transaction() as db:
         incidents = list_incidents(db)
-        counts = linked_counts(db)
+        counts = linked_counts(db, [i.id for i in incidents])
     return jsonify({"incidents": [_incident_json(i, counts.get(i.id, 0)) for i in incidents]})
 
 
@@ -78,7 +78,7 @@ def show(incident_id: int):
         incident = get_incident(db, incident_id)
         if incident is None:
             return json_error(404, f"There is no incident {incident_id}.")
-        count = linked_counts(db).get(incident_id, 0)
+        count = linked_counts(db, [incident_id]).get(incident_id, 0)
         return jsonify(_incident_json(incident, count))
 
 
