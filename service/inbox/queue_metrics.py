@@ -1,5 +1,7 @@
-"""The inbox's depth and oldest waiting delivery as Prometheus gauges, read from the database at
-scrape time (one query each), so that every web process reports the same installation-wide figures."""
+"""The inbox's waiting queue (pending and leased rows) and its oldest delivery as Prometheus gauges,
+read from the database at scrape time through the claim index (the same two queries as /readyz),
+so every web process reports the same installation-wide figures at a cost that follows the queue,
+not the history. Finished rows are counted as they happen (service.metrics)."""
 
 from __future__ import annotations
 
@@ -12,33 +14,32 @@ from prometheus_client.registry import Collector
 from service.db import Database
 from service.inbox import store as inbox
 
-STATES = ("pending", "leased", "done", "ignored", "failed")
-
 
 class InboxCollector(Collector):
     def __init__(self, db: Database):
         self.db = db
 
     def collect(self) -> Iterator[Any]:
-        try:
-            with self.db.transaction() as session:
-                counts = inbox.counts(session)
-                oldest = inbox.oldest_pending_age(session)
-        except Exception:  # the database is down: report that, not a failed scrape
-            up = GaugeMetricFamily(
-                "incidentdesk_inbox_readable", "1 when the inbox could be read at this scrape."
-            )
-            up.add_metric([], 0)
-            yield up
-            return
-        up = GaugeMetricFamily(
+        readable = GaugeMetricFamily(
             "incidentdesk_inbox_readable", "1 when the inbox could be read at this scrape."
         )
-        up.add_metric([], 1)
-        yield up
-        depth = GaugeMetricFamily("incidentdesk_inbox_deliveries", "Inbox rows by state.", labels=["state"])
-        for state in sorted(set(STATES) | set(counts)):
-            depth.add_metric([state], counts.get(state, 0))
+        try:
+            with self.db.transaction() as session:
+                depth_by_state = inbox.queue_depth(session)
+                oldest = inbox.oldest_pending_age(session)
+        except Exception:  # the database is down: say so, rather than fail the scrape
+            readable.add_metric([], 0)
+            yield readable
+            return
+        readable.add_metric([], 1)
+        yield readable
+        depth = GaugeMetricFamily(
+            "incidentdesk_inbox_deliveries",
+            "Inbox rows waiting (pending) or in hand (leased).",
+            labels=["state"],
+        )
+        for state, count in sorted(depth_by_state.items()):
+            depth.add_metric([state], count)
         yield depth
         age = GaugeMetricFamily(
             "incidentdesk_inbox_oldest_pending_seconds",
