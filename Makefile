@@ -9,13 +9,25 @@ STAMP := $(VENV)/.installed
 # service, so the commands that use it find it in the checkout.
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test lint format bench system-deps clean
+.PHONY: run test lint format bench system-deps clean lock
 
-$(STAMP): pyproject.toml
+# The service's own dependencies come pinned, with hashes, from requirements.lock (as in the
+# image); the test and lint tools on top of them.
+$(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install --quiet -e '.[test,lint]'
 	@touch $(STAMP)
+
+# Re-pin requirements.lock from pyproject.toml's ranges (after changing a dependency, or to
+# take updates: `make lock LOCK_ARGS=--upgrade`), with pip-tools in a throwaway venv.
+lock:
+	rm -rf var/lock-venv && $(PYTHON) -m venv var/lock-venv
+	var/lock-venv/bin/python -m pip install --quiet pip-tools==7.6.2
+	var/lock-venv/bin/pip-compile --quiet $(LOCK_ARGS) --strip-extras --generate-hashes --no-emit-index-url \
+		--no-emit-find-links --output-file requirements.lock pyproject.toml
+	rm -rf var/lock-venv
 
 run: $(STAMP)
 	$(BIN)/incidentdesk demo

@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 from service.settings import Settings
 from service.web.api.json_input import BoundedJSONProvider
 from service.web.blueprints import register_blueprints
+from service.web.proxies import TrustedProxies
 from service.wiring import Services, build_services
 
 log = logging.getLogger("incidentdesk")
@@ -41,4 +42,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.extensions["incidentdesk"] = services
     CSRFProtect(app)
     register_blueprints(app)
+    app.wsgi_app = TrustedProxies(  # type: ignore[method-assign]
+        app.wsgi_app, proxies=settings.trusted_proxies, hops=settings.trusted_proxy_hops
+    )
     return app

@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import logging
 import signal
 import sys
 import threading
 
-from gunicorn.app.base import BaseApplication
-
 from integrations.zendesk.setup import install
 from integrations.zendesk.transport import zenpy_client
-from service.app import create_app
+from service import metrics
 from service.db import Database
-from service.inbox.worker import Worker, start_in_thread
+from service.inbox.worker import Worker
+from service.logs import configure_logging
 from service.migrate import upgrade
-from service.settings import Settings, SettingsError
+from service.settings import LogSettings, Settings, SettingsError
 from service.users import create_admin
+from service.web_server import ServeOptions, WebServer
 from service.wiring import build_services
 
 
@@ -30,30 +29,37 @@ def _settings() -> Settings:
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
-    settings = _settings()
-    with_worker = args.with_worker or settings.run_worker_in_web
-
-    class Server(BaseApplication):
-        def load_config(self):
-            self.cfg.set("bind", f"{args.host or settings.host}:{args.port or settings.port}")
-            self.cfg.set("workers", args.workers)
-            self.cfg.set("threads", args.threads)
-            self.cfg.set("accesslog", "-")
-            if with_worker:
-                self.cfg.set("post_worker_init", lambda _worker: start_in_thread(self._services))
-
-        def load(self):
-            self._services = build_services(settings)
-            return create_app(services=self._services)
-
-    Server().run()
+    options = ServeOptions(
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        threads=args.threads,
+        config=args.config,
+        with_worker=args.with_worker,
+    )
+    WebServer(_settings(), options, logconfig=args.logconfig).run()
 
 
 def cmd_worker(_args: argparse.Namespace) -> None:
+    settings = _settings()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    Worker(build_services(_settings())).run_forever(stop)
+    stop_metrics = None
+    if settings.worker_metrics_port:
+        # One process: its own figures (the default registry), whether or not prometheus-client
+        # keeps them in PROMETHEUS_MULTIPROC_DIR's files.
+        stop_metrics = metrics.serve_in_thread(
+            host=settings.host,
+            port=settings.worker_metrics_port,
+            token=settings.metrics_token,
+            registry_factory=lambda: metrics.scrape_registry(multiprocess_dir=""),
+        )
+    try:
+        Worker(build_services(settings)).run_forever(stop)
+    finally:
+        if stop_metrics is not None:
+            stop_metrics()
 
 
 def cmd_sandbox(args: argparse.Namespace) -> None:
@@ -98,14 +104,22 @@ def cmd_setup_zendesk(args: argparse.Namespace) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="incidentdesk", description=__doc__)
-    parser.add_argument("--log-level", default="INFO")
+    parser.add_argument(
+        "--log-level", help="DEBUG, INFO, WARNING or ERROR (default INCIDENTDESK_LOG_LEVEL, else INFO)"
+    )
+    parser.add_argument(
+        "--log-format",
+        choices=["json", "text"],
+        help="JSON lines or plain text (default INCIDENTDESK_LOG_FORMAT, else json; text for demo and sandbox)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="run the web service with gunicorn")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
-    serve.add_argument("--workers", type=int, default=2)
-    serve.add_argument("--threads", type=int, default=4)
+    serve.add_argument("--workers", type=int, help="web processes (default 2)")
+    serve.add_argument("--threads", type=int, help="threads per process (default 4)")
+    serve.add_argument("--config", help="gunicorn config file (default ./gunicorn.conf.py when present)")
     serve.add_argument("--with-worker", action="store_true", help="also run the inbox worker in each process")
     serve.set_defaults(func=cmd_serve)
 
@@ -140,8 +154,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    try:
+        env = LogSettings.from_env()
+    except SettingsError as exc:
+        raise SystemExit(f"configuration error: {exc}") from None
+    for_people = args.command in {"demo", "sandbox"}
+    args.logconfig = configure_logging(
+        level=args.log_level or env.level or "INFO",
+        fmt=args.log_format or env.format or ("text" if for_people else "json"),
     )
     if args.command == "sandbox" and args.seed == "none":
         args.seed = None

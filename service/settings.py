@@ -6,6 +6,7 @@ This module is the only reader of ``os.environ`` in the project. Everything else
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -63,6 +64,22 @@ def _subdomain(env: Mapping[str, str]) -> str:
     return raw
 
 
+def _trusted_proxies(env: Mapping[str, str]) -> tuple[str, ...]:
+    """Addresses or networks (CIDR) of the reverse proxies whose X-Forwarded-* headers count."""
+    raw = env.get("INCIDENTDESK_TRUSTED_PROXIES", "")
+    networks = []
+    for part in (p.strip() for p in raw.split(",")):
+        if not part:
+            continue
+        try:
+            networks.append(str(ipaddress.ip_network(part, strict=False)))
+        except ValueError:
+            raise SettingsError(
+                f"INCIDENTDESK_TRUSTED_PROXIES must list addresses or networks like 10.0.0.5, 10.1.0.0/16; got {part!r}"
+            ) from None
+    return tuple(networks)
+
+
 def _public_url(env: Mapping[str, str]) -> str:
     raw = env.get("INCIDENTDESK_PUBLIC_URL", "").strip()
     if not raw:
@@ -73,6 +90,32 @@ def _public_url(env: Mapping[str, str]) -> str:
             f"INCIDENTDESK_PUBLIC_URL must be the service's address like https://incidentdesk.example.com, got {raw!r}"
         )
     return raw.rstrip("/")
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+LOG_FORMATS = ("json", "text")
+
+
+@dataclass(frozen=True)
+class LogSettings:
+    """How a process logs; read apart from ``Settings`` so that a configuration error in those
+    can itself be logged. ``None`` is "unset": the command's own default applies."""
+
+    level: str | None = None
+    format: str | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> LogSettings:
+        env = os.environ if env is None else env
+        level = env.get("INCIDENTDESK_LOG_LEVEL", "").strip().upper() or None
+        if level is not None and level not in LOG_LEVELS:
+            raise SettingsError(
+                f"INCIDENTDESK_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {level!r}"
+            )
+        fmt = env.get("INCIDENTDESK_LOG_FORMAT", "").strip().lower() or None
+        if fmt is not None and fmt not in LOG_FORMATS:
+            raise SettingsError(f"INCIDENTDESK_LOG_FORMAT must be json or text, got {fmt!r}")
+        return cls(level=level, format=fmt)
 
 
 @dataclass(frozen=True)
@@ -119,9 +162,20 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     session_cookie_secure: bool = False
-    # How many reverse proxies in front of the service append to X-Forwarded-For; 0 trusts none
-    # and takes the client address from the connection (login throttling counts per address).
+    # The reverse proxies in front of the service (addresses or CIDR networks). Only a connection
+    # from one of them has its X-Forwarded-For/-Proto believed; from anyone else they are dropped.
+    trusted_proxies: tuple[str, ...] = ()
+    # How many of those proxies append to X-Forwarded-For (1 when proxies are named and this is
+    # unset); with no trusted proxies the client address is the connection's (login throttling
+    # counts per address).
     trusted_proxy_hops: int = 0
+    # Prometheus: /metrics answers only with ``Authorization: Bearer <metrics_token>`` (unset: no
+    # /metrics at all); a `worker` process serves its own on ``worker_metrics_port`` (0: none).
+    # With several processes per container, prometheus-client keeps their figures in files in
+    # ``metrics_multiprocess_dir`` (PROMETHEUS_MULTIPROC_DIR, read by prometheus-client too).
+    metrics_token: str = field(default="", repr=False)
+    worker_metrics_port: int = 0
+    metrics_multiprocess_dir: str = ""
     # Where admins reach the service (https://incidentdesk.example.com); links that leave the
     # service (the Zendesk app's nav page) use it, never the request's Host header.
     public_url: str = ""
@@ -166,6 +220,22 @@ class Settings:
                 "INCIDENTDESK_SECRET_KEY is not set: give it a long random value "
                 "(for example the output of `python -c 'import secrets; print(secrets.token_hex(32))'`)"
             )
+        trusted_proxies = _trusted_proxies(env)
+        hops = _int(env, "INCIDENTDESK_TRUSTED_PROXY_HOPS", 1 if trusted_proxies else 0, minimum=0)
+        if hops and not trusted_proxies:
+            raise SettingsError(
+                "INCIDENTDESK_TRUSTED_PROXY_HOPS is set but INCIDENTDESK_TRUSTED_PROXIES is not: name the proxies' "
+                "addresses or networks (10.0.0.5, 10.1.0.0/16), so that no one else can forge X-Forwarded-For"
+            )
+        if trusted_proxies and not hops:
+            raise SettingsError(
+                "INCIDENTDESK_TRUSTED_PROXY_HOPS must be at least 1 when INCIDENTDESK_TRUSTED_PROXIES is set"
+            )
+        if _int(env, "INCIDENTDESK_WORKER_METRICS_PORT", 0) and not env.get("INCIDENTDESK_METRICS_TOKEN"):
+            raise SettingsError(
+                "INCIDENTDESK_WORKER_METRICS_PORT is set but INCIDENTDESK_METRICS_TOKEN is not: metrics are served "
+                "only to a bearer of that token"
+            )
         return cls(
             database_url=env.get("INCIDENTDESK_DATABASE_URL") or default_db,
             secret_key=secret_key,
@@ -198,6 +268,10 @@ class Settings:
             host=env.get("INCIDENTDESK_HOST", "127.0.0.1"),
             port=_int(env, "INCIDENTDESK_PORT", 8000, minimum=1),
             session_cookie_secure=_bool(env, "INCIDENTDESK_SESSION_COOKIE_SECURE", False),
-            trusted_proxy_hops=_int(env, "INCIDENTDESK_TRUSTED_PROXY_HOPS", 0, minimum=0),
+            trusted_proxies=trusted_proxies,
+            trusted_proxy_hops=hops,
             public_url=_public_url(env),
+            metrics_token=env.get("INCIDENTDESK_METRICS_TOKEN", ""),
+            worker_metrics_port=_int(env, "INCIDENTDESK_WORKER_METRICS_PORT", 0),
+            metrics_multiprocess_dir=env.get("PROMETHEUS_MULTIPROC_DIR", ""),
         )

@@ -10,10 +10,13 @@ import time
 import uuid
 from datetime import timedelta
 
-from service import clock
+from sqlalchemy import select
+
+from service import clock, logs, metrics
 from service.inbox import store as inbox
 from service.inbox.pipeline import BatchReport, Pipeline
 from service.incidents.broadcast import BroadcastRunner
+from service.models import InboxDelivery
 from service.outreach.runner import OutreachRunner
 from service.wiring import Services
 
@@ -92,9 +95,33 @@ class Worker:
             claimed += more
         if not claimed:
             return None
+        # Every line about this batch names its deliveries as the webhook's lines did.
+        with logs.bind(delivery_ids=[d.id for d in claimed], delivery_keys=self._delivery_keys(claimed)):
+            return self._process(claimed)
+
+    def _delivery_keys(self, claimed: list[inbox.ClaimedDelivery]) -> list[str]:
+        try:
+            with self.services.db.transaction() as session:
+                keys = dict(
+                    session.execute(
+                        select(InboxDelivery.id, InboxDelivery.delivery_key).where(
+                            InboxDelivery.id.in_([d.id for d in claimed])
+                        )
+                    ).all()
+                )
+        except Exception:  # only for the log lines; the batch goes on without them
+            log.warning("could not read the batch's delivery keys for its log lines")
+            return []
+        return [keys[d.id] for d in claimed if d.id in keys]
+
+    def _process(self, claimed: list[inbox.ClaimedDelivery]) -> BatchReport:
+        settings = self.services.settings
+        started = time.monotonic()
+        metrics.BATCH_SIZE.observe(len(claimed))
         try:
             report = self.pipeline.process(claimed, self.owner)
         except Exception as exc:  # nothing is lost: back they go, with backoff, parked after too many tries
+            metrics.BATCHES_FAILED.inc()
             log.exception("batch of %d deliveries failed; they will be retried", len(claimed))
             with self.services.db.transaction() as session:
                 for delivery in claimed:
@@ -116,7 +143,11 @@ class Worker:
             report.left_alone,
             report.retried,
             report.write_calls,
+            extra={"batch_size": len(claimed), "linked": report.linked, "write_calls": report.write_calls},
         )
+        metrics.BATCH_SECONDS.observe(time.monotonic() - started)
+        metrics.TICKETS_LINKED.inc(report.linked)
+        metrics.HELPDESK_WRITE_CALLS.inc(report.write_calls)
         return report
 
     def run_forever(self, stop: threading.Event | None = None) -> None:

@@ -40,14 +40,9 @@ def safe_next(target: str | None) -> str | None:
 SESSION_KEY = "sid"
 
 
-def client_address(req: Request, trusted_proxy_hops: int) -> str | None:
-    """The connection's address, or, behind ``trusted_proxy_hops`` proxies, the address the
-    outermost trusted proxy saw (X-Forwarded-For read from the right, as werkzeug's ProxyFix)."""
-    if trusted_proxy_hops > 0:
-        forwarded = [part.strip() for part in req.headers.get("X-Forwarded-For", "").split(",")]
-        forwarded = [part for part in forwarded if part]
-        if len(forwarded) >= trusted_proxy_hops:
-            return forwarded[-trusted_proxy_hops]
+def client_address(req: Request) -> str | None:
+    """The client's address: the connection's, or behind a trusted proxy the one it forwarded
+    (``service.web.proxies`` has already applied or dropped X-Forwarded-For)."""
     return req.remote_addr
 
 
@@ -90,7 +85,7 @@ def login():
     username = ""
     if request.method == "POST":
         username = request.form.get("username", "").replace("\x00", "")
-        keys = throttle_keys(username, client_address(request, services().settings.trusted_proxy_hops))
+        keys = throttle_keys(username, client_address(request))
         with services().db.transaction() as db:
             # Checked before the password, so a right guess while throttled is not confirmed.
             throttled = login_throttled(db, keys)

@@ -18,6 +18,8 @@ from service.web.auth import bp as auth_bp
 from service.web.errors import register_error_handlers
 from service.web.health import bp as health_bp
 from service.web.i18n import register_i18n
+from service.web.metrics import bp as metrics_bp
+from service.web.request_log import register_request_log
 from service.web.webhooks import bp as webhooks_bp
 from service.web.zendesk_app import sidebar
 
@@ -41,6 +43,7 @@ PAGES: tuple[Blueprint, ...] = (
 # Machine-to-machine routes authenticate by signature or token, not by a browser session.
 MACHINE_ROUTES: tuple[Blueprint, ...] = (
     health_bp,
+    metrics_bp,
     webhooks_bp,
     api_incidents.bp,
     api_lifecycle.bp,
@@ -64,6 +67,7 @@ def _protect_pages(response: Response) -> Response:
 
 def register_blueprints(app: Flask) -> None:
     csrf: CSRFProtect = app.extensions["csrf"]
+    register_request_log(app)  # first: every other hook's log lines carry the request id
     register_i18n(app)
     app.after_request(_protect_pages)
     zendesk = app.extensions["incidentdesk"].settings.zendesk_url.rstrip("/")

@@ -9,7 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from integrations.zendesk.payloads import PayloadError, PayloadFieldError, parse_event
 from integrations.zendesk.signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
-from service import clock
+from service import clock, logs, metrics
 from service.inbox import store as inbox
 from service.web.context import services
 
@@ -23,6 +23,7 @@ RETRY_AFTER_SECONDS = 15
 
 
 def _try_again(error: SQLAlchemyError):
+    metrics.WEBHOOK_REJECTED.labels(status="503").inc()
     log.error(
         "webhook delivery not stored, the database failed (%s); asking Zendesk to retry", type(error).__name__
     )
@@ -34,6 +35,7 @@ def _try_again(error: SQLAlchemyError):
 
 
 def _reject(status: int, reason: str, body: bytes):
+    metrics.WEBHOOK_REJECTED.labels(status=str(status)).inc()
     log.warning(
         "webhook rejected (%s): %s; invocation=%s",
         status,
@@ -88,6 +90,8 @@ def receive_zendesk():
     except PayloadError as exc:
         return _reject(400, f"malformed payload: {exc}", body)
 
+    # The worker's lines for this delivery carry the same key (the invocation id is part of it).
+    logs.bind_until_reset(delivery_key=event.delivery_key)  # ended with the request's context
     state = "pending" if event.handled else "ignored"
     try:
         with svc.db.transaction() as session:
@@ -101,6 +105,20 @@ def receive_zendesk():
             )
     except SQLAlchemyError as error:
         return _try_again(error)
-    if not event.handled:
-        log.info("webhook %s of type %s stored and ignored", delivery_id, event.event_type)
+    metrics.WEBHOOK_DELIVERIES.labels(
+        outcome=("stored" if event.handled else "ignored") if new else "duplicate"
+    ).inc()
+    log.info(
+        "webhook %s of type %s %s",
+        delivery_id,
+        event.event_type,
+        "stored" if new else "already stored (a repeat)",
+        extra={
+            "delivery_id": delivery_id,
+            "event_type": event.event_type,
+            "ticket_id": event.ticket_id,
+            "invocation_id": request.headers.get(INVOCATION_HEADER),
+            "state": state if new else "duplicate",
+        },
+    )
     return jsonify(accepted=True, delivery_id=delivery_id, duplicate=not new, ignored=not event.handled), 200

@@ -194,17 +194,38 @@ def test_one_address_guessing_many_usernames_is_throttled(client, admin):
     assert _fail(client, username="yet-another-still", **other_address).status_code == 200
 
 
-def test_x_forwarded_for_is_ignored_unless_proxies_are_trusted(app):
-    headers = {"X-Forwarded-For": "198.51.100.7, 10.0.0.2"}
-    with app.test_request_context("/login", headers=headers, environ_base={"REMOTE_ADDR": "10.0.0.1"}):
-        assert client_address(request, 0) == "10.0.0.1"  # anyone can send the header
-        assert client_address(request, 1) == "10.0.0.2"
-        assert client_address(request, 2) == "198.51.100.7"
-        assert client_address(request, 3) == "10.0.0.1"  # fewer hops than trusted: not believed
+def _seen_address(app, remote_addr: str, forwarded: str) -> str | None:
+    """The client address the app sees for a request from ``remote_addr`` carrying ``forwarded``."""
+    seen = app.extensions.setdefault("seen_addresses", [])
+    if not seen:
+        app.before_request(lambda: seen.append(client_address(request)))
+        seen.append(None)
+    app.test_client().get(
+        "/healthz", headers={"X-Forwarded-For": forwarded}, environ_base={"REMOTE_ADDR": remote_addr}
+    )
+    return seen[-1]
+
+
+def test_x_forwarded_for_is_ignored_unless_the_connection_is_a_trusted_proxy(database_url, helpdesk):
+    forwarded = "198.51.100.7, 10.0.0.2"
+    plain = build_app(database_url, helpdesk)
+    behind_two = build_app(database_url, helpdesk, trusted_proxies=("10.0.0.0/24",), trusted_proxy_hops=2)
+    behind_one = build_app(database_url, helpdesk, trusted_proxies=("10.0.0.1",), trusted_proxy_hops=1)
+    try:
+        assert _seen_address(plain, "10.0.0.1", forwarded) == "10.0.0.1"  # anyone can send the header
+        assert _seen_address(behind_two, "10.0.0.1", forwarded) == "198.51.100.7"
+        assert _seen_address(behind_one, "10.0.0.1", forwarded) == "10.0.0.2"
+        # Not from a trusted proxy: the header is dropped, whatever the hops say.
+        assert _seen_address(behind_two, "203.0.113.5", forwarded) == "203.0.113.5"
+        # Fewer values than hops: ProxyFix believes none of them.
+        assert _seen_address(behind_two, "10.0.0.1", "198.51.100.7") == "10.0.0.1"
+    finally:
+        for app in (plain, behind_two, behind_one):
+            app.extensions["incidentdesk"].db.dispose()
 
 
 def test_behind_a_trusted_proxy_addresses_are_throttled_apart(database_url, helpdesk):
-    app = build_app(database_url, helpdesk, trusted_proxy_hops=1)
+    app = build_app(database_url, helpdesk, trusted_proxies=("127.0.0.1",), trusted_proxy_hops=1)
     try:
         with app.extensions["incidentdesk"].db.transaction() as session:
             create_admin(session, ADMIN_USERNAME, ADMIN_PASSWORD)
@@ -218,12 +239,25 @@ def test_behind_a_trusted_proxy_addresses_are_throttled_apart(database_url, help
         app.extensions["incidentdesk"].db.dispose()
 
 
-def test_the_trusted_proxy_hops_setting_is_read_from_the_environment():
-    env = {"INCIDENTDESK_SECRET_KEY": "k" * 40, "INCIDENTDESK_TRUSTED_PROXY_HOPS": "2"}
-    assert Settings.from_env(env).trusted_proxy_hops == 2
-    assert Settings.from_env({"INCIDENTDESK_SECRET_KEY": "k" * 40}).trusted_proxy_hops == 0
+def test_the_trusted_proxy_settings_are_read_from_the_environment():
+    key = {"INCIDENTDESK_SECRET_KEY": "k" * 40}
+    env = {
+        **key,
+        "INCIDENTDESK_TRUSTED_PROXIES": "10.0.0.5, 10.1.0.0/16",
+        "INCIDENTDESK_TRUSTED_PROXY_HOPS": "2",
+    }
+    settings = Settings.from_env(env)
+    assert settings.trusted_proxies == ("10.0.0.5/32", "10.1.0.0/16")
+    assert settings.trusted_proxy_hops == 2
+    assert Settings.from_env({**key, "INCIDENTDESK_TRUSTED_PROXIES": "10.0.0.5"}).trusted_proxy_hops == 1
+    plain = Settings.from_env(key)
+    assert (plain.trusted_proxies, plain.trusted_proxy_hops) == ((), 0)
     with pytest.raises(SettingsError, match="INCIDENTDESK_TRUSTED_PROXY_HOPS"):
         Settings.from_env({**env, "INCIDENTDESK_TRUSTED_PROXY_HOPS": "-1"})
+    with pytest.raises(SettingsError, match="INCIDENTDESK_TRUSTED_PROXIES is not"):
+        Settings.from_env({**key, "INCIDENTDESK_TRUSTED_PROXY_HOPS": "1"})
+    with pytest.raises(SettingsError, match="INCIDENTDESK_TRUSTED_PROXIES must list"):
+        Settings.from_env({**key, "INCIDENTDESK_TRUSTED_PROXIES": "proxy.internal"})
 
 
 def test_admin_pages_cannot_be_framed_by_any_site(logged_in):
