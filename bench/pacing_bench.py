@@ -17,15 +17,10 @@ from __future__ import annotations
 
 import argparse
 import bisect
-import tempfile
-import uuid
-from pathlib import Path
 
-from sqlalchemy import create_engine, text
-
+from bench.databases import migrated
 from service.db import Database
 from service.helpdesk.budget import LocalRateBudget, SharedRateBudget
-from service.migrate import upgrade
 
 PER_MINUTE = 160  # IncidentDesk's share of a 200/min plan: 40 left to agents
 PLAN = 200
@@ -78,30 +73,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     rows = [report("fixed one-minute window (before, baseline)", burst(FixedWindow(PER_MINUTE).try_take))]
     rows.append(report("in-process budget (SQLite default)", burst(LocalRateBudget(PER_MINUTE).try_take)))
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{Path(tmp) / 'pacing.db'}"
-        upgrade(url)
+    with migrated(name="pacing") as url:
         db = Database(url)
         rows.append(report("shared budget on SQLite", burst(SharedRateBudget(db, PER_MINUTE).try_take)))
         db.dispose()
     if args.postgres:
-        schema = f"bench_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        sep = "&" if "?" in args.postgres else "?"
-        url = f"{args.postgres}{sep}options=-csearch_path%3D{schema}"
-        try:
-            upgrade(url)
+        with migrated(args.postgres, name="pacing") as url:
             db = Database(url)
             rows.append(
                 report("shared budget on PostgreSQL", burst(SharedRateBudget(db, PER_MINUTE).try_take))
             )
             db.dispose()
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
     print(
         f"budget {PER_MINUTE}/min of a {PLAN}/min plan; a request asked for every {STEP * 1000:.0f} ms from second 50, for {DURATION:.0f} s"
     )

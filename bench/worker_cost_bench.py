@@ -16,20 +16,17 @@ claiming 100 rows in a constant number of statements.
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
-import uuid
-from pathlib import Path
 
 import requests
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import event
 
+from bench.databases import migrated
 from integrations.zendesk.adapter import ZendeskAdapter
 from service.domain.incidents import clean_draft
 from service.inbox import store as inbox
 from service.inbox.worker import Worker
 from service.incidents.store import declare_incident
-from service.migrate import upgrade
 from service.settings import Settings
 from service.wiring import build_services
 from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN, SandboxServer
@@ -143,24 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres", metavar="URL", help="a PostgreSQL URL to run on instead of SQLite")
     parser.add_argument("--rounds", type=int, default=3, help="batches per size; the best is kept")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory() as tmp:
-        if args.postgres:
-            schema = f"bench_{uuid.uuid4().hex[:10]}"
-            admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-            sep = "&" if "?" in args.postgres else "?"
-            url = f"{args.postgres}{sep}options=-csearch_path%3D{schema}"
-        else:
-            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        try:
-            upgrade(url)
-            results = measure(url, args.rounds)
-        finally:
-            if args.postgres:
-                with admin.connect() as conn:
-                    conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-                admin.dispose()
+    with migrated(args.postgres) as url:
+        results = measure(url, args.rounds)
     (one_sql, one_cpu), (hundred_sql, hundred_cpu) = results[1], results[100]
     print(f"database: {'PostgreSQL' if args.postgres else 'SQLite'}; best of {args.rounds} batches per size")
     print("| batch | SQL statements / ticket | worker CPU ms / ticket |")
