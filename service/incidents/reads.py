@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from service.domain.states import LinkState
@@ -52,11 +52,20 @@ def _hour(start: datetime | str) -> datetime:
     return as_utc(datetime.fromisoformat(start) if isinstance(start, str) else start)
 
 
-def audit_entries(session: Session, incident_id: int, limit: int = 50) -> list[AuditEntry]:
-    stmt = (
-        select(AuditEntry)
-        .where(AuditEntry.incident_id == incident_id)
-        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-        .limit(limit)
-    )
-    return list(session.scalars(stmt))
+AUDIT_PAGE = 50
+
+
+def audit_page(
+    session: Session, incident_id: int, before_id: int | None = None, limit: int = AUDIT_PAGE
+) -> tuple[list[AuditEntry], bool]:
+    """The incident's audit entries, newest first: ``limit`` of them from just before the entry
+    ``before_id`` (from the newest without it), and whether older ones remain."""
+    stmt = select(AuditEntry).where(AuditEntry.incident_id == incident_id)
+    cursor = session.get(AuditEntry, before_id) if before_id else None
+    if cursor is not None:
+        stmt = stmt.where(
+            or_(AuditEntry.at < cursor.at, and_(AuditEntry.at == cursor.at, AuditEntry.id < cursor.id))
+        )
+    stmt = stmt.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit + 1)
+    entries = list(session.scalars(stmt))
+    return entries[:limit], len(entries) > limit

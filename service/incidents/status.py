@@ -18,6 +18,7 @@ from service import clock
 from service.audit import record
 from service.domain.errors import Conflict
 from service.domain.incidents import InvalidIncident, clean_status
+from service.domain.phrases import sentence
 from service.domain.states import LinkState
 from service.domain.status_text import helpdesk_status_text
 from service.domain.text.locales import SUPPORTED_LOCALES, pick_text
@@ -27,6 +28,17 @@ from service.models import Incident, StatusUpdate, TicketLink
 
 class IncidentStateError(Conflict):
     """The incident is not in a state that allows this; the message says why."""
+
+
+RESOLVED_NO_UPDATES = sentence(
+    "incident.resolved_no_updates", "The incident is resolved; reopen it before posting a status update."
+)
+POSTED_MEANWHILE = sentence(
+    "incident.posted_meanwhile",
+    "Another status update was posted at the same moment; reload the page and post again if yours is still needed.",
+)
+ALREADY_RESOLVED = sentence("incident.already_resolved", "The incident is already resolved.")
+ALREADY_ACTIVE = sentence("incident.already_active", "The incident is already active.")
 
 
 def status_content_name(incident: Incident) -> str:
@@ -96,7 +108,7 @@ def post_status_update(
     actor: str,
 ) -> StatusUpdate:
     if incident.state != "active":
-        raise IncidentStateError("The incident is resolved; reopen it before posting a status update.")
+        raise IncidentStateError(RESOLVED_NO_UPDATES())
     stage, texts = clean_status(stage, texts)
     if stage == "resolved":
         raise InvalidIncident({"stage": ["Use “Resolve” to close the incident with a final message."]})
@@ -131,10 +143,7 @@ def _new_version(
             session.add(status)
             session.flush()
     except IntegrityError:
-        raise IncidentStateError(
-            "Another status update was posted at the same moment; reload the page "
-            "and post again if yours is still needed."
-        ) from None
+        raise IncidentStateError(POSTED_MEANWHILE()) from None
     publish_safely(session, helpdesk, incident, macro_texts or texts, actor=actor, version=version)
     record(
         session,
@@ -157,7 +166,7 @@ def resolve_incident(
 ) -> StatusUpdate:
     """The final message goes to every linked unsolved ticket, which is then solved."""
     if incident.state != "active":
-        raise IncidentStateError("The incident is already resolved.")
+        raise IncidentStateError(ALREADY_RESOLVED())
     _, texts = clean_status("resolved", texts)
     sent = {locale: f"{text}\n\n{SURVEY_PLACEHOLDER}" for locale, text in texts.items()} if survey else texts
     # The macro gets the final text without the survey: agents applying it by hand later should
@@ -186,7 +195,7 @@ def reopen_incident(
     the list and the sidebar. Nobody is sent it again: the linked customers got the final
     message, and their tickets stay solved."""
     if incident.state == "active":
-        raise IncidentStateError("The incident is already active.")
+        raise IncidentStateError(ALREADY_ACTIVE())
     incident.state = "active"
     incident.resolved_at = None
     before = [s for s in incident.status_updates if s.stage != "resolved"]

@@ -18,20 +18,41 @@ from integrations.base import Comment, HelpdeskPort, TicketChange
 from service import clock
 from service.audit import record
 from service.domain.errors import Conflict, InvalidInput, NotFound
+from service.domain.phrases import sentence
 from service.domain.states import LIVE_LINK_STATES, LinkState
 from service.domain.text.locales import pick_text
 from service.domain.tickets import version_tag
 from service.incidents.broadcast import status_comment
 from service.models import Incident, TicketLink
 
+RESOLVED = sentence(
+    "link.incident_resolved", "The incident “{title}” is resolved; only active incidents take links."
+)
+SHADOW = sentence("link.incident_shadow", "The incident “{title}” is in shadow mode: it changes no tickets.")
+NO_STATUS = sentence("link.incident_without_status", "The incident “{title}” has no status text yet.")
+LINKED_ELSEWHERE = sentence(
+    "link.linked_elsewhere",
+    "Ticket #{ticket_id} is already linked to the incident “{title}”. Unlink it first.",
+)
+NO_SUCH_TICKET = sentence(
+    "link.no_such_ticket", "Zendesk has no ticket #{ticket_id} (deleted, or not visible to us)."
+)
+PROBLEM_TICKET = sentence("link.problem_ticket", "A problem ticket cannot be linked to an incident.")
+CLOSED_TICKET = sentence(
+    "link.closed_ticket", "Ticket #{ticket_id} is closed; Zendesk does not allow changing it."
+)
+BEING_LINKED = sentence(
+    "link.being_linked", "Ticket #{ticket_id} is being linked right now; reload in a moment."
+)
+
 
 def _check_incident(incident: Incident) -> None:
     if incident.state != "active":
-        raise Conflict(f"The incident “{incident.title}” is resolved; only active incidents take links.")
+        raise Conflict(RESOLVED(title=incident.title))
     if incident.shadow_mode:
-        raise Conflict(f"The incident “{incident.title}” is in shadow mode: it changes no tickets.")
+        raise Conflict(SHADOW(title=incident.title))
     if incident.current_status is None:
-        raise Conflict(f"The incident “{incident.title}” has no status text yet.")
+        raise Conflict(NO_STATUS(title=incident.title))
 
 
 def _existing_link(session: Session, incident: Incident, ticket_id: int) -> TicketLink | None:
@@ -41,9 +62,7 @@ def _existing_link(session: Session, incident: Incident, ticket_id: int) -> Tick
         if link.state in LIVE_LINK_STATES:
             other = session.get(Incident, link.incident_id)
             title = other.title if other else f"#{link.incident_id}"
-            raise Conflict(
-                f"Ticket #{ticket_id} is already linked to the incident “{title}”. Unlink it first."
-            )
+            raise Conflict(LINKED_ELSEWHERE(ticket_id=ticket_id, title=title))
     return next((link for link in links if link.incident_id == incident.id), None)
 
 
@@ -54,12 +73,12 @@ def link_manually(
     link = _existing_link(session, incident, ticket_id)
     found = helpdesk.get_tickets([ticket_id])
     if not found:
-        raise NotFound(f"Zendesk has no ticket #{ticket_id} (deleted, or not visible to us).")
+        raise NotFound(NO_SUCH_TICKET(ticket_id=ticket_id))
     ticket = found[0]
     if ticket.type == "problem" or ticket.id == incident.problem_ticket_id:
-        raise InvalidInput("A problem ticket cannot be linked to an incident.")
+        raise InvalidInput(PROBLEM_TICKET())
     if ticket.status == "closed":
-        raise Conflict(f"Ticket #{ticket_id} is closed; Zendesk does not allow changing it.")
+        raise Conflict(CLOSED_TICKET(ticket_id=ticket_id))
     users = helpdesk.get_users([ticket.requester_id]) if ticket.requester_id else []
     requester = users[0] if users else None
     status = incident.current_status
@@ -83,7 +102,7 @@ def link_manually(
             link.linked_at, link.unlinked_at, link.unlink_reason = clock.now(), None, None
             session.flush()
     except IntegrityError:
-        raise Conflict(f"Ticket #{ticket_id} is being linked right now; reload in a moment.") from None
+        raise Conflict(BEING_LINKED(ticket_id=ticket_id)) from None
 
     comment = None if answered else Comment(status_comment(status, incident, link), public=True)
     # A HelpdeskError propagates: the caller's transaction rolls back and the reservation with it.

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from integrations.base import HelpdeskPort, HelpdeskUser
 from service.domain.errors import InvalidInput
 from service.domain.outreach.audience import Customer, customer_key
+from service.domain.phrases import sentence
 from service.domain.states import LIVE_LINK_STATES
 from service.models import TicketLink
 
@@ -22,21 +23,35 @@ class InvalidSearch(InvalidInput):
     pass
 
 
+SEARCH_FIELD_UNNAMED = sentence(
+    "audience.field_unnamed", "name the user field (its key, like product_bought)"
+)
+SEARCH_TAG_WORD = sentence(
+    "audience.tag_word", "the tag must be one word without spaces or quotes: “{value}”"
+)
+SEARCH_ORGANIZATION_WORD = sentence(
+    "audience.organization_word", "the organisation must be one word without spaces or quotes: “{value}”"
+)
+SEARCH_FIELD_WORD = sentence(
+    "audience.field_word", "the user field value must be one word without spaces or quotes: “{value}”"
+)
+
+
 def search_query(*, tag: str = "", organization: str = "", field_key: str = "", field_value: str = "") -> str:
     """A helpdesk user search from the form's parts; each part must be one plain word."""
     terms = []
-    for label, key, value in (
-        ("tag", "tags", tag),
-        ("organisation", "organization", organization),
-        ("user field value", field_key.strip(), field_value),
+    for what, key, value in (
+        (SEARCH_TAG_WORD, "tags", tag),
+        (SEARCH_ORGANIZATION_WORD, "organization", organization),
+        (SEARCH_FIELD_WORD, field_key.strip(), field_value),
     ):
         value = value.strip()
         if not value:
             continue
         if not key or not TERM_VALUE.match(key):
-            raise InvalidSearch("name the user field (its key, like product_bought)")
+            raise InvalidSearch(SEARCH_FIELD_UNNAMED())
         if not TERM_VALUE.match(value):
-            raise InvalidSearch(f"the {label} must be one word without spaces or quotes: {value!r}")
+            raise InvalidSearch(what(value=value))
         terms.append(f"{key}:{value}")
     return " ".join(terms)
 

@@ -18,10 +18,18 @@ from service.domain.outreach import coupons
 from service.domain.outreach.audience import Audience, combine, is_vip
 from service.domain.outreach.exclusions import EXISTING_TICKET, NEW_TICKET, route
 from service.domain.outreach.messages import InvalidMessages, Message, unsendable
-from service.domain.outreach.state import CANCELLED, TransitionRefused, editable, next_state
+from service.domain.outreach.state import CANCELLED, STATE_NAMES, TransitionRefused, editable, next_state
 from service.models import Incident
 from service.outreach.audience import linked_requesters, opted_out_by_tag, search_customers
 from service.outreach.models import Campaign, Coupon, Exclusion, Recipient, SendJob
+from service.outreach.refusals import (
+    COUPONS_SHORT,
+    NO_AUDIENCE,
+    NO_MESSAGE,
+    ONLY_DRAFTS_CHANGE,
+    SHADOW_INCIDENT,
+    TAKEN_MEANWHILE,
+)
 
 REPORT_LIST_LIMIT = 200
 IN_PROGRESS = ("pending", "sending", "queued", "uncertain")
@@ -78,7 +86,7 @@ def campaigns_of(session: Session, incident_id: int) -> list[Campaign]:
 
 def _require_draft(campaign: Campaign) -> None:
     if not editable(campaign.state):
-        raise CampaignConflict(f"the campaign is {campaign.state}; only a draft can change")
+        raise CampaignConflict(ONLY_DRAFTS_CHANGE(state=STATE_NAMES[campaign.state]()))
 
 
 def _contacted_elsewhere(session: Session, campaign: Campaign) -> dict[str, str]:
@@ -136,10 +144,7 @@ def save_audience(
             if rows:
                 session.execute(insert(Recipient), rows)
     except IntegrityError:
-        raise CampaignConflict(
-            "another campaign of this incident took some of these customers a moment "
-            "ago; save the audience again to see them excluded"
-        ) from None
+        raise CampaignConflict(TAKEN_MEANWHILE()) from None
     excluded = [r for r in routed if not r.sends]
     if excluded:
         session.execute(
@@ -207,10 +212,7 @@ def _assign_coupons(session: Session, campaign: Campaign) -> int:
         .order_by(Coupon.id)
     ).all()
     if len(free) < len(needing):
-        raise CampaignConflict(
-            f"the coupon pool has {len(free)} unused codes for {len(needing)} customers; "
-            "upload more codes or generate them"
-        )
+        raise CampaignConflict(COUPONS_SHORT(free=len(free), count=len(needing)))
     pairs = list(zip(needing, free[: len(needing)], strict=True))
     if pairs:  # bulk updates by primary key: one statement each, however many customers
         stamp = clock.now()
@@ -247,20 +249,17 @@ def transition(
     try:
         target = next_state(campaign.state, action)
     except TransitionRefused as refused:
-        raise CampaignConflict(str(refused)) from None
+        raise CampaignConflict(refused.args[0]) from None
     detail = {"campaign_id": campaign.id, "from": campaign.state, "to": target}
     if action == "launch":
         if not campaign.messages:
-            raise CampaignConflict("write the message before launching")
+            raise CampaignConflict(NO_MESSAGE())
         if session.get(Incident, campaign.incident_id).shadow_mode:
-            raise CampaignConflict(
-                "the incident is in shadow mode, and outreach writes to customers; "
-                "take the incident out of shadow mode first"
-            )
+            raise CampaignConflict(SHADOW_INCIDENT())
         if not session.scalar(
             select(func.count()).select_from(Recipient).where(Recipient.campaign_id == campaign.id)
         ):
-            raise CampaignConflict("the audience is empty; upload a CSV or define a helpdesk search")
+            raise CampaignConflict(NO_AUDIENCE())
         problems = unsendable(
             stored_messages(campaign),
             with_coupons=campaign.coupon_mode != "none",

@@ -15,6 +15,7 @@ from pathlib import Path
 from babel import Locale
 from flask import Flask, request, session
 
+from service.domain.phrases import CATALOG_PREFIX, Phrase
 from service.domain.text.locales import LOCALE_NAMES, SUPPORTED_LOCALES, direction
 
 CATALOG_DIR = Path(__file__).resolve().parent.parent / "i18n"
@@ -62,6 +63,28 @@ def plural_form(lang: str, count: int) -> str:
     return _plural_rule(lang)(abs(count))
 
 
+def say(message: object, lang: str | None = None) -> str:
+    """A message for people in the visitor's language: a domain ``Phrase`` (or an error raised with
+    one) from its catalog entry, its English where the catalog has none; anything else as it is."""
+    if isinstance(message, BaseException) and message.args:
+        message = message.args[0]
+    if not isinstance(message, Phrase):
+        return str(message)
+    lang = lang or current_language()
+    key = CATALOG_PREFIX + message.key
+    if key not in catalog(lang):
+        return str(message)
+    values = {name: _said(value, lang) for name, value in message.values.items()}
+    return translate(key, lang, **values)
+
+
+def _said(value: object, lang: str) -> object:
+    """A phrase's value in ``lang``: a phrase said, a tuple of them listed, anything else kept."""
+    if isinstance(value, tuple):
+        return ", ".join(say(item, lang) for item in value)
+    return say(value, lang) if isinstance(value, Phrase) else value
+
+
 def has_text(key: str) -> bool:
     return key in catalog(FALLBACK)
 
@@ -79,6 +102,7 @@ def register_i18n(app: Flask) -> None:
     # Globals, not context, so imported template macros can translate too.
     app.jinja_env.globals.update(
         t=translate,
+        say=say,
         has_text=has_text,
         actor_name=actor_name,
         ui_languages=[(code, LOCALE_NAMES[code]) for code in UI_LANGUAGES],

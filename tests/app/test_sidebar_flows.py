@@ -57,9 +57,13 @@ class Sidebar:
         assert answer.status_code == 200, answer.text
         return answer.json()
 
-    def post(self, ticket_id: int, action: str, body: dict) -> requests.Response:
+    def post(self, ticket_id: int, action: str, body: dict, locale: str = "en") -> requests.Response:
         return self.http.post(
-            f"{self.base}/{ticket_id}/{action}", json=body, headers=self._auth(ticket_id), timeout=30
+            f"{self.base}/{ticket_id}/{action}",
+            params={"locale": locale},
+            json=body,
+            headers=self._auth(ticket_id),
+            timeout=30,
         )
 
 
@@ -220,6 +224,9 @@ def test_manual_link_refusals_say_what_is_wrong(running):
     for target, body, status, message in cases:
         answer = sidebar.post(target, "link", body)
         assert (answer.status_code, message in answer.json()["error"]) == (status, True), answer.text
+    # An agent whose Zendesk speaks Hebrew is told in Hebrew.
+    answer = sidebar.post(ticket_id, "link", {"incident_id": incident_id}, locale="he")
+    assert answer.status_code == 409 and "כבר מקושרת לתקרית “Checkout is down”" in answer.json()["error"]
 
 
 def test_a_sidebar_token_reads_and_changes_only_the_ticket_it_was_opened_on(running):

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import re
 import string
 from pathlib import Path
 
 import pytest
 
-from service.web.i18n import UI_LANGUAGES, catalog, plural_form, translate
+import service
+from service.domain.phrases import CATALOG_PREFIX, DEFINED
+from service.web.i18n import UI_LANGUAGES, catalog, plural_form, say, translate
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "service" / "web" / "templates"
 WEB_CODE = Path(__file__).resolve().parents[2] / "service" / "web"
@@ -18,10 +22,41 @@ def placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
+def ui_strings(lang: str) -> dict:
+    """The catalog without the domain's phrases, whose English is in the code (tested below)."""
+    return {key: entry for key, entry in catalog(lang).items() if not key.startswith(CATALOG_PREFIX)}
+
+
 def test_catalogs_have_the_same_keys():
-    english = set(catalog("en"))
+    english = set(ui_strings("en"))
     for lang in UI_LANGUAGES:
-        assert set(catalog(lang)) == english, f"{lang} differs: {set(catalog(lang)) ^ english}"
+        assert set(ui_strings(lang)) == english, f"{lang} differs: {set(ui_strings(lang)) ^ english}"
+
+
+def every_sentence() -> dict:
+    """Every sentence the service defines: importing each module defines its sentences."""
+    for module in pkgutil.walk_packages(service.__path__, "service."):
+        if ".migrations" not in module.name:
+            importlib.import_module(module.name)
+    return DEFINED
+
+
+@pytest.mark.parametrize("lang", [lang for lang in UI_LANGUAGES if lang != "en"])
+def test_every_sentence_of_the_code_is_in_every_catalog_with_its_placeholders(lang):
+    sentences = every_sentence()
+    assert len(sentences) > 50, "the walk found too few sentences"
+    phrases = {
+        key.removeprefix(CATALOG_PREFIX): entry
+        for key, entry in catalog(lang).items()
+        if key.startswith(CATALOG_PREFIX)
+    }
+    assert set(phrases) == set(sentences), f"{lang} differs: {set(phrases) ^ set(sentences)}"
+    for key, made in sentences.items():
+        english = {p for text in made.forms() for p in placeholders(text)}
+        for text in forms(phrases[key]):
+            assert placeholders(text) <= english, f"{lang}:{key} names a value the code does not give"
+        if made.count_of:
+            assert isinstance(phrases[key], dict) and phrases[key]["count_of"] == made.count_of, key
 
 
 def forms(entry) -> list[str]:
@@ -31,7 +66,7 @@ def forms(entry) -> list[str]:
 
 @pytest.mark.parametrize("lang", UI_LANGUAGES)
 def test_every_string_is_translated_with_the_same_placeholders(lang):
-    for key, entry in catalog(lang).items():
+    for key, entry in ui_strings(lang).items():
         english = {p for text in forms(catalog("en")[key]) for p in placeholders(text)}
         for text in forms(entry):
             assert text.strip(), f"{lang}:{key} is empty"
@@ -86,3 +121,22 @@ def test_composed_keys_exist():
             assert f"{prefix}.{value}" in english
     for code in (400, 401, 403, 404, 405, 413, 422, 500):
         assert f"error.{code}.title" in english and f"error.{code}.text" in english
+
+
+def test_a_phrase_is_said_in_the_visitors_language_with_its_values_and_plural():
+    from service.domain.linking.evaluation import REQUESTER_UNLISTED, TAGS_LACKING
+    from service.domain.outreach.state import TransitionRefused, next_state
+
+    one = TAGS_LACKING(count=1, tags="vip")
+    assert one == "lacks the tag vip" and say(one, "en") == "lacks the tag vip"
+    assert say(one, "bg") == "липсва етикетът vip"
+    assert say(TAGS_LACKING(count=2, tags="a, b"), "bg") == "липсват етикетите a, b"
+    assert say(REQUESTER_UNLISTED(who="7", count=2), "he").endswith("(שני לקוחות)")
+    with pytest.raises(TransitionRefused) as refused:
+        next_state("done", "launch")
+    assert str(refused.value) == "a done campaign cannot launch; it can do nothing more"
+    assert say(refused.value, "bg").startswith("кампания в състояние „завършена“ не може да стартира")
+    with pytest.raises(TransitionRefused) as refused:
+        next_state("running", "launch")
+    assert say(refused.value, "he").endswith("אפשר להשהות, לבטל, לסיים")
+    assert say("plain text", "he") == "plain text"

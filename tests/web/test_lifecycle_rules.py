@@ -186,3 +186,21 @@ def test_form_round_trips_rules_given_as_json():
     assert form.custom_fields == "360012345 = size 42, size 43"
     assert (form.window_start, form.window_end) == ("2026-11-22T12:00", "")
     assert form.tags_any == "checkout vip"
+
+
+def test_preview_reasons_are_in_the_admins_language(logged_in, db, sandbox):
+    """Bulgarian and Hebrew admins read why a ticket would (not) match in their language, with
+    the customer's words and the phrases left as typed."""
+    incident_id = declare(logged_in)
+    tickets = recent_checkout_tickets(sandbox)
+    form = {"action": "preview", "phrases": "checkout fails", "exclude_phrases": "test order"}
+    post_form(logged_in, "/language", {"lang": "bg"})
+    page = post_form(logged_in, f"/admin/incidents/{incident_id}/rules", form).data.decode()
+    near = page[page.index('id="preview-near-misses"') :]
+    assert f"#{tickets['excluded']}" in near and "споменава изключението “test order”" in near
+    assert "само част от един: “checkout”" in near
+    assert "mentions" not in page and "only part of one" not in page
+    post_form(logged_in, "/language", {"lang": "he"})
+    page = post_form(logged_in, f"/admin/incidents/{incident_id}/rules", form).data.decode()
+    assert "מזכירה “checkout fails”" in page and "מזכירה את ההחרגה “test order”" in page
+    assert "mentions" not in page

@@ -248,8 +248,29 @@ def test_broadcast_progress_is_polled_as_json_and_can_be_stopped(logged_in, db):
         status.broadcast_state, status.broadcast_total, status.broadcast_done = "running", 250, 100
     progress = logged_in.get(f"/admin/incidents/{incident_id}/broadcasts").json
     assert progress["broadcasts"] == [
-        {"version": 2, "state": "running", "total": 250, "done": 100, "percent": 40}
+        {
+            "version": 2,
+            "state": "running",
+            "total": 250,
+            "done": 100,
+            "percent": 40,
+            "count_text": "100 of 250 tickets",
+        }
     ]
+    with db.transaction() as session:  # one ticket: the script gets the singular, in the admin's language
+        status = session.scalars(select(StatusUpdate).where(StatusUpdate.version == 2)).one()
+        status.broadcast_total, status.broadcast_done = 1, 0
+    assert (
+        logged_in.get(f"/admin/incidents/{incident_id}/broadcasts").json["broadcasts"][0]["count_text"]
+        == "0 of 1 ticket"
+    )
+    post_form(logged_in, "/language", {"lang": "he"})
+    hebrew = logged_in.get(f"/admin/incidents/{incident_id}/broadcasts").json["broadcasts"][0]["count_text"]
+    assert hebrew == "0 מתוך פנייה אחת"
+    post_form(logged_in, "/language", {"lang": "en"})
+    with db.transaction() as session:
+        status = session.scalars(select(StatusUpdate).where(StatusUpdate.version == 2)).one()
+        status.broadcast_total, status.broadcast_done = 250, 100
     page = logged_in.get(f"/admin/incidents/{incident_id}").data.decode()
     assert '<progress id="broadcast-v2" max="100" value="40">' in page and "100 of 250 tickets" in page
 
@@ -330,3 +351,45 @@ def test_declare_form_refuses_a_solve_assignment_that_is_not_an_id(logged_in, db
     assert response.status_code == 422
     page = response.data.decode()
     assert page.count("as a whole number") == 2 and 'value="support team"' in page
+
+
+def test_the_audit_log_is_paged_newest_first_without_losing_an_entry(logged_in, db):
+    """A busy incident's page stays short: 50 entries at a time, older ones a link away, and
+    paging through meets every entry exactly once (entries of the same second included)."""
+    from service.audit import entry, record_all
+
+    incident_id = declare(logged_in)
+    with db.transaction() as session:
+        record_all(
+            session, [entry("ticket.linked", incident_id=incident_id, ticket_id=5000 + n) for n in range(120)]
+        )
+    seen: list[int] = []
+    url = f"/admin/incidents/{incident_id}"
+    pages = 0
+    while url:
+        page = logged_in.get(url).data.decode()
+        pages += 1
+        audit = page[page.index('id="audit-heading"') :]
+        seen += [int(n) for n in re.findall(r">#(5\d{3})</a>", audit)]
+        older = re.search(r'<a rel="next" href="([^"]+)#audit-heading"', audit)
+        url = older.group(1).replace("&amp;", "&") if older else None
+        assert len(re.findall(r"<li>", audit[: audit.index("</ol>")])) <= 50
+    assert pages == 3 and sorted(seen) == list(range(5000, 5120)) and len(seen) == 120
+    assert seen[0] == 5119  # newest first
+    for cursor in ("999999999", "-3", "x", "99999999999999999999999"):  # unknown or unusable: the newest page
+        answer = logged_in.get(f"/admin/incidents/{incident_id}?audit_before={cursor}")
+        assert answer.status_code == 200 and ">#5119</a>" in answer.data.decode()
+
+
+def test_audit_details_are_labelled_in_the_admins_language(logged_in, db):
+    from service.audit import entry, record_all
+
+    incident_id = declare(logged_in)
+    detail = {"phrases": ["checkout fails"], "status_version": 2, "vip": False, "internal_note": "why"}
+    with db.transaction() as session:
+        record_all(session, [entry("ticket.linked", incident_id=incident_id, ticket_id=4242, detail=detail)])
+    post_form(logged_in, "/language", {"lang": "he"})
+    page = logged_in.get(f"/admin/incidents/{incident_id}").data.decode()
+    audit = page[page.index('id="audit-heading"') :]
+    assert "<dt>ביטויים</dt>" in audit and "<dt>גרסת סטטוס</dt>" in audit and "<dt>הערה פנימית</dt>" in audit
+    assert "<code>phrases</code>" not in audit and "False" not in audit

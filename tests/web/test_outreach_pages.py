@@ -160,3 +160,27 @@ def test_the_hebrew_form_has_no_english_option_labels(logged_in, app):
     post_form(logged_in, "/language", {"lang": "he", "next": "/admin/outreach"})
     page = logged_in.get(f"/admin/incidents/{incident_id}/campaigns").get_data(as_text=True)
     assert '<option value="high">גבוהה</option>' in page and '<option value="urgent">דחופה</option>' in page
+
+
+def test_refusals_are_said_in_the_admins_language(logged_in, app):
+    """A Bulgarian admin is told in Bulgarian why a campaign cannot do something, with the
+    campaign's state and the actions it still has named in Bulgarian too."""
+    incident_id = _incident(app)
+    answer = post_form(
+        logged_in,
+        f"/admin/incidents/{incident_id}/campaigns",
+        {**FORM, "csv_file": (io.BytesIO(CSV), "customers.csv")},
+        content_type="multipart/form-data",
+    )
+    page_url = answer.headers["Location"]
+    post_form(logged_in, "/language", {"lang": "bg"})
+    token = csrf_token(logged_in.get(page_url).get_data(as_text=True))
+    refused = logged_in.post(f"{page_url}/resume", data={"csrf_token": token}, follow_redirects=True)
+    text = refused.get_data(as_text=True)
+    assert "кампания в състояние „чернова“ не може да продължи; може да стартира, да бъде отменена" in text
+    assert "cannot" not in text
+    no_emails = {**FORM, "csv_file": (io.BytesIO(b"name,order\nAnn,#7\n"), "names.csv")}
+    page = post_form(
+        logged_in, f"/admin/incidents/{incident_id}/campaigns", no_emails, content_type="multipart/form-data"
+    ).get_data(as_text=True)
+    assert "на първия ред няма колона „email“; намерени: name, order" in page and "no 'email'" not in page

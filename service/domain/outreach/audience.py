@@ -12,10 +12,26 @@ import re
 from dataclasses import dataclass, field
 
 from service.domain.errors import InvalidInput
+from service.domain.phrases import sentence
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
 MAX_RECIPIENTS = 50_000
 MAX_FIELD_CHARS = 500
+
+FILE_TOO_LARGE = sentence("audience.too_large", "the file is {size} KB; the limit is {limit} KB")
+NOT_UTF8 = sentence(
+    "audience.not_utf8", "the file is not UTF-8 text; save it as 'CSV UTF-8' and upload again"
+)
+NUL_CHARACTERS = sentence(
+    "audience.nul", "the file contains NUL characters; is it a spreadsheet rather than CSV?"
+)
+EMPTY_FILE = sentence(
+    "audience.empty", "the file is empty; the first line must name the columns (email, name, locale, ...)"
+)
+NO_EMAIL_COLUMN = sentence("audience.no_email_column", "no 'email' column in the first line; found: {found}")
+TOO_MANY_ROWS = sentence(
+    "audience.too_many_rows", "more than {limit} rows; split the audience into several campaigns"
+)
 EMAIL = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\"]+$")
 COLUMN_ALIASES = {
     "email": ("email", "e-mail", "email address", "mail"),
@@ -95,17 +111,17 @@ def _decode(data: bytes | str) -> str:
     if isinstance(data, str):
         return data
     if len(data) > MAX_CSV_BYTES:
-        raise AudienceError(f"the file is {len(data) // 1024} KB; the limit is {MAX_CSV_BYTES // 1024} KB")
+        raise AudienceError(FILE_TOO_LARGE(size=len(data) // 1024, limit=MAX_CSV_BYTES // 1024))
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise AudienceError("the file is not UTF-8 text; save it as 'CSV UTF-8' and upload again") from None
+        raise AudienceError(NOT_UTF8()) from None
 
 
 def parse_csv(data: bytes | str) -> Audience:
     text = _decode(data)
     if "\x00" in text:
-        raise AudienceError("the file contains NUL characters; is it a spreadsheet rather than CSV?")
+        raise AudienceError(NUL_CHARACTERS())
     sample = text[:4096]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t") if sample.strip() else csv.excel
@@ -114,14 +130,10 @@ def parse_csv(data: bytes | str) -> Audience:
     rows = csv.reader(io.StringIO(text), dialect)
     header = next(rows, None)
     if not header:
-        raise AudienceError(
-            "the file is empty; the first line must name the columns (email, name, locale, ...)"
-        )
+        raise AudienceError(EMPTY_FILE())
     known, extra = _columns(header)
     if "email" not in known:
-        raise AudienceError(
-            "no 'email' column in the first line; found: " + ", ".join(h.strip() for h in header)
-        )
+        raise AudienceError(NO_EMAIL_COLUMN(found=", ".join(h.strip() for h in header)))
     customers: list[Customer] = []
     invalid: list[Rejected] = []
     for row in rows:
@@ -129,7 +141,7 @@ def parse_csv(data: bytes | str) -> Audience:
         if not any(cell.strip() for cell in row):
             continue
         if len(customers) + len(invalid) >= MAX_RECIPIENTS:
-            raise AudienceError(f"more than {MAX_RECIPIENTS} rows; split the audience into several campaigns")
+            raise AudienceError(TOO_MANY_ROWS(limit=MAX_RECIPIENTS))
         values = {role: row[i].strip() for role, i in known.items() if i < len(row)}
         email = values.get("email", "")
         if not email:

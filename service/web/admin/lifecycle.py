@@ -25,7 +25,7 @@ from service.incidents.lifecycle_reads import (
     unlinks_per_phrase,
     unsolved_tickets,
 )
-from service.incidents.reads import MAX_ROW_ID, audit_entries, linked_counts, links_per_hour
+from service.incidents.reads import MAX_ROW_ID, audit_page, linked_counts, links_per_hour
 from service.incidents.rules import PHRASE_KINDS
 from service.incidents.status import (
     IncidentStateError,
@@ -41,6 +41,7 @@ from service.web.admin.chart import MAX_HOURS, hourly_chart
 from service.web.admin.rules_form import rule_text
 from service.web.auth import login_required
 from service.web.context import services
+from service.web.i18n import say, translate
 
 log = logging.getLogger("incidentdesk.web.lifecycle")
 bp = Blueprint("lifecycle", __name__, url_prefix="/admin/incidents")
@@ -105,17 +106,22 @@ def render_detail(
     state_error: str | None = None,
     code: int = 200,
 ):
+    audit_before = request.args.get("audit_before", type=int)
+    audit_before = audit_before if audit_before and 0 < audit_before <= MAX_ROW_ID else None
     with services().db.transaction() as db:
         incident = get_incident(db, incident_id)
         if incident is None:
             abort(404)
+        audit, older_audit = audit_page(db, incident_id, audit_before)
         context = dict(
+            audit=audit,
+            older_audit=older_audit,
             incident=incident,
             links=linked_tickets(db, incident_id),
             linked_count=linked_counts(db, [incident_id]).get(incident_id, 0),
             unsolved_count=incident_health(db, [incident])[0].unsolved,
             chart=hourly_chart(links_per_hour(db, [incident_id], MAX_HOURS)),
-            audit=audit_entries(db, incident_id),
+            audit_before=audit_before,
             shadow_entries=shadow_decisions(db, incident_id),
             feedback=unlinks_per_phrase(db, incident_id),
             rules=rule_rows(incident),
@@ -166,7 +172,7 @@ def post_status(incident_id: int):
     except InvalidIncident as invalid:
         return render_detail(incident_id, status_form=form, errors=invalid.errors, code=422)
     except IncidentStateError as refused:
-        return render_detail(incident_id, status_form=form, state_error=str(refused), code=409)
+        return render_detail(incident_id, status_form=form, state_error=say(refused), code=409)
     return _done(incident_id, "status_posted")
 
 
@@ -191,7 +197,7 @@ def resolve(incident_id: int):
         }
         return render_detail(incident_id, resolve_form=form, errors=errors, code=422)
     except IncidentStateError as refused:
-        return render_detail(incident_id, resolve_form=form, state_error=str(refused), code=409)
+        return render_detail(incident_id, resolve_form=form, state_error=say(refused), code=409)
     return _done(incident_id, "resolved")
 
 
@@ -202,7 +208,7 @@ def reopen(incident_id: int):
         with services().db.transaction() as db:
             reopen_incident(db, _load(db, incident_id), actor=_actor(), helpdesk=services().helpdesk)
     except IncidentStateError as refused:
-        return render_detail(incident_id, state_error=str(refused), code=409)
+        return render_detail(incident_id, state_error=say(refused), code=409)
     return _done(incident_id, "reopened")
 
 
@@ -257,6 +263,8 @@ def broadcasts(incident_id: int):
         incident = _load(db, incident_id)
         results = _results(db, incident)
         rows = [results[s.version] for s in incident.status_updates if s.broadcast_state != "none"]
+    for row in rows:  # counted in the visitor's language, with its plural rule, for the script to show
+        row["count_text"] = translate("lifecycle.broadcast_count", done=row["done"], total=row["total"])
     return jsonify({"incident_id": incident_id, "broadcasts": rows})
 
 

@@ -28,6 +28,7 @@ from service.web.api.outreach import (
 )
 from service.web.auth import login_required
 from service.web.context import services
+from service.web.i18n import say, translate
 
 log = logging.getLogger("incidentdesk.web")
 pages = Blueprint("outreach", __name__, url_prefix="/admin")
@@ -104,7 +105,7 @@ def campaigns(incident_id: int):
         except BadCampaign as bad:
             errors = bad.fields
         except (AudienceError, InvalidSearch, store.CampaignConflict) as bad:
-            problem = str(bad)
+            problem = say(bad)
         except HelpdeskError:
             log.exception("the helpdesk search for a campaign audience failed")
             problem = "helpdesk"
@@ -161,10 +162,10 @@ def replace_audience(incident_id: int, campaign_id: int):
         with services().db.transaction() as session:
             apply_audience(session, _campaign_or_404(session, incident_id, campaign_id), data)
     except (AudienceError, InvalidSearch, store.CampaignConflict) as bad:
-        refused = str(bad)
+        refused = say(bad)
     except HelpdeskError:
         log.exception("the helpdesk search for a campaign audience failed")
-        refused = "the helpdesk did not answer the audience search; try again in a moment"
+        refused = translate("outreach.helpdesk_failed")
     return redirect(
         url_for("outreach.campaign", incident_id=incident_id, campaign_id=campaign_id, refused=refused)
     )
@@ -186,7 +187,7 @@ def act(incident_id: int, campaign_id: int, action: str):
                 f"admin:{g.admin}",
             )
     except (store.CampaignConflict, InvalidMessages) as conflict:
-        refused = str(conflict)
+        refused = say(conflict)
     return redirect(
         url_for("outreach.campaign", incident_id=incident_id, campaign_id=campaign_id, refused=refused)
     )

@@ -7,8 +7,6 @@ document.addEventListener("DOMContentLoaded", () => {
   const unfinished = (state) => state === "queued" || state === "running";
   const busy = () => [...timeline.querySelectorAll("[data-broadcast-version]")]
     .some((row) => unfinished(row.dataset.state));
-  const countText = (done, total) => timeline.dataset.countTemplate
-    .replace("{done}", String(done)).replace("{total}", String(total));
 
   function show(broadcast) {
     const row = timeline.querySelector(`[data-broadcast-version="${broadcast.version}"]`);
@@ -17,7 +15,7 @@ document.addEventListener("DOMContentLoaded", () => {
     row.querySelector("progress").value = broadcast.percent;
     row.querySelector("progress").textContent = `${broadcast.percent}%`;
     row.querySelector("[data-broadcast-state]").textContent = timeline.dataset[`label${broadcast.state[0].toUpperCase()}${broadcast.state.slice(1)}`] || broadcast.state;
-    row.querySelector("[data-broadcast-count]").textContent = countText(broadcast.done, broadcast.total);
+    row.querySelector("[data-broadcast-count]").textContent = broadcast.count_text;
     if (!unfinished(broadcast.state)) row.querySelector("form")?.remove();
   }
 

@@ -31,7 +31,7 @@ from service.models import AuditEntry, Incident, StatusUpdate, TicketLink
 from service.settings import Settings
 from service.web.context import services
 from service.web.errors import json_error, status_for
-from service.web.i18n import FALLBACK, catalog, translate
+from service.web.i18n import FALLBACK, catalog, say, translate
 from service.web.zendesk_app.auth import (
     ZafAuthError,
     account_host,
@@ -365,7 +365,7 @@ def link(ticket_id: int):
                 return json_error(404, f"There is no incident #{incident_id}.")
             link_manually(session, services().helpdesk, incident, ticket_id, g.zaf_identity.actor)
     except IncidentDeskError as refused:
-        return json_error(status_for(refused), str(refused))
+        return json_error(status_for(refused), say(refused, agent_locale(request.values.get("locale"))))
     except HelpdeskError as exc:
         return _helpdesk_failed(exc)
     return _json_view(ticket_id)
