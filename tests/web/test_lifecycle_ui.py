@@ -393,3 +393,24 @@ def test_audit_details_are_labelled_in_the_admins_language(logged_in, db):
     audit = page[page.index('id="audit-heading"') :]
     assert "<dt>ביטויים</dt>" in audit and "<dt>גרסת סטטוס</dt>" in audit and "<dt>הערה פנימית</dt>" in audit
     assert "<code>phrases</code>" not in audit and "False" not in audit
+
+
+def test_every_irreversible_form_asks_first_saying_what_will_happen(logged_in, db):
+    """Resolve, unlink and stopping a broadcast each carry the question app.js asks before
+    submitting (the browser test answers one); each question names what it will do."""
+    incident_id = declare(logged_in)
+    add_links(db, incident_id)
+    post_form(
+        logged_in,
+        f"/admin/incidents/{incident_id}/status",
+        {"stage": "identified", "status_en": EN_UPDATE, "broadcast": "on"},
+    )
+    with db.transaction() as session:
+        status = session.scalars(select(StatusUpdate).where(StatusUpdate.version == 2)).one()
+        status.broadcast_state, status.broadcast_total, status.broadcast_done = "running", 250, 100
+    page = logged_in.get(f"/admin/incidents/{incident_id}").data.decode()
+    questions = dict.fromkeys(re.findall(r'data-confirm="([^"]+)"', page))
+    assert any("150" in q for q in questions), questions  # the broadcast's remaining tickets
+    assert any("#1000" in q for q in questions), questions  # the ticket an unlink leaves
+    assert any("5 " in q or "5\u00a0" in q for q in questions), questions  # customers a resolution answers
+    assert len(re.findall(r"<form[^>]*data-confirm=", page)) >= 3

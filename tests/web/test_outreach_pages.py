@@ -184,3 +184,19 @@ def test_refusals_are_said_in_the_admins_language(logged_in, app):
         logged_in, f"/admin/incidents/{incident_id}/campaigns", no_emails, content_type="multipart/form-data"
     ).get_data(as_text=True)
     assert "на първия ред няма колона „email“; намерени: name, order" in page and "no 'email'" not in page
+
+
+def test_launch_and_cancel_ask_first_saying_what_will_happen(logged_in, app):
+    incident_id = _incident(app)
+    answer = post_form(
+        logged_in,
+        f"/admin/incidents/{incident_id}/campaigns",
+        {**FORM, "csv_file": (io.BytesIO(CSV), "customers.csv")},
+        content_type="multipart/form-data",
+    )
+    page = logged_in.get(answer.headers["Location"]).get_data(as_text=True)
+    forms = re.findall(r'<form[^>]*action="[^"]*/(launch|cancel)"[^>]*data-confirm="([^"]+)"', page)
+    assert {action for action, _ in forms} == {"launch", "cancel"}, forms
+    questions = dict(forms)
+    assert "2 customers" in questions["launch"], questions
+    assert "for good" in questions["cancel"] and "cannot be started again" in questions["cancel"]
