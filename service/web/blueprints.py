@@ -6,7 +6,7 @@ from flask import Blueprint, Flask, Response, redirect, url_for
 from flask_wtf.csrf import CSRFProtect
 
 from service.domain.text.locales import LOCALE_NAMES, direction
-from service.web.admin import dashboard, lifecycle, rules_editor
+from service.web.admin import api_docs, dashboard, lifecycle, rules_editor
 from service.web.admin import incidents as admin_incidents
 from service.web.admin import merges as admin_merges
 from service.web.admin import outreach as admin_outreach
@@ -39,6 +39,7 @@ PAGES: tuple[Blueprint, ...] = (
     dashboard.bp,
     admin_merges.pages,
     admin_outreach.pages,
+    api_docs.bp,
 )
 # Machine-to-machine routes authenticate by signature or token, not by a browser session.
 MACHINE_ROUTES: tuple[Blueprint, ...] = (

@@ -19,6 +19,7 @@ PAGES = (
     "/admin/outreach",
     "{incident}/campaigns",
     "/admin/incidents/new",
+    "/admin/api",
 )
 
 

@@ -12,6 +12,7 @@ from service.domain.incidents import clean_draft
 from service.incidents.reads import MAX_ROW_ID, linked_counts
 from service.incidents.store import declare_incident, get_incident, linked_tickets, list_incidents
 from service.web.api.json_input import load_json
+from service.web.api.openapi import document
 from service.web.api.schemas import IncidentCreateSchema, IncidentSchema, TicketLinkSchema
 from service.web.context import services
 from service.web.errors import json_error
@@ -89,3 +90,9 @@ def tickets(incident_id: int):
             return json_error(404, f"There is no incident {incident_id}.")
         links = linked_tickets(db, incident_id)
     return jsonify({"incident_id": incident_id, "tickets": TicketLinkSchema(many=True).dump(links)})
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The API's OpenAPI 3 document (service.web.api.openapi)."""
+    return jsonify(document())
