@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from pathlib import Path
@@ -28,14 +29,9 @@ def _postgres_schema_url(schema: str) -> str:
     return f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path):
-    """A freshly migrated database: a file on SQLite, a private schema on PostgreSQL."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'incidentdesk.db'}"
-        upgrade(url)
-        yield url
-        return
+@contextlib.contextmanager
+def _postgres_schema():
+    """A freshly migrated private schema on the PostgreSQL server, dropped afterwards."""
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -48,6 +44,25 @@ def database_url(request, tmp_path):
         with admin.connect() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """A freshly migrated database: a file on SQLite, a private schema on PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'incidentdesk.db'}"
+        upgrade(url)
+        yield url
+        return
+    with _postgres_schema() as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url():
+    """A freshly migrated private schema on PostgreSQL only."""
+    with _postgres_schema() as url:
+        yield url
 
 
 @pytest.fixture
