@@ -20,6 +20,7 @@ from service.web.health import bp as health_bp
 from service.web.i18n import register_i18n
 from service.web.metrics import bp as metrics_bp
 from service.web.request_log import register_request_log
+from service.web.source_webhooks import bp as source_webhooks_bp
 from service.web.webhooks import bp as webhooks_bp
 from service.web.zendesk_app import sidebar
 
@@ -45,6 +46,7 @@ MACHINE_ROUTES: tuple[Blueprint, ...] = (
     health_bp,
     metrics_bp,
     webhooks_bp,
+    source_webhooks_bp,
     api_incidents.bp,
     api_lifecycle.bp,
     api_merges.bp,

@@ -1,0 +1,157 @@
+"""End to end on SQLite and PostgreSQL, over HTTP: PagerDuty's signed webhooks -> the inbox ->
+the worker -> an incident declared from its template -> a customer's ticket answered with
+PagerDuty's words -> an update broadcast -> PagerDuty's resolution resolves here."""
+
+import hmac
+import json
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from service.domain.sources.decisions import RESOLVED_TEXTS
+from service.domain.sources.drafts import clean_source
+from service.domain.sources.signatures import SignatureRefused, verify_pagerduty
+from service.incidents.status import resolve_incident
+from service.incidents.store import get_incident
+from service.models import InboxDelivery
+from service.sources.models import SourceIncident
+from service.sources.store import add_source
+from tests.factories import declare_checkout_incident
+from tests.helpers import start_service, wait_for
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "sources" / "pagerduty"
+SECRET = "pagerduty-subscription-secret-for-tests"
+
+
+@pytest.fixture
+def running(database_url, sandbox, helpdesk):
+    service = start_service(database_url, sandbox, helpdesk)
+    yield service
+    service.stop()
+
+
+def pagerduty_source(running, **settings) -> str:
+    """A PagerDuty source whose template is a resolved checkout incident; returns its URL."""
+    template_id, _, _ = declare_checkout_incident(running.services)
+    with running.services.db.transaction() as session:
+        template = get_incident(session, template_id)
+        resolve_incident(session, running.services.helpdesk, template, {"en": "Template only."}, actor="test")
+        draft = clean_source(
+            kind="pagerduty",
+            name="PagerDuty: API Service",
+            template_incident_id=template_id,
+            covers="PF9KMXH",
+            signing_secret=SECRET,
+            auto_declare=True,
+            **settings,
+        )
+        created = add_source(session, draft, actor="test")
+    return f"{running.url}/webhooks/sources/{created.path_token}"
+
+
+def send(
+    url: str, name: str, *, event_id: str | None = None, message: str | None = None, secret: str = SECRET
+):
+    payload = json.loads((FIXTURES / f"{name}.json").read_text("utf-8"))
+    if event_id:
+        payload["event"]["id"] = event_id
+    if message:
+        payload["event"]["data"]["message"] = message
+    body = json.dumps(payload).encode()
+    signature = "v1=" + hmac.new(secret.encode(), body, "sha256").hexdigest()
+    verify_pagerduty(secret, signature, body)  # the test signs as PagerDuty documents
+    return requests.post(
+        url,
+        data=body,
+        headers={
+            "Content-Type": "application/json",
+            "X-PagerDuty-Signature": signature,
+            "X-Webhook-Id": payload["event"]["id"],
+        },
+        timeout=10,
+    )
+
+
+def seen_incident(running):
+    with running.services.db.transaction() as session:
+        seen = session.scalar(select(SourceIncident).where(SourceIncident.external_id == "PGR0VU2"))
+        if seen is None or seen.incident_id is None:
+            return None
+        incident = get_incident(session, seen.incident_id)
+        session.expunge_all()
+        return incident
+
+
+def current_text(running) -> tuple[str, str, dict] | None:
+    incident = seen_incident(running)
+    return (
+        (incident.state, incident.current_status.stage, incident.current_status.texts) if incident else None
+    )
+
+
+def public_bodies(running, ticket_id):
+    return [c["body"] for c in running.comments(ticket_id)[1:] if c["public"]]
+
+
+def test_pagerduty_incident_declares_answers_updates_and_resolves(running):
+    url = pagerduty_source(running)
+
+    answer = send(url, "incident.triggered")
+    assert answer.status_code == 202, answer.text
+    incident = wait_for(lambda: seen_incident(running))
+    assert incident.title == "A little bump in the road" and incident.state == "active"
+    assert {r.value for r in incident.rules} >= {"checkout", "תשלום"}  # the template's rules
+    assert incident.problem_ticket_id
+
+    assert send(url, "incident.status_update_published").status_code == 202
+    wait_for(lambda: current_text(running)[2] == {"en": "A fix for this incident is being developed"})
+
+    ticket_id = running.create_ticket("Hello, checkout fails when I pay")
+    first = wait_for(lambda: public_bodies(running, ticket_id))
+    assert "A fix for this incident is being developed" in first[0]  # what the customer reads
+
+    later = "The fix is deployed; payments are going through again."
+    assert send(
+        url, "incident.status_update_published", event_id="01HZXAMPLESTATUSUPDATE0006", message=later
+    ).ok
+    wait_for(lambda: len(public_bodies(running, ticket_id)) == 2)
+    assert later in public_bodies(running, ticket_id)[1]
+
+    assert send(url, "incident.resolved").status_code == 202
+    wait_for(lambda: current_text(running)[0] == "resolved")
+    wait_for(lambda: running.ticket(ticket_id)["status"] == "solved")
+    assert RESOLVED_TEXTS["en"] in public_bodies(running, ticket_id)[-1]
+
+
+def test_a_repeated_or_badly_signed_delivery_declares_nothing_twice(running):
+    url = pagerduty_source(running)
+    assert send(url, "incident.triggered").status_code == 202
+    again = send(url, "incident.triggered")
+    assert again.status_code == 202 and again.json()["duplicate"] is True
+    refused = send(url, "incident.triggered", event_id="another-event", secret="not-the-secret")
+    assert refused.status_code == 401 and "signature refused" in refused.json()["error"]
+    with pytest.raises(SignatureRefused):
+        verify_pagerduty(SECRET, "v1=00", b"{}")
+    wait_for(lambda: seen_incident(running))
+    # A second delivery about the same vendor incident (a new event id) still declares once.
+    assert send(url, "incident.triggered", event_id="01HZXAMPLETRIGGERED0000002").status_code == 202
+
+    def settled():
+        with running.services.db.transaction() as session:
+            return all(d.state in ("done", "ignored") for d in session.scalars(select(InboxDelivery)))
+
+    wait_for(settled)
+    with running.services.db.transaction() as session:
+        assert len(session.scalars(select(SourceIncident)).all()) == 1
+        assert len([d for d in session.scalars(select(InboxDelivery)) if d.source.startswith("source:")]) == 2
+
+
+def test_an_unknown_delivery_url_is_a_404_and_a_bad_body_a_400(running):
+    url = pagerduty_source(running)
+    assert requests.post(url + "x", data=b"{}", timeout=10).status_code == 404
+    body = b'{"event": []}'
+    signature = "v1=" + hmac.new(SECRET.encode(), body, "sha256").hexdigest()
+    answer = requests.post(url, data=body, headers={"X-PagerDuty-Signature": signature}, timeout=10)
+    assert answer.status_code == 400 and "'event' must be an object" in answer.json()["error"]
