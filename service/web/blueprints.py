@@ -10,10 +10,12 @@ from service.web.admin import dashboard, lifecycle, rules_editor
 from service.web.admin import incidents as admin_incidents
 from service.web.admin import merges as admin_merges
 from service.web.admin import outreach as admin_outreach
+from service.web.admin import sources as admin_sources
 from service.web.api import incidents as api_incidents
 from service.web.api import lifecycle as api_lifecycle
 from service.web.api import merges as api_merges
 from service.web.api import outreach as api_outreach
+from service.web.api import sources as api_sources
 from service.web.auth import bp as auth_bp
 from service.web.errors import register_error_handlers
 from service.web.health import bp as health_bp
@@ -40,6 +42,7 @@ PAGES: tuple[Blueprint, ...] = (
     dashboard.bp,
     admin_merges.pages,
     admin_outreach.pages,
+    admin_sources.pages,
 )
 # Machine-to-machine routes authenticate by signature or token, not by a browser session.
 MACHINE_ROUTES: tuple[Blueprint, ...] = (
@@ -51,6 +54,7 @@ MACHINE_ROUTES: tuple[Blueprint, ...] = (
     api_lifecycle.bp,
     api_merges.bp,
     api_outreach.bp,
+    api_sources.bp,
     sidebar.bp,
 )
 
