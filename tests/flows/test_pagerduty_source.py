@@ -11,14 +11,10 @@ import requests
 from sqlalchemy import select
 
 from service.domain.sources.decisions import RESOLVED_TEXTS
-from service.domain.sources.drafts import clean_source
 from service.domain.sources.signatures import SignatureRefused, verify_pagerduty
-from service.incidents.status import resolve_incident
-from service.incidents.store import get_incident
 from service.models import InboxDelivery
 from service.sources.models import SourceIncident
-from service.sources.store import add_source
-from tests.factories import declare_checkout_incident
+from tests.factories import seen_incident, source_from_template
 from tests.helpers import start_service, wait_for
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "sources" / "pagerduty"
@@ -32,23 +28,11 @@ def running(database_url, sandbox, helpdesk):
     service.stop()
 
 
-def pagerduty_source(running, **settings) -> str:
-    """A PagerDuty source whose template is a resolved checkout incident; returns its URL."""
-    template_id, _, _ = declare_checkout_incident(running.services)
-    with running.services.db.transaction() as session:
-        template = get_incident(session, template_id)
-        resolve_incident(session, running.services.helpdesk, template, {"en": "Template only."}, actor="test")
-        draft = clean_source(
-            kind="pagerduty",
-            name="PagerDuty: API Service",
-            template_incident_id=template_id,
-            covers="PF9KMXH",
-            signing_secret=SECRET,
-            auto_declare=True,
-            **settings,
-        )
-        created = add_source(session, draft, actor="test")
-    return f"{running.url}/webhooks/sources/{created.path_token}"
+def pagerduty_source(running) -> str:
+    path, _ = source_from_template(
+        running.services, "pagerduty", covers="PF9KMXH", signing_secret=SECRET, auto_declare=True
+    )
+    return running.url + path
 
 
 def send(
@@ -74,18 +58,8 @@ def send(
     )
 
 
-def seen_incident(running):
-    with running.services.db.transaction() as session:
-        seen = session.scalar(select(SourceIncident).where(SourceIncident.external_id == "PGR0VU2"))
-        if seen is None or seen.incident_id is None:
-            return None
-        incident = get_incident(session, seen.incident_id)
-        session.expunge_all()
-        return incident
-
-
 def current_text(running) -> tuple[str, str, dict] | None:
-    incident = seen_incident(running)
+    incident = seen_incident(running.services, "PGR0VU2")
     return (
         (incident.state, incident.current_status.stage, incident.current_status.texts) if incident else None
     )
@@ -100,7 +74,7 @@ def test_pagerduty_incident_declares_answers_updates_and_resolves(running):
 
     answer = send(url, "incident.triggered")
     assert answer.status_code == 202, answer.text
-    incident = wait_for(lambda: seen_incident(running))
+    incident = wait_for(lambda: seen_incident(running.services, "PGR0VU2"))
     assert incident.title == "A little bump in the road" and incident.state == "active"
     assert {r.value for r in incident.rules} >= {"checkout", "תשלום"}  # the template's rules
     assert incident.problem_ticket_id
@@ -134,7 +108,7 @@ def test_a_repeated_or_badly_signed_delivery_declares_nothing_twice(running):
     assert refused.status_code == 401 and "signature refused" in refused.json()["error"]
     with pytest.raises(SignatureRefused):
         verify_pagerduty(SECRET, "v1=00", b"{}")
-    wait_for(lambda: seen_incident(running))
+    wait_for(lambda: seen_incident(running.services, "PGR0VU2"))
     # A second delivery about the same vendor incident (a new event id) still declares once.
     assert send(url, "incident.triggered", event_id="01HZXAMPLETRIGGERED0000002").status_code == 202
 
