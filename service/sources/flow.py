@@ -84,7 +84,7 @@ def handle_delivery(
     step = plan(event, rules, _known(session, seen))
     if seen is None and step.step in (Step.DECLARE, Step.PROPOSE):
         seen = _reserve(session, source, event, step)
-    incident_id = _carry_out(session, helpdesk, source, seen, step)
+    incident_id = _carry_out(session, helpdesk, source, seen, step, _locale(source, event))
     record(
         session,
         "source.event",
@@ -110,6 +110,7 @@ def _reserve(session: Session, source: IncidentSource, event: SourceEvent, step:
         title=event.title or event.external_id,
         stage=step.stage or "investigating",
         text=step.text,
+        locale=_locale(source, event),
     )
     try:
         with session.begin_nested():
@@ -126,6 +127,7 @@ def _carry_out(
     source: IncidentSource,
     seen: SourceIncident | None,
     step: Plan,
+    locale: str,
 ) -> int | None:
     if seen is None or step.step == Step.IGNORE:
         return seen.incident_id if seen else None
@@ -134,7 +136,8 @@ def _carry_out(
         return declare_seen(session, helpdesk, source, seen, actor=actor).id
     if step.step in (Step.PROPOSE, Step.UPDATE_PROPOSAL):
         seen.stage = step.stage or seen.stage
-        seen.text = step.text or seen.text
+        if step.text:
+            seen.text, seen.locale = step.text, locale
         return None
     if step.step == Step.DISMISS_PROPOSAL:
         seen.state = ProposalState.DISMISSED
@@ -143,9 +146,9 @@ def _carry_out(
     if incident is None:
         return None
     if step.step == Step.PROPOSE_RESOLUTION:
-        seen.resolution_pending, seen.resolution_text = True, step.text
+        seen.resolution_pending, seen.resolution_text, seen.locale = True, step.text, locale
     elif step.step == Step.RESOLVE:
-        resolve_incident(session, helpdesk, incident, _final_texts(source, step.text), actor=actor)
+        resolve_incident(session, helpdesk, incident, _final_texts(step.text, locale), actor=actor)
     else:
         previous = dict(incident.current_status.texts) if incident.current_status else {}
         post_status_update(
@@ -153,7 +156,7 @@ def _carry_out(
             helpdesk,
             incident,
             step.stage or "investigating",
-            status_texts(previous, step.text, source.locale),
+            status_texts(previous, step.text, locale),
             broadcast=source.broadcast_updates and step.text is not None,
             actor=actor,
         )
@@ -161,8 +164,13 @@ def _carry_out(
     return incident.id
 
 
-def _final_texts(source: IncidentSource, text: str | None) -> dict[str, str]:
-    return {source.locale: text} if text else dict(RESOLVED_TEXTS)
+def _locale(source: IncidentSource, event: SourceEvent) -> str:
+    """The language of the vendor's words: the sender's own (generic), else the source's."""
+    return event.locale or source.locale
+
+
+def _final_texts(text: str | None, locale: str) -> dict[str, str]:
+    return {locale: text} if text else dict(RESOLVED_TEXTS)
 
 
 def declare_seen(
@@ -181,9 +189,11 @@ def declare_seen(
         raise InvalidSource(
             {"template_incident_id": ["The source's template incident is gone; choose another."]}
         )
-    texts = dict(template.current_status.texts) if template.current_status else {}
+    # The template's last open status: a resolved template's final message is no start.
+    open_statuses = [status for status in template.status_updates if status.stage != "resolved"]
+    texts = dict(open_statuses[-1].texts) if open_statuses else {}
     if seen.text:
-        texts[source.locale] = seen.text
+        texts[seen.locale] = seen.text
     draft = IncidentDraft(
         title=seen.title,
         phrases=(),
@@ -218,7 +228,7 @@ def confirm(session: Session, helpdesk: HelpdeskPort | None, seen_id: int, *, ac
         incident = get_incident(session, seen.incident_id) if seen.incident_id else None
         if incident is not None and incident.state == "active":
             resolve_incident(
-                session, helpdesk, incident, _final_texts(source, seen.resolution_text), actor=actor
+                session, helpdesk, incident, _final_texts(seen.resolution_text, seen.locale), actor=actor
             )
         seen.resolution_pending = False
     else:

@@ -55,6 +55,7 @@ class SourceIncident(Base):
     title: Mapped[str] = mapped_column(String(200))
     stage: Mapped[str] = mapped_column(String(20), default="investigating")
     text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    locale: Mapped[str] = mapped_column(String(10), default="en")  # the language of ``text``
     # The vendor resolved it and the source waits for an admin to confirm the resolution here.
     resolution_pending: Mapped[bool] = mapped_column(Boolean, default=False)
     resolution_text: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -112,7 +112,10 @@ def test_statuspage_proposes_and_the_admin_confirms_with_one_click(running):
     assert requests.post(url, data=body, timeout=10).status_code == 202
     click(running, "pending")
     monitoring = "A fix has been implemented and we are monitoring the results."
-    assert state_of(running, STATUSPAGE_INCIDENT)[1:] == ("monitoring", {"en": monitoring})
+    _, stage, texts = state_of(running, STATUSPAGE_INCIDENT)
+    assert (
+        stage == "monitoring" and texts["en"] == monitoring and set(texts) == {"en", "he", "bg"}
+    )  # + the template's
 
     ticket_id = running.create_ticket("I can't pay, checkout is broken")
     assert monitoring in wait_for(lambda: public_bodies(running, ticket_id))[0]

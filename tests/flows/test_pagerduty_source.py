@@ -14,7 +14,7 @@ from service.domain.sources.decisions import RESOLVED_TEXTS
 from service.domain.sources.signatures import SignatureRefused, verify_pagerduty
 from service.models import InboxDelivery
 from service.sources.models import SourceIncident
-from tests.factories import seen_incident, source_from_template
+from tests.factories import CHECKOUT_STATUS, seen_incident, source_from_template
 from tests.helpers import start_service, wait_for
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "sources" / "pagerduty"
@@ -78,6 +78,7 @@ def test_pagerduty_incident_declares_answers_updates_and_resolves(running):
     assert incident.title == "A little bump in the road" and incident.state == "active"
     assert {r.value for r in incident.rules} >= {"checkout", "תשלום"}  # the template's rules
     assert incident.problem_ticket_id
+    assert incident.current_status.texts == CHECKOUT_STATUS  # no words from PagerDuty yet: the template's
 
     assert send(url, "incident.status_update_published").status_code == 202
     wait_for(lambda: current_text(running)[2] == {"en": "A fix for this incident is being developed"})

@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Any
 
 from service.domain.errors import InvalidInput
+from service.domain.text.locales import SUPPORTED_LOCALES, base_locale
 
 MAX_TITLE = 200
 MAX_TEXT = 5000
@@ -250,7 +251,11 @@ def read_generic(body: bytes) -> SourceEvent:
     state = payload.get("state")
     if state not in GENERIC_STATES:
         raise PayloadRefused(f"'state' must be one of {', '.join(GENERIC_STATES)}.")
-    locale = _text(payload.get("locale"), "locale", required=False, limit=10) or None
+    locale = base_locale(_text(payload.get("locale"), "locale", required=False, limit=10)) or None
+    if locale is not None and locale not in SUPPORTED_LOCALES:
+        raise PayloadRefused(
+            f"'locale' must be one of {', '.join(SUPPORTED_LOCALES)} (the language of 'text')."
+        )
     component = _text(payload.get("component"), "component", required=False, limit=200)
     return SourceEvent(
         # The same signed body is the same delivery: a sender's retry is recognised.

@@ -48,6 +48,7 @@ def upgrade() -> None:
         sa.Column("title", sa.String(200), nullable=False),
         sa.Column("stage", sa.String(20), nullable=False),
         sa.Column("text", sa.Text(), nullable=True),
+        sa.Column("locale", sa.String(10), nullable=False),
         sa.Column("resolution_pending", sa.Boolean(), nullable=False),
         sa.Column("resolution_text", sa.Text(), nullable=True),
         _time("created_at"),
