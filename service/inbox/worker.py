@@ -19,6 +19,7 @@ from service.incidents.broadcast import BroadcastRunner
 from service.models import InboxDelivery
 from service.outreach.runner import OutreachRunner
 from service.sources.flow import handle_delivery
+from service.sources.impact import ImpactNotes
 from service.sources.store import source_id_of
 from service.wiring import Services
 
@@ -38,14 +39,16 @@ class Worker:
         self.pipeline = Pipeline(services)
         self.outreach = OutreachRunner(services, self.owner)
         self.broadcasts = BroadcastRunner(services, self.owner)
+        self.impact_notes = ImpactNotes(services.db)
         self._next_purge = 0.0  # monotonic; the first step purges
 
     def run_once(self) -> BatchReport | None:
-        """Claim and process one batch, then a step of broadcasting and of outreach; None when
-        nothing was due. Every PURGE_INTERVAL_SECONDS the step starts with a purge."""
+        """Claim and process one batch, then a step of broadcasting, of outreach and of impact
+        notes to incident tools; None when nothing was due. Every PURGE_INTERVAL_SECONDS the
+        step starts with a purge."""
         self.purge_if_due()
         report = self._inbox_batch()
-        sent = self.broadcasts.run_once() + self.outreach.run_once()
+        sent = self.broadcasts.run_once() + self.outreach.run_once() + self.impact_notes.run_once()
         if report is None and sent:
             return BatchReport()
         return report

@@ -33,6 +33,10 @@ class IncidentSource(Base):
         ForeignKey("incidents.id", ondelete="SET NULL"), nullable=True
     )
     signing_secret: Mapped[str] = mapped_column(String(200), default="")
+    # Where customer impact goes back to (PagerDuty incident notes); no token: nowhere.
+    notes_api_url: Mapped[str] = mapped_column(String(200), default="")
+    notes_api_token: Mapped[str] = mapped_column(String(200), default="")
+    notes_from: Mapped[str] = mapped_column(String(254), default="")
     path_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_by: Mapped[str] = mapped_column(String(120), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
@@ -59,6 +63,9 @@ class SourceIncident(Base):
     # The vendor resolved it and the source waits for an admin to confirm the resolution here.
     resolution_pending: Mapped[bool] = mapped_column(Boolean, default=False)
     resolution_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The last impact note sent back to the tool: when (also the pacing lease) and its counts.
+    impact_note_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    impact_note_key: Mapped[str] = mapped_column(String(60), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=clock.now, onupdate=clock.now

@@ -61,6 +61,9 @@ def add_source(session: Session, draft: SourceDraft, *, actor: str) -> NewSource
         broadcast_updates=draft.broadcast_updates,
         template_incident_id=draft.template_incident_id,
         signing_secret=generated or draft.signing_secret,
+        notes_api_url=draft.notes_api_url,
+        notes_api_token=draft.notes_api_token,
+        notes_from=draft.notes_from,
         path_hash=path_hash(token),
         created_by=actor,
     )

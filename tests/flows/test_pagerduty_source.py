@@ -13,9 +13,10 @@ from sqlalchemy import select
 from service.domain.sources.decisions import RESOLVED_TEXTS
 from service.domain.sources.signatures import SignatureRefused, verify_pagerduty
 from service.models import InboxDelivery
+from service.sources.impact import ImpactNotes
 from service.sources.models import SourceIncident
 from tests.factories import CHECKOUT_STATUS, seen_incident, source_from_template
-from tests.helpers import start_service, wait_for
+from tests.helpers import start_pagerduty_stand_in, start_service, wait_for
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "sources" / "pagerduty"
 SECRET = "pagerduty-subscription-secret-for-tests"
@@ -28,9 +29,22 @@ def running(database_url, sandbox, helpdesk):
     service.stop()
 
 
-def pagerduty_source(running) -> str:
+@pytest.fixture
+def pagerduty_api():
+    stand_in = start_pagerduty_stand_in()
+    yield stand_in
+    stand_in.stop()
+
+
+def pagerduty_source(running, notes_api_url: str = "") -> str:
+    notes = dict(notes_api_token="pd-api-key", notes_from="lead@example.com", notes_api_url=notes_api_url)
     path, _ = source_from_template(
-        running.services, "pagerduty", covers="PF9KMXH", signing_secret=SECRET, auto_declare=True
+        running.services,
+        "pagerduty",
+        covers="PF9KMXH",
+        signing_secret=SECRET,
+        auto_declare=True,
+        **(notes if notes_api_url else {}),
     )
     return running.url + path
 
@@ -69,8 +83,8 @@ def public_bodies(running, ticket_id):
     return [c["body"] for c in running.comments(ticket_id)[1:] if c["public"]]
 
 
-def test_pagerduty_incident_declares_answers_updates_and_resolves(running):
-    url = pagerduty_source(running)
+def test_pagerduty_incident_declares_answers_notes_updates_and_resolves(running, pagerduty_api):
+    url = pagerduty_source(running, notes_api_url=pagerduty_api.url)
 
     answer = send(url, "incident.triggered")
     assert answer.status_code == 202, answer.text
@@ -86,6 +100,18 @@ def test_pagerduty_incident_declares_answers_updates_and_resolves(running):
     ticket_id = running.create_ticket("Hello, checkout fails when I pay")
     first = wait_for(lambda: public_bodies(running, ticket_id))
     assert "A fix for this incident is being developed" in first[0]  # what the customer reads
+
+    # The customer impact goes back to PagerDuty as a note, once per change of the counts.
+    notes = ImpactNotes(running.services.db, interval_seconds=0, check_every_seconds=0)
+    wait_for(lambda: notes.run_once() or pagerduty_api.notes)
+    assert notes.run_once() == 0 and len(pagerduty_api.notes) == 1
+    note = pagerduty_api.notes[0]
+    assert note["incident_id"] == "PGR0VU2" and note["headers"]["Authorization"] == "Token token=pd-api-key"
+    assert note["headers"]["From"] == "lead@example.com"
+    assert note["headers"]["Accept"] == "application/vnd.pagerduty+json;version=2"
+    assert note["body"]["note"]["content"].startswith(
+        "Customer impact (IncidentDesk): 1 customer ticket linked; 1 unsolved"
+    )
 
     later = "The fix is deployed; payments are going through again."
     assert send(

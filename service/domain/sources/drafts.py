@@ -32,6 +32,10 @@ class SourceDraft:
     auto_resolve: bool = True
     broadcast_updates: bool = True
     signing_secret: str = ""  # empty for a generic source: one is made and shown once
+    # PagerDuty only: an API key and a user's e-mail to post customer impact as incident notes.
+    notes_api_token: str = ""
+    notes_from: str = ""
+    notes_api_url: str = ""
 
 
 def _secret_problem(kind: SourceKind, secret: str) -> str | None:
@@ -66,6 +70,9 @@ def clean_source(
     auto_resolve: object = True,
     broadcast_updates: object = True,
     signing_secret: object = "",
+    notes_api_token: object = "",
+    notes_from: object = "",
+    notes_api_url: object = "",
 ) -> SourceDraft:
     errors: dict[str, list[str]] = {}
     kinds = [k.value for k in SourceKind]
@@ -92,6 +99,13 @@ def clean_source(
         problem = _secret_problem(SourceKind(str(kind)), secret)
         if problem:
             errors["signing_secret"] = [problem]
+    notes = _clean_notes(
+        kind,
+        str(notes_api_token or "").strip(),
+        str(notes_from or "").strip(),
+        str(notes_api_url or "").strip(),
+        errors,
+    )
     if errors:
         raise InvalidSource(errors)
     return SourceDraft(
@@ -104,4 +118,31 @@ def clean_source(
         auto_resolve=bool(auto_resolve),
         broadcast_updates=bool(broadcast_updates),
         signing_secret=secret,
+        notes_api_token=notes[0],
+        notes_from=notes[1],
+        notes_api_url=notes[2],
     )
+
+
+PAGERDUTY_API_URL = "https://api.pagerduty.com"
+
+
+def _clean_notes(
+    kind: object, token: str, sender: str, url: str, errors: dict[str, list[str]]
+) -> tuple[str, str, str]:
+    """Impact notes back to the tool: PagerDuty only, with an API key, a user's e-mail (its
+    ``From`` header) and the API's address (PagerDuty's unless a stand-in is named)."""
+    if not (token or sender):
+        return "", "", ""
+    if kind != SourceKind.PAGERDUTY:
+        errors["notes_api_token"] = ["Impact notes go to PagerDuty only; leave these empty for this tool."]
+    if not token or len(token) > MAX_SECRET:
+        errors["notes_api_token"] = [
+            "Paste a PagerDuty REST API key to post impact notes, or leave both empty."
+        ]
+    if "@" not in sender or len(sender) > 254:
+        errors["notes_from"] = ["Give the e-mail of a PagerDuty user; notes are posted as them."]
+    url = url or PAGERDUTY_API_URL
+    if not url.startswith(("https://", "http://")) or len(url) > 200:
+        errors["notes_api_url"] = ["Give the API's address, e.g. https://api.pagerduty.com."]
+    return token, sender, url

@@ -1,5 +1,6 @@
 """incident sources: the connected incident tools, and each vendor incident seen (a pending
-proposal or the incident it declared), unique per source and vendor incident id
+proposal or the incident it declared), unique per source and vendor incident id, with the last
+customer-impact note sent back
 
 Revision ID: 0010
 Revises: 0009
@@ -33,6 +34,9 @@ def upgrade() -> None:
         sa.Column("template_incident_id", sa.Integer(), sa.ForeignKey("incidents.id", ondelete="SET NULL"),
                   nullable=True),
         sa.Column("signing_secret", sa.String(200), nullable=False),
+        sa.Column("notes_api_url", sa.String(200), nullable=False),
+        sa.Column("notes_api_token", sa.String(200), nullable=False),
+        sa.Column("notes_from", sa.String(254), nullable=False),
         sa.Column("path_hash", sa.String(64), nullable=False, unique=True),
         sa.Column("created_by", sa.String(120), nullable=False),
         _time("created_at"),
@@ -51,6 +55,8 @@ def upgrade() -> None:
         sa.Column("locale", sa.String(10), nullable=False),
         sa.Column("resolution_pending", sa.Boolean(), nullable=False),
         sa.Column("resolution_text", sa.Text(), nullable=True),
+        sa.Column("impact_note_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("impact_note_key", sa.String(60), nullable=False),
         _time("created_at"),
         _time("updated_at"),
         sa.UniqueConstraint("source_id", "external_id", name="uq_source_incident_external"),

@@ -76,13 +76,17 @@ def add() -> ResponseReturnValue:
             covers=form.get("covers", ""),
             locale=form.get("locale", "en"),
             signing_secret=form.get("signing_secret", ""),
+            notes_api_token=form.get("notes_api_token", ""),
+            notes_from=form.get("notes_from", ""),
+            notes_api_url=form.get("notes_api_url", ""),
             **{name: form.get(name) == "1" for name in CHECKBOXES},
         )
         with services().db.transaction() as db:
             created = store.add_source(db, draft, actor=f"admin:{g.admin}")
             shown_once = _shown_once(created)
     except InvalidSource as invalid:
-        form.pop("signing_secret", None)  # a secret is never sent back to the browser
+        for secret in ("signing_secret", "notes_api_token"):  # a secret is never sent back to the browser
+            form.pop(secret, None)
         return _page(form=form, errors=dict(invalid.fields))
     return _page(form={"kind": "pagerduty", "locale": "en"}, errors={}, shown_once=shown_once)
 

@@ -33,6 +33,9 @@ class SourceCreateSchema(Schema):
     auto_resolve = fields.Boolean(load_default=True)
     broadcast_updates = fields.Boolean(load_default=True)
     signing_secret = Text(load_default="")
+    notes_api_token = Text(load_default="")
+    notes_from = Text(load_default="")
+    notes_api_url = Text(load_default="")
 
 
 class SourceSchema(Schema):
@@ -48,10 +51,17 @@ class SourceSchema(Schema):
     broadcast_updates = fields.Boolean()
     template_incident_id = fields.Integer(allow_none=True)
     has_secret = fields.Method("_has_secret")
+    impact_notes = fields.Method("_impact_notes")
     created_at = UtcDateTime()
 
     def _has_secret(self, source: Any) -> bool:
         return bool(source.signing_secret)
+
+    def _impact_notes(self, source: Any) -> dict[str, str] | None:
+        """Where impact notes go (never the API key)."""
+        return (
+            {"api_url": source.notes_api_url, "from": source.notes_from} if source.notes_api_token else None
+        )
 
 
 class ProposalSchema(Schema):
