@@ -32,7 +32,8 @@ from service.domain.sources.decisions import (
 )
 from service.domain.sources.drafts import InvalidSource
 from service.domain.sources.events import SourceEvent, read_event
-from service.incidents.status import post_status_update, resolve_incident
+from service.incidents.reads import as_utc
+from service.incidents.status import post_status_update, reopen_incident, resolve_incident
 from service.incidents.store import declare_incident, get_incident
 from service.models import Incident, IncidentRule
 from service.sources.models import IncidentSource, SourceIncident
@@ -58,6 +59,7 @@ def _known(session: Session, seen: SourceIncident | None) -> Known | None:
         state=ProposalState(seen.state),
         incident_active=incident is not None and incident.state == "active",
         current_stage=current.stage if current else None,
+        last_happened_at=as_utc(seen.happened_at) if seen.happened_at else None,
     )
 
 
@@ -85,6 +87,8 @@ def handle_delivery(
     if seen is None and step.step in (Step.DECLARE, Step.PROPOSE):
         seen = _reserve(session, source, event, step)
     incident_id = _carry_out(session, helpdesk, source, seen, step, _locale(source, event))
+    if seen is not None and step.step != Step.IGNORE and event.happened_at is not None:
+        seen.happened_at = event.happened_at
     record(
         session,
         "source.event",
@@ -145,7 +149,19 @@ def _carry_out(
     incident = get_incident(session, seen.incident_id) if seen.incident_id else None
     if incident is None:
         return None
-    if step.step == Step.PROPOSE_RESOLUTION:
+    if step.step == Step.REOPEN:
+        reopen_incident(session, incident, actor=actor, helpdesk=helpdesk)
+        if step.text:
+            post_status_update(
+                session,
+                helpdesk,
+                incident,
+                step.stage or "investigating",
+                status_texts({}, step.text, locale),
+                broadcast=False,
+                actor=actor,
+            )
+    elif step.step == Step.PROPOSE_RESOLUTION:
         seen.resolution_pending, seen.resolution_text, seen.locale = True, step.text, locale
     elif step.step == Step.RESOLVE:
         resolve_incident(session, helpdesk, incident, _final_texts(step.text, locale), actor=actor)

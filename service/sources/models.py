@@ -63,6 +63,8 @@ class SourceIncident(Base):
     # The vendor resolved it and the source waits for an admin to confirm the resolution here.
     resolution_pending: Mapped[bool] = mapped_column(Boolean, default=False)
     resolution_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The vendor's time of the last update applied; an older one arriving late changes nothing.
+    happened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     # The last impact note sent back to the tool: when (also the pacing lease) and its counts.
     impact_note_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     impact_note_key: Mapped[str] = mapped_column(String(60), default="")

@@ -50,11 +50,19 @@ def pagerduty_source(running, notes_api_url: str = "") -> str:
 
 
 def send(
-    url: str, name: str, *, event_id: str | None = None, message: str | None = None, secret: str = SECRET
+    url: str,
+    name: str,
+    *,
+    event_id: str | None = None,
+    message: str | None = None,
+    event_type: str | None = None,
+    secret: str = SECRET,
 ):
     payload = json.loads((FIXTURES / f"{name}.json").read_text("utf-8"))
     if event_id:
         payload["event"]["id"] = event_id
+    if event_type:  # a reopen: the triggered incident's shape, later (PD-overview's event types)
+        payload["event"].update(event_type=event_type, occurred_at="2020-10-02T19:10:00.000Z")
     if message:
         payload["event"]["data"]["message"] = message
     body = json.dumps(payload).encode()
@@ -124,6 +132,12 @@ def test_pagerduty_incident_declares_answers_notes_updates_and_resolves(running,
     wait_for(lambda: current_text(running)[0] == "resolved")
     wait_for(lambda: running.ticket(ticket_id)["status"] == "solved")
     assert RESOLVED_TEXTS["en"] in public_bodies(running, ticket_id)[-1]
+
+    # PagerDuty reopens it: active here again, with its last open status.
+    assert send(
+        url, "incident.triggered", event_id="01HZXAMPLEREOPENED0000007", event_type="incident.reopened"
+    ).ok
+    wait_for(lambda: current_text(running) == ("active", "investigating", {"en": later}))
 
 
 def test_a_repeated_or_badly_signed_delivery_declares_nothing_twice(running):

@@ -1,5 +1,7 @@
 """The vendors' documented payloads read into events, and what each event does here."""
 
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -158,3 +160,24 @@ def test_an_update_keeps_the_current_stage_when_the_vendor_gives_only_words():
 def test_new_vendor_words_replace_every_older_text():
     assert status_texts({"en": "old", "he": "ישן"}, "new", "en") == {"en": "new"}
     assert status_texts({"en": "old", "he": "ישן"}, None, "en") == {"en": "old", "he": "ישן"}
+
+
+def test_a_late_delivery_changes_nothing_and_a_reopen_reopens():
+    t0 = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+    known = Known(ProposalState.DECLARED, True, "identified", last_happened_at=t0)
+    late = SourceEvent(
+        "k", "e", external_id="X1", stage="investigating", text="old", happened_at=t0 - timedelta(seconds=1)
+    )
+    assert plan(late, AUTO, known).step == Step.IGNORE
+    assert plan(replace(late, happened_at=t0), AUTO, known).step == Step.POST_STATUS
+    resolved_here = Known(ProposalState.DECLARED, incident_active=False)
+    reopened = SourceEvent("k", "incident.reopened", external_id="X1", stage="investigating", reopens=True)
+    assert plan(reopened, AUTO, resolved_here).step == Step.REOPEN
+    assert plan(replace(reopened, reopens=False), AUTO, resolved_here).step == Step.IGNORE
+
+
+def test_vendor_times_are_read_for_ordering():
+    triggered = read_event("pagerduty", fixture("pagerduty", "incident.triggered"), {})
+    assert triggered.happened_at == datetime(2020, 10, 2, 18, 40, tzinfo=UTC) and not triggered.reopens
+    statuspage = read_event("statuspage", fixture("statuspage", "incident.monitoring"), {})
+    assert statuspage.happened_at is not None and statuspage.happened_at.utcoffset() == timedelta(hours=-6)

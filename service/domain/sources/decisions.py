@@ -9,6 +9,7 @@ acknowledged/live/identified -> identified, monitoring -> monitoring, resolved/c
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from service.domain.sources.events import SourceEvent
@@ -36,6 +37,7 @@ class Step(StrEnum):
     UPDATE_PROPOSAL = "update_proposal"
     DISMISS_PROPOSAL = "dismiss_proposal"
     POST_STATUS = "post_status"
+    REOPEN = "reopen"
     RESOLVE = "resolve"
     PROPOSE_RESOLUTION = "propose_resolution"
 
@@ -54,6 +56,7 @@ class Known:
     state: ProposalState
     incident_active: bool = False
     current_stage: str | None = None
+    last_happened_at: datetime | None = None  # the vendor's time of the last update applied
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,9 @@ def plan(event: SourceEvent, rules: SourceRules, known: Known | None) -> Plan:
             return Plan(Step.IGNORE, reason="an update to an incident not declared here")
         step = Step.DECLARE if rules.auto_declare else Step.PROPOSE
         return Plan(step, stage=event.stage, text=event.text)
+    late = event.happened_at and known.last_happened_at and event.happened_at < known.last_happened_at
+    if late:  # incident.io says its deliveries are unordered; an older state must not win
+        return Plan(Step.IGNORE, reason="older than the last update applied (it arrived late)")
     if known.state == ProposalState.DISMISSED:
         return Plan(Step.IGNORE, reason="the proposal was dismissed")
     if known.state == ProposalState.PENDING:
@@ -89,6 +95,8 @@ def plan(event: SourceEvent, rules: SourceRules, known: Known | None) -> Plan:
             return Plan(Step.DISMISS_PROPOSAL, reason="the vendor resolved it before it was confirmed")
         return Plan(Step.UPDATE_PROPOSAL, stage=event.stage, text=event.text)
     if not known.incident_active:
+        if event.reopens:
+            return Plan(Step.REOPEN, stage=event.stage, text=event.text)
         return Plan(Step.IGNORE, reason="the incident is already resolved here")
     if resolved:
         step = Step.RESOLVE if rules.auto_resolve else Step.PROPOSE_RESOLUTION

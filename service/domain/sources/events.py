@@ -50,7 +50,9 @@ class SourceEvent:
     text: str | None = None  # the vendor's public words for this update
     locale: str | None = None  # set by senders that say which language they wrote in
     scopes: tuple[str, ...] = ()  # service, component, page or severity the event concerns
-    sent_at: datetime | None = None
+    sent_at: datetime | None = None  # the generic sender's signed time (bounds replays)
+    happened_at: datetime | None = None  # the vendor's time of the change: older ones arrive late
+    reopens: bool = False  # the vendor reopened a resolved incident
 
 
 def read_json(body: bytes) -> dict[str, Any]:
@@ -83,6 +85,18 @@ def _text(value: object, where: str, *, required: bool = True, limit: int = MAX_
     return value.strip()[:limit]
 
 
+def _moment(value: object) -> datetime | None:
+    """An ISO 8601 time as vendors write it, or None (a time only orders updates; it is never
+    a reason to refuse one)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def _ignored(key: str, event_type: str) -> SourceEvent:
     return SourceEvent(delivery_key=key, event_type=event_type, handled=False)
 
@@ -111,6 +125,8 @@ def read_pagerduty(body: bytes, webhook_id: str | None) -> SourceEvent:
             title=_text(data.get("title"), "event.data.title", limit=MAX_TITLE),
             stage=PAGERDUTY_STAGES[event_type],
             scopes=tuple(str(service[k]) for k in ("id",) if service.get(k)),
+            happened_at=_moment(event.get("occurred_at")),
+            reopens=event_type == "incident.reopened",
         )
     if event_type == "incident.status_update_published":  # the public status update's message
         data = _object(data, "event.data")
@@ -123,6 +139,7 @@ def read_pagerduty(body: bytes, webhook_id: str | None) -> SourceEvent:
                 incident.get("summary"), "event.data.incident.summary", required=False, limit=MAX_TITLE
             ),
             text=_text(data.get("message"), "event.data.message"),
+            happened_at=_moment(event.get("occurred_at")),
         )
     # Notes (incident.annotated) are for responders, not customers; the rest changes nothing here.
     return _ignored(key, event_type)
@@ -176,6 +193,7 @@ def read_incident_io(body: bytes, webhook_id: str) -> SourceEvent:
         stage=stage,
         text=text,
         scopes=tuple(str(severity["name"]) for _ in (1,) if severity.get("name")),
+        happened_at=_moment(incident.get("updated_at")),
     )
 
 
@@ -220,6 +238,7 @@ def read_statuspage(body: bytes) -> SourceEvent:
         stage=STATUSPAGE_STAGES[status],
         text=_text(newest.get("body"), "incident.incident_updates[0].body", required=False) or None,
         scopes=tuple(scopes),
+        happened_at=_moment(updated_at),
     )
 
 
@@ -268,6 +287,7 @@ def read_generic(body: bytes) -> SourceEvent:
         locale=locale,
         scopes=(component,) if component else (),
         sent_at=_sent_at(payload.get("sent_at")),
+        happened_at=_sent_at(payload.get("sent_at")),
     )
 
 

@@ -55,6 +55,7 @@ def upgrade() -> None:
         sa.Column("locale", sa.String(10), nullable=False),
         sa.Column("resolution_pending", sa.Boolean(), nullable=False),
         sa.Column("resolution_text", sa.Text(), nullable=True),
+        sa.Column("happened_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("impact_note_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("impact_note_key", sa.String(60), nullable=False),
         _time("created_at"),
