@@ -2,7 +2,7 @@
 
 A delivery is read (``domain.sources.events``), decided (``domain.sources.decisions``), then
 carried out with the lifecycle functions the admin UI and the API use: ``declare_incident``,
-``post_status_update``, ``resolve_incident``. The caller (the inbox worker) runs it in the
+``post_status_update``, ``resolve_incident``, ``reopen_incident``. The caller (the inbox worker) runs it in the
 transaction that completes the delivery, so a crash leaves the delivery to be done again, and
 the unique key on ``source_incidents`` keeps a vendor incident from declaring twice.
 """

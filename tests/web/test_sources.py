@@ -162,3 +162,14 @@ def test_the_admin_page_adds_shows_the_url_once_and_deletes(app, logged_in, db):
 
 def test_the_admin_forms_need_their_csrf_token(logged_in):
     assert logged_in.post("/admin/sources", data={"kind": "generic"}).status_code == 400
+
+
+def test_the_admin_page_speaks_hebrew_right_to_left_and_bulgarian(logged_in):
+    for lang, title in (("he", "מקורות תקריות"), ("bg", "Източници на инциденти")):
+        token = csrf_token(logged_in.get("/admin/sources").data)
+        logged_in.post("/language", data={"csrf_token": token, "lang": lang, "next": "/admin/sources"})
+        page = logged_in.get("/admin/sources").data.decode()
+        assert title in page and f'lang="{lang}"' in page
+    assert 'dir="rtl"' not in page  # Bulgarian is left to right
+    logged_in.post("/language", data={"csrf_token": csrf_token(page), "lang": "he"})
+    assert 'dir="rtl"' in logged_in.get("/admin/sources").data.decode()
