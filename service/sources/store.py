@@ -14,6 +14,7 @@ from service.domain.errors import NotFound
 from service.domain.sources.decisions import ProposalState
 from service.domain.sources.drafts import InvalidSource, SourceDraft
 from service.domain.sources.events import SourceKind
+from service.domain.text.locales import SUPPORTED_LOCALES
 from service.models import Incident
 from service.sources.models import IncidentSource, SourceIncident
 
@@ -122,3 +123,29 @@ def get_seen(session: Session, seen_id: int) -> SourceIncident:
     if seen is None:
         raise NotFound(f"There is no proposal {seen_id}.")
     return seen
+
+
+@dataclass(frozen=True)
+class DeclaredHere:
+    """An active incident a source declared, and the languages its current status still lacks
+    (the vendor wrote in one; the lead translates, or lets the fallback answer)."""
+
+    seen: SourceIncident
+    incident: Incident
+    waiting_for: tuple[str, ...]
+
+
+def declared_active(session: Session) -> list[DeclaredHere]:
+    rows = session.execute(
+        select(SourceIncident, Incident)
+        .join(Incident, Incident.id == SourceIncident.incident_id)
+        .where(SourceIncident.state == ProposalState.DECLARED, Incident.state == "active")
+        .order_by(SourceIncident.id)
+    ).all()
+    declared = []
+    for seen, incident in rows:
+        written = set(incident.current_status.texts) if incident.current_status else set()
+        declared.append(
+            DeclaredHere(seen, incident, tuple(code for code in SUPPORTED_LOCALES if code not in written))
+        )
+    return declared

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from service.app import create_app
 from service.domain.sources.signatures import sign_generic
+from service.inbox.worker import Worker
 from service.models import InboxDelivery
 from service.sources.models import IncidentSource
 from service.wiring import build_services
@@ -173,3 +174,22 @@ def test_the_admin_page_speaks_hebrew_right_to_left_and_bulgarian(logged_in):
     assert 'dir="rtl"' not in page  # Bulgarian is left to right
     logged_in.post("/language", data={"csrf_token": csrf_token(page), "lang": "he"})
     assert 'dir="rtl"' in logged_in.get("/admin/sources").data.decode()
+
+
+def test_the_page_says_which_languages_wait_for_a_translation(app, logged_in):
+    services = app.extensions["incidentdesk"]
+    created = add(
+        logged_in, kind="generic", name="curl", template_incident_id=template_id(app), auto_declare=True
+    ).json
+    path, secret = path_of(created["delivery_url"]), created["signing_secret"]
+    worker = Worker(services)
+    for state, text in (("investigating", "Looking."), ("identified", "Found it: a bad deploy.")):
+        body = json.dumps(
+            {"id": "x1", "title": "Payments", "state": state, "text": text, "sent_at": int(time.time())}
+        )
+        signed = {"X-IncidentDesk-Signature": sign_generic(secret, body.encode())}
+        assert logged_in.post(path, data=body, headers=signed).status_code == 202
+        worker.run_once()
+    page = logged_in.get("/admin/sources").data.decode()
+    assert "Active incidents from sources" in page and "Payments" in page
+    assert "waiting for a translation:" in page and "עברית" in page and "Български" in page

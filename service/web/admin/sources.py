@@ -38,12 +38,14 @@ def _page(
     with services().db.transaction() as db:
         sources = store.list_sources(db)
         proposals = store.waiting_for_a_click(db)
+        declared = store.declared_active(db)
         incidents = [(i.id, i.title) for i in list_incidents(db)]
         names = {s.id: s.name for s in sources}
         html = render_template(
             "sources/list.html",
             sources=sources,
             proposals=proposals,
+            declared=declared,
             source_names=names,
             incidents=incidents,
             kinds=[k.value for k in SourceKind],
