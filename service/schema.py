@@ -1,7 +1,8 @@
 """Every table of the application, for migrations and schema checks: import each models module."""
 
 import service.merging.models
-import service.outreach.models  # noqa: F401
+import service.outreach.models
+import service.sources.models  # noqa: F401
 from service.models import Base
 
 metadata = Base.metadata

@@ -202,3 +202,34 @@ def sandbox_create(sandbox, subject: str, body: str, **extra) -> int:
     )
     assert response.status_code == 201, response.text
     return response.json()["ticket"]["id"]
+
+
+def source_from_template(services: Services, kind: str, **settings) -> tuple[str, str | None]:
+    """An incident source whose template is the checkout incident, resolved so that only the
+    incidents declared from it link tickets. Returns the delivery path and any secret made here."""
+    from service.domain.sources.drafts import clean_source
+    from service.incidents.status import resolve_incident
+    from service.incidents.store import get_incident
+    from service.sources.store import add_source
+
+    template_id, _, _ = declare_checkout_incident(services)
+    with services.db.transaction() as session:
+        template = get_incident(session, template_id)
+        resolve_incident(session, services.helpdesk, template, {"en": "Template only."}, actor="test")
+        draft = clean_source(kind=kind, name=f"{kind} source", template_incident_id=template_id, **settings)
+        created = add_source(session, draft, actor="test")
+    return f"/webhooks/sources/{created.path_token}", created.generated_secret
+
+
+def seen_incident(services: Services, external_id: str):
+    """The incident a source declared for the vendor's ``external_id``, detached; None before."""
+    from service.incidents.store import get_incident
+    from service.sources.models import SourceIncident
+
+    with services.db.transaction() as session:
+        seen = session.scalar(select(SourceIncident).where(SourceIncident.external_id == external_id))
+        if seen is None or seen.incident_id is None:
+            return None
+        incident = get_incident(session, seen.incident_id)
+        session.expunge_all()
+        return incident

@@ -240,3 +240,38 @@ def sidebar_token(html: str) -> str:
     found = re.search(r'<meta name="incidentdesk-sidebar-token" content="([^"]+)">', html)
     assert found, "the sidebar page carries a sidebar token"
     return found.group(1)
+
+
+@dataclass
+class PagerDutyStandIn:
+    """PagerDuty's REST API as far as impact notes go: records each ``POST
+    /incidents/<id>/notes`` (path, headers, body) and answers as the API reference's example."""
+
+    url: str
+    notes: list[dict]
+    _server: object
+
+    def stop(self) -> None:
+        self._server.shutdown()
+
+
+def start_pagerduty_stand_in() -> PagerDutyStandIn:
+    from flask import Flask, jsonify, request
+
+    app = Flask("pagerduty-stand-in")
+    notes: list[dict] = []
+
+    @app.post("/incidents/<incident_id>/notes")
+    def add_note(incident_id: str):
+        notes.append(
+            {"incident_id": incident_id, "headers": dict(request.headers), "body": request.get_json()}
+        )
+        content = request.get_json()["note"]["content"]
+        return jsonify(
+            {"note": {"id": f"PNOTE{len(notes)}", "content": content, "channel": {"summary": "API"}}}
+        )
+
+    port = free_port()
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return PagerDutyStandIn(url=f"http://127.0.0.1:{port}", notes=notes, _server=server)

@@ -41,6 +41,7 @@ class ClaimedDelivery:
     event_type: str
     ticket_id: int | None
     attempts: int
+    source: str = "zendesk"  # "zendesk", or an incident source's "source:<id>"
 
 
 def store(
@@ -51,6 +52,7 @@ def store(
     ticket_id: int | None,
     payload: str,
     state: str = "pending",
+    source: str = "zendesk",
 ) -> tuple[int, bool]:
     """Insert the delivery unless its key is known. Returns (id, newly stored)."""
     existing = session.scalar(select(InboxDelivery.id).where(InboxDelivery.delivery_key == delivery_key))
@@ -58,6 +60,7 @@ def store(
         return existing, False
     row = InboxDelivery(
         delivery_key=delivery_key,
+        source=source,
         event_type=event_type,
         ticket_id=ticket_id,
         payload=payload,
@@ -219,7 +222,11 @@ def claim(db: Database, owner: str, limit: int, lease_seconds: int) -> list[Clai
             attempts=InboxDelivery.attempts + 1,
         )
         .returning(
-            InboxDelivery.id, InboxDelivery.event_type, InboxDelivery.ticket_id, InboxDelivery.attempts
+            InboxDelivery.id,
+            InboxDelivery.event_type,
+            InboxDelivery.ticket_id,
+            InboxDelivery.attempts,
+            InboxDelivery.source,
         )
         .execution_options(synchronize_session=False)
     )

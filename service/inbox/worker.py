@@ -18,6 +18,9 @@ from service.inbox.pipeline import BatchReport, Pipeline
 from service.incidents.broadcast import BroadcastRunner
 from service.models import InboxDelivery
 from service.outreach.runner import OutreachRunner
+from service.sources.flow import handle_delivery
+from service.sources.impact import ImpactNotes
+from service.sources.store import source_id_of
 from service.wiring import Services
 
 log = logging.getLogger("incidentdesk.worker")
@@ -36,14 +39,16 @@ class Worker:
         self.pipeline = Pipeline(services)
         self.outreach = OutreachRunner(services, self.owner)
         self.broadcasts = BroadcastRunner(services, self.owner)
+        self.impact_notes = ImpactNotes(services.db)
         self._next_purge = 0.0  # monotonic; the first step purges
 
     def run_once(self) -> BatchReport | None:
-        """Claim and process one batch, then a step of broadcasting and of outreach; None when
-        nothing was due. Every PURGE_INTERVAL_SECONDS the step starts with a purge."""
+        """Claim and process one batch, then a step of broadcasting, of outreach and of impact
+        notes to incident tools; None when nothing was due. Every PURGE_INTERVAL_SECONDS the
+        step starts with a purge."""
         self.purge_if_due()
         report = self._inbox_batch()
-        sent = self.broadcasts.run_once() + self.outreach.run_once()
+        sent = self.broadcasts.run_once() + self.outreach.run_once() + self.impact_notes.run_once()
         if report is None and sent:
             return BatchReport()
         return report
@@ -114,7 +119,41 @@ class Worker:
             return []
         return [keys[d.id] for d in claimed if d.id in keys]
 
+    def _process_sourced(self, claimed: list[inbox.ClaimedDelivery]) -> None:
+        """Incident sources' deliveries, one transaction each (their effects and the row's
+        completion commit together); a failure puts the row back with backoff."""
+        settings = self.services.settings
+        for delivery in claimed:
+            try:
+                with self.services.db.transaction() as session:
+                    row = session.get(InboxDelivery, delivery.id)
+                    changed = handle_delivery(
+                        session,
+                        self.services.helpdesk,
+                        source_id=source_id_of(delivery.source) or 0,
+                        payload=row.payload if row else "",
+                        delivery_id=delivery.id,
+                    )
+                    inbox.complete(session, [delivery.id], self.owner, state="done" if changed else "ignored")
+            except Exception as exc:
+                log.exception("incident source delivery %d failed; it will be retried", delivery.id)
+                with self.services.db.transaction() as session:
+                    inbox.retry_later(
+                        session,
+                        delivery.id,
+                        self.owner,
+                        f"{type(exc).__name__}: {exc}",
+                        attempts=delivery.attempts,
+                        max_attempts=settings.worker_max_attempts,
+                    )
+
     def _process(self, claimed: list[inbox.ClaimedDelivery]) -> BatchReport:
+        sourced = [d for d in claimed if source_id_of(d.source) is not None]
+        if sourced:
+            self._process_sourced(sourced)
+            claimed = [d for d in claimed if source_id_of(d.source) is None]
+            if not claimed:
+                return BatchReport()
         settings = self.services.settings
         started = time.monotonic()
         metrics.BATCH_SIZE.observe(len(claimed))

@@ -10,16 +10,19 @@ from service.web.admin import api_docs, dashboard, lifecycle, rules_editor
 from service.web.admin import incidents as admin_incidents
 from service.web.admin import merges as admin_merges
 from service.web.admin import outreach as admin_outreach
+from service.web.admin import sources as admin_sources
 from service.web.api import incidents as api_incidents
 from service.web.api import lifecycle as api_lifecycle
 from service.web.api import merges as api_merges
 from service.web.api import outreach as api_outreach
+from service.web.api import sources as api_sources
 from service.web.auth import bp as auth_bp
 from service.web.errors import register_error_handlers
 from service.web.health import bp as health_bp
 from service.web.i18n import register_i18n
 from service.web.metrics import bp as metrics_bp
 from service.web.request_log import register_request_log
+from service.web.source_webhooks import bp as source_webhooks_bp
 from service.web.webhooks import bp as webhooks_bp
 from service.web.zendesk_app import sidebar
 
@@ -40,16 +43,19 @@ PAGES: tuple[Blueprint, ...] = (
     admin_merges.pages,
     admin_outreach.pages,
     api_docs.bp,
+    admin_sources.pages,
 )
 # Machine-to-machine routes authenticate by signature or token, not by a browser session.
 MACHINE_ROUTES: tuple[Blueprint, ...] = (
     health_bp,
     metrics_bp,
     webhooks_bp,
+    source_webhooks_bp,
     api_incidents.bp,
     api_lifecycle.bp,
     api_merges.bp,
     api_outreach.bp,
+    api_sources.bp,
     sidebar.bp,
 )
 

@@ -19,6 +19,7 @@ from service import logs
 
 log = logging.getLogger("incidentdesk.requests")
 REQUEST_ID_HEADER = "X-Request-Id"
+SOURCE_DELIVERY_PREFIX = "/webhooks/sources/"
 # Letters, digits and a few separators, as UUIDs, ULIDs and proxies' ids are; nothing that could
 # break a log line or a header.
 WELL_FORMED = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{7,127}")
@@ -36,6 +37,14 @@ def _start() -> None:
     g.log_token = logs.bind_until_reset(request_id=g.request_id)
 
 
+def _logged_path() -> str:
+    # An incident source's delivery URL carries its token, the only credential of an unsigned
+    # source (Statuspage): it is never written to a log.
+    if request.path.startswith(SOURCE_DELIVERY_PREFIX):
+        return f"{SOURCE_DELIVERY_PREFIX}<token>"
+    return request.path
+
+
 def _finish(response: Response) -> Response:
     request_id = g.get("request_id")
     if request_id is None:  # a request that failed before our first hook
@@ -44,11 +53,11 @@ def _finish(response: Response) -> Response:
     log.info(
         "%s %s %s",
         request.method,
-        request.path,
+        _logged_path(),
         response.status_code,
         extra={
             "method": request.method,
-            "path": request.path,
+            "path": _logged_path(),
             "status": response.status_code,
             "duration_ms": round((time.monotonic() - g.request_started) * 1000, 1),
         },

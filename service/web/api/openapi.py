@@ -26,6 +26,7 @@ from service.web.api.lifecycle_schemas import (
     TimelineEntrySchema,
 )
 from service.web.api.schemas import IncidentCreateSchema
+from service.web.api.source_schemas import ProposalSchema, SourceCreateSchema
 
 TITLE = "IncidentDesk API"
 VERSION = "1"
@@ -39,7 +40,7 @@ class Operation:
     path: str  # below PREFIX, OpenAPI style: /incidents/{incident_id}
     summary: str
     tag: str
-    answers: dict[int, type[Schema] | str]  # status -> schema, or a media type for a file
+    answers: dict[int, type[Schema] | str | None]  # status -> schema, a media type for a file, or no body
     body: type[Schema] | None = None
     description: str = ""
     parameters: tuple[dict[str, Any], ...] = field(default_factory=tuple)
@@ -258,6 +259,46 @@ OPERATIONS: tuple[Operation, ...] = (
         {200: CSV},
         parameters=(INCIDENT_ID, CAMPAIGN_ID),
     ),
+    Operation(
+        "get",
+        "/sources",
+        "Incident sources and the incidents waiting for a click",
+        "sources",
+        {200: answers.SourceListSchema},
+    ),
+    Operation(
+        "post",
+        "/sources",
+        "Add an incident source (PagerDuty, incident.io, Statuspage or generic)",
+        "sources",
+        {201: answers.SourceCreatedSchema},
+        body=SourceCreateSchema,
+        description="The delivery URL and any secret made here are shown in this answer only.",
+    ),
+    Operation(
+        "delete",
+        "/sources/{source_id}",
+        "Remove an incident source",
+        "sources",
+        {204: None},
+        parameters=(_id("source_id", "The source's id."),),
+    ),
+    Operation(
+        "post",
+        "/sources/proposals/{proposal_id}/confirm",
+        "Declare (or resolve) what a source proposed",
+        "sources",
+        {200: ProposalSchema},
+        parameters=(_id("proposal_id", "The proposal's id."),),
+    ),
+    Operation(
+        "post",
+        "/sources/proposals/{proposal_id}/dismiss",
+        "Dismiss what a source proposed",
+        "sources",
+        {200: ProposalSchema},
+        parameters=(_id("proposal_id", "The proposal's id."),),
+    ),
     Operation("get", "/openapi.json", "This document", "meta", {200: "application/json"}),
 )
 
@@ -274,7 +315,7 @@ def _operation(op: Operation) -> dict[str, Any]:
         "tags": [op.tag],
         "responses": {
             **{
-                str(status): {"description": "OK", "content": _content(answer)}
+                str(status): {"description": "OK", **({"content": _content(answer)} if answer else {})}
                 for status, answer in op.answers.items()
             },
             "default": {

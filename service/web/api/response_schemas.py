@@ -12,6 +12,7 @@ from marshmallow import Schema, fields
 
 from service.web.api.lifecycle_schemas import TimelineEntrySchema
 from service.web.api.schemas import IncidentSchema, TicketLinkSchema
+from service.web.api.source_schemas import ProposalSchema, SourceSchema
 
 
 def _required(field_class: type[fields.Field[Any]], *args: Any, **kwargs: Any) -> Any:
@@ -241,3 +242,20 @@ class SampleSchema(Schema):
 
 class SamplesSchema(Schema):
     samples = _required(fields.List, fields.Nested(SampleSchema))
+
+
+class SourceListSchema(Schema):
+    sources = _required(fields.List, fields.Nested(SourceSchema))
+    proposals = _required(fields.List, fields.Nested(ProposalSchema))
+
+
+class SourceCreatedSchema(Schema):
+    source = _required(fields.Nested, SourceSchema)
+    delivery_url = _required(
+        fields.String, metadata={"description": "Where the tool delivers; shown this once."}
+    )
+    signing_secret = _required(
+        fields.String,
+        allow_none=True,
+        metadata={"description": "A secret made here, shown this once (else null)."},
+    )

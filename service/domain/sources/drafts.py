@@ -1,0 +1,148 @@
+"""Validation of a source an admin adds, with messages that say what to fix."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+
+from service.domain.errors import InvalidInput
+from service.domain.sources.events import SourceKind
+from service.domain.text.locales import SUPPORTED_LOCALES, base_locale
+
+MAX_NAME = 120
+MAX_COVERS = 200
+MAX_SECRET = 200
+
+
+class InvalidSource(InvalidInput):
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class SourceDraft:
+    kind: SourceKind
+    name: str
+    template_incident_id: int
+    covers: str = ""
+    locale: str = "en"
+    auto_declare: bool = False
+    auto_resolve: bool = True
+    broadcast_updates: bool = True
+    signing_secret: str = ""  # empty for a generic source: one is made and shown once
+    # PagerDuty only: an API key and a user's e-mail to post customer impact as incident notes.
+    notes_api_token: str = ""
+    notes_from: str = ""
+    notes_api_url: str = ""
+
+
+def _secret_problem(kind: SourceKind, secret: str) -> str | None:
+    if kind == SourceKind.STATUSPAGE:
+        return (
+            "Statuspage signs nothing; leave the secret empty (the delivery URL is the secret)."
+            if secret
+            else None
+        )
+    if len(secret) > MAX_SECRET:
+        return f"The secret is longer than {MAX_SECRET} characters."
+    if kind == SourceKind.PAGERDUTY and not secret:
+        return "Paste the signing secret PagerDuty showed when the webhook subscription was created."
+    if kind == SourceKind.INCIDENT_IO:
+        if not secret.startswith("whsec_"):
+            return "Paste the webhook's signing secret from incident.io; it starts with whsec_."
+        try:
+            base64.b64decode(secret.removeprefix("whsec_"), validate=True)
+        except (binascii.Error, ValueError):
+            return "The part after whsec_ is not base64; copy the whole secret again."
+    return None
+
+
+def clean_source(
+    *,
+    kind: object,
+    name: object,
+    template_incident_id: object,
+    covers: object = "",
+    locale: object = "en",
+    auto_declare: object = False,
+    auto_resolve: object = True,
+    broadcast_updates: object = True,
+    signing_secret: object = "",
+    notes_api_token: object = "",
+    notes_from: object = "",
+    notes_api_url: object = "",
+) -> SourceDraft:
+    errors: dict[str, list[str]] = {}
+    kinds = [k.value for k in SourceKind]
+    if kind not in kinds:
+        errors["kind"] = [f"Choose one of {', '.join(kinds)}."]
+    clean_name = " ".join(str(name or "").split())
+    if not clean_name:
+        errors["name"] = ["Name the source, e.g. 'PagerDuty: checkout service'."]
+    elif len(clean_name) > MAX_NAME:
+        errors["name"] = [f"Keep the name under {MAX_NAME} characters."]
+    template = str(template_incident_id or "").strip()
+    if not (template.isascii() and template.isdigit() and 0 < int(template) < 2**31):
+        errors["template_incident_id"] = [
+            "Choose the incident whose rules and texts new incidents start from."
+        ]
+    clean_covers = str(covers or "").strip()
+    if len(clean_covers) > MAX_COVERS:
+        errors["covers"] = [f"Keep it under {MAX_COVERS} characters."]
+    clean_locale = base_locale(str(locale or "")) or "en"
+    if clean_locale not in SUPPORTED_LOCALES:
+        errors["locale"] = [f"The vendor's language must be one of {', '.join(SUPPORTED_LOCALES)}."]
+    secret = str(signing_secret or "").strip()
+    if kind in kinds:
+        problem = _secret_problem(SourceKind(str(kind)), secret)
+        if problem:
+            errors["signing_secret"] = [problem]
+    notes = _clean_notes(
+        kind,
+        str(notes_api_token or "").strip(),
+        str(notes_from or "").strip(),
+        str(notes_api_url or "").strip(),
+        errors,
+    )
+    if errors:
+        raise InvalidSource(errors)
+    return SourceDraft(
+        kind=SourceKind(str(kind)),
+        name=clean_name,
+        template_incident_id=int(template),
+        covers=clean_covers,
+        locale=clean_locale,
+        auto_declare=bool(auto_declare),
+        auto_resolve=bool(auto_resolve),
+        broadcast_updates=bool(broadcast_updates),
+        signing_secret=secret,
+        notes_api_token=notes[0],
+        notes_from=notes[1],
+        notes_api_url=notes[2],
+    )
+
+
+PAGERDUTY_API_URL = "https://api.pagerduty.com"
+
+
+def _clean_notes(
+    kind: object, token: str, sender: str, url: str, errors: dict[str, list[str]]
+) -> tuple[str, str, str]:
+    """Impact notes back to the tool: PagerDuty only, with an API key, a user's e-mail (its
+    ``From`` header) and the API's address (PagerDuty's unless a stand-in is named)."""
+    if not (token or sender):
+        return "", "", ""
+    if kind != SourceKind.PAGERDUTY:
+        errors["notes_api_token"] = ["Impact notes go to PagerDuty only; leave these empty for this tool."]
+    if not token or len(token) > MAX_SECRET:
+        errors["notes_api_token"] = [
+            "Paste a PagerDuty REST API key to post impact notes, or leave both empty."
+        ]
+    if "@" not in sender or len(sender) > 254:
+        errors["notes_from"] = ["Give the e-mail of a PagerDuty user; notes are posted as them."]
+    url = url or PAGERDUTY_API_URL
+    if not url.startswith(("https://", "http://")) or len(url) > 200:
+        errors["notes_api_url"] = ["Give the API's address, e.g. https://api.pagerduty.com."]
+    return token, sender, url
