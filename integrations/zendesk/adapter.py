@@ -327,6 +327,9 @@ class ZendeskAdapter:
             missing = [
                 {"locale_id": lid, "content": text} for lid, text in wanted.items() if lid not in existing
             ]
+            # A variant of a language the texts no longer name gets the default text, not an old one.
+            fallback = wanted.get(default_id) or next(iter(wanted.values()))
+            wanted = {**dict.fromkeys(existing, fallback), **wanted}
             for lid, text in wanted.items():
                 if lid in existing:
                     self._session_call(
