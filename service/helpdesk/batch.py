@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from integrations.base import HelpdeskOrganization, HelpdeskTicket, HelpdeskUser
 from service.domain.linking.facts import IncidentFacts, TicketFacts
+from service.domain.text.reply_language import DetectedLanguage
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,12 @@ class BatchContext:
 
 
 def ticket_facts(
-    ticket: HelpdeskTicket, requester: HelpdeskUser | None, organization: HelpdeskOrganization | None
+    ticket: HelpdeskTicket,
+    requester: HelpdeskUser | None,
+    organization: HelpdeskOrganization | None,
+    *,
+    account_locale: str | None = None,
+    detected_language: DetectedLanguage | None = None,
 ) -> TicketFacts:
     return TicketFacts(
         id=ticket.id,
@@ -43,4 +49,6 @@ def ticket_facts(
         form_id=ticket.form_id,
         created_at=ticket.created_at,
         custom_fields=ticket.custom_fields,
+        account_locale=account_locale,
+        detected_language=detected_language,
     )

@@ -19,6 +19,7 @@ from integrations.base import (
     Comment,
     HelpdeskError,
     HelpdeskTicket,
+    HelpdeskUser,
     TicketChange,
 )
 from service.audit import entry, record, record_all
@@ -26,6 +27,7 @@ from service.domain.linking.decisions import Decision, LeaveAlone, LinkTicket, R
 from service.domain.linking.facts import IncidentFacts
 from service.domain.linking.matching import PhraseMatcher, PhraseRule
 from service.domain.states import LinkState
+from service.domain.text.reply_language import DetectedLanguage, profile_set_on_purpose
 from service.domain.tickets import version_tag
 from service.helpdesk.batch import BatchContext, ticket_facts
 from service.helpdesk.executor import Executor
@@ -150,6 +152,14 @@ class Pipeline:
         self.matchers = MatcherCache()
         self.merges = MergeStage(services, self._retry_deliveries)
 
+    def _written_in(
+        self, ticket: HelpdeskTicket, requester: HelpdeskUser | None, account_locale: str
+    ) -> DetectedLanguage | None:
+        """The language of the customer's words, read only when their profile does not say."""
+        if requester is not None and profile_set_on_purpose(requester.locale, account_locale):
+            return None
+        return self.services.language_detector.detect(f"{ticket.subject}\n{ticket.description}")
+
     def process(self, claimed: list[inbox.ClaimedDelivery], owner: str) -> BatchReport:
         settings = self.services.settings
         db = self.services.db
@@ -189,6 +199,7 @@ class Pipeline:
                 if org_ids
                 else {}
             )
+            account_locale = self.services.helpdesk.account_default_locale()
         except HelpdeskError as exc:
             remaining = [d for deliveries in by_ticket.values() for d in deliveries]
             self._retry_all(remaining, owner, f"loading tickets: {exc}", exc.retry_after)
@@ -200,7 +211,14 @@ class Pipeline:
         with db.transaction() as session:
             mirror_linked_tickets(session, tickets_by_id, incidents)
         facts = {
-            t.id: ticket_facts(t, users.get(t.requester_id), orgs.get(t.organization_id)) for t in tickets
+            t.id: ticket_facts(
+                t,
+                users.get(t.requester_id),
+                orgs.get(t.organization_id),
+                account_locale=account_locale,
+                detected_language=self._written_in(t, users.get(t.requester_id), account_locale),
+            )
+            for t in tickets
         }
         vip_tags = frozenset(settings.vip_tags)
         decisions: dict[int, Decision] = {}

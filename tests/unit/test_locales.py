@@ -1,4 +1,5 @@
-"""Customer-text locales: every Zendesk language, the fallback chain, the direction."""
+"""Customer-text locales: every Zendesk language, the fallback chain, the direction, and which
+language a reply is written in (profile set on purpose, else the customer's own words)."""
 
 import pytest
 
@@ -7,6 +8,12 @@ from service.domain.incidents import clean_draft, clean_status
 from service.domain.outreach.audience import Customer
 from service.domain.outreach.messages import Message, clean_messages, render_for
 from service.domain.text.locales import customer_locale, direction, fallback_chain, pick_text
+from service.domain.text.reply_language import (
+    DetectedLanguage,
+    LanguageSource,
+    explain_language,
+    reply_language,
+)
 
 
 @pytest.mark.parametrize(
@@ -95,3 +102,31 @@ def test_an_arabic_outreach_message_is_right_to_left():
         coupon=None,
     )
     assert rendered.direction == "rtl"
+
+
+def test_a_profile_language_set_apart_from_the_default_wins():
+    choice = reply_language(
+        profile_locale="ru", account_locale="en-US", detected=DetectedLanguage("he", 0.99)
+    )
+    assert (choice.locale, choice.source) == ("ru", LanguageSource.PROFILE)
+
+
+def test_the_default_profile_language_gives_way_to_the_words_written():
+    detected = DetectedLanguage("he", 0.97)
+    choice = reply_language(profile_locale="en-US", account_locale="en-US", detected=detected)
+    assert (choice.locale, choice.source, choice.confidence) == ("he", LanguageSource.DETECTED, 0.97)
+    note = explain_language(choice, "he", account_locale="en-US", detected=detected)
+    assert "detected, confidence 0.97" in note and "'he'" in note
+
+
+def test_an_unsure_detection_leaves_the_default():
+    detected = DetectedLanguage("nl", 0.12)
+    choice = reply_language(profile_locale="en-US", account_locale="en-US", detected=detected)
+    assert (choice.locale, choice.source) == ("en", LanguageSource.ACCOUNT_DEFAULT)
+    assert "too unsure" in explain_language(choice, "en", account_locale="en-US", detected=detected)
+
+
+def test_the_note_says_when_a_fallback_answered():
+    choice = reply_language(profile_locale="pt-BR", account_locale="en-US", detected=None)
+    note = explain_language(choice, "pt", account_locale="en-US", detected=None)
+    assert "profile language" in note and "No text in 'pt-br' yet" in note
