@@ -14,7 +14,7 @@ from typing import Any
 
 from service.domain.text.customer_locales import CUSTOMER_LOCALES
 from service.domain.text.locales import base_locale, customer_locale
-from service.domain.text.reply_language import DetectedLanguage
+from service.domain.text.reply_language import DetectedLanguage, LanguageDetector, profile_set_on_purpose
 
 # How much of a long ticket is read: the language shows in its first lines.
 MAX_CHARACTERS = 2000
@@ -43,3 +43,12 @@ class OfflineLanguageDetector:
         language, confidence = self._model().classify(text)
         locale = customer_locale(language)
         return DetectedLanguage(locale, float(confidence)) if locale else None
+
+
+def written_language(
+    detector: LanguageDetector, *, profile_locale: str | None, account_locale: str, text: str
+) -> DetectedLanguage | None:
+    """The language of the customer's words, read only when their profile does not say."""
+    if profile_set_on_purpose(profile_locale, account_locale):
+        return None
+    return detector.detect(text)

@@ -20,6 +20,10 @@ class BatchContext:
     delivery_ids: dict[int, list[int]]  # ticket id -> the inbox deliveries about it
 
 
+def requester_locale(requester: HelpdeskUser | None) -> str | None:
+    return requester.locale if requester else None
+
+
 def ticket_facts(
     ticket: HelpdeskTicket,
     requester: HelpdeskUser | None,
@@ -34,7 +38,7 @@ def ticket_facts(
         description=ticket.description,
         status=ticket.status,
         requester_id=ticket.requester_id,
-        requester_locale=requester.locale if requester else None,
+        requester_locale=requester_locale(requester),
         requester_name=requester.name if requester else "",
         requester_email=requester.email if requester else None,
         requester_tags=requester.tags if requester else (),

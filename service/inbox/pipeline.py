@@ -19,7 +19,6 @@ from integrations.base import (
     Comment,
     HelpdeskError,
     HelpdeskTicket,
-    HelpdeskUser,
     TicketChange,
 )
 from service.audit import entry, record, record_all
@@ -27,13 +26,13 @@ from service.domain.linking.decisions import Decision, LeaveAlone, LinkTicket, R
 from service.domain.linking.facts import IncidentFacts
 from service.domain.linking.matching import PhraseMatcher, PhraseRule
 from service.domain.states import LinkState
-from service.domain.text.reply_language import DetectedLanguage, profile_set_on_purpose
 from service.domain.tickets import version_tag
-from service.helpdesk.batch import BatchContext, ticket_facts
+from service.helpdesk.batch import BatchContext, requester_locale, ticket_facts
 from service.helpdesk.executor import Executor
 from service.inbox import store as inbox
 from service.incidents.rules import PHRASE_KINDS, stored_rule_specs
 from service.incidents.store import active_incidents
+from service.language_detection import written_language
 from service.linking import reservations
 from service.linking.mirror import mirror_linked_tickets
 from service.linking.reservations import Reservation
@@ -119,7 +118,7 @@ def _reservation(decision: LinkTicket, ticket: HelpdeskTicket, requester_name: s
         subject=ticket.subject,
         ticket_status=ticket.status,
         ticket_created_at=ticket.created_at,
-        locale=decision.locale,
+        locale=decision.customer_locale or decision.locale,
         status_version=decision.status_version,
         evidence=decision.evidence,
     )
@@ -151,14 +150,6 @@ class Pipeline:
         )
         self.matchers = MatcherCache()
         self.merges = MergeStage(services, self._retry_deliveries)
-
-    def _written_in(
-        self, ticket: HelpdeskTicket, requester: HelpdeskUser | None, account_locale: str
-    ) -> DetectedLanguage | None:
-        """The language of the customer's words, read only when their profile does not say."""
-        if requester is not None and profile_set_on_purpose(requester.locale, account_locale):
-            return None
-        return self.services.language_detector.detect(f"{ticket.subject}\n{ticket.description}")
 
     def process(self, claimed: list[inbox.ClaimedDelivery], owner: str) -> BatchReport:
         settings = self.services.settings
@@ -216,7 +207,12 @@ class Pipeline:
                 users.get(t.requester_id),
                 orgs.get(t.organization_id),
                 account_locale=account_locale,
-                detected_language=self._written_in(t, users.get(t.requester_id), account_locale),
+                detected_language=written_language(
+                    self.services.language_detector,
+                    profile_locale=requester_locale(users.get(t.requester_id)),
+                    account_locale=account_locale,
+                    text=f"{t.subject}\n{t.description}",
+                ),
             )
             for t in tickets
         }

@@ -4,6 +4,8 @@ customer reads it, from the ticket's comments."""
 
 import pytest
 
+from service.incidents.status import post_status_update
+from service.incidents.store import get_incident
 from tests.factories import declare_checkout_incident
 from tests.helpers import start_service, wait_for
 
@@ -94,3 +96,30 @@ def test_a_customer_created_without_a_language_gets_the_accounts_and_is_answered
 
     assert reply["body"].startswith("Здравствуйте, Olga!")
     assert "account's default (bg)" in internal["body"]
+
+
+def test_a_customer_first_answered_in_a_fallback_gets_the_next_update_in_their_language(running):
+    first = {k: STATUS[k] for k in ("en", "he")}
+    incident_id, _, _ = declare_checkout_incident(running.services, phrases=PHRASES, status_texts=first)
+    ticket_id = running.create_ticket(
+        "Оплата на сайте не проходит уже час", name="Иван Петров", email="ivan@example.com", locale="ru"
+    )
+    reply, _ = wait_for(lambda: answered(running, ticket_id))
+    assert reply["body"].startswith("Hi Иван")  # no Russian text yet: the incident's default
+
+    with running.services.db.transaction() as session:
+        post_status_update(
+            session,
+            running.services.helpdesk,
+            get_incident(session, incident_id),
+            "identified",
+            {"en": "Update for {{first_name}}: fixed soon.", "ru": "Новости для {{first_name}}: скоро починим."},
+            broadcast=True,
+            actor="lead",
+        )
+
+    def latest_reply() -> str | None:
+        public = [c["body"] for c in running.comments(ticket_id)[1:] if c["public"]]
+        return public[-1] if len(public) == 2 else None
+
+    assert wait_for(latest_reply).startswith("Новости для Иван")

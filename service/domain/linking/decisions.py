@@ -29,12 +29,15 @@ class LinkTicket:
     problem_id: int | None
     macro_id: int | None
     status_version: int
-    locale: str
+    locale: str  # the reply's language (a fallback when the customer's has no text yet)
     public_comment: str
     internal_note: str
     evidence: dict[str, object]
     shadow: bool
     priority: str | None = None  # raised for VIP requesters and organisations
+    # The customer's own language, kept on the link: later updates are written in it once the
+    # incident has a text in it, even if this first reply had to fall back.
+    customer_locale: str = ""
 
 
 @dataclass(frozen=True)
@@ -165,12 +168,13 @@ def decide(
         )
     for incident in incidents.values():
         if incident.tag in ticket.tags:
-            locale, _ = pick_text(incident.status_texts, language_of(ticket).locale, incident.default_locale)
+            wanted = language_of(ticket).locale
+            locale, _ = pick_text(incident.status_texts, wanted, incident.default_locale)
             return RecordExistingLink(
                 ticket.id,
                 incident.id,
                 {"reason": "the ticket already carries the incident's tag"},
-                locale=locale,
+                locale=wanted or locale,
                 requester_name=ticket.requester_name,
                 status_version=version_in_tags(incident.tag, ticket.tags),
             )
@@ -217,4 +221,5 @@ def decide(
         evidence=evidence,
         shadow=incident.shadow_mode,
         priority=VIP_PRIORITY if vip and ticket.priority != VIP_PRIORITY else None,
+        customer_locale=language.locale or locale,
     )

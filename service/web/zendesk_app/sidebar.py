@@ -363,7 +363,14 @@ def link(ticket_id: int):
             incident = get_incident(session, incident_id)
             if incident is None:
                 return json_error(404, f"There is no incident #{incident_id}.")
-            link_manually(session, services().helpdesk, incident, ticket_id, g.zaf_identity.actor)
+            link_manually(
+                session,
+                services().helpdesk,
+                incident,
+                ticket_id,
+                g.zaf_identity.actor,
+                services().language_detector,
+            )
     except IncidentDeskError as refused:
         return json_error(status_for(refused), str(refused))
     except HelpdeskError as exc:
