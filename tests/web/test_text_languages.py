@@ -90,3 +90,23 @@ def test_arabic_boxes_and_quotes_are_right_to_left(logged_in, db):
 
     declare_page = logged_in.get("/admin/incidents/new").data.decode()
     assert '<option value="tr" lang="tr"' in declare_page and '<option value="ar" lang="ar"' in declare_page
+
+
+def test_merge_comments_in_russian_keep_their_box_and_survive_a_form_save(logged_in, client):
+    comments = {
+        "source": {"en": "Merged into #{{target_id}}.", "ru": "Объединено с #{{target_id}}."},
+        "target": {"en": "#{{source_id}} was merged here.", "ru": "#{{source_id}} объединён сюда."},
+    }
+    saved = client.put("/api/v1/merge-settings", json={"comments": comments}, headers=AUTH)
+    assert saved.status_code == 200, saved.json
+    page = logged_in.get("/admin/merges").data.decode()
+    assert 'name="comment_source_ru"' in page and "Объединено с #{{target_id}}." in page
+
+    form = {
+        f"comment_{kind}_{code}": text for kind, texts in comments.items() for code, text in texts.items()
+    }
+    assert post_form(logged_in, "/admin/merges", form).status_code == 302
+    assert (
+        client.get("/api/v1/merge-settings", headers=AUTH).json["comments"]["source"]["ru"]
+        == comments["source"]["ru"]
+    )
