@@ -113,7 +113,10 @@ def test_a_customer_first_answered_in_a_fallback_gets_the_next_update_in_their_l
             running.services.helpdesk,
             get_incident(session, incident_id),
             "identified",
-            {"en": "Update for {{first_name}}: fixed soon.", "ru": "Новости для {{first_name}}: скоро починим."},
+            {
+                "en": "Update for {{first_name}}: fixed soon.",
+                "ru": "Новости для {{first_name}}: скоро починим.",
+            },
             broadcast=True,
             actor="lead",
         )

@@ -77,7 +77,8 @@ def agent_locale(requested: str | None) -> str:
 
 def _strings(lang: str) -> dict[str, str]:
     merged = {**catalog(FALLBACK), **catalog(lang)}
-    return {key: text for key, text in merged.items() if key.startswith(("sidebar.", "stage."))}
+    strings = {key: text for key, text in merged.items() if key.startswith(("sidebar.", "stage."))}
+    return {**strings, "sidebar.dir": direction(lang)}  # the page's direction, from the one rule
 
 
 def _signed_page(template: str, *, for_ticket: bool = False, **context):
