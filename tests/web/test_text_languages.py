@@ -10,7 +10,7 @@ import requests
 from sqlalchemy import select
 
 from service.models import Incident, StatusUpdate
-from tests.factories import AUTH, INCIDENT, declare
+from tests.factories import AUTH, INCIDENT, declare, declare_checkout_incident
 from tests.web.conftest import post_form
 from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
 
@@ -110,3 +110,25 @@ def test_merge_comments_in_russian_keep_their_box_and_survive_a_form_save(logged
         client.get("/api/v1/merge-settings", headers=AUTH).json["comments"]["source"]["ru"]
         == comments["source"]["ru"]
     )
+
+
+def test_an_outreach_campaign_takes_messages_and_a_default_in_any_zendesk_language(app):
+    client = app.test_client()
+    incident_id = declare_checkout_incident(app.extensions["incidentdesk"])[0]
+    campaign = {
+        "name": "Sorry",
+        "messages": {
+            "ru": {"subject": "Сбой", "body": "{{status}}"},
+            "tr": {"subject": "Arıza", "body": "Özür"},
+        },
+        "default_locale": "pt-BR",
+        "csv": "email,name,locale\nivan@example.com,Ivan,ru\n",
+    }
+    created = client.post(f"/api/v1/incidents/{incident_id}/campaigns", json=campaign, headers=AUTH)
+    assert created.status_code == 201, created.json
+    assert created.json["default_locale"] == "pt-br"
+
+    refused = client.post(
+        f"/api/v1/incidents/{incident_id}/campaigns", json={**campaign, "default_locale": "tlh"}, headers=AUTH
+    )
+    assert refused.status_code == 422 and "default_locale" in refused.json["fields"]

@@ -127,7 +127,7 @@ def explain(
     locale: str,
     competing: int,
     vip: bool,
-    language: str = "",
+    language_line: str = "",
 ) -> str:
     lines = [f"IncidentDesk linked this ticket to the incident “{incident.title}” (tag {incident.tag})."]
     if match.phrases:
@@ -137,8 +137,8 @@ def explain(
     if match.other_reasons:
         lines.append(f"Other rules: {match.other_reasons}.")
     lines.append(f"Answered with status update v{incident.status_version} in '{locale}'.")
-    if language:
-        lines.append(language)
+    if language_line:
+        lines.append(language_line)
     if vip:
         lines.append(f"VIP requester or organisation: priority raised to {VIP_PRIORITY}.")
     if competing > 1:
