@@ -132,3 +132,11 @@ def test_an_outreach_campaign_takes_messages_and_a_default_in_any_zendesk_langua
         f"/api/v1/incidents/{incident_id}/campaigns", json={**campaign, "default_locale": "tlh"}, headers=AUTH
     )
     assert refused.status_code == 422 and "default_locale" in refused.json["fields"]
+
+
+def test_the_outreach_form_has_a_message_box_for_every_status_language(logged_in):
+    incident_id = declare(logged_in, status_ru=RU, status_ar=AR)
+    page = logged_in.get(f"/admin/incidents/{incident_id}/campaigns").data.decode()
+    assert '<fieldset class="field message-language" lang="ar" dir="rtl">' in page
+    assert '<fieldset class="field message-language" lang="ru" dir="ltr">' in page
+    assert 'name="subject_ar"' in page and 'name="body_ru"' in page

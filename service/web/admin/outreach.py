@@ -38,6 +38,13 @@ CAMPAIGN = f"<int(max={MAX_ROW_ID}):campaign_id>"
 MAX_UPLOAD = 5 * 1024 * 1024
 
 
+def _languages_in_use(incident, form) -> list[list[str]]:
+    """The incident's default and status languages, and any message language already typed."""
+    status = incident.current_status
+    typed = [key.split("_", 1)[1] for key in form if key.startswith(("subject_", "body_")) and form.get(key)]
+    return [[incident.default_locale], list(status.texts if status else {}), typed]
+
+
 def _form_data(form, files) -> dict:
     """The form's fields in the shape the API takes."""
     messages = {
@@ -124,7 +131,7 @@ def campaigns(incident_id: int):
             errors=errors,
             problem=problem,
             form=form,
-            locales=[(c, locale_name(c)) for c in shown_locales([incident.default_locale])],
+            locales=[(c, locale_name(c)) for c in shown_locales(*_languages_in_use(incident, form))],
             plan_rpm=services().settings.zendesk_requests_per_minute,
         ), status
 
