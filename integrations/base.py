@@ -153,6 +153,9 @@ class HelpdeskPort(Protocol):
     def get_users(self, user_ids: Sequence[int]) -> list[HelpdeskUser]:
         """Users by id (missing ids are left out)."""
 
+    def account_default_locale(self) -> str:
+        """The account's default language, the one every new user gets until it is changed."""
+
     def get_organizations(self, organization_ids: Sequence[int]) -> list[HelpdeskOrganization]:
         """Organisations by id (missing ids are left out)."""
 

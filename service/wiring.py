@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from integrations.base import HelpdeskPort
 from integrations.zendesk.adapter import ZendeskAdapter
 from service.db import Database
+from service.domain.text.reply_language import LanguageDetector
 from service.helpdesk.budget import rate_budget_for
+from service.language_detection import OfflineLanguageDetector
 from service.settings import Settings
 
 
@@ -18,6 +20,7 @@ class Services:
     settings: Settings
     db: Database
     helpdesk: HelpdeskPort
+    language_detector: LanguageDetector = field(default_factory=OfflineLanguageDetector)
 
 
 def build_services(settings: Settings, helpdesk: HelpdeskPort | None = None) -> Services:

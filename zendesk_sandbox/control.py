@@ -6,6 +6,7 @@ from flask import Blueprint, request
 
 from . import account_routes, seed, tickets
 from .common import bad_request, base_url, current_state, json_body, not_found
+from .locales import account_locale, known_locale
 from .state import PLAN_LIMITS
 
 bp = Blueprint("sandbox_control", __name__, url_prefix="/_sandbox")
@@ -104,6 +105,20 @@ def account_settings():
                 raise bad_request(f"unknown setting group(s) {unknown}; send {{'tickets': {{...}}}}")
             account_routes.change_ticket_settings(state, spec.get("tickets", {}))
         return account_routes.settings_body(state)["settings"]
+
+
+@bp.route("/account_locale", methods=["GET", "POST"])
+def default_locale():
+    """The account's default locale, which new users get: ``{"locale": "he"}``."""
+    state = current_state()
+    with state.lock:
+        if request.method == "POST":
+            given = json_body().get("locale")
+            locale = known_locale(given) if isinstance(given, str) else None
+            if locale is None:
+                raise bad_request(f"unknown locale {given!r}; GET /api/v2/locales lists them")
+            state.account_settings["default_locale"] = locale
+        return {"locale": account_locale(state)}
 
 
 @bp.get("/webhook_deliveries")

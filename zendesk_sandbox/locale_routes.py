@@ -1,54 +1,42 @@
-"""``GET /api/v2/locales``: the account's enabled locales, with Zendesk's id for each."""
+"""``GET /api/v2/locales``: the account's locales, with Zendesk's id for each and which is the
+account's default. The sandbox's account has every locale Zendesk offers enabled."""
 
 from __future__ import annotations
 
 from flask import Blueprint
 
-from .common import base_url, not_found
-from .locales import LOCALE_IDS
+from .common import base_url, current_state, not_found
+from .locales import LOCALES, account_locale
 
 bp = Blueprint("sandbox_locales", __name__)
-NAMES = {
-    "en-US": "English",
-    "es": "Español",
-    "de": "Deutsch",
-    "fr": "Français",
-    "ru": "Русский",
-    "he": "עברית",
-    "ar": "العربية",
-    "bg": "български",
-    "en-GB": "English (United Kingdom)",
-    "it": "Italiano",
-    "nl": "Nederlands",
-    "pt-BR": "Português (Brasil)",
-}
-RTL = {"he", "ar"}
 _CREATED = "2009-07-20T22:55:29Z"
 
 
-def _render(code: str) -> dict:
+def _render(code: str, default: str) -> dict:
+    locale_id, name, rtl = LOCALES[code]
     return {
         "url": f"{base_url()}/api/v2/locales/{code}.json",
-        "id": LOCALE_IDS[code],
+        "id": locale_id,
         "locale": code,
-        "name": NAMES.get(code, code),
-        "native_name": NAMES.get(code, code),
-        "presentation_name": NAMES.get(code, code),
-        "rtl": code in RTL,
+        "name": name,
+        "native_name": name,
+        "presentation_name": name,
+        "rtl": rtl,
         "created_at": _CREATED,
         "updated_at": _CREATED,
-        "default": code == "en-US",
+        "default": code == default,
     }
 
 
 @bp.get("/api/v2/locales")
 def list_locales():
-    return {"locales": [_render(code) for code in LOCALE_IDS]}
+    default = account_locale(current_state())
+    return {"locales": [_render(code, default) for code in LOCALES]}
 
 
 @bp.get("/api/v2/locales/<code>")
 def show_locale(code: str):
-    match = next((c for c in LOCALE_IDS if c.lower() == code.lower() or str(LOCALE_IDS[c]) == code), None)
+    match = next((c for c in LOCALES if c.lower() == code.lower() or str(LOCALES[c][0]) == code), None)
     if match is None:
         raise not_found()
-    return {"locale": _render(match)}
+    return {"locale": _render(match, account_locale(current_state()))}

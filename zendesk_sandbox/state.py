@@ -16,7 +16,7 @@ import time
 from datetime import UTC, datetime
 
 from .limits import RateLimits
-from .locales import locale_id_for
+from .locales import account_locale, locale_id_for
 
 DEMO_AGENT_EMAIL = "agent@sandbox.incidentdesk.test"
 DEMO_API_TOKEN = "sandbox-demo-token"
@@ -160,7 +160,7 @@ class SandboxState:
         name: str,
         email: str | None = None,
         role: str = "end-user",
-        locale: str = "en-US",
+        locale: str | None = None,
         organization_id: int | None = None,
         tags=(),
         external_id=None,
@@ -171,6 +171,7 @@ class SandboxState:
         uid = self.next_id()
         now = self.now()
         agent = role in ("agent", "admin")
+        locale = locale or account_locale(self)  # as Zendesk: a new user speaks the account's language
         self.users[uid] = {
             "id": uid,
             "name": name,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from . import comments, ticket_rules, triggers
 from .common import ApiError, invalid, normalise_tags, not_found
-from .locales import locale_for_id, normalise_locale
+from .locales import account_locale, locale_for_id, normalise_locale
 from .state import SandboxState
 
 STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
@@ -47,7 +47,9 @@ def resolve_requester(state: SandboxState, data: dict, actor_id: int) -> int:
             return existing["id"]
         locale = spec.get("locale") or (locale_for_id(spec["locale_id"]) if spec.get("locale_id") else None)
         name = spec.get("name") or (spec.get("email") or "").split("@")[0]
-        return state.add_user(name=name, email=spec.get("email"), locale=normalise_locale(locale))
+        return state.add_user(
+            name=name, email=spec.get("email"), locale=normalise_locale(locale, account_locale(state))
+        )
     return actor_id
 
 

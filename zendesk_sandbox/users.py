@@ -19,7 +19,7 @@ from .common import (
     not_found,
     too_many_values,
 )
-from .locales import locale_for_id, locale_id_for, normalise_locale
+from .locales import account_locale, locale_for_id, locale_id_for, normalise_locale
 from .pagination import paginate
 from .search import run_query
 from .state import SandboxState
@@ -67,7 +67,7 @@ def _apply(state: SandboxState, user: dict, spec: dict) -> None:
         user["email"] = user["email"].lower()
     if "locale" in spec or "locale_id" in spec:
         locale = spec.get("locale") or locale_for_id(spec.get("locale_id"))
-        user["locale"] = normalise_locale(locale)
+        user["locale"] = normalise_locale(locale, account_locale(state))
         user["locale_id"] = locale_id_for(user["locale"])
     if "user_fields" in spec and isinstance(spec["user_fields"], dict):
         user["user_fields"].update(spec["user_fields"])

@@ -289,18 +289,32 @@ class ZendeskAdapter:
             )
         return response.json() if response.content else {}
 
+    def _load_locales(self) -> None:
+        """The account's locales (``GET /locales``, each with ``default`` for the account's own)."""
+        with self._calling("list locales"):
+            answer = self._session_call("GET", "locales.json")
+        ids: dict[str, int] = {}
+        default = "en-US"
+        for item in answer.get("locales", []):
+            code = str(item.get("locale", "")).lower()
+            ids.setdefault(code.split("-")[0], int(item["id"]))
+            ids[code] = int(item["id"])
+            if item.get("default"):
+                default = str(item["locale"])
+        self._locale_cache = ids
+        self._default_locale = default
+
     def _locale_ids(self) -> dict[str, int]:
-        """The account's locales by base code ('en', 'he', 'bg') -> Zendesk locale id."""
+        """The account's locales by code and base code ('pt-br', 'pt', 'he') -> Zendesk locale id."""
         if not hasattr(self, "_locale_cache"):
-            with self._calling("list locales"):
-                answer = self._session_call("GET", "locales.json")
-            ids: dict[str, int] = {}
-            for item in answer.get("locales", []):
-                code = str(item.get("locale", "")).lower()
-                ids.setdefault(code.split("-")[0], int(item["id"]))
-                ids[code] = int(item["id"])
-            self._locale_cache = ids
+            self._load_locales()
         return self._locale_cache
+
+    def account_default_locale(self) -> str:
+        """The account's default language ('en-US'), which Zendesk gives every new user."""
+        if not hasattr(self, "_default_locale"):
+            self._load_locales()
+        return self._default_locale
 
     def publish_status_content(
         self, name: str, texts: dict[str, str], default_locale: str, item_id: int | None = None
@@ -327,6 +341,9 @@ class ZendeskAdapter:
             missing = [
                 {"locale_id": lid, "content": text} for lid, text in wanted.items() if lid not in existing
             ]
+            # A variant of a language the texts no longer name gets the default text, not an old one.
+            fallback = wanted.get(default_id) or next(iter(wanted.values()))
+            wanted = {**dict.fromkeys(existing, fallback), **wanted}
             for lid, text in wanted.items():
                 if lid in existing:
                     self._session_call(

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from service.domain.errors import InvalidInput
-from service.domain.text.locales import SUPPORTED_LOCALES, base_locale
+from service.domain.text.customer_locales import CUSTOMER_LOCALES
+from service.domain.text.locales import customer_locale
 
 MAX_PHRASES = 200
 MAX_PHRASE_LENGTH = 200
@@ -44,20 +45,23 @@ SEVERITIES = ("minor", "major", "critical")
 STAGES = ("investigating", "identified", "monitoring", "resolved")
 
 
+def unknown_language(locale: object) -> str:
+    return f"Unknown language '{locale}'; use a Zendesk locale code: {', '.join(sorted(CUSTOMER_LOCALES))}."
+
+
 def clean_texts(
     texts: dict[str, str] | None, errors: dict[str, list[str]], field: str = "status_texts"
 ) -> dict[str, str]:
-    """Customer texts per language: known languages only, trimmed, at least one."""
+    """Customer texts per language: any language Zendesk has, keyed by its customer-text code
+    (``pt-BR`` -> ``pt-br``), trimmed, at least one."""
     cleaned: dict[str, str] = {}
     for locale, text in (texts or {}).items():
-        key = base_locale(locale)
+        key = customer_locale(locale)
         text = (text or "").strip()
         if not text:
             continue
-        if key not in SUPPORTED_LOCALES:
-            errors.setdefault(field, []).append(
-                f"Unknown language '{locale}'; use one of {', '.join(SUPPORTED_LOCALES)}."
-            )
+        if key is None:
+            errors.setdefault(field, []).append(unknown_language(locale))
         elif len(text) > MAX_STATUS_LENGTH:
             errors.setdefault(field, []).append(
                 f"The {key} text is longer than {MAX_STATUS_LENGTH} characters."
@@ -174,11 +178,10 @@ def clean_draft(
     texts = clean_texts(status_texts, errors)
     if severity not in SEVERITIES:
         errors.setdefault("severity", []).append(f"Severity must be one of {', '.join(SEVERITIES)}.")
-    default_locale = base_locale(default_locale) or "en"
-    if default_locale not in SUPPORTED_LOCALES:
-        errors.setdefault("default_locale", []).append(
-            f"Default language must be one of {', '.join(SUPPORTED_LOCALES)}."
-        )
+    default_key = customer_locale(default_locale or "en")
+    if default_key is None:
+        errors.setdefault("default_locale", []).append(unknown_language(default_locale))
+    default_locale = default_key or "en"
     if errors:
         raise InvalidIncident(errors)
     return IncidentDraft(

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from integrations.base import HelpdeskOrganization, HelpdeskTicket, HelpdeskUser
 from service.domain.linking.facts import IncidentFacts, TicketFacts
+from service.domain.text.reply_language import DetectedLanguage
 
 
 @dataclass(frozen=True)
@@ -19,8 +20,17 @@ class BatchContext:
     delivery_ids: dict[int, list[int]]  # ticket id -> the inbox deliveries about it
 
 
+def requester_locale(requester: HelpdeskUser | None) -> str | None:
+    return requester.locale if requester else None
+
+
 def ticket_facts(
-    ticket: HelpdeskTicket, requester: HelpdeskUser | None, organization: HelpdeskOrganization | None
+    ticket: HelpdeskTicket,
+    requester: HelpdeskUser | None,
+    organization: HelpdeskOrganization | None,
+    *,
+    account_locale: str | None = None,
+    detected_language: DetectedLanguage | None = None,
 ) -> TicketFacts:
     return TicketFacts(
         id=ticket.id,
@@ -28,7 +38,7 @@ def ticket_facts(
         description=ticket.description,
         status=ticket.status,
         requester_id=ticket.requester_id,
-        requester_locale=requester.locale if requester else None,
+        requester_locale=requester_locale(requester),
         requester_name=requester.name if requester else "",
         requester_email=requester.email if requester else None,
         requester_tags=requester.tags if requester else (),
@@ -43,4 +53,6 @@ def ticket_facts(
         form_id=ticket.form_id,
         created_at=ticket.created_at,
         custom_fields=ticket.custom_fields,
+        account_locale=account_locale,
+        detected_language=detected_language,
     )

@@ -27,11 +27,12 @@ from service.domain.linking.facts import IncidentFacts
 from service.domain.linking.matching import PhraseMatcher, PhraseRule
 from service.domain.states import LinkState
 from service.domain.tickets import version_tag
-from service.helpdesk.batch import BatchContext, ticket_facts
+from service.helpdesk.batch import BatchContext, requester_locale, ticket_facts
 from service.helpdesk.executor import Executor
 from service.inbox import store as inbox
 from service.incidents.rules import PHRASE_KINDS, stored_rule_specs
 from service.incidents.store import active_incidents
+from service.language_detection import written_language
 from service.linking import reservations
 from service.linking.mirror import mirror_linked_tickets
 from service.linking.reservations import Reservation
@@ -117,7 +118,7 @@ def _reservation(decision: LinkTicket, ticket: HelpdeskTicket, requester_name: s
         subject=ticket.subject,
         ticket_status=ticket.status,
         ticket_created_at=ticket.created_at,
-        locale=decision.locale,
+        locale=decision.customer_locale or decision.locale,
         status_version=decision.status_version,
         evidence=decision.evidence,
     )
@@ -189,6 +190,7 @@ class Pipeline:
                 if org_ids
                 else {}
             )
+            account_locale = self.services.helpdesk.account_default_locale()
         except HelpdeskError as exc:
             remaining = [d for deliveries in by_ticket.values() for d in deliveries]
             self._retry_all(remaining, owner, f"loading tickets: {exc}", exc.retry_after)
@@ -200,7 +202,19 @@ class Pipeline:
         with db.transaction() as session:
             mirror_linked_tickets(session, tickets_by_id, incidents)
         facts = {
-            t.id: ticket_facts(t, users.get(t.requester_id), orgs.get(t.organization_id)) for t in tickets
+            t.id: ticket_facts(
+                t,
+                users.get(t.requester_id),
+                orgs.get(t.organization_id),
+                account_locale=account_locale,
+                detected_language=written_language(
+                    self.services.language_detector,
+                    profile_locale=requester_locale(users.get(t.requester_id)),
+                    account_locale=account_locale,
+                    text=f"{t.subject}\n{t.description}",
+                ),
+            )
+            for t in tickets
         }
         vip_tags = frozenset(settings.vip_tags)
         decisions: dict[int, Decision] = {}

@@ -21,7 +21,7 @@ from service.domain.incidents import InvalidIncident, clean_status
 from service.domain.phrases import sentence
 from service.domain.states import LinkState
 from service.domain.status_text import helpdesk_status_text
-from service.domain.text.locales import SUPPORTED_LOCALES, pick_text
+from service.domain.text.locales import customer_locale, pick_text
 from service.domain.tickets import SURVEY_PLACEHOLDER, version_tag
 from service.models import Incident, StatusUpdate, TicketLink
 
@@ -50,10 +50,17 @@ def macro_title(incident: Incident) -> str:
     return f"Incident: {incident.title}"
 
 
+def languages_used(incident: Incident, texts: dict[str, str]) -> list[str]:
+    """The languages of this text, of every earlier status version and the incident's default."""
+    written = [*texts, *(code for update in incident.status_updates for code in update.texts)]
+    return sorted({customer_locale(code) or code for code in [*written, incident.default_locale]})
+
+
 def publish_to_helpdesk(helpdesk: HelpdeskPort, incident: Incident, texts: dict[str, str]) -> None:
     """Keep the incident's dynamic content and macro in step with its current status. Every
-    supported language gets a variant (the fallback text where none was written), so agents
-    applying the macro by hand always get the current text."""
+    language the incident has used (any status version, its default) gets a variant, with the
+    fallback text where this version has none, so agents applying the macro by hand always get
+    the current text and no variant keeps an old one."""
     full = {
         locale: helpdesk_status_text(
             pick_text(texts, locale, incident.default_locale)[1],
@@ -61,7 +68,7 @@ def publish_to_helpdesk(helpdesk: HelpdeskPort, incident: Incident, texts: dict[
             incident_title=incident.title,
             status_time=clock.now(),
         )
-        for locale in SUPPORTED_LOCALES
+        for locale in languages_used(incident, texts)
     }
     item_id, placeholder = helpdesk.publish_status_content(
         status_content_name(incident), full, incident.default_locale, incident.dynamic_content_id

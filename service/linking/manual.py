@@ -21,8 +21,10 @@ from service.domain.errors import Conflict, InvalidInput, NotFound
 from service.domain.phrases import sentence
 from service.domain.states import LIVE_LINK_STATES, LinkState
 from service.domain.text.locales import pick_text
+from service.domain.text.reply_language import LanguageDetector, reply_language
 from service.domain.tickets import version_tag
 from service.incidents.broadcast import status_comment
+from service.language_detection import written_language
 from service.models import Incident, TicketLink
 
 RESOLVED = sentence(
@@ -67,8 +69,15 @@ def _existing_link(session: Session, incident: Incident, ticket_id: int) -> Tick
 
 
 def link_manually(
-    session: Session, helpdesk: HelpdeskPort, incident: Incident, ticket_id: int, actor: str
+    session: Session,
+    helpdesk: HelpdeskPort,
+    incident: Incident,
+    ticket_id: int,
+    actor: str,
+    detector: LanguageDetector | None = None,
 ) -> TicketLink:
+    """``detector`` reads the customer's language from the ticket when their profile has the
+    account's default; without one, the profile's language is taken as it is."""
     _check_incident(incident)
     link = _existing_link(session, incident, ticket_id)
     found = helpdesk.get_tickets([ticket_id])
@@ -82,7 +91,20 @@ def link_manually(
     users = helpdesk.get_users([ticket.requester_id]) if ticket.requester_id else []
     requester = users[0] if users else None
     status = incident.current_status
-    locale, _ = pick_text(status.texts, requester.locale if requester else None, incident.default_locale)
+    account_locale = helpdesk.account_default_locale()
+    profile_locale = requester.locale if requester else None
+    detected = (
+        written_language(
+            detector,
+            profile_locale=profile_locale,
+            account_locale=account_locale,
+            text=f"{ticket.subject}\n{ticket.description}",
+        )
+        if detector
+        else None
+    )
+    wanted = reply_language(profile_locale=profile_locale, account_locale=account_locale, detected=detected)
+    locale = wanted.locale or pick_text(status.texts, None, incident.default_locale)[0]
 
     try:
         with session.begin_nested():

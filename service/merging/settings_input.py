@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from service.domain.errors import InvalidInput
-from service.domain.text.locales import SUPPORTED_LOCALES
+from service.domain.text.customer_locales import CUSTOMER_LOCALES
+from service.domain.text.locales import customer_locale
 from service.merging.models import MergeSettings
 
 MAX_WINDOW_MINUTES = 30 * 24 * 60
@@ -100,12 +101,12 @@ def _comments(data: Mapping[str, object], errors: dict[str, str]) -> dict | None
         flat = {
             f"comment_{kind}_{loc}": data.get(f"comment_{kind}_{loc}")
             for kind in COMMENT_KINDS
-            for loc in SUPPORTED_LOCALES
+            for loc in CUSTOMER_LOCALES
         }
         if all(v is None for v in flat.values()):
             return None
         given = {
-            k: {loc: flat[f"comment_{k}_{loc}"] or "" for loc in SUPPORTED_LOCALES} for k in COMMENT_KINDS
+            k: {loc: flat[f"comment_{k}_{loc}"] or "" for loc in CUSTOMER_LOCALES} for k in COMMENT_KINDS
         }
     if not isinstance(given, dict) or set(given) - set(COMMENT_KINDS):
         errors["comments"] = 'Expected {"source": {"en": "..."}, "target": {"en": "..."}}.'
@@ -114,17 +115,17 @@ def _comments(data: Mapping[str, object], errors: dict[str, str]) -> dict | None
     for kind, texts in given.items():
         if (
             not isinstance(texts, dict)
-            or set(texts) - set(SUPPORTED_LOCALES)
+            or not all(isinstance(loc, str) and customer_locale(loc) for loc in texts)
             or not all(
                 isinstance(v, str) and len(v) <= MAX_COMMENT and "\x00" not in v for v in texts.values()
             )
         ):
             errors["comments"] = (
-                f"Each comment maps a language ({', '.join(SUPPORTED_LOCALES)}) to a text of at "
+                "Each comment maps a Zendesk locale code (en, he, ru, ar, pt-br, ...) to a text of at "
                 f"most {MAX_COMMENT} characters."
             )
             return None
-        cleaned[kind] = {loc: text.strip() for loc, text in texts.items() if text.strip()}
+        cleaned[kind] = {customer_locale(loc): text.strip() for loc, text in texts.items() if text.strip()}
     return cleaned
 
 

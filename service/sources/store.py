@@ -14,7 +14,6 @@ from service.domain.errors import NotFound
 from service.domain.sources.decisions import ProposalState
 from service.domain.sources.drafts import InvalidSource, SourceDraft
 from service.domain.sources.events import SourceKind
-from service.domain.text.locales import SUPPORTED_LOCALES
 from service.models import Incident
 from service.sources.models import IncidentSource, SourceIncident
 
@@ -145,7 +144,6 @@ def declared_active(session: Session) -> list[DeclaredHere]:
     declared = []
     for seen, incident in rows:
         written = set(incident.current_status.texts) if incident.current_status else set()
-        declared.append(
-            DeclaredHere(seen, incident, tuple(code for code in SUPPORTED_LOCALES if code not in written))
-        )
+        used = {code for status in incident.status_updates for code in status.texts}  # its languages so far
+        declared.append(DeclaredHere(seen, incident, tuple(sorted(used - written))))
     return declared

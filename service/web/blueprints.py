@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Flask, Response, redirect, url_for
 from flask_wtf.csrf import CSRFProtect
 
-from service.domain.text.locales import LOCALE_NAMES, direction
+from service.domain.text.customer_locales import CUSTOMER_LOCALES
+from service.domain.text.locales import direction
 from service.web.admin import api_docs, dashboard, lifecycle, rules_editor
 from service.web.admin import incidents as admin_incidents
 from service.web.admin import merges as admin_merges
@@ -79,7 +80,7 @@ def register_blueprints(app: Flask) -> None:
     app.after_request(_protect_pages)
     zendesk = app.extensions["incidentdesk"].settings.zendesk_url.rstrip("/")
     app.jinja_env.globals.update(
-        locale_names=LOCALE_NAMES,
+        locale_names=CUSTOMER_LOCALES,
         text_direction=direction,
         # Where an agent opens a ticket in the helpdesk.
         ticket_url=lambda ticket_id: f"{zendesk}/agent/tickets/{int(ticket_id)}",

@@ -16,10 +16,11 @@ from babel import Locale
 from flask import Flask, request, session
 
 from service.domain.phrases import CATALOG_PREFIX, Phrase
-from service.domain.text.locales import LOCALE_NAMES, SUPPORTED_LOCALES, direction
+from service.domain.text.locales import direction, locale_name
 
 CATALOG_DIR = Path(__file__).resolve().parent.parent / "i18n"
-UI_LANGUAGES = SUPPORTED_LOCALES
+# The admin UI's own languages (its catalogs); customers are written to in any Zendesk locale.
+UI_LANGUAGES: tuple[str, ...] = ("en", "he", "bg")
 FALLBACK = "en"
 
 
@@ -105,7 +106,7 @@ def register_i18n(app: Flask) -> None:
         say=say,
         has_text=has_text,
         actor_name=actor_name,
-        ui_languages=[(code, LOCALE_NAMES[code]) for code in UI_LANGUAGES],
+        ui_languages=[(code, locale_name(code)) for code in UI_LANGUAGES],
     )
 
     @app.context_processor

@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from service.domain.text.locales import SUPPORTED_LOCALES
+from service.web.i18n import UI_LANGUAGES
 
 ROOT = Path(__file__).resolve().parents[2] / "service"
 
@@ -17,7 +17,7 @@ def catalog(lang: str) -> dict[str, str]:
 
 def test_every_language_has_every_sidebar_string():
     english = catalog("en")
-    for lang in SUPPORTED_LOCALES:
+    for lang in UI_LANGUAGES:
         strings = catalog(lang)
         assert set(strings) == set(english), lang
         assert all(text.strip() for text in strings.values()), lang

@@ -11,7 +11,7 @@ import pytest
 
 from integrations.zendesk.setup import BODY_TEMPLATE, TRIGGERS, WEBHOOK_NAME
 from service.app import create_app
-from service.domain.text.locales import SUPPORTED_LOCALES
+from service.web.i18n import UI_LANGUAGES
 from service.wiring import build_services
 from tests.app.zaf_rules import (
     REFERENCE,
@@ -84,8 +84,8 @@ def test_every_parameter_is_labelled_in_every_language():
     parameters = [p["name"] for p in load("manifest.json")["parameters"]]
     assert "service_url" in parameters
     translations = {p.stem for p in (PACKAGE / "translations").glob("*.json")}
-    assert translations == set(SUPPORTED_LOCALES)
-    for locale in SUPPORTED_LOCALES:
+    assert translations == set(UI_LANGUAGES)
+    for locale in UI_LANGUAGES:
         app = load(f"translations/{locale}.json")["app"]
         assert app["name"] == "IncidentDesk"
         assert app["short_description"].strip() and app["long_description"].strip()

@@ -108,14 +108,14 @@ def test_content_rules_are_422_with_messages_saying_what_to_fix(client):
         {
             **INCIDENT,
             "phrases": ["  ", "!!"],
-            "status_texts": {"fr": "Nous réparons."},
+            "status_texts": {"tlh": "Klingon is no Zendesk language."},
             "severity": "apocalyptic",
         },
     )
     assert response.status_code == 422
     fields = response.json["fields"]
     assert any("no letters or digits" in m for m in fields["phrases"])
-    assert "Unknown language 'fr'" in fields["status_texts"][0]
+    assert "Unknown language 'tlh'" in fields["status_texts"][0]
     assert "Severity must be one of minor, major, critical." in fields["severity"]
 
 

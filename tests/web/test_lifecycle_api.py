@@ -112,7 +112,7 @@ def test_status_update_then_timeline(client, incident_id):
         ({"stage": "identified"}, "texts", "Send 'texts'"),
         ({"stage": "identified", "texts": {"en": "x"}, "urgent": True}, "urgent", "Unknown field."),
         ({"stage": "identified", "texts": "We are on it"}, "texts", "Not a valid mapping type."),
-        ({"stage": "identified", "texts": {"fr": "Nous réparons."}}, "status_texts", "Unknown language 'fr'"),
+        ({"stage": "identified", "texts": {"tlh": "Klingon"}}, "status_texts", "Unknown language 'tlh'"),
     ],
 )
 def test_bad_status_updates_are_422_saying_what_to_fix(client, incident_id, db, body, field, message):

@@ -14,6 +14,7 @@ from service.domain.linking.facts import IncidentFacts, TicketFacts
 from service.domain.linking.matching import PhraseHit
 from service.domain.status_text import status_reply
 from service.domain.text.locales import pick_text
+from service.domain.text.reply_language import ReplyLanguage, explain_language, reply_language
 from service.domain.text.templates import inert
 from service.domain.tickets import SOLVED_STATUSES, version_in_tags
 
@@ -28,12 +29,15 @@ class LinkTicket:
     problem_id: int | None
     macro_id: int | None
     status_version: int
-    locale: str
+    locale: str  # the reply's language (a fallback when the customer's has no text yet)
     public_comment: str
     internal_note: str
     evidence: dict[str, object]
     shadow: bool
     priority: str | None = None  # raised for VIP requesters and organisations
+    # The customer's own language, kept on the link: later updates are written in it once the
+    # incident has a text in it, even if this first reply had to fall back.
+    customer_locale: str = ""
 
 
 @dataclass(frozen=True)
@@ -109,7 +113,22 @@ def is_vip(ticket: TicketFacts, vip_tags: frozenset[str]) -> bool:
     return bool(vip_tags & (set(ticket.requester_tags) | set(ticket.organization_tags)))
 
 
-def explain(incident: IncidentFacts, match: Match, locale: str, competing: int, vip: bool) -> str:
+def language_of(ticket: TicketFacts) -> ReplyLanguage:
+    return reply_language(
+        profile_locale=ticket.requester_locale,
+        account_locale=ticket.account_locale,
+        detected=ticket.detected_language,
+    )
+
+
+def explain(
+    incident: IncidentFacts,
+    match: Match,
+    locale: str,
+    competing: int,
+    vip: bool,
+    language_line: str = "",
+) -> str:
     lines = [f"IncidentDesk linked this ticket to the incident “{incident.title}” (tag {incident.tag})."]
     if match.phrases:
         quoted = ", ".join(f"“{p}”" for p in match.phrases)
@@ -118,6 +137,8 @@ def explain(incident: IncidentFacts, match: Match, locale: str, competing: int, 
     if match.other_reasons:
         lines.append(f"Other rules: {match.other_reasons}.")
     lines.append(f"Answered with status update v{incident.status_version} in '{locale}'.")
+    if language_line:
+        lines.append(language_line)
     if vip:
         lines.append(f"VIP requester or organisation: priority raised to {VIP_PRIORITY}.")
     if competing > 1:
@@ -147,12 +168,13 @@ def decide(
         )
     for incident in incidents.values():
         if incident.tag in ticket.tags:
-            locale, _ = pick_text(incident.status_texts, ticket.requester_locale, incident.default_locale)
+            wanted = language_of(ticket).locale
+            locale, _ = pick_text(incident.status_texts, wanted, incident.default_locale)
             return RecordExistingLink(
                 ticket.id,
                 incident.id,
                 {"reason": "the ticket already carries the incident's tag"},
-                locale=locale,
+                locale=wanted or locale,
                 requester_name=ticket.requester_name,
                 status_version=version_in_tags(incident.tag, ticket.tags),
             )
@@ -165,9 +187,10 @@ def decide(
 
     incident = incidents[match.incident_id]
     vip = is_vip(ticket, vip_tags)
+    language = language_of(ticket)
     locale, reply = status_reply(
         incident.status_texts,
-        ticket.requester_locale,
+        language.locale,
         incident.default_locale,
         requester_name=ticket.requester_name,
         incident_title=incident.title,
@@ -180,7 +203,11 @@ def decide(
         "other_rules": match.other_reasons,
         "competing_incidents": sorted(m.incident_id for m in found),
         "vip": vip,
+        "language": {"locale": locale, "source": str(language.source), "confidence": language.confidence},
     }
+    language_line = explain_language(
+        language, locale, account_locale=ticket.account_locale, detected=ticket.detected_language
+    )
     return LinkTicket(
         ticket_id=ticket.id,
         incident_id=incident.id,
@@ -190,8 +217,9 @@ def decide(
         status_version=incident.status_version,
         locale=locale,
         public_comment=reply,
-        internal_note=explain(incident, match, locale, len(found), vip),
+        internal_note=explain(incident, match, locale, len(found), vip, language_line),
         evidence=evidence,
         shadow=incident.shadow_mode,
         priority=VIP_PRIORITY if vip and ticket.priority != VIP_PRIORITY else None,
+        customer_locale=language.locale or locale,
     )

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from service.domain.text.reply_language import DetectedLanguage
+
 if TYPE_CHECKING:  # rules builds on these facts, so the facts only name its type
     from service.domain.linking.rules import RuleSpec
 
@@ -32,6 +34,9 @@ class TicketFacts:
     form_id: int | None = None
     created_at: datetime | None = None
     custom_fields: dict[int, object] = field(default_factory=dict)
+    account_locale: str | None = None  # the helpdesk account's default language
+    # The language of the customer's words, when their profile's says nothing (it is the default).
+    detected_language: DetectedLanguage | None = None
 
     @property
     def text(self) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from service.domain.errors import InvalidInput
 from service.domain.outreach.audience import Customer
-from service.domain.text.locales import base_locale, direction, pick_text
+from service.domain.text.locales import customer_locale, direction, pick_text
 from service.domain.text.templates import first_name, placeholders, render
 
 FIRST_STRONG_ISOLATE = "\u2068"
@@ -59,17 +59,17 @@ def clean_messages(raw: object) -> dict[str, Message]:
             continue
         subject, body = parts.get("subject") or "", parts.get("body") or ""
         if not isinstance(subject, str) or not isinstance(body, str):
-            errors[base_locale(locale) or locale or "?"] = "the subject and the message must be text"
+            errors[customer_locale(locale) or locale or "?"] = "the subject and the message must be text"
             continue
         subject, body = subject.strip(), body.strip()
         if "\x00" in subject or "\x00" in body:  # no database column can store it
-            errors[base_locale(locale) or locale or "?"] = "remove the NUL character (\\u0000)"
+            errors[customer_locale(locale) or locale or "?"] = "remove the NUL character (\\u0000)"
             continue
-        key = base_locale(locale)
+        key = customer_locale(locale)
         if not subject and not body:
             continue
         if not key:
-            errors[locale or "?"] = "name the language (en, he, bg, ...)"
+            errors[locale or "?"] = "name a language Zendesk has (en, he, ru, ar, pt-br, ...)"
         elif not subject or not body:
             errors[key] = "write both a subject and a message"
         elif len(subject) > MAX_SUBJECT or len(body) > MAX_BODY:
@@ -138,7 +138,8 @@ def render_for(
     status_texts: Mapping[str, str],
     coupon: str | None,
 ) -> Rendered:
-    """The message in the customer's language (else the default, else English, else any)."""
+    """The message in the customer's language (else the default, else English, else any), and
+    its ``{{status}}`` in the message's own language where the status has one."""
     locale, _ = pick_text({k: m.body for k, m in messages.items()}, customer.locale, default_locale)
     message = messages[locale]
     values = values_for(customer, incident_title=incident_title, status="", coupon=coupon)
@@ -156,7 +157,7 @@ def sample_customers(customers: list[Customer], locales: list[str], per_locale: 
     """A few customers of each message language, for the preview; made-up ones where none exist."""
     samples = []
     for locale in locales:
-        matching = [c for c in customers if base_locale(c.locale) == locale][:per_locale]
+        matching = [c for c in customers if customer_locale(c.locale) == locale][:per_locale]
         samples.extend(
             matching
             or [Customer(email=f"sample.{locale}@example.com", name="Sample Customer", locale=locale)]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from service.domain.errors import InvalidInput
 from service.domain.sources.events import SourceKind
-from service.domain.text.locales import SUPPORTED_LOCALES, base_locale
+from service.domain.text.locales import customer_locale
 
 MAX_NAME = 120
 MAX_COVERS = 200
@@ -91,9 +91,11 @@ def clean_source(
     clean_covers = str(covers or "").strip()
     if len(clean_covers) > MAX_COVERS:
         errors["covers"] = [f"Keep it under {MAX_COVERS} characters."]
-    clean_locale = base_locale(str(locale or "")) or "en"
-    if clean_locale not in SUPPORTED_LOCALES:
-        errors["locale"] = [f"The vendor's language must be one of {', '.join(SUPPORTED_LOCALES)}."]
+    clean_locale = customer_locale(str(locale or "").strip() or "en") or ""
+    if not clean_locale:
+        errors["locale"] = [
+            "The vendor's language must be a language Zendesk speaks, e.g. en, he, bg, pt-br."
+        ]
     secret = str(signing_secret or "").strip()
     if kind in kinds:
         problem = _secret_problem(SourceKind(str(kind)), secret)

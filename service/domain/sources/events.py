@@ -22,7 +22,7 @@ from enum import StrEnum
 from typing import Any
 
 from service.domain.errors import InvalidInput
-from service.domain.text.locales import SUPPORTED_LOCALES, base_locale
+from service.domain.text.locales import customer_locale
 
 MAX_TITLE = 200
 MAX_TEXT = 5000
@@ -270,10 +270,11 @@ def read_generic(body: bytes) -> SourceEvent:
     state = payload.get("state")
     if state not in GENERIC_STATES:
         raise PayloadRefused(f"'state' must be one of {', '.join(GENERIC_STATES)}.")
-    locale = base_locale(_text(payload.get("locale"), "locale", required=False, limit=10)) or None
-    if locale is not None and locale not in SUPPORTED_LOCALES:
+    given = _text(payload.get("locale"), "locale", required=False, limit=10)
+    locale = customer_locale(given) if given else None
+    if given and locale is None:
         raise PayloadRefused(
-            f"'locale' must be one of {', '.join(SUPPORTED_LOCALES)} (the language of 'text')."
+            "'locale' must be a language Zendesk speaks, e.g. en, he, pt-br (the language of 'text')."
         )
     component = _text(payload.get("component"), "component", required=False, limit=200)
     return SourceEvent(

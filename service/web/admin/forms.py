@@ -8,7 +8,8 @@ from datetime import datetime
 from werkzeug.datastructures import MultiDict
 
 from service.domain.incidents import SEVERITIES, IncidentDraft, InvalidIncident, clean_draft
-from service.domain.text.locales import SUPPORTED_LOCALES
+from service.domain.text.customer_locales import CUSTOMER_LOCALES
+from service.web.admin.text_locales import blank_texts, texts_from
 
 
 @dataclass
@@ -17,7 +18,7 @@ class IncidentForm:
     severity: str = "major"
     default_locale: str = "en"
     phrases: str = ""
-    status_texts: dict[str, str] = field(default_factory=lambda: dict.fromkeys(SUPPORTED_LOCALES, ""))
+    status_texts: dict[str, str] = field(default_factory=blank_texts)
     shadow_mode: bool = False
     affected_products: str = ""
     affected_regions: str = ""
@@ -26,7 +27,11 @@ class IncidentForm:
     solve_assignee_id: str = ""
 
     severities = SEVERITIES
-    locales = SUPPORTED_LOCALES
+    default_locales = tuple(CUSTOMER_LOCALES)
+
+    @property
+    def locales(self) -> tuple[str, ...]:
+        return tuple(self.status_texts)
 
     @classmethod
     def from_request(cls, form: MultiDict) -> IncidentForm:
@@ -34,12 +39,14 @@ class IncidentForm:
             # NUL cannot be typed and cannot be stored; a crafted request must not cause a 500.
             return form.get(name, default).replace("\x00", "")
 
+        default_locale = text("default_locale", "en")
+        given = texts_from(form, "status")
         return cls(
             title=text("title"),
             severity=text("severity", "major"),
-            default_locale=text("default_locale", "en"),
+            default_locale=default_locale,
             phrases=text("phrases"),
-            status_texts={lang: text(f"status_{lang}") for lang in SUPPORTED_LOCALES},
+            status_texts={**blank_texts(given, [default_locale]), **given},
             shadow_mode=form.get("shadow_mode") == "on",
             affected_products=text("affected_products"),
             affected_regions=text("affected_regions"),

@@ -15,7 +15,6 @@ from werkzeug.datastructures import MultiDict
 from integrations.base import HelpdeskError
 from service.domain.incidents import STAGES, InvalidIncident
 from service.domain.states import LinkState
-from service.domain.text.locales import SUPPORTED_LOCALES
 from service.incidents.lifecycle_reads import (
     find_link,
     find_status,
@@ -39,6 +38,7 @@ from service.incidents.status import (
 from service.incidents.store import get_incident, linked_tickets
 from service.web.admin.chart import MAX_HOURS, hourly_chart
 from service.web.admin.rules_form import rule_text
+from service.web.admin.text_locales import blank_texts, texts_from
 from service.web.auth import login_required
 from service.web.context import services
 from service.web.i18n import say, translate
@@ -69,17 +69,20 @@ class StatusForm:
     """The "post status update" and "resolve" forms: a text per language and a checkbox."""
 
     stage: str = "investigating"
-    texts: dict[str, str] = field(default_factory=lambda: dict.fromkeys(SUPPORTED_LOCALES, ""))
+    texts: dict[str, str] = field(default_factory=blank_texts)
     checked: bool = False
 
     stages = UPDATE_STAGES
-    locales = SUPPORTED_LOCALES
+
+    @property
+    def locales(self) -> tuple[str, ...]:
+        return tuple(self.texts)
 
     @classmethod
     def from_request(cls, form: MultiDict, prefix: str, checkbox: str) -> StatusForm:
         return cls(
             stage=_text(form, "stage", "investigating"),
-            texts={lang: _text(form, f"{prefix}_{lang}") for lang in SUPPORTED_LOCALES},
+            texts=texts_from(form, prefix),
             checked=form.get(checkbox) == "on",
         )
 
@@ -127,12 +130,14 @@ def render_detail(
             rules=rule_rows(incident),
             broadcasts=_results(db, incident),
         )
+        status = incident.current_status
+        in_use = [*(status.texts if status else {}), incident.default_locale]
     return render_template(
         "incidents/detail.html",
         **context,
         notice=notice if notice in NOTICES else None,
-        status_form=status_form or StatusForm(stage=_next_stage(incident)),
-        resolve_form=resolve_form or StatusForm(checked=False),
+        status_form=status_form or StatusForm(stage=_next_stage(incident), texts=blank_texts(in_use)),
+        resolve_form=resolve_form or StatusForm(checked=False, texts=blank_texts(in_use)),
         errors=errors or {},
         state_error=state_error,
     ), code

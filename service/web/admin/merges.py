@@ -8,6 +8,7 @@ from service.incidents.reads import MAX_ROW_ID
 from service.incidents.store import get_incident, list_incidents
 from service.merging import store
 from service.merging.settings_input import InvalidSettings, as_json
+from service.web.admin.text_locales import shown_locales
 from service.web.auth import login_required
 from service.web.context import services
 
@@ -44,6 +45,8 @@ def overview(incident_id: int | None = None):
         merges=merges,
         refusals=refusals,
         settings=as_json(None, rules),
+        # A box for every language a comment is written in, so saving the form keeps them all.
+        comment_locales=shown_locales(*rules.comments.values()),
         own_settings=own,
         errors=errors,
         saved=request.args.get("saved") == "1",

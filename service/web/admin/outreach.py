@@ -12,12 +12,14 @@ from integrations.base import HelpdeskError
 from service.domain.outreach.audience import AudienceError
 from service.domain.outreach.messages import InvalidMessages
 from service.domain.outreach.state import TRANSITIONS
-from service.domain.text.locales import LOCALE_NAMES, SUPPORTED_LOCALES
+from service.domain.text.customer_locales import CUSTOMER_LOCALES
+from service.domain.text.locales import locale_name
 from service.incidents.reads import MAX_ROW_ID
 from service.incidents.store import get_incident, list_incidents
 from service.outreach import store
 from service.outreach.audience import InvalidSearch
 from service.outreach.models import Campaign
+from service.web.admin.text_locales import shown_locales
 from service.web.api.outreach import (
     ACTIONS,
     BadCampaign,
@@ -37,11 +39,19 @@ CAMPAIGN = f"<int(max={MAX_ROW_ID}):campaign_id>"
 MAX_UPLOAD = 5 * 1024 * 1024
 
 
+def _languages_in_use(incident, form) -> list[list[str]]:
+    """The incident's default and status languages, and any message language already typed."""
+    status = incident.current_status
+    typed = [key.split("_", 1)[1] for key in form if key.startswith(("subject_", "body_")) and form.get(key)]
+    return [[incident.default_locale], list(status.texts if status else {}), typed]
+
+
 def _form_data(form, files) -> dict:
     """The form's fields in the shape the API takes."""
     messages = {
         loc: {"subject": form.get(f"subject_{loc}", ""), "body": form.get(f"body_{loc}", "")}
-        for loc in SUPPORTED_LOCALES
+        for loc in CUSTOMER_LOCALES
+        if f"subject_{loc}" in form or f"body_{loc}" in form
     }
     upload = files.get("csv_file")
     pool = files.get("coupon_file")
@@ -122,7 +132,7 @@ def campaigns(incident_id: int):
             errors=errors,
             problem=problem,
             form=form,
-            locales=[(c, LOCALE_NAMES[c]) for c in SUPPORTED_LOCALES],
+            locales=[(c, locale_name(c)) for c in shown_locales(*_languages_in_use(incident, form))],
             plan_rpm=services().settings.zendesk_requests_per_minute,
         ), status
 

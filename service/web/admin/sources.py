@@ -12,7 +12,7 @@ from integrations.base import HelpdeskError
 from service.domain.errors import Conflict, NotFound
 from service.domain.sources.drafts import InvalidSource, clean_source
 from service.domain.sources.events import SourceKind
-from service.domain.text.locales import SUPPORTED_LOCALES
+from service.domain.text.customer_locales import CUSTOMER_LOCALES
 from service.incidents.reads import MAX_ROW_ID
 from service.incidents.store import list_incidents
 from service.sources import flow, store
@@ -49,7 +49,7 @@ def _page(
             source_names=names,
             incidents=incidents,
             kinds=[k.value for k in SourceKind],
-            locales=SUPPORTED_LOCALES,
+            locales=list(CUSTOMER_LOCALES),
             form=form,
             errors=errors,
             shown_once=shown_once,

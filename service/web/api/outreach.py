@@ -20,6 +20,7 @@ from service.domain.outreach.messages import (
     unsendable,
 )
 from service.domain.spreadsheet import csv_text
+from service.domain.text.locales import customer_locale
 from service.incidents.reads import MAX_ROW_ID
 from service.incidents.store import get_incident
 from service.outreach import store
@@ -89,7 +90,10 @@ def campaign_options(data: dict) -> dict:
         }
     except InvalidMessages as invalid:
         errors["messages"] = invalid.errors
-    options["default_locale"] = _text_field(data, "default_locale", "en", errors)[:10]
+    default_locale = _text_field(data, "default_locale", "en", errors)
+    options["default_locale"] = customer_locale(default_locale) or "en"
+    if customer_locale(default_locale) is None and "default_locale" not in errors:
+        errors["default_locale"] = "name a language Zendesk has (en, he, ru, ar, pt-br, ...)"
     options["tags"] = [t.lower() for t in _text_list(data, "tags", errors)][:20]
     options["coupon_mode"] = _text_field(data, "coupon_mode", "none", errors)
     if options["coupon_mode"] not in ("none", "pool", "generated"):

@@ -21,7 +21,7 @@ from integrations.base import HelpdeskError
 from service.domain.errors import IncidentDeskError
 from service.domain.states import LIVE_LINK_STATES, LinkState
 from service.domain.status_text import status_reply
-from service.domain.text.locales import SUPPORTED_LOCALES, base_locale, direction, pick_text
+from service.domain.text.locales import base_locale, direction, pick_text
 from service.incidents.broadcast import status_comment
 from service.incidents.reads import MAX_ROW_ID, as_utc
 from service.incidents.status import macro_title, unlink_in_helpdesk
@@ -31,7 +31,7 @@ from service.models import AuditEntry, Incident, StatusUpdate, TicketLink
 from service.settings import Settings
 from service.web.context import services
 from service.web.errors import json_error, status_for
-from service.web.i18n import FALLBACK, catalog, say, translate
+from service.web.i18n import FALLBACK, UI_LANGUAGES, catalog, say, translate
 from service.web.zendesk_app.auth import (
     ZafAuthError,
     account_host,
@@ -70,14 +70,15 @@ def _sidebar_headers(response: Response) -> Response:
 def agent_locale(requested: str | None) -> str:
     """The ``locale`` asked for (ZAF's currentUser.locale), else the browser's, else English."""
     wanted = base_locale(requested)
-    if wanted in SUPPORTED_LOCALES:
+    if wanted in UI_LANGUAGES:
         return wanted
-    return request.accept_languages.best_match(SUPPORTED_LOCALES) or FALLBACK
+    return request.accept_languages.best_match(UI_LANGUAGES) or FALLBACK
 
 
 def _strings(lang: str) -> dict[str, str]:
     merged = {**catalog(FALLBACK), **catalog(lang)}
-    return {key: text for key, text in merged.items() if key.startswith(("sidebar.", "stage."))}
+    strings = {key: text for key, text in merged.items() if key.startswith(("sidebar.", "stage."))}
+    return {**strings, "sidebar.dir": direction(lang)}  # the page's direction, from the one rule
 
 
 def _signed_page(template: str, *, for_ticket: bool = False, **context):
@@ -117,7 +118,7 @@ def _signed_page(template: str, *, for_ticket: bool = False, **context):
 @bp.post("/sidebar")
 def sidebar_page():
     return _signed_page(
-        "app/sidebar.html", for_ticket=True, strings={code: _strings(code) for code in SUPPORTED_LOCALES}
+        "app/sidebar.html", for_ticket=True, strings={code: _strings(code) for code in UI_LANGUAGES}
     )
 
 
@@ -363,7 +364,14 @@ def link(ticket_id: int):
             incident = get_incident(session, incident_id)
             if incident is None:
                 return json_error(404, f"There is no incident #{incident_id}.")
-            link_manually(session, services().helpdesk, incident, ticket_id, g.zaf_identity.actor)
+            link_manually(
+                session,
+                services().helpdesk,
+                incident,
+                ticket_id,
+                g.zaf_identity.actor,
+                services().language_detector,
+            )
     except IncidentDeskError as refused:
         return json_error(status_for(refused), say(refused, agent_locale(request.values.get("locale"))))
     except HelpdeskError as exc:
