@@ -193,3 +193,15 @@ def test_the_page_says_which_languages_wait_for_a_translation(app, logged_in):
     page = logged_in.get("/admin/sources").data.decode()
     assert "Active incidents from sources" in page and "Payments" in page
     assert "waiting for a translation:" in page and "עברית" in page and "Български" in page
+
+
+def test_what_to_fix_is_said_in_the_admins_language(logged_in):
+    """A Bulgarian admin adding a PagerDuty source without its secret is told so in Bulgarian."""
+    post_form(logged_in, "/language", {"lang": "bg"})
+    page = post_form(
+        logged_in,
+        "/admin/sources",
+        {"kind": "pagerduty", "name": "PD", "template_incident_id": "1", "locale": "en"},
+    ).get_data(as_text=True)
+    assert "Поставете тайната за подписване, която PagerDuty показа" in page
+    assert "Paste the signing secret" not in page
