@@ -11,9 +11,11 @@ from sqlalchemy.orm import Session
 from integrations.base import HelpdeskPort, HelpdeskUser
 from service.domain.errors import InvalidInput
 from service.domain.outreach.audience import Customer, customer_key
+from service.domain.outreach.purposes import NOTICE
 from service.domain.phrases import sentence
 from service.domain.states import LIVE_LINK_STATES
 from service.models import TicketLink
+from service.outreach.models import Recipient
 
 TERM_VALUE = re.compile(r"^[\w.@\-]+$", re.UNICODE)
 MAX_SEARCH_RESULTS = 50_000
@@ -97,3 +99,37 @@ def linked_requesters(session: Session, helpdesk: HelpdeskPort, incident_id: int
         return {}
     users = helpdesk.get_users(list(newest))
     return {customer_key(u.email): newest[u.id] for u in users if u.email}
+
+
+def affected_customers(session: Session, helpdesk: HelpdeskPort, incident_id: int) -> list[Customer]:
+    """Everyone the incident touched: the requesters of its linked tickets (as the helpdesk knows
+    them) and the customers its notices reached, each once."""
+    requester_ids = sorted(
+        set(
+            session.scalars(
+                select(TicketLink.requester_id).where(
+                    TicketLink.incident_id == incident_id,
+                    TicketLink.requester_id.is_not(None),
+                    TicketLink.state.in_(LIVE_LINK_STATES),
+                )
+            )
+        )
+    )
+    wrote_in = [
+        Customer(
+            email=u.email, name=u.name, locale=u.locale, helpdesk_user_id=u.id, tags=u.tags, source="linked"
+        )
+        for u in (helpdesk.get_users(requester_ids) if requester_ids else [])
+        if u.email
+    ]
+    reached = [
+        Customer(
+            email=r.email, name=r.name, locale=r.locale, helpdesk_user_id=r.helpdesk_user_id, source="notice"
+        )
+        for r in session.scalars(
+            select(Recipient).where(
+                Recipient.incident_id == incident_id, Recipient.purpose == NOTICE, Recipient.state == "sent"
+            )
+        )
+    ]
+    return [*wrote_in, *reached]

@@ -29,6 +29,7 @@ class Campaign(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
+    purpose: Mapped[str] = mapped_column(String(20), default="notice")  # notice | follow_up | goodwill
     state: Mapped[str] = mapped_column(String(20), default="draft")  # draft|running|paused|done|cancelled
     messages: Mapped[dict] = mapped_column(JSON, default=dict)  # locale -> {subject, body}
     default_locale: Mapped[str] = mapped_column(String(10), default="en")
@@ -52,12 +53,14 @@ class Campaign(Base):
 
 
 class Recipient(Base):
-    """One customer of one campaign. The unique (incident, customer) key is taken when the
-    audience is saved, before anything is sent, and travels to the helpdesk as external_id."""
+    """One customer of one campaign. The unique (incident, purpose, customer) key is taken when
+    the audience is saved, before anything is sent, and travels to the helpdesk as external_id."""
 
     __tablename__ = "outreach_recipients"
     __table_args__ = (
-        UniqueConstraint("incident_id", "customer_key", name="uq_outreach_incident_customer"),
+        UniqueConstraint(
+            "incident_id", "purpose", "customer_key", name="uq_outreach_incident_purpose_customer"
+        ),
         Index("ix_outreach_due", "state", "available_at"),
     )
 
@@ -66,6 +69,7 @@ class Recipient(Base):
         ForeignKey("outreach_campaigns.id", ondelete="CASCADE"), index=True
     )
     incident_id: Mapped[int] = mapped_column(Integer)
+    purpose: Mapped[str] = mapped_column(String(20), default="notice")
     customer_key: Mapped[str] = mapped_column(String(254))
     external_id: Mapped[str] = mapped_column(String(120), unique=True)
     email: Mapped[str] = mapped_column(String(254))

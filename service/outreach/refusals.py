@@ -28,3 +28,7 @@ SHADOW_INCIDENT = sentence(
 NO_AUDIENCE = sentence(
     "campaign.no_audience", "the audience is empty; upload a CSV or define a helpdesk search"
 )
+EVERYONE_AFFECTED_AFTERWARDS = sentence(
+    "campaign.everyone_affected_afterwards",
+    "everyone affected is an audience for a follow-up or goodwill campaign; a notice goes to whom the CSV or search names",
+)

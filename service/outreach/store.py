@@ -18,12 +18,24 @@ from service.domain.outreach import coupons
 from service.domain.outreach.audience import Audience, combine, is_vip
 from service.domain.outreach.exclusions import EXISTING_TICKET, NEW_TICKET, route
 from service.domain.outreach.messages import InvalidMessages, Message, unsendable
+from service.domain.outreach.purposes import (
+    NOTICE,
+    answers_on_their_ticket,
+    external_id_suffix,
+    may_reach_everyone_affected,
+)
 from service.domain.outreach.state import CANCELLED, STATE_NAMES, TransitionRefused, editable, next_state
 from service.models import Incident
-from service.outreach.audience import linked_requesters, opted_out_by_tag, search_customers
+from service.outreach.audience import (
+    affected_customers,
+    linked_requesters,
+    opted_out_by_tag,
+    search_customers,
+)
 from service.outreach.models import Campaign, Coupon, Exclusion, Recipient, SendJob
 from service.outreach.refusals import (
     COUPONS_SHORT,
+    EVERYONE_AFFECTED_AFTERWARDS,
     NO_AUDIENCE,
     NO_MESSAGE,
     ONLY_DRAFTS_CHANGE,
@@ -39,9 +51,9 @@ class CampaignConflict(Conflict):
     """The request is fine but the campaign's state (or another campaign) does not allow it now."""
 
 
-def external_id_for(incident_id: int, customer_key: str) -> str:
+def external_id_for(incident_id: int, customer_key: str, purpose: str = NOTICE) -> str:
     digest = hashlib.sha256(customer_key.encode()).hexdigest()[:32]
-    return f"incidentdesk-outreach-{incident_id}-{digest}"
+    return f"incidentdesk-outreach-{incident_id}-{digest}{external_id_suffix(purpose)}"
 
 
 def create_campaign(session: Session, incident_id: int, actor: str, **options) -> Campaign:
@@ -93,21 +105,36 @@ def _contacted_elsewhere(session: Session, campaign: Campaign) -> dict[str, str]
     rows = session.execute(
         select(Recipient.customer_key, Campaign.name)
         .join(Campaign, Campaign.id == Recipient.campaign_id)
-        .where(Recipient.incident_id == campaign.incident_id, Recipient.campaign_id != campaign.id)
+        .where(
+            Recipient.incident_id == campaign.incident_id,
+            Recipient.purpose == campaign.purpose,
+            Recipient.campaign_id != campaign.id,
+        )
     )
     return {key: f"campaign “{name}”" for key, name in rows}
 
 
 def save_audience(
-    session: Session, helpdesk: HelpdeskPort, campaign: Campaign, csv_audience: Audience | None, query: str
+    session: Session,
+    helpdesk: HelpdeskPort,
+    campaign: Campaign,
+    csv_audience: Audience | None,
+    query: str,
+    everyone_affected: bool = False,
 ) -> dict:
-    """Replace the draft's audience; the (incident, customer) keys are taken now, before sending."""
+    """Replace the draft's audience; the (incident, purpose, customer) keys are taken now, before
+    sending. ``everyone_affected`` adds the customers who wrote in and those the notices reached."""
     _require_draft(campaign)
+    if everyone_affected and not may_reach_everyone_affected(campaign.purpose):
+        raise CampaignConflict(EVERYONE_AFFECTED_AFTERWARDS())
     searched, no_email = search_customers(helpdesk, query) if query else ([], 0)
+    if everyone_affected:
+        searched = [*searched, *affected_customers(session, helpdesk, campaign.incident_id)]
     audience = combine(csv_audience, searched)
+    on_their_ticket = answers_on_their_ticket(campaign.purpose)
     routed = route(
         audience.customers,
-        linked_tickets=linked_requesters(session, helpdesk, campaign.incident_id),
+        linked_tickets=linked_requesters(session, helpdesk, campaign.incident_id) if on_their_ticket else {},
         opted_out_emails=campaign.opt_out_emails,
         opt_out_tag=campaign.opt_out_tag,
         contacted=_contacted_elsewhere(session, campaign),
@@ -120,8 +147,9 @@ def save_audience(
         dict(
             campaign_id=campaign.id,
             incident_id=campaign.incident_id,
+            purpose=campaign.purpose,
             customer_key=r.customer.key,
-            external_id=external_id_for(campaign.incident_id, r.customer.key),
+            external_id=external_id_for(campaign.incident_id, r.customer.key, campaign.purpose),
             email=r.customer.email,
             name=r.customer.name[:500],
             locale=r.customer.locale[:20],
@@ -269,7 +297,8 @@ def transition(
             raise InvalidMessages({f"messages.{locale}": why for locale, why in problems.items()})
         if campaign.coupon_mode != "none":
             detail["coupons_assigned"] = _assign_coupons(session, campaign)
-        detail["moved_to_own_ticket"] = _reroute_writers(session, helpdesk, campaign)
+        if answers_on_their_ticket(campaign.purpose):
+            detail["moved_to_own_ticket"] = _reroute_writers(session, helpdesk, campaign)
         campaign.launched_at = clock.now()
     if target == CANCELLED:  # customers with no ticket yet ('pending') are released for a later campaign
         released = session.execute(

@@ -188,3 +188,20 @@ def test_results_csv_timestamps_carry_their_zone(app, db):
     raw = client.get(f"{base}/results.csv", headers=AUTH).get_data()
     sent = [r for r in csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))) if r["result"] == "sent"]
     assert len(sent) == 2 and {r["sent_at"] for r in sent} == {"2024-05-01T08:12:00+00:00"}
+
+
+def test_a_campaigns_purpose_is_checked_and_everyone_affected_is_for_afterwards(app):
+    client = app.test_client()
+    url = f"/api/v1/incidents/{_incident(app)}/campaigns"
+    bogus = client.post(url, json={**CAMPAIGN, "purpose": "spam"}, headers=AUTH)
+    assert bogus.status_code == 422 and "goodwill" in bogus.get_json()["fields"]["purpose"]
+    wrong_type = client.post(url, json={**CAMPAIGN, "everyone_affected": "yes"}, headers=AUTH)
+    assert wrong_type.status_code == 422 and "everyone_affected" in wrong_type.get_json()["fields"]
+    notice = client.post(url, json={**CAMPAIGN, "csv": "", "everyone_affected": True}, headers=AUTH)
+    assert notice.status_code == 409 and "follow-up or goodwill" in notice.get_json()["error"]
+    goodwill = client.post(
+        url, json={**CAMPAIGN, "purpose": "goodwill", "everyone_affected": True}, headers=AUTH
+    )
+    assert goodwill.status_code == 201 and goodwill.get_json()["purpose"] == "goodwill"
+    listed = client.get(url, headers=AUTH).get_json()["campaigns"]
+    assert [c["purpose"] for c in listed if c["id"] == goodwill.get_json()["id"]] == ["goodwill"]

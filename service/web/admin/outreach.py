@@ -80,6 +80,8 @@ def _form_data(form, files) -> dict:
         "csv": csv_data or form.get("csv_text", ""),
         "coupon_pool": pool_text,
         "search": {k: form.get(k, "") for k in ("tag", "organization", "field_key", "field_value")},
+        "purpose": form.get("purpose", "notice"),
+        "everyone_affected": form.get("everyone_affected") == "on",
     }
 
 

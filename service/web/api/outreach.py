@@ -19,6 +19,7 @@ from service.domain.outreach.messages import (
     sample_customers,
     unsendable,
 )
+from service.domain.outreach.purposes import NOTICE, PURPOSES
 from service.domain.spreadsheet import csv_text
 from service.domain.text.locales import customer_locale
 from service.incidents.reads import MAX_ROW_ID
@@ -136,6 +137,9 @@ def campaign_options(data: dict) -> dict:
             options[key] = int(digits)
         else:
             errors[key] = "the helpdesk's numeric id, or empty"
+    options["purpose"] = _text_field(data, "purpose", NOTICE, errors)
+    if options["purpose"] not in PURPOSES:
+        errors["purpose"] = " or ".join(PURPOSES)
     if errors:
         raise BadCampaign(errors)
     return options
@@ -146,6 +150,7 @@ def campaign_json(session, campaign: Campaign) -> dict:
         "id": campaign.id,
         "incident_id": campaign.incident_id,
         "name": campaign.name,
+        "purpose": campaign.purpose,
         "state": campaign.state,
         "messages": campaign.messages,
         "default_locale": campaign.default_locale,
@@ -222,7 +227,7 @@ def preview(session, campaign: Campaign, incident) -> list[dict]:
 SEARCH_PARTS = ("tag", "organization", "field_key", "field_value")
 
 
-def audience_input(data: dict) -> tuple[str | bytes, dict[str, str], str]:
+def audience_input(data: dict) -> tuple[str | bytes, dict[str, str], str, bool]:
     """The audience's parts as sent (CSV text, search parts, coupon pool text), each checked for
     its type; raises BadCampaign naming the fields that have the wrong one."""
     errors: dict[str, object] = {}
@@ -240,16 +245,22 @@ def audience_input(data: dict) -> tuple[str | bytes, dict[str, str], str]:
     if not isinstance(pool, str):
         errors["coupon_pool"] = "send the codes as one string, one code a line"
         pool = ""
+    everyone_affected = data.get("everyone_affected", False)
+    if not isinstance(everyone_affected, bool):
+        errors["everyone_affected"] = "true or false"
     if errors:
         raise BadCampaign(errors)
-    return csv_data, {k: str(v) for k, v in search.items() if k in SEARCH_PARTS}, pool
+    return csv_data, {k: str(v) for k, v in search.items() if k in SEARCH_PARTS}, pool, everyone_affected
 
 
 def apply_audience(session, campaign: Campaign, data: dict) -> None:
-    """CSV text and/or a search ({tag, organization, field_key, field_value}); pool text for coupons."""
-    csv_data, search, pool = audience_input(data)
+    """CSV text and/or a search ({tag, organization, field_key, field_value}) and/or everyone
+    affected (after the fact); pool text for coupons."""
+    csv_data, search, pool, everyone_affected = audience_input(data)
     audience = parse_csv(csv_data) if csv_data else None
-    store.save_audience(session, services().helpdesk, campaign, audience, search_query(**search))
+    store.save_audience(
+        session, services().helpdesk, campaign, audience, search_query(**search), everyone_affected
+    )
     if pool:
         store.add_coupon_pool(session, campaign, pool)
 

@@ -166,10 +166,16 @@ class AudienceInputSchema(Schema):
         SearchSchema, metadata={"description": "Helpdesk users to reach, by one word each."}
     )
     coupon_pool = fields.String(metadata={"description": "Coupon codes, one a line."})
+    everyone_affected = fields.Boolean(
+        metadata={
+            "description": "Follow-up and goodwill only: add who wrote in and whom the notices reached."
+        }
+    )
 
 
 class CampaignInputSchema(AudienceInputSchema):
     name = fields.String(required=True)
+    purpose = fields.String(metadata={"description": "notice (the default), follow_up or goodwill"})
     messages = fields.Dict(
         keys=fields.String(),
         values=fields.Nested(MessageSchema),
@@ -212,6 +218,7 @@ class CampaignSchema(Schema):
     id = _required(fields.Integer)
     incident_id = _required(fields.Integer)
     name = _required(fields.String)
+    purpose = _required(fields.String)
     state = _required(fields.String)
     messages = _required(fields.Dict, keys=fields.String(), values=fields.Nested(MessageSchema))
     default_locale = _required(fields.String)
