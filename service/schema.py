@@ -2,7 +2,8 @@
 
 import service.merging.models
 import service.outreach.models
-import service.sources.models  # noqa: F401
+import service.sources.models
+import service.triage.models  # noqa: F401
 from service.models import Base
 
 metadata = Base.metadata

@@ -38,6 +38,8 @@ from service.linking.mirror import mirror_linked_tickets
 from service.linking.reservations import Reservation
 from service.merging.stage import MergeStage
 from service.models import InboxDelivery, TicketLink
+from service.triage.store import earlier_contacts
+from service.triage.store import rules_for as triage_rules_for
 from service.wiring import Services
 
 log = logging.getLogger("incidentdesk.pipeline")
@@ -76,10 +78,14 @@ class MatcherCache:
         return self._matcher
 
 
-def _incident_facts(session: Session) -> tuple[dict[int, IncidentFacts], list[PhraseRule]]:
+def _incident_facts(
+    session: Session, vip_tags: tuple[str, ...]
+) -> tuple[dict[int, IncidentFacts], list[PhraseRule]]:
     facts: dict[int, IncidentFacts] = {}
     rules: list[PhraseRule] = []
-    for incident in active_incidents(session):
+    incidents = active_incidents(session)
+    triage = triage_rules_for(session, [i.id for i in incidents], vip_tags)
+    for incident in incidents:
         status = incident.current_status
         if status is None:
             continue
@@ -104,6 +110,7 @@ def _incident_facts(session: Session) -> tuple[dict[int, IncidentFacts], list[Ph
             has_phrases=any(not r.exclude for r in phrase_rules),
             macro_id=incident.macro_id,
             other_rules=stored_rule_specs(incident),
+            triage=triage[incident.id],
         )
         rules.extend(phrase_rules)
     return facts, rules
@@ -164,7 +171,7 @@ class Pipeline:
         stale_after = settings.worker_lease_seconds + int(settings.job_timeout_seconds)
         with db.transaction() as session:
             interrupted = reservations.drop_stale(session, ticket_ids, stale_after)
-            incidents, rules = _incident_facts(session)
+            incidents, rules = _incident_facts(session, settings.vip_tags)
             known, busy = _known_links(session, ticket_ids)
             for ticket_id in busy:  # come back when that write has finished or gone stale
                 for d in by_ticket.pop(ticket_id):
@@ -216,12 +223,17 @@ class Pipeline:
             )
             for t in tickets
         }
-        vip_tags = frozenset(settings.vip_tags)
+        with db.transaction() as session:
+            contacts = earlier_contacts(session, [f.requester_id for f in facts.values() if f.requester_id])
         decisions: dict[int, Decision] = {}
         for ticket_id, facts_of_ticket in facts.items():
             hits = matcher.match(facts_of_ticket.text) if incidents else {}
             decisions[ticket_id] = decide(
-                facts_of_ticket, incidents, hits, known.get(ticket_id, frozenset()), vip_tags
+                facts_of_ticket,
+                incidents,
+                hits,
+                known.get(ticket_id, frozenset()),
+                contacts.get(facts_of_ticket.requester_id or 0, 0),
             )
         missing = [t for t in ticket_ids if t not in decisions]
         batch = BatchContext(
@@ -257,10 +269,11 @@ class Pipeline:
             [
                 TicketChange(
                     ticket_id=d.ticket_id,
-                    add_tags=(d.tag, version_tag(d.tag, d.status_version)),
+                    add_tags=(d.tag, version_tag(d.tag, d.status_version), *d.signal_tags),
                     type="incident" if d.problem_id else None,
                     problem_id=d.problem_id,
                     priority=d.priority,
+                    group_id=d.group_id,
                     comment=Comment(d.public_comment, public=True),
                     macro_ids=(d.macro_id,) if d.macro_id else (),
                 )

@@ -17,6 +17,7 @@ from service.web.api import lifecycle as api_lifecycle
 from service.web.api import merges as api_merges
 from service.web.api import outreach as api_outreach
 from service.web.api import sources as api_sources
+from service.web.api import triage as api_triage
 from service.web.auth import bp as auth_bp
 from service.web.errors import register_error_handlers
 from service.web.health import bp as health_bp
@@ -57,6 +58,7 @@ MACHINE_ROUTES: tuple[Blueprint, ...] = (
     api_merges.bp,
     api_outreach.bp,
     api_sources.bp,
+    api_triage.bp,
     sidebar.bp,
 )
 

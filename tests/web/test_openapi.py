@@ -114,6 +114,15 @@ def test_every_route_answers_as_the_document_says(api, db, sandbox):
     api.call("get", f"{base}/merge-settings")
     api.call("put", f"{base}/merge-settings", json={"window_minutes": 30})
     api.call("get", f"{base}/merges")
+    api.call("get", "/api/v1/triage-settings")
+    api.call(
+        "put",
+        "/api/v1/triage-settings",
+        json={"threat_phrases": ["lawyer", "עורך דין"], "repeat_contacts": 2},
+    )
+    api.call("get", f"{base}/triage-settings")
+    api.call("put", f"{base}/triage-settings", json={"group_id": 360001, "threat_priority": "high"})
+    api.call("put", f"{base}/triage-settings", json={"threat_priority": "asap"})
     campaign = api.call(
         "post",
         f"{base}/campaigns",

@@ -12,6 +12,8 @@ from typing import Any
 from service.domain.linking.evaluation import judge
 from service.domain.linking.facts import IncidentFacts, TicketFacts
 from service.domain.linking.matching import PhraseHit
+from service.domain.linking.triage import triage
+from service.domain.linking.triage_rules import VIP_TAG
 from service.domain.status_text import status_reply
 from service.domain.text.locales import pick_text
 from service.domain.text.reply_language import ReplyLanguage, explain_language, reply_language
@@ -34,7 +36,9 @@ class LinkTicket:
     internal_note: str
     evidence: dict[str, object]
     shadow: bool
-    priority: str | None = None  # raised for VIP requesters and organisations
+    priority: str | None = None  # raised by the triage signals (VIP, a legal threat, a repeat contact)
+    signal_tags: tuple[str, ...] = ()  # one tag per signal, for the account's views and triggers
+    group_id: int | None = None  # where a ticket with a signal goes, when the account says
     # The customer's own language, kept on the link: later updates are written in it once the
     # incident has a text in it, even if this first reply had to fall back.
     customer_locale: str = ""
@@ -62,9 +66,6 @@ class LeaveAlone:
 
 
 Decision = LinkTicket | RecordExistingLink | LeaveAlone
-
-
-VIP_PRIORITY = "urgent"
 
 
 @dataclass(frozen=True)
@@ -109,10 +110,6 @@ def _choose(found: list[Match], incidents: Mapping[int, IncidentFacts]) -> Match
     return min(found, key=rank) if found else None
 
 
-def is_vip(ticket: TicketFacts, vip_tags: frozenset[str]) -> bool:
-    return bool(vip_tags & (set(ticket.requester_tags) | set(ticket.organization_tags)))
-
-
 def language_of(ticket: TicketFacts) -> ReplyLanguage:
     return reply_language(
         profile_locale=ticket.requester_locale,
@@ -126,7 +123,7 @@ def explain(
     match: Match,
     locale: str,
     competing: int,
-    vip: bool,
+    signals: tuple[str, ...],
     language_line: str = "",
 ) -> str:
     lines = [f"IncidentDesk linked this ticket to the incident “{incident.title}” (tag {incident.tag})."]
@@ -139,8 +136,7 @@ def explain(
     lines.append(f"Answered with status update v{incident.status_version} in '{locale}'.")
     if language_line:
         lines.append(language_line)
-    if vip:
-        lines.append(f"VIP requester or organisation: priority raised to {VIP_PRIORITY}.")
+    lines.extend(signals)
     if competing > 1:
         lines.append(
             f"{competing} active incidents matched; this one matched best "
@@ -155,9 +151,10 @@ def decide(
     incidents: Mapping[int, IncidentFacts],
     hits: Mapping[int, PhraseHit],
     known_incident_ids: frozenset[int],
-    vip_tags: frozenset[str] = frozenset({"vip"}),
+    earlier_contacts: int = 0,
 ) -> Decision:
-    """``known_incident_ids``: incidents this ticket was ever linked to or unlinked from."""
+    """``known_incident_ids``: incidents this ticket was ever linked to or unlinked from;
+    ``earlier_contacts``: the requester's earlier tickets linked to an incident."""
     problem_ids = {i.problem_ticket_id for i in incidents.values() if i.problem_ticket_id}
     if ticket.id in problem_ids or ticket.type == "problem":
         return LeaveAlone(ticket.id, "it is a problem ticket")
@@ -186,7 +183,7 @@ def decide(
         return LeaveAlone(ticket.id, "no active incident's rules matched")
 
     incident = incidents[match.incident_id]
-    vip = is_vip(ticket, vip_tags)
+    signals = triage(ticket, incident.triage, earlier_contacts)
     language = language_of(ticket)
     locale, reply = status_reply(
         incident.status_texts,
@@ -202,7 +199,8 @@ def decide(
         "excerpts": list(match.excerpts),
         "other_rules": match.other_reasons,
         "competing_incidents": sorted(m.incident_id for m in found),
-        "vip": vip,
+        "vip": VIP_TAG in signals.tags,
+        "signals": list(signals.tags),
         "language": {"locale": locale, "source": str(language.source), "confidence": language.confidence},
     }
     language_line = explain_language(
@@ -217,9 +215,11 @@ def decide(
         status_version=incident.status_version,
         locale=locale,
         public_comment=reply,
-        internal_note=explain(incident, match, locale, len(found), vip, language_line),
+        internal_note=explain(incident, match, locale, len(found), signals.reasons, language_line),
         evidence=evidence,
         shadow=incident.shadow_mode,
-        priority=VIP_PRIORITY if vip and ticket.priority != VIP_PRIORITY else None,
+        priority=signals.priority,
+        signal_tags=signals.tags,
+        group_id=signals.group_id,
         customer_locale=language.locale or locale,
     )

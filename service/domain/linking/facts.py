@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from service.domain.linking.triage_rules import DEFAULT_TRIAGE, TriageRules
 from service.domain.text.reply_language import DetectedLanguage
 
 if TYPE_CHECKING:  # rules builds on these facts, so the facts only name its type
@@ -59,3 +60,5 @@ class IncidentFacts:
     macro_id: int | None = None  # the incident's status macro in the helpdesk
     # Rules other than phrases (tags, fields, channel, ...): ``service.domain.linking.rules.RuleSpec``.
     other_rules: tuple[RuleSpec, ...] = ()
+    # What makes one of its tickets serious (VIP, a legal or safety threat, a repeat contact).
+    triage: TriageRules = DEFAULT_TRIAGE

@@ -266,3 +266,24 @@ class SourceCreatedSchema(Schema):
         allow_none=True,
         metadata={"description": "A secret made here, shown this once (else null)."},
     )
+
+
+class TriageSettingsSchema(Schema):
+    saved = fields.Boolean(
+        metadata={"description": "Whether these are saved here, or inherited (account, defaults)."}
+    )
+    vip_tags = fields.List(fields.String())
+    vip_priority = fields.String(
+        allow_none=True, metadata={"description": "low, normal, high, urgent or null"}
+    )
+    threat_phrases = fields.List(
+        fields.String(), metadata={"description": "Words of a legal or safety threat, in any language."}
+    )
+    threat_priority = fields.String(allow_none=True)
+    repeat_contacts = fields.Integer(
+        metadata={"description": "Earlier contacts that make a repeat contact; 0 is off."}
+    )
+    repeat_priority = fields.String(allow_none=True)
+    group_id = fields.Integer(
+        allow_none=True, metadata={"description": "Where a ticket with any signal goes."}
+    )

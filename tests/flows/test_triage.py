@@ -1,0 +1,89 @@
+"""The serious cases first, as agents find them in Zendesk: a customer threatening legal action
+(in Hebrew) is linked, answered, raised to urgent, tagged and sent to the incident's escalation
+group, and the internal note says why; an ordinary complaint is answered and left as it was."""
+
+from __future__ import annotations
+
+import requests
+
+from service.inbox import store as inbox
+from service.inbox.worker import Worker
+from service.triage import store as triage
+from service.wiring import build_services
+from tests.conftest import make_settings
+from tests.factories import declare_checkout_incident, sandbox_create
+from tests.helpers import wait_for
+from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
+
+
+def _group(sandbox, name: str) -> int:
+    answer = requests.post(
+        f"{sandbox.url}/api/v2/groups.json",
+        json={"group": {"name": name}},
+        auth=(f"{DEMO_AGENT_EMAIL}/token", DEMO_API_TOKEN),
+        timeout=5,
+    )
+    answer.raise_for_status()
+    return int(answer.json()["group"]["id"])
+
+
+def _comments(sandbox, ticket_id: int) -> list[dict]:
+    with sandbox.state.lock:
+        return [dict(c) for c in sandbox.state.comments[ticket_id][1:]]
+
+
+def test_a_legal_threat_is_raised_to_urgent_tagged_routed_and_explained(database_url, sandbox, helpdesk):
+    services = build_services(make_settings(database_url), helpdesk=helpdesk)
+    incident_id, tag, _ = declare_checkout_incident(services)
+    escalations = _group(sandbox, "Escalations")
+    with services.db.transaction() as session:
+        triage.change(
+            session, incident_id, {"group_id": escalations}, actor="test", default_vip_tags=("vip",)
+        )
+    threat = sandbox_create(
+        sandbox,
+        "התשלום באתר לא עובד",
+        "התשלום באתר לא עובד כבר שעתיים. אם לא תחזירו את הכסף אני פונה לעורך דין",
+        requester={"name": "Dana Levi", "email": "dana@example.com", "locale": "he"},
+    )
+    ordinary = sandbox_create(
+        sandbox,
+        "Checkout",
+        "checkout fails when I pay",
+        requester={"name": "Sam", "email": "sam@example.com"},
+    )
+    with services.db.transaction() as session:
+        for ticket_id in (threat, ordinary):
+            inbox.store(
+                session,
+                delivery_key=f"test:{ticket_id}",
+                event_type="ticket.created",
+                ticket_id=ticket_id,
+                payload="{}",
+            )
+    worker = Worker(services)
+
+    def drained() -> bool:
+        worker.run_once()
+        with services.db.transaction() as session:
+            return not sum(inbox.queue_depth(session).values())
+
+    wait_for(drained, timeout=60)
+    serious = helpdesk.get_tickets([threat])[0]
+    assert (
+        serious.priority == "urgent"
+        and "incidentdesk_legal_or_safety" in serious.tags
+        and tag in serious.tags
+    )
+    with sandbox.state.lock:
+        assert sandbox.state.tickets[threat]["group_id"] == escalations
+        assert sandbox.state.tickets[ordinary]["group_id"] != escalations
+    replies = [c for c in _comments(sandbox, threat) if c.get("public")]
+    notes = [c for c in _comments(sandbox, threat) if not c.get("public")]
+    assert len(replies) == 1 and replies[0]["body"].startswith("שלום")
+    assert len(notes) == 1 and "Legal or safety threat: the customer wrote “" in notes[0]["body"]
+    assert "Priority raised to urgent." in notes[0]["body"]
+    calm = helpdesk.get_tickets([ordinary])[0]
+    assert calm.priority != "urgent" and "incidentdesk_legal_or_safety" not in calm.tags and tag in calm.tags
+    assert len([c for c in _comments(sandbox, ordinary) if c.get("public")]) == 1
+    services.db.dispose()

@@ -1,0 +1,60 @@
+"""Triage signals: a legal or safety threat in any language (inflected too), a repeat contact and
+a VIP raise the priority (never lower it), tag the ticket and can route it, each explained."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.domain.linking.facts import TicketFacts
+from service.domain.linking.triage import triage
+from service.domain.linking.triage_rules import REPEAT_TAG, THREAT_TAG, VIP_TAG, TriageRules
+
+RULES = TriageRules(group_id=360042)
+
+
+def ticket(text: str, **extra) -> TicketFacts:
+    return TicketFacts(id=1, subject="Checkout", description=text, status="new", requester_id=7, **extra)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Checkout charged me twice, my lawyer will hear about this",
+        "אם לא תחזירו את הכסף אני פונה לעורך דין",
+        "Ще се обърна към адвоката си, ако не върнете парите",  # the inflected form
+        "Я подам в суд, если деньги не вернут",
+        "سأتصل بمحامي إذا لم تعيدوا المال",
+        "The charger caught fire and my son was injured",
+    ],
+)
+def test_a_legal_or_safety_threat_in_any_language_goes_to_the_head_of_the_queue(text):
+    result = triage(ticket(text), RULES)
+    assert result.priority == "urgent" and THREAT_TAG in result.tags and result.group_id == 360042
+    assert any(line.startswith("Legal or safety threat: the customer wrote “") for line in result.reasons)
+
+
+def test_an_ordinary_complaint_has_no_signal():
+    result = triage(ticket("Checkout fails when I pay, please help"), RULES)
+    assert (result.priority, result.tags, result.group_id, result.reasons) == (None, (), None, ())
+
+
+def test_repeat_contacts_raise_to_high_from_the_threshold_on():
+    assert triage(ticket("checkout fails"), RULES, earlier_contacts=2).tags == ()
+    third = triage(ticket("checkout fails"), RULES, earlier_contacts=3)
+    assert (third.priority, third.tags) == ("high", (REPEAT_TAG,))
+    assert "Repeat contact: 3 earlier tickets" in third.reasons[0]
+    assert triage(ticket("checkout fails"), TriageRules(repeat_contacts=0), earlier_contacts=99).tags == ()
+
+
+def test_signals_add_up_and_the_priority_is_never_lowered():
+    vip_and_repeat = triage(ticket("checkout fails", requester_tags=("vip",)), RULES, earlier_contacts=5)
+    assert vip_and_repeat.priority == "urgent" and set(vip_and_repeat.tags) == {VIP_TAG, REPEAT_TAG}
+    already_urgent = triage(ticket("checkout fails", priority="urgent"), RULES, earlier_contacts=5)
+    assert already_urgent.priority is None and already_urgent.tags == (REPEAT_TAG,)
+    assert not any("Priority raised" in line for line in already_urgent.reasons)
+
+
+def test_an_accounts_own_words_replace_the_defaults():
+    rules = TriageRules(threat_phrases=("ombudsman",), threat_priority="high")
+    assert triage(ticket("I wrote to the ombudsman"), rules).priority == "high"
+    assert triage(ticket("my lawyer will hear of it"), rules).tags == ()
