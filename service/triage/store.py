@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from service.audit import record
 from service.domain.errors import InvalidInput
 from service.domain.linking.triage_rules import DEFAULT_TRIAGE, PRIORITIES, TriageRules
+from service.domain.phrases import Phrase, sentence
 from service.models import TicketLink
 from service.triage.models import TriageSettings
 
@@ -100,7 +101,7 @@ def _priority(value: object) -> str | None:
 
 
 def _words(value: object, limit: int, length: int) -> list[str]:
-    items = value.splitlines() if isinstance(value, str) else value
+    items = value.replace("\r", "").split("\n") if isinstance(value, str) else value
     if not isinstance(items, (list, tuple)) or not all(isinstance(w, str) for w in items):
         raise ValueError
     cleaned = list(dict.fromkeys(" ".join(w.split()) for w in items if w.strip()))
@@ -129,15 +130,25 @@ def _group(value: object) -> int | None:
     return number
 
 
-CHECKS: dict[str, tuple[Callable[[object], object], str]] = {
-    "vip_tags": (lambda v: [t.lower() for t in _words(v, 50, 80)], "a list of tags"),
-    "vip_priority": (_priority, "low, normal, high, urgent or null"),
-    "threat_phrases": (lambda v: _words(v, MAX_PHRASES, MAX_PHRASE), f"up to {MAX_PHRASES} phrases"),
-    "threat_priority": (_priority, "low, normal, high, urgent or null"),
-    "repeat_contacts": (_count, "a whole number from 0 (off) to 1000"),
-    "repeat_priority": (_priority, "low, normal, high, urgent or null"),
-    "group_id": (_group, "the helpdesk group's numeric id, or null"),
+PRIORITY_EXPECTED = sentence("triage.priority_expected", "low, normal, high, urgent, or empty to leave it")
+CHECKS: dict[str, tuple[Callable[[object], object], Phrase]] = {
+    "vip_tags": (
+        lambda v: [t.lower() for t in _words(v, 50, 80)],
+        sentence("triage.tags_expected", "tags, one a line")(),
+    ),
+    "vip_priority": (_priority, PRIORITY_EXPECTED()),
+    "threat_phrases": (
+        lambda v: _words(v, MAX_PHRASES, MAX_PHRASE),
+        sentence("triage.phrases_expected", "up to {count} phrases of up to {length} characters, one a line")(
+            count=MAX_PHRASES, length=MAX_PHRASE
+        ),
+    ),
+    "threat_priority": (_priority, PRIORITY_EXPECTED()),
+    "repeat_contacts": (_count, sentence("triage.count_expected", "a whole number from 0 (off) to 1000")()),
+    "repeat_priority": (_priority, PRIORITY_EXPECTED()),
+    "group_id": (_group, sentence("triage.group_expected", "the helpdesk group's numeric id, or empty")()),
 }
+UNKNOWN = sentence("triage.unknown_setting", "unknown setting")
 
 
 def change(
@@ -150,7 +161,7 @@ def change(
 ) -> dict[str, object]:
     """Save the keys sent over the current settings; raises ``InvalidTriage`` naming each field."""
     unknown = sorted(set(data) - set(CHECKS) - {"saved"})
-    errors: dict[str, str] = dict.fromkeys(unknown, "unknown setting")
+    errors: dict[str, str] = dict.fromkeys(unknown, UNKNOWN())
     values: dict[str, object] = {}
     for key, (check, expected) in CHECKS.items():
         if key in data:

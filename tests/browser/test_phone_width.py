@@ -20,6 +20,8 @@ PAGES = (
     "{incident}/campaigns",
     "/admin/incidents/new",
     "/admin/api",
+    "/admin/triage",
+    "/admin/sources",
 )
 
 

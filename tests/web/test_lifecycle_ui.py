@@ -414,3 +414,30 @@ def test_every_irreversible_form_asks_first_saying_what_will_happen(logged_in, d
     assert any("#1000" in q for q in questions), questions  # the ticket an unlink leaves
     assert any("5 " in q or "5\u00a0" in q for q in questions), questions  # customers a resolution answers
     assert len(re.findall(r"<form[^>]*data-confirm=", page)) >= 3
+
+
+def test_the_triage_page_saves_the_accounts_rules_and_says_what_to_fix_in_hebrew(logged_in):
+    page = logged_in.get("/admin/triage").data.decode()
+    assert "lawyer" in page and "עורך דין" in page  # the default phrases, shown to edit
+    saved = post_form(
+        logged_in,
+        "/admin/triage",
+        {
+            "threat_phrases": "ombudsman\nעורך דין",
+            "threat_priority": "high",
+            "repeat_contacts": "2",
+            "repeat_priority": "",
+            "vip_tags": "vip\ngold",
+            "vip_priority": "urgent",
+            "group_id": "",
+        },
+    )
+    assert saved.status_code == 302
+    page = logged_in.get("/admin/triage?saved=1").data.decode()
+    assert "ombudsman\nעורך דין</textarea>" in page and 'value="2"' in page and "lawyer" not in page
+    post_form(logged_in, "/language", {"lang": "he"})
+    refused = post_form(logged_in, "/admin/triage", {"repeat_contacts": "many", "group_id": "-4"})
+    text = refused.data.decode()
+    assert refused.status_code == 422
+    assert "מספר שלם מ־0 (כבוי) עד 1000" in text and "המזהה המספרי של הקבוצה" in text
+    assert 'value="many"' in text  # what was typed is kept
