@@ -37,6 +37,7 @@ class HelpdeskUser:
     tags: tuple[str, ...] = ()
     organization_id: int | None = None
     role: str = "end-user"  # end-user | agent | admin
+    created_at: datetime | None = None  # a customer since then
 
 
 @dataclass(frozen=True)

@@ -84,6 +84,7 @@ def user_from_zendesk(data: dict) -> HelpdeskUser:
         tags=tuple(data.get("tags") or ()),
         organization_id=data.get("organization_id"),
         role=data.get("role") or "end-user",
+        created_at=_parse_time(data.get("created_at")),
     )
 
 

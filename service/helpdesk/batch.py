@@ -55,4 +55,6 @@ def ticket_facts(
         custom_fields=ticket.custom_fields,
         account_locale=account_locale,
         detected_language=detected_language,
+        customer_since=requester.created_at if requester else None,
+        organization_name=organization.name if organization else "",
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,23 +23,20 @@ from integrations.base import (
 )
 from service.audit import entry, record, record_all
 from service.domain.linking.decisions import Decision, LeaveAlone, LinkTicket, RecordExistingLink, decide
-from service.domain.linking.facts import IncidentFacts
-from service.domain.linking.matching import PhraseMatcher, PhraseRule
 from service.domain.states import LinkState
 from service.domain.tickets import version_tag
 from service.helpdesk.batch import BatchContext, requester_locale, ticket_facts
 from service.helpdesk.executor import Executor
 from service.inbox import store as inbox
-from service.incidents.rules import PHRASE_KINDS, stored_rule_specs
-from service.incidents.store import active_incidents
+from service.inbox.batch_facts import MatcherCache, incident_facts, known_links
 from service.language_detection import written_language
 from service.linking import reservations
 from service.linking.mirror import mirror_linked_tickets
 from service.linking.reservations import Reservation
 from service.merging.stage import MergeStage
 from service.models import InboxDelivery, TicketLink
+from service.outreach.reached import reached_requesters
 from service.triage.store import earlier_contacts
-from service.triage.store import rules_for as triage_rules_for
 from service.wiring import Services
 
 log = logging.getLogger("incidentdesk.pipeline")
@@ -63,59 +60,6 @@ class Outcomes:
     audits: list[dict] = field(default_factory=list)
 
 
-class MatcherCache:
-    """Recompile the automaton only when the active rules change."""
-
-    def __init__(self) -> None:
-        self._key: tuple = ()
-        self._matcher = PhraseMatcher([])
-
-    def get(self, rules: list[PhraseRule]) -> PhraseMatcher:
-        key = tuple(rules)
-        if key != self._key:
-            self._matcher = PhraseMatcher(rules)
-            self._key = key
-        return self._matcher
-
-
-def _incident_facts(
-    session: Session, vip_tags: tuple[str, ...]
-) -> tuple[dict[int, IncidentFacts], list[PhraseRule]]:
-    facts: dict[int, IncidentFacts] = {}
-    rules: list[PhraseRule] = []
-    incidents = active_incidents(session)
-    triage = triage_rules_for(session, [i.id for i in incidents], vip_tags)
-    for incident in incidents:
-        status = incident.current_status
-        if status is None:
-            continue
-        phrase_rules = [
-            PhraseRule(
-                incident_id=incident.id, phrase=r.value, rule_id=r.id, exclude=r.kind == "exclude_phrase"
-            )
-            for r in incident.rules
-            if r.kind in PHRASE_KINDS
-        ]
-        facts[incident.id] = IncidentFacts(
-            id=incident.id,
-            title=incident.title,
-            tag=incident.tag,
-            problem_ticket_id=incident.problem_ticket_id,
-            status_version=status.version,
-            status_texts=dict(status.texts),
-            status_updated_at=status.created_at,
-            default_locale=incident.default_locale,
-            shadow_mode=incident.shadow_mode,
-            created_at=incident.created_at,
-            has_phrases=any(not r.exclude for r in phrase_rules),
-            macro_id=incident.macro_id,
-            other_rules=stored_rule_specs(incident),
-            triage=triage[incident.id],
-        )
-        rules.extend(phrase_rules)
-    return facts, rules
-
-
 def _reservation(decision: LinkTicket, ticket: HelpdeskTicket, requester_name: str) -> Reservation:
     return Reservation(
         incident_id=decision.incident_id,
@@ -129,22 +73,6 @@ def _reservation(decision: LinkTicket, ticket: HelpdeskTicket, requester_name: s
         status_version=decision.status_version,
         evidence=decision.evidence,
     )
-
-
-def _known_links(session: Session, ticket_ids: list[int]) -> tuple[dict[int, frozenset[int]], set[int]]:
-    """Incidents each ticket is linked to, and the tickets another worker is writing right now."""
-    rows = session.execute(
-        select(TicketLink.ticket_id, TicketLink.incident_id, TicketLink.state).where(
-            TicketLink.ticket_id.in_(ticket_ids)
-        )
-    )
-    known: dict[int, set[int]] = {}
-    busy: set[int] = set()
-    for ticket_id, incident_id, state in rows:
-        known.setdefault(ticket_id, set()).add(incident_id)
-        if state == LinkState.APPLYING:
-            busy.add(ticket_id)
-    return {t: frozenset(s) for t, s in known.items()}, busy
 
 
 class Pipeline:
@@ -171,8 +99,8 @@ class Pipeline:
         stale_after = settings.worker_lease_seconds + int(settings.job_timeout_seconds)
         with db.transaction() as session:
             interrupted = reservations.drop_stale(session, ticket_ids, stale_after)
-            incidents, rules = _incident_facts(session, settings.vip_tags)
-            known, busy = _known_links(session, ticket_ids)
+            incidents, rules = incident_facts(session, settings.vip_tags)
+            known, busy = known_links(session, ticket_ids)
             for ticket_id in busy:  # come back when that write has finished or gone stale
                 for d in by_ticket.pop(ticket_id):
                     inbox.retry_later(
@@ -223,8 +151,10 @@ class Pipeline:
             )
             for t in tickets
         }
+        requesters = {f.requester_id: f.requester_email for f in facts.values() if f.requester_id}
         with db.transaction() as session:
-            contacts = earlier_contacts(session, [f.requester_id for f in facts.values() if f.requester_id])
+            contacts = earlier_contacts(session, requesters)
+            reached = reached_requesters(session, incidents, requesters)
         decisions: dict[int, Decision] = {}
         for ticket_id, facts_of_ticket in facts.items():
             hits = matcher.match(facts_of_ticket.text) if incidents else {}
@@ -234,6 +164,7 @@ class Pipeline:
                 hits,
                 known.get(ticket_id, frozenset()),
                 contacts.get(facts_of_ticket.requester_id or 0, 0),
+                reached.get(facts_of_ticket.requester_id or 0),
             )
         missing = [t for t in ticket_ids if t not in decisions]
         batch = BatchContext(

@@ -58,3 +58,26 @@ def test_an_accounts_own_words_replace_the_defaults():
     rules = TriageRules(threat_phrases=("ombudsman",), threat_priority="high")
     assert triage(ticket("I wrote to the ombudsman"), rules).priority == "high"
     assert triage(ticket("my lawyer will hear of it"), rules).tags == ()
+
+
+def test_the_customer_at_a_glance_line():
+    from datetime import UTC, datetime
+
+    from service.domain.linking.glance import Reached, at_a_glance
+
+    facts = ticket("x", organization_tags=(), requester_tags=("vip",))
+    facts = TicketFacts(
+        **{
+            **facts.__dict__,
+            "customer_since": datetime(2024, 3, 1, tzinfo=UTC),
+            "organization_name": "Acme {{x}}",
+        }
+    )
+    line = at_a_glance(facts, (VIP_TAG,), 2, (Reached("Sorry", "SORRY-AB12-CD34"), Reached("Later", None)))
+    assert (
+        line.startswith("The customer: since 2024-03-01 · organisation “Acme {{\u200bx}}”") or "Acme" in line
+    )
+    assert "VIP · 2 earlier tickets about incidents" in line
+    assert "reached by outreach “Sorry” (coupon SORRY-AB12-CD34) · reached by outreach “Later”." in line
+    assert "{{x}}" not in line  # a customer-controlled name cannot become a helpdesk placeholder
+    assert "1 earlier ticket about" in at_a_glance(facts, (), 1, ())

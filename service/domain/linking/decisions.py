@@ -11,6 +11,7 @@ from typing import Any
 
 from service.domain.linking.evaluation import judge
 from service.domain.linking.facts import IncidentFacts, TicketFacts
+from service.domain.linking.glance import Reached, at_a_glance
 from service.domain.linking.matching import PhraseHit
 from service.domain.linking.triage import triage
 from service.domain.linking.triage_rules import VIP_TAG
@@ -152,9 +153,11 @@ def decide(
     hits: Mapping[int, PhraseHit],
     known_incident_ids: frozenset[int],
     earlier_contacts: int = 0,
+    reached: Mapping[int, tuple[Reached, ...]] | None = None,
 ) -> Decision:
     """``known_incident_ids``: incidents this ticket was ever linked to or unlinked from;
-    ``earlier_contacts``: the requester's earlier tickets linked to an incident."""
+    ``earlier_contacts``: the requester's earlier tickets linked to an incident; ``reached``:
+    per incident, the outreach that reached the requester."""
     problem_ids = {i.problem_ticket_id for i in incidents.values() if i.problem_ticket_id}
     if ticket.id in problem_ids or ticket.type == "problem":
         return LeaveAlone(ticket.id, "it is a problem ticket")
@@ -215,7 +218,17 @@ def decide(
         status_version=incident.status_version,
         locale=locale,
         public_comment=reply,
-        internal_note=explain(incident, match, locale, len(found), signals.reasons, language_line),
+        internal_note=explain(
+            incident,
+            match,
+            locale,
+            len(found),
+            (
+                *signals.reasons,
+                at_a_glance(ticket, signals.tags, earlier_contacts, (reached or {}).get(incident.id, ())),
+            ),
+            language_line,
+        ),
         evidence=evidence,
         shadow=incident.shadow_mode,
         priority=signals.priority,

@@ -38,6 +38,8 @@ class TicketFacts:
     account_locale: str | None = None  # the helpdesk account's default language
     # The language of the customer's words, when their profile's says nothing (it is the default).
     detected_language: DetectedLanguage | None = None
+    customer_since: datetime | None = None  # the requester's helpdesk user was created then
+    organization_name: str = ""
 
     @property
     def text(self) -> str:

@@ -1,0 +1,85 @@
+"""What a batch decides with, read from the database: the active incidents as facts (their
+rules, status, triage), the phrase automaton (recompiled only when the rules change), and each
+ticket's links so far."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.domain.linking.facts import IncidentFacts
+from service.domain.linking.matching import PhraseMatcher, PhraseRule
+from service.domain.states import LinkState
+from service.incidents.rules import PHRASE_KINDS, stored_rule_specs
+from service.incidents.store import active_incidents
+from service.models import TicketLink
+from service.triage.store import rules_for as triage_rules_for
+
+
+class MatcherCache:
+    """Recompile the automaton only when the active rules change."""
+
+    def __init__(self) -> None:
+        self._key: tuple[PhraseRule, ...] = ()
+        self._matcher = PhraseMatcher([])
+
+    def get(self, rules: list[PhraseRule]) -> PhraseMatcher:
+        key = tuple(rules)
+        if key != self._key:
+            self._matcher = PhraseMatcher(rules)
+            self._key = key
+        return self._matcher
+
+
+def incident_facts(
+    session: Session, vip_tags: tuple[str, ...]
+) -> tuple[dict[int, IncidentFacts], list[PhraseRule]]:
+    facts: dict[int, IncidentFacts] = {}
+    rules: list[PhraseRule] = []
+    incidents = active_incidents(session)
+    triage = triage_rules_for(session, [i.id for i in incidents], vip_tags)
+    for incident in incidents:
+        status = incident.current_status
+        if status is None:
+            continue
+        phrase_rules = [
+            PhraseRule(
+                incident_id=incident.id, phrase=r.value, rule_id=r.id, exclude=r.kind == "exclude_phrase"
+            )
+            for r in incident.rules
+            if r.kind in PHRASE_KINDS
+        ]
+        facts[incident.id] = IncidentFacts(
+            id=incident.id,
+            title=incident.title,
+            tag=incident.tag,
+            problem_ticket_id=incident.problem_ticket_id,
+            status_version=status.version,
+            status_texts=dict(status.texts),
+            status_updated_at=status.created_at,
+            default_locale=incident.default_locale,
+            shadow_mode=incident.shadow_mode,
+            created_at=incident.created_at,
+            has_phrases=any(not r.exclude for r in phrase_rules),
+            macro_id=incident.macro_id,
+            other_rules=stored_rule_specs(incident),
+            triage=triage[incident.id],
+        )
+        rules.extend(phrase_rules)
+    return facts, rules
+
+
+def known_links(session: Session, ticket_ids: list[int]) -> tuple[dict[int, frozenset[int]], set[int]]:
+    """Incidents each ticket is linked to, and the tickets another worker is writing right now."""
+    rows = session.execute(
+        select(TicketLink.ticket_id, TicketLink.incident_id, TicketLink.state).where(
+            TicketLink.ticket_id.in_(ticket_ids)
+        )
+    )
+    known: dict[int, set[int]] = {}
+    busy: set[int] = set()
+    for ticket_id, incident_id, state in rows:
+        known.setdefault(ticket_id, set()).add(incident_id)
+        if state == LinkState.APPLYING:
+            busy.add(ticket_id)
+    return {t: frozenset(s) for t, s in known.items()}, busy
