@@ -61,6 +61,7 @@ def incident_facts(
             shadow_mode=incident.shadow_mode,
             created_at=incident.created_at,
             has_phrases=any(not r.exclude for r in phrase_rules),
+            phrases=tuple(r.phrase for r in phrase_rules if not r.exclude),
             macro_id=incident.macro_id,
             other_rules=stored_rule_specs(incident),
             triage=triage[incident.id],

@@ -17,6 +17,7 @@ from service.domain.linking.triage import triage
 from service.domain.linking.triage_rules import VIP_TAG
 from service.domain.status_text import status_reply
 from service.domain.text.locales import pick_text
+from service.domain.text.normalise import normalize
 from service.domain.text.reply_language import ReplyLanguage, explain_language, reply_language
 from service.domain.text.templates import inert
 from service.domain.tickets import SOLVED_STATUSES, version_in_tags
@@ -99,14 +100,27 @@ def matches(
     return found
 
 
+def specificity(match: Match, incidents: Mapping[int, IncidentFacts]) -> tuple[float, int]:
+    """How specific a phrase match is: each matched phrase counts its words, divided by how many
+    active incidents share the phrase (a common word says little), then the phrases' length."""
+    shared: dict[str, int] = {}
+    for incident in incidents.values():
+        for phrase in set(map(normalize, incident.phrases)):
+            shared[phrase] = shared.get(phrase, 0) + 1
+    weight = sum(len(normalize(p).split()) / max(shared.get(normalize(p), 1), 1) for p in match.phrases)
+    return weight, sum(len(p) for p in match.phrases)
+
+
 def _choose(found: list[Match], incidents: Mapping[int, IncidentFacts]) -> Match | None:
-    """Best match: most distinct phrases matched, then more kinds of rule satisfied; ties go to
-    the longest-running incident, then the lower id, so the choice is predictable."""
+    """Best match: most distinct phrases matched, then more kinds of rule satisfied, then the more
+    specific phrases (longer, and shared by fewer incidents); ties go to the longest-running
+    incident, then the lower id, so the choice is predictable."""
 
     def rank(match: Match) -> tuple[Any, ...]:
         incident = incidents[match.incident_id]
         started = incident.created_at.timestamp() if incident.created_at else 0.0
-        return -len(match.phrases), -len(incident.other_rules), started, match.incident_id
+        weight, length = specificity(match, incidents) if len(found) > 1 else (0.0, 0)
+        return -len(match.phrases), -len(incident.other_rules), -weight, -length, started, match.incident_id
 
     return min(found, key=rank) if found else None
 
@@ -141,7 +155,7 @@ def explain(
     if competing > 1:
         lines.append(
             f"{competing} active incidents matched; this one matched best "
-            "(most phrases, then most rules, then the earliest declared)."
+            "(most phrases, then most rules, then the most specific phrases, then the earliest declared)."
         )
     lines.append("Wrong match? Remove the tag or the problem link and IncidentDesk will leave it alone.")
     return "\n".join(lines)

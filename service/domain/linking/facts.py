@@ -59,6 +59,7 @@ class IncidentFacts:
     shadow_mode: bool = False
     created_at: datetime | None = None
     has_phrases: bool = True
+    phrases: tuple[str, ...] = ()  # its phrase rules (not the exclusions), as the admin wrote them
     macro_id: int | None = None  # the incident's status macro in the helpdesk
     # Rules other than phrases (tags, fields, channel, ...): ``service.domain.linking.rules.RuleSpec``.
     other_rules: tuple[RuleSpec, ...] = ()
