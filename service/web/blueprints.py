@@ -12,6 +12,7 @@ from service.web.admin import incidents as admin_incidents
 from service.web.admin import merges as admin_merges
 from service.web.admin import outreach as admin_outreach
 from service.web.admin import sources as admin_sources
+from service.web.api import backlog as api_backlog
 from service.web.api import incidents as api_incidents
 from service.web.api import lifecycle as api_lifecycle
 from service.web.api import merges as api_merges
@@ -60,6 +61,7 @@ MACHINE_ROUTES: tuple[Blueprint, ...] = (
     api_outreach.bp,
     api_sources.bp,
     api_triage.bp,
+    api_backlog.bp,
     sidebar.bp,
 )
 

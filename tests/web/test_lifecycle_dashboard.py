@@ -108,3 +108,30 @@ def test_dashboard_in_hebrew_is_right_to_left(logged_in, db):
 def test_age_is_told_in_hours_and_minutes():
     assert age_in_words(3 * 3600 + 30 * 60 + 59) == (3, 30)
     assert age_in_words(-5) == (0, 0)
+
+
+def test_the_backlog_is_in_the_api_as_json_and_as_a_safe_spreadsheet(logged_in, client, db):
+    from tests.factories import AUTH
+
+    checkout = declare(logged_in)
+    formula = declare(logged_in, title="=HYPERLINK(1) login fails", phrases="cannot log in")
+    with db.transaction() as session:
+        session.add_all(
+            [
+                link(checkout, 1, hours_ago=3.5, written_hours_ago=4),
+                link(checkout, 2, hours_ago=1, ticket_status="pending"),
+                link(checkout, 3, hours_ago=5, ticket_status="solved"),
+                link(formula, 7, hours_ago=0.25, ticket_status="new"),
+            ]
+        )
+    body = client.get("/api/v1/backlog", headers=AUTH).get_json()
+    rows = {r["incident_id"]: r for r in body["incidents"]}
+    assert (rows[checkout]["linked"], rows[checkout]["unsolved"]) == (3, 2)
+    first_contact = rows[checkout]["earliest_unanswered_contact"]
+    assert first_contact.endswith("+00:00") and body["totals"]["earliest_unanswered_contact"] == first_contact
+    assert (body["totals"]["active_incidents"], body["totals"]["unsolved"]) == (2, 3)
+    sheet = client.get("/api/v1/backlog.csv", headers=AUTH)
+    text = sheet.get_data(as_text=True)
+    assert sheet.mimetype == "text/csv" and text.startswith("\ufeffincident_id,title,")
+    assert "'=HYPERLINK(1) login fails" in text  # a title is never a formula in the spreadsheet
+    assert client.get("/api/v1/backlog").status_code == 401

@@ -114,6 +114,8 @@ def test_every_route_answers_as_the_document_says(api, db, sandbox):
     api.call("get", f"{base}/merge-settings")
     api.call("put", f"{base}/merge-settings", json={"window_minutes": 30})
     api.call("get", f"{base}/merges")
+    api.call("get", "/api/v1/backlog")
+    api.call("get", "/api/v1/backlog.csv")
     api.call("get", "/api/v1/triage-settings")
     api.call(
         "put",

@@ -331,6 +331,14 @@ OPERATIONS: tuple[Operation, ...] = (
         {200: ProposalSchema},
         parameters=(_id("proposal_id", "The proposal's id."),),
     ),
+    Operation(
+        "get",
+        "/backlog",
+        "Where the backlog stands: each active incident's figures and the totals",
+        "backlog",
+        {200: answers.BacklogSchema},
+    ),
+    Operation("get", "/backlog.csv", "The same, as a spreadsheet", "backlog", {200: CSV}),
     Operation("get", "/openapi.json", "This document", "meta", {200: "application/json"}),
 )
 

@@ -287,3 +287,32 @@ class TriageSettingsSchema(Schema):
     group_id = fields.Integer(
         allow_none=True, metadata={"description": "Where a ticket with any signal goes."}
     )
+
+
+class BacklogRowSchema(Schema):
+    incident_id = _required(fields.Integer)
+    title = _required(fields.String)
+    severity = _required(fields.String)
+    declared_at = _required(fields.DateTime)
+    linked = _required(fields.Integer)
+    unsolved = _required(fields.Integer)
+    earliest_unanswered_contact = _required(
+        fields.DateTime,
+        allow_none=True,
+        metadata={"description": "The customer's first contact, among the unsolved."},
+    )
+    unlinked_by_agents = _required(fields.Integer)
+    broadcasts_running = _required(fields.Integer)
+
+
+class BacklogTotalsSchema(Schema):
+    active_incidents = _required(fields.Integer)
+    linked = _required(fields.Integer)
+    unsolved = _required(fields.Integer)
+    earliest_unanswered_contact = _required(fields.DateTime, allow_none=True)
+
+
+class BacklogSchema(Schema):
+    generated_at = _required(fields.DateTime)
+    incidents = _required(fields.List, fields.Nested(BacklogRowSchema))
+    totals = _required(fields.Nested, BacklogTotalsSchema)
