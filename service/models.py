@@ -251,3 +251,14 @@ class RateBudgetGrant(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     budget: Mapped[str] = mapped_column(String(60))
     at: Mapped[float] = mapped_column(Float)  # epoch seconds
+
+
+class DigestState(Base):
+    """The one row of management's backlog digest: when it was last posted (claimed by one
+    worker with a conditional update) and the unanswered contacts it counted, for the trend."""
+
+    __tablename__ = "digest_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    unsolved: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -158,6 +158,11 @@ class Settings:
     zendesk_app_audience: str = ""
     # Requesters or organisations with one of these tags get their tickets' priority raised.
     vip_tags: tuple[str, ...] = ("vip",)
+    # Management's digest of the backlog while an incident is active: posted as {"text": ...} to
+    # a chat's incoming-webhook URL (Slack, Mattermost, Google Chat, Teams workflows) every
+    # ``digest_minutes``; no URL, no digest. The URL is a secret: it is never logged.
+    digest_url: str = ""
+    digest_minutes: int = 60
     # Web server.
     host: str = "127.0.0.1"
     port: int = 8000
@@ -265,6 +270,8 @@ class Settings:
             vip_tags=tuple(
                 t.strip() for t in env.get("INCIDENTDESK_VIP_TAGS", "vip").split(",") if t.strip()
             ),
+            digest_url=env.get("INCIDENTDESK_DIGEST_URL", ""),
+            digest_minutes=_int(env, "INCIDENTDESK_DIGEST_MINUTES", 60, minimum=1),
             host=env.get("INCIDENTDESK_HOST", "127.0.0.1"),
             port=_int(env, "INCIDENTDESK_PORT", 8000, minimum=1),
             session_cookie_secure=_bool(env, "INCIDENTDESK_SESSION_COOKIE_SECURE", False),
