@@ -82,6 +82,9 @@ class Incident(Base):
     # Where an unassigned ticket (and the problem ticket) is assigned so the helpdesk lets it be solved.
     solve_group_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     solve_assignee_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # The post-incident report's texts per language, written at resolution.
+    what_happened: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    prevention: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=clock.now, onupdate=clock.now

@@ -84,6 +84,19 @@ def clean_status(stage: str, texts: dict[str, str] | None) -> tuple[str, dict[st
     return stage, cleaned
 
 
+def clean_report_texts(**texts: dict[str, str] | None) -> dict[str, dict[str, str]]:
+    """The post-incident report's texts per language (``what_happened``, ``prevention``):
+    optional, so none is fine, but what is written is checked as a customer text is."""
+    errors: dict[str, list[str]] = {}
+    cleaned = {}
+    for field_name, given in texts.items():
+        written = {k: v for k, v in (given or {}).items() if (v or "").strip()}
+        cleaned[field_name] = clean_texts(written, errors, field_name) if written else {}
+    if errors:
+        raise InvalidIncident(errors)
+    return cleaned
+
+
 def tag_for_title(title: str) -> str:
     """A Zendesk-safe tag derived from the title: ``incident_checkout_is_down``."""
     ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()

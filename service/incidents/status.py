@@ -17,7 +17,7 @@ from integrations.base import Comment, HelpdeskError, HelpdeskNotFound, Helpdesk
 from service import clock
 from service.audit import record
 from service.domain.errors import Conflict
-from service.domain.incidents import InvalidIncident, clean_status
+from service.domain.incidents import InvalidIncident, clean_report_texts, clean_status
 from service.domain.phrases import sentence
 from service.domain.states import LinkState
 from service.domain.status_text import helpdesk_status_text
@@ -170,11 +170,15 @@ def resolve_incident(
     *,
     actor: str,
     survey: bool = False,
+    what_happened: dict[str, str] | None = None,
+    prevention: dict[str, str] | None = None,
 ) -> StatusUpdate:
-    """The final message goes to every linked unsolved ticket, which is then solved."""
+    """The final message goes to every linked unsolved ticket, which is then solved. The
+    report's texts (what happened, what is done so it won't again) are kept for its page."""
     if incident.state != "active":
         raise IncidentStateError(ALREADY_RESOLVED())
     _, texts = clean_status("resolved", texts)
+    report_texts = clean_report_texts(what_happened=what_happened, prevention=prevention)
     sent = {locale: f"{text}\n\n{SURVEY_PLACEHOLDER}" for locale, text in texts.items()} if survey else texts
     # The macro gets the final text without the survey: agents applying it by hand later should
     # not send a survey out of turn.
@@ -183,6 +187,7 @@ def resolve_incident(
     )
     incident.state = "resolved"
     incident.resolved_at = clock.now()
+    incident.what_happened, incident.prevention = report_texts["what_happened"], report_texts["prevention"]
     incident.resolution_survey = survey
     record(
         session,

@@ -7,7 +7,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from service.domain.text.customer_locales import CUSTOMER_LOCALES
 from service.domain.text.locales import direction
-from service.web.admin import api_docs, dashboard, lifecycle, rules_editor, triage
+from service.web.admin import api_docs, dashboard, lifecycle, report, rules_editor, triage
 from service.web.admin import incidents as admin_incidents
 from service.web.admin import merges as admin_merges
 from service.web.admin import outreach as admin_outreach
@@ -47,6 +47,7 @@ PAGES: tuple[Blueprint, ...] = (
     admin_outreach.pages,
     api_docs.bp,
     triage.pages,
+    report.pages,
     admin_sources.pages,
 )
 # Machine-to-machine routes authenticate by signature or token, not by a browser session.

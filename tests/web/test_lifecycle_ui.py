@@ -441,3 +441,39 @@ def test_the_triage_page_saves_the_accounts_rules_and_says_what_to_fix_in_hebrew
     assert refused.status_code == 422
     assert "מספר שלם מ־0 (כבוי) עד 1000" in text and "המזהה המספרי של הקבוצה" in text
     assert 'value="many"' in text  # what was typed is kept
+
+
+def test_the_post_incident_report_keeps_what_happened_and_prints_the_figures(logged_in, client, db):
+    from tests.factories import AUTH
+
+    incident_id = declare(logged_in)
+    add_links(db, incident_id)
+    answer = post_form(
+        logged_in,
+        f"/admin/incidents/{incident_id}/resolve",
+        {
+            **FINAL,
+            "happened_en": "A payment provider's certificate expired at 08:02.",
+            "happened_he": "תוקף התעודה של ספק התשלומים פג ב־08:02.",
+            "prevention_en": "Certificates are now renewed automatically, with an alert 30 days before.",
+        },
+    )
+    assert answer.status_code == 302
+    page = logged_in.get(f"/admin/incidents/{incident_id}/report").data.decode()
+    assert "A payment provider&#39;s certificate expired at 08:02." in page
+    assert 'lang="he" dir="rtl"' in page and "תוקף התעודה" in page
+    assert "Certificates are now renewed automatically" in page
+    assert "Tickets linked" in page and "Median time to the first answer" in page
+    sheet = logged_in.get(f"/admin/incidents/{incident_id}/report.csv").get_data(as_text=True)
+    assert sheet.startswith("\ufefffigure,value") and "tickets_linked,5" in sheet
+    assert "what_happened:he,תוקף התעודה" in sheet
+    body = client.get(f"/api/v1/incidents/{incident_id}/report", headers=AUTH).get_json()
+    assert body["figures"]["tickets_linked"] == 5 and body["what_happened"]["en"].startswith("A payment")
+    assert body["timeline"][-1]["stage"] == "resolved" and sum(body["tickets_per_hour"].values()) == 5
+    other = declare(logged_in, title="Login fails", phrases="cannot log in")
+    refused = client.post(
+        f"/api/v1/incidents/{other}/resolve",
+        json={"texts": {"en": "Fixed."}, "what_happened": {"xx": "a language nobody has"}},
+        headers=AUTH,
+    )
+    assert refused.status_code == 422 and "what_happened" in refused.get_json()["fields"]

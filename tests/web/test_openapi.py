@@ -143,6 +143,7 @@ def test_every_route_answers_as_the_document_says(api, db, sandbox):
     api.call("post", f"{url}/pause")
     api.call("get", f"{url}/results.csv")
     api.call("post", f"{base}/resolve", json={"texts": {"en": "Fixed."}})
+    api.call("get", f"{base}/report")
     api.call("post", f"{base}/reopen")
     api.call("get", "/api/v1/sources")
     source = api.call(

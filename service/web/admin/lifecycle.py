@@ -71,6 +71,9 @@ class StatusForm:
     stage: str = "investigating"
     texts: dict[str, str] = field(default_factory=blank_texts)
     checked: bool = False
+    # The resolve form's report texts: what happened, and what is done so it won't again.
+    happened: dict[str, str] = field(default_factory=blank_texts)
+    prevention: dict[str, str] = field(default_factory=blank_texts)
 
     stages = UPDATE_STAGES
 
@@ -84,6 +87,8 @@ class StatusForm:
             stage=_text(form, "stage", "investigating"),
             texts=texts_from(form, prefix),
             checked=form.get(checkbox) == "on",
+            happened=texts_from(form, "happened"),
+            prevention=texts_from(form, "prevention"),
         )
 
 
@@ -194,6 +199,8 @@ def resolve(incident_id: int):
                 form.texts,
                 actor=_actor(),
                 survey=form.checked,
+                what_happened=form.happened,
+                prevention=form.prevention,
             )
     except InvalidIncident as invalid:
         errors = {

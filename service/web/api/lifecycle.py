@@ -93,6 +93,8 @@ def resolve(incident_id: int):
             fields["texts"],
             actor=API_ACTOR,
             survey=fields["survey"],
+            what_happened=fields["what_happened"],
+            prevention=fields["prevention"],
         )
         body = TimelineEntrySchema().dump(status)
     return jsonify(body), 201

@@ -54,6 +54,18 @@ class ResolveSchema(Schema):
         keys=Text(), values=Text(), required=True, error_messages={"required": TEXTS_REQUIRED}
     )
     survey = fields.Boolean(load_default=False)
+    what_happened = fields.Dict(
+        keys=Text(),
+        values=Text(),
+        load_default=dict,
+        metadata={"description": "For the report, per language."},
+    )
+    prevention = fields.Dict(
+        keys=Text(),
+        values=Text(),
+        load_default=dict,
+        metadata={"description": "What is done so it won't happen again, per language, for the report."},
+    )
 
 
 class SolveAssignmentSchema(Schema):

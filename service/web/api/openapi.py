@@ -339,6 +339,14 @@ OPERATIONS: tuple[Operation, ...] = (
         {200: answers.BacklogSchema},
     ),
     Operation("get", "/backlog.csv", "The same, as a spreadsheet", "backlog", {200: CSV}),
+    Operation(
+        "get",
+        INCIDENT + "/report",
+        "The post-incident report: texts, figures, timeline, reach",
+        "backlog",
+        {200: answers.ReportSchema},
+        parameters=(INCIDENT_ID,),
+    ),
     Operation("get", "/openapi.json", "This document", "meta", {200: "application/json"}),
 )
 

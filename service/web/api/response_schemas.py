@@ -316,3 +316,33 @@ class BacklogSchema(Schema):
     generated_at = _required(fields.DateTime)
     incidents = _required(fields.List, fields.Nested(BacklogRowSchema))
     totals = _required(fields.Nested, BacklogTotalsSchema)
+
+
+class ReachSchema(Schema):
+    campaign = _required(fields.String)
+    purpose = _required(fields.String)
+    sent = _required(fields.Integer)
+    audience = _required(fields.Integer)
+
+
+class ReportEntrySchema(Schema):
+    version = fields.Integer()
+    stage = fields.String()
+    texts = fields.Dict(keys=fields.String(), values=fields.String())
+    created_by = fields.String()
+    created_at = fields.DateTime()
+
+
+class ReportSchema(Schema):
+    incident_id = _required(fields.Integer)
+    what_happened = _required(fields.Dict, keys=fields.String(), values=fields.String())
+    prevention = _required(fields.Dict, keys=fields.String(), values=fields.String())
+    figures = _required(
+        fields.Dict,
+        metadata={
+            "description": "Tickets linked, unsolved, time to the first answer (median, p90, longest), merges, reach."
+        },
+    )
+    outreach = _required(fields.List, fields.Nested(ReachSchema))
+    timeline = _required(fields.List, fields.Nested(ReportEntrySchema))
+    tickets_per_hour = _required(fields.Dict, keys=fields.String(), values=fields.Integer())
