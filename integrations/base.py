@@ -82,11 +82,13 @@ class ChangedTicket:
 @dataclass(frozen=True)
 class ChangedTicketsPage:
     """One page of the change feed. ``cursor`` is where the next page starts; it is kept even at
-    the end of the stream, where the next read finds the changes made since."""
+    the end of the stream, where the next read finds the changes made since. At the end of the
+    stream ``complete_until`` says before when every change has now been listed."""
 
     tickets: tuple[ChangedTicket, ...]
     cursor: str
     end_of_stream: bool
+    complete_until: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from service.inbox.pipeline import BatchReport, Pipeline
 from service.incidents.broadcast import BroadcastRunner
 from service.models import InboxDelivery
 from service.outreach.runner import OutreachRunner
+from service.reconcile.runner import Reconciler
 from service.sources.flow import handle_delivery
 from service.sources.impact import ImpactNotes
 from service.sources.store import source_id_of
@@ -40,15 +41,21 @@ class Worker:
         self.outreach = OutreachRunner(services, self.owner)
         self.broadcasts = BroadcastRunner(services, self.owner)
         self.impact_notes = ImpactNotes(services.db)
+        self.reconciler = Reconciler(services, self.owner, inbox.store_changed_tickets)
         self._next_purge = 0.0  # monotonic; the first step purges
 
     def run_once(self) -> BatchReport | None:
-        """Claim and process one batch, then a step of broadcasting, of outreach and of impact
-        notes to incident tools; None when nothing was due. Every PURGE_INTERVAL_SECONDS the
-        step starts with a purge."""
+        """Claim and process one batch, then a step of broadcasting, of outreach, of impact
+        notes to incident tools and of the reconciler when its run is due; None when nothing
+        was due. Every PURGE_INTERVAL_SECONDS the step starts with a purge."""
         self.purge_if_due()
         report = self._inbox_batch()
-        sent = self.broadcasts.run_once() + self.outreach.run_once() + self.impact_notes.run_once()
+        sent = (
+            self.broadcasts.run_once()
+            + self.outreach.run_once()
+            + self.impact_notes.run_once()
+            + self.reconciler.run_once()
+        )
         if report is None and sent:
             return BatchReport()
         return report
