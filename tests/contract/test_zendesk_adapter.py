@@ -217,3 +217,17 @@ def test_changed_tickets_refused_past_the_exports_own_limit(helpdesk, sandbox):
     with pytest.raises(HelpdeskError) as refused:
         helpdesk.changed_tickets(cursor=None, since=since)
     assert refused.value.status == 429 and refused.value.retryable and refused.value.retry_after
+
+
+def test_the_exports_own_429_does_not_pause_the_accounts_budget(sandbox):
+    from integrations.zendesk.adapter import ZendeskAdapter
+    from service.helpdesk.budget import LocalRateBudget
+
+    budget = LocalRateBudget(600)
+    helpdesk = ZendeskAdapter.connect("sandbox", DEMO_AGENT_EMAIL, DEMO_API_TOKEN, sandbox.url, budget=budget)
+    requests.post(f"{sandbox.url}/_sandbox/limits", json={"incremental_exports_per_minute": 1}, timeout=5)
+    since = datetime.now(UTC) - timedelta(hours=1)
+    helpdesk.changed_tickets(cursor=None, since=since)
+    with pytest.raises(HelpdeskError):
+        helpdesk.changed_tickets(cursor=None, since=since)
+    assert budget.try_take(time.time()) == 0  # the pipeline's next call is not held back
