@@ -113,6 +113,7 @@ def measure(database_url: str, rounds: int) -> dict:
             zendesk_webhook_secret="x",
             worker_batch_window_seconds=0,
             job_poll_seconds=0.01,
+            reconcile_seconds=0,  # a batch's cost alone (reconcile_bench measures the reconciler)
         )
         helpdesk = ZendeskAdapter.connect("sandbox", DEMO_AGENT_EMAIL, DEMO_API_TOKEN, sandbox.url)
         services = build_services(settings, helpdesk=helpdesk)

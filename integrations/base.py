@@ -72,6 +72,27 @@ class HelpdeskTicket:
 
 
 @dataclass(frozen=True)
+class ChangedTicket:
+    """A ticket as the helpdesk's change feed lists it: enough to know it must be looked at."""
+
+    id: int
+    updated_at: datetime
+    status: str
+
+
+@dataclass(frozen=True)
+class ChangedTicketsPage:
+    """One page of the change feed. ``cursor`` is where the next page starts; it is kept even at
+    the end of the stream, where the next read finds the changes made since. At the end of the
+    stream ``complete_until`` says before when every change has now been listed."""
+
+    tickets: tuple[ChangedTicket, ...]
+    cursor: str
+    end_of_stream: bool
+    complete_until: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Comment:
     body: str
     public: bool
@@ -221,3 +242,8 @@ class HelpdeskPort(Protocol):
 
     def tickets_by_external_id(self, external_id: str) -> list[HelpdeskTicket]:
         """Tickets carrying this external id (how outreach finds what it already created)."""
+
+    def changed_tickets(self, *, cursor: str | None, since: datetime) -> ChangedTicketsPage:
+        """One page of the tickets changed after ``cursor`` or, without one, since ``since``
+        (oldest change first). The helpdesk may leave out its latest changes (Zendesk: the last
+        minute); they come with a later page."""

@@ -2,6 +2,7 @@
 
 import service.merging.models
 import service.outreach.models
+import service.reconcile.models
 import service.sources.models
 import service.triage.models  # noqa: F401
 from service.models import Base

@@ -84,6 +84,7 @@ def make_settings(database_url: str, **overrides) -> Settings:
         worker_poll_seconds=0.05,
         worker_batch_window_seconds=0.05,
         job_poll_seconds=0.05,
+        reconcile_seconds=0,  # the reconciler's own tests turn it on
     )
     return base.with_overrides(**overrides)
 

@@ -123,7 +123,7 @@ def create_sandbox_app(
         traffic.apply_faults(state)
         request.environ["sandbox.user_id"] = auth.authenticate(state, request.headers.get("Authorization"))
         with state.lock:
-            state.rate_limits.admit(_is_ticket_update())
+            state.rate_limits.admit(_is_ticket_update(), request.path)
         return None
 
     @app.after_request

@@ -1,5 +1,7 @@
-"""Zendesk's rate limits: requests per minute by plan, Update Ticket per account, and
-updates per ticket. Sliding windows; a refusal is a 429 with an integer ``Retry-After``.
+"""Zendesk's rate limits: requests per minute by plan, Update Ticket per account, updates per
+ticket, and the incremental exports' own 10 a minute. Sliding windows; a refusal is a 429 with
+an integer ``Retry-After``. The exports' one-minute exclusion of the latest changes is set here
+too, so a test can shorten it with the other limits.
 """
 
 from __future__ import annotations
@@ -17,6 +19,11 @@ if TYPE_CHECKING:  # state builds the limits, so the limits only name its type
 UPDATE_TICKET_PER_MINUTE = 100
 UPDATES_PER_TICKET = 30
 PER_TICKET_WINDOW_SECONDS = 600
+# "You can make up to 10 requests per minute to these endpoints" (the incremental exports).
+INCREMENTAL_EXPORTS_PER_MINUTE = 10
+# "Any items that were created or changed within the minute prior to your request are excluded."
+INCREMENTAL_EXCLUSION_SECONDS = 60.0
+INCREMENTAL_PREFIX = "/api/v2/incremental/"
 
 
 class Window:
@@ -62,6 +69,8 @@ class RateLimits:
         requests_per_minute: int | None = None,
         update_ticket_per_minute: int = UPDATE_TICKET_PER_MINUTE,
         updates_per_ticket: int = UPDATES_PER_TICKET,
+        incremental_exports_per_minute: int = INCREMENTAL_EXPORTS_PER_MINUTE,
+        incremental_exclusion_seconds: float = INCREMENTAL_EXCLUSION_SECONDS,
         window_seconds: float = 60.0,
         enabled: bool = True,
     ) -> None:
@@ -69,6 +78,8 @@ class RateLimits:
         self.window_seconds = window_seconds
         self.account = Window(requests_per_minute or self.state.rate_limit, window_seconds)
         self.update_ticket = Window(update_ticket_per_minute, window_seconds)
+        self.incremental_exports = Window(incremental_exports_per_minute, window_seconds)
+        self.incremental_exclusion_seconds = incremental_exclusion_seconds
         self.updates_per_ticket = updates_per_ticket
         self.per_ticket: dict[int, Window] = {}
 
@@ -78,11 +89,14 @@ class RateLimits:
             "requests_per_minute": self.account.limit,
             "update_ticket_per_minute": self.update_ticket.limit,
             "updates_per_ticket": self.updates_per_ticket,
+            "incremental_exports_per_minute": self.incremental_exports.limit,
+            "incremental_exclusion_seconds": self.incremental_exclusion_seconds,
             "window_seconds": self.window_seconds,
         }
 
-    def admit(self, is_ticket_update: bool) -> None:
-        """Count one API request against the account (and Update Ticket) limits."""
+    def admit(self, is_ticket_update: bool, path: str = "") -> None:
+        """Count one API request against the account limit, and against the Update Ticket or
+        the incremental exports' limit when it is one of those."""
         if not self.enabled:
             return
         now = time.monotonic()
@@ -91,6 +105,14 @@ class RateLimits:
             raise _too_many(
                 wait, "APIRateLimitExceeded", "Number of allowed API requests per minute exceeded"
             )
+        if path.startswith(INCREMENTAL_PREFIX):
+            wait = self.incremental_exports.try_take(now)
+            if wait:
+                raise _too_many(
+                    wait,
+                    "APIRateLimitExceeded",
+                    "Number of allowed incremental export API requests per minute exceeded",
+                )
         if is_ticket_update:
             wait = self.update_ticket.try_take(now)
             if wait:

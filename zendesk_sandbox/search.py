@@ -22,7 +22,7 @@ from flask import Blueprint, request
 from . import organizations, tickets, users
 from .common import ApiError, bad_request, base_url, current_state, current_user_id
 from .pagination import decode_cursor, encode_cursor, paginate
-from .state import SandboxState, parse_iso
+from .state import SandboxState, iso, parse_iso
 
 bp = Blueprint("sandbox_search", __name__)
 RESULT_CAP = 1000
@@ -250,9 +250,21 @@ def export():
     return body
 
 
+def _exported_until(state: SandboxState) -> float:
+    """Changes before this instant are exported: the latest minute is left out (Zendesk says so
+    for every incremental export), and with second-precision ``updated_at`` only whole seconds
+    that have passed, so a later change of a ticket always sorts after the cursor."""
+    return time.time() - state.rate_limits.incremental_exclusion_seconds
+
+
 def _changed_since(state: SandboxState, start: float) -> list[dict]:
+    until = _exported_until(state)
     return sorted(
-        (t for t in state.tickets.values() if parse_iso(t["updated_at"]) >= start),
+        (
+            t
+            for t in state.tickets.values()
+            if start <= parse_iso(t["updated_at"]) and parse_iso(t["updated_at"]) + 1 <= until
+        ),
         key=lambda t: (t["updated_at"], t["id"]),
     )
 
@@ -271,16 +283,23 @@ def _per_page() -> int:
         raise bad_request("per_page must be an integer", error="InvalidValue") from None
 
 
-@bp.get("/api/v2/incremental/tickets")
-def incremental_tickets():
-    """Time-based incremental export: tickets updated at or after ``start_time``."""
+def _start_time(state: SandboxState, missing: str) -> int:
     try:
         start = int(request.args.get("start_time", ""))
     except ValueError:
-        raise bad_request("start_time must be a Unix timestamp", error="InvalidValue") from None
+        raise bad_request(missing, error="InvalidValue") from None
+    if start > _exported_until(state):
+        raise bad_request("Too recent start_time. Use a start_time older than 1 minute", error="InvalidValue")
+    return start
+
+
+@bp.get("/api/v2/incremental/tickets")
+def incremental_tickets():
+    """Time-based incremental export: tickets updated at or after ``start_time``."""
     per_page = _per_page()
     state = current_state()
     with state.lock:
+        start = _start_time(state, "start_time must be a Unix timestamp")
         changed = _changed_since(state, start)
         rows = [_incremental_row(state, t) for t in changed[:per_page]]
     end_time = rows[-1]["generated_timestamp"] if rows else start
@@ -295,33 +314,29 @@ def incremental_tickets():
 
 @bp.get("/api/v2/incremental/tickets/cursor")
 def incremental_tickets_cursor():
-    """Cursor-based incremental export; the cursor encodes the last (updated_at, id)."""
+    """Cursor-based incremental export; the cursor encodes the last (updated_at, id) returned,
+    or the start time when nothing was, so ``after_cursor`` is never null (as recorded)."""
     per_page = _per_page()
     state = current_state()
     with state.lock:
         if request.args.get("cursor"):
-            after = tuple(decode_cursor(request.args["cursor"]))
+            cursor = request.args["cursor"]
+            after = tuple(decode_cursor(cursor))
             changed = [t for t in _changed_since(state, 0) if (t["updated_at"], t["id"]) > after]
         else:
-            try:
-                start = int(request.args.get("start_time", ""))
-            except ValueError:
-                raise bad_request("start_time or cursor is required", error="InvalidValue") from None
+            start = _start_time(state, "start_time or cursor is required")
+            cursor = encode_cursor([iso(start), 0])
             changed = _changed_since(state, start)
         chunk = changed[:per_page]
         rows = [_incremental_row(state, t) for t in chunk]
-    cursor = (
-        encode_cursor([chunk[-1]["updated_at"], chunk[-1]["id"]]) if chunk else request.args.get("cursor")
-    )
-    done = len(changed) <= per_page
+    if chunk:
+        cursor = encode_cursor([chunk[-1]["updated_at"], chunk[-1]["id"]])
     return {
         "tickets": rows,
         "after_url": f"{base_url()}/api/v2/incremental/tickets/cursor.json?"
-        f"{urlencode({'cursor': cursor, 'per_page': per_page})}"
-        if cursor
-        else None,
+        f"{urlencode({'cursor': cursor, 'per_page': per_page})}",
         "before_url": None,
         "after_cursor": cursor,
         "before_cursor": None,
-        "end_of_stream": done,
+        "end_of_stream": len(changed) <= per_page,
     }

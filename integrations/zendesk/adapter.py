@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 
 import requests
 from zenpy import Zenpy
@@ -14,6 +16,8 @@ from zenpy.lib.api_objects import User as ZenpyUser
 from zenpy.lib.exception import APIException, RatelimitBudgetExceeded, RecordNotFoundException, ZenpyException
 
 from integrations.base import (
+    ChangedTicket,
+    ChangedTicketsPage,
     HelpdeskError,
     HelpdeskNotFound,
     HelpdeskOrganization,
@@ -34,6 +38,9 @@ from integrations.zendesk.conversions import (
 from integrations.zendesk.transport import zenpy_client
 
 BULK_LIMIT = 100
+# The incremental exports leave out "items that were created or changed within the minute prior
+# to your request" (developer.zendesk.com, Using the Incremental Export API).
+EXPORT_EXCLUDES = timedelta(minutes=1)
 
 
 class ZendeskAdapter:
@@ -273,6 +280,27 @@ class ZendeskAdapter:
     def tickets_by_external_id(self, external_id: str) -> list[HelpdeskTicket]:
         with self._calling(f"tickets with external id {external_id[:60]!r}"):
             return [ticket_from_zendesk(as_dict(t)) for t in self.client.tickets(external_id=external_id)]
+
+    def changed_tickets(self, *, cursor: str | None, since: datetime) -> ChangedTicketsPage:
+        """The cursor-based incremental ticket export (10 requests a minute per account)."""
+        query = {"cursor": cursor} if cursor else {"start_time": int(since.timestamp())}
+        asked_at = datetime.now(UTC)
+        with self._calling("incremental ticket export"):
+            answer = self._session_call("GET", f"incremental/tickets/cursor.json?{urlencode(query)}")
+        end_of_stream = bool(answer.get("end_of_stream", True))
+        return ChangedTicketsPage(
+            tickets=tuple(
+                ChangedTicket(
+                    id=int(t["id"]),
+                    updated_at=datetime.fromisoformat(str(t["updated_at"]).replace("Z", "+00:00")),
+                    status=str(t.get("status") or ""),
+                )
+                for t in answer.get("tickets", [])
+            ),
+            cursor=str(answer.get("after_cursor") or cursor or ""),
+            end_of_stream=end_of_stream,
+            complete_until=asked_at - EXPORT_EXCLUDES if end_of_stream else None,
+        )
 
     def _session_call(self, method: str, path: str, payload: dict | None = None) -> dict:
         """A plain JSON call through zenpy's session (same routing, auth and budget), for the few

@@ -10,6 +10,12 @@ from zenpy import Zenpy
 
 from integrations.base import RequestBudget
 
+# The incremental exports have their own limit (10 requests a minute per account, shared with any
+# other integration reading them): a 429 there is most likely that limit's, so it does not pause
+# every other call (the caller waits out its Retry-After); were it the account's, the next other
+# call is refused too and pauses the budget then.
+OWN_LIMIT_PATH = "/api/v2/incremental/"
+
 
 class RebasingAdapter(HTTPAdapter):
     """Route calls meant for ``origin`` to ``base_url``, and show zenpy the origin in the response.
@@ -30,7 +36,11 @@ class RebasingAdapter(HTTPAdapter):
         if self.budget is not None:
             self.budget.acquire()
         response = self._send_routed(request, **kwargs)
-        if response.status_code == 429 and self.budget is not None:
+        if (
+            response.status_code == 429
+            and self.budget is not None
+            and OWN_LIMIT_PATH not in (request.url or "")
+        ):
             try:
                 self.budget.block_for(float(response.headers.get("Retry-After", "1")))
             except ValueError:

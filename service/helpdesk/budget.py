@@ -11,8 +11,9 @@ there the account's window lives in memory. Either way a 429's ``Retry-After`` b
 sharing the budget until it passes.
 
 The account's budget paces every request the adapter makes. A room that must not use all of it
-takes a named share as well (outreach: its campaigns' share of the plan), kept the same way
-under its own name, so a campaign never starves the pipeline and the broadcasts.
+takes a named share as well (outreach: its campaigns' share of the plan; the reconciler: the
+incremental export's own limit), kept the same way under its own name, so a campaign never
+starves the pipeline and the broadcasts.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ WINDOW_SECONDS = 60
 # The budgets' names (rows in ``rate_budgets``): the whole account, and outreach's share of it.
 ACCOUNT = "zendesk"
 OUTREACH_SHARE = "outreach"
+# The reconciler's share: the incremental exports allow 10 requests a minute per account.
+RECONCILER_SHARE = "reconciler"
+RECONCILER_REQUESTS_PER_MINUTE = 10
 # Zendesk runs about 30 background jobs per account at once; each room that submits jobs (the
 # executor for the pipeline and broadcasts, the outreach runner) keeps to this many.
 MAX_JOBS_IN_FLIGHT = 25

@@ -8,7 +8,9 @@ another transaction holds. A crashed worker's lease expires and the row is claim
 
 from __future__ import annotations
 
+import json
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -16,8 +18,10 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from integrations.base import ChangedTicket
 from service import clock
 from service.db import Database
+from service.domain import reconcile
 from service.models import InboxDelivery, RateBudget, RejectedDelivery
 
 MAX_REJECTED_BODY = 64 * 1024
@@ -75,6 +79,25 @@ def store(
         existing = session.scalar(select(InboxDelivery.id).where(InboxDelivery.delivery_key == delivery_key))
         return existing, False
     return row.id, True
+
+
+def store_changed_tickets(session: Session, changes: Sequence[ChangedTicket]) -> int:
+    """The reconciler's page of changed tickets, each stored like a webhook's "ticket changed"
+    under its own key (ticket and change time); returns how many were new."""
+    new = 0
+    for change in changes:
+        _, stored = store(
+            session,
+            delivery_key=reconcile.delivery_key(change.id, change.updated_at),
+            event_type=reconcile.EVENT_TYPE,
+            ticket_id=change.id,
+            payload=json.dumps(
+                {"ticket_id": change.id, "updated_at": change.updated_at.isoformat(), "status": change.status}
+            ),
+            source="zendesk",
+        )
+        new += stored
+    return new
 
 
 def _count_rejection(session: Session, status_code: int) -> int:

@@ -19,6 +19,7 @@ from service.incidents.broadcast import BroadcastRunner
 from service.incidents.digest import BacklogDigest
 from service.models import InboxDelivery
 from service.outreach.runner import OutreachRunner
+from service.reconcile.runner import Reconciler
 from service.sources.flow import handle_delivery
 from service.sources.impact import ImpactNotes
 from service.sources.store import source_id_of
@@ -44,12 +45,13 @@ class Worker:
         self.digest = BacklogDigest(
             services.db, services.settings.digest_url, services.settings.digest_minutes
         )
+        self.reconciler = Reconciler(services, self.owner, inbox.store_changed_tickets)
         self._next_purge = 0.0  # monotonic; the first step purges
 
     def run_once(self) -> BatchReport | None:
         """Claim and process one batch, then a step of broadcasting, of outreach, of impact notes
-        to incident tools and of management's digest; None when nothing was due. Every PURGE_INTERVAL_SECONDS the
-        step starts with a purge."""
+        to incident tools, of management's digest and of the reconciler when their runs are due;
+        None when nothing was due. Every PURGE_INTERVAL_SECONDS the step starts with a purge."""
         self.purge_if_due()
         report = self._inbox_batch()
         sent = (
@@ -57,6 +59,7 @@ class Worker:
             + self.outreach.run_once()
             + self.impact_notes.run_once()
             + self.digest.run_once()
+            + self.reconciler.run_once()
         )
         if report is None and sent:
             return BatchReport()

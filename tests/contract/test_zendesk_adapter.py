@@ -2,6 +2,7 @@
 
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -190,3 +191,43 @@ def test_public_agent_replies_ignore_our_own_user_and_private_notes(helpdesk, sa
         )
     helpdesk.update_ticket(TicketChange(ticket_id=ids[2], comment=Comment("status from IncidentDesk", True)))
     assert helpdesk.public_agent_replies(ids) == {ids[0]}
+
+
+def test_changed_tickets_page_through_the_incremental_export_and_resume(helpdesk, sandbox):
+    requests.post(f"{sandbox.url}/_sandbox/limits", json={"incremental_exclusion_seconds": 0}, timeout=5)
+    job = settle(helpdesk, helpdesk.create_many([new(1), new(2)]))
+    ids = [r.ticket_id for r in job.results]
+    time.sleep(1.1)  # the sandbox exports only whole seconds that have passed
+    page = helpdesk.changed_tickets(cursor=None, since=datetime.now(UTC) - timedelta(hours=1))
+    assert [t.id for t in page.tickets] == ids and page.end_of_stream and page.cursor
+    assert {t.status for t in page.tickets} == {"new"} and page.tickets[0].updated_at.tzinfo is not None
+    idle = helpdesk.changed_tickets(cursor=page.cursor, since=datetime.now(UTC))
+    assert idle.tickets == () and idle.cursor == page.cursor and idle.end_of_stream
+
+    helpdesk.update_ticket(TicketChange(ticket_id=ids[1], status="open"))
+    time.sleep(1.1)
+    later = helpdesk.changed_tickets(cursor=page.cursor, since=datetime.now(UTC))
+    assert [(t.id, t.status) for t in later.tickets] == [(ids[1], "open")]
+
+
+def test_changed_tickets_refused_past_the_exports_own_limit(helpdesk, sandbox):
+    requests.post(f"{sandbox.url}/_sandbox/limits", json={"incremental_exports_per_minute": 1}, timeout=5)
+    since = datetime.now(UTC) - timedelta(hours=1)
+    helpdesk.changed_tickets(cursor=None, since=since)
+    with pytest.raises(HelpdeskError) as refused:
+        helpdesk.changed_tickets(cursor=None, since=since)
+    assert refused.value.status == 429 and refused.value.retryable and refused.value.retry_after
+
+
+def test_the_exports_own_429_does_not_pause_the_accounts_budget(sandbox):
+    from integrations.zendesk.adapter import ZendeskAdapter
+    from service.helpdesk.budget import LocalRateBudget
+
+    budget = LocalRateBudget(600)
+    helpdesk = ZendeskAdapter.connect("sandbox", DEMO_AGENT_EMAIL, DEMO_API_TOKEN, sandbox.url, budget=budget)
+    requests.post(f"{sandbox.url}/_sandbox/limits", json={"incremental_exports_per_minute": 1}, timeout=5)
+    since = datetime.now(UTC) - timedelta(hours=1)
+    helpdesk.changed_tickets(cursor=None, since=since)
+    with pytest.raises(HelpdeskError):
+        helpdesk.changed_tickets(cursor=None, since=since)
+    assert budget.try_take(time.time()) == 0  # the pipeline's next call is not held back

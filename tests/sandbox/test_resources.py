@@ -241,8 +241,14 @@ def test_job_status_expires(zd, api, sandbox):
 
 
 def test_incremental_tickets(zd, api, sandbox):
+    sandbox.state.rate_limits.configure(incremental_exclusion_seconds=0, incremental_exports_per_minute=1000)
     _ticket(zd, "one")
-    body = api.get(f"{sandbox.url}/api/v2/incremental/tickets.json?start_time=0").json()
+    body = wait_for(
+        lambda: (
+            (b := api.get(f"{sandbox.url}/api/v2/incremental/tickets.json?start_time=0").json())["tickets"]
+            and b
+        )
+    )
     assert body["tickets"][0]["generated_timestamp"] > 0 and body["end_of_stream"] is True
 
 

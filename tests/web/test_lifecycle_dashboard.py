@@ -5,11 +5,16 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from sqlalchemy import update
+
 from service import clock
 from service.models import StatusUpdate, TicketLink
+from service.reconcile import store
+from service.reconcile.models import ReconcilerCursor
+from service.users import create_admin
 from service.web.admin.dashboard import age_in_words
 from tests.factories import declare
-from tests.web.conftest import post_form
+from tests.web.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, build_app, log_in, post_form
 
 
 def link(
@@ -135,3 +140,30 @@ def test_the_backlog_is_in_the_api_as_json_and_as_a_safe_spreadsheet(logged_in, 
     assert sheet.mimetype == "text/csv" and text.startswith("\ufeffincident_id,title,")
     assert "'=HYPERLINK(1) login fails" in text  # a title is never a formula in the spreadsheet
     assert client.get("/api/v1/backlog").status_code == 401
+
+
+def reconciler_lag(client) -> str:
+    page = client.get("/admin/dashboard").data.decode()
+    text = re.search(r'id="reconcile-lag"[^>]*>(.*?)</p>', page, re.DOTALL).group(1)
+    return " ".join(text.split())
+
+
+def test_dashboard_shows_the_reconcilers_lag(database_url, helpdesk):
+    app = build_app(database_url, helpdesk, reconcile_seconds=60)
+    db = app.extensions["incidentdesk"].db
+    try:
+        with db.transaction() as session:
+            create_admin(session, ADMIN_USERNAME, ADMIN_PASSWORD)
+        client = app.test_client()
+        assert log_in(client).status_code == 302
+        assert reconciler_lag(client) == "Reconciler lag: not run yet"
+        store.take_lease(db, "w1", 60, due_only=False)
+        with db.transaction() as session:
+            session.execute(update(ReconcilerCursor).values(synced_until=clock.now() - timedelta(seconds=95)))
+        assert re.fullmatch(r"Reconciler lag: 1 min 3[5-9] s", reconciler_lag(client)), reconciler_lag(client)
+    finally:
+        db.dispose()
+
+
+def test_dashboard_says_when_the_reconciler_is_off(logged_in):
+    assert reconciler_lag(logged_in) == "Reconciler lag: off (INCIDENTDESK_RECONCILE_SECONDS=0)"

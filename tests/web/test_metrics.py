@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import update
 
+from service import clock
 from service.inbox import store as inbox
 from service.metrics import metrics_app, scrape_registry, token_accepted
+from service.reconcile import store
+from service.reconcile.models import ReconcilerCursor
 from service.settings import Settings, SettingsError
 from tests.web.conftest import build_app
 
@@ -69,6 +75,19 @@ def test_the_inbox_and_webhook_figures_follow_what_happened(database_url, helpde
         assert after[rejected] - before.get(rejected, 0) == 2
     finally:
         app.extensions["incidentdesk"].db.dispose()
+
+
+def test_the_reconcilers_lag_once_it_has_read_the_feed(database_url, helpdesk):
+    app = build_app(database_url, helpdesk, metrics_token=TOKEN)
+    db = app.extensions["incidentdesk"].db
+    try:
+        assert ("incidentdesk_reconciler_lag_seconds", ()) not in scrape(app.test_client())
+        store.take_lease(db, "w1", 60, due_only=False)
+        with db.transaction() as session:
+            session.execute(update(ReconcilerCursor).values(synced_until=clock.now() - timedelta(seconds=90)))
+        assert 90 <= scrape(app.test_client())[("incidentdesk_reconciler_lag_seconds", ())] < 120
+    finally:
+        db.dispose()
 
 
 def test_the_workers_metrics_endpoint_wants_the_token_too():

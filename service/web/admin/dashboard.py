@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from service import clock
+from service.domain.reconcile import lag_seconds
 from service.incidents.lifecycle_reads import incident_health
 from service.incidents.reads import links_per_hour
 from service.incidents.store import active_incidents
+from service.reconcile.store import synced_until
 from service.web.admin.chart import MAX_HOURS, hourly_chart
 from service.web.auth import login_required
 from service.web.context import services
@@ -28,6 +30,7 @@ def show():
         incidents = sorted(active_incidents(db), key=lambda i: (i.created_at, i.id), reverse=True)
         rows = incident_health(db, incidents)
         chart = hourly_chart(links_per_hour(db, [i.id for i in incidents], MAX_HOURS))
+        synced = synced_until(db)
     now = clock.now()
     ages = {
         row.incident.id: age_in_words((now - row.oldest_unsolved_at).total_seconds())
@@ -40,4 +43,11 @@ def show():
         "unlinked": sum(r.unlinked for r in rows),
         "broadcasts": sum(r.broadcasts_running for r in rows),
     }
-    return render_template("dashboard/index.html", rows=rows, ages=ages, totals=totals, chart=chart)
+    lag = lag_seconds(now, synced)
+    reconciler = {
+        "on": services().settings.reconcile_seconds > 0,
+        "lag": None if lag is None else (int(lag) // 60, int(lag) % 60),
+    }
+    return render_template(
+        "dashboard/index.html", rows=rows, ages=ages, totals=totals, chart=chart, reconciler=reconciler
+    )
