@@ -103,6 +103,7 @@ def _incident_facts(session: Session) -> tuple[dict[int, IncidentFacts], list[Ph
             created_at=incident.created_at,
             has_phrases=any(not r.exclude for r in phrase_rules),
             macro_id=incident.macro_id,
+            status_page_url=incident.status_page_url,
             other_rules=stored_rule_specs(incident),
         )
         rules.extend(phrase_rules)

@@ -57,5 +57,6 @@ class IncidentFacts:
     created_at: datetime | None = None
     has_phrases: bool = True
     macro_id: int | None = None  # the incident's status macro in the helpdesk
+    status_page_url: str = ""  # the public status page ('' while it is not public)
     # Rules other than phrases (tags, fields, channel, ...): ``service.domain.linking.rules.RuleSpec``.
     other_rules: tuple[RuleSpec, ...] = ()
