@@ -10,6 +10,7 @@ import pytest
 
 from service.models import IncidentRule
 from tests.factories import AUTH, INCIDENT, add_links
+from tests.web.conftest import post_form
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 STATUS = {
@@ -248,3 +249,22 @@ def test_the_feeds_are_atom_with_entries(client, published):
     assert entries[0].find(f"{ATOM}id").text == "http://localhost/status/checkout-is-down#v2"
     index = ET.fromstring(client.get("/status/feed.atom").data)
     assert len(index.findall(f"{ATOM}entry")) == 1
+
+
+def test_an_admin_shows_and_hides_the_page_on_the_incident_page(client, logged_in):
+    incident_id = client.post("/api/v1/incidents", json=INCIDENT, headers=AUTH).get_json()["id"]
+    detail = logged_in.get(f"/admin/incidents/{incident_id}").get_data(as_text=True)
+    assert 'value="checkout-is-down"' in detail and "Show the public page" in detail
+    bad = post_form(
+        logged_in, f"/admin/incidents/{incident_id}/public", {"public": "on", "slug": "no spaces"}
+    )
+    assert bad.status_code == 422 and "single hyphens" in bad.get_data(as_text=True)
+    shown = post_form(
+        logged_in, f"/admin/incidents/{incident_id}/public", {"public": "on", "slug": "checkout-eu"}
+    )
+    assert shown.status_code == 302
+    detail = logged_in.get(shown.location).get_data(as_text=True)
+    assert "http://localhost/status/checkout-eu" in detail and "Hide the public page" in detail
+    assert client.get("/status/checkout-eu").status_code == 200
+    post_form(logged_in, f"/admin/incidents/{incident_id}/public", {"public": "off", "slug": "checkout-eu"})
+    assert client.get("/status/checkout-eu").status_code == 404
