@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from service.domain.status_page.pages import PublicIncident, StatusVersion, public_incident
@@ -22,34 +22,31 @@ class PageVersion:
 
     incident_id: int
     updated_at: datetime
-    last_status_id: int | None
+    last_status_version: int | None
 
 
-def _versions_query() -> Select[int, datetime, int | None]:
-    last_status = (
-        select(StatusUpdate.incident_id, func.max(StatusUpdate.id).label("last_status_id"))
-        .group_by(StatusUpdate.incident_id)
-        .subquery()
-    )
-    return select(Incident.id, Incident.updated_at, last_status.c.last_status_id).outerjoin(
-        last_status, last_status.c.incident_id == Incident.id
-    )
+# Built once: the page's version is read on every request, so the statement is compiled once
+# (SQLAlchemy caches it) and run on a plain connection, without an ORM session.
+_LAST_VERSION = (
+    select(func.max(StatusUpdate.version))
+    .where(StatusUpdate.incident_id == Incident.id)
+    .correlate(Incident)
+    .scalar_subquery()
+)
+_VERSIONS = select(Incident.id, Incident.updated_at, _LAST_VERSION).where(Incident.public.is_(True))
+_PAGE_VERSION = _VERSIONS.where(Incident.public_slug == bindparam("slug"))
+_INDEX_VERSIONS = _VERSIONS.where(Incident.state == "active").order_by(Incident.id)
 
 
-def page_version(session: Session, slug: str) -> PageVersion | None:
+def page_version(connection: Connection, slug: str) -> PageVersion | None:
     """The public incident at this slug's version; None when there is none or it is hidden."""
-    row = session.execute(
-        _versions_query().where(Incident.public_slug == slug, Incident.public.is_(True))
-    ).first()
+    row = connection.execute(_PAGE_VERSION, {"slug": slug}).first()
     return PageVersion(row[0], row[1], row[2]) if row else None
 
 
-def index_version(session: Session) -> tuple[PageVersion, ...]:
+def index_version(connection: Connection) -> tuple[PageVersion, ...]:
     """The versions of every public active incident, oldest declared first."""
-    rows = session.execute(
-        _versions_query().where(Incident.public.is_(True), Incident.state == "active").order_by(Incident.id)
-    )
-    return tuple(PageVersion(row[0], row[1], row[2]) for row in rows)
+    return tuple(PageVersion(row[0], row[1], row[2]) for row in connection.execute(_INDEX_VERSIONS))
 
 
 def written_locales(session: Session, incident_id: int) -> tuple[tuple[str, ...], str]:

@@ -9,9 +9,13 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 from service.domain.status_page import documents
 from service.domain.status_page.documents import iso
@@ -50,22 +54,37 @@ def _rendered(body: str | bytes, mimetype: str) -> Rendered:
     return Rendered(data, mimetype, hashlib.sha256(data).hexdigest()[:32])
 
 
+@bp.record_once
+def _make_cache(state: BlueprintSetupState) -> None:
+    state.app.extensions["status_page_cache"] = VersionedCache()
+
+
 def _cache() -> VersionedCache[Any]:
-    cache: VersionedCache[Any] = current_app.extensions.setdefault("status_page_cache", VersionedCache())
+    cache: VersionedCache[Any] = current_app.extensions["status_page_cache"]
     return cache
 
 
 def _answer(rendered: Rendered) -> Response:
-    response = Response(rendered.body, mimetype=rendered.mimetype)
+    """The cached body, or a 304 when the visitor already has it."""
+    not_modified = rendered.etag in request.if_none_match
+    response = Response(b"" if not_modified else rendered.body, status=304 if not_modified else 200)
+    response.mimetype = rendered.mimetype
     response.headers["Cache-Control"] = CACHE_CONTROL
     response.headers["Vary"] = "Accept-Language"
     response.set_etag(rendered.etag)
-    response.make_conditional(request)
     return response
 
 
-def _accepted() -> list[str]:
-    return [language for language, _ in request.accept_languages]
+@lru_cache(maxsize=4096)
+def _negotiated(asked: str | None, accept_language: str, written: tuple[str, ...], default: str) -> str:
+    """``visitor_locale`` for a request's ``?lang=`` and raw Accept-Language header, remembered:
+    a spike brings the same few headers again and again."""
+    accepted = [language for language, _ in parse_accept_header(accept_language, LanguageAccept)]
+    return visitor_locale(asked, accepted, written, default)
+
+
+def _visitor_locale(written: tuple[str, ...], default: str) -> str:
+    return _negotiated(request.args.get("lang"), request.headers.get("Accept-Language", ""), written, default)
 
 
 def _stage_label(stage: str, locale: str) -> str:
@@ -78,12 +97,12 @@ def _chrome_language(locale: str) -> str:
     return base if base in UI_LANGUAGES else "en"
 
 
-def _incident_in(version: PageVersion, locale: str | None) -> tuple[str, Callable[[], PublicIncident]]:
+def _incident_in(version: PageVersion) -> tuple[str, Callable[[], PublicIncident]]:
     """The visitor's language for this incident, and how to read the incident in it."""
     languages, default = _cache().get(
         ("locales", version.incident_id), version, lambda: _read(written_locales, version.incident_id)
     )
-    chosen = visitor_locale(locale, _accepted(), languages, default)
+    chosen = _visitor_locale(languages, default)
     return chosen, lambda: _read(load_public_incident, version.incident_id, chosen)
 
 
@@ -92,8 +111,14 @@ def _read(query: Callable[..., T], *args: object) -> T:
         return query(session, *args)
 
 
+def _version(query: Callable[..., T], *args: object) -> T:
+    """A version read: on a bare connection, the cheapest way to the database on every request."""
+    with services().db.engine.connect() as connection:
+        return query(connection, *args)
+
+
 def _not_found(kind: str) -> Response:
-    locale = visitor_locale(request.args.get("lang"), _accepted(), UI_LANGUAGES, "en")
+    locale = _visitor_locale(UI_LANGUAGES, "en")
     if kind == HTML:
         lang = _chrome_language(locale)
         body = render_template("status_page/not_found.html", lang=lang, dir=direction(lang))
@@ -106,10 +131,10 @@ def _not_found(kind: str) -> Response:
 
 
 def _incident_answer(slug: str, kind: str) -> Response:
-    version = _read(page_version, slug)
+    version = _version(page_version, slug)
     if version is None:
         return _not_found(kind)
-    locale, read = _incident_in(version, request.args.get("lang"))
+    locale, read = _incident_in(version)
 
     def build() -> Rendered:
         incident = read()
@@ -127,10 +152,9 @@ def _incident_answer(slug: str, kind: str) -> Response:
 
 
 def _index_answer(kind: str) -> Response:
-    versions = _read(index_version)
-    asked = request.args.get("lang")
-    locale = visitor_locale(asked, _accepted(), UI_LANGUAGES, "en")
-    chosen = [_incident_in(version, asked) for version in versions]
+    versions = _version(index_version)
+    locale = _visitor_locale(UI_LANGUAGES, "en")
+    chosen = [_incident_in(version) for version in versions]
     key = (kind, "index", locale, tuple(language for language, _ in chosen))
 
     def build() -> Rendered:
