@@ -97,13 +97,14 @@ def _chrome_language(locale: str) -> str:
     return base if base in UI_LANGUAGES else "en"
 
 
-def _incident_in(version: PageVersion) -> tuple[str, Callable[[], PublicIncident]]:
-    """The visitor's language for this incident, and how to read the incident in it."""
+def _incident_in(version: PageVersion) -> tuple[str, tuple[str, ...], Callable[[], PublicIncident]]:
+    """The visitor's language for this incident, the languages it is written in, and how to
+    read the incident in the visitor's."""
     languages, default = _cache().get(
         ("locales", version.incident_id), version, lambda: _read(written_locales, version.incident_id)
     )
     chosen = _visitor_locale(languages, default)
-    return chosen, lambda: _read(load_public_incident, version.incident_id, chosen)
+    return chosen, languages, lambda: _read(load_public_incident, version.incident_id, chosen)
 
 
 def _read(query: Callable[..., T], *args: object) -> T:
@@ -134,14 +135,17 @@ def _incident_answer(slug: str, kind: str) -> Response:
     version = _version(page_version, slug)
     if version is None:
         return _not_found(kind)
-    locale, read = _incident_in(version)
+    locale, languages, read = _incident_in(version)
 
     def build() -> Rendered:
         incident = read()
         if kind == HTML:
             lang = _chrome_language(incident.locale)
             return _rendered(
-                render_template("status_page/incident.html", incident=incident, lang=lang, iso=iso), HTML
+                render_template(
+                    "status_page/incident.html", incident=incident, languages=languages, lang=lang, iso=iso
+                ),
+                HTML,
             )
         if kind == ATOM:
             self_url = _absolute(url_for("status_page.incident_feed", slug=slug))
@@ -155,10 +159,10 @@ def _index_answer(kind: str) -> Response:
     versions = _version(index_version)
     locale = _visitor_locale(UI_LANGUAGES, "en")
     chosen = [_incident_in(version) for version in versions]
-    key = (kind, "index", locale, tuple(language for language, _ in chosen))
+    key = (kind, "index", locale, tuple(language for language, _, _ in chosen))
 
     def build() -> Rendered:
-        incidents = [read() for _, read in chosen]
+        incidents = [read() for _, _, read in chosen]
         lang = _chrome_language(locale)
         if kind == HTML:
             body = render_template("status_page/index.html", incidents=incidents, lang=lang, iso=iso)

@@ -268,3 +268,9 @@ def test_an_admin_shows_and_hides_the_page_on_the_incident_page(client, logged_i
     assert client.get("/status/checkout-eu").status_code == 200
     post_form(logged_in, f"/admin/incidents/{incident_id}/public", {"public": "off", "slug": "checkout-eu"})
     assert client.get("/status/checkout-eu").status_code == 404
+
+
+def test_the_page_links_to_each_language_it_is_written_in(client, published):
+    html = client.get("/status/checkout-is-down?lang=he").get_data(as_text=True)
+    assert 'href="?lang=bg" lang="bg" hreflang="bg" dir="ltr">Български</a>' in html
+    assert 'href="?lang=he" lang="he" hreflang="he" dir="rtl" aria-current="true">עברית</a>' in html
