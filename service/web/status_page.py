@@ -147,8 +147,8 @@ def _incident_answer(slug: str, kind: str) -> Response:
                 ),
                 HTML,
             )
-        if kind == ATOM:
-            self_url = _absolute(url_for("status_page.incident_feed", slug=slug))
+        if kind == ATOM:  # addressed from the page's fixed address, never from this request's Host
+            self_url = f"{incident.url}/feed.atom"
             return _rendered(documents.incident_feed(incident, self_url=self_url, label=_stage_label), ATOM)
         return _rendered(json.dumps(documents.incident_document(incident), ensure_ascii=False), JSON)
 
@@ -159,7 +159,9 @@ def _index_answer(kind: str) -> Response:
     versions = _version(index_version)
     locale = _visitor_locale(UI_LANGUAGES, "en")
     chosen = [_incident_in(version) for version in versions]
-    key = (kind, "index", locale, tuple(language for language, _, _ in chosen))
+    # The index's feed names its own address: keyed by it, so a forged Host header only ever
+    # shapes the answers to the requests that sent it.
+    key = (kind, "index", public_base_url(), locale, tuple(language for language, _, _ in chosen))
 
     def build() -> Rendered:
         incidents = [read() for _, _, read in chosen]

@@ -274,3 +274,10 @@ def test_the_page_links_to_each_language_it_is_written_in(client, published):
     html = client.get("/status/checkout-is-down?lang=he").get_data(as_text=True)
     assert 'href="?lang=bg" lang="bg" hreflang="bg" dir="ltr">Български</a>' in html
     assert 'href="?lang=he" lang="he" hreflang="he" dir="rtl" aria-current="true">עברית</a>' in html
+
+
+def test_a_forged_host_does_not_reach_other_visitors_feeds(client, published):
+    client.get("/status/feed.atom", headers={"Host": "evil.example"})
+    client.get("/status/checkout-is-down/feed.atom", headers={"Host": "evil.example"})
+    for url in ("/status/feed.atom", "/status/checkout-is-down/feed.atom"):
+        assert b"evil.example" not in client.get(url).data
