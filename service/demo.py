@@ -23,6 +23,7 @@ from service.inbox.worker import start_in_thread
 from service.incidents.store import declare_incident
 from service.migrate import upgrade
 from service.settings import Settings
+from service.status_page.publishing import set_public
 from service.users import create_admin
 from service.wiring import build_services
 from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN, SandboxServer
@@ -56,18 +57,19 @@ DEMO_INCIDENT = dict(
         "en": (
             "Hi {{first_name}}, thank you for writing to us. Our checkout is down at the moment, so "
             "orders cannot be paid for. Our engineers are on it and we expect checkout back within "
-            "3 hours. Failed attempts were not charged. We will keep you posted right here."
+            "3 hours. Failed attempts were not charged. We will keep you posted right here and at "
+            "{{status_page_url}}"
         ),
         "he": (
             "שלום {{first_name}}, תודה שפנית אלינו. מערכת התשלום באתר מושבתת כרגע ולא ניתן להשלים "
             "הזמנות. הצוות שלנו מטפל בתקלה ואנו צופים שהתשלום יחזור לפעול תוך 3 שעות. ניסיונות "
-            "שנכשלו לא חויבו. נמשיך לעדכן אותך כאן."
+            "שנכשלו לא חויבו. נמשיך לעדכן אותך כאן ובכתובת {{status_page_url}}"
         ),
         "bg": (
             "Здравейте, {{first_name}}, благодарим ви, че ни писахте. В момента плащането на сайта не "
             "работи и поръчките не могат да бъдат платени. Екипът ни работи по проблема и очакваме "
             "плащането да бъде възстановено до 3 часа. Неуспешните опити не са таксувани. Ще ви "
-            "държим в течение тук."
+            "държим в течение тук и на {{status_page_url}}"
         ),
     },
 )
@@ -117,7 +119,16 @@ def prepare(host: str, port: int, sandbox: SandboxServer):
             DEMO_INCIDENT["status_texts"],
             severity=DEMO_INCIDENT["severity"],
         )
-        declare_incident(session, services.helpdesk, draft, actor="demo")
+        incident = declare_incident(session, services.helpdesk, draft, actor="demo")
+        set_public(
+            session,
+            services.helpdesk,
+            incident,
+            public=True,
+            slug=None,
+            base_url=f"http://{host}:{port}",
+            actor="demo",
+        )
     return create_app(services=services), services
 
 
@@ -130,6 +141,7 @@ def banner(host: str, port: int, sandbox_url: str) -> str:
             f"  Admin UI        {base}/admin/   login {DEMO_ADMIN_USERNAME} / {DEMO_ADMIN_PASSWORD}",
             f"  REST API        {base}/api/v1/incidents   Authorization: Bearer {DEMO_API_TOKEN_FOR_SERVICE}",
             f"  Webhook         {base}/webhooks/zendesk   (signed; the sandbox's trigger sends to it)",
+            f"  Status page     {base}/status/checkout-is-down   (public, no login; also /status)",
             f"  Zendesk sandbox {sandbox_url}/api/v2/   agent {DEMO_AGENT_EMAIL} / API token {DEMO_API_TOKEN}",
             "",
             "Try it: create a ticket that says the checkout fails and watch it get linked and answered:",

@@ -62,6 +62,7 @@ class LoginFailure(Base):
 
 class Incident(Base):
     __tablename__ = "incidents"
+    __table_args__ = (UniqueConstraint("public_slug", name="uq_incidents_public_slug"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -85,6 +86,12 @@ class Incident(Base):
     # The post-incident report's texts per language, written at resolution.
     what_happened: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     prevention: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # Shown without login at /status/<public_slug> while ``public``; the slug stays when hidden.
+    public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    public_slug: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    # The page's absolute address, fixed when it is published (the service's public address, or
+    # the one the admin used), so texts rendered far from any request can link to it.
+    public_page_url: Mapped[str | None] = mapped_column(String(300), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=clock.now, onupdate=clock.now
@@ -100,6 +107,11 @@ class Incident(Base):
     @property
     def current_status(self) -> StatusUpdate | None:
         return self.status_updates[-1] if self.status_updates else None
+
+    @property
+    def status_page_url(self) -> str:
+        """What ``{{status_page_url}}`` becomes: the public page's address, or '' while it is not public."""
+        return (self.public_page_url or "") if self.public else ""
 
     @property
     def phrases(self) -> list[str]:

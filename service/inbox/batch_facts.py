@@ -63,6 +63,7 @@ def incident_facts(
             has_phrases=any(not r.exclude for r in phrase_rules),
             phrases=tuple(r.phrase for r in phrase_rules if not r.exclude),
             macro_id=incident.macro_id,
+            status_page_url=incident.status_page_url,
             other_rules=stored_rule_specs(incident),
             triage=triage[incident.id],
         )

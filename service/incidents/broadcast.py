@@ -48,6 +48,7 @@ def status_comment(status: StatusUpdate, incident: Incident, link: TicketLink) -
         requester_name=link.requester_name,
         incident_title=incident.title,
         status_time=status.created_at,
+        status_page_url=incident.status_page_url,
     )[1]
 
 

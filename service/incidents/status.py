@@ -67,6 +67,7 @@ def publish_to_helpdesk(helpdesk: HelpdeskPort, incident: Incident, texts: dict[
             first_name_placeholder=helpdesk.requester_first_name_placeholder,
             incident_title=incident.title,
             status_time=clock.now(),
+            status_page_url=incident.status_page_url,
         )
         for locale in languages_used(incident, texts)
     }

@@ -29,6 +29,7 @@ class CampaignContext:
     problem_id: int | None
     vip_priority: str | None
     status_texts: dict[str, str]
+    status_page_url: str
     tags: tuple[str, ...]
     group_id: int | None = None
     sender_id: int | None = None
@@ -45,6 +46,7 @@ class CampaignContext:
             problem_id=incident.problem_ticket_id,
             vip_priority=campaign.vip_priority,
             status_texts=dict(status.texts) if status else {},
+            status_page_url=incident.status_page_url,
             tags=(incident.tag, OUTREACH_TAG, marker_tag(campaign.id), *campaign.tags),
             group_id=campaign.group_id,
             sender_id=campaign.sender_id,
@@ -68,6 +70,7 @@ def _rendered(context: CampaignContext, recipient: Recipient):
         default_locale=context.default_locale,
         incident_title=context.incident_title,
         status_texts=context.status_texts,
+        status_page_url=context.status_page_url,
         coupon=recipient.coupon_code,
     )
 

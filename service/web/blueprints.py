@@ -26,6 +26,7 @@ from service.web.i18n import register_i18n
 from service.web.metrics import bp as metrics_bp
 from service.web.request_log import register_request_log
 from service.web.source_webhooks import bp as source_webhooks_bp
+from service.web.status_page import bp as status_page_bp
 from service.web.webhooks import bp as webhooks_bp
 from service.web.zendesk_app import sidebar
 
@@ -65,6 +66,8 @@ MACHINE_ROUTES: tuple[Blueprint, ...] = (
     api_backlog.bp,
     sidebar.bp,
 )
+# Public pages for anyone: GET only, no session, no cookie, so no form to protect.
+PUBLIC_PAGES: tuple[Blueprint, ...] = (status_page_bp,)
 
 
 def _protect_pages(response: Response) -> Response:
@@ -91,7 +94,7 @@ def register_blueprints(app: Flask) -> None:
         # Where an agent opens a ticket in the helpdesk.
         ticket_url=lambda ticket_id: f"{zendesk}/agent/tickets/{int(ticket_id)}",
     )
-    for blueprint in MACHINE_ROUTES:
+    for blueprint in (*MACHINE_ROUTES, *PUBLIC_PAGES):
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
     for blueprint in PAGES:

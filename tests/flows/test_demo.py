@@ -84,6 +84,13 @@ def test_demo_links_and_answers_a_hebrew_ticket_within_seconds(demo):
     ticket = api.get(f"{sandbox}/api/v2/tickets/{ticket_id}.json", timeout=5).json()["ticket"]
     assert incident["tag"] in ticket["tags"] and ticket["type"] == "incident"
 
+    reply = next(c["body"] for c in answered()[1:] if c["public"])
+    assert reply.endswith(f"{base}/status/checkout-is-down")
+    status_page = requests.get(
+        base + "/status/checkout-is-down", headers={"Accept-Language": "he"}, timeout=5
+    )
+    assert status_page.status_code == 200 and 'dir="rtl"' in status_page.text
+
     login_page = requests.get(base + "/login", timeout=5)
     assert login_page.status_code == 200 and DEMO_ADMIN_USERNAME and DEMO_ADMIN_PASSWORD
 

@@ -87,6 +87,7 @@ def test_an_outreach_message_in_russian_gets_its_status_in_russian():
         default_locale="he",
         incident_title="Checkout",
         status_texts={"he": "מתקנים", "ru": "Чиним"},
+        status_page_url="",
         coupon=None,
     )
     assert (rendered.locale, rendered.body) == ("ru", "Чиним")
@@ -99,6 +100,7 @@ def test_an_arabic_outreach_message_is_right_to_left():
         default_locale="en",
         incident_title="Checkout",
         status_texts={},
+        status_page_url="",
         coupon=None,
     )
     assert rendered.direction == "rtl"

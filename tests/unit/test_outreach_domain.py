@@ -79,6 +79,7 @@ def test_message_in_the_customers_language_with_fallback_and_isolated_values_in_
         default_locale="en",
         incident_title="Outage",
         status_texts={"en": "{{first_name}}, back soon.", "bg": "Скоро."},
+        status_page_url="",
         coupon="SORRY-1",
     )
     assert (text.locale, text.subject, text.body) == (
@@ -92,6 +93,7 @@ def test_message_in_the_customers_language_with_fallback_and_isolated_values_in_
         default_locale="en",
         incident_title="Outage",
         status_texts={},
+        status_page_url="",
         coupon="SORRY-2",
     )
     assert dana.direction == "rtl" and "\u2068SORRY-2\u2069" in dana.body and dana.unknown == ("oops",)

@@ -108,6 +108,7 @@ def test_every_route_answers_as_the_document_says(api, db, sandbox):
     api.call("put", f"{base}/rules", json={"rules": [{"kind": "phrase", "value": "checkout fails"}]})
     api.call("post", f"{base}/rules/preview", json={"rules": [{"kind": "phrase", "value": "checkout fails"}]})
     api.call("put", f"{base}/shadow", json={"shadow_mode": False})
+    api.call("put", f"{base}/public", json={"public": True, "slug": "checkout-is-down"})
     api.call("put", f"{base}/solve-assignment", json={"solve_group_id": None, "solve_assignee_id": None})
     api.call("get", "/api/v1/merge-settings")
     api.call("put", "/api/v1/merge-settings", json={"enabled": True, "window_minutes": 90})
@@ -164,6 +165,7 @@ def test_every_route_answers_as_the_document_says(api, db, sandbox):
     api.call("post", f"{url}/resume")
     api.call("post", f"{base}/reopen")
     api.call("put", f"{base}/shadow", json={})
+    api.call("put", f"{base}/public", json={"public": True, "slug": "Not a slug"})
     api.call("get", f"{base}/campaigns/99999/preview")
     api.call("put", "/api/v1/merge-settings", json={"nonsense": 1})
     operations = {op["summary"] for methods in document()["paths"].values() for op in methods.values()}

@@ -209,6 +209,7 @@ def decide(
         requester_name=ticket.requester_name,
         incident_title=incident.title,
         status_time=incident.status_updated_at,
+        status_page_url=incident.status_page_url,
     )
     evidence: dict[str, object] = {
         "rule": "phrase" if match.phrases else "rules",

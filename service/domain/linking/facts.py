@@ -61,6 +61,7 @@ class IncidentFacts:
     has_phrases: bool = True
     phrases: tuple[str, ...] = ()  # its phrase rules (not the exclusions), as the admin wrote them
     macro_id: int | None = None  # the incident's status macro in the helpdesk
+    status_page_url: str = ""  # the public status page ('' while it is not public)
     # Rules other than phrases (tags, fields, channel, ...): ``service.domain.linking.rules.RuleSpec``.
     other_rules: tuple[RuleSpec, ...] = ()
     # What makes one of its tickets serious (VIP, a legal or safety threat, a repeat contact).

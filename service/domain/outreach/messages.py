@@ -17,7 +17,7 @@ from service.domain.text.templates import first_name, placeholders, render
 
 FIRST_STRONG_ISOLATE = "\u2068"
 POP_DIRECTIONAL_ISOLATE = "\u2069"
-BUILT_IN = ("first_name", "name", "email", "incident_title", "status", "coupon")
+BUILT_IN = ("first_name", "name", "email", "incident_title", "status", "status_page_url", "coupon")
 MAX_SUBJECT = 150
 MAX_BODY = 20_000
 
@@ -111,7 +111,9 @@ def unsendable(
     return problems
 
 
-def values_for(customer: Customer, *, incident_title: str, status: str, coupon: str | None) -> dict[str, str]:
+def values_for(
+    customer: Customer, *, incident_title: str, status: str, status_page_url: str, coupon: str | None
+) -> dict[str, str]:
     values = dict(customer.fields)
     values.update(
         first_name=first_name(customer.name) or customer.name,
@@ -119,6 +121,7 @@ def values_for(customer: Customer, *, incident_title: str, status: str, coupon: 
         email=customer.email,
         incident_title=incident_title,
         status=status,
+        status_page_url=status_page_url,
     )
     if coupon:
         values["coupon"] = coupon
@@ -136,13 +139,16 @@ def render_for(
     default_locale: str,
     incident_title: str,
     status_texts: Mapping[str, str],
+    status_page_url: str,
     coupon: str | None,
 ) -> Rendered:
     """The message in the customer's language (else the default, else English, else any), and
     its ``{{status}}`` in the message's own language where the status has one."""
     locale, _ = pick_text({k: m.body for k, m in messages.items()}, customer.locale, default_locale)
     message = messages[locale]
-    values = values_for(customer, incident_title=incident_title, status="", coupon=coupon)
+    values = values_for(
+        customer, incident_title=incident_title, status="", status_page_url=status_page_url, coupon=coupon
+    )
     if direction(locale) == "rtl":
         values = _isolated(values)
     if status_texts and any(v.strip() for v in status_texts.values()):  # its own {{first_name}} filled in too

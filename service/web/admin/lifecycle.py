@@ -13,8 +13,10 @@ from flask import Blueprint, abort, g, jsonify, redirect, render_template, reque
 from werkzeug.datastructures import MultiDict
 
 from integrations.base import HelpdeskError
+from service.domain.errors import Conflict
 from service.domain.incidents import STAGES, InvalidIncident
 from service.domain.states import LinkState
+from service.domain.status_page.pages import InvalidSlug, slug_for_title
 from service.incidents.lifecycle_reads import (
     find_link,
     find_status,
@@ -36,12 +38,14 @@ from service.incidents.status import (
     unlink_in_helpdesk,
 )
 from service.incidents.store import get_incident, linked_tickets
+from service.status_page.publishing import set_public
 from service.web.admin.chart import MAX_HOURS, hourly_chart
 from service.web.admin.rules_form import rule_text
 from service.web.admin.text_locales import blank_texts, texts_from
 from service.web.auth import login_required
 from service.web.context import services
 from service.web.i18n import say, translate
+from service.web.status_page import public_base_url
 
 log = logging.getLogger("incidentdesk.web.lifecycle")
 bp = Blueprint("lifecycle", __name__, url_prefix="/admin/incidents")
@@ -56,6 +60,8 @@ NOTICES = (
     "unlinked",
     "broadcast_cancelled",
     "rules_saved",
+    "public_on",
+    "public_off",
 )
 UPDATE_STAGES = tuple(stage for stage in STAGES if stage != "resolved")
 
@@ -145,6 +151,7 @@ def render_detail(
         resolve_form=resolve_form or StatusForm(checked=False, texts=blank_texts(in_use)),
         errors=errors or {},
         state_error=state_error,
+        suggested_slug=incident.public_slug or slug_for_title(incident.title),
     ), code
 
 
@@ -231,6 +238,29 @@ def shadow(incident_id: int):
     with services().db.transaction() as db:
         set_shadow_mode(db, _load(db, incident_id), on, actor=_actor(), helpdesk=services().helpdesk)
     return _done(incident_id, "shadow_on" if on else "shadow_off")
+
+
+@bp.post(f"/{INCIDENT}/public")
+@login_required
+def public(incident_id: int):
+    """Show or hide the incident's public status page, at the address typed."""
+    on = request.form.get("public") == "on"
+    try:
+        with services().db.transaction() as db:
+            set_public(
+                db,
+                services().helpdesk,
+                _load(db, incident_id),
+                public=on,
+                slug=_text(request.form, "slug"),
+                base_url=public_base_url(),
+                actor=_actor(),
+            )
+    except InvalidSlug as invalid:
+        return render_detail(incident_id, errors=dict(invalid.errors), code=422)
+    except Conflict as taken:
+        return render_detail(incident_id, errors={"slug": [str(taken)]}, code=409)
+    return _done(incident_id, "public_on" if on else "public_off")
 
 
 @bp.post(f"/{INCIDENT}/tickets/<int(max={2**63 - 1}):ticket_id>/unlink")

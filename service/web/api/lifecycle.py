@@ -17,9 +17,11 @@ from service.incidents.reads import MAX_ROW_ID
 from service.incidents.rules import clean_rules, known_fields_for, replace_rules, rules_as_input
 from service.incidents.status import post_status_update, reopen_incident, resolve_incident, set_shadow_mode
 from service.incidents.store import get_incident, set_solve_assignment
+from service.status_page.publishing import set_public
 from service.web.api.incidents import API_ACTOR, require_token
 from service.web.api.json_input import load_json
 from service.web.api.lifecycle_schemas import (
+    PublicSchema,
     ResolveSchema,
     RulesSchema,
     ShadowSchema,
@@ -29,6 +31,7 @@ from service.web.api.lifecycle_schemas import (
 )
 from service.web.context import services
 from service.web.errors import json_error
+from service.web.status_page import public_base_url
 
 log = logging.getLogger("incidentdesk.web")
 
@@ -116,6 +119,31 @@ def shadow(incident_id: int):
         incident = _incident(db, incident_id)
         set_shadow_mode(db, incident, fields["shadow_mode"], actor=API_ACTOR, helpdesk=services().helpdesk)
         return jsonify({"incident_id": incident_id, "shadow_mode": incident.shadow_mode})
+
+
+@bp.put(f"{INCIDENT}/public")
+def public(incident_id: int):
+    """Show or hide the incident's status page at /status/<slug>."""
+    fields = load_json(PublicSchema(), '{"public": true, "slug": "checkout-is-down"}')
+    with services().db.transaction() as db:
+        incident = _incident(db, incident_id)
+        set_public(
+            db,
+            services().helpdesk,
+            incident,
+            public=fields["public"],
+            slug=fields["slug"],
+            base_url=public_base_url(),
+            actor=API_ACTOR,
+        )
+        return jsonify(
+            {
+                "incident_id": incident_id,
+                "public": incident.public,
+                "slug": incident.public_slug,
+                "url": incident.public_page_url,
+            }
+        )
 
 
 @bp.put(f"{INCIDENT}/solve-assignment")

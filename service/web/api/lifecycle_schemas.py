@@ -109,6 +109,18 @@ class ShadowSchema(Schema):
     )
 
 
+class PublicSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    public = fields.Boolean(required=True, error_messages={"required": "Send 'public': true or false."})
+    slug = fields.String(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "The page's address under /status/; made from the title when omitted."},
+    )
+
+
 class TimelineEntrySchema(Schema):
     version = fields.Integer()
     stage = fields.String()

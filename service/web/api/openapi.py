@@ -18,6 +18,7 @@ from marshmallow import Schema
 
 from service.web.api import response_schemas as answers
 from service.web.api.lifecycle_schemas import (
+    PublicSchema,
     ResolveSchema,
     RulesSchema,
     ShadowSchema,
@@ -131,6 +132,15 @@ OPERATIONS: tuple[Operation, ...] = (
         "lifecycle",
         {200: answers.ShadowResultSchema},
         body=ShadowSchema,
+        parameters=(INCIDENT_ID,),
+    ),
+    Operation(
+        "put",
+        INCIDENT + "/public",
+        "The public status page on or off, and its address",
+        "lifecycle",
+        {200: answers.PublicResultSchema},
+        body=PublicSchema,
         parameters=(INCIDENT_ID,),
     ),
     Operation(

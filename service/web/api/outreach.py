@@ -209,6 +209,7 @@ def preview(session, campaign: Campaign, incident) -> list[dict]:
             default_locale=campaign.default_locale,
             incident_title=incident.title,
             status_texts=status,
+            status_page_url=incident.status_page_url,
             coupon=code,
         )
         shown.append(

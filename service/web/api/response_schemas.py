@@ -75,6 +75,15 @@ class ShadowResultSchema(Schema):
     shadow_mode = _required(fields.Boolean)
 
 
+class PublicResultSchema(Schema):
+    incident_id = _required(fields.Integer)
+    public = _required(fields.Boolean)
+    slug = _required(fields.String, metadata={"description": "The page is at /status/<slug>."})
+    url = _required(
+        fields.String, metadata={"description": "The page's address, as {{status_page_url}} fills it in."}
+    )
+
+
 class SolveAssignmentResultSchema(Schema):
     incident_id = _required(fields.Integer)
     solve_group_id = _required(fields.Integer, allow_none=True)

@@ -223,6 +223,7 @@ def _incident_view(incident: Incident, lang: str, link: TicketLink | None) -> di
                 requester_name=link.requester_name,
                 incident_title=incident.title,
                 status_time=status.created_at,
+                status_page_url=incident.status_page_url,
             )
         view.update(
             stage=status.stage,

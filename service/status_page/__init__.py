@@ -1,0 +1,1 @@
+"""The public status page: publishing an incident, reading what the page shows, its cache."""
