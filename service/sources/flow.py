@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from integrations.base import HelpdeskPort
 from service import clock
 from service.audit import record
-from service.domain.errors import Conflict
+from service.domain.errors import Conflict, NotFound
 from service.domain.incidents import IncidentDraft
 from service.domain.sources.decisions import (
     RESOLVED_TEXTS,
@@ -173,11 +173,33 @@ def _carry_out(
             incident,
             step.stage or "investigating",
             status_texts(previous, step.text, locale),
-            broadcast=source.broadcast_updates and step.text is not None,
+            broadcast=broadcasts(source, seen) and step.text is not None,
             actor=actor,
         )
     seen.stage = step.stage or seen.stage
     return incident.id
+
+
+def broadcasts(source: IncidentSource, seen: SourceIncident) -> bool:
+    """Whether the vendor's updates are broadcast at once: the lead's choice for the incident,
+    else the source's default."""
+    return source.broadcast_updates if seen.broadcast_updates is None else seen.broadcast_updates
+
+
+def set_broadcast(session: Session, seen_id: int, choice: bool | None, *, actor: str) -> SourceIncident:
+    """The lead's choice for one declared incident (None: back to the source's default)."""
+    seen = session.get(SourceIncident, seen_id)
+    if seen is None or seen.state != ProposalState.DECLARED:
+        raise NotFound(f"There is no incident declared by a source with id {seen_id}.")
+    seen.broadcast_updates = choice
+    record(
+        session,
+        "source.broadcast_choice",
+        actor=actor,
+        incident_id=seen.incident_id,
+        detail={"broadcast_updates": choice},
+    )
+    return seen
 
 
 def _locale(source: IncidentSource, event: SourceEvent) -> str:

@@ -63,6 +63,10 @@ class SourceIncident(Base):
     # The vendor resolved it and the source waits for an admin to confirm the resolution here.
     resolution_pending: Mapped[bool] = mapped_column(Boolean, default=False)
     resolution_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The lead's choice for this incident: broadcast the vendor's updates at once (in the vendor's
+    # language, the others answered by the fallback) or wait for the translations; None: the
+    # source's default.
+    broadcast_updates: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     # The vendor's time of the last update applied; an older one arriving late changes nothing.
     happened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     # The last impact note sent back to the tool: when (also the pacing lease) and its counts.

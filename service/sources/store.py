@@ -141,9 +141,23 @@ def declared_active(session: Session) -> list[DeclaredHere]:
         .where(SourceIncident.state == ProposalState.DECLARED, Incident.state == "active")
         .order_by(SourceIncident.id)
     ).all()
-    declared = []
-    for seen, incident in rows:
-        written = set(incident.current_status.texts) if incident.current_status else set()
-        used = {code for status in incident.status_updates for code in status.texts}  # its languages so far
-        declared.append(DeclaredHere(seen, incident, tuple(sorted(used - written))))
-    return declared
+    return [DeclaredHere(seen, incident, waiting_translations(incident)) for seen, incident in rows]
+
+
+def waiting_translations(incident: Incident) -> tuple[str, ...]:
+    """The incident's languages (those any of its statuses was written in) that its current
+    status lacks: a vendor's update came in one language."""
+    written = set(incident.current_status.texts) if incident.current_status else set()
+    used = {code for status in incident.status_updates for code in status.texts}
+    return tuple(sorted(used - written))
+
+
+def declared_by_a_source(session: Session, incident_id: int) -> bool:
+    return (
+        session.scalar(
+            select(SourceIncident.id).where(
+                SourceIncident.incident_id == incident_id, SourceIncident.state == ProposalState.DECLARED
+            )
+        )
+        is not None
+    )

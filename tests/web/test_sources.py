@@ -4,6 +4,7 @@ delivery URLs verify, store and refuse as the Zendesk webhook does."""
 import base64
 import hmac
 import json
+import re
 import time
 from pathlib import Path
 
@@ -193,6 +194,17 @@ def test_the_page_says_which_languages_wait_for_a_translation(app, logged_in):
     page = logged_in.get("/admin/sources").data.decode()
     assert "Active incidents from sources" in page and "Payments" in page
     assert "waiting for a translation:" in page and "עברית" in page and "Български" in page
+    declared = re.search(r'href="(/admin/incidents/\d+)"><bdi>Payments', page).group(1)
+    incident_page = logged_in.get(declared).data.decode()
+    timeline = incident_page[incident_page.index('id="timeline-heading"') :]
+    assert "waiting for a translation:" in timeline and "Български" in timeline
+    choice = re.search(r'action="(/admin/sources/declared/\d+/broadcast)"', page).group(1)
+    assert post_form(logged_in, choice, {"broadcast": "wait"}).status_code == 302
+    assert 'value="wait" selected' in logged_in.get("/admin/sources").data.decode()
+    assert (
+        "done=gone"
+        in post_form(logged_in, "/admin/sources/declared/99999/broadcast", {"broadcast": "now"}).location
+    )
 
 
 def test_what_to_fix_is_said_in_the_admins_language(logged_in):

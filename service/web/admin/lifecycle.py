@@ -38,6 +38,7 @@ from service.incidents.status import (
     unlink_in_helpdesk,
 )
 from service.incidents.store import get_incident, linked_tickets
+from service.sources.store import declared_by_a_source, waiting_translations
 from service.status_page.publishing import set_public
 from service.web.admin.chart import MAX_HOURS, hourly_chart
 from service.web.admin.rules_form import rule_text
@@ -130,6 +131,9 @@ def render_detail(
         context = dict(
             audit=audit,
             older_audit=older_audit,
+            waiting_translations=(
+                waiting_translations(incident) if declared_by_a_source(db, incident_id) else ()
+            ),
             incident=incident,
             links=linked_tickets(db, incident_id),
             linked_count=linked_counts(db, [incident_id]).get(incident_id, 0),

@@ -113,6 +113,19 @@ def delete(source_id: int) -> ResponseReturnValue:
     return redirect(url_for("sources.overview", done="deleted"))
 
 
+@pages.post(f"/sources/declared/{ROW}:seen_id>/broadcast")
+@login_required
+def broadcast_choice(seen_id: int) -> ResponseReturnValue:
+    """At once, wait for the translations, or the source's default, for one declared incident."""
+    choice = {"now": True, "wait": False}.get(request.form.get("broadcast", ""))
+    try:
+        with services().db.transaction() as db:
+            flow.set_broadcast(db, seen_id, choice, actor=f"admin:{g.admin}")
+    except NotFound:
+        return redirect(url_for("sources.overview", done="gone"))
+    return redirect(url_for("sources.overview", done="broadcast_saved"))
+
+
 @pages.post(f"/sources/proposals/{ROW}:proposal_id>/<any(confirm, dismiss):action>")
 @login_required
 def decide(proposal_id: int, action: str) -> ResponseReturnValue:
