@@ -134,7 +134,9 @@ def test_resolving_says_what_will_happen_and_asks_first(page):
     assert "button-danger" in form.get_by_role("button", name="Resolve incident").get_attribute("class")
     post = page.locator("#post-status").get_by_role("button", name="Post status update")
     assert "button-primary" in post.get_attribute("class")
-    form.get_by_label("English").fill("Checkout works again. Thank you for waiting.")
+    form.get_by_role("group", name="Final message per language").get_by_label("English").fill(
+        "Checkout works again. Thank you for waiting."
+    )
     asked: list[str] = []
 
     def answer(dialog, accept: bool) -> None:
