@@ -5,7 +5,7 @@ Plain data in, plain data out. Vendor field names stay inside the adapters.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -38,6 +38,7 @@ class HelpdeskUser:
     organization_id: int | None = None
     role: str = "end-user"  # end-user | agent | admin
     created_at: datetime | None = None  # a customer since then
+    fields: Mapping[str, object] = field(default_factory=dict)  # the account's user fields, by key
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class HelpdeskOrganization:
     id: int
     name: str
     tags: tuple[str, ...] = ()
+    fields: Mapping[str, object] = field(default_factory=dict)  # organisation fields, by key
 
 
 @dataclass(frozen=True)

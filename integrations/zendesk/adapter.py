@@ -143,6 +143,7 @@ class ZendeskAdapter:
                             id=int(data["id"]),
                             name=data.get("name") or "",
                             tags=tuple(data.get("tags") or ()),
+                            fields=dict(data.get("organization_fields") or {}),
                         )
                     )
         return found

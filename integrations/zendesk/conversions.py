@@ -85,6 +85,7 @@ def user_from_zendesk(data: dict) -> HelpdeskUser:
         organization_id=data.get("organization_id"),
         role=data.get("role") or "end-user",
         created_at=_parse_time(data.get("created_at")),
+        fields=dict(data.get("user_fields") or {}),
     )
 
 

@@ -57,4 +57,6 @@ def ticket_facts(
         detected_language=detected_language,
         customer_since=requester.created_at if requester else None,
         organization_name=organization.name if organization else "",
+        requester_fields=dict(requester.fields) if requester else {},
+        organization_fields=dict(organization.fields) if organization else {},
     )

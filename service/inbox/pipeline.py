@@ -21,6 +21,7 @@ from integrations.base import (
     HelpdeskTicket,
     TicketChange,
 )
+from service import clock
 from service.audit import entry, record, record_all
 from service.domain.linking.decisions import Decision, LeaveAlone, LinkTicket, RecordExistingLink, decide
 from service.domain.states import LinkState
@@ -156,6 +157,7 @@ class Pipeline:
             contacts = earlier_contacts(session, requesters)
             reached = reached_requesters(session, incidents, requesters)
         decisions: dict[int, Decision] = {}
+        now = clock.now()
         for ticket_id, facts_of_ticket in facts.items():
             hits = matcher.match(facts_of_ticket.text) if incidents else {}
             decisions[ticket_id] = decide(
@@ -165,6 +167,7 @@ class Pipeline:
                 known.get(ticket_id, frozenset()),
                 contacts.get(facts_of_ticket.requester_id or 0, 0),
                 reached.get(facts_of_ticket.requester_id or 0),
+                now,
             )
         missing = [t for t in ticket_ids if t not in decisions]
         batch = BatchContext(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, String
+from sqlalchemy import JSON, BigInteger, DateTime, Float, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service import clock
@@ -22,6 +22,11 @@ class TriageSettings(Base):
     repeat_contacts: Mapped[int] = mapped_column(Integer, default=3)
     repeat_priority: Mapped[str | None] = mapped_column(String(10), nullable=True)
     group_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    value_field: Mapped[str] = mapped_column(String(80), default="")
+    value_at_least: Mapped[float] = mapped_column(Float, default=0.0)
+    value_priority: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    waiting_hours: Mapped[float] = mapped_column(Float, default=0.0)
+    waiting_priority: Mapped[str | None] = mapped_column(String(10), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=clock.now, onupdate=clock.now
     )

@@ -36,6 +36,11 @@ def _rules(row: TriageSettings) -> TriageRules:
         repeat_contacts=row.repeat_contacts,
         repeat_priority=row.repeat_priority,
         group_id=row.group_id,
+        value_field=row.value_field,
+        value_at_least=row.value_at_least,
+        value_priority=row.value_priority,
+        waiting_hours=row.waiting_hours,
+        waiting_priority=row.waiting_priority,
     )
 
 
@@ -79,6 +84,11 @@ def as_json(rules: TriageRules, saved: bool) -> dict[str, object]:
         "repeat_contacts": rules.repeat_contacts,
         "repeat_priority": rules.repeat_priority,
         "group_id": rules.group_id,
+        "value_field": rules.value_field,
+        "value_at_least": rules.value_at_least,
+        "value_priority": rules.value_priority,
+        "waiting_hours": rules.waiting_hours,
+        "waiting_priority": rules.waiting_priority,
     }
 
 
@@ -119,6 +129,29 @@ def _count(value: object) -> int:
     return number
 
 
+def _field_key(value: object) -> str:
+    key = str(value or "").strip()
+    if len(key) > 80 or not all(c.isalnum() or c in "_-" for c in key):
+        raise ValueError
+    return key
+
+
+def _number(value: object) -> float:
+    if isinstance(value, bool):
+        raise ValueError
+    number = float(str(value).strip() or 0)
+    if number != number or abs(number) > 1e15:  # NaN or absurd
+        raise ValueError
+    return number
+
+
+def _hours(value: object) -> float:
+    hours = _number(value)
+    if not 0 <= hours <= 720:
+        raise ValueError
+    return hours
+
+
 def _group(value: object) -> int | None:
     if value in (None, ""):
         return None
@@ -148,6 +181,18 @@ CHECKS: dict[str, tuple[Callable[[object], object], Phrase]] = {
     "repeat_priority": (_priority, PRIORITY_EXPECTED()),
     "group_id": (_group, sentence("triage.group_expected", "the helpdesk group's numeric id, or empty")()),
 }
+CHECKS.update(
+    {
+        "value_field": (
+            _field_key,
+            sentence("triage.field_key_expected", "a user or organisation field's key, or empty")(),
+        ),
+        "value_at_least": (_number, sentence("triage.number_expected", "a number")()),
+        "value_priority": (_priority, PRIORITY_EXPECTED()),
+        "waiting_hours": (_hours, sentence("triage.hours_expected", "hours from 0 (off) to 720")()),
+        "waiting_priority": (_priority, PRIORITY_EXPECTED()),
+    }
+)
 UNKNOWN = sentence("triage.unknown_setting", "unknown setting")
 
 

@@ -16,6 +16,17 @@ from tests.helpers import wait_for
 from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
 
 
+def _customer(sandbox, name: str, email: str, fields: dict) -> int:
+    answer = requests.post(
+        f"{sandbox.url}/api/v2/users.json",
+        json={"user": {"name": name, "email": email, "user_fields": fields}},
+        auth=(f"{DEMO_AGENT_EMAIL}/token", DEMO_API_TOKEN),
+        timeout=5,
+    )
+    answer.raise_for_status()
+    return int(answer.json()["user"]["id"])
+
+
 def _group(sandbox, name: str) -> int:
     answer = requests.post(
         f"{sandbox.url}/api/v2/groups.json",
@@ -38,13 +49,24 @@ def test_a_legal_threat_is_raised_to_urgent_tagged_routed_and_explained(database
     escalations = _group(sandbox, "Escalations")
     with services.db.transaction() as session:
         triage.change(
-            session, incident_id, {"group_id": escalations}, actor="test", default_vip_tags=("vip",)
+            session,
+            incident_id,
+            {"group_id": escalations, "value_field": "lifetime_value", "value_at_least": 10000},
+            actor="test",
+            default_vip_tags=("vip",),
         )
     threat = sandbox_create(
         sandbox,
         "התשלום באתר לא עובד",
         "התשלום באתר לא עובד כבר שעתיים. אם לא תחזירו את הכסף אני פונה לעורך דין",
         requester={"name": "Dana Levi", "email": "dana@example.com", "locale": "he"},
+    )
+    _customer(sandbox, "Rina Gold", "rina@example.com", {"lifetime_value": 25000})
+    rich = sandbox_create(
+        sandbox,
+        "Checkout",
+        "checkout fails for my company's order",
+        requester={"name": "Rina Gold", "email": "rina@example.com"},
     )
     ordinary = sandbox_create(
         sandbox,
@@ -53,7 +75,7 @@ def test_a_legal_threat_is_raised_to_urgent_tagged_routed_and_explained(database
         requester={"name": "Sam", "email": "sam@example.com"},
     )
     with services.db.transaction() as session:
-        for ticket_id in (threat, ordinary):
+        for ticket_id in (threat, rich, ordinary):
             inbox.store(
                 session,
                 delivery_key=f"test:{ticket_id}",
@@ -83,6 +105,10 @@ def test_a_legal_threat_is_raised_to_urgent_tagged_routed_and_explained(database
     assert len(replies) == 1 and replies[0]["body"].startswith("שלום")
     assert len(notes) == 1 and "Legal or safety threat: the customer wrote “" in notes[0]["body"]
     assert "Priority raised to urgent." in notes[0]["body"]
+    worth = helpdesk.get_tickets([rich])[0]
+    assert worth.priority == "high" and "incidentdesk_valuable_customer" in worth.tags
+    rich_note = [c for c in _comments(sandbox, rich) if not c.get("public")][0]["body"]
+    assert "Valuable customer: lifetime_value is 25000 (from 10000)." in rich_note
     calm = helpdesk.get_tickets([ordinary])[0]
     assert calm.priority != "urgent" and "incidentdesk_legal_or_safety" not in calm.tags and tag in calm.tags
     assert len([c for c in _comments(sandbox, ordinary) if c.get("public")]) == 1

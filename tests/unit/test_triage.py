@@ -81,3 +81,36 @@ def test_the_customer_at_a_glance_line():
     assert "reached by outreach “Sorry” (coupon SORRY-AB12-CD34) · reached by outreach “Later”." in line
     assert "{{x}}" not in line  # a customer-controlled name cannot become a helpdesk placeholder
     assert "1 earlier ticket about" in at_a_glance(facts, (), 1, ())
+
+
+def test_a_valuable_customer_by_their_field_or_their_organisations():
+    from dataclasses import replace
+
+    from service.domain.linking.triage_rules import VALUE_TAG
+
+    rules = TriageRules(value_field="lifetime_value", value_at_least=1000)
+    rich = replace(ticket("checkout fails"), requester_fields={"lifetime_value": "12,500"})
+    result = triage(rich, rules)
+    assert (result.priority, result.tags) == ("high", (VALUE_TAG,))
+    assert "Valuable customer: lifetime_value is 12500 (from 1000)." in result.reasons
+    through_org = replace(ticket("checkout fails"), organization_fields={"lifetime_value": 5000})
+    assert triage(through_org, rules).tags == (VALUE_TAG,)
+    for worth in ({"lifetime_value": 999}, {"lifetime_value": "n/a"}, {"lifetime_value": True}, {}):
+        assert triage(replace(ticket("x"), requester_fields=worth), rules).tags == ()
+
+
+def test_a_long_wait_from_the_tickets_creation():
+    from dataclasses import replace
+    from datetime import UTC, datetime, timedelta
+
+    from service.domain.linking.triage_rules import WAITING_TAG
+
+    now = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+    rules = TriageRules(waiting_hours=4)
+    old = replace(ticket("checkout fails"), created_at=now - timedelta(hours=5))
+    result = triage(old, rules, now=now)
+    assert (
+        result.tags == (WAITING_TAG,) and "Long wait: the ticket was opened 5.0 hours ago." in result.reasons
+    )
+    fresh = replace(old, created_at=now - timedelta(hours=1))
+    assert triage(fresh, rules, now=now).tags == () and triage(old, rules).tags == ()  # no clock, no signal

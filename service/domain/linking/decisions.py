@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from service.domain.linking.evaluation import judge
@@ -168,6 +169,7 @@ def decide(
     known_incident_ids: frozenset[int],
     earlier_contacts: int = 0,
     reached: Mapping[int, tuple[Reached, ...]] | None = None,
+    now: datetime | None = None,
 ) -> Decision:
     """``known_incident_ids``: incidents this ticket was ever linked to or unlinked from;
     ``earlier_contacts``: the requester's earlier tickets linked to an incident; ``reached``:
@@ -200,7 +202,7 @@ def decide(
         return LeaveAlone(ticket.id, "no active incident's rules matched")
 
     incident = incidents[match.incident_id]
-    signals = triage(ticket, incident.triage, earlier_contacts)
+    signals = triage(ticket, incident.triage, earlier_contacts, now)
     language = language_of(ticket)
     locale, reply = status_reply(
         incident.status_texts,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -40,6 +41,9 @@ class TicketFacts:
     detected_language: DetectedLanguage | None = None
     customer_since: datetime | None = None  # the requester's helpdesk user was created then
     organization_name: str = ""
+    # The requester's user fields and their organisation's fields, by key (a customer's value).
+    requester_fields: Mapping[str, object] = field(default_factory=dict)
+    organization_fields: Mapping[str, object] = field(default_factory=dict)
 
     @property
     def text(self) -> str:

@@ -17,10 +17,19 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from service.domain.linking.facts import TicketFacts
 from service.domain.linking.matching import PhraseMatcher, PhraseRule
-from service.domain.linking.triage_rules import PRIORITIES, REPEAT_TAG, THREAT_TAG, VIP_TAG, TriageRules
+from service.domain.linking.triage_rules import (
+    PRIORITIES,
+    REPEAT_TAG,
+    THREAT_TAG,
+    VALUE_TAG,
+    VIP_TAG,
+    WAITING_TAG,
+    TriageRules,
+)
 from service.domain.text.templates import inert
 
 
@@ -45,9 +54,24 @@ def _higher(current: str | None, wanted: str | None) -> str | None:
     return wanted if PRIORITIES.index(wanted) > PRIORITIES.index(current) else current
 
 
-def triage(ticket: TicketFacts, rules: TriageRules, earlier_contacts: int = 0) -> Triage:
+def _value(ticket: TicketFacts, key: str) -> float | None:
+    """The customer's value in the field ``key``: the requester's own, else their organisation's."""
+    for fields in (ticket.requester_fields, ticket.organization_fields):
+        raw = fields.get(key) if key else None
+        if isinstance(raw, bool) or raw is None:
+            continue
+        try:
+            return float(str(raw).replace(",", "").strip())
+        except ValueError:
+            continue
+    return None
+
+
+def triage(
+    ticket: TicketFacts, rules: TriageRules, earlier_contacts: int = 0, now: datetime | None = None
+) -> Triage:
     """The signals ``ticket`` shows; ``earlier_contacts``: the customer's earlier tickets linked
-    to an incident."""
+    to an incident; ``now``: for the waiting time (none without it)."""
     priority: str | None = None
     tags: list[str] = []
     reasons: list[str] = []
@@ -65,6 +89,19 @@ def triage(ticket: TicketFacts, rules: TriageRules, earlier_contacts: int = 0) -
         priority = _higher(priority, rules.repeat_priority)
         tags.append(REPEAT_TAG)
         reasons.append(f"Repeat contact: {earlier_contacts} earlier tickets about an incident.")
+    worth = _value(ticket, rules.value_field)
+    if rules.value_field and worth is not None and worth >= rules.value_at_least:
+        priority = _higher(priority, rules.value_priority)
+        tags.append(VALUE_TAG)
+        reasons.append(
+            f"Valuable customer: {rules.value_field} is {worth:g} (from {rules.value_at_least:g})."
+        )
+    if rules.waiting_hours and now is not None and ticket.created_at is not None:
+        waited = (now - ticket.created_at).total_seconds() / 3600
+        if waited >= rules.waiting_hours:
+            priority = _higher(priority, rules.waiting_priority)
+            tags.append(WAITING_TAG)
+            reasons.append(f"Long wait: the ticket was opened {waited:.1f} hours ago.")
     if not tags:
         return Triage()
     raised = _higher(ticket.priority, priority)

@@ -11,6 +11,7 @@ VIP_TAG, THREAT_TAG, REPEAT_TAG = (
     "incidentdesk_legal_or_safety",
     "incidentdesk_repeat_contact",
 )
+VALUE_TAG, WAITING_TAG = "incidentdesk_valuable_customer", "incidentdesk_long_wait"
 
 # Words that mean a legal or safety threat, in the languages customers write in most; an
 # account's own list (per incident or for all) replaces them.
@@ -39,6 +40,13 @@ class TriageRules:
     repeat_contacts: int = 3  # this many earlier contacts make a repeat contact; 0 turns it off
     repeat_priority: str | None = "high"
     group_id: int | None = None  # where a ticket with any signal goes; None leaves it where it is
+    # A valuable customer: a user (or organisation) field, by key, at or above a number.
+    value_field: str = ""  # empty turns it off
+    value_at_least: float = 0.0
+    value_priority: str | None = "high"
+    # A long wait: the ticket was created this many hours before it is linked; 0 turns it off.
+    waiting_hours: float = 0.0
+    waiting_priority: str | None = "high"
 
 
 DEFAULT_TRIAGE = TriageRules()

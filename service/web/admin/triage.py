@@ -19,6 +19,11 @@ FIELDS = (
     "threat_priority",
     "repeat_contacts",
     "repeat_priority",
+    "value_field",
+    "value_at_least",
+    "value_priority",
+    "waiting_hours",
+    "waiting_priority",
     "group_id",
 )
 

@@ -296,6 +296,15 @@ class TriageSettingsSchema(Schema):
     group_id = fields.Integer(
         allow_none=True, metadata={"description": "Where a ticket with any signal goes."}
     )
+    value_field = fields.String(
+        metadata={"description": "A user or organisation field's key: a customer's value."}
+    )
+    value_at_least = fields.Float()
+    value_priority = fields.String(allow_none=True)
+    waiting_hours = fields.Float(
+        metadata={"description": "Hours from the ticket's creation that make a long wait; 0 is off."}
+    )
+    waiting_priority = fields.String(allow_none=True)
 
 
 class BacklogRowSchema(Schema):
