@@ -349,7 +349,10 @@ class ReportSchema(Schema):
     figures = _required(
         fields.Dict,
         metadata={
-            "description": "Tickets linked, unsolved, time to the first answer (median, p90, longest), merges, reach."
+            "description": "Tickets linked, unsolved, time to the first answer (median, p90, longest), merges, "
+            "reach; satisfaction_rated/_good_percent/_bad_percent (the incident tickets' ratings) and "
+            "baseline_rated/_good_percent/_bad_percent (every rating of the account over the same weeks), "
+            "null while the helpdesk cannot be read."
         },
     )
     outreach = _required(fields.List, fields.Nested(ReachSchema))
