@@ -112,7 +112,12 @@ def test_the_report_adds_the_shares_and_the_baseline_to_its_figures(logged_in, c
     assert "satisfaction_rated,3" in sheet and "satisfaction_bad_percent,66.7" in sheet
     assert "baseline_rated,6" in sheet and "baseline_good_percent,66.7" in sheet
     assert f'"bad: {SCRIPT}"' in sheet or f"bad: {SCRIPT}" in sheet
-    figures = client.get(f"/api/v1/incidents/{incident_id}/report", headers=AUTH).get_json()["figures"]
+    body = client.get(f"/api/v1/incidents/{incident_id}/report", headers=AUTH).get_json()
+    assert [(c["score"], c["comment"]) for c in body["rating_comments"]][:2] == [
+        ("bad", PLACEHOLDER),
+        ("bad", SCRIPT),
+    ]
+    figures = body["figures"]
     assert (figures["satisfaction_rated"], figures["satisfaction_good_percent"]) == (3, 33.3)
     assert (figures["baseline_rated"], figures["baseline_bad_percent"]) == (6, 33.3)
 

@@ -60,6 +60,15 @@ def incident_report(incident_id: int) -> ResponseReturnValue:
                 "tickets_per_hour": {
                     as_utc(hour).isoformat(): count for hour, count in sorted(found.per_hour.items())
                 },
+                "rating_comments": [
+                    {
+                        "ticket_id": c.ticket_id,
+                        "score": c.score,
+                        "comment": c.text,
+                        "created_at": c.created_at.isoformat(),
+                    }
+                    for c in (found.satisfaction.comments if found.satisfaction else ())
+                ],
             }
         )
 

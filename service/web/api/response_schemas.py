@@ -342,6 +342,13 @@ class ReportEntrySchema(Schema):
     created_at = fields.DateTime()
 
 
+class RatingCommentSchema(Schema):
+    ticket_id = _required(fields.Integer)
+    score = _required(fields.String, metadata={"description": "good or bad"})
+    comment = _required(fields.String, metadata={"description": "The customer's own words, as written."})
+    created_at = _required(fields.DateTime)
+
+
 class ReportSchema(Schema):
     incident_id = _required(fields.Integer)
     what_happened = _required(fields.Dict, keys=fields.String(), values=fields.String())
@@ -358,3 +365,8 @@ class ReportSchema(Schema):
     outreach = _required(fields.List, fields.Nested(ReachSchema))
     timeline = _required(fields.List, fields.Nested(ReportEntrySchema))
     tickets_per_hour = _required(fields.Dict, keys=fields.String(), values=fields.Integer())
+    rating_comments = _required(
+        fields.List,
+        fields.Nested(RatingCommentSchema),
+        metadata={"description": "The comments of the incident tickets' satisfaction ratings, newest first."},
+    )
