@@ -132,3 +132,19 @@ def test_pages_say_when_the_helpdesk_cannot_be_read(logged_in, db, sandbox):
         assert 'id="satisfaction-unavailable"' in page and f'<tr data-incident="{incident_id}">' in page
     finally:
         requests.delete(f"{sandbox.url}/_sandbox/faults", timeout=5)
+
+
+def test_one_read_serves_every_active_incident_and_is_kept_for_a_minute(logged_in, db, sandbox):
+    checkout = declare(logged_in)
+    login = declare(logged_in, title="Login fails", phrases="cannot log in")
+    link(db, checkout, [rated_ticket(sandbox, 1, "bad", "Still broken")])
+    link(db, login, [rated_ticket(sandbox, 2, "good", "Works again")])
+    requests.post(f"{sandbox.url}/_sandbox/counters/reset", timeout=5)
+    first = logged_in.get("/admin/dashboard").data.decode()
+    logged_in.get("/admin/dashboard")
+    calls = requests.get(f"{sandbox.url}/_sandbox/counters", timeout=5).json()["calls"]
+    assert calls.get("GET /api/v2/satisfaction_ratings") == 1
+    checkout_row = first[first.index(f'<tr data-incident="{checkout}">') :]
+    assert "0.0% good, 100.0% bad (1 rated)" in checkout_row[: checkout_row.index("</tr>")]
+    login_row = first[first.index(f'<tr data-incident="{login}">') :]
+    assert "100.0% good, 0.0% bad (1 rated)" in login_row[: login_row.index("</tr>")]
