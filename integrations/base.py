@@ -95,6 +95,18 @@ class ChangedTicketsPage:
 
 
 @dataclass(frozen=True)
+class SatisfactionRating:
+    """A customer's rating of a solved ticket. ``comment`` is the customer's own text."""
+
+    id: int
+    ticket_id: int
+    score: str  # good | bad
+    comment: str
+    created_at: datetime
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
 class Comment:
     body: str
     public: bool
@@ -249,3 +261,7 @@ class HelpdeskPort(Protocol):
         """One page of the tickets changed after ``cursor`` or, without one, since ``since``
         (oldest change first). The helpdesk may leave out its latest changes (Zendesk: the last
         minute); they come with a later page."""
+
+    def satisfaction_ratings(self, *, since: datetime, until: datetime) -> list[SatisfactionRating]:
+        """Every rating customers gave (good or bad) created from ``since`` to ``until``, oldest
+        first, read page by page within the request budget."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from . import account_routes, seed, tickets
+from . import account_routes, satisfaction, seed, tickets
 from .common import bad_request, base_url, current_state, json_body, not_found
 from .locales import account_locale, known_locale
 from .state import PLAN_LIMITS
@@ -175,3 +175,13 @@ def agent_update(ticket_id: int):
         state.rate_limits.record_agent_edit()
         ticket, audit = tickets.update_ticket(state, ticket_id, spec, state.admin_id, "web")
         return {"ticket": tickets.render(state, ticket, base_url()), "audit": audit}
+
+
+@bp.post("/tickets/<int:ticket_id>/satisfaction_rating")
+def customer_rates(ticket_id: int):
+    """The ticket's requester rates it: ``{"satisfaction_rating": {"score": "good", "comment": ...,
+    "reason": ..., "created_at": ...}}`` (``created_at`` places the rating in the past)."""
+    spec = json_body().get("satisfaction_rating") or {}
+    state = current_state()
+    with state.lock:
+        return {"satisfaction_rating": satisfaction.customer_rates(state, ticket_id, spec)}

@@ -15,6 +15,7 @@ _STORES = (
     "tickets",
     "comments",
     "audits",
+    "satisfaction_ratings",
     "triggers",
     "macros",
     "dynamic_content",

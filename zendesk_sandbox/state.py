@@ -80,6 +80,7 @@ class SandboxState:
             self.tickets: dict[int, dict] = {}
             self.comments: dict[int, list[dict]] = {}
             self.audits: dict[int, list[dict]] = {}
+            self.satisfaction_ratings: dict[int, dict] = {}
             self.webhooks: dict[str, dict] = {}
             self.webhook_secrets: dict[str, str] = {}
             self.triggers: dict[int, dict] = {}

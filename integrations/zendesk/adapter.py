@@ -26,6 +26,7 @@ from integrations.base import (
     JobResult,
     NewTicket,
     RequestBudget,
+    SatisfactionRating,
     TicketChange,
 )
 from integrations.zendesk.conversions import (
@@ -302,6 +303,36 @@ class ZendeskAdapter:
             end_of_stream=end_of_stream,
             complete_until=asked_at - EXPORT_EXCLUDES if end_of_stream else None,
         )
+
+    def satisfaction_ratings(self, *, since: datetime, until: datetime) -> list[SatisfactionRating]:
+        """``GET /satisfaction_ratings`` with ``score=received`` (good and bad, with or without a
+        comment) and the time range, by cursor, 100 a page."""
+        query: dict[str, object] = {
+            "score": "received",
+            "start_time": int(since.timestamp()),
+            "end_time": int(until.timestamp()),
+            "page[size]": BULK_LIMIT,
+        }
+        ratings: list[SatisfactionRating] = []
+        while True:
+            with self._calling("satisfaction ratings"):
+                answer = self._session_call("GET", f"satisfaction_ratings.json?{urlencode(query)}")
+            ratings.extend(
+                SatisfactionRating(
+                    id=int(r["id"]),
+                    ticket_id=int(r["ticket_id"]),
+                    score=str(r["score"]),
+                    comment=str(r.get("comment") or ""),
+                    created_at=datetime.fromisoformat(str(r["created_at"]).replace("Z", "+00:00")),
+                    reason=r.get("reason") or None,
+                )
+                for r in answer.get("satisfaction_ratings", [])
+                if r.get("ticket_id") is not None
+            )
+            meta = answer.get("meta") or {}
+            if not meta.get("has_more") or not meta.get("after_cursor"):
+                return ratings
+            query["page[after]"] = meta["after_cursor"]
 
     def _session_call(self, method: str, path: str, payload: dict | None = None) -> dict:
         """A plain JSON call through zenpy's session (same routing, auth and budget), for the few

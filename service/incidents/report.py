@@ -1,6 +1,7 @@
 """The post-incident report: what happened and what is done about it (written at resolution,
 per language), the timeline of what customers were told, tickets per hour, how fast customers
-were answered, merges, outreach's reach and the longest wait. For its page, CSV and the API."""
+were answered, merges, outreach's reach, the longest wait, and how customers rated the handling
+against the account's baseline. For its page, CSV and the API."""
 
 from __future__ import annotations
 
@@ -10,9 +11,13 @@ from datetime import datetime
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from integrations.base import HelpdeskPort
+from service import clock
+from service.domain.satisfaction import Satisfaction, Tally
 from service.domain.states import LinkState, MergeState
 from service.domain.tickets import SOLVED_STATUSES
 from service.incidents.reads import as_utc, links_per_hour
+from service.incidents.satisfaction import RatingsCache, satisfaction_of
 from service.merging.models import Merge
 from service.models import Incident, StatusUpdate, TicketLink
 from service.outreach.models import Campaign, Recipient
@@ -43,9 +48,13 @@ class Report:
     longest_wait_seconds: float | None
     merged: int
     outreach: tuple[Reach, ...]
+    satisfaction: Satisfaction | None  # None: the helpdesk could not be read just now
 
     def figures(self) -> list[tuple[str, object]]:
-        """The report's figures as (name, value) rows: its CSV and the API's ``figures``."""
+        """The report's figures as (name, value) rows: its CSV and the API's ``figures``
+        (satisfaction's are None while the helpdesk cannot be read)."""
+        ours = self.satisfaction.incident if self.satisfaction else None
+        baseline = self.satisfaction.baseline if self.satisfaction else None
         return [
             ("incident_id", self.incident.id),
             ("title", self.incident.title),
@@ -60,7 +69,17 @@ class Report:
             ("longest_wait_seconds", _round(self.longest_wait_seconds)),
             ("duplicates_merged", self.merged),
             ("customers_reached_by_outreach", sum(r.sent for r in self.outreach)),
+            *_tally_figures("satisfaction", ours),
+            *_tally_figures("baseline", baseline),
         ]
+
+
+def _tally_figures(prefix: str, tally: Tally | None) -> list[tuple[str, object]]:
+    return [
+        (f"{prefix}_rated", tally.rated if tally else None),
+        (f"{prefix}_good_percent", tally.good_percent if tally else None),
+        (f"{prefix}_bad_percent", tally.bad_percent if tally else None),
+    ]
 
 
 def _round(value: float | None) -> int | None:
@@ -73,7 +92,7 @@ def _percentile(ordered: list[float], share: float) -> float | None:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def report(session: Session, incident: Incident) -> Report:
+def report(session: Session, incident: Incident, helpdesk: HelpdeskPort, ratings: RatingsCache) -> Report:
     counts = dict(
         session.execute(
             select(TicketLink.state, func.count())
@@ -130,4 +149,12 @@ def report(session: Session, incident: Incident) -> Report:
         longest_wait_seconds=waits[-1] if waits else None,
         merged=int(merged or 0),
         outreach=reach,
+        satisfaction=_satisfaction(session, incident, helpdesk, ratings),
     )
+
+
+def _satisfaction(
+    session: Session, incident: Incident, helpdesk: HelpdeskPort, ratings: RatingsCache
+) -> Satisfaction | None:
+    found = satisfaction_of(session, helpdesk, ratings, [incident], clock.now())
+    return None if found is None else found[incident.id]

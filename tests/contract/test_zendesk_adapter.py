@@ -231,3 +231,46 @@ def test_the_exports_own_429_does_not_pause_the_accounts_budget(sandbox):
     with pytest.raises(HelpdeskError):
         helpdesk.changed_tickets(cursor=None, since=since)
     assert budget.try_take(time.time()) == 0  # the pipeline's next call is not held back
+
+
+def test_satisfaction_ratings_are_read_page_by_page_for_a_time_range(helpdesk, sandbox):
+    rated = {}
+    for n in range(105):  # more than one page of 100
+        ticket = requests.post(
+            f"{sandbox.url}/_sandbox/tickets",
+            json={
+                "ticket": {
+                    "subject": "s",
+                    "status": "solved",
+                    "comment": {"body": "b"},
+                    "requester": {"name": "C", "email": f"r{n}@example.com"},
+                }
+            },
+            timeout=5,
+        ).json()["ticket"]
+        day = "2026-03-01" if n < 104 else "2026-01-01"  # the last one is outside the range
+        score = "bad" if n % 2 else "good"
+        answer = requests.post(
+            f"{sandbox.url}/_sandbox/tickets/{ticket['id']}/satisfaction_rating",
+            json={
+                "satisfaction_rating": {
+                    "score": score,
+                    "comment": f"<b>{n}</b>",
+                    "created_at": f"{day}T10:00:00Z",
+                }
+            },
+            timeout=5,
+        )
+        rated[ticket["id"]] = (score, day)
+        assert answer.status_code == 200, answer.text
+    requests.post(f"{sandbox.url}/_sandbox/counters/reset", timeout=5)
+    found = helpdesk.satisfaction_ratings(
+        since=datetime(2026, 2, 1, tzinfo=UTC), until=datetime(2026, 3, 2, tzinfo=UTC)
+    )
+    assert len(found) == 104 and {r.ticket_id for r in found} == {
+        t for t, (_, d) in rated.items() if d == "2026-03-01"
+    }
+    assert all(r.score == rated[r.ticket_id][0] for r in found)
+    assert found[0].comment == "<b>0</b>" and found[0].created_at == datetime(2026, 3, 1, 10, tzinfo=UTC)
+    calls = requests.get(f"{sandbox.url}/_sandbox/counters", timeout=5).json()["calls"]
+    assert calls == {"GET /api/v2/satisfaction_ratings": 2}

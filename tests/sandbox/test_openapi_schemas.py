@@ -359,3 +359,17 @@ def test_more_rule_and_content_operations(api, sandbox, validate):
         "/api/v2/ticket_fields/{ticket_field_id}",
         api.put(f"{u}/api/v2/ticket_fields/{field}", json={"ticket_field": {"title": "g"}}),
     )
+
+
+def test_satisfaction_rating_operations(api, sandbox, validate):
+    u = sandbox.url
+    made = api.post(f"{u}/api/v2/tickets", json={"ticket": {"subject": "s", "comment": {"body": "b"}}})
+    ticket_id = made.json()["ticket"]["id"]
+    api.put(f"{u}/api/v2/tickets/{ticket_id}", json={"ticket": {"status": "solved"}})
+    rated = api.post(
+        f"{u}/_sandbox/tickets/{ticket_id}/satisfaction_rating",
+        json={"satisfaction_rating": {"score": "bad", "comment": "slow"}},
+    )
+    assert rated.status_code == 200, rated.text
+    validate("GET", "/api/v2/satisfaction_ratings", api.get(f"{u}/api/v2/satisfaction_ratings?score=bad"))
+    validate("GET", "/api/v2/satisfaction_ratings", api.get(f"{u}/api/v2/satisfaction_ratings?page[size]=1"))

@@ -8,11 +8,12 @@ from service import clock
 from service.domain.reconcile import lag_seconds
 from service.incidents.lifecycle_reads import incident_health
 from service.incidents.reads import links_per_hour
+from service.incidents.satisfaction import satisfaction_of
 from service.incidents.store import active_incidents
 from service.reconcile.store import synced_until
 from service.web.admin.chart import MAX_HOURS, hourly_chart
 from service.web.auth import login_required
-from service.web.context import services
+from service.web.context import ratings_cache, services
 
 bp = Blueprint("dashboard", __name__, url_prefix="/admin")
 
@@ -31,7 +32,8 @@ def show():
         rows = incident_health(db, incidents)
         chart = hourly_chart(links_per_hour(db, [i.id for i in incidents], MAX_HOURS))
         synced = synced_until(db)
-    now = clock.now()
+        now = clock.now()
+        satisfaction = satisfaction_of(db, services().helpdesk, ratings_cache(), incidents, now)
     ages = {
         row.incident.id: age_in_words((now - row.oldest_unsolved_at).total_seconds())
         for row in rows
@@ -49,5 +51,11 @@ def show():
         "lag": None if lag is None else (int(lag) // 60, int(lag) % 60),
     }
     return render_template(
-        "dashboard/index.html", rows=rows, ages=ages, totals=totals, chart=chart, reconciler=reconciler
+        "dashboard/index.html",
+        rows=rows,
+        ages=ages,
+        totals=totals,
+        chart=chart,
+        reconciler=reconciler,
+        satisfaction=satisfaction,
     )

@@ -12,7 +12,7 @@ from service.incidents.report import REPORT_HOURS, Report, report
 from service.incidents.store import get_incident
 from service.web.admin.chart import hourly_chart
 from service.web.auth import login_required
-from service.web.context import services
+from service.web.context import ratings_cache, services
 
 pages = Blueprint("report", __name__, url_prefix="/admin")
 INCIDENT = f"/incidents/<int(max={MAX_ROW_ID}):incident_id>"
@@ -22,7 +22,7 @@ def _report(db: Session, incident_id: int) -> Report:
     incident = get_incident(db, incident_id)
     if incident is None:
         abort(404)
-    return report(db, incident)
+    return report(db, incident, services().helpdesk, ratings_cache())
 
 
 @pages.get(f"{INCIDENT}/report")
@@ -48,6 +48,10 @@ def spreadsheet(incident_id: int) -> Response:
             *((f"outreach:{r.campaign}", f"{r.sent}/{r.audience} ({r.purpose})") for r in found.outreach),
             *((f"what_happened:{code}", text) for code, text in sorted(found.incident.what_happened.items())),
             *((f"prevention:{code}", text) for code, text in sorted(found.incident.prevention.items())),
+            *(
+                (f"rating_comment:{c.ticket_id}", f"{c.score}: {c.text}")
+                for c in (found.satisfaction.comments if found.satisfaction else ())
+            ),
         ]
     return Response(
         csv_text(("figure", "value"), rows),

@@ -17,7 +17,7 @@ from service.incidents.report import report
 from service.incidents.store import get_incident
 from service.web.api.incidents import require_token
 from service.web.api.lifecycle_schemas import TimelineEntrySchema
-from service.web.context import services
+from service.web.context import ratings_cache, services
 from service.web.errors import json_error
 
 bp = Blueprint("backlog_api", __name__, url_prefix="/api/v1")
@@ -48,7 +48,7 @@ def incident_report(incident_id: int) -> ResponseReturnValue:
         if incident is None:
             missing: ResponseReturnValue = json_error(404, f"There is no incident {incident_id}.")
             return missing
-        found = report(db, incident)
+        found = report(db, incident, services().helpdesk, ratings_cache())
         return jsonify(
             {
                 "incident_id": incident_id,
@@ -60,6 +60,15 @@ def incident_report(incident_id: int) -> ResponseReturnValue:
                 "tickets_per_hour": {
                     as_utc(hour).isoformat(): count for hour, count in sorted(found.per_hour.items())
                 },
+                "rating_comments": [
+                    {
+                        "ticket_id": c.ticket_id,
+                        "score": c.score,
+                        "comment": c.text,
+                        "created_at": c.created_at.isoformat(),
+                    }
+                    for c in (found.satisfaction.comments if found.satisfaction else ())
+                ],
             }
         )
 

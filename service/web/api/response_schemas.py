@@ -351,6 +351,13 @@ class ReportEntrySchema(Schema):
     created_at = fields.DateTime()
 
 
+class RatingCommentSchema(Schema):
+    ticket_id = _required(fields.Integer)
+    score = _required(fields.String, metadata={"description": "good or bad"})
+    comment = _required(fields.String, metadata={"description": "The customer's own words, as written."})
+    created_at = _required(fields.DateTime)
+
+
 class ReportSchema(Schema):
     incident_id = _required(fields.Integer)
     what_happened = _required(fields.Dict, keys=fields.String(), values=fields.String())
@@ -358,9 +365,17 @@ class ReportSchema(Schema):
     figures = _required(
         fields.Dict,
         metadata={
-            "description": "Tickets linked, unsolved, time to the first answer (median, p90, longest), merges, reach."
+            "description": "Tickets linked, unsolved, time to the first answer (median, p90, longest), merges, "
+            "reach; satisfaction_rated/_good_percent/_bad_percent (the incident tickets' ratings) and "
+            "baseline_rated/_good_percent/_bad_percent (every rating of the account over the same weeks), "
+            "null while the helpdesk cannot be read."
         },
     )
     outreach = _required(fields.List, fields.Nested(ReachSchema))
     timeline = _required(fields.List, fields.Nested(ReportEntrySchema))
     tickets_per_hour = _required(fields.Dict, keys=fields.String(), values=fields.Integer())
+    rating_comments = _required(
+        fields.List,
+        fields.Nested(RatingCommentSchema),
+        metadata={"description": "The comments of the incident tickets' satisfaction ratings, newest first."},
+    )

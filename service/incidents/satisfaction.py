@@ -1,0 +1,90 @@
+"""Reading satisfaction ratings back from the helpdesk for incidents: the ratings of each one's
+linked tickets against the account's baseline (``domain/satisfaction``).
+
+Ratings are read on demand through the port (paged, within the request budget) and kept for a
+minute in an in-process cache: a read covering a wider range serves the narrower ones, so the
+dashboard reads the account's ratings once for all its active incidents.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from integrations.base import HelpdeskError, HelpdeskPort, SatisfactionRating
+from service.domain.satisfaction import Satisfaction, measure, window
+from service.domain.states import LinkState
+from service.incidents.reads import as_utc
+from service.models import Incident, TicketLink
+
+log = logging.getLogger(__name__)
+CACHE_FOR = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class _Read:
+    at: datetime
+    since: datetime
+    ratings: tuple[SatisfactionRating, ...]
+
+
+class RatingsCache:
+    """The last read of the helpdesk's ratings (from a time to the read's own "now"), reused for
+    a minute by any read starting no earlier; safe across threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last: _Read | None = None
+
+    def ratings(
+        self, helpdesk: HelpdeskPort, since: datetime, now: datetime
+    ) -> tuple[SatisfactionRating, ...]:
+        with self._lock:
+            last = self._last
+        if last is not None and now - last.at < CACHE_FOR and last.since <= since:
+            return last.ratings
+        read = _Read(now, since, tuple(helpdesk.satisfaction_ratings(since=since, until=now)))
+        with self._lock:
+            self._last = read
+        return read.ratings
+
+
+def _linked_tickets(session: Session, incident_ids: Sequence[int]) -> dict[int, set[int]]:
+    found: dict[int, set[int]] = {i: set() for i in incident_ids}
+    for incident_id, ticket_id in session.execute(
+        select(TicketLink.incident_id, TicketLink.ticket_id).where(
+            TicketLink.incident_id.in_(incident_ids), TicketLink.state == LinkState.LINKED
+        )
+    ):
+        found[incident_id].add(int(ticket_id))
+    return found
+
+
+def satisfaction_of(
+    session: Session,
+    helpdesk: HelpdeskPort,
+    cache: RatingsCache,
+    incidents: Sequence[Incident],
+    now: datetime,
+) -> dict[int, Satisfaction] | None:
+    """Each incident's satisfaction by id, from one read covering all of them; None when the
+    helpdesk cannot be read now (the pages say so)."""
+    if not incidents:
+        return {}
+    windows = {
+        i.id: window(as_utc(i.created_at), as_utc(i.resolved_at) if i.resolved_at else None, now)
+        for i in incidents
+    }
+    try:
+        ratings = cache.ratings(helpdesk, min(w[0] for w in windows.values()), now)
+    except HelpdeskError as exc:
+        log.warning("satisfaction ratings could not be read: %s", exc)
+        return None
+    tickets = _linked_tickets(session, [i.id for i in incidents])
+    return {i.id: measure(ratings, tickets[i.id], *windows[i.id]) for i in incidents}
