@@ -176,6 +176,16 @@ class RequestBudget(Protocol):
     def block_for(self, seconds: float) -> None: ...
 
 
+class CallObserver(Protocol):
+    """Told of every call to the helpdesk (for metrics): its method, its endpoint with ids
+    replaced (``GET /api/v2/tickets/{id}.json``), the answer's status and how long it took; and
+    of each pause a 429 imposed."""
+
+    def called(self, method: str, endpoint: str, status: int, seconds: float) -> None: ...
+
+    def paused(self, seconds: float) -> None: ...
+
+
 class HelpdeskPort(Protocol):
     """What IncidentDesk needs from a helpdesk."""
 

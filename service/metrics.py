@@ -61,6 +61,34 @@ HELPDESK_WRITE_CALLS = Counter(
     "incidentdesk_helpdesk_write_calls",
     "Write calls to the helpdesk made by the pipeline (bulk updates, merges).",
 )
+HELPDESK_CALLS = Counter(
+    "incidentdesk_helpdesk_calls",
+    "Every call to the helpdesk, by method, endpoint (ids replaced) and the answer's status.",
+    ("method", "endpoint", "status"),
+)
+HELPDESK_CALL_SECONDS = Histogram(
+    "incidentdesk_helpdesk_call_seconds",
+    "How long calls to the helpdesk took.",
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+HELPDESK_RATE_LIMITED = Counter(
+    "incidentdesk_helpdesk_rate_limited", "Answers of 429 from the helpdesk that paused the budget."
+)
+HELPDESK_PAUSED_SECONDS = Counter(
+    "incidentdesk_helpdesk_paused_seconds", "Seconds the request budget was paused by the helpdesk's 429s."
+)
+
+
+class HelpdeskCalls:
+    """The helpdesk adapter's call observer (``integrations.base.CallObserver``) as metrics."""
+
+    def called(self, method: str, endpoint: str, status: int, seconds: float) -> None:
+        HELPDESK_CALLS.labels(method, endpoint, str(status)).inc()
+        HELPDESK_CALL_SECONDS.observe(seconds)
+
+    def paused(self, seconds: float) -> None:
+        HELPDESK_RATE_LIMITED.inc()
+        HELPDESK_PAUSED_SECONDS.inc(seconds)
 
 
 class _ThisProcess(Collector):

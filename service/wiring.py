@@ -10,6 +10,7 @@ from service.db import Database
 from service.domain.text.reply_language import LanguageDetector
 from service.helpdesk.budget import rate_budget_for
 from service.language_detection import OfflineLanguageDetector
+from service.metrics import HelpdeskCalls
 from service.settings import Settings
 
 
@@ -29,5 +30,5 @@ def build_services(settings: Settings, helpdesk: HelpdeskPort | None = None) -> 
     db = Database(settings.database_url)
     if helpdesk is None:
         budget = rate_budget_for(db, settings.our_requests_per_minute)
-        helpdesk = ZendeskAdapter.from_settings(settings, budget=budget)
+        helpdesk = ZendeskAdapter.from_settings(settings, budget=budget, observer=HelpdeskCalls())
     return Services(settings=settings, db=db, helpdesk=helpdesk)

@@ -16,6 +16,7 @@ from zenpy.lib.api_objects import User as ZenpyUser
 from zenpy.lib.exception import APIException, RatelimitBudgetExceeded, RecordNotFoundException, ZenpyException
 
 from integrations.base import (
+    CallObserver,
     ChangedTicket,
     ChangedTicketsPage,
     HelpdeskError,
@@ -72,11 +73,16 @@ class ZendeskAdapter:
         api_token: str,
         base_url: str | None = None,
         budget: RequestBudget | None = None,
+        observer: CallObserver | None = None,
     ) -> ZendeskAdapter:
-        return cls(lambda: zenpy_client(subdomain, email, api_token, base_url, budget=budget))
+        return cls(
+            lambda: zenpy_client(subdomain, email, api_token, base_url, budget=budget, observer=observer)
+        )
 
     @classmethod
-    def from_settings(cls, settings, budget: RequestBudget | None = None) -> ZendeskAdapter:
+    def from_settings(
+        cls, settings, budget: RequestBudget | None = None, observer: CallObserver | None = None
+    ) -> ZendeskAdapter:
         if not settings.zendesk_api_token:
             raise ValueError(
                 "ZENDESK_API_TOKEN is not set: IncidentDesk needs an API token of a Zendesk admin"
@@ -87,6 +93,7 @@ class ZendeskAdapter:
             settings.zendesk_api_token,
             settings.zendesk_url,
             budget=budget,
+            observer=observer,
         )
 
     @contextmanager

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import re
+import time
+from urllib.parse import urlsplit
+
 import requests
 from requests import PreparedRequest, Response
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 from zenpy import Zenpy
 
-from integrations.base import RequestBudget
+from integrations.base import CallObserver, RequestBudget
 
 # The incremental exports have their own limit (10 requests a minute per account, shared with any
 # other integration reading them): a 429 there is most likely that limit's, so it does not pause
 # every other call (the caller waits out its Retry-After); were it the account's, the next other
 # call is refused too and pauses the budget then.
 OWN_LIMIT_PATH = "/api/v2/incremental/"
+ID_SEGMENT = re.compile(r"/\d+(\.json)?(?=/|$)")
 
 
 class RebasingAdapter(HTTPAdapter):
@@ -26,25 +31,39 @@ class RebasingAdapter(HTTPAdapter):
     host) by configuration. Links the host returns (``next_page``) are routed the same way.
     """
 
-    def __init__(self, origin: str, base_url: str, budget: RequestBudget | None = None, **kwargs):
+    def __init__(
+        self,
+        origin: str,
+        base_url: str,
+        budget: RequestBudget | None = None,
+        observer: CallObserver | None = None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.origin = origin.rstrip("/")
         self.base_url = base_url.rstrip("/")
         self.budget = budget
+        self.observer = observer
 
     def send(self, request: PreparedRequest, **kwargs) -> Response:
         if self.budget is not None:
             self.budget.acquire()
+        started = time.monotonic()
         response = self._send_routed(request, **kwargs)
-        if (
-            response.status_code == 429
-            and self.budget is not None
-            and OWN_LIMIT_PATH not in (request.url or "")
-        ):
+        if self.observer is not None:
+            endpoint = endpoint_of(request.url or "")
+            self.observer.called(
+                request.method or "GET", endpoint, response.status_code, time.monotonic() - started
+            )
+        if response.status_code == 429 and OWN_LIMIT_PATH not in (request.url or ""):
             try:
-                self.budget.block_for(float(response.headers.get("Retry-After", "1")))
+                pause = float(response.headers.get("Retry-After", "1"))
             except ValueError:
-                self.budget.block_for(1.0)
+                pause = 1.0
+            if self.budget is not None:
+                self.budget.block_for(pause)
+            if self.observer is not None:
+                self.observer.paused(pause)
         return response
 
     def _send_routed(self, request: PreparedRequest, **kwargs) -> Response:
@@ -62,6 +81,13 @@ class RebasingAdapter(HTTPAdapter):
         return response
 
 
+def endpoint_of(url: str) -> str:
+    """A call's endpoint, few enough to count by: the path with every id replaced, no query
+    (``https://x.zendesk.com/api/v2/tickets/17/merge.json?a=1`` -> ``/api/v2/tickets/{id}/merge.json``)."""
+    path = urlsplit(url).path or "/"
+    return ID_SEGMENT.sub(r"/{id}\1", path)
+
+
 def zenpy_client(
     subdomain: str,
     email: str,
@@ -69,6 +95,7 @@ def zenpy_client(
     base_url: str | None = None,
     timeout: float = 30.0,
     budget: RequestBudget | None = None,
+    observer: CallObserver | None = None,
 ) -> Zenpy:
     """zenpy waits out each 429's Retry-After itself; its own ``ratelimit_budget`` is left unset
     because it is spent over the client's whole life, which a long-running worker would exhaust."""
@@ -81,7 +108,7 @@ def zenpy_client(
         allowed_methods=frozenset({"GET"}),
         respect_retry_after_header=False,
     )
-    adapter = RebasingAdapter(origin, base_url or origin, budget, max_retries=retries)
+    adapter = RebasingAdapter(origin, base_url or origin, budget, observer, max_retries=retries)
     session.mount(origin + "/", adapter)
     if base_url and base_url.rstrip("/") != origin:
         session.mount(base_url.rstrip("/") + "/", adapter)
