@@ -28,6 +28,9 @@ CHANNEL = "incidentdesk_inbox"
 RECONNECT_SECONDS = 30.0
 STOP_CHECK_SECONDS = 0.25
 CONNECT_TIMEOUT_SECONDS = 5
+# A connection that silently died (no reset from the network) is noticed by TCP keepalives in
+# about a minute (idle 30 s, then 3 probes 10 s apart); until then each wait simply times out.
+KEEPALIVE_IDLE_SECONDS = 30
 
 log = logging.getLogger("incidentdesk.worker")
 
@@ -98,12 +101,19 @@ class Listening:
 
     def _connect(self) -> bool:
         try:
-            conn = psycopg.connect(self.conninfo, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS)
-            conn.execute(f"LISTEN {CHANNEL}")
+            self._conn = psycopg.connect(
+                self.conninfo,
+                autocommit=True,
+                connect_timeout=CONNECT_TIMEOUT_SECONDS,
+                keepalives=1,
+                keepalives_idle=KEEPALIVE_IDLE_SECONDS,
+                keepalives_interval=10,
+                keepalives_count=3,
+            )
+            self._conn.execute(f"LISTEN {CHANNEL}")
         except (psycopg.Error, OSError) as exc:
             self._lost(exc)
             return False
-        self._conn = conn
         if self._failing:
             log.info("listening for deliveries again; polling only as the fallback")
         self._failing = False
