@@ -2,8 +2,13 @@
 on SQLite; it stops promptly whatever its poll interval."""
 
 import logging
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
+import uuid
 
 import psycopg
 import pytest
@@ -13,8 +18,12 @@ from service.inbox import store as inbox
 from service.inbox import wakeup
 from service.inbox.pipeline import BatchReport
 from service.inbox.worker import Worker
+from service.models import InboxDelivery
 from service.wiring import build_services
 from tests.conftest import make_settings
+from tests.factories import sandbox_create
+from tests.helpers import wait_for
+from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
 
 
 class ClaimRecorder:
@@ -69,10 +78,10 @@ def running(helpdesk):
         services.db.dispose()
 
 
-def _store(services, key: str) -> tuple[int, float]:
+def _store(services, key: str, ticket_id: int = 1) -> tuple[int, float]:
     with services.db.transaction() as session:
         delivery_id, _ = inbox.store(
-            session, delivery_key=key, event_type="ticket.changed", ticket_id=1, payload="{}"
+            session, delivery_key=key, event_type="ticket.changed", ticket_id=ticket_id, payload="{}"
         )
     return delivery_id, time.monotonic()
 
@@ -147,3 +156,59 @@ def test_sqlite_polls(sqlite_url, running):
     assert isinstance(worker.wakeup, wakeup.Polling)
     delivery_id, stored_at = _store(services, "k")
     assert _until(lambda d=delivery_id: d in recorder.claimed, 1.0)
+
+
+@pytest.mark.postgres
+def test_a_worker_process_is_woken_and_stops_at_sigterm_within_its_long_poll(postgres_url, sandbox, helpdesk):
+    """`incidentdesk worker` idle with a 30 s poll interval: a stored delivery is claimed within
+    seconds, and SIGTERM ends it at once."""
+    services = build_services(make_settings(postgres_url), helpdesk=helpdesk)
+    ticket_id = sandbox_create(sandbox, "Hello", "a question about my invoice")
+    app_name = f"wakeup-test-{uuid.uuid4().hex[:8]}"  # libpq names the process's connections after it
+    env = {
+        **os.environ,
+        "PGAPPNAME": app_name,
+        "INCIDENTDESK_SECRET_KEY": "s" * 40,
+        "INCIDENTDESK_DATABASE_URL": postgres_url,
+        "ZENDESK_BASE_URL": sandbox.url,
+        "ZENDESK_EMAIL": DEMO_AGENT_EMAIL,
+        "ZENDESK_API_TOKEN": DEMO_API_TOKEN,
+        "INCIDENTDESK_WORKER_POLL_SECONDS": "30",
+        "INCIDENTDESK_WORKER_BATCH_WINDOW_SECONDS": "0",
+        "INCIDENTDESK_RECONCILE_SECONDS": "0",
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "--log-level", "WARNING", "worker"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    listening = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE application_name = :name AND query = :listen"
+    )
+
+    def is_listening() -> int:  # a transaction of its own: pg_stat_activity is read once per transaction
+        with services.db.engine.connect() as conn:
+            return conn.execute(listening, {"name": app_name, "listen": f"LISTEN {wakeup.CHANNEL}"}).scalar()
+
+    try:
+        wait_for(is_listening, timeout=30)
+        time.sleep(0.5)  # idle, in its 30 s wait
+        delivery_id, _ = _store(services, "process", ticket_id)
+        wait_for(lambda: _state(services, delivery_id) != "pending", timeout=3, interval=0.02)
+        stopping = time.monotonic()
+        worker.send_signal(signal.SIGTERM)
+        _, stderr = worker.communicate(timeout=5)
+        assert worker.returncode == 0, stderr
+        assert time.monotonic() - stopping < 2
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert _state(services, delivery_id) == "done"
+    services.db.dispose()
+
+
+def _state(services, delivery_id: int) -> str:
+    with services.db.transaction() as session:
+        return session.get(InboxDelivery, delivery_id).state
