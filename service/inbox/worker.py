@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from service import clock, logs, metrics
 from service.inbox import store as inbox
+from service.inbox import wakeup
 from service.inbox.pipeline import BatchReport, Pipeline
 from service.incidents.broadcast import BroadcastRunner
 from service.incidents.digest import BacklogDigest
@@ -46,6 +47,7 @@ class Worker:
             services.db, services.settings.digest_url, services.settings.digest_minutes
         )
         self.reconciler = Reconciler(services, self.owner, inbox.store_changed_tickets)
+        self.wakeup = wakeup.for_database(services.db)
         self._next_purge = 0.0  # monotonic; the first step purges
 
     def run_once(self) -> BatchReport | None:
@@ -202,17 +204,22 @@ class Worker:
         return report
 
     def run_forever(self, stop: threading.Event | None = None) -> None:
+        """Run steps until ``stop`` is set; when nothing was due, wait for the poll interval, or
+        less when a delivery is stored (LISTEN/NOTIFY on PostgreSQL, ``inbox/wakeup``)."""
         stop = stop or threading.Event()
         log.info("worker %s started", self.owner)
-        while not stop.is_set():
-            try:
-                report = self.run_once()
-            except Exception:
-                log.exception("worker step failed; carrying on")
-                stop.wait(self.services.settings.worker_poll_seconds * 4)
-                continue
-            if report is None:
-                stop.wait(self.services.settings.worker_poll_seconds)
+        try:
+            while not stop.is_set():
+                try:
+                    report = self.run_once()
+                except Exception:
+                    log.exception("worker step failed; carrying on")
+                    stop.wait(self.services.settings.worker_poll_seconds * 4)
+                    continue
+                if report is None:
+                    self.wakeup.wait(self.services.settings.worker_poll_seconds, stop)
+        finally:
+            self.wakeup.close()
         log.info("worker %s stopped", self.owner)
 
 
