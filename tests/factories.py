@@ -11,6 +11,8 @@ from sqlalchemy import select
 
 from service.domain.incidents import clean_draft
 from service.domain.outreach.audience import parse_csv
+from service.inbox import store as inbox
+from service.inbox.worker import Worker
 from service.incidents.store import declare_incident
 from service.models import InboxDelivery, TicketLink
 from service.outreach import store
@@ -18,6 +20,7 @@ from service.outreach.models import Campaign
 from service.outreach.runner import OutreachRunner
 from service.wiring import Services, build_services
 from tests.conftest import make_settings
+from tests.helpers import wait_for
 from tests.web.conftest import API_TOKEN, declare_form, post_form
 from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
 
@@ -233,3 +236,25 @@ def seen_incident(services: Services, external_id: str):
         incident = get_incident(session, seen.incident_id)
         session.expunge_all()
         return incident
+
+
+def process_deliveries(services: Services, ticket_ids, timeout: float = 60.0) -> None:
+    """Each ticket delivered once into the inbox (as a webhook would), then a worker run in this
+    process until the inbox is empty."""
+    with services.db.transaction() as session:
+        for ticket_id in ticket_ids:
+            inbox.store(
+                session,
+                delivery_key=f"test:{ticket_id}",
+                event_type="ticket.created",
+                ticket_id=ticket_id,
+                payload="{}",
+            )
+    worker = Worker(services)
+
+    def drained() -> bool:
+        worker.run_once()
+        with services.db.transaction() as session:
+            return not sum(inbox.queue_depth(session).values())
+
+    wait_for(drained, timeout=timeout)

@@ -8,33 +8,21 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from service.inbox import store as inbox
-from service.inbox.worker import Worker
 from service.outreach.models import Recipient
-from tests.factories import new_campaign, outreach_services, run_until_done, sandbox_create
-from tests.helpers import wait_for
+from tests.factories import (
+    new_campaign,
+    outreach_services,
+    process_deliveries,
+    run_until_done,
+    sandbox_create,
+)
 
 CSV = "email,name,locale\ndana@example.com,Dana Levi,en\n"
 
 
 def _link(services, sandbox, text: str, email: str, name: str) -> int:
     ticket_id = sandbox_create(sandbox, "Checkout", text, requester={"name": name, "email": email})
-    with services.db.transaction() as session:
-        inbox.store(
-            session,
-            delivery_key=f"test:{ticket_id}",
-            event_type="ticket.created",
-            ticket_id=ticket_id,
-            payload="{}",
-        )
-    worker = Worker(services)
-
-    def drained() -> bool:
-        worker.run_once()
-        with services.db.transaction() as session:
-            return not sum(inbox.queue_depth(session).values())
-
-    wait_for(drained, timeout=60)
+    process_deliveries(services, [ticket_id])
     return ticket_id
 
 

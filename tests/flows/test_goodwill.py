@@ -7,8 +7,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from service.inbox import store as inbox
-from service.inbox.worker import Worker
 from service.outreach import store
 from service.outreach.models import Campaign, Exclusion
 from tests.factories import (
@@ -16,12 +14,12 @@ from tests.factories import (
     first_comment,
     new_campaign,
     outreach_services,
+    process_deliveries,
     run_until_done,
     sandbox_create,
     sandbox_outreach_tickets,
     sandbox_user_email,
 )
-from tests.helpers import wait_for
 
 CSV = "email,name,locale\ndana@example.com,Dana Levi,he\nivan@example.bg,Иван Петров,bg\n"
 
@@ -34,22 +32,7 @@ def _wrote_in(services, sandbox) -> int:
         "checkout fails when I pay",
         requester={"name": "Carla Diaz", "email": "carla@example.com"},
     )
-    with services.db.transaction() as session:
-        inbox.store(
-            session,
-            delivery_key=f"test:{ticket_id}",
-            event_type="ticket.created",
-            ticket_id=ticket_id,
-            payload="{}",
-        )
-    worker = Worker(services)
-
-    def drained() -> bool:
-        worker.run_once()
-        with services.db.transaction() as session:
-            return not sum(inbox.queue_depth(session).values())
-
-    wait_for(drained, timeout=60)
+    process_deliveries(services, [ticket_id])
     return ticket_id
 
 

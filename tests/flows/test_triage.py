@@ -6,13 +6,10 @@ from __future__ import annotations
 
 import requests
 
-from service.inbox import store as inbox
-from service.inbox.worker import Worker
 from service.triage import store as triage
 from service.wiring import build_services
 from tests.conftest import make_settings
-from tests.factories import declare_checkout_incident, sandbox_create
-from tests.helpers import wait_for
+from tests.factories import declare_checkout_incident, process_deliveries, sandbox_create
 from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
 
 
@@ -74,23 +71,14 @@ def test_a_legal_threat_is_raised_to_urgent_tagged_routed_and_explained(database
         "checkout fails when I pay",
         requester={"name": "Sam", "email": "sam@example.com"},
     )
-    with services.db.transaction() as session:
-        for ticket_id in (threat, rich, ordinary):
-            inbox.store(
-                session,
-                delivery_key=f"test:{ticket_id}",
-                event_type="ticket.created",
-                ticket_id=ticket_id,
-                payload="{}",
-            )
-    worker = Worker(services)
-
-    def drained() -> bool:
-        worker.run_once()
-        with services.db.transaction() as session:
-            return not sum(inbox.queue_depth(session).values())
-
-    wait_for(drained, timeout=60)
+    process_deliveries(
+        services,
+        (
+            threat,
+            rich,
+            ordinary,
+        ),
+    )
     serious = helpdesk.get_tickets([threat])[0]
     assert (
         serious.priority == "urgent"
