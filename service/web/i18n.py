@@ -1,4 +1,11 @@
-"""UI strings from JSON catalogs (service/i18n/<lang>.json and service/i18n/<feature>/<lang>.json) and the visitor's chosen language.
+"""UI strings from gettext catalogs and the visitor's chosen language.
+
+Each folder of ``service/i18n`` (the root, and one per feature) holds ``messages.pot``, the
+English template, and one ``<lang>.po`` per other language, the way Babel's ``pybabel init`` /
+``pybabel update -i messages.pot`` make and refresh them. An entry's ``msgctxt`` is the key the
+code names; a text that depends on a number has its plural forms and a ``count_of: <value>``
+comment naming that number. The domain's sentences (``phrases/``) have no template: their
+English is in the code, which ``tests/web/test_i18n.py`` compares with every ``.po``.
 
 The language lives in the session; until the visitor picks one, the browser's Accept-Language
 decides. Templates call ``t("detail.chart_summary", total=3, ...)``; a missing key falls back to
@@ -7,12 +14,14 @@ English, then to the key itself, so a gap in a catalog is visible but never brea
 
 from __future__ import annotations
 
-import json
+import gettext
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
 from babel import Locale
+from babel.messages.catalog import Catalog, Message
+from babel.messages.pofile import read_po
 from flask import Flask, request, session
 
 from service.domain.phrases import CATALOG_PREFIX, Phrase
@@ -24,14 +33,45 @@ UI_LANGUAGES: tuple[str, ...] = ("en", "he", "bg")
 FALLBACK = "en"
 
 
+Entry = str | dict[str, str]  # a text, or its CLDR plural forms with "count_of"
+COUNT_OF = "count_of: "
+
+
 @cache
-def catalog(lang: str) -> dict[str, str]:
-    """The language's strings: ``i18n/<lang>.json`` plus each feature's ``i18n/<feature>/<lang>.json``."""
-    merged: dict[str, str] = {}
-    for path in sorted(CATALOG_DIR.rglob(f"{lang}.json")):
-        with open(path, encoding="utf-8") as fh:
-            merged.update(json.load(fh))
+def catalog(lang: str) -> dict[str, Entry]:
+    """The language's texts by key: every folder's ``<lang>.po`` (English: ``messages.pot``).
+    An untranslated entry is left out, so the English shows instead."""
+    file_name = "messages.pot" if lang == FALLBACK else f"{lang}.po"
+    merged: dict[str, Entry] = {}
+    for path in sorted(CATALOG_DIR.rglob(file_name)):
+        with open(path, "rb") as fh:
+            po = read_po(fh, locale=None if lang == FALLBACK else lang)
+        forms = _forms_by_index(po, lang)
+        for message in po:
+            if message.context and (entry := _entry(message, forms, english=lang == FALLBACK)):
+                merged[message.context] = entry
     return merged
+
+
+def _entry(message: Message, forms: tuple[str, ...], english: bool) -> Entry | None:
+    texts = message.id if english else message.string
+    if isinstance(texts, str) or texts is None:
+        return texts or None
+    named = dict(zip(("one", "other") if english else forms, texts, strict=False))
+    count_of = next(c.removeprefix(COUNT_OF) for c in message.auto_comments if c.startswith(COUNT_OF))
+    return {"count_of": count_of, **named} if all(named.values()) else None
+
+
+def _forms_by_index(po: Catalog, lang: str) -> tuple[str, ...]:
+    """The CLDR plural form each ``msgstr[i]`` of the file holds, by trying numbers on its
+    Plural-Forms expression (gettext's index) and on the language's CLDR rule (Babel's name)."""
+    if lang == FALLBACK:
+        return ("one", "other")
+    index_of = gettext.c2py(po.plural_expr)
+    named: dict[int, str] = {}
+    for number in range(200):
+        named.setdefault(index_of(number), plural_form(lang, number))
+    return tuple(named[index] for index in range(po.num_plurals))
 
 
 def current_language() -> str:

@@ -9,11 +9,13 @@ import string
 from pathlib import Path
 
 import pytest
+from babel.messages.pofile import read_po
 
 import service
 from service.domain.phrases import CATALOG_PREFIX, DEFINED
 from service.web.i18n import UI_LANGUAGES, catalog, plural_form, say, translate
 
+CATALOGS = Path(__file__).resolve().parents[2] / "service" / "i18n"
 TEMPLATES = Path(__file__).resolve().parents[2] / "service" / "web" / "templates"
 WEB_CODE = Path(__file__).resolve().parents[2] / "service" / "web"
 
@@ -91,6 +93,30 @@ def test_plurals_follow_each_language():
     assert translate("rules.preview_near", "bg", near=5) == "5 почти съвпадения."
     assert translate("rules.preview_near", "he", near=2) == "2 כמעט-התאמות."
     assert translate("lifecycle.confirm_resolve", "he", count=1).startswith("לסגור את התקרית? לקוח אחד")
+
+
+def test_every_translation_is_of_the_current_english():
+    """A translator's ``.po`` holds the English it translated (msgid): when the English changes,
+    the template or the code says so here until the translation is updated (``pybabel update``)."""
+    sentences = every_sentence()
+    for folder in sorted({path.parent for path in CATALOGS.rglob("*.po")}):
+        template = folder / "messages.pot"
+        if template.exists():
+            english = {m.context: m.id for m in read_po(template.open("rb")) if m.context}
+        else:  # the domain's sentences: their English is in the code
+            english = {CATALOG_PREFIX + key: english_id(made) for key, made in sentences.items()}
+        for lang in UI_LANGUAGES[1:]:
+            po = read_po((folder / f"{lang}.po").open("rb"), locale=lang)
+            assert po.num_plurals == len({plural_form(lang, n) for n in range(200)}), folder
+            for message in po:
+                if message.context:
+                    assert message.id == english.get(message.context), (
+                        f"{folder.name}/{lang}.po: {message.context}"
+                    )
+
+
+def english_id(made) -> str | tuple[str, str]:
+    return made.english if isinstance(made.english, str) else (made.english["one"], made.english["other"])
 
 
 def test_translations_are_in_their_own_script():
