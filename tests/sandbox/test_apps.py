@@ -10,6 +10,7 @@ import zipfile
 
 import pytest
 
+from integrations.zendesk.setup import install as setup_install
 from service.app_package import build
 from tests.sandbox.apps_api import create_app, install, pointing_at, triggers, webhooks
 from tests.sandbox.conftest import wait_for
@@ -132,3 +133,20 @@ def test_bad_packages_and_installations_are_refused_with_what_to_fix(api, sandbo
     refused = api.post(f"{sandbox.url}/api/v2/apps/installations.json", json={"app_id": half["app_id"]})
     assert refused.status_code == 422 and "Title" in refused.text
     assert webhooks(api, sandbox) == [], "the webhook created before the refused trigger is undone"
+
+
+def test_setup_zendesk_after_the_app_reuses_what_the_app_installed(api, sandbox, package, zd):
+    job = create_app(api, sandbox, package)
+    service_url = "https://incidentdesk.example"
+    installation = install(api, sandbox, job["app_id"], service_url).json()
+    by_type = {}
+    for r in api.get(f"{sandbox.url}/api/v2/apps/installations/{installation['id']}/requirements").json()[
+        "requirements"
+    ]:
+        by_type.setdefault(r["requirement_type"], set()).add(r["requirement_id"])
+
+    done = setup_install(zd, f"{service_url}/webhooks/zendesk")
+
+    assert {done.webhook_id} == by_type["webhooks"]
+    assert set(done.trigger_ids) == by_type["triggers"]
+    assert len(webhooks(api, sandbox)) == 1 and len(triggers(api, sandbox)) == 2
