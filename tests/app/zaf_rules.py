@@ -206,7 +206,8 @@ def requirements_errors(text: str) -> list[str]:
     return errors
 
 
-# ---- the zip: the rules of zendesk_apps_support at the same commit as the reference files ------
+# ---- the zip: rules read in zendesk_apps_support's source on GitHub (the versions our code index
+# holds, which may be older than the reference's commit f3de3c7) ------------------------------------
 # lib/zendesk_apps_support/package.rb: the locations whose icon Zendesk draws from
 # assets/icon_<location>.svg (without it the location shows no icon of the app's own).
 LOCATIONS_WITH_ICONS = ("top_bar", "nav_bar", "system_top_bar", "ticket_editor")
@@ -215,6 +216,8 @@ LOCATIONS_WITH_ICONS = ("top_bar", "nav_bar", "system_top_bar", "ticket_editor")
 VALID_LOCALE = re.compile(r"^[a-z]{2}(-\w{2,3})?$")
 PUBLIC_APP_TRANSLATION_KEYS = ("name", "short_description", "installation_instructions", "long_description")
 # lib/zendesk_apps_support/validations/mime.rb: UNSUPPORTED_MIME_TYPES (by extension or content).
+# It reports them as a literal "Unsupported MIME Type(s) detected in ..." warning, with a TODO to
+# use the en.yml message ``unsupported_mime_type_detected``; we use that message.
 UNSUPPORTED_TYPES = frozenset(
     [
         "vnd.rar",
