@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 # service, so the commands that use it find it in the checkout.
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test lint format bench system-deps clean lock
+.PHONY: run test lint format bench system-deps clean lock package-app
 
 # The service's own dependencies come pinned, with hashes, from requirements.lock (as in the
 # image); the test and lint tools on top of them.
@@ -48,6 +48,10 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# The Zendesk app's zip (dist/incidentdesk-app.zip) from manifests/zendesk, refused when incomplete.
+package-app: $(STAMP)
+	$(BIN)/incidentdesk package-app
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -7,10 +7,11 @@ import getpass
 import signal
 import sys
 import threading
+from pathlib import Path
 
 from integrations.zendesk.setup import install
 from integrations.zendesk.transport import zenpy_client
-from service import metrics
+from service import app_package, metrics
 from service.db import Database
 from service.inbox.worker import Worker
 from service.logs import configure_logging
@@ -102,6 +103,15 @@ def cmd_setup_zendesk(args: argparse.Namespace) -> None:
     print("Copy the webhook's signing secret from Zendesk Admin Center into ZENDESK_WEBHOOK_SECRET.")
 
 
+def cmd_package_app(args: argparse.Namespace) -> None:
+    try:
+        built = app_package.build(args.source, args.output)
+    except app_package.PackageError as exc:
+        problems = "\n".join(f"  - {problem}" for problem in exc.problems)
+        raise SystemExit(f"the Zendesk app package in {args.source} is not complete:\n{problems}") from None
+    print(f"{built.path}: {len(built.files)} files; upload it in Admin Center or with zcli apps:create.")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="incidentdesk", description=__doc__)
     parser.add_argument(
@@ -149,6 +159,11 @@ def build_parser() -> argparse.ArgumentParser:
     setup = sub.add_parser("setup-zendesk", help="install the webhook and trigger in Zendesk")
     setup.add_argument("--endpoint", required=True, help="public URL of /webhooks/zendesk")
     setup.set_defaults(func=cmd_setup_zendesk)
+
+    package = sub.add_parser("package-app", help="check and zip the Zendesk app (manifests/zendesk)")
+    package.add_argument("--source", type=Path, default=app_package.SOURCE, help="the app's folder")
+    package.add_argument("--output", type=Path, default=app_package.OUTPUT, help="the zip to write")
+    package.set_defaults(func=cmd_package_app)
     return parser
 
 

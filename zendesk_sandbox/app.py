@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import (
     account_routes,
+    apps,
     auth,
     control,
     dynamic_content,
@@ -48,6 +49,7 @@ _BLUEPRINTS = (
     satisfaction.bp,
     locale_routes.bp,
     account_routes.bp,
+    apps.bp,
     control.bp,
 )
 JOB_HANDLERS = {

@@ -1,11 +1,16 @@
 """A checker for a Zendesk app package, built from the rules and messages Zendesk's own validator
 (zendesk_apps_support) uses, as transcribed in the shared reference folder. The reference files
-are read in place, never copied into the repository."""
+are read in place, never copied into the repository. The zip-level rules at the end come from
+that validator's source (github.com/zendesk/zendesk_apps_support, lib/zendesk_apps_support/
+package.rb and validations/{translations,mime}.rb), each named where it is used; their messages
+are the reference's zas__config__locales__en.yml."""
 
 from __future__ import annotations
 
 import json
 import re
+import stat
+import zipfile
 from functools import cache
 
 import yaml
@@ -199,3 +204,105 @@ def requirements_errors(text: str) -> list[str]:
                 if f not in item
             ]
     return errors
+
+
+# ---- the zip: rules read in zendesk_apps_support's source on GitHub (the versions our code index
+# holds, which may be older than the reference's commit f3de3c7) ------------------------------------
+# lib/zendesk_apps_support/package.rb: the locations whose icon Zendesk draws from
+# assets/icon_<location>.svg (without it the location shows no icon of the app's own).
+LOCATIONS_WITH_ICONS = ("top_bar", "nav_bar", "system_top_bar", "ticket_editor")
+# lib/zendesk_apps_support/validations/translations.rb: VALID_LOCALE, and the keys en.json needs
+# (only "name" for a private app; the four below for a public one).
+VALID_LOCALE = re.compile(r"^[a-z]{2}(-\w{2,3})?$")
+PUBLIC_APP_TRANSLATION_KEYS = ("name", "short_description", "installation_instructions", "long_description")
+# lib/zendesk_apps_support/validations/mime.rb: UNSUPPORTED_MIME_TYPES (by extension or content).
+# It reports them as a literal "Unsupported MIME Type(s) detected in ..." warning, with a TODO to
+# use the en.yml message ``unsupported_mime_type_detected``; we use that message.
+UNSUPPORTED_TYPES = frozenset(
+    [
+        "vnd.rar",
+        "rar",
+        "zip",
+        "gzip",
+        "pdf",
+        "doc",
+        "docx",
+        "avi",
+        "bin",
+        "bz",
+        "bz2",
+        "csh",
+        "sh",
+        "jar",
+        "mp3",
+        "mpeg",
+        "odt",
+        "pptx",
+        "ppt",
+        "xls",
+        "xlsx",
+        "7z",
+    ]
+)
+
+
+def _is_symlink(info: zipfile.ZipInfo) -> bool:
+    return stat.S_ISLNK(info.external_attr >> 16)
+
+
+def _translation_errors(name: str, data: bytes, private: bool) -> list[str]:
+    locale = name.removeprefix("translations/").removesuffix(".json")
+    if not VALID_LOCALE.match(locale):
+        return [message("translation.invalid_locale", file=name)]
+    try:
+        text = json.loads(data)
+    except ValueError as exc:
+        return [message("translation.not_json", file=name, errors=exc)]
+    if not isinstance(text, dict):
+        return [message("translation.not_json_object", file=name)]
+    if name != "translations/en.json":
+        return []
+    keys = {"short_description" if k == "description" else k for k in (text.get("app") or {})}
+    needed = ["name"] if private else list(PUBLIC_APP_TRANSLATION_KEYS)
+    missing = [k for k in needed if k not in keys]
+    return (
+        [message("translation.missing_required_key", file=name, missing_key=", ".join(missing))]
+        if missing
+        else []
+    )
+
+
+def zip_errors(path) -> list[str]:
+    """Zendesk's checks of the uploaded zip itself: manifest.json at its root, no symlinks,
+    translation files, blocked file types; then the manifest and requirements rules above on the
+    files as zipped."""
+    with zipfile.ZipFile(path) as archive:
+        entries = {info.filename: info for info in archive.infolist() if not info.is_dir()}
+        contents = {name: archive.read(name) for name in entries}
+    if "manifest.json" not in contents:
+        nested = sorted(n for n in contents if n.endswith("/manifest.json"))
+        return [message("nested_manifest", found_path=nested[0])] if nested else [message("missing_manifest")]
+    errors = [message("symlink_in_zip")] if any(_is_symlink(i) for i in entries.values()) else []
+    manifest = json.loads(contents["manifest.json"])
+    errors += manifest_errors(manifest, set(contents))
+    if "requirements.json" in contents:
+        errors += requirements_errors(contents["requirements.json"].decode("utf-8"))
+    for name, data in contents.items():
+        if re.match(r"^translations/(.*)\.json$", name):
+            errors += _translation_errors(name, data, bool(manifest.get("private")))
+    blocked = [n for n in contents if n.rsplit(".", 1)[-1].lower() in UNSUPPORTED_TYPES]
+    if blocked:
+        errors.append(
+            message("unsupported_mime_type_detected", count=len(blocked), file_names=", ".join(blocked))
+        )
+    return errors
+
+
+def missing_location_icons(manifest: dict, files: set[str]) -> list[str]:
+    """The icons package.rb looks for and does not find (Zendesk then shows no app icon there)."""
+    support = (manifest.get("location") or {}).get("support") or {}
+    return [
+        f"assets/icon_{name}.svg"
+        for name in LOCATIONS_WITH_ICONS
+        if name in support and f"assets/icon_{name}.svg" not in files
+    ]
