@@ -3,5 +3,7 @@
 (function () {
   "use strict";
   var opener = document.getElementById("sidebar-opener");
+  var current = document.querySelector('.ticket-list [aria-current="page"]');
+  if (current) { current.scrollIntoView({ block: "nearest" }); } /* the open ticket stays in sight */
   if (opener) { opener.submit(); }
 }());
