@@ -13,10 +13,11 @@ import pytest
 
 from service.app import create_app
 from service.demo import DEMO_ADMIN_PASSWORD, DEMO_ADMIN_USERNAME, DEMO_WORKSPACE_PATH, prepare, seed
+from service.settings import ZAF_SDK_URL
 from service.web.zendesk_app.auth import verify_zendesk_token
 from service.wiring import build_services
 from tests.conftest import make_settings
-from tests.helpers import app_settings, free_port, key_pair, sidebar_token
+from tests.helpers import app_settings, free_port, key_pair, sidebar_token, zendesk_token
 
 
 @pytest.fixture
@@ -100,3 +101,7 @@ def test_a_normal_app_has_no_agent_workspace_and_frames_only_for_zendesk(sqlite_
     client = app.test_client()
     assert client.get(DEMO_WORKSPACE_PATH).status_code == 404
     assert client.get("/demo/static/zaf_stand_in.js").status_code == 404
+    sidebar = client.post("/app/sidebar", data={"token": zendesk_token()})
+    assert sidebar.status_code == 200
+    assert sidebar.headers["Content-Security-Policy"].endswith("frame-ancestors https://sandbox.zendesk.com")
+    assert f'src="{ZAF_SDK_URL}"' in sidebar.get_data(as_text=True)
