@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
-from flask import Flask
+from flask import Blueprint, Flask
 from flask_wtf.csrf import CSRFProtect
 
 from service.settings import Settings
@@ -19,7 +20,13 @@ log = logging.getLogger("incidentdesk")
 MAX_REQUEST_BYTES = 6 * 1024 * 1024
 
 
-def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:
+def create_app(
+    settings: Settings | None = None,
+    services: Services | None = None,
+    extra_pages: Sequence[Blueprint] = (),
+) -> Flask:
+    """``extra_pages``: browser pages only some compositions serve (the demo's stand-in for
+    Zendesk's agent workspace); a real install passes none."""
     if services is None:
         services = build_services(settings or Settings.from_env())
     settings = services.settings
@@ -42,6 +49,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.extensions["incidentdesk"] = services
     CSRFProtect(app)
     register_blueprints(app)
+    for blueprint in extra_pages:  # behind the session login and CSRF, as every page
+        app.register_blueprint(blueprint)
     app.wsgi_app = TrustedProxies(  # type: ignore[method-assign]
         app.wsgi_app, proxies=settings.trusted_proxies, hops=settings.trusted_proxy_hops
     )

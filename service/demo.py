@@ -1,7 +1,11 @@
 """`incidentdesk demo`: the embedded default with demo data, on loopback only.
 
 Starts the Zendesk sandbox, installs IncidentDesk's webhook and trigger in it, declares the
-demo incident, and runs the web app and the worker in one process. The demo credentials are
+demo incident, and runs the web app and the worker in one process. It also plays the Zendesk
+app's side: a throwaway key pair made at each start (the private key stays in this process's
+memory) configures the service's app settings as a real install's public key and audience do,
+and a stand-in for Zendesk's agent workspace (``service.web.demo_workspace``) opens the real
+sidebar with tokens signed by that key. The demo credentials are
 fixed and documented in the README so scripts can use them; that is why it refuses any host
 but loopback.
 """
@@ -13,6 +17,9 @@ import logging
 from pathlib import Path
 
 import requests
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from werkzeug.serving import make_server
 
 from integrations.zendesk.setup import install
@@ -25,6 +32,8 @@ from service.migrate import upgrade
 from service.settings import Settings
 from service.status_page.publishing import set_public
 from service.users import create_admin
+from service.web.demo_workspace import ZAF_STAND_IN_URL, DemoZendesk, workspace_pages
+from service.web.zendesk_app.auth import account_host
 from service.wiring import build_services
 from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN, SandboxServer
 from zendesk_sandbox.server import stop_on_signals
@@ -35,6 +44,10 @@ DEMO_ADMIN_USERNAME = "admin"
 DEMO_ADMIN_PASSWORD = "incidentdesk-demo"
 DEMO_API_TOKEN_FOR_SERVICE = "demo-api-token"
 DEMO_DATABASE = Path("var") / "demo.db"
+DEMO_WORKSPACE_PATH = "/demo/agent-workspace"
+# The audience Zendesk names an app installation with (its installations API URL); the demo's
+# installation is number 1 of the sandbox account.
+DEMO_APP_INSTALLATION_ID = 1
 
 DEMO_INCIDENT = dict(
     title="Checkout is down",
@@ -87,6 +100,31 @@ def demo_settings(host: str, port: int, sandbox_url: str) -> Settings:
     return settings.with_overrides(host=host, port=port, zendesk_base_url=sandbox_url, run_worker_in_web=True)
 
 
+def throwaway_app_keys() -> tuple[RSAPrivateKey, str]:
+    """The demo's Zendesk app key pair: the private key (never written anywhere) and the public
+    key as the PEM an operator gives ZENDESK_APP_PUBLIC_KEY."""
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public_pem = private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return private, public_pem.decode()
+
+
+def app_audience(settings: Settings) -> str:
+    return f"https://{account_host(settings)}/api/v2/apps/installations/{DEMO_APP_INSTALLATION_ID}.json"
+
+
+def with_demo_app(settings: Settings, public_pem: str) -> Settings:
+    """The Zendesk app's settings as a real install has them (public key, audience), and the
+    framing of the demo's workspace stand-in instead of the account's agent workspace."""
+    return settings.with_overrides(
+        zendesk_app_public_key=public_pem,
+        zendesk_app_audience=app_audience(settings),
+        zendesk_app_frame_origin=f"http://{settings.host}:{settings.port}",
+        zendesk_app_sdk_url=ZAF_STAND_IN_URL,
+    )
+
+
 def require_loopback(host: str) -> None:
     try:
         loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
@@ -97,6 +135,12 @@ def require_loopback(host: str) -> None:
             f"The demo uses fixed, published credentials, so it only listens on loopback; "
             f"got host {host!r}. Use 127.0.0.1, or run `incidentdesk serve` with your own settings."
         )
+
+
+def seed(sandbox: SandboxServer) -> None:
+    """The sandbox's demo account: a sports store's customers and their first tickets."""
+    seeded = requests.post(f"{sandbox.url}/_sandbox/seed", json={"scenario": "demo"}, timeout=10)
+    seeded.raise_for_status()
 
 
 def prepare(host: str, port: int, sandbox: SandboxServer):
@@ -110,7 +154,9 @@ def prepare(host: str, port: int, sandbox: SandboxServer):
     )
     installation = install(client, f"http://{host}:{port}/webhooks/zendesk")
     settings = settings.with_overrides(zendesk_webhook_secret=installation.signing_secret)
-    services = build_services(settings)
+    app_private_key, app_public_pem = throwaway_app_keys()
+    services = build_services(with_demo_app(settings, app_public_pem))
+    [agent] = services.helpdesk.search_users(f"email:{DEMO_AGENT_EMAIL}", limit=1)
     with services.db.transaction() as session:
         create_admin(session, DEMO_ADMIN_USERNAME, DEMO_ADMIN_PASSWORD)
         draft = clean_draft(
@@ -129,7 +175,8 @@ def prepare(host: str, port: int, sandbox: SandboxServer):
             base_url=f"http://{host}:{port}",
             actor="demo",
         )
-    return create_app(services=services), services
+    workspace = workspace_pages(DemoZendesk(app_private_key=app_private_key, agent_id=agent.id))
+    return create_app(services=services, extra_pages=(workspace,)), services
 
 
 def banner(host: str, port: int, sandbox_url: str) -> str:
@@ -142,6 +189,7 @@ def banner(host: str, port: int, sandbox_url: str) -> str:
             f"  REST API        {base}/api/v1/incidents   Authorization: Bearer {DEMO_API_TOKEN_FOR_SERVICE}",
             f"  Webhook         {base}/webhooks/zendesk   (signed; the sandbox's trigger sends to it)",
             f"  Status page     {base}/status/checkout-is-down   (public, no login; also /status)",
+            f"  Agent workspace {base}{DEMO_WORKSPACE_PATH}   (a stand-in for Zendesk around the real sidebar; admin login)",
             f"  Zendesk sandbox {sandbox_url}/api/v2/   agent {DEMO_AGENT_EMAIL} / API token {DEMO_API_TOKEN}",
             "",
             "Try it: create a ticket that says the checkout fails and watch it get linked and answered:",
@@ -158,8 +206,7 @@ def run(host: str = "127.0.0.1", port: int = 8000, sandbox_port: int = 8001) -> 
     require_loopback(host)
     sandbox = SandboxServer(host="127.0.0.1", port=sandbox_port)
     sandbox.start()
-    seeded = requests.post(f"{sandbox.url}/_sandbox/seed", json={"scenario": "demo"}, timeout=10)
-    seeded.raise_for_status()
+    seed(sandbox)
     app, services = prepare(host, port, sandbox)
     server = make_server(host, port, app, threaded=True)
     _, stop_worker = start_in_thread(services)

@@ -92,6 +92,9 @@ def _public_url(env: Mapping[str, str]) -> str:
     return raw.rstrip("/")
 
 
+# Zendesk's Apps framework SDK, as its documentation says to load it (auto-updated 2.0 patches):
+# https://developer.zendesk.com/documentation/apps/app-developer-guide/using-the-apps-framework/
+ZAF_SDK_URL = "https://static.zdassets.com/zendesk_app_framework_sdk/2.0/zaf_sdk.min.js"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 LOG_FORMATS = ("json", "text")
 
@@ -160,6 +163,11 @@ class Settings:
     # audience Zendesk puts in the token for this installation.
     zendesk_app_public_key: str = ""
     zendesk_app_audience: str = ""
+    # Who may frame the app's pages and where their ZAF SDK comes from: the account's agent
+    # workspace and Zendesk's SDK. Not read from the environment: only the demo changes them, for
+    # its stand-in of the workspace (``service.web.demo_workspace``) on its own origin.
+    zendesk_app_frame_origin: str = ""
+    zendesk_app_sdk_url: str = ZAF_SDK_URL
     # Requesters or organisations with one of these tags get their tickets' priority raised.
     vip_tags: tuple[str, ...] = ("vip",)
     # Management's digest of the backlog while an incident is active: posted as {"text": ...} to

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, g, render_template, request, url_for
 from sqlalchemy import select
@@ -51,10 +52,13 @@ REASON_MAX = 500
 
 def sidebar_csp(settings: Settings) -> str:
     """Framable by this Zendesk account only; scripts from us and Zendesk's ZAF SDK; data from us."""
+    sdk = urlsplit(settings.zendesk_app_sdk_url)
+    sdk_origin = f" {sdk.scheme}://{sdk.netloc}" if sdk.netloc else ""
+    framer = settings.zendesk_app_frame_origin or f"https://{account_host(settings)}"
     return (
-        "default-src 'self'; script-src 'self' https://static.zdassets.com; style-src 'self'; "
+        f"default-src 'self'; script-src 'self'{sdk_origin}; style-src 'self'; "
         "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
-        f"form-action 'self'; frame-ancestors https://{account_host(settings)}"
+        f"form-action 'self'; frame-ancestors {framer}"
     )
 
 
@@ -118,7 +122,10 @@ def _signed_page(template: str, *, for_ticket: bool = False, **context):
 @bp.post("/sidebar")
 def sidebar_page():
     return _signed_page(
-        "app/sidebar.html", for_ticket=True, strings={code: _strings(code) for code in UI_LANGUAGES}
+        "app/sidebar.html",
+        for_ticket=True,
+        strings={code: _strings(code) for code in UI_LANGUAGES},
+        zaf_sdk_url=services().settings.zendesk_app_sdk_url,
     )
 
 
