@@ -180,8 +180,10 @@ def suggest(
     return found
 
 
-def _status(status: str) -> object:
-    return STATUS_NAMES.get(status, status)
+def status_name(status: str) -> str:
+    """A ticket status, sayable in the agent's language."""
+    named = STATUS_NAMES.get(status)
+    return named() if named else status
 
 
 def _blocked(ticket: Candidate, rules: MergeRules) -> Phrase | None:
@@ -210,7 +212,7 @@ def refusal_now(
             return TICKET_GONE(ticket_id=ticket_id)
     source, target = live[source_id], live[target_id]
     if target.status not in TARGET_STATUSES:
-        return TARGET_NOT_OPEN(ticket_id=target_id, status=_status(target.status))
+        return TARGET_NOT_OPEN(ticket_id=target_id, status=status_name(target.status))
     if source.status not in OPEN_STATUSES:
-        return SOURCE_NOT_OPEN(ticket_id=source_id, status=_status(source.status))
+        return SOURCE_NOT_OPEN(ticket_id=source_id, status=status_name(source.status))
     return _blocked(source, rules) or _blocked(target, rules)
