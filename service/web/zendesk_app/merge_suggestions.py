@@ -9,9 +9,9 @@ or tickets that no longer allow the merge, are refused with a 404/409 in the age
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
-from flask import Blueprint, g, request
+from flask import Blueprint, Response, g, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
@@ -65,17 +65,26 @@ def _shown_pair() -> tuple[int, int] | None:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return None
-    pair = body.get("source_ticket_id"), body.get("target_ticket_id")
-    if not all(isinstance(v, int) and not isinstance(v, bool) and 0 < v < 2**63 for v in pair):
-        return None
-    return int(pair[0]), int(pair[1])
+    source, target = body.get("source_ticket_id"), body.get("target_ticket_id")
+    if _ticket_id(source) and _ticket_id(target):
+        return source, target
+    return None
+
+
+def _ticket_id(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
+
+
+def _refused(status: int, message: str, fields: dict[str, list[str]] | None = None) -> Response:
+    response: Response = json_error(status, message, fields=fields)
+    return response
 
 
 def _decide(ticket_id: int, suggestion_id: int, merge: bool) -> ResponseReturnValue:
     lang = _lang()
     pair = _shown_pair()
     if pair is None:
-        return json_error(
+        return _refused(
             422,
             translate("sidebar.suggestion.body_expected", lang),
             fields={"source_ticket_id": [translate("sidebar.suggestion.pair_expected", lang)]},
@@ -88,9 +97,9 @@ def _decide(ticket_id: int, suggestion_id: int, merge: bool) -> ResponseReturnVa
         else:
             dismiss(services().db, **who, target_id=target_id, actor=g.zaf_identity.actor)
     except IncidentDeskError as refused:
-        return json_error(status_for(refused), say(refused, lang))
+        return _refused(status_for(refused), say(refused, lang))
     except HelpdeskError:
-        return json_error(502, translate("sidebar.suggestion.helpdesk_failed", lang))
+        return _refused(502, translate("sidebar.suggestion.helpdesk_failed", lang))
     done = {"merged": {"source_ticket_id": source_id, "target_ticket_id": target_id}} if merge else {}
     return _listing(ticket_id, **done)
 
