@@ -12,7 +12,12 @@ ROOT = Path(__file__).resolve().parents[2] / "service"
 
 
 def catalog(lang: str) -> dict[str, str]:
-    return json.loads((ROOT / "i18n" / "app" / f"{lang}.json").read_text(encoding="utf-8"))
+    """The sidebar's strings from every catalog folder (the app's, and features' like merge suggestions)."""
+    merged: dict[str, str] = {}
+    for path in sorted((ROOT / "i18n").rglob(f"{lang}.json")):
+        strings = json.loads(path.read_text(encoding="utf-8"))
+        merged.update({key: text for key, text in strings.items() if key.startswith("sidebar.")})
+    return merged
 
 
 def test_every_language_has_every_sidebar_string():

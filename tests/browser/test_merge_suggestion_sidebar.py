@@ -77,7 +77,9 @@ def test_the_agent_merges_a_suggestion_from_the_bulgarian_sidebar(browser, runni
 
     card = page.locator("#suggestions li.suggestion")
     expect(card).to_have_count(1)
-    assert page.locator("#suggestions-heading").inner_text() == translate("sidebar.suggestion.heading", "bg")
+    assert page.locator("#suggestions-heading").text_content() == translate(
+        "sidebar.suggestion.heading", "bg"
+    )
     assert card.locator(".notice-title").inner_text() == f"Да се обедини ли това запитване с #{first}?"
     assert card.locator(".why-text").inner_text().startswith("Двете запитвания си приличат на")
     card.get_by_role("button", name=translate("sidebar.suggestion.merge", "bg")).click()
