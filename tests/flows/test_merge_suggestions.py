@@ -223,6 +223,11 @@ def test_a_stale_suggestion_is_refused_in_the_agents_language_and_bad_requests_a
     assert elsewhere.json()["error"] == translate(
         "phrase.merge_suggestion.no_such", "bg", ticket_id=third, suggestion_id=shown["id"]
     )
+    url = f"{running.url}/app/sidebar/tickets/{first}/merge_suggestions/{shown['id']}/merge"
+    pair = {"source_ticket_id": second, "target_ticket_id": first}
+    assert requests.post(url, json=pair, timeout=10).status_code == 401  # no sidebar token
+    other_ticket = requests.post(url, json=pair, headers=sidebar._auth(second), timeout=10)
+    assert other_ticket.status_code == 403  # a token works for the ticket it was opened on only
     swapped = sidebar.decide(second, shown, "merge", source_ticket_id=first, target_ticket_id=second)
     assert swapped.status_code == 409 and "Reload the sidebar" in swapped.json()["error"]
     empty = sidebar.decide(second, shown, "merge", nothing=True)
