@@ -110,7 +110,7 @@ def _pending(
         raise NotFound(NO_SUCH_SUGGESTION(ticket_id=ticket_id, suggestion_id=suggestion_id))
     if row.state != SuggestionState.PENDING:
         decided = ALREADY_DECIDED[SuggestionState(row.state)]
-        raise Conflict(decided(actor=row.decided_by or "IncidentDesk", why=row.outcome or ""))
+        raise Conflict(decided(actor=row.decided_by or "IncidentDesk"))
     if (row.source_ticket_id, row.target_ticket_id) != (source_id, target_id):
         raise Conflict(SHOWN_DIFFERENTLY(source_id=row.source_ticket_id, target_id=row.target_ticket_id))
     return row

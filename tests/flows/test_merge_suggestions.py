@@ -243,6 +243,9 @@ def test_a_stale_suggestion_is_refused_in_the_agents_language_and_bad_requests_a
     [row] = rows(running, MergeSuggestion)
     assert row.state == "outdated" and row.outcome == str(expected)
     assert sidebar.suggestions(second) == []
+    again = sidebar.decide(second, shown, "merge", locale="bg")  # from a sidebar not yet reloaded
+    assert again.status_code == 409
+    assert again.json()["error"] == translate("phrase.merge_suggestion.already_outdated", "bg")
 
 
 def colleagues(running) -> int:

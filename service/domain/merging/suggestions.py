@@ -80,7 +80,8 @@ ALREADY_DECIDED = {
         "merge_suggestion.already_dismissed", "This suggestion was already dismissed by {actor}."
     ),
     SuggestionState.OUTDATED: sentence(
-        "merge_suggestion.already_outdated", "This suggestion no longer applies: {why}"
+        "merge_suggestion.already_outdated",
+        "This suggestion no longer applies: one of its tickets changed in Zendesk since. Reload the sidebar.",
     ),
 }
 TICKET_GONE = sentence("merge_suggestion.ticket_gone", "Ticket #{ticket_id} no longer exists in Zendesk.")
