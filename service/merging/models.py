@@ -8,6 +8,7 @@ from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, Integer, Stri
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service import clock
+from service.domain.merging.suggestions import SuggestionState
 from service.domain.states import MergeState
 from service.models import Base
 
@@ -91,6 +92,8 @@ class MergeSettings(Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     window_minutes: Mapped[int] = mapped_column(Integer, default=24 * 60)
     similarity_threshold: Mapped[float] = mapped_column(Float, default=0.7)
+    suggestion_floor: Mapped[float] = mapped_column(Float, default=0.5)
+    suggest_same_organization: Mapped[bool] = mapped_column(Boolean, default=True)
     public_comments: Mapped[bool] = mapped_column(Boolean, default=True)
     skip_tag: Mapped[str] = mapped_column(String(80), default="incidentdesk_no_merge")
     merge_after_agent_reply: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -102,3 +105,24 @@ class MergeSettings(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=clock.now, onupdate=clock.now
     )
+
+
+class MergeSuggestion(Base):
+    """A merge the stage asks an agent to confirm; one row per pair of tickets, whatever its state,
+    so a dismissed pair is never suggested again."""
+
+    __tablename__ = "merge_suggestions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pair: Mapped[str] = mapped_column(String(48), unique=True)  # "<lower id>:<higher id>"
+    source_ticket_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    target_ticket_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    incident_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    score: Mapped[float] = mapped_column(Float)
+    threshold: Mapped[float] = mapped_column(Float)  # the automatic threshold when it was suggested
+    reason: Mapped[str] = mapped_column(String(40))  # a SuggestionReason
+    state: Mapped[str] = mapped_column(String(20), default=SuggestionState.PENDING)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+    decided_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    outcome: Mapped[str | None] = mapped_column(Text, nullable=True)  # why it is outdated, in English

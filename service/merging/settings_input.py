@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from service.domain.errors import InvalidInput
+from service.domain.phrases import Phrase, sentence
 from service.domain.text.customer_locales import CUSTOMER_LOCALES
 from service.domain.text.locales import customer_locale
 from service.merging.models import MergeSettings
@@ -12,10 +13,21 @@ from service.merging.models import MergeSettings
 MAX_WINDOW_MINUTES = 30 * 24 * 60
 MAX_COMMENT = 2000
 COMMENT_KINDS = ("source", "target")
+LOWEST_SIMILARITY = 0.3
+FLOOR_EXPECTED = sentence(
+    "merge_settings.floor_expected",
+    "Expected a number from 0.3 to 1.0; set it to the similarity threshold to suggest no alike texts.",
+)
+FLOOR_ABOVE_THRESHOLD = sentence(
+    "merge_settings.floor_above_threshold",
+    "The suggestion floor ({floor}) cannot be above the similarity threshold ({threshold}): texts "
+    "above the threshold are merged without asking.",
+)
+TRUE_OR_FALSE = sentence("merge_settings.true_or_false", "Expected on or off.")
 
 
 class InvalidSettings(InvalidInput):
-    def __init__(self, errors: dict[str, str]):
+    def __init__(self, errors: Mapping[str, str]):
         super().__init__("invalid merge settings")
         self.errors = errors
 
@@ -58,6 +70,8 @@ def clean_settings(data: Mapping[str, object]) -> dict:
             f"a whole number of minutes from 1 to {MAX_WINDOW_MINUTES}",
         ),
         "similarity_threshold": (lambda v: _in_range(float(v), 0.3, 1.0), "a number from 0.3 to 1.0"),
+        "suggestion_floor": (lambda v: _in_range(float(v), LOWEST_SIMILARITY, 1.0), FLOOR_EXPECTED()),
+        "suggest_same_organization": (_bool, TRUE_OR_FALSE()),
         "skip_tag": (lambda v: _tag(v), "one tag: letters, digits, _ or -, up to 80 characters"),
         "cross_requester_org_ids": (_ids, "organisation ids separated by commas or spaces"),
         "intermediary_org_ids": (_ids, "organisation ids separated by commas or spaces"),
@@ -70,13 +84,21 @@ def clean_settings(data: Mapping[str, object]) -> dict:
         try:
             values[key] = convert(data[key])
         except (TypeError, ValueError, IndexError):
-            errors[key] = f"Expected {expected}."
+            errors[key] = expected if isinstance(expected, Phrase) else f"Expected {expected}."
     comments = _comments(data, errors)
     if comments is not None:
         values["comments"] = comments
     if errors:
         raise InvalidSettings(errors)
     return values
+
+
+def check_floor(values: Mapping[str, object], saved_floor: float, saved_threshold: float) -> None:
+    """The suggestion floor, new or saved, is not above the threshold, new or saved."""
+    floor = values.get("suggestion_floor", saved_floor)
+    threshold = values.get("similarity_threshold", saved_threshold)
+    if isinstance(floor, float) and isinstance(threshold, float) and floor > threshold:
+        raise InvalidSettings({"suggestion_floor": FLOOR_ABOVE_THRESHOLD(floor=floor, threshold=threshold)})
 
 
 def _in_range(value, low, high):
@@ -136,6 +158,8 @@ def as_json(row: MergeSettings | None, rules) -> dict:
         "enabled": rules.enabled,
         "window_minutes": int(rules.window.total_seconds() // 60),
         "similarity_threshold": rules.similarity_threshold,
+        "suggestion_floor": rules.suggestion_floor,
+        "suggest_same_organization": rules.suggest_same_organization,
         "public_comments": rules.public_comments,
         "skip_tag": rules.skip_tag,
         "merge_after_agent_reply": rules.merge_after_agent_reply,

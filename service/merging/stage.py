@@ -16,32 +16,31 @@ back to the inbox, and the reservation tells the next attempt which job to look 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from datetime import timedelta
 
-from integrations.base import HelpdeskError, HelpdeskOrganization, HelpdeskTicket, HelpdeskUser, JobResult
+from integrations.base import HelpdeskError, JobResult
 from service import clock
 from service.audit import record
 from service.domain.linking.decisions import Decision, LeaveAlone, LinkTicket, RecordExistingLink
 from service.domain.merging.duplicates import Fingerprint, similarity
-from service.domain.merging.policy import Candidate, Grouping, MergeInto, Refusal, review
+from service.domain.merging.policy import Grouping, MergeInto, Refusal, review
+from service.domain.merging.suggestions import Suggestion, suggest
 from service.domain.states import MergeState
 from service.domain.tickets import OPEN_STATUSES
 from service.helpdesk.batch import BatchContext
 from service.merging import store
+from service.merging.candidates import as_candidate, load_live, ticket_text
+from service.merging.jobs import job_failure, mark_merged, wait_for_job
 from service.merging.models import Merge
 from service.merging.settings_input import MAX_WINDOW_MINUTES
+from service.merging.suggestions import offer
 from service.wiring import Services
 
 log = logging.getLogger("incidentdesk.merging")
 
 
 RetryDeliveries = Callable[[list[int], str, str, float | None], None]
-
-
-def _text(ticket: HelpdeskTicket) -> str:
-    return f"{ticket.subject}\n{ticket.description}"
 
 
 class MergeStage:
@@ -69,7 +68,7 @@ class MergeStage:
         scope = {t: i for t, i in self._considered(batch, decisions).items() if t not in known}
         if not scope:
             return decisions
-        fingerprints = {t: Fingerprint.of(_text(batch.tickets[t])) for t in scope}
+        fingerprints = {t: Fingerprint.of(ticket_text(batch.tickets[t])) for t in scope}
         with self.services.db.transaction() as session:
             store.lock_requesters(session, [batch.tickets[t].requester_id for t in scope])
             rules_of = {i: store.rules_for(session, i) for i in set(scope.values())}
@@ -105,7 +104,7 @@ class MergeStage:
         users = dict(batch.users)
         orgs = dict(batch.organizations)
         try:
-            live = self._live(wanted, users, orgs)
+            live = load_live(self.services.helpdesk, wanted, users, orgs)
             involved = {t for t in scope if any(c in live for c in candidates[t])}
             answered = self.services.helpdesk.public_agent_replies(
                 sorted(involved | {c for t in involved for c in candidates[t] if c in live})
@@ -119,11 +118,18 @@ class MergeStage:
             others = [live[c] for c in candidates[ticket_id] if c in live]
             if not others:
                 continue
-            me = self._candidate(batch.tickets[ticket_id], incident_id, users, orgs, answered)
-            scores = {o.id: similarity(fingerprints[ticket_id], Fingerprint.of(_text(o))) for o in others}
-            views = [self._candidate(o, incidents_of.get(o.id), users, orgs, answered) for o in others]
-            for outcome in review(me, views, scores, rules[ticket_id], clock.now()):
+            me = as_candidate(batch.tickets[ticket_id], incident_id, users, orgs, answered)
+            scores = {
+                o.id: similarity(fingerprints[ticket_id], Fingerprint.of(ticket_text(o))) for o in others
+            }
+            views = [as_candidate(o, incidents_of.get(o.id), users, orgs, answered) for o in others]
+            outcomes = review(me, views, scores, rules[ticket_id], clock.now())
+            for outcome in outcomes:
                 self._act(outcome, incident_id, batch, decisions, owner)
+            merging = frozenset(
+                i for o in outcomes if isinstance(o, MergeInto) for i in (o.source_id, o.target_id)
+            )
+            self._suggest(suggest(me, views, scores, rules[ticket_id], clock.now(), merging), incident_id)
         return decisions
 
     def _considered(self, batch: BatchContext, decisions: dict[int, Decision]) -> dict[int, int | None]:
@@ -146,50 +152,12 @@ class MergeStage:
                 scope[ticket_id] = None
         return scope
 
-    def _live(
-        self, ticket_ids: set[int], users: dict[int, HelpdeskUser], orgs: dict[int, HelpdeskOrganization]
-    ) -> dict[int, HelpdeskTicket]:
-        """Candidates as the helpdesk has them now; their requesters and organisations are added
-        to ``users`` and ``orgs``."""
-        helpdesk = self.services.helpdesk
-        live = {t.id: t for t in helpdesk.get_tickets(sorted(ticket_ids))}
-        missing = {t.requester_id for t in live.values() if t.requester_id and t.requester_id not in users}
-        if missing:
-            users.update({u.id: u for u in helpdesk.get_users(sorted(missing))})
-        missing_orgs = {
-            t.organization_id for t in live.values() if t.organization_id and t.organization_id not in orgs
-        }
-        if missing_orgs:
-            orgs.update({o.id: o for o in helpdesk.get_organizations(sorted(missing_orgs))})
-        return live
-
-    @staticmethod
-    def _candidate(
-        ticket: HelpdeskTicket,
-        incident_id: int | None,
-        users: dict[int, HelpdeskUser],
-        orgs: dict[int, HelpdeskOrganization],
-        answered: set[int],
-    ) -> Candidate:
-        user = users.get(ticket.requester_id)
-        org = orgs.get(ticket.organization_id)
-        return Candidate(
-            id=ticket.id,
-            requester_id=ticket.requester_id,
-            status=ticket.status,
-            created_at=ticket.created_at or clock.now(),
-            organization_id=ticket.organization_id,
-            requester_tags=user.tags if user else (),
-            requester_name=user.name if user else "",
-            requester_locale=user.locale if user else None,
-            channel=ticket.channel,
-            tags=ticket.tags,
-            incident_id=incident_id,
-            custom_fields=ticket.custom_fields,
-            agent_replied_publicly=ticket.id in answered,
-            is_public=ticket.is_public,
-            organization_tags=org.tags if org else (),
-        )
+    def _suggest(self, suggestions: list[Suggestion], incident_id: int | None) -> None:
+        """Keep the pairs an agent should confirm (a pair offered before is not offered again)."""
+        if suggestions:
+            with self.services.db.transaction() as session:
+                for suggestion in suggestions:
+                    offer(session, suggestion, incident_id)
 
     def _act(
         self,
@@ -259,7 +227,7 @@ class MergeStage:
                 target_public=plan.public,
                 source_public=plan.public,
             )
-            job = self._wait(job)
+            job = wait_for_job(self.services.helpdesk, self.services.settings, job)
         except HelpdeskError as exc:
             if exc.retryable:
                 self._forget(row.id)
@@ -276,14 +244,6 @@ class MergeStage:
             return
         self._finish(row.id, job, decisions, batch, owner)
 
-    def _wait(self, job: JobResult) -> JobResult:
-        settings = self.services.settings
-        deadline = time.monotonic() + settings.job_timeout_seconds
-        while not job.finished and time.monotonic() < deadline:
-            time.sleep(settings.job_poll_seconds)
-            job = self.services.helpdesk.job_status(job.id)
-        return job
-
     def _finish(
         self, row_id: int, job: JobResult, decisions: dict[int, Decision], batch: BatchContext, owner: str
     ) -> None:
@@ -296,28 +256,12 @@ class MergeStage:
                 batch, [source, target], owner, f"merge job {job.id} still {job.status}", decisions, None
             )
             return
-        failures = [r.error or "failed" for r in job.results if not r.success]
-        if job.status != "completed" or failures:
-            self._fail(row_id, f"merge job {job.id} {job.status}: {'; '.join(failures) or job.message or ''}")
+        failure = job_failure(job)
+        if failure is not None:
+            self._fail(row_id, failure)
             return
         with self.services.db.transaction() as session:
-            row = session.get(Merge, row_id)
-            row.state, row.merged_at = MergeState.MERGED, clock.now()
-            record(
-                session,
-                "ticket.merged",
-                incident_id=row.incident_id,
-                ticket_id=source,
-                detail={
-                    "source_ticket_id": source,
-                    "target_ticket_id": target,
-                    "reason": row.reason,
-                    "job_id": job.id,
-                    "public_comments": row.public,
-                    "locale": row.locale,
-                    **row.evidence,
-                },
-            )
+            mark_merged(session, session.get(Merge, row_id), job.id)
         self._leave(decisions, source, f"merged into #{target}")
 
     def _settle_known(

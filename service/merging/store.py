@@ -19,7 +19,7 @@ from service.domain.merging.duplicates import Fingerprint
 from service.domain.merging.policy import DEFAULT_COMMENTS, MergeRules
 from service.domain.states import LIVE_LINK_STATES, MergeState
 from service.merging.models import Merge, MergeBand, MergeIndexEntry, MergeLock, MergeRefusal, MergeSettings
-from service.merging.settings_input import as_json, clean_settings
+from service.merging.settings_input import as_json, check_floor, clean_settings
 from service.models import TicketLink
 
 ACCOUNT_SCOPE = 0
@@ -41,6 +41,8 @@ def rules_from(row: MergeSettings | None) -> MergeRules:
         enabled=row.enabled,
         window=timedelta(minutes=row.window_minutes),
         similarity_threshold=row.similarity_threshold,
+        suggestion_floor=row.suggestion_floor,
+        suggest_same_organization=row.suggest_same_organization,
         public_comments=row.public_comments,
         skip_tag=row.skip_tag,
         merge_after_agent_reply=row.merge_after_agent_reply,
@@ -67,6 +69,8 @@ def save_settings(session: Session, incident_id: int | None, values: dict) -> Me
             enabled=defaults.enabled,
             window_minutes=int(defaults.window.total_seconds() // 60),
             similarity_threshold=defaults.similarity_threshold,
+            suggestion_floor=defaults.suggestion_floor,
+            suggest_same_organization=defaults.suggest_same_organization,
             public_comments=defaults.public_comments,
             skip_tag=defaults.skip_tag,
             merge_after_agent_reply=False,
@@ -88,6 +92,8 @@ def change_settings(db: Database, incident_id: int | None, data: Mapping[str, ob
     audited; returns them as the API shows them. Raises ``InvalidSettings``."""
     values = clean_settings(data)
     with db.transaction() as session:
+        saved = rules_for(session, incident_id)
+        check_floor(values, saved.suggestion_floor, saved.similarity_threshold)
         save_settings(session, incident_id, values)
         record(session, "merge.settings_changed", actor=actor, incident_id=incident_id, detail=values)
         return as_json(settings_row(session, incident_id), rules_for(session, incident_id))

@@ -28,7 +28,7 @@ from service.web.request_log import register_request_log
 from service.web.source_webhooks import bp as source_webhooks_bp
 from service.web.status_page import bp as status_page_bp
 from service.web.webhooks import bp as webhooks_bp
-from service.web.zendesk_app import sidebar
+from service.web.zendesk_app import merge_suggestions, sidebar
 
 # Pages use only our own CSS and script; nothing inline, nothing from elsewhere; and no site may
 # frame them (clickjacking). The Zendesk app's pages set their own policy, framable by the account.
@@ -65,6 +65,7 @@ MACHINE_ROUTES: tuple[Blueprint, ...] = (
     api_triage.bp,
     api_backlog.bp,
     sidebar.bp,
+    merge_suggestions.bp,
 )
 # Public pages for anyone: GET only, no session, no cookie, so no form to protect.
 PUBLIC_PAGES: tuple[Blueprint, ...] = (status_page_bp,)

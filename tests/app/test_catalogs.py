@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2] / "service"
 
 
 def catalog(lang: str) -> dict[str, str]:
-    """The sidebar's texts, as the service loads them."""
+    """The sidebar's texts from every catalog folder, as the service loads them."""
     return {key: text for key, text in i18n.catalog(lang).items() if key.startswith("sidebar.")}
 
 

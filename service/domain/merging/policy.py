@@ -71,6 +71,8 @@ class MergeRules:
     enabled: bool = True
     window: timedelta = timedelta(hours=24)
     similarity_threshold: float = 0.7
+    suggestion_floor: float = 0.5  # from here up to the threshold, an agent is asked to confirm
+    suggest_same_organization: bool = True  # colleagues writing alike: ask an agent, never merge
     public_comments: bool = True
     skip_tag: str = "incidentdesk_no_merge"
     merge_after_agent_reply: bool = False
@@ -133,7 +135,7 @@ class Grouping:
 Outcome = MergeInto | Refusal | Grouping
 
 
-def _blocker(ticket: Candidate, rules: MergeRules) -> str | None:
+def blocker(ticket: Candidate, rules: MergeRules) -> str | None:
     if ticket.status not in OPEN_STATUSES:
         return f"ticket #{ticket.id} is {ticket.status}"
     if (ticket.channel or "") in SHARED_CHANNELS:
@@ -143,7 +145,7 @@ def _blocker(ticket: Candidate, rules: MergeRules) -> str | None:
     return None
 
 
-def _intermediary(a: Candidate, b: Candidate, rules: MergeRules) -> str | None:
+def intermediary(a: Candidate, b: Candidate, rules: MergeRules) -> str | None:
     for ticket in (a, b):
         tags = set(ticket.requester_tags) & rules.intermediary_tags
         if tags:
@@ -160,15 +162,19 @@ def _intermediary(a: Candidate, b: Candidate, rules: MergeRules) -> str | None:
     return None
 
 
+def recent(ticket: Candidate, other: Candidate, rules: MergeRules, now: datetime) -> bool:
+    """Written within the window of each other, and ``other`` within the window of now."""
+    return (
+        abs(ticket.created_at - other.created_at) <= rules.window and now - other.created_at <= rules.window
+    )
+
+
 def _why_duplicate(
     ticket: Candidate, other: Candidate, score: float, rules: MergeRules, now: datetime
 ) -> str | None:
     if ticket.incident_id is not None and ticket.incident_id == other.incident_id:
         return "same_incident"
-    recent = (
-        abs(ticket.created_at - other.created_at) <= rules.window and now - other.created_at <= rules.window
-    )
-    if score >= rules.similarity_threshold and recent:
+    if score >= rules.similarity_threshold and recent(ticket, other, rules, now):
         return "near_duplicate_text"
     return None
 
@@ -185,6 +191,13 @@ def comment_texts(
     locale, source_text = pick_text(rules.comments["source"], requester.requester_locale)
     _, target_text = pick_text(rules.comments["target"], locale)
     return locale, render(target_text, values), render(source_text, values)
+
+
+def comments_are_public(rules: MergeRules, source: Candidate, target: Candidate) -> bool:
+    """Public merge comments only within one requester's public tickets: across requesters one
+    customer would read about another."""
+    same_requester = source.requester_id == target.requester_id
+    return rules.public_comments and same_requester and source.is_public and target.is_public
 
 
 def _order(ticket: Candidate) -> tuple[Any, ...]:
@@ -219,11 +232,11 @@ def review(
                 outcomes.append(Refusal(ticket.id, other.id, "different requesters", evidence))
                 continue
             evidence["cross_requester_org_id"] = ticket.organization_id
-        blocker = _blocker(ticket, rules) or _blocker(other, rules)
-        if blocker:
-            outcomes.append(Refusal(ticket.id, other.id, blocker, evidence))
+        blocked = blocker(ticket, rules) or blocker(other, rules)
+        if blocked:
+            outcomes.append(Refusal(ticket.id, other.id, blocked, evidence))
             continue
-        grouped = _intermediary(ticket, other, rules)
+        grouped = intermediary(ticket, other, rules)
         if grouped:
             outcomes.append(Grouping(ticket.id, other.id, grouped, evidence))
             continue
@@ -258,7 +271,7 @@ def review(
         if not same_requester:
             evidence["cross_requester_org_id"] = source.organization_id
         locale, target_text, source_text = comment_texts(rules, source, target.id, source.id)
-        public = rules.public_comments and same_requester and source.is_public and target.is_public
+        public = comments_are_public(rules, source, target)
         outcomes.append(
             MergeInto(
                 target.id,

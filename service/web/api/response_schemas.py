@@ -115,6 +115,12 @@ class MergeSettingsSchema(Schema):
     enabled = fields.Boolean()
     window_minutes = fields.Integer()
     similarity_threshold = fields.Float()
+    suggestion_floor = fields.Float(
+        metadata={"description": "From this similarity up to the threshold, agents are asked to merge."}
+    )
+    suggest_same_organization = fields.Boolean(
+        metadata={"description": "Whether colleagues of one organisation writing alike are suggested."}
+    )
     public_comments = fields.Boolean()
     skip_tag = fields.String()
     merge_after_agent_reply = fields.Boolean()

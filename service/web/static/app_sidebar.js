@@ -185,6 +185,82 @@
     $("history-section").hidden = !entries.length;
   }
 
+  function button(key, className, onClick) {
+    var el = document.createElement("button");
+    el.type = "button";
+    el.className = "button " + (className || "");
+    el.textContent = t(key);
+    el.addEventListener("click", onClick);
+    return el;
+  }
+
+  /* A merge the pipeline did not dare: the agent merges it (after confirming, since a merge
+     cannot be undone) or dismisses it; the server checks the tickets again at the click. */
+  function decide(item, action, box) {
+    busy(box, true);
+    var pair = { source_ticket_id: item.source_ticket_id, target_ticket_id: item.target_ticket_id };
+    var done = action === "merge"
+      ? t("sidebar.suggestion.merged", { source: item.source_ticket_id, target: item.target_ticket_id })
+      : t("sidebar.suggestion.dismissed");
+    call("POST", "/merge_suggestions/" + item.id + "/" + action, pair).then(function (data) {
+      renderSuggestions(data.suggestions);
+      return load().then(function () { say(done); });
+    }, function (error) {
+      busy(box, false);
+      failed(error);
+    });
+  }
+
+  function suggestionItem(item) {
+    var box = document.createElement("li");
+    box.className = "suggestion";
+    box.setAttribute("data-suggestion", String(item.id));
+    var question = item.role === "source" ? "sidebar.suggestion.merge_into" : "sidebar.suggestion.merge_from";
+    line(box, t(question, { other: item.other_ticket_id }), "notice-title");
+    line(box, t("sidebar.suggestion.score", { score: item.score }), "badge badge-quiet");
+    line(box, item.why, "why-text", "auto");
+    var actions = document.createElement("div");
+    actions.className = "actions";
+    var confirm = document.createElement("div");
+    confirm.className = "confirm";
+    confirm.hidden = true;
+    line(confirm, t("sidebar.suggestion.confirm", { source: item.source_ticket_id, target: item.target_ticket_id }));
+    var confirmActions = document.createElement("div");
+    confirmActions.className = "actions";
+    confirmActions.appendChild(button("sidebar.suggestion.confirm_do", "button-danger suggestion-confirm", function () {
+      decide(item, "merge", box);
+    }));
+    confirmActions.appendChild(button("sidebar.cancel", "button-quiet", function () {
+      confirm.hidden = true;
+      actions.hidden = false;
+      resize();
+    }));
+    confirm.appendChild(confirmActions);
+    actions.appendChild(button("sidebar.suggestion.merge", "suggestion-merge", function () {
+      actions.hidden = true;
+      confirm.hidden = false;
+      resize();
+    }));
+    actions.appendChild(button("sidebar.suggestion.dismiss", "button-quiet suggestion-dismiss", function () {
+      decide(item, "dismiss", box);
+    }));
+    box.appendChild(actions);
+    box.appendChild(confirm);
+    return box;
+  }
+
+  function renderSuggestions(items) {
+    var list = $("suggestions");
+    list.textContent = "";
+    items.forEach(function (item) { list.appendChild(suggestionItem(item)); });
+    $("suggestions-section").hidden = !items.length;
+    resize();
+  }
+
+  function loadSuggestions() {
+    return call("GET", "/merge_suggestions").then(function (data) { renderSuggestions(data.suggestions); }, failed);
+  }
+
   function render(view) {
     say("");
     renderIncident(view);
@@ -235,6 +311,6 @@
   }
   client.get(["currentUser.locale"]).then(function (data) {
     useLanguage(data["currentUser.locale"]);
-    return load();
+    return load().then(loadSuggestions);
   }, failed);
 }());

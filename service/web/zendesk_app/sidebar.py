@@ -63,7 +63,7 @@ def sidebar_csp(settings: Settings) -> str:
 
 
 @bp.after_request
-def _sidebar_headers(response: Response) -> Response:
+def sidebar_headers(response: Response) -> Response:
     response.headers["Content-Security-Policy"] = sidebar_csp(services().settings)
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "no-store"
