@@ -26,6 +26,7 @@ from integrations.base import (
     HelpdeskUser,
     JobResult,
     NewTicket,
+    RecentTickets,
     RequestBudget,
     SatisfactionRating,
     TicketChange,
@@ -37,6 +38,7 @@ from integrations.zendesk.conversions import (
     ticket_payload,
     user_from_zendesk,
 )
+from integrations.zendesk.recent_tickets import recent_tickets
 from integrations.zendesk.transport import zenpy_client
 
 BULK_LIMIT = 100
@@ -262,6 +264,10 @@ class ZendeskAdapter:
                 if len(found) >= limit:
                     break
         return found
+
+    def recent_tickets(self, requester_ids: Sequence[int], since: datetime) -> dict[int, RecentTickets]:
+        with self._calling("recent tickets of requesters"):
+            return recent_tickets(lambda path: self._session_call("GET", path), requester_ids, since)
 
     def ticket_fields(self) -> dict[int, str]:
         with self._calling("list ticket fields"):
