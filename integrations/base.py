@@ -269,6 +269,9 @@ class HelpdeskPort(Protocol):
         """Per requester, their tickets created since ``since``: a bounded number of searches
         for all of them together (never one call per requester)."""
 
+    def group_exists(self, group_id: int) -> bool:
+        """Whether the helpdesk has this (not deleted) group, so tickets can be routed to it."""
+
     def ticket_fields(self) -> dict[int, str]:
         """The account's ticket fields: id -> title."""
 
@@ -286,4 +289,5 @@ class HelpdeskPort(Protocol):
 
     def satisfaction_ratings(self, *, since: datetime, until: datetime) -> list[SatisfactionRating]:
         """Every rating customers gave (good or bad) created from ``since`` to ``until``, oldest
-        first, read page by page within the request budget."""
+        first, read page by page within the request budget; a bounded number of pages (more
+        ratings than those hold raise ``HelpdeskError``, never a partial count)."""
