@@ -107,6 +107,14 @@ class SatisfactionRating:
 
 
 @dataclass(frozen=True)
+class RecentTickets:
+    """A requester's tickets created since a date, as the helpdesk's search found them."""
+
+    statuses: Mapping[int, str]  # ticket id -> status (new, open, pending, hold, solved, closed)
+    complete: bool = True  # False when the search's result limit cut the list short
+
+
+@dataclass(frozen=True)
 class Comment:
     body: str
     public: bool
@@ -257,6 +265,13 @@ class HelpdeskPort(Protocol):
     def search_users(self, query: str, limit: int = 10000) -> list[HelpdeskUser]:
         """Users matching a helpdesk user search query."""
 
+    def recent_tickets(self, requester_ids: Sequence[int], since: datetime) -> dict[int, RecentTickets]:
+        """Per requester, their tickets created since ``since``: a bounded number of searches
+        for all of them together (never one call per requester)."""
+
+    def group_exists(self, group_id: int) -> bool:
+        """Whether the helpdesk has this (not deleted) group, so tickets can be routed to it."""
+
     def ticket_fields(self) -> dict[int, str]:
         """The account's ticket fields: id -> title."""
 
@@ -274,4 +289,5 @@ class HelpdeskPort(Protocol):
 
     def satisfaction_ratings(self, *, since: datetime, until: datetime) -> list[SatisfactionRating]:
         """Every rating customers gave (good or bad) created from ``since`` to ``until``, oldest
-        first, read page by page within the request budget."""
+        first, read page by page within the request budget; a bounded number of pages (more
+        ratings than those hold raise ``HelpdeskError``, never a partial count)."""

@@ -11,6 +11,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from email.headerregistry import Address
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -40,6 +41,20 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         return float(raw)
     except ValueError:
         raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+
+
+def _email(env: Mapping[str, str], name: str) -> str:
+    """An e-mail address (``name@domain``) or empty."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return ""
+    try:
+        address = Address(addr_spec=raw)
+    except (ValueError, IndexError):
+        address = None
+    if address is None or not address.username or "." not in address.domain:
+        raise SettingsError(f"{name} must be one e-mail address like digest@example.com, got {raw!r}")
+    return raw
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -175,6 +190,10 @@ class Settings:
     # ``digest_minutes``; no URL, no digest. The URL is a secret: it is never logged.
     digest_url: str = ""
     digest_minutes: int = 60
+    # The same digest by e-mail through the helpdesk: each period a ticket tagged
+    # incidentdesk_digest with this address as requester and the digest as IncidentDesk's public
+    # comment, which the helpdesk mails to it. Empty: no mail.
+    digest_email: str = ""
     # Web server.
     host: str = "127.0.0.1"
     port: int = 8000
@@ -286,6 +305,7 @@ class Settings:
             ),
             digest_url=env.get("INCIDENTDESK_DIGEST_URL", ""),
             digest_minutes=_int(env, "INCIDENTDESK_DIGEST_MINUTES", 60, minimum=1),
+            digest_email=_email(env, "INCIDENTDESK_DIGEST_EMAIL"),
             host=env.get("INCIDENTDESK_HOST", "127.0.0.1"),
             port=_int(env, "INCIDENTDESK_PORT", 8000, minimum=1),
             session_cookie_secure=_bool(env, "INCIDENTDESK_SESSION_COOKIE_SECURE", False),

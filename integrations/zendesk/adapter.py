@@ -26,6 +26,7 @@ from integrations.base import (
     HelpdeskUser,
     JobResult,
     NewTicket,
+    RecentTickets,
     RequestBudget,
     SatisfactionRating,
     TicketChange,
@@ -37,9 +38,11 @@ from integrations.zendesk.conversions import (
     ticket_payload,
     user_from_zendesk,
 )
+from integrations.zendesk.recent_tickets import recent_tickets
 from integrations.zendesk.transport import zenpy_client
 
 BULK_LIMIT = 100
+MAX_RATING_PAGES = 100  # one read of satisfaction ratings: at most 10,000 of them
 # The incremental exports leave out "items that were created or changed within the minute prior
 # to your request" (developer.zendesk.com, Using the Incremental Export API).
 EXPORT_EXCLUDES = timedelta(minutes=1)
@@ -263,6 +266,21 @@ class ZendeskAdapter:
                     break
         return found
 
+    def recent_tickets(self, requester_ids: Sequence[int], since: datetime) -> dict[int, RecentTickets]:
+        with self._calling("recent tickets of requesters"):
+            return recent_tickets(lambda path: self._session_call("GET", path), requester_ids, since)
+
+    def group_exists(self, group_id: int) -> bool:
+        """``GET /groups/{id}``: 404 when there is none; a deleted group says ``deleted``."""
+        try:
+            with self._calling(f"show group {group_id}"):
+                answer = self._session_call("GET", f"groups/{int(group_id)}.json")
+        except HelpdeskError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return not (answer.get("group") or {}).get("deleted", False)
+
     def ticket_fields(self) -> dict[int, str]:
         with self._calling("list ticket fields"):
             return {int(f.id): f.title or "" for f in self.client.ticket_fields()}
@@ -313,7 +331,8 @@ class ZendeskAdapter:
 
     def satisfaction_ratings(self, *, since: datetime, until: datetime) -> list[SatisfactionRating]:
         """``GET /satisfaction_ratings`` with ``score=received`` (good and bad, with or without a
-        comment) and the time range, by cursor, 100 a page."""
+        comment) and the time range, by cursor, 100 a page, at most ``MAX_RATING_PAGES`` pages
+        (more is refused rather than counted in part)."""
         query: dict[str, object] = {
             "score": "received",
             "start_time": int(since.timestamp()),
@@ -321,7 +340,7 @@ class ZendeskAdapter:
             "page[size]": BULK_LIMIT,
         }
         ratings: list[SatisfactionRating] = []
-        while True:
+        for _ in range(MAX_RATING_PAGES):
             with self._calling("satisfaction ratings"):
                 answer = self._session_call("GET", f"satisfaction_ratings.json?{urlencode(query)}")
             ratings.extend(
@@ -340,6 +359,11 @@ class ZendeskAdapter:
             if not meta.get("has_more") or not meta.get("after_cursor"):
                 return ratings
             query["page[after]"] = meta["after_cursor"]
+        raise HelpdeskError(
+            f"satisfaction ratings: more than {MAX_RATING_PAGES * BULK_LIMIT} from {since:%Y-%m-%d}"
+            f" to {until:%Y-%m-%d}; read a shorter range",
+            retryable=False,
+        )
 
     def _session_call(self, method: str, path: str, payload: dict | None = None) -> dict:
         """A plain JSON call through zenpy's session (same routing, auth and budget), for the few

@@ -10,6 +10,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+# The digest's own ticket, when it goes by e-mail through the helpdesk, carries this tag:
+# IncidentDesk never links or answers a ticket with it.
+DIGEST_TAG = "incidentdesk_digest"
+
+
+def digest_subject(moment: datetime) -> str:
+    return f"IncidentDesk backlog digest, {_when(moment)}"
+
 
 @dataclass(frozen=True)
 class DigestLine:

@@ -1,19 +1,55 @@
 """What a batch decides with, read from the database: the active incidents as facts (their
 rules, status, triage), the phrase automaton (recompiled only when the rules change), and each
-ticket's links so far."""
+ticket's links so far; and from the helpdesk, in one bounded search for the whole batch, each
+requester's recent tickets."""
 
 from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.domain.linking.facts import IncidentFacts
+from integrations.base import HelpdeskError, HelpdeskPort
+from service.domain.linking.facts import IncidentFacts, TicketFacts
+from service.domain.linking.glance import RECENT_DAYS, earlier_tickets
 from service.domain.linking.matching import PhraseMatcher, PhraseRule
 from service.domain.states import LinkState
 from service.incidents.rules import PHRASE_KINDS, stored_rule_specs
 from service.incidents.store import active_incidents
 from service.models import TicketLink
 from service.triage.store import rules_for as triage_rules_for
+
+log = logging.getLogger("incidentdesk.pipeline")
+
+
+def with_earlier_tickets(
+    helpdesk: HelpdeskPort, facts: dict[int, TicketFacts], now: datetime
+) -> dict[int, TicketFacts]:
+    """The batch's facts with each requester's other tickets of the last ``RECENT_DAYS`` days.
+    Should the helpdesk's search fail, the facts stay without them (the note then leaves the
+    count out) rather than holding up the customers' answers."""
+    requesters = sorted({f.requester_id for f in facts.values() if f.requester_id})
+    if not requesters:
+        return facts
+    try:
+        recent = helpdesk.recent_tickets(requesters, now - timedelta(days=RECENT_DAYS))
+    except HelpdeskError as exc:
+        log.warning("recent tickets of %d requesters not read: %s", len(requesters), exc)
+        return facts
+    return {
+        ticket_id: replace(
+            f,
+            earlier_tickets=earlier_tickets(
+                ticket_id, recent[f.requester_id].statuses, recent[f.requester_id].complete
+            ),
+        )
+        if f.requester_id in recent
+        else f
+        for ticket_id, f in facts.items()
+    }
 
 
 class MatcherCache:

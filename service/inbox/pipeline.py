@@ -29,7 +29,7 @@ from service.domain.tickets import version_tag
 from service.helpdesk.batch import BatchContext, requester_locale, ticket_facts
 from service.helpdesk.executor import Executor
 from service.inbox import store as inbox
-from service.inbox.batch_facts import MatcherCache, incident_facts, known_links
+from service.inbox.batch_facts import MatcherCache, incident_facts, known_links, with_earlier_tickets
 from service.language_detection import written_language
 from service.linking import reservations
 from service.linking.mirror import mirror_linked_tickets
@@ -152,6 +152,8 @@ class Pipeline:
             )
             for t in tickets
         }
+        if incidents:  # only a linked ticket's note shows them
+            facts = with_earlier_tickets(self.services.helpdesk, facts, clock.now())
         requesters = {f.requester_id: f.requester_email for f in facts.values() if f.requester_id}
         with db.transaction() as session:
             contacts = earlier_contacts(session, requesters)

@@ -18,6 +18,7 @@ from service.inbox import wakeup
 from service.inbox.pipeline import BatchReport, Pipeline
 from service.incidents.broadcast import BroadcastRunner
 from service.incidents.digest import BacklogDigest
+from service.incidents.digest_mail import MailDigest
 from service.models import InboxDelivery
 from service.outreach.runner import OutreachRunner
 from service.reconcile.runner import Reconciler
@@ -46,6 +47,9 @@ class Worker:
         self.digest = BacklogDigest(
             services.db, services.settings.digest_url, services.settings.digest_minutes
         )
+        self.mail_digest = MailDigest(
+            services.db, services.helpdesk, services.settings.digest_email, services.settings.digest_minutes
+        )
         self.reconciler = Reconciler(services, self.owner, inbox.store_changed_tickets)
         self.wakeup = wakeup.for_database(services.db)
         self._next_purge = 0.0  # monotonic; the first step purges
@@ -61,6 +65,7 @@ class Worker:
             + self.outreach.run_once()
             + self.impact_notes.run_once()
             + self.digest.run_once()
+            + self.mail_digest.run_once()
             + self.reconciler.run_once()
         )
         if report is None and sent:

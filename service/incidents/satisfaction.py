@@ -3,7 +3,8 @@ linked tickets against the account's baseline (``domain/satisfaction``).
 
 Ratings are read on demand through the port (paged, within the request budget) and kept for a
 minute in an in-process cache: a read covering a wider range serves the narrower ones, so the
-dashboard reads the account's ratings once for all its active incidents.
+dashboard reads the account's ratings once for all its active incidents. A read never spans more
+than ``MAX_READ_WEEKS``: incidents whose ranges together would are read one by one.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from integrations.base import HelpdeskError, HelpdeskPort, SatisfactionRating
-from service.domain.satisfaction import Satisfaction, measure, window
+from service.domain.satisfaction import MAX_READ_WEEKS, Satisfaction, measure, read_range, window
 from service.domain.states import LinkState
 from service.incidents.reads import as_utc
 from service.models import Incident, TicketLink
@@ -31,25 +32,31 @@ CACHE_FOR = timedelta(minutes=1)
 class _Read:
     at: datetime
     since: datetime
+    until: datetime | None  # None: up to the read's own "now"
     ratings: tuple[SatisfactionRating, ...]
+
+    def covers(self, since: datetime, until: datetime | None) -> bool:
+        return self.since <= since and (self.until is None or (until is not None and until <= self.until))
 
 
 class RatingsCache:
-    """The last read of the helpdesk's ratings (from a time to the read's own "now"), reused for
-    a minute by any read starting no earlier; safe across threads."""
+    """The last read of the helpdesk's ratings, reused for a minute by any read it covers (up
+    to "now" counts as covering "now" for that minute); safe across threads."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._last: _Read | None = None
 
     def ratings(
-        self, helpdesk: HelpdeskPort, since: datetime, now: datetime
+        self, helpdesk: HelpdeskPort, since: datetime, until: datetime, now: datetime
     ) -> tuple[SatisfactionRating, ...]:
+        upto = None if until >= now else until
         with self._lock:
             last = self._last
-        if last is not None and now - last.at < CACHE_FOR and last.since <= since:
+        if last is not None and now - last.at < CACHE_FOR and last.covers(since, upto):
             return last.ratings
-        read = _Read(now, since, tuple(helpdesk.satisfaction_ratings(since=since, until=now)))
+        found = helpdesk.satisfaction_ratings(since=since, until=until)
+        read = _Read(now, since, upto, tuple(found))
         with self._lock:
             self._last = read
         return read.ratings
@@ -81,10 +88,17 @@ def satisfaction_of(
         i.id: window(as_utc(i.created_at), as_utc(i.resolved_at) if i.resolved_at else None, now)
         for i in incidents
     }
+    reads = {i: read_range(*w, now) for i, w in windows.items()}
+    since, until = min(r[0] for r in reads.values()), max(r[1] for r in reads.values())
+    together = until - since <= timedelta(weeks=MAX_READ_WEEKS)
+    tickets = _linked_tickets(session, [i.id for i in incidents])
+    found: dict[int, Satisfaction] = {}
     try:
-        ratings = cache.ratings(helpdesk, min(w[0] for w in windows.values()), now)
+        for incident in incidents:
+            span = (since, until) if together else reads[incident.id]
+            ratings = cache.ratings(helpdesk, *span, now)
+            found[incident.id] = measure(ratings, tickets[incident.id], *windows[incident.id])
     except HelpdeskError as exc:
         log.warning("satisfaction ratings could not be read: %s", exc)
         return None
-    tickets = _linked_tickets(session, [i.id for i in incidents])
-    return {i.id: measure(ratings, tickets[i.id], *windows[i.id]) for i in incidents}
+    return found

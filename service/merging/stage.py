@@ -22,6 +22,7 @@ from datetime import timedelta
 from integrations.base import HelpdeskError, JobResult
 from service import clock
 from service.audit import record
+from service.domain.digest import DIGEST_TAG
 from service.domain.linking.decisions import Decision, LeaveAlone, LinkTicket, RecordExistingLink
 from service.domain.merging.duplicates import Fingerprint, similarity
 from service.domain.merging.policy import Grouping, MergeInto, Refusal, review
@@ -148,6 +149,7 @@ class MergeStage:
                 and ticket.status in OPEN_STATUSES
                 and ticket.type != "problem"
                 and ticket_id not in problem_ids
+                and DIGEST_TAG not in ticket.tags  # IncidentDesk's own digest, by mail
             ):
                 scope[ticket_id] = None
         return scope

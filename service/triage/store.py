@@ -9,6 +9,7 @@ from dataclasses import replace
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from integrations.base import HelpdeskError, HelpdeskPort
 from service.audit import record
 from service.domain.errors import InvalidInput
 from service.domain.linking.triage_rules import DEFAULT_TRIAGE, PRIORITIES, TriageRules
@@ -194,6 +195,23 @@ CHECKS.update(
     }
 )
 UNKNOWN = sentence("triage.unknown_setting", "unknown setting")
+NO_SUCH_GROUP = sentence(
+    "triage.no_such_group", "the helpdesk has no group {group_id}: give an existing group's id, or empty"
+)
+GROUP_NOT_CHECKED = sentence(
+    "triage.group_not_checked", "the helpdesk could not say whether group {group_id} exists: try again"
+)
+
+
+def _group_error(helpdesk: HelpdeskPort, group_id: object) -> Phrase | None:
+    """Why tickets cannot be routed to ``group_id`` (None when they can, or there is none)."""
+    if not isinstance(group_id, int):
+        return None
+    try:
+        exists = helpdesk.group_exists(group_id)
+    except HelpdeskError:
+        return GROUP_NOT_CHECKED(group_id=group_id)
+    return None if exists else NO_SUCH_GROUP(group_id=group_id)
 
 
 def change(
@@ -203,8 +221,10 @@ def change(
     *,
     actor: str,
     default_vip_tags: Iterable[str],
+    helpdesk: HelpdeskPort,
 ) -> dict[str, object]:
-    """Save the keys sent over the current settings; raises ``InvalidTriage`` naming each field."""
+    """Save the keys sent over the current settings; raises ``InvalidTriage`` naming each field.
+    A group to route to must exist in ``helpdesk``."""
     unknown = sorted(set(data) - set(CHECKS) - {"saved"})
     errors: dict[str, str] = dict.fromkeys(unknown, UNKNOWN())
     values: dict[str, object] = {}
@@ -214,6 +234,8 @@ def change(
                 values[key] = check(data[key])
             except (TypeError, ValueError):
                 errors[key] = expected
+    if "group_id" not in errors and (group_error := _group_error(helpdesk, values.get("group_id"))):
+        errors["group_id"] = group_error
     if errors:
         raise InvalidTriage(errors)
     scope = incident_id or ACCOUNT

@@ -51,6 +51,7 @@ def test_a_legal_threat_is_raised_to_urgent_tagged_routed_and_explained(database
             {"group_id": escalations, "value_field": "lifetime_value", "value_at_least": 10000},
             actor="test",
             default_vip_tags=("vip",),
+            helpdesk=helpdesk,
         )
     threat = sandbox_create(
         sandbox,

@@ -12,6 +12,7 @@ from openapi_spec_validator import validate
 
 from service.web.api.openapi import PREFIX, document
 from tests.factories import AUTH, INCIDENT, add_links, recent_checkout_tickets
+from tests.web.test_triage_groups import sandbox_group
 
 FLASK_PARAMETER = re.compile(r"<(?:[a-z]+(?:\([^)]*\))?:)?([a-z_]+)>")
 CSV = (
@@ -124,7 +125,8 @@ def test_every_route_answers_as_the_document_says(api, db, sandbox):
         json={"threat_phrases": ["lawyer", "עורך דין"], "repeat_contacts": 2},
     )
     api.call("get", f"{base}/triage-settings")
-    api.call("put", f"{base}/triage-settings", json={"group_id": 360001, "threat_priority": "high"})
+    escalations = sandbox_group(sandbox, "Escalations")
+    api.call("put", f"{base}/triage-settings", json={"group_id": escalations, "threat_priority": "high"})
     api.call("put", f"{base}/triage-settings", json={"threat_priority": "asap"})
     campaign = api.call(
         "post",

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from service.domain.digest import DIGEST_TAG
 from service.domain.linking.evaluation import judge
 from service.domain.linking.facts import IncidentFacts, TicketFacts
 from service.domain.linking.glance import Reached, at_a_glance
@@ -177,6 +178,8 @@ def decide(
     problem_ids = {i.problem_ticket_id for i in incidents.values() if i.problem_ticket_id}
     if ticket.id in problem_ids or ticket.type == "problem":
         return LeaveAlone(ticket.id, "it is a problem ticket")
+    if DIGEST_TAG in ticket.tags:
+        return LeaveAlone(ticket.id, "it is IncidentDesk's own backlog digest")
     if known_incident_ids:
         return LeaveAlone(
             ticket.id,

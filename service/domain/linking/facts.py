@@ -15,6 +15,15 @@ if TYPE_CHECKING:  # rules builds on these facts, so the facts only name its typ
 
 
 @dataclass(frozen=True)
+class EarlierTickets:
+    """The requester's other tickets of the last ``RECENT_DAYS`` days, as the helpdesk counts them."""
+
+    total: int
+    open: int  # not yet solved or closed
+    at_least: bool = False  # the helpdesk's search stopped at its limit: these are floors
+
+
+@dataclass(frozen=True)
 class TicketFacts:
     id: int
     subject: str
@@ -44,6 +53,7 @@ class TicketFacts:
     # The requester's user fields and their organisation's fields, by key (a customer's value).
     requester_fields: Mapping[str, object] = field(default_factory=dict)
     organization_fields: Mapping[str, object] = field(default_factory=dict)
+    earlier_tickets: EarlierTickets | None = None  # None: the helpdesk could not tell
 
     @property
     def text(self) -> str:

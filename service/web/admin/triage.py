@@ -38,7 +38,14 @@ def settings() -> ResponseReturnValue:
         sent = {name: request.form.get(name, "") for name in FIELDS}
         try:
             with services().db.transaction() as db:
-                store.change(db, None, sent, actor=f"admin:{g.admin}", default_vip_tags=vip_tags)
+                store.change(
+                    db,
+                    None,
+                    sent,
+                    actor=f"admin:{g.admin}",
+                    default_vip_tags=vip_tags,
+                    helpdesk=services().helpdesk,
+                )
             return redirect(request.path + "?saved=1")
         except store.InvalidTriage as invalid:
             errors = {name: [message] for name, message in invalid.errors.items() if isinstance(message, str)}

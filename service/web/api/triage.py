@@ -32,7 +32,15 @@ def settings(incident_id: int | None = None) -> ResponseReturnValue:
     payload = json_object(EXAMPLE)
     try:
         with services().db.transaction() as db:
-            return jsonify(store.change(db, incident_id, payload, actor=API_ACTOR, default_vip_tags=vip_tags))
+            changed = store.change(
+                db,
+                incident_id,
+                payload,
+                actor=API_ACTOR,
+                default_vip_tags=vip_tags,
+                helpdesk=services().helpdesk,
+            )
+            return jsonify(changed)
     except store.InvalidTriage as invalid:
         refused: ResponseReturnValue = json_error(
             422, "Some settings need fixing; see 'fields'.", fields=dict(invalid.errors)
