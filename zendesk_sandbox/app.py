@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import (
     account_routes,
+    audit_routes,
     auth,
     control,
     dynamic_content,
@@ -35,6 +36,7 @@ from .state import SandboxState
 
 _BLUEPRINTS = (
     ticket_routes.bp,
+    audit_routes.bp,
     merge.bp,
     users.bp,
     organizations.bp,
