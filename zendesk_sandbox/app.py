@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import (
     account_routes,
     apps,
+    audit_routes,
     auth,
     control,
     dynamic_content,
@@ -36,6 +37,7 @@ from .state import SandboxState
 
 _BLUEPRINTS = (
     ticket_routes.bp,
+    audit_routes.bp,
     merge.bp,
     users.bp,
     organizations.bp,

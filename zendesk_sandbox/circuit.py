@@ -1,4 +1,5 @@
-"""The webhook circuit breaker (opt-in in the sandbox: webhook option ``circuit_breaker``).
+"""The webhook circuit breaker, on by default as on Zendesk (webhook option ``circuit_breaker``
+turns it off, a sandbox-only switch).
 
 Zendesk stops sending a webhook's requests for a while when, within five minutes, 70 % of
 them failed or more than 1,000 failed. The sandbox also wants ``circuit_min_attempts``

@@ -47,9 +47,11 @@ def bad_request(description: str, error: str = "InvalidValue") -> ApiError:
     return ApiError(400, {"error": error, "description": description})
 
 
-def too_many_values(what: str, limit: int = 100) -> ApiError:
+def too_many_values(what: str, action: str, limit: int = 100) -> ApiError:
+    """400 TooManyValues in the words Zendesk answered for users: "Maximum 100 users may be
+    created per call" (zenpy's recorded ``test_raises_toomanyvaluesexception_create``)."""
     return ApiError(
-        400, {"error": "TooManyValues", "description": f"Maximum {limit} {what} may be sent per call"}
+        400, {"error": "TooManyValues", "description": f"Maximum {limit} {what} may be {action} per call"}
     )
 
 

@@ -1,10 +1,12 @@
 """Asynchronous, signed webhook delivery with Zendesk's headers and retry rules.
 
-Retry rules (Zendesk's webhook documentation): a 409 response is retried up to 3 times;
-429 and 503 responses are retried when they carry a ``Retry-After`` under 60 seconds;
-a request that times out is retried up to 5 times. Anything else is final. The sandbox
-waits ``retry_delay_seconds`` (short, configurable) between retries instead of Zendesk's
-longer backoff, and never waits longer than ``max_retry_after_seconds`` for Retry-After.
+Retry rules (Zendesk's webhook documentation, see the sandbox README): a 409 response is
+retried up to 3 times; 429 and 503 responses are retried, up to 3 times, when they carry a
+``Retry-After`` under 60 seconds; a request that times out is retried up to 5 times.
+Anything else (a 500, 502, 504, any 4xx) is final. The circuit breaker is always on, as on
+Zendesk (``circuit_breaker: false`` is a sandbox-only switch). The sandbox waits
+``retry_delay_seconds`` (short, configurable) between retries instead of Zendesk's longer
+backoff, and never waits longer than ``max_retry_after_seconds`` for Retry-After.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from .state import ACCOUNT_ID, SandboxState, iso
 TIMEOUT_SECONDS = 10.0
 MAX_409_RETRIES = 3
 MAX_TIMEOUT_RETRIES = 5
+MAX_RETRY_AFTER_RETRIES = 3  # the cap on 429/503 retries is not confirmed (see the README)
 RETRY_AFTER_CEILING = 60
 DEFAULT_OPTIONS = {
     "duplicate": False,
@@ -36,7 +39,7 @@ DEFAULT_OPTIONS = {
     "retry_delay_seconds": 0.2,
     "max_retry_after_seconds": 2.0,
     "timeout_seconds": TIMEOUT_SECONDS,
-    "circuit_breaker": False,
+    "circuit_breaker": True,
     "circuit_window_seconds": 300,
     "circuit_min_attempts": 10,
     "circuit_open_seconds": 5,
@@ -108,6 +111,8 @@ def retry_delay(status: int | None, attempt: int, response_headers: dict, option
     if status == 409:
         return options["retry_delay_seconds"] if attempt <= MAX_409_RETRIES else None
     if status in (429, 503):
+        if attempt > MAX_RETRY_AFTER_RETRIES:
+            return None
         try:
             after = int(response_headers.get("Retry-After", ""))
         except ValueError:

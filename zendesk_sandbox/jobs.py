@@ -38,6 +38,7 @@ def submit(state: SandboxState, kind: str, items: list, actor_id: int, **extra) 
             )
         job = {
             "id": "V3-" + os.urandom(16).hex(),
+            "job_type": kind,
             "total": len(items),
             "progress": None,
             "status": "queued",

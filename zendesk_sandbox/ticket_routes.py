@@ -49,7 +49,7 @@ def show_many():
     state = current_state()
     ids = ids_param()
     if len(ids) > MAX_BULK:
-        raise too_many_values("ids")
+        raise too_many_values("tickets", "shown")
     with state.lock:
         found = [_one(state, state.tickets[i]) for i in ids if i in state.tickets]
     return {"tickets": found, "next_page": None, "previous_page": None, "count": len(found)}
@@ -108,7 +108,7 @@ def create_many():
     if not isinstance(specs, list) or not specs:
         raise bad_request("The request must contain a non-empty 'tickets' list")
     if len(specs) > MAX_BULK:
-        raise too_many_values("tickets")
+        raise too_many_values("tickets", "created")
     job = jobs.submit(current_state(), "create_tickets", specs, current_user_id())
     return _job_response(job)
 
@@ -129,7 +129,7 @@ def update_many():
             raise invalid("id", "Each ticket in 'tickets' needs an integer id")
         items = [(s["id"], {k: v for k, v in s.items() if k != "id"}) for s in specs]
     if len(items) > MAX_BULK:
-        raise too_many_values("tickets")
+        raise too_many_values("tickets", "updated")
     job = jobs.submit(current_state(), "update_tickets", items, current_user_id())
     return _job_response(job)
 
@@ -138,7 +138,7 @@ def update_many():
 def destroy_many():
     ids = ids_param()
     if len(ids) > MAX_BULK:
-        raise too_many_values("tickets")
+        raise too_many_values("tickets", "deleted")
     job = jobs.submit(current_state(), "destroy_tickets", ids, current_user_id())
     return _job_response(job)
 
@@ -201,10 +201,12 @@ def show_tags(ticket_id: int):
 
 @bp.route("/api/v2/tickets/<int:ticket_id>/tags", methods=["PUT", "POST", "DELETE"])
 def change_tags(ticket_id: int):
-    """PUT adds, POST replaces, DELETE removes the tags given in ``{"tags": [...]}``."""
-    given = json_body().get("tags")
+    """PUT adds, POST replaces, DELETE removes the tags given in ``{"tags": [...]}`` or in the
+    query string (``?tags=a,b``: a DELETE often has no body)."""
+    query = [t.strip() for t in request.args.get("tags", "").split(",") if t.strip()]
+    given = query or json_body().get("tags")
     if not isinstance(given, (list, str)):
-        raise bad_request("The request must contain 'tags'")
+        raise bad_request('Send the tags as {"tags": [...]} or ?tags=a,b')
     key = {"PUT": "additional_tags", "POST": "tags", "DELETE": "remove_tags"}[request.method]
     state = current_state()
     with state.lock:

@@ -128,7 +128,7 @@ def show_many():
         else:
             ids = ids_param()
             if len(ids) > 100:
-                raise too_many_values("ids")
+                raise too_many_values("users", "shown")
             found = [state.users[i] for i in ids if i in state.users]
         return {
             "users": [render(u) for u in found],
@@ -192,7 +192,7 @@ def create_many():
     if not isinstance(specs, list) or not specs:
         raise bad_request("The request must contain a non-empty 'users' list")
     if len(specs) > 100:
-        raise bad_request("Maximum 100 users may be created per call", error="TooManyValues")
+        raise too_many_values("users", "created")
     job = jobs.submit(current_state(), "create_users", specs, current_user_id())
     return {"job_status": jobs.render(job, base_url())}
 

@@ -274,3 +274,33 @@ def test_satisfaction_ratings_are_read_page_by_page_for_a_time_range(helpdesk, s
     assert found[0].comment == "<b>0</b>" and found[0].created_at == datetime(2026, 3, 1, 10, tzinfo=UTC)
     calls = requests.get(f"{sandbox.url}/_sandbox/counters", timeout=5).json()["calls"]
     assert calls == {"GET /api/v2/satisfaction_ratings": 2}
+
+
+def test_reads_of_more_than_100_ids_stay_under_zendesks_per_call_limit(helpdesk, sandbox):
+    """Zendesk answers 400 TooManyValues past 100 ids a call (the sandbox does too); the adapter
+    splits 150 tickets, users and organisations into calls of 100 and 50."""
+    ticket_ids = []
+    for first in (0, 100):
+        job = settle(helpdesk, helpdesk.create_many([new(n) for n in range(first, min(first + 100, 150))]))
+        ticket_ids += [r.ticket_id for r in job.results]
+    org_ids = []
+    for n in range(150):
+        answer = requests.post(
+            f"{sandbox.url}/api/v2/organizations.json",
+            json={"organization": {"name": f"Org {n}"}},
+            auth=(f"{DEMO_AGENT_EMAIL}/token", DEMO_API_TOKEN),
+            timeout=5,
+        )
+        org_ids.append(answer.json()["organization"]["id"])
+    requests.post(f"{sandbox.url}/_sandbox/counters/reset", timeout=5)
+    tickets = helpdesk.get_tickets(ticket_ids)
+    users = helpdesk.get_users([t.requester_id for t in tickets])
+    organizations = helpdesk.get_organizations(org_ids)
+    assert len(tickets) == len(users) == len(organizations) == 150
+    calls = requests.get(f"{sandbox.url}/_sandbox/counters", timeout=5).json()["calls"]
+    shows = {k: v for k, v in calls.items() if k.endswith("/show_many")}
+    assert shows == {
+        "GET /api/v2/tickets/show_many": 2,
+        "GET /api/v2/users/show_many": 2,
+        "GET /api/v2/organizations/show_many": 2,
+    }

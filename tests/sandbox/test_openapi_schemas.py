@@ -373,3 +373,26 @@ def test_satisfaction_rating_operations(api, sandbox, validate):
     assert rated.status_code == 200, rated.text
     validate("GET", "/api/v2/satisfaction_ratings", api.get(f"{u}/api/v2/satisfaction_ratings?score=bad"))
     validate("GET", "/api/v2/satisfaction_ratings", api.get(f"{u}/api/v2/satisfaction_ratings?page[size]=1"))
+
+
+def test_audit_job_and_create_or_update_operations(api, sandbox, validate):
+    """The shapes issue 11 added: all ticket audits, a job's ``job_type``, and the organization
+    create-or-update (201 on create, 200 on update)."""
+    u = sandbox.url
+    ticket = api.post(f"{u}/api/v2/tickets", json={"ticket": {"subject": "s", "comment": {"body": "b"}}})
+    ticket_id = ticket.json()["ticket"]["id"]
+    api.put(f"{u}/api/v2/tickets/{ticket_id}", json={"ticket": {"priority": "high"}})
+    first = api.get(f"{u}/api/v2/ticket_audits?limit=1")
+    validate("GET", "/api/v2/ticket_audits", first)
+    validate("GET", "/api/v2/ticket_audits", api.get(first.json()["after_url"]))
+    validate("GET", "/api/v2/tickets/{ticket_id}/audits", api.get(f"{u}/api/v2/tickets/{ticket_id}/audits"))
+    job = api.delete(f"{u}/api/v2/tickets/destroy_many?ids={ticket_id}").json()["job_status"]
+    assert job["job_type"] == "destroy_tickets"
+    validate("GET", "/api/v2/job_statuses/{job_status_id}", api.get(f"{u}/api/v2/job_statuses/{job['id']}"))
+    url = f"{u}/api/v2/organizations/create_or_update"
+    created = api.post(url, json={"organization": {"name": "Acme", "external_id": "crm-1"}})
+    assert created.status_code == 201
+    validate("POST", "/api/v2/organizations/create_or_update", created)
+    updated = api.post(url, json={"organization": {"external_id": "crm-1", "notes": "n"}})
+    assert updated.status_code == 200
+    validate("POST", "/api/v2/organizations/create_or_update", updated)

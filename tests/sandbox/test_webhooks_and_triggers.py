@@ -6,6 +6,7 @@ import hmac
 import json
 import time
 
+import pytest
 from zenpy.lib.api_objects import Comment, Ticket, User
 
 from .conftest import wait_for
@@ -190,8 +191,9 @@ def test_409_is_retried_three_times_with_the_same_invocation_id(api, sandbox, zd
     assert [d["status"] for d in log] == [409] * 4 and [d["attempt"] for d in log] == [1, 2, 3, 4]
 
 
-def test_500_is_not_retried(api, sandbox, zd, receiver):
-    receiver.statuses = [500]
+@pytest.mark.parametrize("status", [500, 502, 504])
+def test_500_and_other_server_errors_are_not_retried(api, sandbox, zd, receiver, status):
+    receiver.statuses = [status]
     hook = _webhook(api, sandbox, receiver.url)
     _trigger(api, sandbox, hook["id"])
     zd.tickets.create(Ticket(subject="s", description="d"))
@@ -211,6 +213,17 @@ def test_429_and_503_are_retried_only_with_a_short_retry_after(api, sandbox, zd,
     zd.tickets.create(Ticket(subject="s", description="d"))
     wait_for(lambda: next(iter(sandbox.state.invocations.values()))["status"] == "failed")
     assert [d["status"] for d in sandbox.state.deliveries] == [503, 429, 503]
+
+
+def test_429_and_503_retries_are_capped_at_three(api, sandbox, zd, receiver):
+    receiver.statuses = [(503, {"Retry-After": "0"}, 0), (429, {"Retry-After": "0"}, 0)] * 3
+    hook = _webhook(api, sandbox, receiver.url)
+    _trigger(api, sandbox, hook["id"])
+    zd.tickets.create(Ticket(subject="s", description="d"))
+    wait_for(lambda: next(iter(sandbox.state.invocations.values()))["status"] == "failed")
+    log = sandbox.state.deliveries
+    assert [d["status"] for d in log] == [503, 429, 503, 429] and [d["attempt"] for d in log] == [1, 2, 3, 4]
+    assert len(receiver.requests) == 4
 
 
 def test_timeouts_are_retried_up_to_five_times(api, sandbox, zd, receiver):
@@ -281,11 +294,11 @@ def test_install_flow_through_zenpy(sandbox, zd, receiver):
     assert list(zd.webhooks.list()) == []
 
 
-def test_circuit_breaker_option_stops_sending_to_a_failing_endpoint(api, sandbox, zd, receiver):
+def test_circuit_breaker_is_on_by_default_and_stops_sending_to_a_failing_endpoint(api, sandbox, zd, receiver):
     receiver.statuses = [500] * 4
     api.post(
         f"{sandbox.url}/_sandbox/webhook_options",
-        json={"circuit_breaker": True, "circuit_min_attempts": 4, "circuit_open_seconds": 0.3},
+        json={"circuit_min_attempts": 4, "circuit_open_seconds": 0.3},
     )
     hook = _webhook(api, sandbox, receiver.url)
     _trigger(api, sandbox, hook["id"], template='{"id": {{ticket.id}}}')
