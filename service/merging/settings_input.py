@@ -24,10 +24,29 @@ FLOOR_ABOVE_THRESHOLD = sentence(
     "above the threshold are merged without asking.",
 )
 TRUE_OR_FALSE = sentence("merge_settings.true_or_false", "Expected on or off.")
+WINDOW_EXPECTED = sentence(
+    "merge_settings.window_expected", "Expected a whole number of minutes from 1 to {most}."
+)
+THRESHOLD_EXPECTED = sentence("merge_settings.threshold_expected", "Expected a number from 0.3 to 1.0.")
+TAG_EXPECTED = sentence(
+    "merge_settings.tag_expected", "Expected one tag: letters, digits, _ or -, up to 80 characters."
+)
+ORG_IDS_EXPECTED = sentence(
+    "merge_settings.org_ids_expected", "Expected organisation ids separated by commas or spaces."
+)
+TAGS_EXPECTED = sentence("merge_settings.tags_expected", "Expected tags separated by commas or spaces.")
+FIELD_ID_EXPECTED = sentence("merge_settings.field_id_expected", "Expected a ticket field id.")
+COMMENTS_SHAPE = sentence("merge_settings.comments_shape", "Expected an object like {example}.")
+COMMENTS_EXAMPLE = '{"source": {"en": "..."}, "target": {"en": "..."}}'
+COMMENT_TEXTS = sentence(
+    "merge_settings.comment_texts",
+    "Each comment maps a Zendesk locale code (en, he, ru, ar, pt-br, ...) to a text of at most {most} "
+    "characters.",
+)
 
 
 class InvalidSettings(InvalidInput):
-    def __init__(self, errors: Mapping[str, str]):
+    def __init__(self, errors: Mapping[str, Phrase]):
         super().__init__("invalid merge settings")
         self.errors = errors
 
@@ -60,23 +79,23 @@ def _bool(value: object) -> bool:
 def clean_settings(data: Mapping[str, object]) -> dict:
     """Values for ``store.save_settings`` from the keys present in ``data``."""
     values: dict = {}
-    errors: dict[str, str] = {}
+    errors: dict[str, Phrase] = {}
     checks = {
-        "enabled": (_bool, "true or false"),
-        "public_comments": (_bool, "true or false"),
-        "merge_after_agent_reply": (_bool, "true or false"),
+        "enabled": (_bool, TRUE_OR_FALSE()),
+        "public_comments": (_bool, TRUE_OR_FALSE()),
+        "merge_after_agent_reply": (_bool, TRUE_OR_FALSE()),
         "window_minutes": (
             lambda v: _in_range(int(v), 1, MAX_WINDOW_MINUTES),
-            f"a whole number of minutes from 1 to {MAX_WINDOW_MINUTES}",
+            WINDOW_EXPECTED(most=MAX_WINDOW_MINUTES),
         ),
-        "similarity_threshold": (lambda v: _in_range(float(v), 0.3, 1.0), "a number from 0.3 to 1.0"),
+        "similarity_threshold": (lambda v: _in_range(float(v), 0.3, 1.0), THRESHOLD_EXPECTED()),
         "suggestion_floor": (lambda v: _in_range(float(v), LOWEST_SIMILARITY, 1.0), FLOOR_EXPECTED()),
         "suggest_same_organization": (_bool, TRUE_OR_FALSE()),
-        "skip_tag": (lambda v: _tag(v), "one tag: letters, digits, _ or -, up to 80 characters"),
-        "cross_requester_org_ids": (_ids, "organisation ids separated by commas or spaces"),
-        "intermediary_org_ids": (_ids, "organisation ids separated by commas or spaces"),
-        "intermediary_tags": (_tags, "tags separated by commas or spaces"),
-        "order_field_id": (lambda v: _ids(str(v))[0] if v not in (None, "") else None, "a ticket field id"),
+        "skip_tag": (lambda v: _tag(v), TAG_EXPECTED()),
+        "cross_requester_org_ids": (_ids, ORG_IDS_EXPECTED()),
+        "intermediary_org_ids": (_ids, ORG_IDS_EXPECTED()),
+        "intermediary_tags": (_tags, TAGS_EXPECTED()),
+        "order_field_id": (lambda v: _ids(str(v))[0] if v not in (None, "") else None, FIELD_ID_EXPECTED()),
     }
     for key, (convert, expected) in checks.items():
         if key not in data:
@@ -84,7 +103,7 @@ def clean_settings(data: Mapping[str, object]) -> dict:
         try:
             values[key] = convert(data[key])
         except (TypeError, ValueError, IndexError):
-            errors[key] = expected if isinstance(expected, Phrase) else f"Expected {expected}."
+            errors[key] = expected
     comments = _comments(data, errors)
     if comments is not None:
         values["comments"] = comments
@@ -116,7 +135,7 @@ def _tag(value: object) -> str:
     return tag
 
 
-def _comments(data: Mapping[str, object], errors: dict[str, str]) -> dict | None:
+def _comments(data: Mapping[str, object], errors: dict[str, Phrase]) -> dict | None:
     """Comments come as {"source": {"en": ...}, "target": {...}} (JSON) or comment_source_en (form)."""
     given = data.get("comments")
     if given is None:
@@ -131,7 +150,7 @@ def _comments(data: Mapping[str, object], errors: dict[str, str]) -> dict | None
             k: {loc: flat[f"comment_{k}_{loc}"] or "" for loc in CUSTOMER_LOCALES} for k in COMMENT_KINDS
         }
     if not isinstance(given, dict) or set(given) - set(COMMENT_KINDS):
-        errors["comments"] = 'Expected {"source": {"en": "..."}, "target": {"en": "..."}}.'
+        errors["comments"] = COMMENTS_SHAPE(example=COMMENTS_EXAMPLE)
         return None
     cleaned: dict[str, dict[str, str]] = {}
     for kind, texts in given.items():
@@ -142,10 +161,7 @@ def _comments(data: Mapping[str, object], errors: dict[str, str]) -> dict | None
                 isinstance(v, str) and len(v) <= MAX_COMMENT and "\x00" not in v for v in texts.values()
             )
         ):
-            errors["comments"] = (
-                "Each comment maps a Zendesk locale code (en, he, ru, ar, pt-br, ...) to a text of at "
-                f"most {MAX_COMMENT} characters."
-            )
+            errors["comments"] = COMMENT_TEXTS(most=MAX_COMMENT)
             return None
         cleaned[kind] = {customer_locale(loc): text.strip() for loc, text in texts.items() if text.strip()}
     return cleaned

@@ -6,7 +6,12 @@ from __future__ import annotations
 from html import escape
 
 from service.merging import store
-from service.merging.settings_input import FLOOR_ABOVE_THRESHOLD, FLOOR_EXPECTED
+from service.merging.settings_input import (
+    FLOOR_ABOVE_THRESHOLD,
+    FLOOR_EXPECTED,
+    MAX_WINDOW_MINUTES,
+    WINDOW_EXPECTED,
+)
 from service.web.i18n import say
 from tests.web.conftest import API_TOKEN, csrf_token
 
@@ -61,3 +66,18 @@ def test_the_api_shows_and_checks_the_suggestion_settings(client):
     lowered = client.put("/api/v1/merge-settings", headers=AUTH, json={"similarity_threshold": 0.55})
     assert lowered.status_code == 422 and "suggestion_floor" in lowered.json["fields"]
     assert "cannot be above the similarity threshold" in lowered.json["fields"]["suggestion_floor"]
+
+
+def test_every_field_message_is_in_the_admins_language(logged_in):
+    """Each refused field of the merge settings says what to fix in Bulgarian, not in English."""
+    page = logged_in.get("/admin/merges")
+    bad = {"window_minutes": "0", "similarity_threshold": "2", "skip_tag": "two tags"}
+    refused = logged_in.post(
+        "/admin/merges",
+        data={"csrf_token": csrf_token(page.data), **bad},
+        headers={"Accept-Language": "bg"},
+    ).get_data(as_text=True)
+    for english in ("Expected a whole number", "Expected a number", "Expected one tag"):
+        assert english not in refused
+    assert escape(say(WINDOW_EXPECTED(most=MAX_WINDOW_MINUTES), "bg")) in refused
+    assert "Очаква се" in refused and refused.count("Очаква се") >= len(bad)
