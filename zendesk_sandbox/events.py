@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from .state import ACCOUNT_ID, SandboxState, ulid
+from .state import ACCOUNT_ID, SandboxState, parse_iso, ulid
 
 Record = dict[str, Any]  # a sandbox record in Zendesk's JSON shape
 
@@ -68,6 +69,10 @@ TICKET_EVENTS = frozenset(
 OTHER_DOMAINS = frozenset(
     {"article", "community_post", "organization", "user", "agent_availability", "omnichannel_config"}
 )
+# Trial accounts: at most 10 webhooks and 60 invocations a minute (Zendesk's Webhooks API).
+TRIAL_PLAN = "trial"
+TRIAL_MAX_WEBHOOKS = 10
+TRIAL_INVOCATIONS_PER_MINUTE = 60
 _ACTION = re.compile(r"^[a-z][a-z_]{0,80}$")
 # The audit's change of a ticket field -> the event it is, and whether its values are enums
 # (written upper case) or ids (written as strings).
@@ -228,5 +233,21 @@ def _queue(state: SandboxState, webhook: Record, ticket: Record, envelope: Recor
         "status": "queued",
         "attempts": 0,
     }
+    enqueue(state, invocation)
+
+
+def enqueue(state: SandboxState, invocation: Record) -> None:
+    """Record an invocation and hand it to the deliverer; on a trial account one over the
+    minute's limit ends unsent (what Zendesk does with it is not documented)."""
     state.invocations[invocation["id"]] = invocation
+    if state.plan == TRIAL_PLAN and _invocations_last_minute(state) > TRIAL_INVOCATIONS_PER_MINUTE:
+        invocation["status"] = "failed"
+        invocation["error"] = f"trial account: over {TRIAL_INVOCATIONS_PER_MINUTE} invocations a minute"
+        invocation["latest_completed_at"] = state.now()
+        return
     state.delivery_queue.put(invocation["id"])
+
+
+def _invocations_last_minute(state: SandboxState) -> int:
+    since = time.time() - 60
+    return sum(1 for i in state.invocations.values() if parse_iso(i["created_at"]) > since)

@@ -212,5 +212,4 @@ def _queue_invocation(state: SandboxState, trigger: dict, ticket: dict, value, v
         "status": "queued",
         "attempts": 0,
     }
-    state.invocations[invocation["id"]] = invocation
-    state.delivery_queue.put(invocation["id"])
+    events.enqueue(state, invocation)

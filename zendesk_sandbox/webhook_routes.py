@@ -92,6 +92,13 @@ def _validate_subscriptions(spec: dict) -> None:
 
 def create_webhook(state: SandboxState, spec: dict, actor_id: int) -> dict:
     _validate(spec)
+    if state.plan == events.TRIAL_PLAN and len(state.webhooks) >= events.TRIAL_MAX_WEBHOOKS:
+        raise webhook_error(
+            403,
+            "Forbidden",
+            "Webhook limit reached",
+            f"Trial accounts can have at most {events.TRIAL_MAX_WEBHOOKS} webhooks",
+        )
     webhook = {
         "id": ulid(),
         "name": spec["name"],

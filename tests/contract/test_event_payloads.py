@@ -8,6 +8,7 @@ from zenpy.lib.api_objects import Trigger
 
 from integrations.zendesk.payloads import HANDLED_TICKET_EVENTS, PayloadFieldError, parse_event
 from integrations.zendesk.setup import EVENT_SUBSCRIPTIONS, install
+from service.settings import Settings, SettingsError
 from tests.helpers import REFERENCE, needs_reference
 
 EVENTS = REFERENCE / "zendesk" / "events"
@@ -79,3 +80,13 @@ def test_an_installation_of_the_old_update_trigger_is_replaced_in_place(sandbox,
         assert {"field": "current_via_id", "operator": "is_not", "value": 5} not in replaced["conditions"][
             "all"
         ]
+
+
+def test_the_webhook_kind_setting_names_one_of_the_kinds():
+    base = {"INCIDENTDESK_SECRET_KEY": "k" * 40}
+    assert Settings.from_env(base).zendesk_webhook_kind == "trigger"
+    assert Settings.from_env({**base, "ZENDESK_WEBHOOK_KIND": " Event "}).zendesk_webhook_kind == "event"
+    with pytest.raises(
+        SettingsError, match="ZENDESK_WEBHOOK_KIND must be one of trigger, event; got 'events'"
+    ):
+        Settings.from_env({**base, "ZENDESK_WEBHOOK_KIND": "events"})

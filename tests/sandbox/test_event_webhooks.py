@@ -215,3 +215,33 @@ def test_events_name_the_updating_user_as_actor(api, sandbox, receiver):
     (event,) = _events(receiver, 1)
     assert event["detail"]["actor_id"] == str(other_id)
     assert event["event"]["tags_added"] == ["b"]
+
+
+@pytest.fixture
+def trial(sandbox):
+    answer = requests.post(f"{sandbox.url}/_sandbox/limits", json={"plan": "trial"}, timeout=5)
+    assert answer.status_code == 200 and answer.json()["plan"] == "trial", answer.text
+    yield sandbox
+    requests.post(f"{sandbox.url}/_sandbox/limits", json={"plan": "enterprise"}, timeout=5)
+
+
+def test_a_trial_account_has_ten_webhooks_and_sixty_invocations_a_minute(api, trial, receiver):
+    for n in range(9):
+        assert _create_webhook(api, trial, name=f"hook {n}", subscriptions=ALL_HANDLED).status_code == 201
+    _event_webhook(api, trial, receiver.url, subscriptions=["zen:event-type:ticket.created"])
+    eleventh = _create_webhook(api, trial, name="one too many", subscriptions=ALL_HANDLED)
+    assert eleventh.status_code == 403, eleventh.text
+    assert "at most 10 webhooks" in eleventh.json()["errors"][0]["detail"]
+
+    with trial.state.lock:  # the other nine point nowhere: keep only the receiver's
+        for webhook in list(trial.state.webhooks.values()):
+            if webhook["endpoint"] != receiver.url:
+                webhook["status"] = "inactive"
+    for n in range(61):
+        _ticket(api, trial, body=f"question {n}")
+    wait_for(lambda: len(receiver.requests) >= 60, timeout=30)
+    with trial.state.lock:
+        outcomes = [i.get("error") for i in trial.state.invocations.values()]
+    assert outcomes.count(None) == 60
+    assert outcomes.count("trial account: over 60 invocations a minute") == 1
+    assert len(receiver.requests) == 60
