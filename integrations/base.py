@@ -207,6 +207,9 @@ class HelpdeskPort(Protocol):
     def get_users(self, user_ids: Sequence[int]) -> list[HelpdeskUser]:
         """Users by id (missing ids are left out)."""
 
+    def own_user_id(self) -> int:
+        """The helpdesk user IncidentDesk acts as (asked once, then remembered)."""
+
     def account_default_locale(self) -> str:
         """The account's default language, the one every new user gets until it is changed."""
 

@@ -98,8 +98,13 @@ def cmd_setup_zendesk(args: argparse.Namespace) -> None:
     client = zenpy_client(
         settings.zendesk_subdomain, settings.zendesk_email, settings.zendesk_api_token, settings.zendesk_url
     )
-    result = install(client, args.endpoint)
-    print(f"webhook {result.webhook_id} and triggers {', '.join(map(str, result.trigger_ids))} installed.")
+    result = install(client, args.endpoint, kind=settings.zendesk_webhook_kind)
+    if result.trigger_ids:
+        print(
+            f"webhook {result.webhook_id} and triggers {', '.join(map(str, result.trigger_ids))} installed."
+        )
+    else:
+        print(f"event webhook {result.webhook_id} installed (it needs no trigger).")
     print("Copy the webhook's signing secret from Zendesk Admin Center into ZENDESK_WEBHOOK_SECRET.")
 
 

@@ -15,6 +15,8 @@ from email.headerregistry import Address
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from integrations.zendesk.setup import WEBHOOK_KINDS
+
 
 class SettingsError(ValueError):
     """A variable is present but cannot be used; the message names it and says what to fix."""
@@ -136,6 +138,13 @@ class LogSettings:
         return cls(level=level, format=fmt)
 
 
+def _webhook_kind(env: Mapping[str, str]) -> str:
+    kind = env.get("ZENDESK_WEBHOOK_KIND", "trigger").strip().lower()
+    if kind not in WEBHOOK_KINDS:
+        raise SettingsError(f"ZENDESK_WEBHOOK_KIND must be one of {', '.join(WEBHOOK_KINDS)}; got {kind!r}")
+    return kind
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -148,6 +157,9 @@ class Settings:
     zendesk_api_token: str = field(default="", repr=False)
     zendesk_base_url: str = ""
     zendesk_webhook_secret: str = field(default="", repr=False)
+    # What `setup-zendesk` installs: a webhook connected to triggers ("trigger") or one
+    # subscribed to Zendesk's ticket events ("event"); the service accepts both kinds.
+    zendesk_webhook_kind: str = "trigger"
     insecure_skip_webhook_signature: bool = False
     webhook_max_age_seconds: int = 300
     max_webhook_bytes: int = 512 * 1024
@@ -281,6 +293,7 @@ class Settings:
             zendesk_api_token=env.get("ZENDESK_API_TOKEN", ""),
             zendesk_base_url=env.get("ZENDESK_BASE_URL", ""),
             zendesk_webhook_secret=env.get("ZENDESK_WEBHOOK_SECRET", ""),
+            zendesk_webhook_kind=_webhook_kind(env),
             insecure_skip_webhook_signature=_bool(env, "INCIDENTDESK_INSECURE_SKIP_WEBHOOK_SIGNATURE", False),
             webhook_max_age_seconds=_int(env, "INCIDENTDESK_WEBHOOK_MAX_AGE_SECONDS", 300, minimum=1),
             max_webhook_bytes=_int(env, "INCIDENTDESK_MAX_WEBHOOK_BYTES", 512 * 1024, minimum=1024),

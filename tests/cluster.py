@@ -17,7 +17,7 @@ import requests
 from sqlalchemy import func, select
 from zenpy.lib.api_objects import Trigger, Webhook
 
-from integrations.zendesk.setup import BODY_TEMPLATE, TRIGGERS, install
+from integrations.zendesk.setup import BODY_TEMPLATE, install, trigger_conditions
 from integrations.zendesk.transport import zenpy_client
 from service.domain.states import LinkState
 from service.models import InboxDelivery, TicketLink
@@ -37,7 +37,7 @@ def _webhook_for(client, endpoint: str, suffix: str) -> str:
             subscriptions=["conditional_ticket_events"],
         )
     )
-    for title, conditions in TRIGGERS.items():
+    for title, conditions in trigger_conditions(int(client.users.me().id)).items():
         client.triggers.create(
             Trigger(
                 title=f"{title} {suffix}",

@@ -133,11 +133,11 @@ class RunningService:
 
 
 def start_service(
-    database_url: str, sandbox, helpdesk, *, worker: bool = True, **overrides
+    database_url: str, sandbox, helpdesk, *, worker: bool = True, webhook_kind: str = "trigger", **overrides
 ) -> RunningService:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    installation = install(helpdesk.client, f"{url}/webhooks/zendesk")
+    installation = install(helpdesk.client, f"{url}/webhooks/zendesk", kind=webhook_kind)
     settings = make_settings(
         database_url,
         zendesk_base_url=sandbox.url,

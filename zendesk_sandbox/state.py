@@ -25,6 +25,9 @@ ACCOUNT_ID = 18_000_042
 SUBDOMAIN = "sandbox"
 
 PLAN_LIMITS = {
+    # A trial account: the API budget is assumed to be Team's (not confirmed); its webhook limits
+    # are in ``events`` (10 webhooks, 60 invocations a minute).
+    "trial": 200,
     "team": 200,
     "growth": 400,
     "professional": 400,

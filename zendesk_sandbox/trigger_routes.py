@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from . import events
 from .common import base_url, current_state, invalid, json_body, not_found
 from .pagination import paginate
 from .state import SandboxState
@@ -36,8 +37,15 @@ def _check_actions(state: SandboxState, actions) -> list:
         if action["field"] == "notification_webhook":
             value = action.get("value")
             webhook_id = value[0] if isinstance(value, list) and value else value
-            if str(webhook_id) not in state.webhooks:
+            webhook = state.webhooks.get(str(webhook_id))
+            if webhook is None:
                 raise invalid("actions", f"Actions: webhook {webhook_id} does not exist")
+            if events.is_event_webhook(webhook):
+                raise invalid(
+                    "actions",
+                    f"Actions: webhook {webhook_id} is subscribed to Zendesk events"
+                    " and cannot be connected to a trigger",
+                )
     return actions
 
 

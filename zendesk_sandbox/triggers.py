@@ -3,14 +3,15 @@
 Like Zendesk, triggers are checked in ``position`` order; when one fires its actions change
 the ticket and the cycle starts again, each trigger firing at most once per update.
 Webhook notifications are rendered from the final ticket and queued for asynchronous
-delivery. Call ``run`` with ``state.lock`` held.
+delivery, and so are the change's events for event-subscribed webhooks (``events``).
+Call ``run`` with ``state.lock`` held.
 """
 
 from __future__ import annotations
 
 import json
 
-from . import placeholders
+from . import events, placeholders
 from .comments import change_event
 from .common import normalise_tags
 from .dynamic_content import resolver
@@ -96,6 +97,9 @@ def condition_holds(cond: dict, ticket: dict, change: dict, state: SandboxState)
         else:
             hit = bool(set(_words(value)) & set(text.split()))
         return hit if op in ("includes", "is") else not hit
+    if field == "current_user":  # the user making the update: a user id (is / is_not)
+        hit = str(change.get("actor_id")) == str(value)
+        return hit if op == "is" else not hit
     if field == "role":
         role = state.users.get(change.get("actor_id"), {}).get("role", "end-user")
         role = "end_user" if role == "end-user" else "agent"
@@ -181,6 +185,7 @@ def run(state: SandboxState, ticket: dict, change: dict, audit: dict) -> list[in
         values = placeholders.ticket_values(state, ticket, change.get("actor_id"))
         for trigger, value in notifications:
             _queue_invocation(state, trigger, ticket, value, values)
+    events.emit(state, ticket, change, audit)
     return fired
 
 
@@ -190,7 +195,7 @@ def _queue_invocation(state: SandboxState, trigger: dict, ticket: dict, value, v
     else:
         webhook_id, template = value, ""
     webhook = state.webhooks.get(str(webhook_id))
-    if webhook is None or webhook["status"] != "active":
+    if webhook is None or webhook["status"] != "active" or events.is_event_webhook(webhook):
         return
     if isinstance(template, (dict, list)):
         template = json.dumps(template)
@@ -207,5 +212,4 @@ def _queue_invocation(state: SandboxState, trigger: dict, ticket: dict, value, v
         "status": "queued",
         "attempts": 0,
     }
-    state.invocations[invocation["id"]] = invocation
-    state.delivery_queue.put(invocation["id"])
+    events.enqueue(state, invocation)

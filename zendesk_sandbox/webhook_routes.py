@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from . import delivery
+from . import delivery, events
 from .common import current_state, current_user_id, json_body, webhook_error
 from .pagination import paginate
 from .state import SandboxState, ulid
@@ -54,13 +54,51 @@ def _validate(spec: dict) -> None:
     if spec["status"] not in ("active", "inactive"):
         raise webhook_error(400, "InvalidInput", "Invalid input", "status must be active or inactive")
     if spec.get("http_method", "POST") not in ("GET", "POST", "PUT", "PATCH", "DELETE"):
-        raise webhook_error(400, "InvalidInput", "Invalid input", "http_method is not valid")
+        raise webhook_error(
+            400, "InvalidInput", "Invalid input", "http_method must be GET, POST, PUT, PATCH or DELETE"
+        )
+    _validate_subscriptions(spec)
     if not str(spec["endpoint"]).startswith(("http://", "https://")):
         raise webhook_error(400, "InvalidInput", "Invalid input", "endpoint must be a URL")
 
 
+def _validate_subscriptions(spec: dict) -> None:
+    """Zendesk events or triggers, never both; events are sent only as JSON POSTs."""
+    subscriptions = spec["subscriptions"]
+    if not isinstance(subscriptions, list):
+        raise webhook_error(400, "InvalidInput", "Invalid input", "subscriptions must be a list")
+    unknown = events.unknown_event_types(subscriptions)
+    if unknown:
+        raise webhook_error(
+            400, "InvalidInput", "Invalid input", f"Unknown event type(s) in subscriptions: {unknown}"
+        )
+    if events.TRIGGER_CONNECTED in subscriptions:
+        if len(subscriptions) > 1:
+            raise webhook_error(
+                400,
+                "InvalidInput",
+                "Invalid input",
+                f"{events.TRIGGER_CONNECTED} cannot be combined with Zendesk event subscriptions",
+            )
+        return
+    if spec.get("http_method", "POST") != "POST" or spec.get("request_format", "json") != "json":
+        raise webhook_error(
+            400,
+            "InvalidInput",
+            "Invalid input",
+            "A webhook subscribed to Zendesk events must use http_method POST and request_format json",
+        )
+
+
 def create_webhook(state: SandboxState, spec: dict, actor_id: int) -> dict:
     _validate(spec)
+    if state.plan == events.TRIAL_PLAN and len(state.webhooks) >= events.TRIAL_MAX_WEBHOOKS:
+        raise webhook_error(
+            403,
+            "Forbidden",
+            "Webhook limit reached",
+            f"Trial accounts can have at most {events.TRIAL_MAX_WEBHOOKS} webhooks",
+        )
     webhook = {
         "id": ulid(),
         "name": spec["name"],
@@ -123,8 +161,12 @@ def update(webhook_id: str):
         webhook = _get(state, webhook_id)
         merged = {k: v for k, v in webhook.items() if k in _FIELDS}
         merged.update({k: v for k, v in spec.items() if k in _FIELDS})
-        if request.method == "PUT":
+        if request.method == "PUT" or "subscriptions" in spec or "http_method" in spec:
             _validate(merged)
+        if events.is_event_webhook(merged) != events.is_event_webhook(webhook):
+            raise webhook_error(
+                400, "InvalidInput", "Invalid input", "A webhook's connection method cannot be changed"
+            )
         for key in _FIELDS:
             if key in merged:
                 webhook[key] = merged[key]

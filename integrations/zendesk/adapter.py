@@ -285,7 +285,7 @@ class ZendeskAdapter:
         with self._calling("list ticket fields"):
             return {int(f.id): f.title or "" for f in self.client.ticket_fields()}
 
-    def _own_user_id(self) -> int:
+    def own_user_id(self) -> int:
         if not hasattr(self, "_me"):
             with self._calling("who am I"):
                 self._me = int(self.client.users.me().id)
@@ -300,7 +300,7 @@ class ZendeskAdapter:
                     for c in self.client.tickets.comments(ticket=ticket_id)
                     if c.public and c.author_id
                 }
-        everyone = sorted(set().union(*authors.values()) - {self._own_user_id()}) if authors else []
+        everyone = sorted(set().union(*authors.values()) - {self.own_user_id()}) if authors else []
         agents = {u.id for u in self.get_users(everyone) if u.role in ("agent", "admin")}
         return {ticket_id for ticket_id, ids in authors.items() if ids & agents}
 

@@ -13,7 +13,21 @@ import re
 from dataclasses import dataclass
 
 TICKET_EVENT_PREFIX = "zen:event-type:ticket."
-HANDLED_EVENTS = frozenset({"ticket.created", "ticket.updated", "ticket.changed"})
+# The ticket events the pipeline acts on: a new ticket, a customer's reply or an agent's edit,
+# and an agent undoing a link (the tag or the problem link removed). Each only names the
+# ticket: the pipeline reads it fresh, so whichever kind of webhook (or the reconciler) brings a
+# change first, it is handled once.
+HANDLED_TICKET_EVENTS = frozenset(
+    {
+        "ticket.created",
+        "ticket.comment_added",
+        "ticket.status_changed",
+        "ticket.tags_changed",
+        "ticket.problem_link_changed",
+    }
+)
+# ... and the names in the bodies our triggers send.
+HANDLED_EVENTS = HANDLED_TICKET_EVENTS | {"ticket.updated", "ticket.changed"}
 # What the inbox's columns hold: ticket ids are 64-bit, event names 120 characters, and delivery
 # keys 200 (the longest prefix, "trigger:", leaves 192 for Zendesk's id).
 MAX_TICKET_ID = 2**63 - 1
@@ -38,6 +52,7 @@ class WebhookEvent:
     event_type: str  # "ticket.created", "ticket.updated", or what Zendesk named it
     ticket_id: int | None  # None for events we do not handle
     delivery_key: str  # unique per delivery: the same on Zendesk's retries
+    actor_id: int | None = None  # who made the change, where the event says (event webhooks)
 
     @property
     def handled(self) -> bool:
@@ -56,6 +71,16 @@ def _ticket_id(raw: object) -> int:
     if value > MAX_TICKET_ID:
         raise PayloadFieldError(f"ticket id must be at most {MAX_TICKET_ID} (64 bits), got {_shown(value)}")
     return value
+
+
+def _actor_id(raw: object) -> int | None:
+    """``detail.actor_id``: a user id; absent, empty or Zendesk's system (``-1``) is no one."""
+    if raw is None or raw == "" or str(raw).strip() == "-1":
+        return None
+    try:
+        return _ticket_id(raw)
+    except PayloadFieldError:
+        raise PayloadFieldError(f"detail.actor_id must be a user id, got {_shown(raw)}") from None
 
 
 def _shown(value: object, limit: int = 60) -> str:
@@ -126,14 +151,18 @@ def parse_event(body: bytes, invocation_id: str | None) -> WebhookEvent:
     event_type = data.get("type")
     if isinstance(event_type, str) and event_type.startswith("zen:event-type:"):
         short = _text(event_type.removeprefix("zen:event-type:"), "type", MAX_EVENT_CHARS)
-        ticket_id = None
+        ticket_id = actor_id = None
         if event_type.startswith(TICKET_EVENT_PREFIX):
             detail = data.get("detail")
             if not isinstance(detail, dict) or "id" not in detail:
                 raise PayloadError("ticket event without detail.id")
             ticket_id = _ticket_id(detail["id"])
+            actor_id = _actor_id(detail.get("actor_id"))
+        # The event's own id: unique per event and the same on Zendesk's retries.
         key = _text(data.get("id") or invocation_id or body_hash, "id", MAX_KEY_CHARS)
-        return WebhookEvent(event_type=short, ticket_id=ticket_id, delivery_key=f"event:{key}")
+        return WebhookEvent(
+            event_type=short, ticket_id=ticket_id, delivery_key=f"event:{key}", actor_id=actor_id
+        )
 
     if "ticket_id" in data:
         ticket_id = _ticket_id(data["ticket_id"])

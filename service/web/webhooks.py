@@ -7,7 +7,8 @@ import logging
 from flask import Blueprint, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from integrations.zendesk.payloads import PayloadError, PayloadFieldError, parse_event
+from integrations.base import HelpdeskError
+from integrations.zendesk.payloads import PayloadError, PayloadFieldError, WebhookEvent, parse_event
 from integrations.zendesk.signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
 from service import clock, logs, metrics
 from service.inbox import store as inbox
@@ -57,6 +58,20 @@ def _reject(status: int, reason: str, body: bytes):
     return jsonify(error=reason), status
 
 
+def _caused_by_us(event: WebhookEvent) -> bool:
+    """An event of IncidentDesk's own write (its actor is our helpdesk user): kept as ignored, so
+    our writes do not come back as work, while other agents' and integrations' changes do. The
+    id is asked once per process; if it cannot be asked now, the event is handled, which the
+    pipeline makes harmless (it reads the ticket and finds nothing left to do). New tickets are
+    always handled, ours too, as the trigger-connected webhook sends them."""
+    if event.actor_id is None or event.event_type == "ticket.created":
+        return False
+    try:
+        return event.actor_id == services().helpdesk.own_user_id()
+    except HelpdeskError:
+        return False
+
+
 @bp.post("/zendesk")
 def receive_zendesk():
     svc = services()
@@ -92,7 +107,7 @@ def receive_zendesk():
 
     # The worker's lines for this delivery carry the same key (the invocation id is part of it).
     logs.bind_until_reset(delivery_key=event.delivery_key)  # ended with the request's context
-    state = "pending" if event.handled else "ignored"
+    state = "pending" if event.handled and not _caused_by_us(event) else "ignored"
     try:
         with svc.db.transaction() as session:
             delivery_id, new = inbox.store(

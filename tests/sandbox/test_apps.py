@@ -1,6 +1,6 @@
 """The sandbox's Apps API: the real package (built by `incidentdesk package-app`) uploaded,
-built and installed over HTTP provisions its webhook and triggers once, and uninstalling removes
-them."""
+built and installed over HTTP provisions its event webhook once, a package with triggers gets
+them pointed at its webhook, and uninstalling removes what the installation made."""
 
 from __future__ import annotations
 
@@ -21,9 +21,7 @@ def package(tmp_path_factory):
     return build(output=tmp_path_factory.mktemp("app") / "incidentdesk-app.zip").path.read_bytes()
 
 
-def test_installing_provisions_the_webhook_and_triggers_once_and_uninstalling_removes_them(
-    api, sandbox, package, receiver
-):
+def test_installing_provisions_the_webhook_once_and_uninstalling_removes_it(api, sandbox, package, receiver):
     job = create_app(api, sandbox, package)
     assert job["status"] == "completed" and job["app_id"]
     service_url = receiver.url.removesuffix("/hook")
@@ -36,22 +34,17 @@ def test_installing_provisions_the_webhook_and_triggers_once_and_uninstalling_re
     assert installation["settings"]["service_url"] == service_url
     hooks, found = pointing_at(api, sandbox, endpoint)
     assert len(hooks) == 1 and hooks[0]["name"] == "IncidentDesk" and hooks[0]["status"] == "active"
-    assert sorted(t["title"] for t in found) == [
-        "IncidentDesk: new tickets",
-        "IncidentDesk: updated tickets (not through the API)",
-    ]
+    assert "zen:event-type:ticket.created" in hooks[0]["subscriptions"] and found == []
     listed = api.get(f"{sandbox.url}/api/v2/apps/installations.json").json()["installations"]
     assert [i["id"] for i in listed] == [installation["id"]]
     requirements = api.get(f"{sandbox.url}/api/v2/apps/installations/{installation['id']}/requirements.json")
     assert sorted((r["requirement_type"], r["identifier"]) for r in requirements.json()["requirements"]) == [
-        ("triggers", "incidentdesk_new_tickets"),
-        ("triggers", "incidentdesk_updated_tickets"),
         ("webhooks", "incidentdesk_webhook"),
     ]
 
     again = install(api, sandbox, job["app_id"], service_url)
     assert again.status_code == 422 and "can be installed only once" in again.json()["description"]
-    assert [len(x) for x in pointing_at(api, sandbox, endpoint)] == [1, 2]
+    assert [len(x) for x in pointing_at(api, sandbox, endpoint)] == [1, 0]
 
     gone = api.delete(f"{sandbox.url}/api/v2/apps/installations/{installation['id']}.json")
     assert gone.status_code == 204
@@ -61,7 +54,9 @@ def test_installing_provisions_the_webhook_and_triggers_once_and_uninstalling_re
     assert install(api, sandbox, job["app_id"], service_url).status_code == 201, "installable again"
 
 
-def test_the_installed_triggers_deliver_a_new_ticket_to_the_service_url(api, sandbox, package, receiver, zd):
+def test_the_installed_webhook_delivers_a_new_tickets_event_to_the_service_url(
+    api, sandbox, package, receiver, zd
+):
     job = create_app(api, sandbox, package)
     assert install(api, sandbox, job["app_id"], receiver.url.removesuffix("/hook")).status_code == 201
     created = api.post(
@@ -73,7 +68,45 @@ def test_the_installed_triggers_deliver_a_new_ticket_to_the_service_url(api, san
     (hook,) = webhooks(api, sandbox)
     assert got["headers"]["X-Zendesk-Webhook-Id"] == hook["id"]
     body = json.loads(got["body"])
-    assert body["ticket_id"] == str(ticket_id) and body["event"] == "ticket.changed"
+    assert body["type"] == "zen:event-type:ticket.created" and body["subject"] == f"zen:ticket:{ticket_id}"
+
+
+def test_a_packages_triggers_are_pointed_at_the_webhook_it_installs_and_removed_with_it(
+    api, sandbox, receiver
+):
+    """A trigger requirement names its webhook by identifier; installed, it names the webhook's id."""
+    endpoint = f"{receiver.url.removesuffix('/hook')}/webhooks/zendesk"
+    hook = {
+        "name": "IncidentDesk",
+        "status": "active",
+        "endpoint": "{{setting.service_url}}/webhooks/zendesk",
+        "http_method": "POST",
+        "request_format": "json",
+        "subscriptions": ["conditional_ticket_events"],
+    }
+    on_create = {
+        "title": "IncidentDesk: new tickets",
+        "conditions": {"all": [{"field": "update_type", "operator": "is", "value": "Create"}], "any": []},
+        "actions": [{"field": "notification_webhook", "value": ["hook", '{"ticket_id": "{{ticket.id}}"}']}],
+    }
+    manifest = {"name": "t", "parameters": [{"name": "service_url", "type": "url", "required": True}]}
+    package = zip_of(
+        {
+            "manifest.json": json.dumps(manifest),
+            "requirements.json": json.dumps(
+                {"webhooks": {"hook": hook}, "triggers": {"on_create": on_create}}
+            ),
+        }
+    )
+    app_id = create_app(api, sandbox, package)["app_id"]
+    installation = install(api, sandbox, app_id, receiver.url.removesuffix("/hook")).json()
+    (made,), (trigger,) = pointing_at(api, sandbox, endpoint)
+    assert trigger["actions"][0]["value"][0] == made["id"]
+    created = api.post(f"{sandbox.url}/api/v2/tickets.json", json={"ticket": {"comment": {"body": "hi"}}})
+    got = wait_for(lambda: receiver.requests)[0]
+    assert json.loads(got["body"]) == {"ticket_id": str(created.json()["ticket"]["id"])}
+    assert api.delete(f"{sandbox.url}/api/v2/apps/installations/{installation['id']}.json").status_code == 204
+    assert pointing_at(api, sandbox, endpoint) == ([], []) and triggers(api, sandbox) == []
 
 
 def zip_of(files: dict[str, str]) -> bytes:
@@ -145,8 +178,7 @@ def test_setup_zendesk_after_the_app_reuses_what_the_app_installed(api, sandbox,
     ]:
         by_type.setdefault(r["requirement_type"], set()).add(r["requirement_id"])
 
-    done = setup_install(zd, f"{service_url}/webhooks/zendesk")
+    done = setup_install(zd, f"{service_url}/webhooks/zendesk", kind="event")
 
-    assert {done.webhook_id} == by_type["webhooks"]
-    assert set(done.trigger_ids) == by_type["triggers"]
-    assert len(webhooks(api, sandbox)) == 1 and len(triggers(api, sandbox)) == 2
+    assert {done.webhook_id} == by_type["webhooks"] and not done.trigger_ids
+    assert len(webhooks(api, sandbox)) == 1 and triggers(api, sandbox) == []

@@ -18,6 +18,7 @@ def _limits(sandbox, **spec):
 
 def test_plan_limits_and_headers(api, sandbox):
     assert PLAN_LIMITS == {
+        "trial": 200,  # assumed; its webhook limits are tested with the event webhooks
         "team": 200,
         "growth": 400,
         "professional": 400,
