@@ -166,15 +166,36 @@ def customer_writes_in():
 
 @bp.post("/tickets/<int:ticket_id>/agent_update")
 def agent_update(ticket_id: int):
-    """An agent edits the ticket in the Zendesk UI; it counts as a ticket update."""
-    spec = json_body().get("ticket") or {}
+    """An agent edits the ticket in the Zendesk UI; it counts as a ticket update. The agent is a
+    person, not the API token's user an integration works as (``{"author_id": ...}`` names
+    another agent), so a trigger's "current user is not <the integration>" lets it through."""
+    body = json_body()
+    spec = body.get("ticket") or {}
     state = current_state()
     with state.lock:
         if ticket_id not in state.tickets:
             raise not_found()
+        author_id = body.get("author_id") or _agent_in_the_ui(state)
+        if state.users.get(author_id, {}).get("role") not in ("agent", "admin"):
+            raise bad_request("author_id must name an agent")
         state.rate_limits.record_agent_edit()
-        ticket, audit = tickets.update_ticket(state, ticket_id, spec, state.admin_id, "web")
+        ticket, audit = tickets.update_ticket(state, ticket_id, spec, author_id, "web")
         return {"ticket": tickets.render(state, ticket, base_url()), "audit": audit}
+
+
+UI_AGENT_EMAIL = "agent.in.the.ui@sandbox.incidentdesk.test"
+
+
+def _agent_in_the_ui(state) -> int:
+    existing = state.user_by_email(UI_AGENT_EMAIL)
+    if existing:
+        return existing["id"]
+    return state.add_user(
+        name="Agent in the Zendesk UI",
+        email=UI_AGENT_EMAIL,
+        role="agent",
+        default_group_id=state.default_group_id,
+    )
 
 
 @bp.post("/tickets/<int:ticket_id>/satisfaction_rating")
