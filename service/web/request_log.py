@@ -31,6 +31,13 @@ def request_id_from(header: str | None) -> str:
     return uuid.uuid4().hex
 
 
+def current_request_id() -> str | None:
+    """This request's id (None outside a request our hooks saw), for what outlives the request:
+    an inbox row keeps it for the worker's lines."""
+    request_id: str | None = g.get("request_id")
+    return request_id
+
+
 def _start() -> None:
     g.request_id = request_id_from(request.headers.get(REQUEST_ID_HEADER))
     g.request_started = time.monotonic()
