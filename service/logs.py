@@ -33,7 +33,8 @@ REDACTED = "[parameters: redacted]"
 # An id from a header: letters, digits and the separators of UUIDs, ULIDs and proxies' ids, at
 # most as long as a delivery key's id part (integrations/zendesk/payloads.py, MAX_KEY_CHARS).
 MAX_ID_CHARS = 192
-_NOT_ID = re.compile(r"[^A-Za-z0-9._:-]+")
+ID_CHARACTERS = "A-Za-z0-9._:-"  # a regular expression's character class
+_NOT_ID = re.compile(f"[^{ID_CHARACTERS}]+")
 # Libraries whose chatter at INFO would carry data: SQLAlchemy logs every statement's parameters,
 # urllib3 every URL (search queries hold e-mail addresses).
 QUIET_LOGGERS = {"sqlalchemy": logging.WARNING, "urllib3": logging.WARNING, "zenpy": logging.WARNING}

@@ -22,7 +22,7 @@ REQUEST_ID_HEADER = "X-Request-Id"
 SOURCE_DELIVERY_PREFIX = "/webhooks/sources/"
 # Letters, digits and a few separators, as UUIDs, ULIDs and proxies' ids are; nothing that could
 # break a log line or a header.
-WELL_FORMED = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{7,127}")
+WELL_FORMED = re.compile(f"[A-Za-z0-9][{logs.ID_CHARACTERS}]{{7,127}}")
 
 
 def request_id_from(header: str | None) -> str:
