@@ -8,6 +8,7 @@ import io
 import json
 import logging
 import secrets
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -16,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from integrations.zendesk.signature import sign
 from service.app import create_app
+from service.domain.sources.signatures import sign_generic
 from service.inbox import store as inbox
 from service.inbox.worker import Worker
 from service.logs import MAX_ID_CHARS, bind, configure_logging, logging_config, safe_id
@@ -317,3 +319,41 @@ def test_hostile_request_and_invocation_ids_are_cut_or_replaced_and_never_logged
     batch = [line for line in log_lines() if line["message"].startswith("batch of 1:")]
     assert batch and batch[0]["invocation_ids"] == [kept_invocation]
     assert batch[0]["request_ids"] == [made_request_id]
+
+
+def test_an_incident_sources_delivery_is_followed_by_its_request_id_into_the_worker(log_lines, sandboxed):
+    template_id = declare_checkout_incident(sandboxed)[0]
+    client = create_app(services=sandboxed).test_client()
+    created = client.post(
+        "/api/v1/sources",
+        json={"kind": "generic", "name": "curl", "template_incident_id": template_id, "auto_declare": True},
+        headers={"Authorization": f"Bearer {sandboxed.settings.api_token}"},
+    ).json
+    body = json.dumps(
+        {
+            "id": "x1",
+            "title": "Payments",
+            "state": "investigating",
+            "text": "Looking.",
+            "sent_at": int(time.time()),
+        }
+    ).encode()
+    request_id = f"req-{secrets.token_hex(8)}"
+    answer = client.post(
+        "/webhooks/sources/" + created["delivery_url"].rsplit("/", 1)[1],
+        data=body,
+        headers={
+            "X-IncidentDesk-Signature": sign_generic(created["signing_secret"], body),
+            "X-Request-Id": request_id,
+        },
+    )
+    assert answer.status_code == 202, answer.json
+    _drain(sandboxed)
+
+    (stored,) = [line for line in log_lines() if line["message"].endswith(" stored")]
+    key = stored["delivery_key"]
+    assert stored["request_id"] == request_id and key.startswith("generic:")
+    worker_lines = [line for line in log_lines() if line.get("delivery_id") == stored["delivery_id"]]
+    worker_lines = [line for line in worker_lines if line["logger"] != "incidentdesk.sources.webhooks"]
+    assert worker_lines, "the worker says what the delivery did"
+    assert all((line["request_id"], line["delivery_key"]) == (request_id, key) for line in worker_lines)
