@@ -9,8 +9,14 @@ threads come from `incidentdesk serve` (INCIDENTDESK_HOST and INCIDENTDESK_PORT,
 import os
 
 # A worker process silent for this long is killed and replaced. With one thread (the sync
-# worker) that bounds a single request; with threads (gthread, the default of `serve`) it bounds
-# a stuck process, and a request is bounded by what it waits on (Zendesk gives a webhook 10 s).
+# worker) that bounds a single request, by killing the process and whatever else it held; with
+# threads (gthread, the default of `serve`) it bounds a stuck process, not a request. There is
+# no per-request deadline in the process, on purpose: Python cannot stop a thread that is waiting,
+# so a request is bounded by what it waits on (each Zendesk call's 30 s read timeout, SQLite's
+# 30 s busy timeout), and the deadline a caller sees belongs to the proxy or load balancer in
+# front (its read timeout, 60 s is usual), which answers 504 while the request finishes here;
+# what it writes is recorded and idempotent. The webhook only writes to the inbox, well inside
+# the 10 s Zendesk gives it.
 timeout = 30
 # On SIGTERM (docker stop, a deploy) workers stop accepting, finish the requests in flight and
 # the embedded inbox worker's batch for up to this long, then exit. Keep it under the

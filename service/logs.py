@@ -3,6 +3,8 @@ request and delivery the line belongs to.
 
 ``bind(request_id=..., delivery_keys=...)`` puts fields into every line logged inside it, in
 this thread (a ``contextvars`` variable: a web request and a worker's batch each have their own).
+``safe_id`` is what a line (and the inbox row behind a worker's lines) keeps of an id that came
+in a header: headers are the sender's to write, so only a bounded run of plain characters.
 ``redact`` keeps SQL parameters out of log lines: SQLAlchemy puts them into its error
 messages (``[parameters: ...]``), and they hold customers' names, subjects and e-mails.
 """
@@ -28,9 +30,22 @@ _context: contextvars.ContextVar[Mapping[str, Any]] = contextvars.ContextVar(
 # SQLAlchemy's error text: "...\n[SQL: ...]\n[parameters: (...)]\n(Background on this error at: ...)".
 _SQL_PARAMETERS = re.compile(r"\[parameters: .*?\](?=\n|\s*\(Background|$)", re.DOTALL)
 REDACTED = "[parameters: redacted]"
+# An id from a header: letters, digits and the separators of UUIDs, ULIDs and proxies' ids, at
+# most as long as a delivery key's id part (integrations/zendesk/payloads.py, MAX_KEY_CHARS).
+MAX_ID_CHARS = 192
+ID_CHARACTERS = "A-Za-z0-9._:-"  # a regular expression's character class
+_NOT_ID = re.compile(f"[^{ID_CHARACTERS}]+")
 # Libraries whose chatter at INFO would carry data: SQLAlchemy logs every statement's parameters,
 # urllib3 every URL (search queries hold e-mail addresses).
 QUIET_LOGGERS = {"sqlalchemy": logging.WARNING, "urllib3": logging.WARNING, "zenpy": logging.WARNING}
+
+
+def safe_id(raw: str | None) -> str | None:
+    """``raw`` without anything but letters, digits and ``._:-``, cut to MAX_ID_CHARS; None when
+    nothing is left. Never raises: a hostile id is cut down, not a reason to refuse a delivery."""
+    if not raw:
+        return None
+    return _NOT_ID.sub("", raw)[:MAX_ID_CHARS] or None
 
 
 def redact(text: str) -> str:

@@ -22,6 +22,7 @@ from sqlalchemy.sql import false
 
 from service import clock
 from service.domain.states import LinkState
+from service.logs import MAX_ID_CHARS
 
 
 class Base(DeclarativeBase):
@@ -180,6 +181,10 @@ class InboxDelivery(Base):
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The request that stored it and Zendesk's invocation id, for the worker's log lines (as
+    # service.logs.safe_id keeps them); none for the reconciler's rows.
+    request_id: Mapped[str | None] = mapped_column(String(MAX_ID_CHARS), nullable=True)
+    invocation_id: Mapped[str | None] = mapped_column(String(MAX_ID_CHARS), nullable=True)
 
 
 class RejectedDelivery(Base):

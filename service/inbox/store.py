@@ -22,6 +22,7 @@ from integrations.base import ChangedTicket
 from service import clock
 from service.db import Database
 from service.domain import reconcile
+from service.logs import safe_id
 from service.models import InboxDelivery, RateBudget, RejectedDelivery
 
 MAX_REJECTED_BODY = 64 * 1024
@@ -46,6 +47,10 @@ class ClaimedDelivery:
     ticket_id: int | None
     attempts: int
     source: str = "zendesk"  # "zendesk", or an incident source's "source:<id>"
+    # For the worker's log lines: the same key and ids as the webhook's line that stored it.
+    delivery_key: str = ""
+    request_id: str | None = None
+    invocation_id: str | None = None
 
 
 def store(
@@ -57,8 +62,11 @@ def store(
     payload: str,
     state: str = "pending",
     source: str = "zendesk",
+    request_id: str | None = None,
+    invocation_id: str | None = None,
 ) -> tuple[int, bool]:
-    """Insert the delivery unless its key is known. Returns (id, newly stored)."""
+    """Insert the delivery unless its key is known. Returns (id, newly stored). The request and
+    invocation ids came in headers: only what ``safe_id`` keeps of them is stored."""
     existing = session.scalar(select(InboxDelivery.id).where(InboxDelivery.delivery_key == delivery_key))
     if existing is not None:
         return existing, False
@@ -70,6 +78,8 @@ def store(
         payload=payload,
         state=state,
         completed_at=clock.now() if state != "pending" else None,
+        request_id=safe_id(request_id),
+        invocation_id=safe_id(invocation_id),
     )
     try:
         with session.begin_nested():
@@ -250,6 +260,9 @@ def claim(db: Database, owner: str, limit: int, lease_seconds: int) -> list[Clai
             InboxDelivery.ticket_id,
             InboxDelivery.attempts,
             InboxDelivery.source,
+            InboxDelivery.delivery_key,
+            InboxDelivery.request_id,
+            InboxDelivery.invocation_id,
         )
         .execution_options(synchronize_session=False)
     )

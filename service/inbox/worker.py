@@ -10,8 +10,6 @@ import time
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import select
-
 from service import clock, logs, metrics
 from service.inbox import store as inbox
 from service.inbox import wakeup
@@ -119,52 +117,57 @@ class Worker:
             claimed += more
         if not claimed:
             return None
-        # Every line about this batch names its deliveries as the webhook's lines did.
-        with logs.bind(delivery_ids=[d.id for d in claimed], delivery_keys=self._delivery_keys(claimed)):
+        # Every line about this batch names its deliveries, and the requests and Zendesk
+        # invocations that stored them (null for the reconciler's), as the webhook's lines did;
+        # the lists run in step.
+        with logs.bind(
+            delivery_ids=[d.id for d in claimed],
+            delivery_keys=[d.delivery_key for d in claimed],
+            request_ids=[d.request_id for d in claimed],
+            invocation_ids=[d.invocation_id for d in claimed],
+        ):
             return self._process(claimed)
-
-    def _delivery_keys(self, claimed: list[inbox.ClaimedDelivery]) -> list[str]:
-        try:
-            with self.services.db.transaction() as session:
-                keys = dict(
-                    session.execute(
-                        select(InboxDelivery.id, InboxDelivery.delivery_key).where(
-                            InboxDelivery.id.in_([d.id for d in claimed])
-                        )
-                    ).all()
-                )
-        except Exception:  # only for the log lines; the batch goes on without them
-            log.warning("could not read the batch's delivery keys for its log lines")
-            return []
-        return [keys[d.id] for d in claimed if d.id in keys]
 
     def _process_sourced(self, claimed: list[inbox.ClaimedDelivery]) -> None:
         """Incident sources' deliveries, one transaction each (their effects and the row's
         completion commit together); a failure puts the row back with backoff."""
-        settings = self.services.settings
         for delivery in claimed:
-            try:
-                with self.services.db.transaction() as session:
-                    row = session.get(InboxDelivery, delivery.id)
-                    changed = handle_delivery(
-                        session,
-                        self.services.helpdesk,
-                        source_id=source_id_of(delivery.source) or 0,
-                        payload=row.payload if row else "",
-                        delivery_id=delivery.id,
-                    )
-                    inbox.complete(session, [delivery.id], self.owner, state="done" if changed else "ignored")
-            except Exception as exc:
-                log.exception("incident source delivery %d failed; it will be retried", delivery.id)
-                with self.services.db.transaction() as session:
-                    inbox.retry_later(
-                        session,
-                        delivery.id,
-                        self.owner,
-                        f"{type(exc).__name__}: {exc}",
-                        attempts=delivery.attempts,
-                        max_attempts=settings.worker_max_attempts,
-                    )
+            # Its own lines name it alone, as the webhook line that stored it did.
+            with logs.bind(
+                delivery_id=delivery.id,
+                delivery_key=delivery.delivery_key,
+                request_id=delivery.request_id,
+                invocation_id=delivery.invocation_id,
+            ):
+                try:
+                    with self.services.db.transaction() as session:
+                        row = session.get(InboxDelivery, delivery.id)
+                        changed = handle_delivery(
+                            session,
+                            self.services.helpdesk,
+                            source_id=source_id_of(delivery.source) or 0,
+                            payload=row.payload if row else "",
+                            delivery_id=delivery.id,
+                        )
+                        inbox.complete(
+                            session, [delivery.id], self.owner, state="done" if changed else "ignored"
+                        )
+                except Exception as exc:
+                    log.exception("incident source delivery %d failed; it will be retried", delivery.id)
+                    self._put_back([delivery], exc)
+
+    def _put_back(self, claimed: list[inbox.ClaimedDelivery], error: Exception) -> None:
+        """Back to the inbox with backoff; parked as failed after too many attempts."""
+        with self.services.db.transaction() as session:
+            for delivery in claimed:
+                inbox.retry_later(
+                    session,
+                    delivery.id,
+                    self.owner,
+                    f"{type(error).__name__}: {error}",
+                    attempts=delivery.attempts,
+                    max_attempts=self.services.settings.worker_max_attempts,
+                )
 
     def _process(self, claimed: list[inbox.ClaimedDelivery]) -> BatchReport:
         sourced = [d for d in claimed if source_id_of(d.source) is not None]
@@ -173,7 +176,6 @@ class Worker:
             claimed = [d for d in claimed if source_id_of(d.source) is None]
             if not claimed:
                 return BatchReport()
-        settings = self.services.settings
         started = time.monotonic()
         metrics.BATCH_SIZE.observe(len(claimed))
         try:
@@ -181,16 +183,7 @@ class Worker:
         except Exception as exc:  # nothing is lost: back they go, with backoff, parked after too many tries
             metrics.BATCHES_FAILED.inc()
             log.exception("batch of %d deliveries failed; they will be retried", len(claimed))
-            with self.services.db.transaction() as session:
-                for delivery in claimed:
-                    inbox.retry_later(
-                        session,
-                        delivery.id,
-                        self.owner,
-                        f"{type(exc).__name__}: {exc}",
-                        attempts=delivery.attempts,
-                        max_attempts=settings.worker_max_attempts,
-                    )
+            self._put_back(claimed, exc)
             raise
         log.info(
             "batch of %d: linked %d, recorded %d, shadow %d, left alone %d, retried %d, %d write calls",

@@ -22,13 +22,20 @@ REQUEST_ID_HEADER = "X-Request-Id"
 SOURCE_DELIVERY_PREFIX = "/webhooks/sources/"
 # Letters, digits and a few separators, as UUIDs, ULIDs and proxies' ids are; nothing that could
 # break a log line or a header.
-WELL_FORMED = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{7,127}")
+WELL_FORMED = re.compile(f"[A-Za-z0-9][{logs.ID_CHARACTERS}]{{7,127}}")
 
 
 def request_id_from(header: str | None) -> str:
     if header and WELL_FORMED.fullmatch(header):
         return header
     return uuid.uuid4().hex
+
+
+def current_request_id() -> str | None:
+    """This request's id (None outside a request our hooks saw), for what outlives the request:
+    an inbox row keeps it for the worker's lines."""
+    request_id: str | None = g.get("request_id")
+    return request_id
 
 
 def _start() -> None:

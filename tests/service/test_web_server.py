@@ -3,6 +3,8 @@ GUNICORN_CMD_ARGS, then the command line's explicit flags."""
 
 from pathlib import Path
 
+import yaml
+
 from service.web_server import ServeOptions, WebServer
 from tests.conftest import make_settings
 
@@ -21,6 +23,19 @@ def test_the_config_file_sets_timeouts_and_our_defaults_the_rest(monkeypatch, tm
     assert (cfg.workers, cfg.threads) == (2, 4)
     assert (cfg.timeout, cfg.graceful_timeout, cfg.keepalive) == (30, 30, 5)
     assert cfg.forwarded_allow_ips == []  # gunicorn trusts no X-Forwarded-Proto of its own
+
+
+def test_a_graceful_stop_ends_before_the_orchestrator_kills_and_threads_make_it_gthread(
+    monkeypatch, tmp_path
+):
+    """gunicorn.conf.py read through gunicorn's own loader, against docker-compose.yml: a
+    graceful_timeout at or over stop_grace_period would be SIGKILLed mid-batch. With threads the
+    worker is gthread, whose `timeout` bounds a stuck process, not a request (see the file)."""
+    cfg = _server(monkeypatch, tmp_path).cfg
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    grace = compose["x-incidentdesk"]["stop_grace_period"]
+    assert grace.endswith("s") and cfg.graceful_timeout < int(grace.removesuffix("s"))
+    assert cfg.worker_class.__name__ == "ThreadWorker"  # gunicorn turns sync + threads into gthread
 
 
 def test_gunicorn_cmd_args_override_the_file_and_explicit_flags_override_both(monkeypatch, tmp_path):
