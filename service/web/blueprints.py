@@ -12,6 +12,7 @@ from service.web.admin import incidents as admin_incidents
 from service.web.admin import merges as admin_merges
 from service.web.admin import outreach as admin_outreach
 from service.web.admin import sources as admin_sources
+from service.web.api import backfill as api_backfill
 from service.web.api import backlog as api_backlog
 from service.web.api import incidents as api_incidents
 from service.web.api import lifecycle as api_lifecycle
@@ -64,6 +65,7 @@ MACHINE_ROUTES: tuple[Blueprint, ...] = (
     api_sources.bp,
     api_triage.bp,
     api_backlog.bp,
+    api_backfill.bp,
     sidebar.bp,
 )
 # Public pages for anyone: GET only, no session, no cookie, so no form to protect.
