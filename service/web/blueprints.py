@@ -7,7 +7,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from service.domain.text.customer_locales import CUSTOMER_LOCALES
 from service.domain.text.locales import direction
-from service.web.admin import api_docs, dashboard, lifecycle, report, rules_editor, triage
+from service.web.admin import api_docs, backfill, dashboard, lifecycle, report, rules_editor, triage
 from service.web.admin import incidents as admin_incidents
 from service.web.admin import merges as admin_merges
 from service.web.admin import outreach as admin_outreach
@@ -44,6 +44,7 @@ PAGES: tuple[Blueprint, ...] = (
     admin_incidents.bp,
     lifecycle.bp,
     rules_editor.bp,
+    backfill.bp,
     dashboard.bp,
     admin_merges.pages,
     admin_outreach.pages,
