@@ -51,6 +51,12 @@ def in_window(created_at: datetime | None, start: datetime, end: datetime) -> bo
     return created_at is not None and start <= created_at <= end
 
 
+def covers(complete_until: datetime | None, window_end: datetime) -> bool:
+    """Whether the change feed has listed every change up to the window's end (Zendesk's
+    export leaves out the latest minute; without its word, the end of the stream is taken)."""
+    return complete_until is None or complete_until >= window_end
+
+
 @dataclass(frozen=True)
 class Candidate:
     """A ticket of the window (not a problem ticket) that the incident's rules match."""

@@ -27,6 +27,8 @@ class Backfill(Base):
     # Where the dry run is in the helpdesk's change feed (resumable after a crash).
     cursor: Mapped[str] = mapped_column(Text, default="")
     feed_calls: Mapped[int] = mapped_column(Integer, default=0)
+    # The feed leaves out its latest minute: the count waits until it covers the window's end.
+    next_read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     seen_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # every ticket judged (once each)
     candidates: Mapped[int] = mapped_column(Integer, default=0)  # created inside the window
     matched: Mapped[int] = mapped_column(Integer, default=0)  # of those, the rules match

@@ -27,6 +27,7 @@ from service.domain.backfill import (
     WORKER_STATES,
     BackfillState,
     Candidate,
+    covers,
     in_window,
     tally,
 )
@@ -109,6 +110,7 @@ class BackfillRunner:
                 Backfill.lease_owner == self.owner,
                 Backfill.lease_expires_at < now,
             ),
+            or_(Backfill.next_read_at.is_(None), Backfill.next_read_at <= now),
         )
         expires = now + timedelta(seconds=self.services.settings.worker_lease_seconds)
         with self.services.db.transaction() as session:
@@ -192,6 +194,9 @@ class BackfillRunner:
                     f"More than {MAX_CANDIDATES} tickets were created in the window: set the "
                     "incident's start time later, then count again."
                 )
+            elif page.end_of_stream and not covers(page.complete_until, end):
+                # Tickets of the window's last minute are not in the feed yet: read on later.
+                backfill.next_read_at = clock.now() + (end - (page.complete_until or end))
             elif page.end_of_stream:
                 backfill.state = BackfillState.COUNTED
                 record(

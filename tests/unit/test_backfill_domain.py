@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from service.domain.backfill import Candidate, delivery_key, in_window, percent, tally, window_start
+from service.domain.backfill import Candidate, covers, delivery_key, in_window, percent, tally, window_start
 
 DECLARED = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
 
@@ -44,3 +44,10 @@ def test_percent_of_nothing_to_do_is_complete():
     assert percent(0, 0) == 100
     assert percent(1, 3) == 33
     assert percent(5, 3) == 100
+
+
+def test_the_count_waits_until_the_feed_covers_the_window_end():
+    end = DECLARED + timedelta(minutes=5)
+    assert not covers(end - timedelta(seconds=30), end)  # the export's left-out minute
+    assert covers(end, end)
+    assert covers(None, end)

@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("window_end", sa.DateTime(timezone=True), nullable=False),
         sa.Column("cursor", sa.Text(), nullable=False),
         sa.Column("feed_calls", sa.Integer(), nullable=False),
+        sa.Column("next_read_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("seen_ids", sa.JSON(), nullable=False),
         sa.Column("candidates", sa.Integer(), nullable=False),
         sa.Column("matched", sa.Integer(), nullable=False),

@@ -191,7 +191,8 @@ OPERATIONS: tuple[Operation, ...] = (
         ),
         description=(
             "The worker reads the tickets created since the incident started (or 24 hours before "
-            "its declaration) and judges them by its rules; poll the backfill until it is counted. "
+            "its declaration) and judges them by its rules; poll the backfill until it is counted "
+            "(a minute or more: Zendesk's export lists changes a minute late). "
             "Nothing is written to any ticket."
         ),
     ),
