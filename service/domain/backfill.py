@@ -29,6 +29,7 @@ class BackfillState(StrEnum):
     RUNNING = "running"  # in the inbox; the pipeline links and answers them
     DONE = "done"
     FAILED = "failed"
+    DISCARDED = "discarded"  # a counted dry run replaced by a newer count before it was applied
 
 
 # The worker takes a backfill in these states; the others wait for a person or are over.

@@ -23,12 +23,15 @@ FINISHED = (DeliveryState.DONE, DeliveryState.IGNORED, DeliveryState.FAILED)
 
 
 def start_dry_run(session: Session, incident: Incident, *, actor: str) -> Backfill:
-    """A new backfill that only counts; refused while the incident has an unfinished one, or is
-    no longer active (the pipeline would link nothing to it)."""
+    """A new backfill that only counts (replacing a count nobody applied); refused while another
+    is in progress, or when the incident is no longer active (the pipeline would link nothing)."""
     if incident.state != "active":
         raise Conflict("The incident is resolved: reopen it before backfilling its tickets.")
-    if latest(session, incident.id, unfinished_only=True) is not None:
-        raise Conflict("This incident has a backfill that is not finished: confirm or wait for it first.")
+    unfinished = latest(session, incident.id, unfinished_only=True)
+    if unfinished is not None and unfinished.state != BackfillState.COUNTED:
+        raise Conflict("This incident has a backfill in progress: wait until it is finished.")
+    if unfinished is not None:  # a count nobody applied: the new one replaces it
+        unfinished.state, unfinished.finished_at = BackfillState.DISCARDED, clock.now()
     now = clock.now()
     backfill = Backfill(
         incident_id=incident.id,
