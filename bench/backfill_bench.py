@@ -7,7 +7,8 @@ Run: ``.venv/bin/python -m bench.backfill_bench`` (SQLite; ``--postgres URL`` fo
 The sandbox (in this process, Team plan: 200 requests a minute, no latency, instant jobs) holds
 the tickets, created with ``create_many`` and no webhook (they were left alone before the
 declaration); then the incident is declared and one worker starts. Measured: the dry run (from
-the request until the count is in) and the apply (from the confirmation until every ticket it
+the request until the count is in; it waits until the export covers the request, which the
+adapter takes as Zendesk's left-out minute after the last read) and the apply (from the confirmation until every ticket it
 handed to the inbox is finished), each ticket's public replies as the customer sees them, and
 every API call the sandbox counted, by endpoint. The floor is the least time the service's share
 of the budget (``our_requests_per_minute``) allows for that many calls: the n-th call in a

@@ -41,6 +41,7 @@ def test_the_page_applies_only_with_the_box_ticked(client, db, logged_in):
         backfill_id = session.scalar(update(Backfill).values(state="counted").returning(Backfill.id))
     page = client.get(f"/admin/incidents/{incident_id}/backfill")
     assert b"Replies cannot be taken back" in page.data and b'name="understood"' in page.data
+    assert page.data.count(b" UTC</time>") == 2  # the window, in UTC
     unticked = post_form(client, f"/admin/incidents/{incident_id}/backfill/{backfill_id}/apply", {})
     assert unticked.status_code == 422 and b"Tick the box" in unticked.data
     ticked = post_form(

@@ -28,8 +28,9 @@ def _page(incident_id: int, *, error: str | None = None, code: int = 200) -> tup
             abort(404)
         backfill = latest(db, incident_id)
         shown = as_json(db, backfill) if backfill is not None else None
+        window = (backfill.window_start, backfill.window_end) if backfill is not None else None
         return render_template(
-            "incidents/backfill.html", incident=incident, backfill=shown, error=error
+            "incidents/backfill.html", incident=incident, backfill=shown, window=window, error=error
         ), code
 
 
