@@ -1,5 +1,6 @@
 """Every table of the application, for migrations and schema checks: import each models module."""
 
+import service.incidents.backfill_models
 import service.merging.models
 import service.outreach.models
 import service.reconcile.models

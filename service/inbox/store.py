@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from integrations.base import ChangedTicket
 from service import clock
 from service.db import Database
-from service.domain import reconcile
+from service.domain import backfill, reconcile
 from service.logs import safe_id
 from service.models import InboxDelivery, RateBudget, RejectedDelivery
 
@@ -105,6 +105,22 @@ def store_changed_tickets(session: Session, changes: Sequence[ChangedTicket]) ->
                 {"ticket_id": change.id, "updated_at": change.updated_at.isoformat(), "status": change.status}
             ),
             source="zendesk",
+        )
+        new += stored
+    return new
+
+
+def store_backfill_tickets(session: Session, incident_id: int, ticket_ids: Sequence[int]) -> int:
+    """A confirmed backfill's tickets, each stored like a "ticket changed" under its backfill key
+    (incident and ticket); returns how many were new."""
+    new = 0
+    for ticket_id in ticket_ids:
+        _, stored = store(
+            session,
+            delivery_key=backfill.delivery_key(incident_id, ticket_id),
+            event_type=reconcile.EVENT_TYPE,
+            ticket_id=ticket_id,
+            payload=json.dumps({"ticket_id": ticket_id, "backfill_incident_id": incident_id}),
         )
         new += stored
     return new

@@ -14,6 +14,7 @@ from service import clock, logs, metrics
 from service.inbox import store as inbox
 from service.inbox import wakeup
 from service.inbox.pipeline import BatchReport, Pipeline
+from service.incidents.backfill_runner import BackfillRunner
 from service.incidents.broadcast import BroadcastRunner
 from service.incidents.digest import BacklogDigest
 from service.incidents.digest_mail import MailDigest
@@ -49,12 +50,13 @@ class Worker:
             services.db, services.helpdesk, services.settings.digest_email, services.settings.digest_minutes
         )
         self.reconciler = Reconciler(services, self.owner, inbox.store_changed_tickets)
+        self.backfills = BackfillRunner(services, self.owner, inbox.store_backfill_tickets)
         self.wakeup = wakeup.for_database(services.db)
         self._next_purge = 0.0  # monotonic; the first step purges
 
     def run_once(self) -> BatchReport | None:
         """Claim and process one batch, then a step of broadcasting, of outreach, of impact notes
-        to incident tools, of management's digest and of the reconciler when their runs are due;
+        to incident tools, of management's digest, of the reconciler and of a backfill when due;
         None when nothing was due. Every PURGE_INTERVAL_SECONDS the step starts with a purge."""
         self.purge_if_due()
         report = self._inbox_batch()
@@ -65,6 +67,7 @@ class Worker:
             + self.digest.run_once()
             + self.mail_digest.run_once()
             + self.reconciler.run_once()
+            + self.backfills.run_once()
         )
         if report is None and sent:
             return BatchReport()

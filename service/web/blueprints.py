@@ -7,11 +7,12 @@ from flask_wtf.csrf import CSRFProtect
 
 from service.domain.text.customer_locales import CUSTOMER_LOCALES
 from service.domain.text.locales import direction
-from service.web.admin import api_docs, dashboard, lifecycle, report, rules_editor, triage
+from service.web.admin import api_docs, backfill, dashboard, lifecycle, report, rules_editor, triage
 from service.web.admin import incidents as admin_incidents
 from service.web.admin import merges as admin_merges
 from service.web.admin import outreach as admin_outreach
 from service.web.admin import sources as admin_sources
+from service.web.api import backfill as api_backfill
 from service.web.api import backlog as api_backlog
 from service.web.api import incidents as api_incidents
 from service.web.api import lifecycle as api_lifecycle
@@ -43,6 +44,7 @@ PAGES: tuple[Blueprint, ...] = (
     admin_incidents.bp,
     lifecycle.bp,
     rules_editor.bp,
+    backfill.bp,
     dashboard.bp,
     admin_merges.pages,
     admin_outreach.pages,
@@ -64,6 +66,7 @@ MACHINE_ROUTES: tuple[Blueprint, ...] = (
     api_sources.bp,
     api_triage.bp,
     api_backlog.bp,
+    api_backfill.bp,
     sidebar.bp,
     merge_suggestions.bp,
 )

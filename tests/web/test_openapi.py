@@ -145,6 +145,10 @@ def test_every_route_answers_as_the_document_says(api, db, sandbox):
     api.call("post", f"{url}/launch")
     api.call("post", f"{url}/pause")
     api.call("get", f"{url}/results.csv")
+    backfill = api.call("post", f"{base}/backfills?dry_run=true").get_json()
+    api.call("get", f"{base}/backfills/{backfill['id']}")
+    api.call("post", f"{base}/backfills/{backfill['id']}/apply")  # not counted yet: 409
+    api.call("post", f"{base}/backfills?dry_run=false")
     api.call("post", f"{base}/resolve", json={"texts": {"en": "Fixed."}})
     api.call("get", f"{base}/report")
     api.call("post", f"{base}/reopen")

@@ -17,6 +17,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema
 
 from service.web.api import response_schemas as answers
+from service.web.api.backfill_schemas import BackfillSchema
 from service.web.api.lifecycle_schemas import (
     PublicSchema,
     ResolveSchema,
@@ -53,6 +54,7 @@ def _id(name: str, what: str) -> dict[str, Any]:
 
 INCIDENT_ID = _id("incident_id", "The incident's id.")
 CAMPAIGN_ID = _id("campaign_id", "The campaign's id.")
+BACKFILL_ID = _id("backfill_id", "The backfill's id.")
 ACTION = {
     "name": "action",
     "in": "path",
@@ -170,6 +172,49 @@ OPERATIONS: tuple[Operation, ...] = (
         body=RulesSchema,
         parameters=(INCIDENT_ID,),
         description="Nothing is saved.",
+    ),
+    Operation(
+        "post",
+        INCIDENT + "/backfills",
+        "Backfill, step 1: count the window's tickets the rules match (a dry run)",
+        "backfill",
+        {202: BackfillSchema},
+        parameters=(
+            INCIDENT_ID,
+            {
+                "name": "dry_run",
+                "in": "query",
+                "required": False,
+                "description": "Only true (the default): a backfill is applied from a counted dry run.",
+                "schema": {"type": "boolean", "default": True},
+            },
+        ),
+        description=(
+            "The worker reads the tickets created since the incident started (or 24 hours before "
+            "its declaration) and judges them by its rules; poll the backfill until it is counted "
+            "(a minute or more: Zendesk's export lists changes a minute late). "
+            "Nothing is written to any ticket."
+        ),
+    ),
+    Operation(
+        "get",
+        INCIDENT + "/backfills/{backfill_id}",
+        "A backfill: its count, sample and progress",
+        "backfill",
+        {200: BackfillSchema},
+        parameters=(INCIDENT_ID, BACKFILL_ID),
+    ),
+    Operation(
+        "post",
+        INCIDENT + "/backfills/{backfill_id}/apply",
+        "Backfill, step 2: link and answer the counted tickets (cannot be undone)",
+        "backfill",
+        {202: BackfillSchema},
+        parameters=(INCIDENT_ID, BACKFILL_ID),
+        description=(
+            "Each ticket counted to be answered is handed to the worker's inbox and linked and "
+            "answered with the current status, once, as a new ticket would be."
+        ),
     ),
     Operation(
         "get",
