@@ -81,10 +81,15 @@ def _settled(services) -> bool:
         )
 
 
+def _updated_at(ticket: dict) -> datetime:
+    return datetime.fromisoformat(ticket["updated_at"].replace("Z", "+00:00"))
+
+
 def _synced_past(services, moment: datetime) -> bool:
+    """The export has been read up to ``moment``: every change made until then is in the inbox."""
     with services.db.transaction() as session:
         synced = session.scalars(select(ReconcilerCursor.synced_until)).all()
-    return any(s is not None and (s if s.tzinfo else s.replace(tzinfo=UTC)) > moment for s in synced)
+    return any(s is not None and (s if s.tzinfo else s.replace(tzinfo=UTC)) >= moment for s in synced)
 
 
 def _stored(services) -> int:
@@ -154,9 +159,9 @@ def test_the_service_down_during_a_surge_then_every_customer_answered_once(datab
 
         # Our own writes come back in the export: read again, they write nothing, and stop. The
         # export may have read some of them already while the surge settled (a loaded machine),
-        # so wait until it has read past the last of them rather than for new rows.
+        # so wait until it has read the newest of them rather than for new rows.
         requests.post(f"{sandbox.url}/_sandbox/counters/reset", timeout=5)
-        last_write = datetime.now(UTC)
+        last_write = max(_updated_at(running.ticket(t)) for t in tickets)
         wait_for(lambda: _synced_past(running.services, last_write), timeout=EXCLUDED_SECONDS + 60)
         settled_counts = []
         while len(settled_counts) < 2 or settled_counts[-1] != settled_counts[-2]:
