@@ -232,6 +232,11 @@ class TicketLink(Base):
     ticket_created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     unlinked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     unlink_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # While 'applying': the batch writing the link, when it last showed it is alive, and the
+    # helpdesk job carrying the answer once submitted (``service.linking.reservations``).
+    writer: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    writer_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    answer_job_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
 
 
 class AuditEntry(Base):

@@ -92,11 +92,23 @@ class Cluster:
         return self
 
     def _spawn(self, command: list[str], env: dict) -> subprocess.Popen:
+        # To see why a run went wrong, set INCIDENTDESK_TEST_CLUSTER_LOGS to a folder: each
+        # process then writes its INFO lines there.
+        folder = os.environ.get("INCIDENTDESK_TEST_CLUSTER_LOGS")
+        if not folder:
+            return self._popen(command, env, "WARNING", subprocess.DEVNULL)
+        os.makedirs(folder, exist_ok=True)
+        name = f"{command[0]}-{len(self.serves) + len(self.workers)}.log"
+        with open(os.path.join(folder, name), "ab") as output:  # the process keeps its own copy
+            return self._popen(command, env, "INFO", output)
+
+    @staticmethod
+    def _popen(command: list[str], env: dict, level: str, output) -> subprocess.Popen:
         return subprocess.Popen(
-            [sys.executable, "-m", "service.cli", "--log-level", "WARNING", *command],
+            [sys.executable, "-m", "service.cli", "--log-level", level, *command],
             env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=output,
+            stderr=output,
             start_new_session=True,
         )
 

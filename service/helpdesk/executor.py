@@ -58,9 +58,17 @@ class Executor:
         self.job_timeout_seconds = job_timeout_seconds
         self.sleep = sleep
 
-    def apply(self, changes: Sequence[TicketChange]) -> BulkOutcome:
+    def apply(
+        self,
+        changes: Sequence[TicketChange],
+        *,
+        on_submitted: Callable[[str, list[int]], None] | None = None,
+        heartbeat: Callable[[], None] | None = None,
+    ) -> BulkOutcome:
         """Submit bulk jobs (at most ``MAX_JOBS_IN_FLIGHT`` at once, as Zendesk allows about 30)
-        and poll every running job with one ``show_many`` call per round."""
+        and poll every running job with one ``show_many`` call per round. ``on_submitted(job_id,
+        ticket_ids)`` hears of each job still running when submitted; ``heartbeat()`` is called
+        every round while jobs run."""
         outcome = BulkOutcome()
         waiting = deque(list(changes[i : i + BULK_LIMIT]) for i in range(0, len(changes), BULK_LIMIT))
         running: dict[str, tuple[list[int], float]] = {}
@@ -78,8 +86,12 @@ class Executor:
                     self._settle(outcome, job, ids)
                 else:
                     running[job.id] = (ids, time.monotonic() + self.job_timeout_seconds)
+                    if on_submitted:
+                        on_submitted(job.id, ids)
             if running:
                 self.sleep(self.job_poll_seconds)
+                if heartbeat:
+                    heartbeat()
                 self._poll(outcome, running)
         return outcome
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,7 +23,6 @@ from integrations.base import (
 from service import clock
 from service.audit import entry, record, record_all
 from service.domain.linking.decisions import Decision, LeaveAlone, LinkTicket, RecordExistingLink, decide
-from service.domain.states import LinkState
 from service.domain.tickets import version_tag
 from service.helpdesk.batch import BatchContext, requester_locale, ticket_facts
 from service.helpdesk.executor import Executor
@@ -34,6 +32,7 @@ from service.language_detection import written_language
 from service.linking import reservations
 from service.linking.mirror import mirror_linked_tickets
 from service.linking.reservations import Reservation
+from service.linking.writer import LinkWriter, take_over_stale
 from service.merging.stage import MergeStage
 from service.models import InboxDelivery, TicketLink
 from service.outreach.reached import reached_requesters
@@ -98,8 +97,8 @@ class Pipeline:
 
         # A reservation older than a lease plus the longest job wait has lost its writer.
         stale_after = settings.worker_lease_seconds + int(settings.job_timeout_seconds)
+        interrupted = take_over_stale(db, self.services.helpdesk, ticket_ids, stale_after)
         with db.transaction() as session:
-            interrupted = reservations.drop_stale(session, ticket_ids, stale_after)
             incidents, rules = incident_facts(session, settings.vip_tags)
             known, busy = known_links(session, ticket_ids)
             for ticket_id in busy:  # come back when that write has finished or gone stale
@@ -184,14 +183,10 @@ class Pipeline:
         decisions = self.merges.review(batch, decisions, owner)
 
         wanted = [d for d in decisions.values() if isinstance(d, LinkTicket) and not d.shadow]
-        with db.transaction() as session:
-            ours = reservations.reserve(
-                session,
-                [
-                    _reservation(d, tickets_by_id[d.ticket_id], facts[d.ticket_id].requester_name)
-                    for d in wanted
-                ],
-            )
+        writer = LinkWriter(db, renew_every_seconds=settings.worker_lease_seconds / 3)
+        ours = writer.reserve(
+            [_reservation(d, tickets_by_id[d.ticket_id], facts[d.ticket_id].requester_name) for d in wanted]
+        )
         to_write = [d for d in wanted if d.ticket_id in ours]
         for d in wanted:
             if d.ticket_id not in ours:
@@ -199,8 +194,15 @@ class Pipeline:
         # The explanation is written first: if the worker dies between the two writes, the retry
         # finds no tag and writes both again (a repeated internal note, never a repeated answer).
         notes = self.executor.apply(
-            [TicketChange(ticket_id=d.ticket_id, comment=Comment(d.internal_note, False)) for d in to_write]
+            [TicketChange(ticket_id=d.ticket_id, comment=Comment(d.internal_note, False)) for d in to_write],
+            heartbeat=writer.heartbeat,
         )
+        # Only the reservations still ours are answered: a batch that waited too long was taken over.
+        still_ours = writer.still_ours(d.ticket_id for d in to_write)
+        for d in to_write:
+            if d.ticket_id not in still_ours:
+                decisions[d.ticket_id] = LeaveAlone(d.ticket_id, "another worker took this ticket over")
+        to_write = [d for d in to_write if d.ticket_id in still_ours]
         answers = self.executor.apply(
             [
                 TicketChange(
@@ -214,7 +216,9 @@ class Pipeline:
                     macro_ids=(d.macro_id,) if d.macro_id else (),
                 )
                 for d in to_write
-            ]
+            ],
+            on_submitted=writer.answers_submitted,
+            heartbeat=writer.heartbeat,
         )
         report.write_calls = notes.calls + answers.calls
 
@@ -240,13 +244,7 @@ class Pipeline:
                     report.retried += 1
                     continue
                 if error:
-                    session.execute(
-                        delete(TicketLink).where(
-                            TicketLink.ticket_id == ticket_id,
-                            TicketLink.incident_id == decision.incident_id,
-                            TicketLink.state == LinkState.APPLYING,
-                        )
-                    )
+                    reservations.release(session, writer.token, decision.incident_id, ticket_id)
                     for d in deliveries:
                         inbox.retry_later(
                             session,
@@ -279,7 +277,7 @@ class Pipeline:
                         detail={"reason": "the helpdesk has no such ticket (deleted, or not visible to us)"},
                     )
                     done.append(d.id)
-            reservations.confirm(session, outcomes.linked)
+            reservations.confirm(session, writer.token, outcomes.linked)
             record_all(session, outcomes.audits)
             inbox.complete(session, done, owner)
         return report

@@ -148,3 +148,21 @@ def test_a_write_whose_outcome_is_unknown_is_not_repeated(database_url, sandbox,
             assert link.state == "linked" and link.source == "auto"
     finally:
         running.stop()
+
+
+def test_an_answer_queued_longer_than_the_worker_waits_is_still_sent_once(database_url, sandbox, helpdesk):
+    # Zendesk starts the answer's job after the worker stopped waiting and after its reservation
+    # looks stale: the retry asks that job, and takes the ticket over only once it has run.
+    running = start_service(database_url, sandbox, helpdesk, job_timeout_seconds=0.5, worker_lease_seconds=1)
+    try:
+        _, tag, _ = declare_checkout_incident(running.services)
+        requests.post(f"{sandbox.url}/_sandbox/faults", json={"job_delay_seconds": 4}, timeout=5)
+        ticket_id = running.create_ticket("checkout fails")
+        wait_for(lambda: tag in running.ticket(ticket_id)["tags"], timeout=30)
+        wait_for(lambda: settled(running.services), timeout=30)
+        assert len(status_replies(running, ticket_id)) == 1
+        with running.services.db.transaction() as session:
+            [link] = session.scalars(select(TicketLink)).all()
+            assert (link.state, link.source, link.writer) == ("linked", "auto", None)
+    finally:
+        running.stop()
