@@ -100,8 +100,9 @@ class Listening:
             pass
 
     def _connect(self) -> bool:
+        conn = None
         try:
-            self._conn = psycopg.connect(
+            conn = psycopg.connect(
                 self.conninfo,
                 autocommit=True,
                 connect_timeout=CONNECT_TIMEOUT_SECONDS,
@@ -110,13 +111,17 @@ class Listening:
                 keepalives_interval=10,
                 keepalives_count=3,
             )
-            self._conn.execute(f"LISTEN {CHANNEL}")
+            conn.execute(f"LISTEN {CHANNEL}")
         except (psycopg.Error, OSError) as exc:
+            if conn is not None:
+                with contextlib.suppress(psycopg.Error, OSError):
+                    conn.close()
             self._lost(exc)
             return False
         if self._failing:
             log.info("listening for deliveries again; polling only as the fallback")
         self._failing = False
+        self._conn = conn  # listening only once LISTEN has taken effect (and been said)
         return True
 
     def _lost(self, exc: BaseException) -> None:

@@ -17,7 +17,7 @@ from service.wiring import build_services
 from tests.browser.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
 from tests.conftest import make_settings
 from tests.factories import declare_checkout_incident, sandbox_create
-from tests.helpers import sign_in
+from tests.helpers import export_everything, sign_in
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -51,8 +51,9 @@ def _public_replies(sandbox, ticket_id: int) -> int:
 AUTH = ("agent@sandbox.incidentdesk.test/token", "sandbox-demo-token")
 
 
-def test_count_confirm_and_watch_the_backfill(browser, served, sandbox):
+def test_count_confirm_and_watch_the_backfill(browser, served, sandbox, helpdesk):
     services, url = served
+    export_everything(sandbox, helpdesk)
     matching = [
         sandbox_create(
             sandbox,
@@ -76,7 +77,7 @@ def test_count_confirm_and_watch_the_backfill(browser, served, sandbox):
         page.get_by_role("link", name="Backfill").click()
         page.get_by_role("button", name="Count matching tickets (dry run)").click()
         expect(page.locator("[data-backfill-state]")).to_have_text(
-            "counted, waiting for your confirmation", timeout=150_000
+            "counted, waiting for your confirmation", timeout=60_000
         )
         assert page.locator("#backfill-candidates").inner_text() == "4"
         assert page.locator("#backfill-to-answer").inner_text() == "3"

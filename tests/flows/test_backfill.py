@@ -11,7 +11,7 @@ from service.incidents.store import get_incident
 from service.linking.manual import link_manually
 from service.models import AuditEntry
 from tests.factories import AUTH, declare_checkout_incident, deliveries_done
-from tests.helpers import start_service, wait_for
+from tests.helpers import export_everything, start_service, wait_for
 
 
 def _public_replies(running, ticket_id: int) -> list[str]:
@@ -52,9 +52,7 @@ def _applied(running, incident_id: int, backfill_id: int) -> dict:
 def test_customers_who_wrote_before_the_declaration_are_answered_once(database_url, sandbox, helpdesk):
     running = start_service(database_url, sandbox, helpdesk)
     try:
-        running.api.post(
-            f"{sandbox.url}/_sandbox/limits", json={"incremental_exclusion_seconds": 0}, timeout=5
-        )
+        export_everything(sandbox, helpdesk)
         first = running.create_ticket(
             "Checkout fails with my card", name="Ann First", email="ann@example.com"
         )
@@ -84,7 +82,7 @@ def test_customers_who_wrote_before_the_declaration_are_answered_once(database_u
         assert len([r for r in replies_before[again] if r != "Still can't pay!"]) == 1
 
         dry = _counted(running, incident_id)
-        assert (dry["candidates"], dry["matched"], dry["to_answer"]) == (5, 4, 2)
+        assert (dry["candidates"], dry["matched"], dry["to_answer"]) == (5, 4, 2), dry
         assert dry["skipped"] == {"handled": 2, "solved": 0}
         assert {s["ticket_id"] for s in dry["sample"]} == {first, second, by_hand, again}
         assert all("checkout" in s["why"].lower() or "pay" in s["why"].lower() for s in dry["sample"])

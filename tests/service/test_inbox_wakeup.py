@@ -125,15 +125,16 @@ def test_a_broken_listening_connection_falls_back_to_polling_then_listens_again(
     postgres_url, running, caplog
 ):
     caplog.set_level(logging.INFO, logger="incidentdesk.worker")
-    listener = wakeup.Listening(wakeup.conninfo_of(postgres_url), reconnect_seconds=1.5)
+    # Reconnecting waits 4 s, so a claim within 3 s of the drop is the polling's.
+    listener = wakeup.Listening(wakeup.conninfo_of(postgres_url), reconnect_seconds=4)
     services, worker, recorder = running(postgres_url, poll_seconds=0.3, listener=listener)
     assert _until(lambda: listener.listening, 5)
     with services.db.engine.connect() as conn:  # the server drops the listening connection
         conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": listener._conn.info.backend_pid})
-    assert _until(lambda: not listener.listening, 2)
+    assert _until(lambda: not listener.listening, 3)
     delivery_id, _ = _store(services, "while-polling")
-    assert _until(lambda d=delivery_id: d in recorder.claimed, 1.5), "polling did not claim it"
-    assert _until(lambda: listener.listening, 5), "it did not listen again"
+    assert _until(lambda d=delivery_id: d in recorder.claimed, 3), "polling did not claim it"
+    assert _until(lambda: listener.listening, 10), "it did not listen again"
     warnings = [r for r in caplog.records if "cannot listen" in r.getMessage()]
     assert len(warnings) == 1
     assert any("listening for deliveries again" in r.getMessage() for r in caplog.records)
