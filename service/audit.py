@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from service.db import Database, delete_in_batches
 from service.models import AuditEntry
 
 
@@ -42,3 +45,15 @@ def record_all(session: Session, entries: list[dict]) -> None:
     generated keys one by one on SQLite, to read each key back)."""
     if entries:
         session.execute(insert(AuditEntry), entries)
+
+
+def purge(db: Database, *, older_than: datetime, batch_size: int = 500, max_batches: int = 20) -> int:
+    """Delete audit entries from before ``older_than``, in short batches (see ``delete_in_batches``)."""
+    return delete_in_batches(
+        db,
+        AuditEntry,
+        AuditEntry.id,
+        AuditEntry.at < older_than,
+        batch_size=batch_size,
+        max_batches=max_batches,
+    )

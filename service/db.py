@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, delete, event, select
 from sqlalchemy.engine import Engine, ExceptionContext
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -93,3 +93,18 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def delete_in_batches(db: Database, model, key, condition, *, batch_size: int, max_batches: int) -> int:
+    """Delete ``model`` rows matching ``condition``, at most ``batch_size`` (by ``key``) per short
+    transaction and ``max_batches`` per call, so nobody waits long; the rest go on the next call."""
+    total = 0
+    for _ in range(max_batches):
+        with db.transaction() as session:
+            keys = list(session.scalars(select(key).where(condition).order_by(key).limit(batch_size)))
+            if keys:
+                session.execute(delete(model).where(key.in_(keys), condition))
+        total += len(keys)
+        if len(keys) < batch_size:
+            break
+    return total

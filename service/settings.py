@@ -169,6 +169,9 @@ class Settings:
     # Finished inbox rows (done, ignored, failed) and refused requests are deleted after this many
     # days by the worker; pending and leased deliveries are never.
     retention_days: int = 30
+    # The audit log is deleted after this many days (0: kept for ever). The post-incident report's
+    # timeline is read from it, so keep it longer than reports are wanted.
+    audit_retention_days: int = 0
     # The reconciler follows the helpdesk's change feed every this many seconds (0: never), and
     # on its first run reads this far back.
     reconcile_seconds: int = 60
@@ -299,6 +302,7 @@ class Settings:
             max_webhook_bytes=_int(env, "INCIDENTDESK_MAX_WEBHOOK_BYTES", 512 * 1024, minimum=1024),
             rejected_samples_per_hour=_int(env, "INCIDENTDESK_REJECTED_SAMPLES_PER_HOUR", 100),
             retention_days=_int(env, "INCIDENTDESK_RETENTION_DAYS", 30, minimum=1),
+            audit_retention_days=_int(env, "INCIDENTDESK_AUDIT_RETENTION_DAYS", 0),
             reconcile_seconds=_int(env, "INCIDENTDESK_RECONCILE_SECONDS", 60),
             reconcile_lookback_seconds=_int(env, "INCIDENTDESK_RECONCILE_LOOKBACK_SECONDS", 3600, minimum=60),
             run_worker_in_web=_bool(env, "INCIDENTDESK_RUN_WORKER_IN_WEB", False),

@@ -14,13 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from integrations.base import ChangedTicket
 from service import clock
-from service.db import Database
+from service.db import Database, delete_in_batches
 from service.domain import backfill, reconcile
 from service.logs import safe_id
 from service.models import InboxDelivery, RateBudget, RejectedDelivery
@@ -195,6 +195,7 @@ class Purged:
     deliveries: int = 0
     rejected: int = 0
     counters: int = 0
+    audit: int = 0  # audit log entries, when the audit retention setting asks (``service.audit``)
 
 
 def purge(db: Database, *, older_than: datetime, batch_size: int = 500, max_batches: int = 20) -> Purged:
@@ -210,16 +211,12 @@ def purge(db: Database, *, older_than: datetime, batch_size: int = 500, max_batc
             and_(InboxDelivery.completed_at.is_(None), InboxDelivery.received_at < older_than),
         ),
     )
-    deliveries = _purge_batches(db, InboxDelivery, InboxDelivery.id, finished, batch_size, max_batches)
-    rejected = _purge_batches(
-        db,
-        RejectedDelivery,
-        RejectedDelivery.id,
-        RejectedDelivery.received_at < older_than,
-        batch_size,
-        max_batches,
+    batches = {"batch_size": batch_size, "max_batches": max_batches}
+    deliveries = delete_in_batches(db, InboxDelivery, InboxDelivery.id, finished, **batches)
+    rejected = delete_in_batches(
+        db, RejectedDelivery, RejectedDelivery.id, RejectedDelivery.received_at < older_than, **batches
     )
-    counters = _purge_batches(
+    counters = delete_in_batches(
         db,
         RateBudget,
         RateBudget.name,
@@ -227,23 +224,9 @@ def purge(db: Database, *, older_than: datetime, batch_size: int = 500, max_batc
             RateBudget.name.startswith(REJECTION_COUNTER),
             RateBudget.window_start < int(older_than.timestamp()) // 3600 * 3600,
         ),
-        batch_size,
-        max_batches,
+        **batches,
     )
     return Purged(deliveries=deliveries, rejected=rejected, counters=counters)
-
-
-def _purge_batches(db: Database, model, key, condition, batch_size: int, max_batches: int) -> int:
-    total = 0
-    for _ in range(max_batches):
-        with db.transaction() as session:
-            keys = list(session.scalars(select(key).where(condition).order_by(key).limit(batch_size)))
-            if keys:
-                session.execute(delete(model).where(key.in_(keys), condition))
-        total += len(keys)
-        if len(keys) < batch_size:
-            break
-    return total
 
 
 def claim(db: Database, owner: str, limit: int, lease_seconds: int) -> list[ClaimedDelivery]:

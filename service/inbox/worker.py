@@ -8,9 +8,10 @@ import socket
 import threading
 import time
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 
-from service import clock, logs, metrics
+from service import audit, clock, logs, metrics
 from service.inbox import store as inbox
 from service.inbox import wakeup
 from service.inbox.pipeline import BatchReport, Pipeline
@@ -80,6 +81,7 @@ class Worker:
             return None
         self._next_purge = time.monotonic() + PURGE_INTERVAL_SECONDS
         cutoff = clock.now() - timedelta(days=self.services.settings.retention_days)
+        audit_days = self.services.settings.audit_retention_days
         try:
             purged = inbox.purge(
                 self.services.db,
@@ -87,15 +89,24 @@ class Worker:
                 batch_size=PURGE_BATCH_SIZE,
                 max_batches=PURGE_MAX_BATCHES,
             )
+            if audit_days:
+                entries = audit.purge(
+                    self.services.db,
+                    older_than=clock.now() - timedelta(days=audit_days),
+                    batch_size=PURGE_BATCH_SIZE,
+                    max_batches=PURGE_MAX_BATCHES,
+                )
+                purged = replace(purged, audit=entries)
         except Exception:
             log.exception("purging rows older than %s failed; trying again later", cutoff.isoformat())
             return None
-        if purged.deliveries or purged.rejected:
+        if purged.deliveries or purged.rejected or purged.audit:
             log.info(
-                "purged %d finished deliveries and %d refused requests older than %s",
+                "purged %d finished deliveries and %d refused requests older than %s, %d audit entries",
                 purged.deliveries,
                 purged.rejected,
                 cutoff.isoformat(),
+                purged.audit,
             )
         return purged
 

@@ -1,5 +1,6 @@
 """Refused webhook requests are bounded (a sample an hour, the rest counted) and the worker purges
-finished deliveries and refused requests past the retention setting, keeping pending work."""
+finished deliveries and refused requests past the retention setting, keeping pending work, and
+the audit log past its own setting, when one is set."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -10,7 +11,7 @@ from service import clock
 from service.app import create_app
 from service.inbox import store as inbox
 from service.inbox.worker import Worker
-from service.models import InboxDelivery, RateBudget, RejectedDelivery
+from service.models import AuditEntry, InboxDelivery, RateBudget, RejectedDelivery
 from service.settings import Settings, SettingsError
 from service.wiring import build_services
 from tests.conftest import make_settings
@@ -131,3 +132,37 @@ def test_retention_and_sample_settings_come_from_the_environment():
     assert (chosen.retention_days, chosen.rejected_samples_per_hour) == (7, 20)
     with pytest.raises(SettingsError, match="INCIDENTDESK_RETENTION_DAYS"):
         Settings.from_env({**base, "INCIDENTDESK_RETENTION_DAYS": "0"})
+
+
+def _audit_entries(services, ages_in_days: list[int]) -> None:
+    with services.db.transaction() as session:
+        for days in ages_in_days:
+            session.add(AuditEntry(at=NOW - timedelta(days=days), action="ticket.linked", detail={}))
+
+
+def test_the_audit_log_is_kept_unless_its_retention_is_set(database_url, monkeypatch):
+    _at(monkeypatch, NOW)
+    kept = build_services(make_settings(database_url, retention_days=30))
+    _audit_entries(kept, [400, 40, 1])
+    assert Worker(kept, name="keeper").purge_if_due().audit == 0
+    assert _count(kept, AuditEntry) == 3
+    kept.db.dispose()
+
+    pruned = build_services(make_settings(database_url, retention_days=30, audit_retention_days=90))
+    purged = Worker(pruned, name="pruner").purge_if_due()
+    assert purged.audit == 1
+    with pruned.db.transaction() as session:
+        moments = [
+            at if at.tzinfo else at.replace(tzinfo=UTC) for at in session.scalars(select(AuditEntry.at))
+        ]
+    ages = sorted((NOW - at).days for at in moments)
+    assert ages == [1, 40]
+    pruned.db.dispose()
+
+
+def test_the_audit_retention_comes_from_the_environment():
+    base = {"INCIDENTDESK_SECRET_KEY": "k" * 40}
+    assert Settings.from_env(base).audit_retention_days == 0
+    assert Settings.from_env({**base, "INCIDENTDESK_AUDIT_RETENTION_DAYS": "365"}).audit_retention_days == 365
+    with pytest.raises(SettingsError, match="INCIDENTDESK_AUDIT_RETENTION_DAYS"):
+        Settings.from_env({**base, "INCIDENTDESK_AUDIT_RETENTION_DAYS": "-1"})
