@@ -50,6 +50,8 @@ def test_the_problem_link_beats_another_incidents_phrase_match():
     decision = decided("My parcel never came", other, adopted, problem_id=PROBLEM)
     assert isinstance(decision, LinkTicket) and decision.incident_id == 1
     assert decision.evidence["competing_incidents"] == [1, 2]
+    assert "problem ticket #500 (a problem link)" in decision.internal_note
+    assert "matched best" not in decision.internal_note
 
 
 def test_without_the_link_the_rules_decide_as_before():

@@ -171,7 +171,7 @@ def explain(
     if language_line:
         lines.append(language_line)
     lines.extend(signals)
-    if competing > 1:
+    if competing > 1 and not match.problem_link:  # a problem link is not ranked against rules
         lines.append(
             f"{competing} active incidents matched; this one matched best "
             "(most phrases, then most rules, then the most specific phrases, then the earliest declared)."
