@@ -219,3 +219,26 @@ def test_refusals_say_what_to_fix_through_the_api_and_the_form(database_url, san
         app.extensions["incidentdesk"].db.dispose()
     finally:
         running.stop()
+
+
+def test_a_helpdesk_failure_while_adopting_saves_nothing_and_a_retry_adopts(database_url, sandbox, helpdesk):
+    running = start_service(database_url, sandbox, helpdesk, worker=False)
+    try:
+        problem = _problem_ticket(running)
+        faults = f"{running.sandbox_url}/_sandbox/faults"
+        requests.post(
+            faults, json={"error_burst": {"status": 500, "count": 50}}, timeout=5
+        ).raise_for_status()
+        failed = _declare(running, problem_ticket_id=problem)
+        requests.delete(faults, timeout=5).raise_for_status()
+        assert failed.status_code in (502, 503), failed.text
+        assert "did not adopt the problem ticket" in failed.json()["error"]
+        with running.services.db.transaction() as session:
+            assert session.scalars(select(Incident)).all() == []
+        assert running.ticket(problem)["tags"] == []
+
+        retried = _declare(running, problem_ticket_id=problem)
+        assert retried.status_code == 201, retried.text
+        assert retried.json()["tag"] in running.ticket(problem)["tags"]
+    finally:
+        running.stop()

@@ -70,9 +70,14 @@ def create():
         return _refusal(refused)
     except HelpdeskError as failure:
         log.exception("the helpdesk refused the problem ticket for a new incident")
+        what = (
+            "adopt the problem ticket"
+            if fields.get("problem_ticket_id") is not None
+            else "open the problem ticket"
+        )
         return json_error(
             503 if failure.retryable else 502,
-            "The helpdesk did not open the problem ticket, so nothing was saved. Try again in a moment.",
+            f"The helpdesk did not {what}, so nothing was saved. Try again in a moment.",
         )
     response = jsonify(body)
     response.status_code = 201
