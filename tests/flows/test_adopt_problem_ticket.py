@@ -11,6 +11,7 @@ import requests
 from sqlalchemy import select
 
 from service.inbox import store as inbox
+from service.inbox.adopted import store_adopted_tickets
 from service.models import AuditEntry, Incident, TicketLink
 from service.users import create_admin
 from tests.factories import AUTH, deliveries_done
@@ -125,7 +126,7 @@ def test_an_incident_declared_from_a_problem_ticket_answers_its_incidents_once(
         # Every delivery replayed (the adoption's keys, and fresh ones as a webhook's retry).
         everyone = [*customers, later]
         with running.services.db.transaction() as session:
-            assert inbox.store_adopted_tickets(session, incident["id"], list(customers)) == 0
+            assert store_adopted_tickets(session, incident["id"], list(customers)) == 0
             for ticket_id in everyone:
                 inbox.store(
                     session,

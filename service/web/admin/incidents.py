@@ -10,7 +10,7 @@ from markupsafe import Markup
 from integrations.base import HelpdeskError
 from service.domain.adoption import ProblemTicketTaken
 from service.domain.incidents import InvalidIncident
-from service.inbox.store import store_adopted_tickets
+from service.inbox.adopted import store_adopted_tickets
 from service.incidents.reads import MAX_ROW_ID, as_utc, linked_counts
 from service.incidents.store import declare_incident, list_incidents
 from service.web.admin.forms import IncidentForm

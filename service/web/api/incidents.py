@@ -10,7 +10,7 @@ from flask import Blueprint, jsonify, request
 from integrations.base import HelpdeskError
 from service.domain.errors import IncidentDeskError, InvalidInput
 from service.domain.incidents import clean_draft
-from service.inbox.store import store_adopted_tickets
+from service.inbox.adopted import store_adopted_tickets
 from service.incidents.reads import MAX_ROW_ID, linked_counts
 from service.incidents.store import declare_incident, get_incident, linked_tickets, list_incidents
 from service.web.api.json_input import load_json
