@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from integrations.base import ChangedTicket
 from service import clock
 from service.db import Database
-from service.domain import adoption, backfill, reconcile
+from service.domain import backfill, reconcile
 from service.logs import safe_id
 from service.models import InboxDelivery, RateBudget, RejectedDelivery
 
@@ -121,22 +121,6 @@ def store_backfill_tickets(session: Session, incident_id: int, ticket_ids: Seque
             event_type=reconcile.EVENT_TYPE,
             ticket_id=ticket_id,
             payload=json.dumps({"ticket_id": ticket_id, "backfill_incident_id": incident_id}),
-        )
-        new += stored
-    return new
-
-
-def store_adopted_tickets(session: Session, incident_id: int, ticket_ids: Sequence[int]) -> int:
-    """An adopted problem ticket's incidents, each stored like a "ticket changed" under its
-    adoption key (incident and ticket); returns how many were new."""
-    new = 0
-    for ticket_id in ticket_ids:
-        _, stored = store(
-            session,
-            delivery_key=adoption.delivery_key(incident_id, ticket_id),
-            event_type=reconcile.EVENT_TYPE,
-            ticket_id=ticket_id,
-            payload=json.dumps({"ticket_id": ticket_id, "adopted_by_incident_id": incident_id}),
         )
         new += stored
     return new
