@@ -122,6 +122,7 @@ def test_an_incident_declared_from_a_problem_ticket_answers_its_incidents_once(
         again = _declare(running, problem_ticket_id=problem)
         assert again.status_code == 409, again.text
         assert f"active incident {incident['id']}" in again.json()["error"]
+        assert len(running.comments(problem)) == len(problem_comments)  # no second note
 
         # Every delivery replayed (the adoption's keys, and fresh ones as a webhook's retry).
         everyone = [*customers, later]
