@@ -290,6 +290,11 @@ class HelpdeskPort(Protocol):
         (oldest change first). The helpdesk may leave out its latest changes (Zendesk: the last
         minute); they come with a later page."""
 
+    def problem_incidents(self, problem_id: int) -> list[HelpdeskTicket]:
+        """The incident tickets linked to this problem ticket (``problem_id``), oldest first, read
+        page by page; a bounded number of pages (more raise ``HelpdeskError``, never a partial
+        list); a ``HelpdeskError`` with status 404 when there is no such ticket."""
+
     def satisfaction_ratings(self, *, since: datetime, until: datetime) -> list[SatisfactionRating]:
         """Every rating customers gave (good or bad) created from ``since`` to ``until``, oldest
         first, read page by page within the request budget; a bounded number of pages (more

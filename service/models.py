@@ -63,7 +63,11 @@ class LoginFailure(Base):
 
 class Incident(Base):
     __tablename__ = "incidents"
-    __table_args__ = (UniqueConstraint("public_slug", name="uq_incidents_public_slug"),)
+    __table_args__ = (
+        UniqueConstraint("public_slug", name="uq_incidents_public_slug"),
+        # One incident per problem ticket (migration 0029): an adopted one cannot be taken twice.
+        Index("uq_incidents_problem_ticket_id", "problem_ticket_id", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     title: Mapped[str] = mapped_column(String(200))

@@ -38,6 +38,7 @@ from integrations.zendesk.conversions import (
     ticket_payload,
     user_from_zendesk,
 )
+from integrations.zendesk.problem_incidents import problem_incidents
 from integrations.zendesk.recent_tickets import recent_tickets
 from integrations.zendesk.transport import zenpy_client
 
@@ -271,6 +272,10 @@ class ZendeskAdapter:
     def recent_tickets(self, requester_ids: Sequence[int], since: datetime) -> dict[int, RecentTickets]:
         with self._calling("recent tickets of requesters"):
             return recent_tickets(lambda path: self._session_call("GET", path), requester_ids, since)
+
+    def problem_incidents(self, problem_id: int) -> list[HelpdeskTicket]:
+        with self._calling(f"incidents of problem {problem_id}"):
+            return problem_incidents(lambda path: self._session_call("GET", path), problem_id)
 
     def group_exists(self, group_id: int) -> bool:
         """``GET /groups/{id}``: 404 when there is none; a deleted group says ``deleted``."""

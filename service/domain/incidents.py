@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from service.domain.adoption import SHADOW
 from service.domain.errors import InvalidInput
 from service.domain.text.customer_locales import CUSTOMER_LOCALES
 from service.domain.text.locales import customer_locale
@@ -39,6 +40,8 @@ class IncidentDraft:
     # Where a ticket without an assignee goes when the incident solves it (and the problem ticket).
     solve_group_id: int | None = None
     solve_assignee_id: int | None = None
+    # An existing problem ticket to adopt instead of opening a new one (service.incidents.adopt).
+    problem_ticket_id: int | None = None
 
 
 SEVERITIES = ("minor", "major", "critical")
@@ -152,10 +155,14 @@ def clean_draft(
     now: datetime | None = None,
     solve_group_id: object = None,
     solve_assignee_id: object = None,
+    problem_ticket_id: object = None,
 ) -> IncidentDraft:
     errors: dict[str, list[str]] = {}
     group_id = helpdesk_id(solve_group_id, "solve_group_id", "group", errors)
     assignee_id = helpdesk_id(solve_assignee_id, "solve_assignee_id", "agent", errors)
+    problem_id = helpdesk_id(problem_ticket_id, "problem_ticket_id", "problem ticket", errors)
+    if problem_id is not None and shadow_mode:
+        errors.setdefault("problem_ticket_id", []).append(SHADOW())
     now = now or datetime.now(UTC)
     if started_at is not None:
         if started_at.tzinfo is None:
@@ -209,4 +216,5 @@ def clean_draft(
         started_at=started_at,
         solve_group_id=group_id,
         solve_assignee_id=assignee_id,
+        problem_ticket_id=problem_id,
     )

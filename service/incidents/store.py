@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, selectinload
 from integrations.base import HelpdeskError, HelpdeskPort
 from service.audit import record
 from service.domain.incidents import IncidentDraft, InvalidIncident, tag_for_title
+from service.incidents.adopt import Deliver, adopt_problem_ticket, adoptable_problem
 from service.incidents.status import publish_safely
 from service.models import Incident, IncidentRule, StatusUpdate, TicketLink
 
@@ -24,9 +25,20 @@ def _unique_tag(session: Session, title: str) -> str:
 
 
 def declare_incident(
-    session: Session, helpdesk: HelpdeskPort | None, draft: IncidentDraft, actor: str
+    session: Session,
+    helpdesk: HelpdeskPort | None,
+    draft: IncidentDraft,
+    actor: str,
+    *,
+    deliver: Deliver | None = None,
 ) -> Incident:
-    """Store the incident and open its problem ticket in the helpdesk."""
+    """Store the incident and open its problem ticket in the helpdesk, or adopt the draft's
+    existing one (``deliver`` then hands its incident tickets to the inbox)."""
+    adopted = None
+    if draft.problem_ticket_id is not None:
+        if deliver is None:
+            raise ValueError("adopting a problem ticket needs the inbox to deliver its incidents to")
+        adopted = adoptable_problem(session, helpdesk, draft.problem_ticket_id)
     tag = _unique_tag(session, draft.title)
     incident = Incident(
         title=draft.title,
@@ -46,7 +58,16 @@ def declare_incident(
     ]
     session.add(incident)
     session.flush()
-    if helpdesk is not None and not draft.shadow_mode:
+    if adopted is not None and helpdesk is not None and deliver is not None:
+        adopt_problem_ticket(
+            session=session,
+            helpdesk=helpdesk,
+            incident=incident,
+            problem=adopted,
+            deliver=deliver,
+            actor=actor,
+        )
+    elif helpdesk is not None and not draft.shadow_mode:
         summary = draft.status_texts.get(draft.default_locale) or next(iter(draft.status_texts.values()))
         try:
             incident.problem_ticket_id = helpdesk.create_problem_ticket(
@@ -75,6 +96,7 @@ def declare_incident(
             "tag": tag,
             "phrases": list(draft.phrases),
             "problem_ticket_id": incident.problem_ticket_id,
+            "adopted": adopted is not None,
         },
     )
     return incident

@@ -78,6 +78,7 @@ class Match:
     phrases: tuple[str, ...]
     excerpts: tuple[str, ...]
     other_reasons: str  # why the other rules (tags, fields, channel, ...) hold; "" if none
+    problem_link: bool = False  # linked by the ticket's problem link, not by the rules
 
 
 def matches(
@@ -100,6 +101,20 @@ def matches(
             reasons = verdict.why
         found.append(Match(incident.id, hit.phrases if hit else (), hit.excerpts if hit else (), reasons))
     return found
+
+
+PROBLEM_LINK = "problem link"
+
+
+def problem_linked(ticket: TicketFacts, incidents: Mapping[int, IncidentFacts]) -> Match | None:
+    """The incident whose problem ticket this ticket is an incident of, as a match of its own."""
+    if ticket.problem_id is None:
+        return None
+    for incident in incidents.values():
+        if incident.problem_ticket_id == ticket.problem_id:
+            reason = f"the ticket is an incident of the problem ticket #{incident.problem_ticket_id}"
+            return Match(incident.id, (), (), reason, problem_link=True)
+    return None
 
 
 def specificity(match: Match, incidents: Mapping[int, IncidentFacts]) -> tuple[float, int]:
@@ -148,13 +163,15 @@ def explain(
         quoted = ", ".join(f"“{p}”" for p in match.phrases)
         words = ", ".join(f"“{inert(e)}”" for e in match.excerpts)  # the customer's own text
         lines.append(f"Why: phrase rule {quoted} matched the customer's words {words}.")
-    if match.other_reasons:
+    if match.problem_link:
+        lines.append(f"Why: {match.other_reasons} (a problem link).")
+    elif match.other_reasons:
         lines.append(f"Other rules: {match.other_reasons}.")
     lines.append(f"Answered with status update v{incident.status_version} in '{locale}'.")
     if language_line:
         lines.append(language_line)
     lines.extend(signals)
-    if competing > 1:
+    if competing > 1 and not match.problem_link:  # a problem link is not ranked against rules
         lines.append(
             f"{competing} active incidents matched; this one matched best "
             "(most phrases, then most rules, then the most specific phrases, then the earliest declared)."
@@ -200,7 +217,12 @@ def decide(
     if ticket.status in SOLVED_STATUSES:
         return LeaveAlone(ticket.id, f"ticket is {ticket.status}")
     found = matches(ticket, incidents, hits)
-    match = _choose(found, incidents)
+    # An agent (or an adoption) put the ticket under the incident's problem ticket: that says
+    # which incident it belongs to more surely than any rule, so it wins even when none matched.
+    problem_link = problem_linked(ticket, incidents)
+    if problem_link is not None:
+        found = [m for m in found if m.incident_id != problem_link.incident_id] + [problem_link]
+    match = problem_link or _choose(found, incidents)
     if match is None:
         return LeaveAlone(ticket.id, "no active incident's rules matched")
 
@@ -217,7 +239,7 @@ def decide(
         status_page_url=incident.status_page_url,
     )
     evidence: dict[str, object] = {
-        "rule": "phrase" if match.phrases else "rules",
+        "rule": PROBLEM_LINK if match.problem_link else "phrase" if match.phrases else "rules",
         "phrases": list(match.phrases),
         "excerpts": list(match.excerpts),
         "other_rules": match.other_reasons,

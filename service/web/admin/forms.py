@@ -25,6 +25,7 @@ class IncidentForm:
     started_at: str = ""  # datetime-local, read as UTC
     solve_group_id: str = ""
     solve_assignee_id: str = ""
+    problem_ticket_id: str = ""  # an existing problem ticket to adopt; empty opens a new one
 
     severities = SEVERITIES
     default_locales = tuple(CUSTOMER_LOCALES)
@@ -53,6 +54,7 @@ class IncidentForm:
             started_at=text("started_at").strip(),
             solve_group_id=text("solve_group_id").strip(),
             solve_assignee_id=text("solve_assignee_id").strip(),
+            problem_ticket_id=text("problem_ticket_id").strip().removeprefix("#"),
         )
 
     def to_draft(self) -> IncidentDraft:
@@ -77,6 +79,7 @@ class IncidentForm:
                 started_at=started_at,
                 solve_group_id=self.solve_group_id,
                 solve_assignee_id=self.solve_assignee_id,
+                problem_ticket_id=self.problem_ticket_id,
             )
         except InvalidIncident as invalid:
             raise InvalidIncident({**invalid.errors, **errors}) from None

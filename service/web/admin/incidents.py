@@ -8,7 +8,9 @@ from flask import Blueprint, g, redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from integrations.base import HelpdeskError
+from service.domain.adoption import ProblemTicketTaken
 from service.domain.incidents import InvalidIncident
+from service.inbox.adopted import store_adopted_tickets
 from service.incidents.reads import MAX_ROW_ID, as_utc, linked_counts
 from service.incidents.store import declare_incident, list_incidents
 from service.web.admin.forms import IncidentForm
@@ -36,20 +38,24 @@ def incidents():
 def new_incident():
     form = IncidentForm()
     errors: dict[str, list[str]] = {}
-    helpdesk_failed = False
+    helpdesk_failed = conflict = False
     if request.method == "POST":
         form = IncidentForm.from_request(request.form)
         try:
             draft = form.to_draft()
             with services().db.transaction() as db:
-                incident = declare_incident(db, services().helpdesk, draft, actor=f"admin:{g.admin}")
+                incident = declare_incident(
+                    db, services().helpdesk, draft, actor=f"admin:{g.admin}", deliver=store_adopted_tickets
+                )
             return redirect(url_for("admin.incident", incident_id=incident.id, declared=1))
         except InvalidIncident as invalid:
             errors = invalid.errors
+        except ProblemTicketTaken as taken:  # shown beside the field, as the other refusals are
+            errors, conflict = {"problem_ticket_id": [taken.args[0]]}, True
         except HelpdeskError:
             log.exception("the helpdesk refused the problem ticket for a new incident")
             helpdesk_failed = True
-    status = 422 if errors else 503 if helpdesk_failed else 200
+    status = 409 if conflict else 422 if errors else 503 if helpdesk_failed else 200
     return render_template(
         "incidents/new.html", form=form, errors=errors, helpdesk_failed=helpdesk_failed
     ), status

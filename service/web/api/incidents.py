@@ -8,14 +8,17 @@ import logging
 from flask import Blueprint, jsonify, request
 
 from integrations.base import HelpdeskError
+from service.domain.errors import IncidentDeskError, InvalidInput
 from service.domain.incidents import clean_draft
+from service.inbox.adopted import store_adopted_tickets
 from service.incidents.reads import MAX_ROW_ID, linked_counts
 from service.incidents.store import declare_incident, get_incident, linked_tickets, list_incidents
 from service.web.api.json_input import load_json
 from service.web.api.openapi import document
 from service.web.api.schemas import IncidentCreateSchema, IncidentSchema, TicketLinkSchema
 from service.web.context import services
-from service.web.errors import json_error
+from service.web.errors import json_error, status_for
+from service.web.i18n import say
 
 log = logging.getLogger("incidentdesk.web")
 
@@ -56,21 +59,39 @@ def list_all():
 @bp.post("/incidents")
 def create():
     fields = load_json(IncidentCreateSchema(), '{"title": ..., "phrases": [...], "status_texts": {...}}')
-    draft = clean_draft(**fields)
     try:
+        draft = clean_draft(**fields)
         with services().db.transaction() as db:
-            incident = declare_incident(db, services().helpdesk, draft, actor=API_ACTOR)
+            incident = declare_incident(
+                db, services().helpdesk, draft, actor=API_ACTOR, deliver=store_adopted_tickets
+            )
             body = _incident_json(incident, 0)
+    except IncidentDeskError as refused:
+        return _refusal(refused)
     except HelpdeskError as failure:
         log.exception("the helpdesk refused the problem ticket for a new incident")
+        what = (
+            "adopt the problem ticket"
+            if fields.get("problem_ticket_id") is not None
+            else "open the problem ticket"
+        )
         return json_error(
             503 if failure.retryable else 502,
-            "The helpdesk did not open the problem ticket, so nothing was saved. Try again in a moment.",
+            f"The helpdesk did not {what}, so nothing was saved. Try again in a moment.",
         )
     response = jsonify(body)
     response.status_code = 201
     response.headers["Location"] = f"{bp.url_prefix}/incidents/{incident.id}"
     return response
+
+
+def _refusal(refused: IncidentDeskError):
+    """A refused declaration, said in the client's Accept-Language (en, he or bg) where the
+    message is one of the domain's sentences (the adoption's refusals are)."""
+    fields = refused.fields if isinstance(refused, InvalidInput) else {}
+    said = {name: [say(m) for m in (v if isinstance(v, list) else [v])] for name, v in fields.items()}
+    message = "Some fields need fixing; see 'fields'." if said else say(refused)
+    return json_error(status_for(refused), message, fields=said)
 
 
 @bp.get(f"/incidents/<int(max={MAX_ROW_ID}):incident_id>")

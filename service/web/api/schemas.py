@@ -68,6 +68,8 @@ class IncidentCreateSchema(Schema):
     # Checked by clean_draft (a positive whole number), so the message can say what to send.
     solve_group_id = fields.Raw(load_default=None, allow_none=True)
     solve_assignee_id = fields.Raw(load_default=None, allow_none=True)
+    # An existing Zendesk problem ticket to adopt instead of opening one (checked the same way).
+    problem_ticket_id = fields.Raw(load_default=None, allow_none=True)
 
 
 class StatusSchema(Schema):

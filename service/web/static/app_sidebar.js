@@ -96,10 +96,12 @@
     list.textContent = "";
     addReason(list, t("sidebar.why_phrases"), evidence.phrases, false);
     addReason(list, t("sidebar.why_excerpts"), evidence.excerpts, true);
-    addReason(list, t("sidebar.why_other"), evidence.other_rules ? [evidence.other_rules] : [], false);
+    var problemLink = evidence.rule === "problem link";  // its reason is said below, translated
+    addReason(list, t("sidebar.why_other"), evidence.other_rules && !problemLink ? [evidence.other_rules] : [], false);
     var notes = [];
     if (evidence.vip) { notes.push(t("sidebar.why_vip")); }
     if (evidence.rule === "manual") { notes.push(t("sidebar.why_manual", { actor: isolate(evidence.linked_by) })); }
+    if (problemLink) { notes.push(t("sidebar.why_problem_link")); }
     if (link.source === "helpdesk") { notes.push(t("sidebar.why_helpdesk")); }
     if (!evidence.rule && link.source === "auto" && !evidence.phrases.length) { notes.push(t("sidebar.why_existing")); }
     notes.forEach(function (note) {
