@@ -57,6 +57,12 @@ BATCHES_FAILED = Counter(
     "incidentdesk_worker_batches_failed", "Batches that raised and were put back for a retry."
 )
 TICKETS_LINKED = Counter("incidentdesk_tickets_linked", "Tickets the pipeline linked to an incident.")
+MERGES = Counter(
+    "incidentdesk_merges",
+    "Duplicate tickets merged into another, by IncidentDesk or on an agent's confirmation.",
+    ["by"],
+)
+OUTREACH_SENT = Counter("incidentdesk_outreach_sent", "Customers an outreach campaign's message reached.")
 HELPDESK_WRITE_CALLS = Counter(
     "incidentdesk_helpdesk_write_calls",
     "Write calls to the helpdesk made by the pipeline (bulk updates, merges).",

@@ -9,7 +9,7 @@ import time
 from sqlalchemy.orm import Session
 
 from integrations.base import HelpdeskPort, JobResult
-from service import clock
+from service import clock, metrics
 from service.audit import record
 from service.domain.states import MergeState
 from service.merging.models import Merge
@@ -37,6 +37,7 @@ def mark_merged(session: Session, row: Merge, job_id: str, *, actor: str = "inci
     """The merge is done: its row says so and the audit log has it (``ticket.merged``)."""
     row.job_id = job_id
     row.state, row.merged_at = MergeState.MERGED, clock.now()
+    metrics.MERGES.labels("incidentdesk" if actor == "incidentdesk" else "agent").inc()
     record(
         session,
         "ticket.merged",

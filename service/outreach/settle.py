@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from integrations.base import JobResult
-from service import clock
+from service import clock, metrics
 from service.audit import record
 from service.outreach.models import Recipient, SendJob
 
@@ -21,6 +21,8 @@ def backoff(attempts: int, at_least: float = 0.0) -> timedelta:
 
 
 def mark_sent(session: Session, recipient: Recipient, ticket_id: int) -> None:
+    if recipient.state != "sent":
+        metrics.OUTREACH_SENT.inc()
     recipient.state, recipient.ticket_id, recipient.sent_at = "sent", ticket_id, clock.now()
     recipient.last_error = None
     recipient.lease_owner = recipient.lease_expires_at = None

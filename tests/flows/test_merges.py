@@ -4,6 +4,7 @@ import threading
 
 import pytest
 import requests
+from prometheus_client import REGISTRY
 from sqlalchemy import func, select, update
 
 from service import clock
@@ -49,12 +50,14 @@ def linked(running, ticket_id, tag) -> bool:
 
 def test_email_and_chat_from_one_user_are_merged_into_the_older_ticket(running):
     incident_id, tag, _ = declare_checkout_incident(running.services)
+    merged_before = REGISTRY.get_sample_value("incidentdesk_merges_total", {"by": "incidentdesk"}) or 0
     first = running.create_ticket("Checkout fails when I pay", via="email")
     wait_for(lambda: linked(running, first, tag))
     second = running.create_ticket("hi, the checkout still fails for me", subject="Chat", via="chat")
 
     wait_for(lambda: running.ticket(second)["status"] == "closed")
     wait_for(lambda: settled(running.services))
+    assert REGISTRY.get_sample_value("incidentdesk_merges_total", {"by": "incidentdesk"}) == merged_before + 1
     [merge] = merges(running.services)
     assert (merge.source_ticket_id, merge.target_ticket_id, merge.state) == (second, first, "merged")
     assert merge.incident_id == incident_id and merge.reason == "same_incident"

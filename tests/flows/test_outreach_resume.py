@@ -3,6 +3,7 @@ up by external id and sends nothing twice; customers who already wrote in get a 
 
 import time
 
+from prometheus_client import REGISTRY
 from sqlalchemy import select
 
 from service.domain.outreach.audience import parse_csv
@@ -55,8 +56,10 @@ def test_customer_who_wrote_in_gets_the_message_on_their_ticket(database_url, sa
         services = outreach_services(database_url, sandbox, helpdesk)
         csv_text = "email,name\nwrote@example.com,Wrote In\nnew@example.com,New Person\n"
         _, campaign_id = new_campaign(services, csv_text=csv_text, incident_id=incident_id)
+        sent_before = REGISTRY.get_sample_value("incidentdesk_outreach_sent_total") or 0
         progress = run_until_done(services, campaign_id)
         assert progress["sent"] == 2
+        assert REGISTRY.get_sample_value("incidentdesk_outreach_sent_total") == sent_before + 2
         assert len(sandbox_outreach_tickets(sandbox, incident_id)) == 1  # only the new customer
         bodies = [c["body"] for c in running.comments(own) if c["public"]]
         assert any("Wrote" in b and "Code:" in b for b in bodies)
