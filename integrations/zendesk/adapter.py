@@ -5,8 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
-from urllib.parse import urlencode
+from datetime import datetime, timedelta
 
 import requests
 from zenpy import Zenpy
@@ -17,7 +16,6 @@ from zenpy.lib.exception import APIException, RatelimitBudgetExceeded, RecordNot
 
 from integrations.base import (
     CallObserver,
-    ChangedTicket,
     ChangedTicketsPage,
     HelpdeskError,
     HelpdeskNotFound,
@@ -38,15 +36,12 @@ from integrations.zendesk.conversions import (
     ticket_payload,
     user_from_zendesk,
 )
+from integrations.zendesk.exports import EXPORT_EXCLUDES, changed_tickets, satisfaction_ratings
 from integrations.zendesk.problem_incidents import problem_incidents
 from integrations.zendesk.recent_tickets import recent_tickets
 from integrations.zendesk.transport import zenpy_client
 
 BULK_LIMIT = 100
-MAX_RATING_PAGES = 100  # one read of satisfaction ratings: at most 10,000 of them
-# The incremental exports leave out "items that were created or changed within the minute prior
-# to your request" (developer.zendesk.com, Using the Incremental Export API).
-EXPORT_EXCLUDES = timedelta(minutes=1)
 
 
 class ZendeskAdapter:
@@ -316,61 +311,24 @@ class ZendeskAdapter:
             return [ticket_from_zendesk(as_dict(t)) for t in self.client.tickets(external_id=external_id)]
 
     def changed_tickets(self, *, cursor: str | None, since: datetime) -> ChangedTicketsPage:
-        """The cursor-based incremental ticket export (10 requests a minute per account)."""
-        query = {"cursor": cursor} if cursor else {"start_time": int(since.timestamp())}
-        asked_at = datetime.now(UTC)
-        with self._calling("incremental ticket export"):
-            answer = self._session_call("GET", f"incremental/tickets/cursor.json?{urlencode(query)}")
-        end_of_stream = bool(answer.get("end_of_stream", True))
-        return ChangedTicketsPage(
-            tickets=tuple(
-                ChangedTicket(
-                    id=int(t["id"]),
-                    updated_at=datetime.fromisoformat(str(t["updated_at"]).replace("Z", "+00:00")),
-                    status=str(t.get("status") or ""),
-                )
-                for t in answer.get("tickets", [])
-            ),
-            cursor=str(answer.get("after_cursor") or cursor or ""),
-            end_of_stream=end_of_stream,
-            complete_until=asked_at - self.export_excludes if end_of_stream else None,
+        return changed_tickets(
+            self._reader("incremental ticket export"),
+            cursor=cursor,
+            since=since,
+            excludes=self.export_excludes,
         )
 
     def satisfaction_ratings(self, *, since: datetime, until: datetime) -> list[SatisfactionRating]:
-        """``GET /satisfaction_ratings`` with ``score=received`` (good and bad, with or without a
-        comment) and the time range, by cursor, 100 a page, at most ``MAX_RATING_PAGES`` pages
-        (more is refused rather than counted in part)."""
-        query: dict[str, object] = {
-            "score": "received",
-            "start_time": int(since.timestamp()),
-            "end_time": int(until.timestamp()),
-            "page[size]": BULK_LIMIT,
-        }
-        ratings: list[SatisfactionRating] = []
-        for _ in range(MAX_RATING_PAGES):
-            with self._calling("satisfaction ratings"):
-                answer = self._session_call("GET", f"satisfaction_ratings.json?{urlencode(query)}")
-            ratings.extend(
-                SatisfactionRating(
-                    id=int(r["id"]),
-                    ticket_id=int(r["ticket_id"]),
-                    score=str(r["score"]),
-                    comment=str(r.get("comment") or ""),
-                    created_at=datetime.fromisoformat(str(r["created_at"]).replace("Z", "+00:00")),
-                    reason=r.get("reason") or None,
-                )
-                for r in answer.get("satisfaction_ratings", [])
-                if r.get("ticket_id") is not None
-            )
-            meta = answer.get("meta") or {}
-            if not meta.get("has_more") or not meta.get("after_cursor"):
-                return ratings
-            query["page[after]"] = meta["after_cursor"]
-        raise HelpdeskError(
-            f"satisfaction ratings: more than {MAX_RATING_PAGES * BULK_LIMIT} from {since:%Y-%m-%d}"
-            f" to {until:%Y-%m-%d}; read a shorter range",
-            retryable=False,
-        )
+        return satisfaction_ratings(self._reader("satisfaction ratings"), since=since, until=until)
+
+    def _reader(self, what: str) -> Callable[[str], dict]:
+        """``GET`` of a path under ``/api/v2/`` as JSON, its failures said as ``what``."""
+
+        def get_json(path: str) -> dict:
+            with self._calling(what):
+                return self._session_call("GET", path)
+
+        return get_json
 
     def _session_call(self, method: str, path: str, payload: dict | None = None) -> dict:
         """A plain JSON call through zenpy's session (same routing, auth and budget), for the few
