@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from . import jobs, tickets
-from .common import bad_request, base_url, current_state, current_user_id, invalid, json_body
+from .common import ApiError, bad_request, base_url, current_state, current_user_id, invalid, json_body
 from .state import SandboxState
 
 bp = Blueprint("sandbox_merge", __name__)
@@ -30,7 +30,14 @@ def merge(target_id: int):
     if not isinstance(ids, list) or not ids or not all(isinstance(i, int) for i in ids):
         raise bad_request("'ids' must be a non-empty list of ticket ids")
     if len(ids) > MAX_SOURCES:
-        raise bad_request(f"You can merge at most {MAX_SOURCES} tickets at a time", error="TooManyValues")
+        raise ApiError(
+            400,
+            {
+                "error": "TooManyValues",
+                "description": f"You can merge at most {MAX_SOURCES} tickets at a time",
+                "max_count": MAX_SOURCES,
+            },
+        )
     state = current_state()
     with state.lock:
         target = tickets.get(state, target_id)

@@ -102,7 +102,7 @@ def test_more_than_100_items_is_400_too_many_values(api, sandbox, method, path, 
     ids = ",".join(str(i) for i in range(1, 102))
     answer = api.request(method, f"{sandbox.url}/api/v2/{path.format(ids=ids)}", json=body)
     assert answer.status_code == 400
-    assert answer.json() == {"error": "TooManyValues", "description": description}
+    assert answer.json() == {"error": "TooManyValues", "description": description, "max_count": 100}
     assert not sandbox.state.jobs
 
 
@@ -162,3 +162,17 @@ def test_organizations_create_or_update_by_id_or_external_id_never_by_name(api, 
     assert taken.status_code == 422 and taken.json()["details"]["name"][0]["error"] == "DuplicateValue"
     assert api.post(url, json={"name": "no wrapper"}).status_code == 400
     assert len(sandbox.state.organizations) == 1
+
+
+def test_merging_more_sources_than_zendesk_allows_is_400_too_many_values_with_max_count(api, sandbox):
+    made = [
+        api.post(
+            f"{sandbox.url}/api/v2/tickets.json",
+            json={"ticket": {"subject": f"s{n}", "comment": {"body": "b"}}},
+        ).json()["ticket"]["id"]
+        for n in range(7)
+    ]
+    answer = api.post(f"{sandbox.url}/api/v2/tickets/{made[0]}/merge.json", json={"ids": made[1:]})
+    assert answer.status_code == 400
+    assert answer.json()["error"] == "TooManyValues" and answer.json()["max_count"] == 5
+    assert not sandbox.state.jobs
