@@ -1,7 +1,7 @@
 """How an idle worker waits for the next delivery: polling, or on PostgreSQL LISTEN/NOTIFY.
 
 On PostgreSQL, storing a pending delivery notifies ``CHANNEL`` when its transaction commits (a
-trigger, migration 0019, so every writer does). The worker keeps one connection of its own
+trigger, migration 0023, so every writer does). The worker keeps one connection of its own
 listening (autocommit, outside the engine's pool) and waits on it for at most the poll interval,
 so a delivery is claimed at once and polling remains the fallback. When that connection fails the
 worker says so once, polls, and tries to listen again every ``RECONNECT_SECONDS``. On SQLite
