@@ -12,13 +12,36 @@ from sqlalchemy.orm import Session
 
 from service import clock
 from service.audit import record
-from service.domain.backfill import UNFINISHED, BackfillState, delivery_key, percent, window_start
+from service.domain.backfill import (
+    MAX_CANDIDATES,
+    UNFINISHED,
+    BackfillState,
+    delivery_key,
+    percent,
+    window_start,
+)
 from service.domain.errors import Conflict, NotFound
+from service.domain.phrases import sentence
 from service.domain.states import DeliveryState
 from service.incidents.backfill_models import Backfill
 from service.models import InboxDelivery, Incident, TicketLink
 
 KEY_CHUNK = 500
+
+RESOLVED = sentence(
+    "backfill.resolved", "The incident is resolved: reopen it before backfilling its tickets."
+)
+IN_PROGRESS = sentence(
+    "backfill.in_progress", "This incident has a backfill in progress: wait until it is finished."
+)
+ONLY_COUNTED = sentence(
+    "backfill.only_counted", "Only a counted dry run can be applied: count the tickets again, then apply."
+)
+TOO_MANY = sentence(
+    "backfill.too_many",
+    "More than {limit} tickets were created in the window: set the incident's start time later, "
+    "then count again.",
+)
 FINISHED = (DeliveryState.DONE, DeliveryState.IGNORED, DeliveryState.FAILED)
 
 
@@ -26,10 +49,10 @@ def start_dry_run(session: Session, incident: Incident, *, actor: str) -> Backfi
     """A new backfill that only counts (replacing a count nobody applied); refused while another
     is in progress, or when the incident is no longer active (the pipeline would link nothing)."""
     if incident.state != "active":
-        raise Conflict("The incident is resolved: reopen it before backfilling its tickets.")
+        raise Conflict(RESOLVED())
     unfinished = latest(session, incident.id, unfinished_only=True)
     if unfinished is not None and unfinished.state != BackfillState.COUNTED:
-        raise Conflict("This incident has a backfill in progress: wait until it is finished.")
+        raise Conflict(IN_PROGRESS())
     if unfinished is not None:  # a count nobody applied: the new one replaces it
         unfinished.state, unfinished.finished_at = BackfillState.DISCARDED, clock.now()
     now = clock.now()
@@ -67,10 +90,10 @@ def start_dry_run(session: Session, incident: Incident, *, actor: str) -> Backfi
 def confirm(session: Session, backfill: Backfill, *, actor: str) -> Backfill:
     """The admin has seen the count: the worker stores the tickets in the inbox."""
     if backfill.state != BackfillState.COUNTED:
-        raise Conflict(f"Only a counted dry run can be applied; this backfill is {backfill.state}.")
+        raise Conflict(ONLY_COUNTED())
     incident = session.get(Incident, backfill.incident_id)
     if incident is None or incident.state != "active":
-        raise Conflict("The incident is resolved: reopen it before backfilling its tickets.")
+        raise Conflict(RESOLVED())
     backfill.state = BackfillState.QUEUED
     backfill.confirmed_by = actor
     backfill.confirmed_at = clock.now()
@@ -158,5 +181,13 @@ def as_json(session: Session, backfill: Backfill) -> dict[str, object]:
         "processed": processed,
         "answered": backfill.answered,
         "percent": percent(processed, total),
-        "error": backfill.error,
+        "error": stored_error(backfill.error),
     }
+
+
+def stored_error(error: str | None) -> str | None:
+    """A failed backfill's reason: the sentence of too many tickets is said as a phrase again (so
+    the page says it in the admin's language); any other reason is the helpdesk's, as stored."""
+    if error is not None and error == TOO_MANY(limit=MAX_CANDIDATES):
+        return TOO_MANY(limit=MAX_CANDIDATES)
+    return error

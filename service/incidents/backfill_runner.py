@@ -35,7 +35,7 @@ from service.domain.linking.evaluation import judge
 from service.domain.linking.rules import RuleSpec, validate_rule
 from service.helpdesk.batch import ticket_facts
 from service.helpdesk.budget import RECONCILER_REQUESTS_PER_MINUTE, RECONCILER_SHARE, SharedRateBudget
-from service.incidents.backfill import answered_count, processed_count
+from service.incidents.backfill import TOO_MANY, answered_count, processed_count
 from service.incidents.backfill_models import Backfill
 from service.incidents.rules import PHRASE_KINDS, stored_rule_specs
 from service.models import Incident, TicketLink
@@ -190,10 +190,7 @@ class BackfillRunner:
             ]
             if backfill.candidates > MAX_CANDIDATES:
                 backfill.state, backfill.finished_at = BackfillState.FAILED, clock.now()
-                backfill.error = (
-                    f"More than {MAX_CANDIDATES} tickets were created in the window: set the "
-                    "incident's start time later, then count again."
-                )
+                backfill.error = TOO_MANY(limit=MAX_CANDIDATES)
             elif page.end_of_stream and not covers(page.complete_until, end):
                 # Tickets of the window's last minute are not in the feed yet: read on later.
                 backfill.next_read_at = clock.now() + (end - (page.complete_until or end))

@@ -1,9 +1,12 @@
 """The backfill's page and API without a worker: a count in progress refuses another, a count
 nobody applied is replaced by a new one and cannot be applied any more, applying from the page
-needs the box ticked, and the page needs a login and a CSRF token."""
+needs the box ticked, the page needs a login and a CSRF token, and says its refusals in the
+admin's language."""
 
 from sqlalchemy import update
 
+from service.domain.backfill import MAX_CANDIDATES
+from service.incidents.backfill import TOO_MANY
 from service.incidents.backfill_models import Backfill
 from tests.factories import AUTH, declare
 from tests.web.conftest import log_in, post_form
@@ -61,3 +64,25 @@ def test_the_page_needs_a_login_and_a_csrf_token(client, admin):
     log_in(client)
     incident_id = declare(client)
     assert client.post(f"/admin/incidents/{incident_id}/backfill").status_code == 400  # no CSRF token
+
+
+def test_refusals_and_a_failed_count_are_said_in_the_admins_language(client, db, logged_in):
+    incident_id = declare(client)
+    assert post_form(client, f"/admin/incidents/{incident_id}/backfill", {}).status_code == 302
+    post_form(client, "/language", {"lang": "bg", "next": "/admin/incidents"})
+    again = post_form(client, f"/admin/incidents/{incident_id}/backfill", {})
+    assert again.status_code == 409
+    assert "За този инцидент вече тече наваксване" in again.get_data(as_text=True)
+
+    with db.transaction() as session:  # the worker found too many tickets in the window
+        backfill_id = session.scalar(
+            update(Backfill)
+            .values(state="failed", error=TOO_MANY(limit=MAX_CANDIDATES), finished_at=Backfill.created_at)
+            .returning(Backfill.id)
+        )
+    post_form(client, "/language", {"lang": "he", "next": "/admin/incidents"})
+    page = client.get(f"/admin/incidents/{incident_id}/backfill").get_data(as_text=True)
+    assert f"בחלון הזמן נפתחו יותר מ־{MAX_CANDIDATES} פניות" in page
+    assert "More than" not in page
+    api = client.get(f"/api/v1/incidents/{incident_id}/backfills/{backfill_id}", headers=AUTH)
+    assert api.get_json()["error"].startswith(f"More than {MAX_CANDIDATES} tickets")  # the API's English

@@ -14,7 +14,7 @@ from service.incidents.reads import MAX_ROW_ID
 from service.incidents.store import get_incident
 from service.web.auth import login_required
 from service.web.context import services
-from service.web.i18n import translate
+from service.web.i18n import say, translate
 
 bp = Blueprint("backfill", __name__, url_prefix="/admin/incidents")
 INCIDENT = f"/<int(max={MAX_ROW_ID}):incident_id>"
@@ -50,7 +50,7 @@ def count(incident_id: int) -> Redirect | tuple[str, int]:
                 abort(404)
             start_dry_run(db, incident, actor=f"admin:{g.admin}")
     except Conflict as refused:
-        return _page(incident_id, error=str(refused), code=409)
+        return _page(incident_id, error=say(refused), code=409)
     return redirect(url_for("backfill.page", incident_id=incident_id))
 
 
@@ -65,7 +65,7 @@ def apply(incident_id: int, backfill_id: int) -> Redirect | tuple[str, int]:
     except NotFound:
         abort(404)
     except Conflict as refused:
-        return _page(incident_id, error=str(refused), code=409)
+        return _page(incident_id, error=say(refused), code=409)
     return redirect(url_for("backfill.page", incident_id=incident_id))
 
 
