@@ -12,7 +12,7 @@ import hashlib
 import math
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -20,6 +20,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from service import clock
 from service.domain.errors import InvalidInput
+from service.domain.moments import utc
 from service.models import AdminSession, AdminUser, LoginFailure
 
 MIN_PASSWORD_LENGTH = 10
@@ -138,7 +139,7 @@ def login_throttled(session: Session, keys: tuple[ThrottleKey, ...]) -> Throttle
         if len(recent) < key.limit:
             continue
         # Free again when the oldest of the last ``limit`` failures leaves the window.
-        free_at = _aware(recent[-1]) + FAILURE_WINDOW
+        free_at = utc(recent[-1]) + FAILURE_WINDOW
         until = free_at if until is None else max(until, free_at)
     if until is None:
         return None
@@ -155,8 +156,3 @@ def record_login_failure(session: Session, keys: tuple[ThrottleKey, ...]) -> Non
 def reset_login_failures(session: Session, keys: tuple[ThrottleKey, ...]) -> None:
     """A successful login forgets the failures of its username and its address."""
     session.execute(delete(LoginFailure).where(LoginFailure.key.in_([key.key for key in keys])))
-
-
-def _aware(moment: datetime) -> datetime:
-    """In UTC: SQLite gives back naive datetimes (stored as UTC), PostgreSQL the session's zone."""
-    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)

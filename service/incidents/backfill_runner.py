@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
@@ -33,6 +33,7 @@ from service.domain.backfill import (
 )
 from service.domain.linking.evaluation import judge
 from service.domain.linking.rules import RuleSpec, validate_rule
+from service.domain.moments import utc_or_none
 from service.helpdesk.batch import ticket_facts
 from service.helpdesk.budget import RECONCILER_REQUESTS_PER_MINUTE, RECONCILER_SHARE, SharedRateBudget
 from service.incidents.backfill import TOO_MANY, answered_count, processed_count
@@ -48,11 +49,6 @@ STORE_CHUNK = 500  # inbox rows stored per transaction when applying
 # Stores (incident id, ticket ids) in the inbox in the given transaction; returns how many were
 # new. The inbox room passes its own, so this room does not import it.
 Deliver = Callable[[Session, int, Sequence[int]], int]
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 def rule_specs(incident: Incident) -> list[RuleSpec]:
@@ -151,8 +147,8 @@ class BackfillRunner:
             return 0
         with self.services.db.transaction() as session:
             backfill = session.get_one(Backfill, backfill_id)
-            cursor, start = backfill.cursor, _utc(backfill.window_start)
-            end = _utc(backfill.window_end)
+            cursor, start = backfill.cursor, utc_or_none(backfill.window_start)
+            end = utc_or_none(backfill.window_end)
             seen = set(backfill.seen_ids)
             incident = session.get_one(Incident, backfill.incident_id)
             specs = rule_specs(incident)

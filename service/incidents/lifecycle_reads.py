@@ -9,9 +9,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from service.domain.moments import utc
 from service.domain.states import LinkState
 from service.domain.tickets import SOLVED_STATUSES
-from service.incidents.reads import as_utc
 from service.models import AuditEntry, Incident, StatusUpdate, TicketLink
 
 ACTIVE_BROADCASTS = ("queued", "running")
@@ -158,4 +158,4 @@ def incident_health(session: Session, incidents: list[Incident]) -> list[Inciden
 
 
 def _utc_or_none(moment: datetime | None) -> datetime | None:
-    return as_utc(moment) if moment else None
+    return utc(moment) if moment else None

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from service.domain.moments import utc
 from service.domain.states import LinkState
 from service.models import AuditEntry, TicketLink
 
 # Integer primary keys are 32-bit in PostgreSQL; a larger id in a URL is simply not found.
 MAX_ROW_ID = 2**31 - 1
-
-
-def as_utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything stored is UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def linked_counts(session: Session, incident_ids: list[int]) -> dict[int, int]:
@@ -37,7 +33,7 @@ def links_per_hour(session: Session, incident_ids: list[int], hours: int) -> dic
     latest = session.scalar(select(func.max(TicketLink.linked_at)).where(*recorded))
     if latest is None:
         return {}
-    since = as_utc(latest).replace(minute=0, second=0, microsecond=0) - timedelta(hours=hours - 1)
+    since = utc(latest).replace(minute=0, second=0, microsecond=0) - timedelta(hours=hours - 1)
     if session.get_bind().dialect.name == "sqlite":  # stored as ISO text, in UTC
         hour = func.strftime("%Y-%m-%d %H:00:00", TicketLink.linked_at)
     else:
@@ -49,7 +45,7 @@ def links_per_hour(session: Session, incident_ids: list[int], hours: int) -> dic
 
 
 def _hour(start: datetime | str) -> datetime:
-    return as_utc(datetime.fromisoformat(start) if isinstance(start, str) else start)
+    return utc(datetime.fromisoformat(start) if isinstance(start, str) else start)
 
 
 AUDIT_PAGE = 50

@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session
 
 from integrations.base import HelpdeskPort
 from service import clock
+from service.domain.moments import utc
 from service.domain.satisfaction import Satisfaction, Tally
 from service.domain.states import LinkState, MergeState
 from service.domain.tickets import SOLVED_STATUSES
-from service.incidents.reads import as_utc, links_per_hour
+from service.incidents.reads import links_per_hour
 from service.incidents.satisfaction import RatingsCache, satisfaction_of
 from service.merging.models import Merge
 from service.models import Incident, StatusUpdate, TicketLink
@@ -101,7 +102,7 @@ def report(session: Session, incident: Incident, helpdesk: HelpdeskPort, ratings
         ).all()
     )
     waits = sorted(
-        max(0.0, (as_utc(linked) - as_utc(first or linked)).total_seconds())
+        max(0.0, (utc(linked) - utc(first or linked)).total_seconds())
         for linked, first in session.execute(
             select(TicketLink.linked_at, TicketLink.ticket_created_at).where(
                 TicketLink.incident_id == incident.id, TicketLink.state == LinkState.LINKED

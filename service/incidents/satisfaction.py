@@ -19,9 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from integrations.base import HelpdeskError, HelpdeskPort, SatisfactionRating
+from service.domain.moments import utc
 from service.domain.satisfaction import MAX_READ_WEEKS, Satisfaction, measure, read_range, window
 from service.domain.states import LinkState
-from service.incidents.reads import as_utc
 from service.models import Incident, TicketLink
 
 log = logging.getLogger(__name__)
@@ -85,8 +85,7 @@ def satisfaction_of(
     if not incidents:
         return {}
     windows = {
-        i.id: window(as_utc(i.created_at), as_utc(i.resolved_at) if i.resolved_at else None, now)
-        for i in incidents
+        i.id: window(utc(i.created_at), utc(i.resolved_at) if i.resolved_at else None, now) for i in incidents
     }
     reads = {i: read_range(*w, now) for i, w in windows.items()}
     since, until = min(r[0] for r in reads.values()), max(r[1] for r in reads.values())

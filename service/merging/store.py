@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -17,6 +17,7 @@ from service.audit import record
 from service.db import Database
 from service.domain.merging.duplicates import Fingerprint
 from service.domain.merging.policy import DEFAULT_COMMENTS, MergeRules
+from service.domain.moments import utc
 from service.domain.states import LIVE_LINK_STATES, MergeState
 from service.merging.models import Merge, MergeBand, MergeIndexEntry, MergeLock, MergeRefusal, MergeSettings
 from service.merging.settings_input import as_json, check_floor, clean_settings
@@ -232,7 +233,7 @@ def candidates_for(session: Session, tickets: list[Indexed]) -> dict[int, list[i
         )
         keys = set(ticket.fingerprint.bands)
         for key, other, requester, organization, created in sharing:
-            if key not in keys or _utc(created) < ticket.since:
+            if key not in keys or utc(created) < ticket.since:
                 continue
             if requester == ticket.requester_id or (
                 organization is not None and organization == ticket.organization_id
@@ -241,10 +242,6 @@ def candidates_for(session: Session, tickets: list[Indexed]) -> dict[int, list[i
         mine.discard(ticket.ticket_id)
         found[ticket.ticket_id] = sorted(mine)[-CANDIDATE_LIMIT:]
     return found
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def incidents_of(session: Session, ticket_ids: set[int]) -> dict[int, int]:

@@ -5,7 +5,7 @@ cursor only moves while the lease is held, in the transaction that stores the pa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from service import clock
 from service.db import Database
+from service.domain.moments import utc_or_none
 from service.reconcile.models import ReconcilerCursor
 
 FEED = "zendesk:tickets"
@@ -26,11 +27,6 @@ class LeaseLost(Exception):
 class FeedPosition:
     cursor: str
     synced_until: datetime | None
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 def _ensure_row(db: Database) -> None:
@@ -62,7 +58,7 @@ def take_lease(db: Database, owner: str, lease_seconds: int, *, due_only: bool) 
             .values(lease_owner=owner, lease_expires_at=now + timedelta(seconds=lease_seconds))
             .returning(ReconcilerCursor.cursor, ReconcilerCursor.synced_until)
         ).first()
-    return None if held is None else FeedPosition(cursor=held[0], synced_until=_utc(held[1]))
+    return None if held is None else FeedPosition(cursor=held[0], synced_until=utc_or_none(held[1]))
 
 
 def advance(session: Session, owner: str, position: FeedPosition, lease_seconds: int) -> None:
@@ -92,4 +88,6 @@ def release(db: Database, owner: str, next_run_at: datetime) -> None:
 
 def synced_until(session: Session) -> datetime | None:
     """Before when every change of the feed is in the inbox; None before the first full read."""
-    return _utc(session.scalar(select(ReconcilerCursor.synced_until).where(ReconcilerCursor.name == FEED)))
+    return utc_or_none(
+        session.scalar(select(ReconcilerCursor.synced_until).where(ReconcilerCursor.name == FEED))
+    )

@@ -20,6 +20,7 @@ from service import clock
 from service.audit import record
 from service.domain.errors import Conflict, NotFound
 from service.domain.incidents import IncidentDraft
+from service.domain.moments import utc
 from service.domain.sources.decisions import (
     RESOLVED_TEXTS,
     Known,
@@ -32,7 +33,6 @@ from service.domain.sources.decisions import (
 )
 from service.domain.sources.drafts import InvalidSource
 from service.domain.sources.events import SourceEvent, read_event
-from service.incidents.reads import as_utc
 from service.incidents.status import post_status_update, reopen_incident, resolve_incident
 from service.incidents.store import declare_incident, get_incident
 from service.models import Incident, IncidentRule
@@ -59,7 +59,7 @@ def _known(session: Session, seen: SourceIncident | None) -> Known | None:
         state=ProposalState(seen.state),
         incident_active=incident is not None and incident.state == "active",
         current_stage=current.stage if current else None,
-        last_happened_at=as_utc(seen.happened_at) if seen.happened_at else None,
+        last_happened_at=utc(seen.happened_at) if seen.happened_at else None,
     )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 
 from integrations.base import TicketChange
 from service import clock
+from service.domain.moments import utc
 from service.inbox import store as inbox
 from service.models import InboxDelivery
 from service.reconcile import store
@@ -143,5 +144,5 @@ def test_a_refused_read_moves_nothing_and_waits_as_told(database_url, sandbox, h
     with services.db.transaction() as session:
         row = session.get(ReconcilerCursor, store.FEED)
         assert row.cursor == "" and row.lease_owner is None
-        assert store._utc(row.next_run_at) > clock.now() + timedelta(seconds=30)  # the Retry-After
+        assert utc(row.next_run_at) > clock.now() + timedelta(seconds=30)  # the Retry-After
     services.db.dispose()

@@ -20,12 +20,12 @@ import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from service.domain.linking.facts import TicketFacts
 from service.domain.linking.matching import PhraseMatcher, PhraseRule
 from service.domain.linking.rules import Audience, FieldCondition, RuleSpec, Window
+from service.domain.moments import utc
 from service.domain.phrases import Phrase, sentence
 from service.domain.text.normalise import normalize
 
@@ -206,16 +206,12 @@ def _requester(spec: RuleSpec, facts: TicketFacts, email: str | None) -> RuleOut
     return RuleOutcome(False, REQUESTER_UNLISTED(who=who, count=size))
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def _created(spec: RuleSpec, facts: TicketFacts) -> RuleOutcome:
     window: Window = spec.value
     if facts.created_at is None:
         return RuleOutcome(False, WINDOW_UNKNOWN())
-    created, start = _utc(facts.created_at), _utc(window.start)
-    end = _utc(window.end) if window.end else None
+    created, start = utc(facts.created_at), utc(window.start)
+    end = utc(window.end) if window.end else None
     stamps = {
         "created": f"{created:%Y-%m-%d %H:%M} UTC",
         "start": f"{start:%Y-%m-%d %H:%M} UTC",

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from service.incidents.reads import as_utc
+from service.domain.moments import utc
 
 WIDTH = 960
 HEIGHT = 200
@@ -41,7 +41,7 @@ def hourly_chart(per_hour: Mapping[datetime, int], max_hours: int = MAX_HOURS) -
     kept), empty hours included; None when there is nothing to draw."""
     hours: dict[datetime, int] = {}
     for start, count in per_hour.items():
-        hour = as_utc(start).replace(minute=0, second=0, microsecond=0)
+        hour = utc(start).replace(minute=0, second=0, microsecond=0)
         hours[hour] = hours.get(hour, 0) + count
     if not hours:
         return None

@@ -10,8 +10,9 @@ from markupsafe import Markup
 from integrations.base import HelpdeskError
 from service.domain.adoption import ProblemTicketTaken
 from service.domain.incidents import InvalidIncident
+from service.domain.moments import utc
 from service.inbox.adopted import store_adopted_tickets
-from service.incidents.reads import MAX_ROW_ID, as_utc, linked_counts
+from service.incidents.reads import MAX_ROW_ID, linked_counts
 from service.incidents.store import declare_incident, list_incidents
 from service.web.admin.forms import IncidentForm
 from service.web.admin.lifecycle import render_detail
@@ -73,7 +74,7 @@ def format_utc(moment) -> Markup:
     """A <time> element kept left-to-right, so dates read correctly inside Hebrew text."""
     if not moment:
         return Markup("")
-    moment = as_utc(moment)
+    moment = utc(moment)
     return Markup('<time datetime="{}" dir="ltr">{}</time>').format(
         moment.isoformat(), moment.strftime("%Y-%m-%d %H:%M UTC")
     )

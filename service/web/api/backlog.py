@@ -10,9 +10,10 @@ from flask import Blueprint, Response, jsonify
 from flask.typing import ResponseReturnValue
 
 from service import clock
+from service.domain.moments import utc
 from service.domain.spreadsheet import csv_text
 from service.incidents.backlog import COLUMNS, backlog
-from service.incidents.reads import MAX_ROW_ID, as_utc
+from service.incidents.reads import MAX_ROW_ID
 from service.incidents.report import report
 from service.incidents.store import get_incident
 from service.web.api.incidents import require_token
@@ -58,7 +59,7 @@ def incident_report(incident_id: int) -> ResponseReturnValue:
                 "outreach": [asdict(r) for r in found.outreach],
                 "timeline": TimelineEntrySchema(many=True, exclude=("broadcast",)).dump(found.timeline),
                 "tickets_per_hour": {
-                    as_utc(hour).isoformat(): count for hour, count in sorted(found.per_hour.items())
+                    utc(hour).isoformat(): count for hour, count in sorted(found.per_hour.items())
                 },
                 "rating_comments": [
                     {

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields
 
-from service.incidents.reads import as_utc
+from service.domain.moments import utc
 
 
 class UtcDateTime(fields.DateTime):
     """ISO 8601 with an explicit UTC offset, whatever the database hands back."""
 
     def _serialize(self, value, attr, obj, **kwargs):
-        return None if value is None else as_utc(value).isoformat()
+        return None if value is None else utc(value).isoformat()
 
 
 class Text(fields.String):

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from integrations.base import HelpdeskError
 from service.domain.errors import IncidentDeskError
 from service.domain.merging.suggestions import explanation, percent
-from service.incidents.reads import MAX_ROW_ID, as_utc
+from service.domain.moments import utc
+from service.incidents.reads import MAX_ROW_ID
 from service.merging.suggestions import dismiss, merge_suggested, pending_for
 from service.web.context import services
 from service.web.errors import json_error, status_for
@@ -45,7 +46,7 @@ def suggestions_view(session: Session, ticket_id: int, lang: str) -> list[dict[s
             "score": percent(row.score),
             "reason": row.reason,
             "why": say(explanation(row.reason, row.score, row.threshold), lang),
-            "suggested_at": as_utc(row.created_at).isoformat(),
+            "suggested_at": utc(row.created_at).isoformat(),
         }
         for row in pending_for(session, ticket_id)
     ]

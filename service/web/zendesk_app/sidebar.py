@@ -20,11 +20,12 @@ from sqlalchemy.orm import Session
 
 from integrations.base import HelpdeskError
 from service.domain.errors import IncidentDeskError
+from service.domain.moments import utc
 from service.domain.states import LIVE_LINK_STATES, LinkState
 from service.domain.status_text import status_reply
 from service.domain.text.locales import base_locale, direction, pick_text
 from service.incidents.broadcast import status_comment
-from service.incidents.reads import MAX_ROW_ID, as_utc
+from service.incidents.reads import MAX_ROW_ID
 from service.incidents.status import macro_title, unlink_in_helpdesk
 from service.incidents.store import active_incidents, get_incident
 from service.linking.manual import link_manually
@@ -167,7 +168,7 @@ def sidebar_token_required(view: Callable) -> Callable:
 
 
 def _iso(moment) -> str | None:
-    return as_utc(moment).isoformat() if moment else None
+    return utc(moment).isoformat() if moment else None
 
 
 def _shown_link(session: Session, ticket_id: int) -> TicketLink | None:
