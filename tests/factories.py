@@ -161,6 +161,11 @@ def recent_checkout_tickets(sandbox) -> dict[str, int]:
 
 
 def deliveries_done(running) -> bool:
+    """Every webhook the sandbox has queued has been sent (a change's webhook leaves after the API
+    call that made it has answered), and the inbox holds none still to handle."""
+    invocations = running.api.get(f"{running.sandbox_url}/_sandbox/invocations", timeout=10).json()
+    if any(i.get("status") == "queued" for i in invocations["invocations"]):
+        return False
     with running.services.db.transaction() as session:
         return not session.scalars(
             select(InboxDelivery.id).where(InboxDelivery.state.in_(("pending", "leased")))

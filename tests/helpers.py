@@ -133,13 +133,16 @@ class RunningService:
         self.services.db.dispose()
 
 
+EXPORT_EXCLUDES_HERE = 2  # seconds: the sandbox's current second, and one more
+
+
 def export_everything(sandbox, helpdesk) -> None:
     """The sandbox's incremental export leaves out no recent minute, only the second not yet
     passed, and the adapter is told so: nothing waits out Zendesk's minute."""
     requests.post(
         f"{sandbox.url}/_sandbox/limits", json={"incremental_exclusion_seconds": 0}, timeout=5
     ).raise_for_status()
-    helpdesk.export_excludes = timedelta(seconds=2)
+    helpdesk.export_excludes = timedelta(seconds=EXPORT_EXCLUDES_HERE)
 
 
 def start_service(
