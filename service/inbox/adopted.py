@@ -3,26 +3,19 @@ this as its ``deliver``, so the incidents room does not import the inbox)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from service.domain import adoption, reconcile
-from service.inbox.store import store
+from service.domain import adoption
+from service.inbox.store import store_incident_tickets
 
 
 def store_adopted_tickets(session: Session, incident_id: int, ticket_ids: Sequence[int]) -> int:
-    """Each ticket stored like a "ticket changed" under its adoption key (incident and ticket),
-    so the pipeline links and answers it as any other; returns how many were new."""
-    new = 0
-    for ticket_id in ticket_ids:
-        _, stored = store(
-            session,
-            delivery_key=adoption.delivery_key(incident_id, ticket_id),
-            event_type=reconcile.EVENT_TYPE,
-            ticket_id=ticket_id,
-            payload=json.dumps({"ticket_id": ticket_id, "adopted_by_incident_id": incident_id}),
-        )
-        new += stored
-    return new
+    """Each ticket under its adoption key (incident and ticket); returns how many were new."""
+    return store_incident_tickets(
+        session,
+        ticket_ids,
+        delivery_key=lambda ticket_id: adoption.delivery_key(incident_id, ticket_id),
+        payload={"adopted_by_incident_id": incident_id},
+    )

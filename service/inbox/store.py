@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -110,20 +110,33 @@ def store_changed_tickets(session: Session, changes: Sequence[ChangedTicket]) ->
     return new
 
 
-def store_backfill_tickets(session: Session, incident_id: int, ticket_ids: Sequence[int]) -> int:
-    """A confirmed backfill's tickets, each stored like a "ticket changed" under its backfill key
-    (incident and ticket); returns how many were new."""
+def store_incident_tickets(
+    session: Session, ticket_ids: Sequence[int], *, delivery_key: Callable[[int], str], payload: dict
+) -> int:
+    """Tickets an incident takes on (a backfill's, an adopted problem's), each stored like a
+    "ticket changed" under its own key, so the pipeline links and answers it as any other;
+    returns how many were new."""
     new = 0
     for ticket_id in ticket_ids:
         _, stored = store(
             session,
-            delivery_key=backfill.delivery_key(incident_id, ticket_id),
+            delivery_key=delivery_key(ticket_id),
             event_type=reconcile.EVENT_TYPE,
             ticket_id=ticket_id,
-            payload=json.dumps({"ticket_id": ticket_id, "backfill_incident_id": incident_id}),
+            payload=json.dumps({"ticket_id": ticket_id, **payload}),
         )
         new += stored
     return new
+
+
+def store_backfill_tickets(session: Session, incident_id: int, ticket_ids: Sequence[int]) -> int:
+    """A confirmed backfill's tickets, under its backfill keys (incident and ticket)."""
+    return store_incident_tickets(
+        session,
+        ticket_ids,
+        delivery_key=lambda ticket_id: backfill.delivery_key(incident_id, ticket_id),
+        payload={"backfill_incident_id": incident_id},
+    )
 
 
 def _count_rejection(session: Session, status_code: int) -> int:

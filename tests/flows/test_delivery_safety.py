@@ -133,19 +133,27 @@ def test_killing_the_worker_mid_batch_loses_nothing(database_url, sandbox, helpd
         running.stop()
 
 
+def _answered_once_despite_a_slow_job(running, sandbox, job_delay_seconds: float) -> TicketLink:
+    """A customer writes in while Zendesk's jobs start ``job_delay_seconds`` late: they get one
+    status reply; returns the ticket's link."""
+    _, tag, _ = declare_checkout_incident(running.services)
+    requests.post(f"{sandbox.url}/_sandbox/faults", json={"job_delay_seconds": job_delay_seconds}, timeout=5)
+    ticket_id = running.create_ticket("checkout fails")
+    wait_for(lambda: tag in running.ticket(ticket_id)["tags"], timeout=30)
+    wait_for(lambda: settled(running.services), timeout=30)
+    assert len(status_replies(running, ticket_id)) == 1
+    with running.services.db.transaction() as session:
+        [link] = session.scalars(select(TicketLink)).all()
+        session.expunge(link)
+    return link
+
+
 def test_a_write_whose_outcome_is_unknown_is_not_repeated(database_url, sandbox, helpdesk):
     # The job outlives the executor's patience; the retry must read the ticket, not write again.
     running = start_service(database_url, sandbox, helpdesk, job_timeout_seconds=0.5, worker_lease_seconds=3)
     try:
-        _, tag, _ = declare_checkout_incident(running.services)
-        requests.post(f"{sandbox.url}/_sandbox/faults", json={"job_delay_seconds": 2}, timeout=5)
-        ticket_id = running.create_ticket("checkout fails")
-        wait_for(lambda: tag in running.ticket(ticket_id)["tags"], timeout=30)
-        wait_for(lambda: settled(running.services), timeout=30)
-        assert len(status_replies(running, ticket_id)) == 1
-        with running.services.db.transaction() as session:
-            [link] = session.scalars(select(TicketLink)).all()
-            assert link.state == "linked" and link.source == "auto"
+        link = _answered_once_despite_a_slow_job(running, sandbox, job_delay_seconds=2)
+        assert link.state == "linked" and link.source == "auto"
     finally:
         running.stop()
 
@@ -155,14 +163,7 @@ def test_an_answer_queued_longer_than_the_worker_waits_is_still_sent_once(databa
     # looks stale: the retry asks that job, and takes the ticket over only once it has run.
     running = start_service(database_url, sandbox, helpdesk, job_timeout_seconds=0.5, worker_lease_seconds=1)
     try:
-        _, tag, _ = declare_checkout_incident(running.services)
-        requests.post(f"{sandbox.url}/_sandbox/faults", json={"job_delay_seconds": 4}, timeout=5)
-        ticket_id = running.create_ticket("checkout fails")
-        wait_for(lambda: tag in running.ticket(ticket_id)["tags"], timeout=30)
-        wait_for(lambda: settled(running.services), timeout=30)
-        assert len(status_replies(running, ticket_id)) == 1
-        with running.services.db.transaction() as session:
-            [link] = session.scalars(select(TicketLink)).all()
-            assert (link.state, link.source, link.writer) == ("linked", "auto", None)
+        link = _answered_once_despite_a_slow_job(running, sandbox, job_delay_seconds=4)
+        assert (link.state, link.source, link.writer) == ("linked", "auto", None)
     finally:
         running.stop()
