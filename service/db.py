@@ -14,6 +14,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, delete, event, select
+from sqlalchemy.dialects.postgresql import Insert as PostgresqlInsert
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine, ExceptionContext
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -93,6 +97,14 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def insert_into(session: Session, model) -> PostgresqlInsert | SqliteInsert:
+    """An INSERT into ``model`` in the session's own dialect, so that it can say
+    ``on_conflict_do_nothing()`` (both databases have it, with ``RETURNING``)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql_insert(model)
+    return sqlite_insert(model)
 
 
 def delete_in_batches(db: Database, model, key, condition, *, batch_size: int, max_batches: int) -> int:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from integrations.base import ChangedTicket
 from service import clock
-from service.db import Database, delete_in_batches
+from service.db import Database, delete_in_batches, insert_into
 from service.domain import backfill, reconcile
 from service.logs import safe_id
 from service.models import InboxDelivery, RateBudget, RejectedDelivery
@@ -66,29 +66,32 @@ def store(
     invocation_id: str | None = None,
 ) -> tuple[int, bool]:
     """Insert the delivery unless its key is known. Returns (id, newly stored). The request and
-    invocation ids came in headers: only what ``safe_id`` keeps of them is stored."""
-    existing = session.scalar(select(InboxDelivery.id).where(InboxDelivery.delivery_key == delivery_key))
-    if existing is not None:
-        return existing, False
-    row = InboxDelivery(
-        delivery_key=delivery_key,
-        source=source,
-        event_type=event_type,
-        ticket_id=ticket_id,
-        payload=payload,
-        state=state,
-        completed_at=clock.now() if state != "pending" else None,
-        request_id=safe_id(request_id),
-        invocation_id=safe_id(invocation_id),
+    invocation ids came in headers: only what ``safe_id`` keeps of them is stored.
+
+    One statement when the key is new (an INSERT that does nothing on a known key, returning
+    the new id), since the webhook's acknowledgement waits on it: a lookup first, a savepoint
+    and its release were four more round trips under the database's lock (issue 15's ingest
+    bench, ``bench.ingest_bench``). A repeat costs one lookup more."""
+    inserted = session.scalar(
+        insert_into(session, InboxDelivery)
+        .values(
+            delivery_key=delivery_key,
+            source=source,
+            event_type=event_type,
+            ticket_id=ticket_id,
+            payload=payload,
+            state=state,
+            completed_at=clock.now() if state != "pending" else None,
+            request_id=safe_id(request_id),
+            invocation_id=safe_id(invocation_id),
+        )
+        .on_conflict_do_nothing(index_elements=[InboxDelivery.delivery_key])
+        .returning(InboxDelivery.id)
     )
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:  # the same key committed by a concurrent request
-        existing = session.scalar(select(InboxDelivery.id).where(InboxDelivery.delivery_key == delivery_key))
-        return existing, False
-    return row.id, True
+    if inserted is not None:
+        return inserted, True
+    existing = session.scalar(select(InboxDelivery.id).where(InboxDelivery.delivery_key == delivery_key))
+    return existing, False
 
 
 def store_changed_tickets(session: Session, changes: Sequence[ChangedTicket]) -> int:

@@ -23,13 +23,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from service import clock
+from service.db import insert_into
 from service.domain.states import LinkState
 from service.models import TicketLink
 
@@ -79,9 +78,8 @@ def reserve(session: Session, wanted: list[Reservation], writer: str) -> set[int
     if not wanted:
         return set()
     now = clock.now()
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = (
-        insert(TicketLink)
+        insert_into(session, TicketLink)
         .values([w.row(now, writer) for w in wanted])
         .on_conflict_do_nothing()
         .returning(TicketLink.ticket_id)

@@ -7,14 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service import clock
 from service.audit import record
-from service.db import Database
+from service.db import Database, insert_into
 from service.domain.merging.duplicates import Fingerprint
 from service.domain.merging.policy import DEFAULT_COMMENTS, MergeRules
 from service.domain.moments import utc
@@ -110,9 +108,8 @@ def lock_requesters(session: Session, requester_ids: list[int]) -> None:
         return
     now = clock.now()
     postgres = session.get_bind().dialect.name == "postgresql"
-    insert = postgresql_insert if postgres else sqlite_insert
     session.execute(
-        insert(MergeLock)
+        insert_into(session, MergeLock)
         .values([{"requester_id": i, "touched_at": now} for i in ids])
         .on_conflict_do_nothing()
     )
