@@ -99,12 +99,15 @@ class Database:
         self.engine.dispose()
 
 
-def insert_into(session: Session, model) -> PostgresqlInsert | SqliteInsert:
-    """An INSERT into ``model`` in the session's own dialect, so that it can say
-    ``on_conflict_do_nothing()`` (both databases have it, with ``RETURNING``)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql_insert(model)
-    return sqlite_insert(model)
+def insert_into(session: Session, target) -> PostgresqlInsert | SqliteInsert:
+    """An INSERT into ``target`` (a model or its table) in the session's own dialect, so that
+    it can say ``on_conflict_do_nothing()`` (both databases have it, with ``RETURNING``)."""
+    return dialect_insert(session.get_bind().dialect.name, target)
+
+
+def dialect_insert(dialect: str, target) -> PostgresqlInsert | SqliteInsert:
+    """``insert_into`` by the dialect's name, for a statement built once per dialect."""
+    return postgresql_insert(target) if dialect == "postgresql" else sqlite_insert(target)
 
 
 def delete_in_batches(db: Database, model, key, condition, *, batch_size: int, max_batches: int) -> int:
