@@ -106,7 +106,7 @@ def store(
     logs.bind_until_reset(**{name: value for name, value in bound.items() if value})
     state = "pending" if delivery.handled else "ignored"
     try:
-        with services().db.transaction() as session:
+        with services().db.one_statement() as session:
             delivery_id, new = inbox.store(
                 session,
                 delivery_key=delivery.key,
