@@ -116,3 +116,28 @@ def test_each_plan_sets_its_limit():
         with SandboxServer(plan=plan, webhook_delivery=False) as server:
             resp = requests.get(f"{server.url}/_sandbox/limits")
             assert resp.json()["requests_per_minute"] == limit
+
+
+def test_strict_reading_counts_every_ticket_of_update_many(api, sandbox, zd):
+    """The plan option ``update_many_counts_items``: each ticket of an update_many takes one
+    from the Update Ticket window, and a request whose tickets do not all fit is refused whole."""
+    tickets = [zd.tickets.create(Ticket(subject=f"s{i}", description="d")).ticket.id for i in range(4)]
+    assert _limits(sandbox, update_ticket_per_minute=5, update_many_counts_items=True)[
+        "update_many_counts_items"
+    ]
+    bulk = f"{sandbox.url}/api/v2/tickets/update_many.json"
+    three = api.put(f"{bulk}?ids={','.join(map(str, tickets[:3]))}", json={"ticket": {"priority": "low"}})
+    assert three.status_code == 200
+    listed = api.put(bulk, json={"tickets": [{"id": t, "priority": "high"} for t in tickets[:3]]})
+    assert listed.status_code == 429 and 1 <= int(listed.headers["Retry-After"]) <= 60
+    assert listed.json()["error"] == "APIRateLimitExceeded"
+    single = f"{sandbox.url}/api/v2/tickets/{tickets[3]}.json"
+    assert [
+        api.put(single, json={"ticket": {"priority": p}}).status_code for p in ("low", "high", "urgent")
+    ] == [
+        200,
+        200,
+        429,
+    ]
+    assert {zd.tickets(id=t).priority for t in tickets[:3]} == {"low"}  # the refused request changed nothing
+    assert _limits(sandbox, update_many_counts_items=False)["update_many_counts_items"] is False
