@@ -177,9 +177,10 @@ class JobResult:
 
 
 class RequestBudget(Protocol):
-    """Paces calls to the helpdesk account: one ``acquire`` per request; ``block_for`` on a 429."""
+    """Paces calls to the helpdesk account: one ``acquire`` per request (or ``count`` grants at
+    once, for a limit that counts the items of a request); ``block_for`` on a 429."""
 
-    def acquire(self) -> None: ...
+    def acquire(self, count: int = 1) -> None: ...
 
     def block_for(self, seconds: float) -> None: ...
 
@@ -200,6 +201,9 @@ class HelpdeskPort(Protocol):
     # How texts stored in the helpdesk (the status macro's content) name the requester's first
     # name, so that an agent applying the macro by hand sends the customer's name.
     requester_first_name_placeholder: str
+    # The most tickets one ``update_many`` may carry: 100, or fewer on an account whose Update
+    # Ticket limit counts them.
+    bulk_update_limit: int
 
     def get_tickets(self, ticket_ids: Sequence[int]) -> list[HelpdeskTicket]:
         """Tickets by id (missing ids are left out), up to 100 per underlying call."""
@@ -220,7 +224,7 @@ class HelpdeskPort(Protocol):
         """Apply one change synchronously."""
 
     def update_many(self, changes: Sequence[TicketChange]) -> JobResult:
-        """Start a bulk update of at most 100 tickets; returns the queued job."""
+        """Start a bulk update of at most ``bulk_update_limit`` tickets; returns the queued job."""
 
     def create_many(self, tickets: Sequence[NewTicket]) -> JobResult:
         """Start a bulk creation of at most 100 tickets; returns the queued job."""

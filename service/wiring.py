@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from integrations.base import HelpdeskPort
-from integrations.zendesk.adapter import ZendeskAdapter
+from integrations.zendesk.adapter import TicketUpdates, ZendeskAdapter
 from service.db import Database
 from service.domain.text.reply_language import LanguageDetector
-from service.helpdesk.budget import rate_budget_for
+from service.helpdesk.budget import UPDATE_TICKET_PER_MINUTE, UPDATE_TICKET_SHARE, rate_budget_for
 from service.language_detection import OfflineLanguageDetector
 from service.metrics import HelpdeskCalls
 from service.settings import Settings
@@ -30,5 +30,13 @@ def build_services(settings: Settings, helpdesk: HelpdeskPort | None = None) -> 
     db = Database(settings.database_url)
     if helpdesk is None:
         budget = rate_budget_for(db, settings.our_requests_per_minute)
-        helpdesk = ZendeskAdapter.from_settings(settings, budget=budget, observer=HelpdeskCalls())
+        per_minute = settings.our_share_of(UPDATE_TICKET_PER_MINUTE)
+        ticket_updates = TicketUpdates(
+            rate_budget_for(db, per_minute, UPDATE_TICKET_SHARE),
+            per_minute,
+            counts_bulk_items=settings.zendesk_update_many_counts_items,
+        )
+        helpdesk = ZendeskAdapter.from_settings(
+            settings, budget=budget, observer=HelpdeskCalls(), ticket_updates=ticket_updates
+        )
     return Services(settings=settings, db=db, helpdesk=helpdesk)

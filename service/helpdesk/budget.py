@@ -38,6 +38,12 @@ OUTREACH_SHARE = "outreach"
 # The reconciler's share: the incremental exports allow 10 requests a minute per account.
 RECONCILER_SHARE = "reconciler"
 RECONCILER_REQUESTS_PER_MINUTE = 10
+# Zendesk's Update Ticket limit, per account and minute, agents' edits in the UI included
+# (https://developer.zendesk.com/api-reference/introduction/rate-limits). Our share of it is
+# taken per ``PUT tickets/{id}`` and, on a plan that counts them (the strict reading, see
+# ``Settings.zendesk_update_many_counts_items``), per ticket of an ``update_many``.
+UPDATE_TICKET_SHARE = "update_ticket"
+UPDATE_TICKET_PER_MINUTE = 100
 # Zendesk runs about 30 background jobs per account at once; each room that submits jobs (the
 # executor for the pipeline and broadcasts, the outreach runner) keeps to this many.
 MAX_JOBS_IN_FLIGHT = 25
@@ -46,6 +52,11 @@ MAX_JOBS_IN_FLIGHT = 25
 def _check(per_minute: int) -> None:
     if per_minute < 1:
         raise ValueError("the request budget must allow at least one request a minute")
+
+
+def _check_count(count: int, limit: int) -> None:
+    if not 1 <= count <= limit:
+        raise ValueError(f"a budget of {limit} a minute cannot grant {count} at once")
 
 
 class LocalRateBudget:
@@ -65,20 +76,23 @@ class LocalRateBudget:
         self._granted: deque[float] = deque()  # the last minute's grants, oldest first
         self._blocked_until = 0.0
 
-    def try_take(self, now: float) -> float:
+    def try_take(self, now: float, count: int = 1) -> float:
+        """Take ``count`` grants now (returns 0), or return how long to wait until they fit."""
+        _check_count(count, self.per_minute)
         with self._lock:
             if self._blocked_until > now:
                 return self._blocked_until - now
             while self._granted and self._granted[0] <= now - WINDOW_SECONDS:
                 self._granted.popleft()
-            if len(self._granted) < self.per_minute:
-                self._granted.append(now)
+            over = len(self._granted) + count - self.per_minute
+            if over <= 0:
+                self._granted.extend([now] * count)
                 return 0.0
             # Free once enough of the oldest grants have left the window.
-            return self._granted[len(self._granted) - self.per_minute] + WINDOW_SECONDS - now
+            return self._granted[over - 1] + WINDOW_SECONDS - now
 
-    def acquire(self) -> None:
-        while (wait := self.try_take(self.clock())) > 0:
+    def acquire(self, count: int = 1) -> None:
+        while (wait := self.try_take(self.clock(), count)) > 0:
             self.sleep(min(wait, 5.0))
 
     def block_for(self, seconds: float) -> None:
@@ -93,8 +107,8 @@ class LocalRateBudget:
             return sum(1 for at in self._granted if at > now - WINDOW_SECONDS)
 
 
-def rate_budget_for(db: Database, per_minute: int) -> LocalRateBudget | SharedRateBudget:
-    return LocalRateBudget(per_minute) if db.is_sqlite else SharedRateBudget(db, per_minute)
+def rate_budget_for(db: Database, per_minute: int, name: str = ACCOUNT) -> LocalRateBudget | SharedRateBudget:
+    return LocalRateBudget(per_minute) if db.is_sqlite else SharedRateBudget(db, per_minute, name)
 
 
 class SharedRateBudget:
@@ -129,12 +143,13 @@ class SharedRateBudget:
         """Take one request now (returns 0), or return how long to wait; never sleeps."""
         return self.try_take(self.clock(), limit)
 
-    def try_take(self, now: float, limit: int | None = None) -> float:
-        """Take one request now (returns 0), or return how long to wait before trying again.
-        ``limit`` overrides ``per_minute`` for this call (a share whose size changes with the
-        campaigns running)."""
+    def try_take(self, now: float, limit: int | None = None, count: int = 1) -> float:
+        """Take ``count`` grants now (returns 0), or return how long to wait before trying
+        again. ``limit`` overrides ``per_minute`` for this call (a share whose size changes
+        with the campaigns running)."""
         self._ensure_row()
         limit = self.per_minute if limit is None else limit
+        _check_count(count, limit)
         since = now - WINDOW_SECONDS
         mine = RateBudgetGrant.budget == self.name
         with self.db.transaction() as session:
@@ -149,22 +164,23 @@ class SharedRateBudget:
             if blocked_until and blocked_until > now:
                 return blocked_until - now
             session.execute(delete(RateBudgetGrant).where(mine, RateBudgetGrant.at <= since))
-            # The limit-th newest grant of the last minute, if there is one, is when a slot frees.
+            # The (limit - count + 1)-th newest grant of the last minute, if there is one, is
+            # when enough slots free.
             freed_by = session.scalar(
                 select(RateBudgetGrant.at)
                 .where(mine, RateBudgetGrant.at > since)
                 .order_by(RateBudgetGrant.at.desc())
-                .offset(limit - 1)
+                .offset(limit - count)
                 .limit(1)
             )
             if freed_by is not None:
                 return freed_by + WINDOW_SECONDS - now
-            session.add(RateBudgetGrant(budget=self.name, at=now))
+            session.add_all([RateBudgetGrant(budget=self.name, at=now) for _ in range(count)])
         return 0.0
 
-    def acquire(self) -> None:
+    def acquire(self, count: int = 1) -> None:
         while True:
-            wait = self.try_take(self.clock())
+            wait = self.try_take(self.clock(), count=count)
             if wait <= 0:
                 return
             self.sleep(min(wait, 5.0))

@@ -10,8 +10,6 @@ from dataclasses import dataclass, field, replace
 from integrations.base import HelpdeskError, HelpdeskPort, JobResult, TicketChange
 from service.helpdesk.budget import MAX_JOBS_IN_FLIGHT
 
-BULK_LIMIT = 100
-
 
 @dataclass
 class BulkOutcome:
@@ -70,7 +68,8 @@ class Executor:
         ticket_ids)`` hears of each job still running when submitted; ``heartbeat()`` is called
         every round while jobs run."""
         outcome = BulkOutcome()
-        waiting = deque(list(changes[i : i + BULK_LIMIT]) for i in range(0, len(changes), BULK_LIMIT))
+        size = self.helpdesk.bulk_update_limit
+        waiting = deque(list(changes[i : i + size]) for i in range(0, len(changes), size))
         running: dict[str, tuple[list[int], float]] = {}
         while waiting or running:
             while waiting and len(running) < MAX_JOBS_IN_FLIGHT:

@@ -184,7 +184,9 @@ class OutreachRunner:
             return 0
         if not self._call_allowed(per_minute):
             return 0
-        chunk = leases.claim_chunk(self.db, self.owner, self.lease_seconds)
+        chunk = leases.claim_chunk(
+            self.db, self.owner, self.lease_seconds, limit=self.helpdesk.bulk_update_limit
+        )
         if not chunk:
             return 0
         with self.db.transaction() as session:

@@ -304,3 +304,44 @@ def test_reads_of_more_than_100_ids_stay_under_zendesks_per_call_limit(helpdesk,
         "GET /api/v2/users/show_many": 2,
         "GET /api/v2/organizations/show_many": 2,
     }
+
+
+def test_bulk_updates_fit_an_update_ticket_limit_that_counts_their_tickets(sandbox):
+    """The strict reading (the sandbox's ``update_many_counts_items``, the product's
+    ``ZENDESK_UPDATE_MANY_COUNTS_ITEMS``): bulk updates carry at most our share of the Update
+    Ticket limit, each of their tickets is taken from that share, and none is refused."""
+    from integrations.base import TicketChange
+    from integrations.zendesk.adapter import TicketUpdates, ZendeskAdapter
+    from service.helpdesk.budget import LocalRateBudget
+    from service.helpdesk.executor import Executor
+    from tests.service.test_rate_budget import FakeClock
+
+    clock = FakeClock()  # the share's second minute passes at once
+    share = LocalRateBudget(40, clock=clock, sleep=clock.sleep)
+    helpdesk = ZendeskAdapter.connect(
+        "sandbox",
+        DEMO_AGENT_EMAIL,
+        DEMO_API_TOKEN,
+        sandbox.url,
+        ticket_updates=TicketUpdates(share, 40, counts_bulk_items=True),
+    )
+    assert helpdesk.bulk_update_limit == 40
+    created = settle(helpdesk, helpdesk.create_many([new(n) for n in range(90)]))
+    ids = [r.ticket_id for r in created.results]
+    requests.post(
+        f"{sandbox.url}/_sandbox/limits",
+        json={"update_ticket_per_minute": 100, "update_many_counts_items": True},
+        timeout=5,
+    ).raise_for_status()
+    requests.post(f"{sandbox.url}/_sandbox/counters/reset", timeout=5)
+    outcome = Executor(helpdesk, job_poll_seconds=0.05).apply(
+        [TicketChange(ticket_id=i, add_tags=("strict",)) for i in ids[:80]]
+    )
+    assert outcome.errors == dict.fromkeys(ids[:80])
+    calls = requests.get(f"{sandbox.url}/_sandbox/counters", timeout=5).json()["calls"]
+    assert calls["PUT /api/v2/tickets/update_many"] == 2  # 40 + 40, not one of 80
+    assert 59 <= sum(clock.slept) <= 61  # 40 tickets, then a wait for the share's window, then 40
+    assert share.used_this_window() == 40
+    with pytest.raises(ValueError, match="1 to 40"):
+        helpdesk.update_many([TicketChange(ticket_id=i, add_tags=("x",)) for i in ids[:41]])
+    assert "strict" in helpdesk.get_tickets([ids[79]])[0].tags

@@ -102,3 +102,20 @@ def test_a_burst_straddling_a_minute_never_takes_more_than_the_budget_in_any_60_
         assert most_in_any_minute(granted) == 30
         assert len(granted) == 90  # and it keeps granting as the oldest grants age out: 3 x 30
         assert granted[30] >= granted[0] + 60
+
+
+@pytest.mark.parametrize("kind", ["local", "shared"])
+def test_a_request_can_take_several_grants_at_once_and_waits_until_all_fit(db, kind):
+    """The Update Ticket share on an account that counts each ticket of an update_many: a
+    request of n tickets takes n grants, all or none, waiting until enough old ones age out."""
+    clock = FakeClock()
+    make = LocalRateBudget if kind == "local" else lambda n, **kw: SharedRateBudget(db, n, **kw)
+    budget = make(10, clock=clock, sleep=clock.sleep)
+    budget.acquire(6)
+    clock.now += 30
+    budget.acquire(4)
+    assert clock.slept == [] and budget.used_this_window() == 10
+    budget.acquire(3)  # only the first six, 60 s old at 1_000_080, make room
+    assert clock.now == pytest.approx(1_000_080) and budget.used_this_window() == 7
+    with pytest.raises(ValueError, match="cannot grant 11 at once"):
+        budget.acquire(11)
