@@ -5,10 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from integrations.base import HelpdeskPort
-from integrations.zendesk.adapter import TicketUpdates, ZendeskAdapter
+from integrations.zendesk.adapter import ZendeskAdapter
+from integrations.zendesk.update_limit import TicketUpdates
 from service.db import Database
 from service.domain.text.reply_language import LanguageDetector
-from service.helpdesk.budget import UPDATE_TICKET_PER_MINUTE, UPDATE_TICKET_SHARE, rate_budget_for
+from service.helpdesk.budget import (
+    UPDATE_TICKET_PER_MINUTE,
+    UPDATE_TICKET_SHARE,
+    UPDATE_TICKET_WINDOW_SECONDS,
+    rate_budget_for,
+)
 from service.language_detection import OfflineLanguageDetector
 from service.metrics import HelpdeskCalls
 from service.settings import Settings
@@ -32,7 +38,7 @@ def build_services(settings: Settings, helpdesk: HelpdeskPort | None = None) -> 
         budget = rate_budget_for(db, settings.our_requests_per_minute)
         per_minute = settings.our_share_of(UPDATE_TICKET_PER_MINUTE)
         ticket_updates = TicketUpdates(
-            rate_budget_for(db, per_minute, UPDATE_TICKET_SHARE),
+            rate_budget_for(db, per_minute, UPDATE_TICKET_SHARE, UPDATE_TICKET_WINDOW_SECONDS),
             per_minute,
             counts_bulk_items=settings.zendesk_update_many_counts_items,
         )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import requests
@@ -41,25 +40,7 @@ from integrations.zendesk.exports import EXPORT_EXCLUDES, changed_tickets, satis
 from integrations.zendesk.problem_incidents import problem_incidents
 from integrations.zendesk.recent_tickets import recent_tickets
 from integrations.zendesk.transport import zenpy_client
-
-BULK_LIMIT = 100
-
-
-@dataclass(frozen=True)
-class TicketUpdates:
-    """Zendesk's Update Ticket limit as the adapter keeps to it. ``budget`` is our share of it,
-    ``per_minute`` a minute: a ``PUT tickets/{id}`` takes one. On an account that counts each
-    ticket of an ``update_many`` against the limit too (``counts_bulk_items``, the strict reading
-    of what Zendesk leaves undocumented), every such ticket takes one, and a bulk update carries
-    no more tickets than the share, since Zendesk would refuse one that cannot fit whole."""
-
-    budget: RequestBudget
-    per_minute: int
-    counts_bulk_items: bool = False
-
-    @property
-    def bulk_update_limit(self) -> int:
-        return min(BULK_LIMIT, self.per_minute) if self.counts_bulk_items else BULK_LIMIT
+from integrations.zendesk.update_limit import BULK_LIMIT, TicketUpdates
 
 
 class ZendeskAdapter:

@@ -311,7 +311,8 @@ def test_bulk_updates_fit_an_update_ticket_limit_that_counts_their_tickets(sandb
     ``ZENDESK_UPDATE_MANY_COUNTS_ITEMS``): bulk updates carry at most our share of the Update
     Ticket limit, each of their tickets is taken from that share, and none is refused."""
     from integrations.base import TicketChange
-    from integrations.zendesk.adapter import TicketUpdates, ZendeskAdapter
+    from integrations.zendesk.adapter import ZendeskAdapter
+    from integrations.zendesk.update_limit import TicketUpdates
     from service.helpdesk.budget import LocalRateBudget
     from service.helpdesk.executor import Executor
     from tests.service.test_rate_budget import FakeClock
