@@ -119,3 +119,17 @@ def test_a_request_can_take_several_grants_at_once_and_waits_until_all_fit(db, k
     assert clock.now == pytest.approx(1_000_080) and budget.used_this_window() == 7
     with pytest.raises(ValueError, match="cannot grant 11 at once"):
         budget.acquire(11)
+
+
+@pytest.mark.parametrize("kind", ["local", "shared"])
+def test_a_share_can_keep_its_grants_longer_than_zendesks_minute(db, kind):
+    """The Update Ticket share keeps grants 62 s, so a whole bulk update never reaches Zendesk
+    while its own 60 s window still holds the previous one."""
+    clock = FakeClock()
+    if kind == "local":
+        budget = LocalRateBudget(2, clock=clock, sleep=clock.sleep, window_seconds=62)
+    else:
+        budget = SharedRateBudget(db, 2, "update_ticket", clock=clock, sleep=clock.sleep, window_seconds=62)
+    budget.acquire(2)
+    budget.acquire(1)
+    assert clock.now == pytest.approx(1_000_082) and budget.used_this_window() == 1
