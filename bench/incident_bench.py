@@ -23,6 +23,7 @@ that floor too.
 from __future__ import annotations
 
 import argparse
+import math
 import random
 import tempfile
 import threading
@@ -33,12 +34,13 @@ import requests
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from integrations.zendesk.adapter import TicketUpdates, ZendeskAdapter
+from integrations.zendesk.adapter import ZendeskAdapter
 from integrations.zendesk.setup import install
 from integrations.zendesk.transport import zenpy_client
+from integrations.zendesk.update_limit import TicketUpdates
 from service.app import create_app
 from service.domain.incidents import clean_draft
-from service.helpdesk.budget import LocalRateBudget
+from service.helpdesk.budget import UPDATE_TICKET_WINDOW_SECONDS, LocalRateBudget
 from service.helpdesk.executor import BulkOutcome, Executor
 from service.inbox.worker import Worker
 from service.incidents.broadcast import BroadcastRunner
@@ -71,7 +73,7 @@ SENTENCES = [
 class NaiveExecutor(Executor):
     """The baseline: one PUT per ticket, no bulk endpoint."""
 
-    def apply(self, changes) -> BulkOutcome:
+    def apply(self, changes, **_callbacks) -> BulkOutcome:  # no jobs: nothing to report while waiting
         outcome = BulkOutcome()
         for change in changes:
             outcome.calls += 1
@@ -100,7 +102,7 @@ class Stack:
         limits = {"update_many_counts_items": strict}
         requests.post(f"{self.sandbox.url}/_sandbox/limits", json=limits, timeout=5).raise_for_status()
         port = _free_port()
-        url = f"sqlite:///{workdir / ('naive.db' if naive else 'bulk.db')}"
+        url = f"sqlite:///{workdir / (('naive' if naive else 'bulk') + ('-surge' if webhooks else '-broadcast') + '.db')}"
         upgrade(url)
         client = zenpy_client("sandbox", DEMO_AGENT_EMAIL, DEMO_API_TOKEN, self.sandbox.url)
         secret = (
@@ -119,7 +121,8 @@ class Stack:
         )
         budget = LocalRateBudget(settings.our_requests_per_minute)
         per_minute = OUR_UPDATES_PER_MINUTE
-        updates = TicketUpdates(LocalRateBudget(per_minute), per_minute, counts_bulk_items=strict)
+        share = LocalRateBudget(per_minute, window_seconds=UPDATE_TICKET_WINDOW_SECONDS)
+        updates = TicketUpdates(share, per_minute, counts_bulk_items=strict)
         helpdesk = ZendeskAdapter.connect(
             "sandbox",
             DEMO_AGENT_EMAIL,
@@ -160,6 +163,12 @@ class Stack:
         self._stop.set()
         self.server.shutdown()
         self.sandbox.stop()
+
+
+def strict_floor(ticket_updates: int) -> float:
+    """Seconds the writes take at least when each ticket of a bulk update counts: the first
+    share goes at once, each further one when the share's window has passed."""
+    return max(0, math.ceil(ticket_updates / OUR_UPDATES_PER_MINUTE) - 1) * UPDATE_TICKET_WINDOW_SECONDS
 
 
 def write_calls(calls: dict[str, int]) -> int:
@@ -322,9 +331,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         if strict:
             print(
-                f"surge, strict: each of {surge_n} tickets written twice (note, answer) at "
-                f"{OUR_UPDATES_PER_MINUTE} tickets a minute is a floor of "
-                f"{surge_n * 2 / OUR_UPDATES_PER_MINUTE * 60:.0f} s; took {bulk['seconds']:.0f} s"
+                f"surge, strict: each of {surge_n} tickets written twice (note, answer), bulk updates of "
+                f"{OUR_UPDATES_PER_MINUTE} a minute at most: the writes alone take at least "
+                f"{strict_floor(surge_n * 2):.0f} s; took {bulk['seconds']:.0f} s"
             )
         ok &= bulk["linked"] == surge_n and (not judged or (bulk["writes"] <= 30 and bulk["seconds"] <= 120))
 
@@ -342,10 +351,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(f"broadcast ratio : naive/bulk calls = {cast_n * per_ticket / max(cast['total'], 1):.0f}x")
         if strict:
-            floor = cast_n / OUR_UPDATES_PER_MINUTE * 60
             print(
-                f"broadcast, strict: floor {floor:.0f} s at {OUR_UPDATES_PER_MINUTE} tickets a minute; "
-                f"took {cast['seconds']:.0f} s"
+                f"broadcast, strict: at least {strict_floor(cast_n):.0f} s at {OUR_UPDATES_PER_MINUTE} "
+                f"tickets a minute; took {cast['seconds']:.0f} s"
             )
         ok &= cast["sent"] == cast_n and (not judged or cast["total"] <= 60)
     print("targets met" if ok else "TARGETS MISSED")
