@@ -99,22 +99,6 @@ def _is_ticket_update() -> bool:
     return request.method == "PUT" and len(parts) == 4 and parts[2] == "tickets" and parts[3].isdigit()
 
 
-def _bulk_updates() -> int:
-    """How many tickets an ``update_many`` request changes (0 for any other request, or one
-    the endpoint will refuse as malformed)."""
-    if (
-        request.method != "PUT"
-        or request.path.rstrip("/").removesuffix(".json") != "/api/v2/tickets/update_many"
-    ):
-        return 0
-    ids = request.args.get("ids")
-    if ids:
-        return len([part for part in ids.split(",") if part.strip()])
-    body = request.get_json(silent=True)
-    tickets = body.get("tickets") if isinstance(body, dict) else None
-    return len(tickets) if isinstance(tickets, list) else 0
-
-
 def _set_location(response) -> None:
     """Zendesk answers a creation with the new resource's URL in ``Location``."""
     body = response.get_json(silent=True) or {}
@@ -145,7 +129,7 @@ def create_sandbox_app(
         traffic.apply_faults(state)
         request.environ["sandbox.user_id"] = auth.authenticate(state, request.headers.get("Authorization"))
         with state.lock:
-            state.rate_limits.admit(_is_ticket_update(), request.path, _bulk_updates())
+            state.rate_limits.admit(_is_ticket_update(), request.path)
         return None
 
     @app.after_request

@@ -106,10 +106,9 @@ class RateLimits:
             "update_many_counts_items": self.update_many_counts_items,
         }
 
-    def admit(self, is_ticket_update: bool, path: str = "", bulk_updates: int = 0) -> None:
+    def admit(self, is_ticket_update: bool, path: str = "") -> None:
         """Count one API request against the account limit, and against the Update Ticket or
-        the incremental exports' limit when it is one of those. ``bulk_updates``: the tickets
-        of an ``update_many``, counted as Update Tickets under the strict reading."""
+        the incremental exports' limit when it is one of those."""
         if not self.enabled:
             return
         now = time.monotonic()
@@ -126,13 +125,20 @@ class RateLimits:
                     "APIRateLimitExceeded",
                     "Number of allowed incremental export API requests per minute exceeded",
                 )
-        updates = 1 if is_ticket_update else bulk_updates if self.update_many_counts_items else 0
-        if updates:
-            wait = self.update_ticket.try_take(now, updates)
-            if wait:
-                raise _too_many(
-                    wait, "APIRateLimitExceeded", "Number of allowed ticket updates per minute exceeded"
-                )
+        if is_ticket_update:
+            self._take_updates(now, 1)
+
+    def bulk_update(self, tickets: int) -> None:
+        """An ``update_many`` of ``tickets``: Update Tickets too under the strict reading."""
+        if self.enabled and self.update_many_counts_items:
+            self._take_updates(time.monotonic(), tickets)
+
+    def _take_updates(self, now: float, count: int) -> None:
+        wait = self.update_ticket.try_take(now, count)
+        if wait:
+            raise _too_many(
+                wait, "APIRateLimitExceeded", "Number of allowed ticket updates per minute exceeded"
+            )
 
     def record_agent_edit(self) -> None:
         """An agent's own edit in the Zendesk UI uses the Update Ticket budget too."""
@@ -172,6 +178,11 @@ def _too_many(wait: float, error: str, description: str) -> ApiError:
     return ApiError(
         429, {"error": error, "description": description}, {"Retry-After": str(max(1, math.ceil(wait)))}
     )
+
+
+def check_bulk_update(state: SandboxState, tickets: int) -> None:
+    """The Update Ticket limit for an ``update_many``'s tickets, when the plan counts them."""
+    state.rate_limits.bulk_update(tickets)
 
 
 def check_ticket_update(state: SandboxState, ticket_id: int) -> None:

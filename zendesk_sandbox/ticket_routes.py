@@ -130,7 +130,10 @@ def update_many():
         items = [(s["id"], {k: v for k, v in s.items() if k != "id"}) for s in specs]
     if len(items) > MAX_BULK:
         raise too_many_values("tickets", "updated")
-    job = jobs.submit(current_state(), "update_tickets", items, current_user_id())
+    state = current_state()
+    with state.lock:
+        limits.check_bulk_update(state, len(items))
+    job = jobs.submit(state, "update_tickets", items, current_user_id())
     return _job_response(job)
 
 
