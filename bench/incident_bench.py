@@ -34,6 +34,7 @@ import requests
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
+from bench.processes import free_port
 from integrations.zendesk.adapter import ZendeskAdapter
 from integrations.zendesk.setup import install
 from integrations.zendesk.transport import zenpy_client
@@ -85,14 +86,6 @@ class NaiveExecutor(Executor):
         return outcome
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Stack:
     """Sandbox (Team plan, latency) + IncidentDesk web and one worker, on a fresh SQLite file."""
 
@@ -101,7 +94,7 @@ class Stack:
         requests.post(f"{self.sandbox.url}/_sandbox/faults", json={"latency": LATENCY}, timeout=5)
         limits = {"update_many_counts_items": strict}
         requests.post(f"{self.sandbox.url}/_sandbox/limits", json=limits, timeout=5).raise_for_status()
-        port = _free_port()
+        port = free_port()
         url = f"sqlite:///{workdir / (('naive' if naive else 'bulk') + ('-surge' if webhooks else '-broadcast') + '.db')}"
         upgrade(url)
         client = zenpy_client("sandbox", DEMO_AGENT_EMAIL, DEMO_API_TOKEN, self.sandbox.url)

@@ -24,7 +24,6 @@ import argparse
 import csv
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,6 +34,7 @@ from pathlib import Path
 import requests
 
 from bench.databases import migrated
+from bench.processes import free_port, serve_env
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCUST_VENV = ROOT / "var" / "locust-venv"
@@ -52,12 +52,6 @@ def _locust() -> Path:
         pip = [str(LOCUST_VENV / "bin" / "python"), "-m", "pip", "install", "--quiet"]
         subprocess.run([*pip, f"locust=={LOCUST_VERSION}"], check=True)
     return binary
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _wait_up(port: int, path: str, server: subprocess.Popen[bytes]) -> None:
@@ -92,13 +86,7 @@ def bare_flask(port: int):
 
 
 def incidentdesk(url: str, port: int):
-    env = {
-        "INCIDENTDESK_SECRET_KEY": "b" * 40,
-        "INCIDENTDESK_DATABASE_URL": url,
-        "ZENDESK_WEBHOOK_SECRET": SECRET,
-        "ZENDESK_EMAIL": "bench@example.com",
-        "ZENDESK_API_TOKEN": "bench",
-    }
+    env = serve_env(url, SECRET)
     command = [sys.executable, "-m", "service.cli", "--log-level", "INFO", "serve", "--port", str(port)]
     return _server(command, env, port, "/readyz")
 
@@ -150,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     steady: dict[str, dict[str, float]] = {}
     saturated: dict[str, dict[str, float]] = {}
     for name, database in targets:
-        port = _free_port()
+        port = free_port()
         with ExitStack() as stack:
             if database is None:
                 stack.enter_context(bare_flask(port))

@@ -25,7 +25,6 @@ import multiprocessing
 import os
 import random
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,6 +35,7 @@ from pathlib import Path
 
 import requests
 
+from bench.processes import free_port, serve_env
 from integrations.zendesk.signature import sign
 from service.db import Database
 from service.domain.incidents import clean_draft
@@ -51,12 +51,6 @@ TEXTS = {
     "he": "שלום {{first_name}}, מערכת התשלום מושבתת; אנו צופים שתחזור תוך 3 שעות. {{status_page_url}}",
     "bg": "Здравейте, {{first_name}}, плащането не работи; очакваме да се възстанови до 3 часа.",
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _prepare(url: str, port: int) -> str:
@@ -84,14 +78,7 @@ def _prepare(url: str, port: int) -> str:
 
 
 def _serve(url: str, port: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "INCIDENTDESK_SECRET_KEY": "b" * 40,
-        "INCIDENTDESK_DATABASE_URL": url,
-        "ZENDESK_WEBHOOK_SECRET": SECRET,
-        "ZENDESK_EMAIL": "bench@example.com",
-        "ZENDESK_API_TOKEN": "bench",
-    }
+    env = {**os.environ, **serve_env(url, SECRET)}
     command = [sys.executable, "-m", "service.cli", "--log-level", "WARNING", "serve", "--port", str(port)]
     server = subprocess.Popen(command, env=env)
     deadline = time.monotonic() + 30
@@ -205,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="shorter rounds")
     args = parser.parse_args(argv)
     seconds, rounds, posts = (3.0, 2, 150) if args.quick else (8.0, 3, 400)
-    port = _free_port()
+    port = free_port()
     with tempfile.TemporaryDirectory() as workdir:
         url = f"sqlite:///{Path(workdir) / 'status.db'}"
         slug = _prepare(url, port)

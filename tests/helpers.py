@@ -288,3 +288,18 @@ def start_pagerduty_stand_in() -> PagerDutyStandIn:
     server = make_server("127.0.0.1", port, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return PagerDutyStandIn(url=f"http://127.0.0.1:{port}", notes=notes, _server=server)
+
+
+class FakeClock:
+    """Time is the one thing faked here: the budget's waits are minutes long."""
+
+    def __init__(self, now=1_000_020.0):
+        self.now = now
+        self.slept = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.slept.append(seconds)
+        self.now += seconds

@@ -315,7 +315,7 @@ def test_bulk_updates_fit_an_update_ticket_limit_that_counts_their_tickets(sandb
     from integrations.zendesk.update_limit import TicketUpdates
     from service.helpdesk.budget import LocalRateBudget
     from service.helpdesk.executor import Executor
-    from tests.service.test_rate_budget import FakeClock
+    from tests.helpers import FakeClock
 
     clock = FakeClock()  # the share's second minute passes at once
     share = LocalRateBudget(40, clock=clock, sleep=clock.sleep)

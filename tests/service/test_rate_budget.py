@@ -7,21 +7,7 @@ import pytest
 
 from service.db import Database
 from service.helpdesk.budget import LocalRateBudget, SharedRateBudget
-
-
-class FakeClock:
-    """Time is the one thing faked here: the budget's waits are minutes long."""
-
-    def __init__(self, now=1_000_020.0):
-        self.now = now
-        self.slept = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.slept.append(seconds)
-        self.now += seconds
+from tests.helpers import FakeClock
 
 
 @pytest.fixture
