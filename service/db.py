@@ -68,6 +68,17 @@ def _make_engine(database_url: str) -> Engine:
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 
+        @event.listens_for(engine, "savepoint")
+        def _begin_before_savepoint(connection, _name):
+            # Python's sqlite3 (3.11) opens a transaction only before a write statement, so a
+            # SAVEPOINT issued before any write would start the transaction itself and its
+            # RELEASE would commit it, half a unit of work. Begin first; IMMEDIATE, since a
+            # savepoint here always guards a write: the write lock is taken now, waiting out the
+            # busy timeout, instead of failing on a stale snapshot at the first write.
+            driver = connection.connection.driver_connection
+            if not driver.in_transaction:
+                driver.execute("BEGIN IMMEDIATE")
+
         return engine
     return create_engine(database_url, hide_parameters=True, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
