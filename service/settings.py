@@ -185,6 +185,9 @@ class Settings:
     worker_max_attempts: int = 8
     job_poll_seconds: float = 0.2
     job_timeout_seconds: float = 120.0
+    # How long an agent's click in the sidebar waits on Zendesk's merge job before the sidebar
+    # is told it is still running (and asks again): well inside a proxy's read timeout.
+    sidebar_job_wait_seconds: float = 8.0
     # The account's API budget (Team 200, Growth/Professional 400, Enterprise 700, High Volume
     # 2,500 a minute) and the share of it left to agents and other integrations.
     zendesk_requests_per_minute: int = 200
@@ -321,6 +324,7 @@ class Settings:
             worker_max_attempts=_int(env, "INCIDENTDESK_WORKER_MAX_ATTEMPTS", 8, minimum=1),
             job_poll_seconds=_float(env, "INCIDENTDESK_JOB_POLL_SECONDS", 0.2),
             job_timeout_seconds=_float(env, "INCIDENTDESK_JOB_TIMEOUT_SECONDS", 120.0),
+            sidebar_job_wait_seconds=_float(env, "INCIDENTDESK_SIDEBAR_JOB_WAIT_SECONDS", 8.0),
             zendesk_requests_per_minute=_int(env, "ZENDESK_REQUESTS_PER_MINUTE", 200, minimum=10),
             agent_headroom=_float(env, "INCIDENTDESK_AGENT_HEADROOM", 0.2),
             zendesk_update_many_counts_items=_bool(env, "ZENDESK_UPDATE_MANY_COUNTS_ITEMS", False),

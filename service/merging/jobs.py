@@ -16,9 +16,12 @@ from service.merging.models import Merge
 from service.settings import Settings
 
 
-def wait_for_job(helpdesk: HelpdeskPort, settings: Settings, job: JobResult) -> JobResult:
-    """Poll the job until it finishes or ``job_timeout_seconds`` pass; the last state seen."""
-    deadline = time.monotonic() + settings.job_timeout_seconds
+def wait_for_job(
+    helpdesk: HelpdeskPort, settings: Settings, job: JobResult, *, seconds: float | None = None
+) -> JobResult:
+    """Poll the job until it finishes or ``seconds`` pass (``job_timeout_seconds`` unless
+    given); the last state seen."""
+    deadline = time.monotonic() + (settings.job_timeout_seconds if seconds is None else seconds)
     while not job.finished and time.monotonic() < deadline:
         time.sleep(settings.job_poll_seconds)
         job = helpdesk.job_status(job.id)

@@ -36,12 +36,26 @@ from service.merging.jobs import job_failure, mark_merged, wait_for_job
 from service.merging.models import Merge, MergeSuggestion
 from service.wiring import Services
 
-CONFIRMED = "agent_confirmed"  # the merge's reason: an agent merged a suggestion
+CONFIRMED = "agent_confirmed"
+RETRY_AFTER_SECONDS = 2  # a running merge job: the sidebar asks again this much later  # the merge's reason: an agent merged a suggestion
 MERGE_FAILED = sentence("merge_suggestion.failed", "Zendesk did not merge the tickets: {error}")
 STILL_MERGING = sentence(
     "merge_suggestion.still_merging",
     "Zendesk is still merging ticket #{source_id} into #{target_id}. Reload the sidebar in a minute.",
 )
+MERGE_RUNNING = sentence(
+    "merge_suggestion.running",
+    "Zendesk is still merging ticket #{source_id} into #{target_id}; this updates by itself when it is done.",
+)
+
+
+class StillMerging(Conflict):
+    """The agent's merge is under way in Zendesk, its job not finished yet: asking again (the
+    same click) settles it. ``retry_after``: seconds worth waiting first."""
+
+    def __init__(self, message: object, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 def pair_key(a: int, b: int) -> str:
@@ -246,8 +260,11 @@ def _settle(services: Services, merge: Merge, suggestion_id: int, actor: str) ->
 
 
 def _finish(services: Services, merge_id: int, job: JobResult, suggestion_id: int, actor: str) -> None:
-    """Record what the merge job did; raises ``Conflict`` when it failed or is still running."""
-    job = wait_for_job(services.helpdesk, services.settings, job)
+    """Record what the merge job did; raises ``Conflict`` when it failed, ``StillMerging`` when
+    Zendesk is still at it after the short wait a click allows (never a proxy's timeout)."""
+    job = wait_for_job(
+        services.helpdesk, services.settings, job, seconds=services.settings.sidebar_job_wait_seconds
+    )
     refused: Conflict | None = None
     with services.db.transaction() as session:
         merge = session.get(Merge, merge_id)
@@ -257,7 +274,9 @@ def _finish(services: Services, merge_id: int, job: JobResult, suggestion_id: in
         failure = job_failure(job) if job.finished else None
         if not job.finished:
             merge.job_id = job.id
-            refused = Conflict(STILL_MERGING(source_id=source_id, target_id=target_id))
+            refused = StillMerging(
+                MERGE_RUNNING(source_id=source_id, target_id=target_id), RETRY_AFTER_SECONDS
+            )
         elif failure is not None:
             session.delete(merge)
             record(

@@ -182,6 +182,49 @@ def test_alike_tickets_are_suggested_not_merged_and_the_agent_merges_them_in_one
     )
 
 
+def test_a_slow_merge_job_is_answered_at_once_and_the_same_click_settles_it(database_url, sandbox, helpdesk):
+    """Zendesk's job runs longer than a click may wait (a proxy would answer 504 at 60 s): the
+    sidebar hears 202, "still merging", in the agent's language, and asking again merges once."""
+    running = start_service(
+        database_url,
+        sandbox,
+        helpdesk,
+        zendesk_app_public_key=key_pair("app").public_pem,
+        zendesk_app_audience=AUDIENCE,
+        sidebar_job_wait_seconds=0.3,
+    )
+    try:
+        first, second = two_alike_tickets(running)
+        sidebar = Sidebar(running)
+        [shown] = sidebar.suggestions(second)
+        requests.post(f"{sandbox.url}/_sandbox/faults", json={"job_delay_seconds": 2.0}, timeout=5)
+
+        answer = sidebar.decide(second, shown, "merge", locale="he")
+        assert answer.status_code == 202, answer.text
+        assert answer.headers["Retry-After"] == "2" and answer.json()["retry_after"] == 2
+        assert answer.json()["merging"] == {"source_ticket_id": second, "target_ticket_id": first}
+        assert answer.json()["message"] == translate(
+            "phrase.merge_suggestion.running", "he", source_id=second, target_id=first
+        )
+        assert [row.state for row in rows(running, MergeSuggestion)] == ["pending"]  # not decided yet
+        assert running.ticket(second)["status"] != "closed"
+
+        again = wait_for(lambda: (r := sidebar.decide(second, shown, "merge")).status_code == 200 and r)
+        assert again.json() == {
+            "suggestions": [],
+            "merged": {"source_ticket_id": second, "target_ticket_id": first},
+        }
+        # What the customer sees: closed, told once where to reply; Zendesk merged once.
+        assert running.ticket(second)["status"] == "closed"
+        told = [c for c in running.comments(second) if "we have combined this request" in c["body"]]
+        assert len(told) == 1 and told[0]["public"]
+        [merge] = rows(running, Merge)
+        assert merge.state == "merged" and len(audit(running, "ticket.merged")) == 1
+    finally:
+        requests.delete(f"{sandbox.url}/_sandbox/faults", timeout=5)
+        running.stop()
+
+
 def test_a_dismissed_suggestion_is_gone_and_not_suggested_on_the_next_update(running):
     first, second = two_alike_tickets(running)
     sidebar = Sidebar(running)

@@ -205,6 +205,11 @@
       ? t("sidebar.suggestion.merged", { source: item.source_ticket_id, target: item.target_ticket_id })
       : t("sidebar.suggestion.dismissed");
     call("POST", "/merge_suggestions/" + item.id + "/" + action, pair).then(function (data) {
+      if (data.merging) {  /* Zendesk's job is still running: say so, then the same click again */
+        say(data.message);
+        window.setTimeout(function () { decide(item, action, box); }, 1000 * (data.retry_after || 2));
+        return;
+      }
       renderSuggestions(data.suggestions);
       return load().then(function () { say(done); });
     }, function (error) {

@@ -5,6 +5,8 @@ The same authentication as the rest of the sidebar (``sidebar_token_required``: 
 in the ``Authorization`` header, for the ticket it was issued for only, no cookie, so no CSRF
 token). A merge or dismissal names the pair as the sidebar showed it; a pair that changed since,
 or tickets that no longer allow the merge, are refused with a 404/409 in the agent's language.
+A merge whose Zendesk job is still running after a short wait is answered 202 with
+``merging``, a message and ``retry_after``: the sidebar shows it and sends the same click again.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from service.domain.errors import IncidentDeskError
 from service.domain.merging.suggestions import explanation, percent
 from service.domain.moments import utc
 from service.incidents.reads import MAX_ROW_ID
-from service.merging.suggestions import dismiss, merge_suggested, pending_for
+from service.merging.suggestions import StillMerging, dismiss, merge_suggested, pending_for
 from service.web.context import services
 from service.web.errors import json_error, status_for
 from service.web.i18n import say, translate
@@ -97,6 +99,10 @@ def _decide(ticket_id: int, suggestion_id: int, merge: bool) -> ResponseReturnVa
             merge_suggested(services(), **who, target_id=target_id, actor=g.zaf_identity.actor)
         else:
             dismiss(services().db, **who, target_id=target_id, actor=g.zaf_identity.actor)
+    except StillMerging as running:  # accepted: the sidebar says so and asks again, Retry-After on
+        answer = _listing(ticket_id, merging={"source_ticket_id": source_id, "target_ticket_id": target_id})
+        retry = {"message": say(running, lang), "retry_after": running.retry_after}
+        return answer | retry, 202, {"Retry-After": str(running.retry_after)}
     except IncidentDeskError as refused:
         return _refused(status_for(refused), say(refused, lang))
     except HelpdeskError:
