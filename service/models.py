@@ -101,6 +101,9 @@ class Incident(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=clock.now, onupdate=clock.now
     )
+    # Its tickets linked now: kept by the database's triggers on ticket_links (migration 0033)
+    # for every writer, never written here, so a list reads it instead of counting history.
+    linked_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     rules: Mapped[list[IncidentRule]] = relationship(
         back_populates="incident", cascade="all, delete-orphan", order_by="IncidentRule.id"

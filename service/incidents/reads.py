@@ -15,16 +15,6 @@ from service.models import AuditEntry, TicketLink
 MAX_ROW_ID = 2**31 - 1
 
 
-def linked_counts(session: Session, incident_ids: list[int]) -> dict[int, int]:
-    """Number of currently linked tickets of each of these incidents (absent: none)."""
-    stmt = (
-        select(TicketLink.incident_id, func.count(TicketLink.id))
-        .where(TicketLink.incident_id.in_(incident_ids), TicketLink.state == LinkState.LINKED)
-        .group_by(TicketLink.incident_id)
-    )
-    return {incident_id: n for incident_id, n in session.execute(stmt)}  # noqa: C416 (as in inbox.store)
-
-
 def links_per_hour(session: Session, incident_ids: list[int], hours: int) -> dict[datetime, int]:
     """Tickets of these incidents linked in each UTC hour, over the ``hours`` up to the latest
     link: counted by the database along the (incident, linked_at) index, so the chart costs the

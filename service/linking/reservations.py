@@ -111,7 +111,9 @@ def confirm(session: Session, writer: str, links: Iterable[tuple[int, int]]) -> 
     by_incident: dict[int, list[int]] = {}
     for incident_id, ticket_id in links:
         by_incident.setdefault(incident_id, []).append(ticket_id)
-    for incident_id, ticket_ids in by_incident.items():
+    # In incident order: the count triggers lock each incident's row, and two workers
+    # confirming the same incidents then queue behind each other instead of deadlocking.
+    for incident_id, ticket_ids in sorted(by_incident.items()):
         session.execute(
             update(TicketLink)
             .where(

@@ -12,7 +12,7 @@ from service.domain.adoption import ProblemTicketTaken
 from service.domain.incidents import InvalidIncident
 from service.domain.moments import utc
 from service.inbox.adopted import store_adopted_tickets
-from service.incidents.reads import MAX_ROW_ID, linked_counts
+from service.incidents.reads import MAX_ROW_ID
 from service.incidents.store import declare_incident, list_incidents
 from service.web.admin.forms import IncidentForm
 from service.web.admin.lifecycle import render_detail
@@ -30,8 +30,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 def incidents():
     with services().db.transaction() as db:
         rows = list_incidents(db)
-        counts = linked_counts(db, [i.id for i in rows])
-    return render_template("incidents/list.html", incidents=rows, counts=counts)
+    return render_template("incidents/list.html", incidents=rows)
 
 
 @bp.route("/incidents/new", methods=["GET", "POST"])

@@ -26,7 +26,7 @@ from service.incidents.lifecycle_reads import (
     unlinks_per_phrase,
     unsolved_tickets,
 )
-from service.incidents.reads import MAX_ROW_ID, audit_page, linked_counts, links_per_hour
+from service.incidents.reads import MAX_ROW_ID, audit_page, links_per_hour
 from service.incidents.rules import PHRASE_KINDS
 from service.incidents.status import (
     IncidentStateError,
@@ -136,7 +136,7 @@ def render_detail(
             ),
             incident=incident,
             links=linked_tickets(db, incident_id),
-            linked_count=linked_counts(db, [incident_id]).get(incident_id, 0),
+            linked_count=incident.linked_count,
             unsolved_count=incident_health(db, [incident])[0].unsolved,
             chart=hourly_chart(links_per_hour(db, [incident_id], MAX_HOURS)),
             audit_before=audit_before,

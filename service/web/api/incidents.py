@@ -11,7 +11,7 @@ from integrations.base import HelpdeskError
 from service.domain.errors import IncidentDeskError, InvalidInput
 from service.domain.incidents import clean_draft
 from service.inbox.adopted import store_adopted_tickets
-from service.incidents.reads import MAX_ROW_ID, linked_counts
+from service.incidents.reads import MAX_ROW_ID
 from service.incidents.store import declare_incident, get_incident, linked_tickets, list_incidents
 from service.web.api.json_input import load_json
 from service.web.api.openapi import document
@@ -42,9 +42,9 @@ def require_token():
     return None
 
 
-def _incident_json(incident, count: int) -> dict:
+def _incident_json(incident) -> dict:
     data = IncidentSchema().dump(incident)
-    data["linked_ticket_count"] = count
+    data["linked_ticket_count"] = incident.linked_count
     return data
 
 
@@ -52,8 +52,7 @@ def _incident_json(incident, count: int) -> dict:
 def list_all():
     with services().db.transaction() as db:
         incidents = list_incidents(db)
-        counts = linked_counts(db, [i.id for i in incidents])
-    return jsonify({"incidents": [_incident_json(i, counts.get(i.id, 0)) for i in incidents]})
+    return jsonify({"incidents": [_incident_json(i) for i in incidents]})
 
 
 @bp.post("/incidents")
@@ -65,7 +64,7 @@ def create():
             incident = declare_incident(
                 db, services().helpdesk, draft, actor=API_ACTOR, deliver=store_adopted_tickets
             )
-            body = _incident_json(incident, 0)
+            body = _incident_json(incident)
     except IncidentDeskError as refused:
         return _refusal(refused)
     except HelpdeskError as failure:
@@ -100,8 +99,7 @@ def show(incident_id: int):
         incident = get_incident(db, incident_id)
         if incident is None:
             return json_error(404, f"There is no incident {incident_id}.")
-        count = linked_counts(db, [incident_id]).get(incident_id, 0)
-        return jsonify(_incident_json(incident, count))
+        return jsonify(_incident_json(incident))
 
 
 @bp.get(f"/incidents/<int(max={MAX_ROW_ID}):incident_id>/tickets")
