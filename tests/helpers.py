@@ -114,6 +114,10 @@ class RunningService:
     def comments(self, ticket_id: int) -> list[dict]:
         return self._get(f"tickets/{ticket_id}/comments.json")["comments"]
 
+    def public_replies(self, ticket_id: int) -> list[str]:
+        """The public comments after the customer's first one, as the customer sees them."""
+        return [c["body"] for c in self.comments(ticket_id)[1:] if c["public"]]
+
     def start_worker(self) -> None:
         self._worker_stop = threading.Event()
         self._worker_thread = threading.Thread(

@@ -26,11 +26,6 @@ STATUS = {
 DECLARATION = {"title": "Deliveries are late", "phrases": ["courier strike"], "status_texts": STATUS}
 
 
-def _public_replies(running, ticket_id: int) -> list[str]:
-    """The public comments after the customer's first one, as the customer sees them."""
-    return [c["body"] for c in running.comments(ticket_id)[1:] if c["public"]]
-
-
 def _agent_update(running, ticket_id: int, change: dict) -> None:
     """An agent's edit in Zendesk's UI (it fires the account's triggers, as a person's does)."""
     answer = running.api.post(
@@ -66,7 +61,7 @@ def _declare(running, **fields) -> requests.Response:
 
 
 def _answered_once(running, ticket_id: int, expected: str) -> bool:
-    replies = _public_replies(running, ticket_id)
+    replies = running.public_replies(ticket_id)
     return len(replies) == 1 and expected in replies[0]
 
 
@@ -86,7 +81,7 @@ def test_an_incident_declared_from_a_problem_ticket_answers_its_incidents_once(
         for ticket_id in customers:
             _under_problem(running, ticket_id, problem)
         wait_for(lambda: deliveries_done(running), timeout=30)  # no incident yet: left alone
-        assert all(_public_replies(running, t) == [] for t in customers)
+        assert all(running.public_replies(t) == [] for t in customers)
 
         declared = _declare(running, problem_ticket_id=problem)
         assert declared.status_code == 201, declared.text
@@ -99,7 +94,7 @@ def test_an_incident_declared_from_a_problem_ticket_answers_its_incidents_once(
             assert incident["tag"] in seen["tags"] and seen["problem_id"] == problem
         assert (
             STATUS["he"]
-            in _public_replies(running, next(t for t, lang in customers.items() if lang == "he"))[0]
+            in running.public_replies(next(t for t, lang in customers.items() if lang == "he"))[0]
         )
 
         problem_seen = running.ticket(problem)
@@ -114,7 +109,7 @@ def test_an_incident_declared_from_a_problem_ticket_answers_its_incidents_once(
         # An agent puts another customer's ticket under the problem after the declaration.
         later = running.create_ticket("Courier never came", name="Cy Moss", email="cy@example.com")
         wait_for(lambda: deliveries_done(running), timeout=30)
-        assert _public_replies(running, later) == []  # no rule matches its words
+        assert running.public_replies(later) == []  # no rule matches its words
         _under_problem(running, later, problem)
         wait_for(lambda: _answered_once(running, later, STATUS["en"]), timeout=60)
 
@@ -137,7 +132,7 @@ def test_an_incident_declared_from_a_problem_ticket_answers_its_incidents_once(
                     payload="{}",
                 )
         wait_for(lambda: deliveries_done(running), timeout=60)
-        assert all(len(_public_replies(running, t)) == 1 for t in everyone)
+        assert all(len(running.public_replies(t)) == 1 for t in everyone)
 
         with running.services.db.transaction() as session:
             links = session.scalars(select(TicketLink).where(TicketLink.incident_id == incident["id"])).all()

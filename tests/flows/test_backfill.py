@@ -16,11 +16,6 @@ from tests.factories import AUTH, declare_checkout_incident, deliveries_done
 from tests.helpers import EXPORT_EXCLUDES_HERE, export_everything, start_service, wait_for
 
 
-def _public_replies(running, ticket_id: int) -> list[str]:
-    """The public comments after the customer's first one, as the customer sees them."""
-    return [c["body"] for c in running.comments(ticket_id)[1:] if c["public"]]
-
-
 def _backfill(running, incident_id: int, backfill_id: int) -> dict:
     answer = requests.get(
         f"{running.url}/api/v1/incidents/{incident_id}/backfills/{backfill_id}", headers=AUTH, timeout=10
@@ -65,7 +60,7 @@ def test_customers_who_wrote_before_the_declaration_are_answered_once(database_u
         by_hand = running.create_ticket("checkout error 500", name="Di Hand", email="di@example.com")
         again = running.create_ticket("I can't pay, payment fails", name="Ed Again", email="ed@example.com")
         wait_for(lambda: deliveries_done(running), timeout=30)  # seen before any incident: left alone
-        assert all(_public_replies(running, t) == [] for t in (first, second, other, by_hand, again))
+        assert all(running.public_replies(t) == [] for t in (first, second, other, by_hand, again))
 
         incident_id, tag, _ = declare_checkout_incident(running.services)
         with running.services.db.transaction() as session:
@@ -80,7 +75,7 @@ def test_customers_who_wrote_before_the_declaration_are_answered_once(database_u
         assert wrote.status_code == 200, wrote.text
         wait_for(lambda: tag in running.ticket(again)["tags"], timeout=30)
         wait_for(lambda: deliveries_done(running), timeout=30)
-        replies_before = {t: _public_replies(running, t) for t in (by_hand, again)}
+        replies_before = {t: running.public_replies(t) for t in (by_hand, again)}
         assert len([r for r in replies_before[again] if r != "Still can't pay!"]) == 1
 
         # The export lists a change once it is older than what it leaves out (2 s here, as the
@@ -91,17 +86,17 @@ def test_customers_who_wrote_before_the_declaration_are_answered_once(database_u
         assert dry["skipped"] == {"handled": 2, "solved": 0}
         assert {s["ticket_id"] for s in dry["sample"]} == {first, second, by_hand, again}
         assert all("checkout" in s["why"].lower() or "pay" in s["why"].lower() for s in dry["sample"])
-        assert all(_public_replies(running, t) == [] for t in (first, second))  # a dry run writes nothing
+        assert all(running.public_replies(t) == [] for t in (first, second))  # a dry run writes nothing
 
         done = _applied(running, incident_id, dry["id"])
         assert (done["processed"], done["answered"], done["percent"]) == (2, 2, 100)
         for ticket_id in (first, second):
-            replies = _public_replies(running, ticket_id)
+            replies = running.public_replies(ticket_id)
             assert len(replies) == 1 and "checkout is down" in replies[0]
             assert tag in running.ticket(ticket_id)["tags"]
-        assert _public_replies(running, other) == []
+        assert running.public_replies(other) == []
         assert tag not in running.ticket(other)["tags"]
-        assert {t: _public_replies(running, t) for t in (by_hand, again)} == replies_before
+        assert {t: running.public_replies(t) for t in (by_hand, again)} == replies_before
 
         # Twice: the second dry run finds everyone handled, and applying it answers no one.
         time.sleep(EXPORT_EXCLUDES_HERE + 0.5)  # the answers just written, listed by the export
@@ -109,8 +104,8 @@ def test_customers_who_wrote_before_the_declaration_are_answered_once(database_u
         assert (second_dry["matched"], second_dry["to_answer"], second_dry["skipped"]["handled"]) == (4, 0, 4)
         assert _applied(running, incident_id, second_dry["id"])["state"] == "done"
         for ticket_id in (first, second):
-            assert len(_public_replies(running, ticket_id)) == 1
-        assert {t: _public_replies(running, t) for t in (by_hand, again)} == replies_before
+            assert len(running.public_replies(ticket_id)) == 1
+        assert {t: running.public_replies(t) for t in (by_hand, again)} == replies_before
 
         with running.services.db.transaction() as session:
             actions = list(

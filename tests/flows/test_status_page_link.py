@@ -33,15 +33,11 @@ def _publish(running, incident_id: int) -> dict:
     return answer.json()
 
 
-def _public_replies(running, ticket_id: int) -> list[str]:
-    return [c["body"] for c in running.comments(ticket_id) if c["public"]][1:]  # after the customer's own
-
-
 def test_the_customers_reply_and_the_macro_link_to_the_public_page(running, sandbox):
     incident_id, _, _ = declare_checkout_incident(running.services, status_texts=STATUS)
     before = running.create_ticket("checkout fails", name="Ann Lee", email="ann@example.com")
     wait_for(lambda: (link_state(running, before) or ("",))[0] == "linked")
-    assert _public_replies(running, before) == ["Hi Ann, checkout is down. Follow it at "]
+    assert running.public_replies(before) == ["Hi Ann, checkout is down. Follow it at "]
 
     published = _publish(running, incident_id)
     page_url = f"{PUBLIC_URL}/status/checkout-is-down"
@@ -49,7 +45,7 @@ def test_the_customers_reply_and_the_macro_link_to_the_public_page(running, sand
 
     ticket_id = running.create_ticket("התשלום לא עובד", name="Dana Levi", locale="he")
     wait_for(lambda: (link_state(running, ticket_id) or ("",))[0] == "linked")
-    assert _public_replies(running, ticket_id) == [f"שלום Dana, התשלום לא עובד. עדכונים: {page_url}"]
+    assert running.public_replies(ticket_id) == [f"שלום Dana, התשלום לא עובד. עדכונים: {page_url}"]
 
     with running.services.db.transaction() as session:
         content_id = session.get(Incident, incident_id).dynamic_content_id
