@@ -346,3 +346,34 @@ def test_bulk_updates_fit_an_update_ticket_limit_that_counts_their_tickets(sandb
     with pytest.raises(ValueError, match="1 to 40"):
         helpdesk.update_many([TicketChange(ticket_id=i, add_tags=("x",)) for i in ids[:41]])
     assert "strict" in helpdesk.get_tickets([ids[79]])[0].tags
+
+
+def test_a_job_zendesk_starts_late_is_polled_further_apart_and_one_it_finishes_at_once_once(helpdesk, sandbox):
+    ids = [r.ticket_id for r in settle(helpdesk, helpdesk.create_many([new(n) for n in range(3)])).results]
+    pauses: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        pauses.append(seconds)
+        time.sleep(seconds)
+
+    def polls() -> int:
+        calls = requests.get(f"{sandbox.url}/_sandbox/counters", timeout=5).json()["calls"]
+        return calls.get("GET /api/v2/job_statuses/show_many", 0)
+
+    executor = Executor(helpdesk, job_poll_seconds=0.1, sleep=sleep)
+    requests.post(f"{sandbox.url}/_sandbox/counters/reset", timeout=5)
+    assert executor.apply([TicketChange(ticket_id=i, add_tags=("quick",)) for i in ids]).succeeded() == ids
+    assert (pauses, polls()) == ([0.1], 1)
+
+    pauses.clear()
+    requests.post(f"{sandbox.url}/_sandbox/faults", json={"job_delay_seconds": 3.0}, timeout=5)
+    requests.post(f"{sandbox.url}/_sandbox/counters/reset", timeout=5)
+    try:
+        assert executor.apply([TicketChange(ticket_id=i, add_tags=("late",)) for i in ids]).succeeded() == ids
+    finally:
+        requests.delete(f"{sandbox.url}/_sandbox/faults", timeout=5)
+    # 0.1, 0.15, 0.225, ... up to 2 s: about seven polls in the job's 3 s, not thirty.
+    assert pauses[:4] == pytest.approx([0.1, 0.15, 0.225, 0.3375])
+    assert all(b >= a for a, b in zip(pauses, pauses[1:], strict=False)) and max(pauses) <= 2.0
+    assert polls() == len(pauses) <= 9 and sum(pauses) >= 3.0
+    assert all("late" in t.tags for t in helpdesk.get_tickets(ids))
