@@ -348,7 +348,7 @@ def test_bulk_updates_fit_an_update_ticket_limit_that_counts_their_tickets(sandb
     assert "strict" in helpdesk.get_tickets([ids[79]])[0].tags
 
 
-def test_a_job_zendesk_starts_late_is_polled_further_apart_and_one_it_finishes_at_once_once(helpdesk, sandbox):
+def test_a_late_job_is_polled_further_apart_and_a_prompt_one_once(helpdesk, sandbox):
     ids = [r.ticket_id for r in settle(helpdesk, helpdesk.create_many([new(n) for n in range(3)])).results]
     pauses: list[float] = []
 
