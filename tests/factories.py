@@ -14,6 +14,7 @@ from service.domain.outreach.audience import parse_csv
 from service.inbox import store as inbox
 from service.inbox.worker import Worker
 from service.incidents.store import declare_incident
+from service.linking.reservations import Reservation
 from service.models import InboxDelivery, TicketLink
 from service.outreach import store
 from service.outreach.models import Campaign
@@ -263,3 +264,19 @@ def process_deliveries(services: Services, ticket_ids, timeout: float = 60.0) ->
             return not sum(inbox.queue_depth(session).values())
 
     wait_for(drained, timeout=timeout)
+
+
+def reservation(incident_id: int, ticket_id: int, requester_id: int = 7) -> Reservation:
+    """A link a batch wants to write: Dana's checkout ticket."""
+    return Reservation(
+        incident_id=incident_id,
+        ticket_id=ticket_id,
+        requester_id=requester_id,
+        requester_name="Dana",
+        subject="checkout fails",
+        ticket_status="new",
+        ticket_created_at=None,
+        locale="en",
+        status_version=1,
+        evidence={},
+    )

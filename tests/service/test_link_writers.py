@@ -13,9 +13,9 @@ from service import clock
 from service.db import Database
 from service.domain.states import LinkState
 from service.linking import reservations
-from service.linking.reservations import Reservation
 from service.linking.writer import LinkWriter, take_over_stale
 from service.models import Incident, TicketLink
+from tests.factories import reservation
 from tests.helpers import wait_for
 
 START = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
@@ -28,21 +28,6 @@ def _incident(db: Database) -> int:
         session.add(incident)
         session.flush()
         return incident.id
-
-
-def _reservation(incident_id: int, ticket_id: int) -> Reservation:
-    return Reservation(
-        incident_id=incident_id,
-        ticket_id=ticket_id,
-        requester_id=7,
-        requester_name="Dana",
-        subject="checkout fails",
-        ticket_status="new",
-        ticket_created_at=None,
-        locale="en",
-        status_version=1,
-        evidence={},
-    )
 
 
 def _at(monkeypatch, seconds: float) -> None:
@@ -59,7 +44,7 @@ def test_a_writer_that_shows_it_is_alive_keeps_its_reservations(database_url, he
     incident_id = _incident(db)
     _at(monkeypatch, 0)
     slow = LinkWriter(db, renew_every_seconds=1)
-    assert slow.reserve([_reservation(incident_id, 1), _reservation(incident_id, 2)]) == {1, 2}
+    assert slow.reserve([reservation(incident_id, 1), reservation(incident_id, 2)]) == {1, 2}
     _at(monkeypatch, 50)
     assert slow.still_ours([1, 2]) == {1, 2}
     _at(monkeypatch, 100)  # 100 s after reserving, 50 s after its writer last spoke
@@ -74,12 +59,12 @@ def test_a_taken_over_writer_no_longer_answers_or_confirms(database_url, helpdes
     incident_id = _incident(db)
     _at(monkeypatch, 0)
     gone = LinkWriter(db, renew_every_seconds=1)
-    gone.reserve([_reservation(incident_id, 1)])
+    gone.reserve([reservation(incident_id, 1)])
     _at(monkeypatch, STALE_AFTER + 1)
     dropped = take_over_stale(db, helpdesk, [1, 2], STALE_AFTER)
     assert list(dropped) == [1] and dropped[1].writer == gone.token
     successor = LinkWriter(db, renew_every_seconds=1)
-    assert successor.reserve([_reservation(incident_id, 1)]) == {1}
+    assert successor.reserve([reservation(incident_id, 1)]) == {1}
     assert gone.still_ours([1]) == set()  # the old batch finds it is not its answer to write
     with db.transaction() as session:
         reservations.confirm(session, gone.token, [(incident_id, 1)])
@@ -101,7 +86,7 @@ def test_a_stale_reservation_whose_answer_is_still_queued_stays_busy(
     ).raise_for_status()
     _at(monkeypatch, 0)
     writer = LinkWriter(db, renew_every_seconds=1)
-    writer.reserve([_reservation(incident_id, ticket_id)])
+    writer.reserve([reservation(incident_id, ticket_id)])
     job = helpdesk.update_many([TicketChange(ticket_id=ticket_id, add_tags=("incident_checkout",))])
     assert not job.finished
     writer.answers_submitted(job.id, [ticket_id])  # ... and then the writer dies

@@ -11,9 +11,9 @@ from service.db import Database
 from service.domain.states import LinkState
 from service.incidents.status import unlink_ticket
 from service.linking import reservations
-from service.linking.reservations import Reservation
 from service.migrate import downgrade, upgrade
 from service.models import Incident, TicketLink
+from tests.factories import reservation
 
 
 @pytest.fixture
@@ -52,28 +52,15 @@ def _agree(db: Database) -> dict[int, int]:
     return {incident_id: kept for incident_id, (kept, _) in both.items()}
 
 
-def _wanted(incident_id: int, ticket_id: int) -> Reservation:
-    return Reservation(
-        incident_id=incident_id,
-        ticket_id=ticket_id,
-        requester_id=ticket_id + 1000,
-        requester_name="Dana",
-        subject="Checkout fails",
-        ticket_status="open",
-        ticket_created_at=None,
-        locale="en",
-        status_version=1,
-        evidence={},
-    )
-
-
 def test_every_write_to_the_links_keeps_each_incidents_count(db):
     checkout, login = _incidents(db, "checkout", "login")
     assert _agree(db) == {checkout: 0, login: 0}
 
     # A batch reserved (applying: not counted yet), then confirmed in one statement per incident.
     with db.transaction() as session:
-        wanted = [_wanted(checkout, t) for t in range(1, 8)] + [_wanted(login, t) for t in range(11, 14)]
+        wanted = [reservation(checkout, t, requester_id=t) for t in range(1, 8)] + [
+            reservation(login, t, requester_id=t) for t in range(11, 14)
+        ]
         assert len(reservations.reserve(session, wanted, "writer-1")) == 10
     assert _agree(db) == {checkout: 0, login: 0}
     with db.transaction() as session:
