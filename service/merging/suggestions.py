@@ -36,8 +36,8 @@ from service.merging.jobs import job_failure, mark_merged, wait_for_job
 from service.merging.models import Merge, MergeSuggestion
 from service.wiring import Services
 
-CONFIRMED = "agent_confirmed"
-RETRY_AFTER_SECONDS = 2  # a running merge job: the sidebar asks again this much later  # the merge's reason: an agent merged a suggestion
+CONFIRMED = "agent_confirmed"  # the merge's reason: an agent merged a suggestion
+RETRY_AFTER_SECONDS = 2  # a running merge job: the sidebar asks again this much later
 MERGE_FAILED = sentence("merge_suggestion.failed", "Zendesk did not merge the tickets: {error}")
 STILL_MERGING = sentence(
     "merge_suggestion.still_merging",
