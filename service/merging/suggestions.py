@@ -53,9 +53,7 @@ class StillMerging(Conflict):
     """The agent's merge is under way in Zendesk, its job not finished yet: asking again (the
     same click) settles it. ``retry_after``: seconds worth waiting first."""
 
-    def __init__(self, message: object, retry_after: int):
-        super().__init__(message)
-        self.retry_after = retry_after
+    retry_after = RETRY_AFTER_SECONDS
 
 
 def pair_key(a: int, b: int) -> str:
@@ -274,9 +272,7 @@ def _finish(services: Services, merge_id: int, job: JobResult, suggestion_id: in
         failure = job_failure(job) if job.finished else None
         if not job.finished:
             merge.job_id = job.id
-            refused = StillMerging(
-                MERGE_RUNNING(source_id=source_id, target_id=target_id), RETRY_AFTER_SECONDS
-            )
+            refused = StillMerging(MERGE_RUNNING(source_id=source_id, target_id=target_id))
         elif failure is not None:
             session.delete(merge)
             record(
