@@ -77,7 +77,7 @@ class NaiveExecutor(Executor):
     def apply(self, changes, **_callbacks) -> BulkOutcome:  # no jobs: nothing to report while waiting
         outcome = BulkOutcome()
         for change in changes:
-            outcome.calls += 1
+            outcome.writes += 1
             try:
                 self.helpdesk.update_ticket(change)
                 outcome.errors[change.ticket_id] = None

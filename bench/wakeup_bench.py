@@ -24,7 +24,8 @@ from bench.databases import migrated
 from integrations.zendesk.adapter import ZendeskAdapter
 from service.inbox import store as inbox
 from service.inbox import wakeup
-from service.inbox.pipeline import BatchReport
+from service.inbox.outcomes import BatchReport
+from service.inbox.pipeline import BatchUnderWay
 from service.inbox.worker import Worker
 from service.settings import Settings
 from service.wiring import build_services
@@ -43,14 +44,14 @@ class ClaimTimes:
         self.at: dict[int, float] = {}
         self.arrived = threading.Condition()
 
-    def process(self, claimed, owner):
+    def begin(self, claimed, owner):
         now = time.monotonic()
         with self.db.transaction() as session:
             inbox.complete(session, [d.id for d in claimed], owner)
         with self.arrived:
             self.at.update((d.id, now) for d in claimed)
             self.arrived.notify_all()
-        return BatchReport()
+        return BatchUnderWay.done(BatchReport())
 
     def wait_for(self, delivery_id: int, seconds: float) -> float:
         with self.arrived:

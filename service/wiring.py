@@ -15,6 +15,7 @@ from service.helpdesk.budget import (
     UPDATE_TICKET_WINDOW_SECONDS,
     rate_budget_for,
 )
+from service.helpdesk.job_watch import JobWatch
 from service.language_detection import OfflineLanguageDetector
 from service.metrics import HelpdeskCalls
 from service.settings import Settings
@@ -28,6 +29,11 @@ class Services:
     db: Database
     helpdesk: HelpdeskPort
     language_detector: LanguageDetector = field(default_factory=OfflineLanguageDetector)
+    # Every bulk job the process has running, polled together (``helpdesk/job_watch``).
+    job_watch: JobWatch = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.job_watch = JobWatch(self.helpdesk, first_pause=self.settings.job_poll_seconds)
 
 
 def build_services(settings: Settings, helpdesk: HelpdeskPort | None = None) -> Services:

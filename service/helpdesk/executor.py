@@ -4,30 +4,21 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from integrations.base import HelpdeskError, HelpdeskPort, JobResult, TicketChange
 from service.helpdesk.budget import MAX_JOBS_IN_FLIGHT
+from service.helpdesk.job_watch import JobWatch
 
-# A job still running is asked about again after a pause half as long again as the last, from
-# ``job_poll_seconds`` up to this: a job Zendesk finishes at once costs one poll, one it starts
-# 5 s late about seven instead of twenty-five, each a request of the plan's budget.
-JOB_POLL_GROWTH = 1.5
-JOB_POLL_MAX_SECONDS = 2.0
-
-
-def poll_pauses(first: float) -> Iterator[float]:
-    """The pauses between one job's (or one round of jobs') polls, growing from ``first``."""
-    pause = first
-    while True:
-        yield pause
-        pause = max(first, min(pause * JOB_POLL_GROWTH, JOB_POLL_MAX_SECONDS))
+# While its jobs run, a write wakes at least this often to call its heartbeat and check deadlines.
+HEARTBEAT_SECONDS = 1.0
 
 
 @dataclass
 class BulkOutcome:
-    """Per ticket: None when applied, otherwise the error; ``calls`` made to the helpdesk.
+    """Per ticket: None when applied, otherwise the error; ``writes``: bulk updates submitted
+    (their jobs' polls are the process's ``JobWatch``'s, shared with every other write).
 
     ``uncertain`` holds tickets whose write may or may not have landed (the request timed out or
     failed after Zendesk may have accepted it, or its job did not finish in time). Callers must
@@ -35,7 +26,7 @@ class BulkOutcome:
 
     errors: dict[int, str | None] = field(default_factory=dict)
     uncertain: set[int] = field(default_factory=set)
-    calls: int = 0
+    writes: int = 0
 
     def succeeded(self) -> list[int]:
         return [t for t, e in self.errors.items() if e is None]
@@ -56,19 +47,108 @@ def _ambiguous(exc: HelpdeskError) -> bool:
     return exc.status is None or exc.status >= 500
 
 
+class BulkWrite:
+    """Changes under way: bulk jobs submitted while the process has fewer than
+    ``MAX_JOBS_IN_FLIGHT`` running (Zendesk allows about 30 at once), the rest as jobs finish. ``wait`` for the outcome;
+    several writes may run at once, their jobs polled together."""
+
+    def __init__(
+        self,
+        executor: Executor,
+        changes: Sequence[TicketChange],
+        on_submitted: Callable[[str, list[int]], None] | None,
+    ):
+        self._executor = executor
+        self._on_submitted = on_submitted
+        size = executor.helpdesk.bulk_update_limit
+        self._waiting = deque(list(changes[i : i + size]) for i in range(0, len(changes), size))
+        self._running: dict[str, tuple[list[int], float]] = {}  # job id -> its tickets, deadline
+        self.outcome = BulkOutcome()
+        self._submit_more()
+
+    def wait(self, heartbeat: Callable[[], None] | None = None) -> BulkOutcome:
+        """Until every change is settled; ``heartbeat()`` is called about every second while
+        jobs run."""
+        executor = self._executor
+        while self._running or self._waiting:
+            # With the process's jobs at Zendesk's limit, waiting for any of them to finish.
+            for job in executor.watch.wait(list(self._running), HEARTBEAT_SECONDS):
+                self._settle(job, self._running.pop(job.id)[0])
+            if heartbeat:
+                heartbeat()
+            now = time.monotonic()
+            late = [job_id for job_id, (_, deadline) in self._running.items() if now > deadline]
+            executor.watch.forget(late)
+            for job_id in late:
+                ids, _ = self._running.pop(job_id)
+                error = f"job {job_id} did not finish in {executor.job_timeout_seconds:.0f} s"
+                self._fail(ids, error, uncertain=True)
+            self._submit_more()
+        return self.outcome
+
+    def _submit_more(self) -> None:
+        executor = self._executor
+        while self._waiting and executor.watch.running() < MAX_JOBS_IN_FLIGHT:
+            chunk = self._waiting.popleft()
+            ids = [c.ticket_id for c in chunk]
+            self.outcome.writes += 1
+            try:
+                job = executor.helpdesk.update_many(chunk)
+            except HelpdeskError as exc:
+                self._fail(ids, str(exc), uncertain=_ambiguous(exc))
+                continue
+            if job.finished:
+                self._settle(job, ids)
+                continue
+            self._running[job.id] = (ids, time.monotonic() + executor.job_timeout_seconds)
+            executor.watch.watch(job.id)
+            if self._on_submitted:
+                self._on_submitted(job.id, ids)
+
+    def _fail(self, ids: list[int], error: str, uncertain: bool = False) -> None:
+        for ticket_id in ids:
+            self.outcome.errors[ticket_id] = error
+            if uncertain:
+                self.outcome.uncertain.add(ticket_id)
+
+    def _settle(self, job: JobResult, ids: list[int]) -> None:
+        by_ticket = {r.ticket_id: r for r in job.results if r.ticket_id is not None}
+        for position, ticket_id in enumerate(ids):
+            result = by_ticket.get(ticket_id)
+            if result is None and position < len(job.results) and job.results[position].ticket_id is None:
+                result = job.results[position]
+            if result is not None and result.success:
+                self.outcome.errors[ticket_id] = None
+            elif result is not None:
+                self._fail([ticket_id], result.error or "the helpdesk refused the change")
+            elif job.status == "completed":
+                self._fail([ticket_id], f"job {job.id} reported no result for this ticket", uncertain=True)
+            else:
+                self._fail([ticket_id], f"job {job.id} {job.status}: {job.message or 'no detail'}")
+
+
 class Executor:
+    """Applies ticket changes in bulk. ``watch`` is the process's one ``JobWatch``, so every
+    executor's jobs are polled together; an executor on its own gets its own."""
+
     def __init__(
         self,
         helpdesk: HelpdeskPort,
         *,
         job_poll_seconds: float = 0.2,
         job_timeout_seconds: float = 300.0,
-        sleep: Callable[[float], None] = time.sleep,
+        watch: JobWatch | None = None,
     ):
         self.helpdesk = helpdesk
-        self.job_poll_seconds = job_poll_seconds
         self.job_timeout_seconds = job_timeout_seconds
-        self.sleep = sleep
+        self.watch = watch or JobWatch(helpdesk, first_pause=job_poll_seconds)
+
+    def start(
+        self, changes: Sequence[TicketChange], *, on_submitted: Callable[[str, list[int]], None] | None = None
+    ) -> BulkWrite:
+        """Submit the changes' bulk jobs now; ``on_submitted(job_id, ticket_ids)`` hears of each
+        job still running when submitted. ``wait()`` on the answer for the outcome."""
+        return BulkWrite(self, changes, on_submitted)
 
     def apply(
         self,
@@ -77,39 +157,8 @@ class Executor:
         on_submitted: Callable[[str, list[int]], None] | None = None,
         heartbeat: Callable[[], None] | None = None,
     ) -> BulkOutcome:
-        """Submit bulk jobs (at most ``MAX_JOBS_IN_FLIGHT`` at once, as Zendesk allows about 30)
-        and poll every running job with one ``show_many`` call per round, the rounds further
-        apart while the same jobs run (``poll_pauses``). ``on_submitted(job_id,
-        ticket_ids)`` hears of each job still running when submitted; ``heartbeat()`` is called
-        every round while jobs run."""
-        outcome = BulkOutcome()
-        size = self.helpdesk.bulk_update_limit
-        waiting = deque(list(changes[i : i + size]) for i in range(0, len(changes), size))
-        running: dict[str, tuple[list[int], float]] = {}
-        pauses = poll_pauses(self.job_poll_seconds)
-        while waiting or running:
-            while waiting and len(running) < MAX_JOBS_IN_FLIGHT:
-                chunk = waiting.popleft()
-                ids = [c.ticket_id for c in chunk]
-                outcome.calls += 1
-                try:
-                    job = self.helpdesk.update_many(chunk)
-                except HelpdeskError as exc:
-                    self._fail(outcome, ids, str(exc), uncertain=_ambiguous(exc))
-                    continue
-                if job.finished:
-                    self._settle(outcome, job, ids)
-                else:
-                    running[job.id] = (ids, time.monotonic() + self.job_timeout_seconds)
-                    pauses = poll_pauses(self.job_poll_seconds)  # a new job: asked about soon
-                    if on_submitted:
-                        on_submitted(job.id, ids)
-            if running:
-                self.sleep(next(pauses))
-                if heartbeat:
-                    heartbeat()
-                self._poll(outcome, running)
-        return outcome
+        """``start`` and ``wait``."""
+        return self.start(changes, on_submitted=on_submitted).wait(heartbeat)
 
     def apply_solving(self, changes: Sequence[TicketChange]) -> tuple[BulkOutcome, dict[int, str]]:
         """Like ``apply``, for changes that solve their tickets. Zendesk refuses a solve whole (no
@@ -127,7 +176,7 @@ class Executor:
         if not again:
             return outcome, {}
         second = self.apply(again)
-        outcome.calls += second.calls
+        outcome.writes += second.writes
         unsolved = {}
         for ticket_id, error in second.errors.items():
             if error is None:
@@ -136,47 +185,3 @@ class Executor:
             if ticket_id in second.uncertain:
                 outcome.uncertain.add(ticket_id)
         return outcome, unsolved
-
-    def _poll(self, outcome: BulkOutcome, running: dict[str, tuple[list[int], float]]) -> None:
-        outcome.calls += 1
-        try:
-            jobs = self.helpdesk.job_statuses(list(running))
-        except HelpdeskError:
-            jobs = []  # the jobs run on regardless; the deadline below still applies
-        for job in jobs:
-            if job.id in running and job.finished:
-                ids, _ = running.pop(job.id)
-                self._settle(outcome, job, ids)
-        now = time.monotonic()
-        for job_id, (ids, deadline) in list(running.items()):
-            if now > deadline:
-                self._fail(
-                    outcome,
-                    ids,
-                    f"job {job_id} did not finish in {self.job_timeout_seconds:.0f} s",
-                    uncertain=True,
-                )
-                del running[job_id]
-
-    def _fail(self, outcome: BulkOutcome, ids: list[int], error: str, uncertain: bool = False) -> None:
-        for ticket_id in ids:
-            outcome.errors[ticket_id] = error
-            if uncertain:
-                outcome.uncertain.add(ticket_id)
-
-    def _settle(self, outcome: BulkOutcome, job: JobResult, ids: list[int]) -> None:
-        by_ticket = {r.ticket_id: r for r in job.results if r.ticket_id is not None}
-        for position, ticket_id in enumerate(ids):
-            result = by_ticket.get(ticket_id)
-            if result is None and position < len(job.results) and job.results[position].ticket_id is None:
-                result = job.results[position]
-            if result is not None and result.success:
-                outcome.errors[ticket_id] = None
-            elif result is not None:
-                self._fail(outcome, [ticket_id], result.error or "the helpdesk refused the change")
-            elif job.status == "completed":
-                self._fail(
-                    outcome, [ticket_id], f"job {job.id} reported no result for this ticket", uncertain=True
-                )
-            else:
-                self._fail(outcome, [ticket_id], f"job {job.id} {job.status}: {job.message or 'no detail'}")

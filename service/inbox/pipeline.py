@@ -9,10 +9,8 @@ the decision then sees the helpdesk's state and does not answer twice.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-
-from sqlalchemy.exc import DataError, IntegrityError
-from sqlalchemy.orm import Session
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from integrations.base import (
     Comment,
@@ -21,20 +19,19 @@ from integrations.base import (
     TicketChange,
 )
 from service import clock
-from service.audit import entry, record, record_all
-from service.domain.linking.decisions import Decision, LeaveAlone, LinkTicket, RecordExistingLink, decide
+from service.domain.linking.decisions import Decision, LeaveAlone, LinkTicket, decide
 from service.domain.tickets import version_tag
 from service.helpdesk.batch import BatchContext, requester_locale, ticket_facts
 from service.helpdesk.executor import Executor
 from service.inbox import store as inbox
 from service.inbox.batch_facts import MatcherCache, incident_facts, known_links, with_earlier_tickets
+from service.inbox.outcomes import BatchReport, WrittenBatch, record_batch
 from service.language_detection import written_language
-from service.linking import reservations
 from service.linking.mirror import mirror_linked_tickets
 from service.linking.reservations import Reservation
 from service.linking.writer import LinkWriter, take_over_stale
 from service.merging.stage import MergeStage
-from service.models import InboxDelivery, TicketLink
+from service.models import InboxDelivery
 from service.outreach.reached import reached_requesters
 from service.triage.store import earlier_contacts
 from service.wiring import Services
@@ -42,22 +39,17 @@ from service.wiring import Services
 log = logging.getLogger("incidentdesk.pipeline")
 
 
-@dataclass
-class BatchReport:
-    linked: int = 0
-    recorded: int = 0
-    shadow: int = 0
-    left_alone: int = 0
-    retried: int = 0
-    write_calls: int = 0
+@dataclass(frozen=True)
+class BatchUnderWay:
+    """A batch whose helpdesk writes are submitted: ``finish()`` waits for their jobs and records
+    every ticket's outcome (a batch with nothing to write is finished already). The worker may
+    begin the next batch meanwhile."""
 
+    finish: Callable[[], BatchReport]
 
-@dataclass
-class Outcomes:
-    """What a batch wrote, gathered to be stored in a few statements at its end."""
-
-    linked: list[tuple[int, int]] = field(default_factory=list)  # (incident, ticket)
-    audits: list[dict] = field(default_factory=list)
+    @classmethod
+    def done(cls, report: BatchReport) -> BatchUnderWay:
+        return cls(lambda: report)
 
 
 def _reservation(decision: LinkTicket, ticket: HelpdeskTicket, requester_name: str) -> Reservation:
@@ -82,11 +74,17 @@ class Pipeline:
             services.helpdesk,
             job_poll_seconds=services.settings.job_poll_seconds,
             job_timeout_seconds=services.settings.job_timeout_seconds,
+            watch=services.job_watch,
         )
         self.matchers = MatcherCache()
         self.merges = MergeStage(services, self._retry_deliveries)
 
     def process(self, claimed: list[inbox.ClaimedDelivery], owner: str) -> BatchReport:
+        """A batch from start to end."""
+        return self.begin(claimed, owner).finish()
+
+    def begin(self, claimed: list[inbox.ClaimedDelivery], owner: str) -> BatchUnderWay:
+        """Load the batch, decide, merge, reserve and submit its writes; the rest is ``finish``'s."""
         settings = self.services.settings
         db = self.services.db
         report = BatchReport()
@@ -101,20 +99,22 @@ class Pipeline:
         with db.transaction() as session:
             incidents, rules = incident_facts(session, settings.vip_tags)
             known, busy = known_links(session, ticket_ids)
-            for ticket_id in busy:  # come back when that write has finished or gone stale
+            # Another batch (of this worker, its jobs running, or of another) is writing the
+            # ticket: back after the usual backoff (2, 4, 8 ... s), until that write has finished
+            # or gone stale, never parked for it.
+            for ticket_id in busy:
                 for d in by_ticket.pop(ticket_id):
                     inbox.retry_later(
                         session,
                         d.id,
                         owner,
-                        "another worker is writing this ticket",
+                        "another batch is writing this ticket",
                         attempts=d.attempts,
                         max_attempts=settings.worker_max_attempts + d.attempts,
-                        retry_after=stale_after,
                     )
         ticket_ids = list(by_ticket)
         if not ticket_ids:
-            return report
+            return BatchUnderWay.done(report)
         try:
             tickets = self.services.helpdesk.get_tickets(ticket_ids)
             requester_ids = [t.requester_id for t in tickets if t.requester_id]
@@ -130,7 +130,7 @@ class Pipeline:
             remaining = [d for deliveries in by_ticket.values() for d in deliveries]
             self._retry_all(remaining, owner, f"loading tickets: {exc}", exc.retry_after)
             report.retried = len(remaining)
-            return report
+            return BatchUnderWay.done(report)
 
         matcher = self.matchers.get(rules)
         tickets_by_id = {t.id: t for t in tickets}
@@ -191,19 +191,15 @@ class Pipeline:
         for d in wanted:
             if d.ticket_id not in ours:
                 decisions[d.ticket_id] = LeaveAlone(d.ticket_id, "another worker is linking this ticket")
-        # The explanation is written first: if the worker dies between the two writes, the retry
-        # finds no tag and writes both again (a repeated internal note, never a repeated answer).
-        notes = self.executor.apply(
-            [TicketChange(ticket_id=d.ticket_id, comment=Comment(d.internal_note, False)) for d in to_write],
-            heartbeat=writer.heartbeat,
+        # The explanation is submitted first and the answer right after it, so that their jobs run
+        # at once and a batch waits for one job's time, not two (the sandbox runs jobs in the order
+        # queued; Zendesk does not promise it, and agents may then see the note under the answer).
+        # If the worker dies between the two submissions, the retry finds no tag and writes both
+        # again (a repeated internal note, never a repeated answer).
+        writing_notes = self.executor.start(
+            [TicketChange(ticket_id=d.ticket_id, comment=Comment(d.internal_note, False)) for d in to_write]
         )
-        # Only the reservations still ours are answered: a batch that waited too long was taken over.
-        still_ours = writer.still_ours(d.ticket_id for d in to_write)
-        for d in to_write:
-            if d.ticket_id not in still_ours:
-                decisions[d.ticket_id] = LeaveAlone(d.ticket_id, "another worker took this ticket over")
-        to_write = [d for d in to_write if d.ticket_id in still_ours]
-        answers = self.executor.apply(
+        writing_answers = self.executor.start(
             [
                 TicketChange(
                     ticket_id=d.ticket_id,
@@ -218,161 +214,29 @@ class Pipeline:
                 for d in to_write
             ],
             on_submitted=writer.answers_submitted,
-            heartbeat=writer.heartbeat,
         )
-        report.write_calls = notes.calls + answers.calls
+        written = WrittenBatch(
+            owner,
+            by_ticket,
+            decisions,
+            missing,
+            tickets_by_id,
+            interrupted,
+            writer,
+            writing_notes,
+            writing_answers,
+        )
+        return BatchUnderWay(lambda: self._finish(written, report))
 
-        with db.transaction() as session:
-            done: list[int] = []
-            outcomes = Outcomes()
-            for ticket_id, decision in decisions.items():
-                deliveries = by_ticket[ticket_id]
-                error = answers.errors.get(ticket_id) if isinstance(decision, LinkTicket) else None
-                if error and ticket_id in answers.uncertain:
-                    # It may have landed: keep the reservation and come back once it is stale,
-                    # when the ticket's tag tells whether the answer went out.
-                    for d in deliveries:
-                        inbox.retry_later(
-                            session,
-                            d.id,
-                            owner,
-                            f"outcome unknown: {error}",
-                            attempts=d.attempts,
-                            max_attempts=settings.worker_max_attempts + d.attempts,
-                            retry_after=stale_after + 1,
-                        )
-                    report.retried += 1
-                    continue
-                if error:
-                    reservations.release(session, writer.token, decision.incident_id, ticket_id)
-                    for d in deliveries:
-                        inbox.retry_later(
-                            session,
-                            d.id,
-                            owner,
-                            error,
-                            attempts=d.attempts,
-                            max_attempts=settings.worker_max_attempts,
-                        )
-                    report.retried += 1
-                    continue
-                self._record(
-                    session,
-                    decision,
-                    tickets_by_id[ticket_id],
-                    deliveries[0].id,
-                    notes.errors.get(ticket_id),
-                    report,
-                    outcomes,
-                    interrupted.get(ticket_id),
-                )
-                done.extend(d.id for d in deliveries)
-            for ticket_id in missing:
-                for d in by_ticket[ticket_id]:
-                    record(
-                        session,
-                        "ticket.not_found",
-                        ticket_id=ticket_id,
-                        delivery_id=d.id,
-                        detail={"reason": "the helpdesk has no such ticket (deleted, or not visible to us)"},
-                    )
-                    done.append(d.id)
-            reservations.confirm(session, writer.token, outcomes.linked)
-            record_all(session, outcomes.audits)
-            inbox.complete(session, done, owner)
+    def _finish(self, written: WrittenBatch, report: BatchReport) -> BatchReport:
+        """Wait for the batch's jobs, then record every ticket's outcome and complete its
+        deliveries in one transaction."""
+        notes = written.notes.wait(written.writer.heartbeat)
+        answers = written.answers.wait(written.writer.heartbeat)
+        report.write_calls = notes.writes + answers.writes
+        with self.services.db.transaction() as session:
+            record_batch(session, self.services.settings, written, notes, answers, report)
         return report
-
-    def _record(
-        self,
-        session: Session,
-        decision: Decision,
-        ticket: HelpdeskTicket,
-        delivery_id: int,
-        note_error: str | None,
-        report: BatchReport,
-        outcomes: Outcomes,
-        interrupted: TicketLink | None = None,
-    ) -> None:
-        """Record a ticket's outcome; the links written and their audit rows are gathered in
-        ``outcomes`` and stored for the whole batch at once."""
-        if isinstance(decision, LeaveAlone):
-            report.left_alone += 1
-            return
-        if isinstance(decision, RecordExistingLink):
-            ours = interrupted is not None and interrupted.incident_id == decision.incident_id
-            link = TicketLink(
-                incident_id=decision.incident_id,
-                ticket_id=decision.ticket_id,
-                requester_id=ticket.requester_id,
-                subject=ticket.subject[:300],
-                ticket_status=ticket.status,
-                ticket_created_at=ticket.created_at,
-                source="auto" if ours else "helpdesk",
-                evidence=interrupted.evidence if ours else decision.evidence,
-                requester_name=decision.requester_name[:200],
-                locale=decision.locale,
-                status_version=decision.status_version,
-            )
-            if ours:  # our own answer landed before its bookkeeping: it is our link after all
-                link.requester_name, link.locale = interrupted.requester_name, interrupted.locale
-                link.status_version = interrupted.status_version
-            try:
-                with session.begin_nested():
-                    session.add(link)
-            except IntegrityError:
-                return  # recorded by a concurrent worker already
-            except DataError as refused:  # the next delivery about the ticket records it
-                log.error(
-                    "ticket %s: the database refused its link (%s)",
-                    decision.ticket_id,
-                    type(refused.orig).__name__,
-                )
-                return
-            action = "ticket.linked" if ours else "ticket.link_recorded"
-            detail = {**link.evidence, "confirmed_after_interruption": True} if ours else decision.evidence
-            record(
-                session,
-                action,
-                incident_id=decision.incident_id,
-                ticket_id=decision.ticket_id,
-                delivery_id=delivery_id,
-                detail=detail,
-            )
-            report.recorded += 1
-            return
-        detail = {
-            **decision.evidence,
-            "locale": decision.locale,
-            "status_version": decision.status_version,
-            "public_comment": decision.public_comment,
-            "internal_note": decision.internal_note,
-        }
-        if decision.shadow:
-            outcomes.audits.append(
-                entry(
-                    "ticket.would_link",
-                    incident_id=decision.incident_id,
-                    ticket_id=decision.ticket_id,
-                    delivery_id=delivery_id,
-                    shadow=True,
-                    detail=detail,
-                )
-            )
-            report.shadow += 1
-            return
-        if note_error:
-            detail["internal_note_error"] = note_error
-        outcomes.linked.append((decision.incident_id, decision.ticket_id))
-        outcomes.audits.append(
-            entry(
-                "ticket.linked",
-                incident_id=decision.incident_id,
-                ticket_id=decision.ticket_id,
-                delivery_id=delivery_id,
-                detail=detail,
-            )
-        )
-        report.linked += 1
 
     def _retry_deliveries(
         self, delivery_ids: list[int], owner: str, error: str, retry_after: float | None

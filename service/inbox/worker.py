@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 import socket
 import threading
 import time
 import uuid
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for_any
 from dataclasses import replace
 from datetime import timedelta
 
 from service import audit, clock, logs, metrics
 from service.inbox import store as inbox
 from service.inbox import wakeup
-from service.inbox.pipeline import BatchReport, Pipeline
+from service.inbox.outcomes import BatchReport
+from service.inbox.pipeline import BatchUnderWay, Pipeline
 from service.incidents.backfill_runner import BackfillRunner
 from service.incidents.broadcast import BroadcastRunner
 from service.incidents.digest import BacklogDigest
@@ -54,13 +58,19 @@ class Worker:
         self.backfills = BackfillRunner(services, self.owner, inbox.store_backfill_tickets)
         self.wakeup = wakeup.for_database(services.db)
         self._next_purge = 0.0  # monotonic; the first step purges
+        # Batches whose jobs are running, finished in these threads while the next one begins.
+        in_flight = services.settings.worker_batches_in_flight
+        self._finishers = ThreadPoolExecutor(max(1, in_flight - 1), thread_name_prefix="incidentdesk-batch")
+        self._finishing: set[Future[BatchReport]] = set()
 
-    def run_once(self) -> BatchReport | None:
+    def run_once(self, *, wait_for_writes: bool = True) -> BatchReport | None:
         """Claim and process one batch, then a step of broadcasting, of outreach, of impact notes
         to incident tools, of management's digest, of the reconciler and of a backfill when due;
-        None when nothing was due. Every PURGE_INTERVAL_SECONDS the step starts with a purge."""
+        None when nothing was due. Every PURGE_INTERVAL_SECONDS the step starts with a purge.
+        Without ``wait_for_writes`` the batch is finished in the background once its writes are
+        submitted (up to ``worker_batches_in_flight`` batches at once), and its report is empty."""
         self.purge_if_due()
-        report = self._inbox_batch()
+        report = self._inbox_batch(wait_for_writes)
         sent = (
             self.broadcasts.run_once()
             + self.outreach.run_once()
@@ -110,8 +120,9 @@ class Worker:
             )
         return purged
 
-    def _inbox_batch(self) -> BatchReport | None:
+    def _inbox_batch(self, wait_for_writes: bool) -> BatchReport | None:
         settings = self.services.settings
+        self._make_room(settings.worker_batches_in_flight)
         claimed = inbox.claim(
             self.services.db, self.owner, settings.worker_batch_size, settings.worker_lease_seconds
         )
@@ -140,7 +151,7 @@ class Worker:
             request_ids=[d.request_id for d in claimed],
             invocation_ids=[d.invocation_id for d in claimed],
         ):
-            return self._process(claimed)
+            return self._process(claimed, wait_for_writes)
 
     def _process_sourced(self, claimed: list[inbox.ClaimedDelivery]) -> None:
         """Incident sources' deliveries, one transaction each (their effects and the row's
@@ -183,7 +194,7 @@ class Worker:
                     max_attempts=self.services.settings.worker_max_attempts,
                 )
 
-    def _process(self, claimed: list[inbox.ClaimedDelivery]) -> BatchReport:
+    def _process(self, claimed: list[inbox.ClaimedDelivery], wait_for_writes: bool = True) -> BatchReport:
         sourced = [d for d in claimed if source_id_of(d.source) is not None]
         if sourced:
             self._process_sourced(sourced)
@@ -193,11 +204,24 @@ class Worker:
         started = time.monotonic()
         metrics.BATCH_SIZE.observe(len(claimed))
         try:
-            report = self.pipeline.process(claimed, self.owner)
-        except Exception as exc:  # nothing is lost: back they go, with backoff, parked after too many tries
-            metrics.BATCHES_FAILED.inc()
-            log.exception("batch of %d deliveries failed; they will be retried", len(claimed))
-            self._put_back(claimed, exc)
+            under_way = self.pipeline.begin(claimed, self.owner)
+        except Exception as exc:
+            self._failed(claimed, exc)
+            raise
+        if wait_for_writes or self.services.settings.worker_batches_in_flight <= 1:
+            return self._finish(claimed, under_way, started)
+        # The batch's log fields go with it to the thread that finishes it.
+        finishing = contextvars.copy_context().run
+        self._finishing.add(self._finishers.submit(finishing, self._finish, claimed, under_way, started))
+        return BatchReport()
+
+    def _finish(
+        self, claimed: list[inbox.ClaimedDelivery], under_way: BatchUnderWay, started: float
+    ) -> BatchReport:
+        try:
+            report = under_way.finish()
+        except Exception as exc:
+            self._failed(claimed, exc)
             raise
         log.info(
             "batch of %d: linked %d, recorded %d, shadow %d, left alone %d, retried %d, %d write calls",
@@ -215,6 +239,23 @@ class Worker:
         metrics.HELPDESK_WRITE_CALLS.inc(report.write_calls)
         return report
 
+    def _failed(self, claimed: list[inbox.ClaimedDelivery], error: Exception) -> None:
+        """Nothing is lost: back they go, with backoff, parked after too many tries."""
+        metrics.BATCHES_FAILED.inc()
+        log.exception("batch of %d deliveries failed; they will be retried", len(claimed))
+        self._put_back(claimed, error)
+
+    def _make_room(self, in_flight: int) -> None:
+        """Wait until fewer than ``in_flight`` batches are being finished."""
+        self._finishing = {f for f in self._finishing if not f.done()}
+        while len(self._finishing) >= in_flight:
+            done, self._finishing = wait_for_any(self._finishing, return_when=FIRST_COMPLETED)
+
+    def finish_writes(self) -> None:
+        """Wait for every batch being finished in the background."""
+        wait_for_any(self._finishing)
+        self._finishing.clear()
+
     def run_forever(self, stop: threading.Event | None = None) -> None:
         """Run steps until ``stop`` is set; when nothing was due, wait for the poll interval, or
         less when a delivery is stored (LISTEN/NOTIFY on PostgreSQL, ``inbox/wakeup``)."""
@@ -223,7 +264,7 @@ class Worker:
         try:
             while not stop.is_set():
                 try:
-                    report = self.run_once()
+                    report = self.run_once(wait_for_writes=False)
                 except Exception:
                     log.exception("worker step failed; carrying on")
                     stop.wait(self.services.settings.worker_poll_seconds * 4)
@@ -231,6 +272,8 @@ class Worker:
                 if report is None:
                     self.wakeup.wait(self.services.settings.worker_poll_seconds, stop)
         finally:
+            self.finish_writes()
+            self._finishers.shutdown()
             self.wakeup.close()
         log.info("worker %s stopped", self.owner)
 

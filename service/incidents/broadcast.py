@@ -74,6 +74,7 @@ class BroadcastRunner:
             services.helpdesk,
             job_poll_seconds=settings.job_poll_seconds,
             job_timeout_seconds=settings.job_timeout_seconds,
+            watch=services.job_watch,
         )
 
     def _lease(self) -> int | None:
@@ -190,7 +191,7 @@ class BroadcastRunner:
                     "sent_unsolved": len(unsolved),
                     "refused": len(refused),
                     "uncertain": len(outcome.uncertain),
-                    "calls": outcome.calls,
+                    "calls": outcome.writes,
                 },
             )
         return len(done)

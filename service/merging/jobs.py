@@ -1,33 +1,16 @@
 """A merge's helpdesk job and its record, written once for the merge stage's automatic merges and
-the merges agents confirm from the sidebar: wait for the job, read its failure, mark it merged
+the merges agents confirm from the sidebar: read the finished job's failure, mark it merged
 with the same audit entry."""
 
 from __future__ import annotations
 
-import time
-
 from sqlalchemy.orm import Session
 
-from integrations.base import HelpdeskPort, JobResult
+from integrations.base import JobResult
 from service import clock, metrics
 from service.audit import record
 from service.domain.states import MergeState
-from service.helpdesk.executor import poll_pauses
 from service.merging.models import Merge
-from service.settings import Settings
-
-
-def wait_for_job(
-    helpdesk: HelpdeskPort, settings: Settings, job: JobResult, *, seconds: float | None = None
-) -> JobResult:
-    """Poll the job, further apart as it runs (``poll_pauses``), until it finishes or
-    ``seconds`` pass (``job_timeout_seconds`` unless given); the last state seen."""
-    deadline = time.monotonic() + (settings.job_timeout_seconds if seconds is None else seconds)
-    pauses = poll_pauses(settings.job_poll_seconds)
-    while not job.finished and time.monotonic() < deadline:
-        time.sleep(min(next(pauses), max(0.0, deadline - time.monotonic())))
-        job = helpdesk.job_status(job.id)
-    return job
 
 
 def job_failure(job: JobResult) -> str | None:

@@ -8,7 +8,8 @@ together on two workers the second always sees the first. Then the candidates' l
 read through the helpdesk port, the policy (``service.domain.merging.policy``) decides, and each
 merge is reserved in ``merges`` (unique per source ticket) before Zendesk is asked, so a replay
 or a concurrent worker cannot merge a ticket twice. Targets are the oldest mergeable ticket of a
-group, so everyone picks the same one. Jobs are polled to completion; a job that fails is
+group, so everyone picks the same one. A batch's merges are submitted, then their jobs waited
+for together (one job's time, polled by the process's job watch); a job that fails is
 reported (refusal 'failed' + audit), one still running or a retryable error sends the delivery
 back to the inbox, and the reservation tells the next attempt which job to look at.
 """
@@ -30,9 +31,10 @@ from service.domain.merging.suggestions import Suggestion, suggest
 from service.domain.states import MergeState
 from service.domain.tickets import OPEN_STATUSES
 from service.helpdesk.batch import BatchContext
+from service.helpdesk.job_watch import wait_until_finished
 from service.merging import store
 from service.merging.candidates import as_candidate, load_live, ticket_text
-from service.merging.jobs import job_failure, mark_merged, wait_for_job
+from service.merging.jobs import job_failure, mark_merged
 from service.merging.models import Merge
 from service.merging.settings_input import MAX_WINDOW_MINUTES
 from service.merging.suggestions import offer
@@ -115,6 +117,7 @@ class MergeStage:
                 batch, list(scope), owner, f"loading merge candidates: {exc}", decisions, exc.retry_after
             )
             return decisions
+        merging_now: list[tuple[int, JobResult]] = []  # (merge row, its job), waited for together
         for ticket_id, incident_id in scope.items():
             others = [live[c] for c in candidates[ticket_id] if c in live]
             if not others:
@@ -126,11 +129,19 @@ class MergeStage:
             views = [as_candidate(o, incidents_of.get(o.id), users, orgs, answered) for o in others]
             outcomes = review(me, views, scores, rules[ticket_id], clock.now())
             for outcome in outcomes:
-                self._act(outcome, incident_id, batch, decisions, owner)
+                if (submitted := self._act(outcome, incident_id, batch, decisions, owner)) is not None:
+                    merging_now.append(submitted)
             merging = frozenset(
                 i for o in outcomes if isinstance(o, MergeInto) for i in (o.source_id, o.target_id)
             )
             self._suggest(suggest(me, views, scores, rules[ticket_id], clock.now(), merging), incident_id)
+        jobs = wait_until_finished(
+            self.services.job_watch,
+            [job for _, job in merging_now],
+            self.services.settings.job_timeout_seconds,
+        )
+        for (row_id, _), job in zip(merging_now, jobs, strict=True):
+            self._finish(row_id, job, decisions, batch, owner)
         return decisions
 
     def _considered(self, batch: BatchContext, decisions: dict[int, Decision]) -> dict[int, int | None]:
@@ -168,7 +179,8 @@ class MergeStage:
         batch: BatchContext,
         decisions: dict[int, Decision],
         owner: str,
-    ) -> None:
+    ) -> tuple[int, JobResult] | None:
+        """A merge submitted: its row and job, to be finished once the job has; None otherwise."""
         if isinstance(outcome, (Refusal, Grouping)):
             kind = "refused" if isinstance(outcome, Refusal) else "grouped"
             with self.services.db.transaction() as session:
@@ -192,8 +204,8 @@ class MergeStage:
                             **outcome.evidence,
                         },
                     )
-            return
-        self._merge(outcome, incident_id, batch, decisions, owner)
+            return None
+        return self._merge(outcome, incident_id, batch, decisions, owner)
 
     def _merge(
         self,
@@ -202,7 +214,7 @@ class MergeStage:
         batch: BatchContext,
         decisions: dict[int, Decision],
         owner: str,
-    ) -> None:
+    ) -> tuple[int, JobResult] | None:
         row = Merge(
             source_ticket_id=plan.source_id,
             target_ticket_id=plan.target_id,
@@ -219,7 +231,7 @@ class MergeStage:
             if not store.reserve(session, row):
                 existing = store.merged_into(session, [plan.source_id])[plan.source_id]
                 self._leave(decisions, plan.source_id, f"merged into #{existing.target_ticket_id}")
-                return
+                return None
         try:
             job = self.services.helpdesk.merge_tickets(
                 plan.target_id,
@@ -229,7 +241,6 @@ class MergeStage:
                 target_public=plan.public,
                 source_public=plan.public,
             )
-            job = wait_for_job(self.services.helpdesk, self.services.settings, job)
         except HelpdeskError as exc:
             if exc.retryable:
                 self._forget(row.id)
@@ -243,8 +254,8 @@ class MergeStage:
                 )
             else:
                 self._fail(row.id, str(exc))
-            return
-        self._finish(row.id, job, decisions, batch, owner)
+            return None
+        return row.id, job
 
     def _finish(
         self, row_id: int, job: JobResult, decisions: dict[int, Decision], batch: BatchContext, owner: str

@@ -30,9 +30,10 @@ from service.domain.merging.suggestions import (
 )
 from service.domain.phrases import sentence
 from service.domain.states import MergeState
+from service.helpdesk.job_watch import wait_until_finished
 from service.merging import store
 from service.merging.candidates import as_candidate, load_live
-from service.merging.jobs import job_failure, mark_merged, wait_for_job
+from service.merging.jobs import job_failure, mark_merged
 from service.merging.models import Merge, MergeSuggestion
 from service.wiring import Services
 
@@ -260,9 +261,7 @@ def _settle(services: Services, merge: Merge, suggestion_id: int, actor: str) ->
 def _finish(services: Services, merge_id: int, job: JobResult, suggestion_id: int, actor: str) -> None:
     """Record what the merge job did; raises ``Conflict`` when it failed, ``StillMerging`` when
     Zendesk is still at it after the short wait a click allows (never a proxy's timeout)."""
-    job = wait_for_job(
-        services.helpdesk, services.settings, job, seconds=services.settings.sidebar_job_wait_seconds
-    )
+    [job] = wait_until_finished(services.job_watch, [job], services.settings.sidebar_job_wait_seconds)
     refused: Conflict | None = None
     with services.db.transaction() as session:
         merge = session.get(Merge, merge_id)

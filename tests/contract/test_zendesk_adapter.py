@@ -350,30 +350,62 @@ def test_bulk_updates_fit_an_update_ticket_limit_that_counts_their_tickets(sandb
 
 def test_a_late_job_is_polled_further_apart_and_a_prompt_one_once(helpdesk, sandbox):
     ids = [r.ticket_id for r in settle(helpdesk, helpdesk.create_many([new(n) for n in range(3)])).results]
-    pauses: list[float] = []
+    asked: list[float] = []  # when the watch asked Zendesk about the jobs
+    ask = helpdesk.job_statuses
 
-    def sleep(seconds: float) -> None:
-        pauses.append(seconds)
-        time.sleep(seconds)
+    def job_statuses(job_ids):
+        asked.append(time.monotonic())
+        return ask(job_ids)
 
     def polls() -> int:
         calls = requests.get(f"{sandbox.url}/_sandbox/counters", timeout=5).json()["calls"]
         return calls.get("GET /api/v2/job_statuses/show_many", 0)
 
-    executor = Executor(helpdesk, job_poll_seconds=0.1, sleep=sleep)
+    helpdesk.job_statuses = job_statuses
+    executor = Executor(helpdesk, job_poll_seconds=0.1)
     requests.post(f"{sandbox.url}/_sandbox/counters/reset", timeout=5)
+    submitted = time.monotonic()
     assert executor.apply([TicketChange(ticket_id=i, add_tags=("quick",)) for i in ids]).succeeded() == ids
-    assert (pauses, polls()) == ([0.1], 1)
+    assert polls() == len(asked) == 1 and asked[0] - submitted >= 0.1
 
-    pauses.clear()
+    asked.clear()
     requests.post(f"{sandbox.url}/_sandbox/faults", json={"job_delay_seconds": 3.0}, timeout=5)
     requests.post(f"{sandbox.url}/_sandbox/counters/reset", timeout=5)
     try:
+        submitted = time.monotonic()
         assert executor.apply([TicketChange(ticket_id=i, add_tags=("late",)) for i in ids]).succeeded() == ids
     finally:
         requests.delete(f"{sandbox.url}/_sandbox/faults", timeout=5)
-    # 0.1, 0.15, 0.225, ... up to 2 s: about seven polls in the job's 3 s, not thirty.
-    assert pauses[:4] == pytest.approx([0.1, 0.15, 0.225, 0.3375])
-    assert all(b >= a for a, b in zip(pauses, pauses[1:], strict=False)) and max(pauses) <= 2.0
-    assert polls() == len(pauses) <= 9 and sum(pauses) >= 3.0
+    # 0.1, 0.15, 0.225, ... up to 2 s apart: about seven polls in the job's 3 s, not thirty.
+    gaps = [b - a for a, b in zip([submitted, *asked], asked, strict=False)]
+    assert gaps[0] >= 0.1 and gaps[1] >= 0.15 and gaps[2] >= 0.225
+    # (the first gap holds the bulk update's own call; each later one a poll's answer and a pause)
+    assert all(later >= earlier - 0.1 for earlier, later in zip(gaps[1:], gaps[2:], strict=False))
+    assert max(gaps) <= 2.5 and asked[-1] - submitted >= 3.0
+    assert polls() == len(asked) <= 9
     assert all("late" in t.tags for t in helpdesk.get_tickets(ids))
+
+
+def test_two_writes_under_way_at_once_share_their_polls(helpdesk, sandbox):
+    """Two batches' jobs, from two executors of one process, asked about in the same calls."""
+    from service.helpdesk.job_watch import JobWatch
+
+    ids = [r.ticket_id for r in settle(helpdesk, helpdesk.create_many([new(n) for n in range(4)])).results]
+    watch = JobWatch(helpdesk, first_pause=0.1)
+    first, second = (Executor(helpdesk, job_poll_seconds=0.1, watch=watch) for _ in range(2))
+    requests.post(f"{sandbox.url}/_sandbox/faults", json={"job_delay_seconds": 2.0}, timeout=5)
+    requests.post(f"{sandbox.url}/_sandbox/counters/reset", timeout=5)
+    try:
+        notes = first.start([TicketChange(ticket_id=i, add_tags=("one",)) for i in ids[:2]])
+        answers = second.start([TicketChange(ticket_id=i, add_tags=("two",)) for i in ids[2:]])
+        assert watch.running() == 2
+        assert (notes.wait().succeeded(), answers.wait().succeeded()) == (ids[:2], ids[2:])
+    finally:
+        requests.delete(f"{sandbox.url}/_sandbox/faults", timeout=5)
+    calls = requests.get(f"{sandbox.url}/_sandbox/counters", timeout=5).json()["calls"]
+    assert calls["PUT /api/v2/tickets/update_many"] == 2
+    # one job's worth of polls (0.1 s growing, for about 2 s: six or so), not two jobs' worth
+    assert 3 <= calls["GET /api/v2/job_statuses/show_many"] <= 8
+    assert watch.running() == 0
+    tags = {t.id: t.tags for t in helpdesk.get_tickets(ids)}
+    assert all("one" in tags[i] for i in ids[:2]) and all("two" in tags[i] for i in ids[2:])

@@ -16,7 +16,8 @@ from sqlalchemy import text
 
 from service.inbox import store as inbox
 from service.inbox import wakeup
-from service.inbox.pipeline import BatchReport
+from service.inbox.outcomes import BatchReport
+from service.inbox.pipeline import BatchUnderWay
 from service.inbox.worker import Worker
 from service.models import InboxDelivery
 from service.wiring import build_services
@@ -33,12 +34,12 @@ class ClaimRecorder:
         self.db = db
         self.claimed: dict[int, float] = {}
 
-    def process(self, claimed, owner):
+    def begin(self, claimed, owner):
         now = time.monotonic()
         with self.db.transaction() as session:
             inbox.complete(session, [d.id for d in claimed], owner)
         self.claimed.update((d.id, now) for d in claimed)
-        return BatchReport()
+        return BatchUnderWay.done(BatchReport())
 
 
 def _until(condition, seconds: float) -> bool:
