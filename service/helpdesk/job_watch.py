@@ -26,6 +26,13 @@ log = logging.getLogger("incidentdesk.jobs")
 # 5 s late about seven instead of twenty-five, each a request of the plan's budget.
 JOB_POLL_GROWTH = 1.5
 JOB_POLL_MAX_SECONDS = 2.0
+# How long the process's jobs have been taking lately (from being watched to being seen
+# finished), smoothed over the last few: a new job is first asked about once most of that has
+# passed, then from a tenth of it on, growing. Jobs Zendesk starts 5 s late then cost two or
+# three polls, not seven; after a slow stretch a prompt job waits a little longer for its first
+# ask, less with each prompt job after it.
+TYPICAL_SMOOTHING = 0.3
+FIRST_ASK_SHARE = 0.9
 
 
 def poll_pauses(first: float) -> Iterator[float]:
@@ -40,6 +47,7 @@ def poll_pauses(first: float) -> Iterator[float]:
 class _Watched:
     pauses: Iterator[float]
     due: float  # monotonic time of its next poll
+    since: float  # monotonic time it was handed to the watch
 
 
 class JobWatch:
@@ -50,12 +58,16 @@ class JobWatch:
         self._running: dict[str, _Watched] = {}
         self._finished: dict[str, JobResult] = {}
         self._thread: threading.Thread | None = None
+        self.typical_seconds = 0.0  # how long jobs have been taking lately (TYPICAL_SMOOTHING)
+        self._seen_one = False
 
     def watch(self, job_id: str) -> None:
         """Start asking about ``job_id``; ``wait`` hands its result over once it has finished."""
-        pauses = poll_pauses(self.first_pause)
         with self._changed:
-            self._running[job_id] = _Watched(pauses, time.monotonic() + next(pauses))
+            pauses = poll_pauses(max(self.first_pause, self.typical_seconds / 10))
+            first = max(next(pauses), FIRST_ASK_SHARE * self.typical_seconds)
+            now = time.monotonic()
+            self._running[job_id] = _Watched(pauses, now + first, now)
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._poll_rounds, name="incidentdesk-jobs", daemon=True
@@ -111,8 +123,12 @@ class JobWatch:
         now = time.monotonic()
         with self._changed:
             for job in jobs:
-                if job.finished and self._running.pop(job.id, None) is not None:
+                if job.finished and (watched := self._running.pop(job.id, None)) is not None:
                     self._finished[job.id] = job
+                    took = now - watched.since
+                    share = TYPICAL_SMOOTHING if self._seen_one else 1.0  # the first one as it is
+                    self.typical_seconds += share * (took - self.typical_seconds)
+                    self._seen_one = True
             for job_id in job_ids:  # asked about, due or not: its next ask is a pause away
                 watched = self._running.get(job_id)
                 if watched is not None:

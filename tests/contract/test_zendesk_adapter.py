@@ -409,3 +409,32 @@ def test_two_writes_under_way_at_once_share_their_polls(helpdesk, sandbox):
     assert watch.running() == 0
     tags = {t.id: t.tags for t in helpdesk.get_tickets(ids)}
     assert all("one" in tags[i] for i in ids[:2]) and all("two" in tags[i] for i in ids[2:])
+
+
+def test_a_watch_that_has_seen_slow_jobs_asks_about_the_next_one_late(helpdesk, sandbox):
+    """Jobs that keep taking about 2 s: after a few, a new one is first asked about once most of
+    that has passed, and costs two or three polls instead of five or six."""
+    from service.helpdesk.job_watch import JobWatch
+
+    ids = [r.ticket_id for r in settle(helpdesk, helpdesk.create_many([new(n) for n in range(2)])).results]
+    watch = JobWatch(helpdesk, first_pause=0.1)
+    executor = Executor(helpdesk, job_poll_seconds=0.1, watch=watch)
+
+    def polls() -> int:
+        calls = requests.get(f"{sandbox.url}/_sandbox/counters", timeout=5).json()["calls"]
+        return calls.get("GET /api/v2/job_statuses/show_many", 0)
+
+    requests.post(f"{sandbox.url}/_sandbox/faults", json={"job_delay_seconds": 2.0}, timeout=5)
+    try:
+        counted = []
+        for round_ in range(5):
+            requests.post(f"{sandbox.url}/_sandbox/counters/reset", timeout=5)
+            changes = [TicketChange(ticket_id=i, add_tags=(f"slow-{round_}",)) for i in ids]
+            assert executor.apply(changes).succeeded() == ids
+            counted.append(polls())
+    finally:
+        requests.delete(f"{sandbox.url}/_sandbox/faults", timeout=5)
+    assert counted[0] >= 5  # nothing known yet: 0.1 s, 0.15 s, ... apart
+    assert 2.0 <= watch.typical_seconds <= 3.5
+    assert max(counted[3:]) <= 3 < counted[0]
+    assert all("slow-4" in t.tags for t in helpdesk.get_tickets(ids))
