@@ -108,33 +108,59 @@ class MergeStage:
         orgs = dict(batch.organizations)
         try:
             live = load_live(self.services.helpdesk, wanted, users, orgs)
-            involved = {t for t in scope if any(c in live for c in candidates[t])}
-            answered = self.services.helpdesk.public_agent_replies(
-                sorted(involved | {c for t in involved for c in candidates[t] if c in live})
+        except HelpdeskError as exc:
+            self._retry(
+                batch, list(scope), owner, f"loading merge candidates: {exc}", decisions, exc.retry_after
             )
+            return decisions
+        others_of = {t: [live[c] for c in candidates[t] if c in live] for t in scope}
+        scores_of = {
+            t: {o.id: similarity(fingerprints[t], Fingerprint.of(ticket_text(o))) for o in others}
+            for t, others in others_of.items()
+        }
+
+        def judged(ticket_id: int, answered: set[int]):
+            """The ticket's and its candidates' views, the merges the policy wants and the pairs
+            to suggest, with ``answered`` the tickets an agent replied to publicly."""
+            me = as_candidate(batch.tickets[ticket_id], scope[ticket_id], users, orgs, answered)
+            views = [
+                as_candidate(o, incidents_of.get(o.id), users, orgs, answered) for o in others_of[ticket_id]
+            ]
+            now = clock.now()
+            outcomes = review(me, views, scores_of[ticket_id], rules[ticket_id], now)
+            merging = frozenset(
+                i for o in outcomes if isinstance(o, MergeInto) for i in (o.source_id, o.target_id)
+            )
+            return outcomes, suggest(me, views, scores_of[ticket_id], rules[ticket_id], now, merging)
+
+        # An agent's public reply matters only on a source (of a merge or a suggestion), and a
+        # ticket is a source with it no more often than without: judged first as if nobody had
+        # replied, only those sources are asked about (one comments read each), not their
+        # targets. (A ticket whose updated_at is its created_at may still have a reply written
+        # within the same second: Zendesk's times are whole seconds, so every source is read.)
+        sources: set[int] = set()
+        for ticket_id, others in others_of.items():
+            if others:
+                outcomes, suggestions = judged(ticket_id, set())
+                sources |= {o.source_id for o in outcomes if isinstance(o, MergeInto)}
+                sources |= {s.source_id for s in suggestions}
+        to_ask = sorted(sources)
+        try:
+            answered = self.services.helpdesk.public_agent_replies(to_ask) if to_ask else set()
         except HelpdeskError as exc:
             self._retry(
                 batch, list(scope), owner, f"loading merge candidates: {exc}", decisions, exc.retry_after
             )
             return decisions
         merging_now: list[tuple[int, JobResult]] = []  # (merge row, its job), waited for together
-        for ticket_id, incident_id in scope.items():
-            others = [live[c] for c in candidates[ticket_id] if c in live]
+        for ticket_id, others in others_of.items():
             if not others:
                 continue
-            me = as_candidate(batch.tickets[ticket_id], incident_id, users, orgs, answered)
-            scores = {
-                o.id: similarity(fingerprints[ticket_id], Fingerprint.of(ticket_text(o))) for o in others
-            }
-            views = [as_candidate(o, incidents_of.get(o.id), users, orgs, answered) for o in others]
-            outcomes = review(me, views, scores, rules[ticket_id], clock.now())
+            outcomes, suggestions = judged(ticket_id, answered)
             for outcome in outcomes:
-                if (submitted := self._act(outcome, incident_id, batch, decisions, owner)) is not None:
+                if (submitted := self._act(outcome, scope[ticket_id], batch, decisions, owner)) is not None:
                     merging_now.append(submitted)
-            merging = frozenset(
-                i for o in outcomes if isinstance(o, MergeInto) for i in (o.source_id, o.target_id)
-            )
-            self._suggest(suggest(me, views, scores, rules[ticket_id], clock.now(), merging), incident_id)
+            self._suggest(suggestions, scope[ticket_id])
         jobs = wait_until_finished(
             self.services.job_watch,
             [job for _, job in merging_now],

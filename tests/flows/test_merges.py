@@ -53,10 +53,14 @@ def test_email_and_chat_from_one_user_are_merged_into_the_older_ticket(running):
     merged_before = REGISTRY.get_sample_value("incidentdesk_merges_total", {"by": "incidentdesk"}) or 0
     first = running.create_ticket("Checkout fails when I pay", via="email")
     wait_for(lambda: linked(running, first, tag))
+    requests.post(f"{running.sandbox_url}/_sandbox/counters/reset", timeout=5).raise_for_status()
     second = running.create_ticket("hi, the checkout still fails for me", subject="Chat", via="chat")
 
     wait_for(lambda: running.ticket(second)["status"] == "closed")
     wait_for(lambda: settled(running.services))
+    calls = requests.get(f"{running.sandbox_url}/_sandbox/counters", timeout=5).json()["calls"]
+    # Whether an agent replied is read of the source alone (one comments call), not its target.
+    assert calls["GET /api/v2/tickets/{id}/comments"] == 1
     assert REGISTRY.get_sample_value("incidentdesk_merges_total", {"by": "incidentdesk"}) == merged_before + 1
     [merge] = merges(running.services)
     assert (merge.source_ticket_id, merge.target_ticket_id, merge.state) == (second, first, "merged")
