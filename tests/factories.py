@@ -244,18 +244,36 @@ def seen_incident(services: Services, external_id: str):
         return incident
 
 
-def process_deliveries(services: Services, ticket_ids, timeout: float = 60.0) -> None:
-    """Each ticket delivered once into the inbox (as a webhook would), then a worker run in this
-    process until the inbox is empty."""
+def checkout_customers(sandbox, count: int) -> list[int]:
+    """``count`` different customers' tickets about the checkout, created in the sandbox."""
+    return [
+        sandbox_create(
+            sandbox,
+            f"Order {n}",
+            "checkout fails when I pay",
+            requester={"name": f"Customer {n}", "email": f"customer{n}@example.com"},
+        )
+        for n in range(count)
+    ]
+
+
+def store_deliveries(services: Services, ticket_ids, key_prefix: str = "test") -> None:
+    """Each ticket delivered once into the inbox, as a webhook would."""
     with services.db.transaction() as session:
         for ticket_id in ticket_ids:
             inbox.store(
                 session,
-                delivery_key=f"test:{ticket_id}",
+                delivery_key=f"{key_prefix}:{ticket_id}",
                 event_type="ticket.created",
                 ticket_id=ticket_id,
                 payload="{}",
             )
+
+
+def process_deliveries(services: Services, ticket_ids, timeout: float = 60.0) -> None:
+    """Each ticket delivered once into the inbox (as a webhook would), then a worker run in this
+    process until the inbox is empty."""
+    store_deliveries(services, ticket_ids)
     worker = Worker(services)
 
     def drained() -> bool:

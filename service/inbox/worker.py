@@ -60,7 +60,7 @@ class Worker:
         self._next_purge = 0.0  # monotonic; the first step purges
         # Batches whose jobs are running, finished in these threads while the next one begins.
         in_flight = services.settings.worker_batches_in_flight
-        self._finishers = ThreadPoolExecutor(max(1, in_flight - 1), thread_name_prefix="incidentdesk-batch")
+        self._finishers = ThreadPoolExecutor(max(1, in_flight), thread_name_prefix="incidentdesk-batch")
         self._finishing: set[Future[BatchReport]] = set()
 
     def run_once(self, *, wait_for_writes: bool = True) -> BatchReport | None:
@@ -249,7 +249,7 @@ class Worker:
         """Wait until fewer than ``in_flight`` batches are being finished."""
         self._finishing = {f for f in self._finishing if not f.done()}
         while len(self._finishing) >= in_flight:
-            done, self._finishing = wait_for_any(self._finishing, return_when=FIRST_COMPLETED)
+            _, self._finishing = wait_for_any(self._finishing, return_when=FIRST_COMPLETED)
 
     def finish_writes(self) -> None:
         """Wait for every batch being finished in the background."""

@@ -5,12 +5,11 @@ are under way at once, and every customer still gets one answer, under its note.
 import requests
 from sqlalchemy import func, select
 
-from service.inbox import store as inbox
 from service.inbox.worker import Worker
 from service.models import InboxDelivery
 from service.wiring import build_services
 from tests.conftest import make_settings
-from tests.factories import declare_checkout_incident, sandbox_create, set_faults
+from tests.factories import checkout_customers, declare_checkout_incident, set_faults, store_deliveries
 
 CUSTOMERS = 8
 
@@ -38,24 +37,8 @@ def test_the_next_batch_goes_out_while_the_last_ones_jobs_run(database_url, sand
     )
     services = build_services(settings, helpdesk=helpdesk)
     _, tag, _ = declare_checkout_incident(services)
-    tickets = [
-        sandbox_create(
-            sandbox,
-            f"Order {n}",
-            "checkout fails when I pay",
-            requester={"name": f"Customer {n}", "email": f"customer{n}@example.com"},
-        )
-        for n in range(CUSTOMERS)
-    ]
-    with services.db.transaction() as session:
-        for ticket_id in tickets:
-            inbox.store(
-                session,
-                delivery_key=f"trigger:in-flight-{ticket_id}",
-                event_type="ticket.created",
-                ticket_id=ticket_id,
-                payload="{}",
-            )
+    tickets = checkout_customers(sandbox, CUSTOMERS)
+    store_deliveries(services, tickets, "trigger:in-flight")
     set_faults(sandbox, job_delay_seconds=3.0)
     requests.post(f"{sandbox.url}/_sandbox/counters/reset", timeout=5)
     worker = Worker(services)

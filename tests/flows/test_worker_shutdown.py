@@ -14,7 +14,13 @@ from service.inbox.worker import Worker
 from service.models import InboxDelivery
 from service.wiring import build_services
 from tests.conftest import make_settings
-from tests.factories import declare_checkout_incident, sandbox_create, set_faults
+from tests.factories import (
+    checkout_customers,
+    declare_checkout_incident,
+    sandbox_create,
+    set_faults,
+    store_deliveries,
+)
 from tests.helpers import free_port, wait_for
 from zendesk_sandbox import DEMO_AGENT_EMAIL, DEMO_API_TOKEN
 
@@ -35,24 +41,8 @@ def _public_replies(sandbox, ticket_id: int) -> int:
 def test_sigterm_mid_batch_finishes_the_batch_and_loses_nothing(database_url, sandbox, helpdesk):
     services = build_services(make_settings(database_url), helpdesk=helpdesk)
     _, tag, _ = declare_checkout_incident(services)
-    tickets = [
-        sandbox_create(
-            sandbox,
-            f"Order {n}",
-            "checkout fails when I pay",
-            requester={"name": f"Customer {n}", "email": f"customer{n}@example.com"},
-        )
-        for n in range(TICKETS)
-    ]
-    with services.db.transaction() as session:
-        for ticket_id in tickets:
-            inbox.store(
-                session,
-                delivery_key=f"trigger:shutdown-{ticket_id}",
-                event_type="ticket.created",
-                ticket_id=ticket_id,
-                payload="{}",
-            )
+    tickets = checkout_customers(sandbox, TICKETS)
+    store_deliveries(services, tickets, "trigger:shutdown")
     set_faults(sandbox, job_delay_seconds=1.5)  # each bulk job takes a while: SIGTERM lands mid-batch
     env = {
         **os.environ,
