@@ -209,7 +209,7 @@ def run(host: str = "127.0.0.1", port: int = 8000, sandbox_port: int = 8001) -> 
     seed(sandbox)
     app, services = prepare(host, port, sandbox)
     server = make_server(host, port, app, threaded=True)
-    _, stop_worker = start_in_thread(services)
+    worker, stop_worker = start_in_thread(services)
     print(banner(host, port, sandbox.url), flush=True)
     stop_on_signals()
     try:
@@ -219,4 +219,6 @@ def run(host: str = "127.0.0.1", port: int = 8000, sandbox_port: int = 8001) -> 
     finally:
         stop_worker.set()
         server.server_close()
+        # The worker finishes the batches whose jobs are running before the sandbox goes away.
+        worker.join(timeout=30)
         sandbox.stop()
