@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from integrations.base import HelpdeskError, HelpdeskPort, JobResult
@@ -136,9 +136,7 @@ class JobWatch:
             self._changed.notify_all()
 
 
-def wait_until_finished(
-    watch: JobWatch, jobs: Sequence[JobResult], seconds: float, *, heartbeat: Callable[[], None] | None = None
-) -> list[JobResult]:
+def wait_until_finished(watch: JobWatch, jobs: Sequence[JobResult], seconds: float) -> list[JobResult]:
     """The jobs (in their order) once all have finished, or after ``seconds`` with the last
     state known of those still running."""
     latest = {job.id: job for job in jobs}
@@ -150,7 +148,5 @@ def wait_until_finished(
         for job in watch.wait(running, min(left, 1.0)):
             latest[job.id] = job
             running.discard(job.id)
-        if heartbeat:
-            heartbeat()
     watch.forget(running)
     return [latest[job.id] for job in jobs]

@@ -79,10 +79,6 @@ class Pipeline:
         self.matchers = MatcherCache()
         self.merges = MergeStage(services, self._retry_deliveries)
 
-    def process(self, claimed: list[inbox.ClaimedDelivery], owner: str) -> BatchReport:
-        """A batch from start to end."""
-        return self.begin(claimed, owner).finish()
-
     def begin(self, claimed: list[inbox.ClaimedDelivery], owner: str) -> BatchUnderWay:
         """Load the batch, decide, merge, reserve and submit its writes; the rest is ``finish``'s."""
         settings = self.services.settings
